@@ -1,0 +1,241 @@
+//! Parsing `GET /v0/management/auth-files`.
+//!
+//! The parser is lenient: unknown fields are ignored, `auth_index` may be a
+//! string or a number, times may be RFC 3339 strings or epoch numbers. The
+//! `account` field (the raw API key of api_key auths) is never read.
+
+use serde_json::Value;
+
+use crate::model::{Epoch, HealthBucket};
+
+/// One entry of the auth-files list, reduced to what poolwatch uses.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AuthFileEntry {
+    pub id: String,
+    pub auth_index: String,
+    pub name: String,
+    /// `type`, lower-cased.
+    pub kind: String,
+    /// `provider`, lower-cased.
+    pub provider: String,
+    pub label: String,
+    pub email: Option<String>,
+    pub account_type: Option<String>,
+    pub status: String,
+    pub status_message: String,
+    pub disabled: bool,
+    pub unavailable: bool,
+    pub id_token_plan: Option<String>,
+    pub chatgpt_account_id: Option<String>,
+    pub next_retry_after: Option<Epoch>,
+    pub last_refresh: Option<Epoch>,
+    pub success: u64,
+    pub failed: u64,
+    pub recent_requests: Vec<HealthBucket>,
+}
+
+impl AuthFileEntry {
+    /// True for API-key auths, which have no ChatGPT quota to fetch.
+    pub fn is_api_key(&self) -> bool {
+        self.account_type.as_deref() == Some("api_key")
+    }
+}
+
+/// Parse the auth-files response body. Errors describe what was wrong in one line.
+pub fn parse_auth_files(body: &str) -> Result<Vec<AuthFileEntry>, String> {
+    let value: Value = serde_json::from_str(body).map_err(|_| describe_non_json(body))?;
+    let files = value
+        .get("files")
+        .ok_or_else(|| "the auth-files answer has no \"files\" list".to_string())?;
+    let files = match files {
+        Value::Array(items) => items,
+        Value::Null => return Ok(Vec::new()),
+        _ => return Err("the auth-files \"files\" field is not a list".to_string()),
+    };
+    Ok(files
+        .iter()
+        .filter(|item| item.is_object())
+        .map(parse_entry)
+        .collect())
+}
+
+/// A one-line description of a body that is not JSON.
+pub fn describe_non_json(body: &str) -> String {
+    let trimmed = body.trim_start();
+    if trimmed.is_empty() {
+        "the server answered with an empty body".to_string()
+    } else if trimmed.starts_with('<') || trimmed.to_ascii_lowercase().contains("<html") {
+        "the server answered with an HTML page instead of JSON (wrong URL or a proxy login page?)"
+            .to_string()
+    } else {
+        "the server answered with something that is not JSON".to_string()
+    }
+}
+
+fn parse_entry(item: &Value) -> AuthFileEntry {
+    let name = string_field(item, "name").unwrap_or_default();
+    let id = string_field(item, "id").unwrap_or_else(|| name.clone());
+    let id_token = item.get("id_token");
+    AuthFileEntry {
+        auth_index: auth_index(item.get("auth_index").or_else(|| item.get("authIndex"))),
+        kind: string_field(item, "type")
+            .unwrap_or_default()
+            .to_lowercase(),
+        provider: string_field(item, "provider")
+            .unwrap_or_default()
+            .to_lowercase(),
+        label: string_field(item, "label").unwrap_or_default(),
+        email: string_field(item, "email").filter(|e| !e.is_empty()),
+        account_type: string_field(item, "account_type").map(|t| t.to_lowercase()),
+        status: string_field(item, "status")
+            .unwrap_or_default()
+            .to_lowercase(),
+        status_message: string_field(item, "status_message").unwrap_or_default(),
+        disabled: bool_field(item, "disabled"),
+        unavailable: bool_field(item, "unavailable"),
+        id_token_plan: id_token
+            .and_then(|t| string_field(t, "plan_type"))
+            .map(|p| p.to_lowercase())
+            .filter(|p| !p.is_empty()),
+        chatgpt_account_id: id_token
+            .and_then(|t| string_field(t, "chatgpt_account_id"))
+            .filter(|a| !a.is_empty()),
+        next_retry_after: item.get("next_retry_after").and_then(time_value),
+        last_refresh: item.get("last_refresh").and_then(time_value),
+        success: count_field(item, "success"),
+        failed: count_field(item, "failed"),
+        recent_requests: item
+            .get("recent_requests")
+            .and_then(Value::as_array)
+            .map(|buckets| buckets.iter().map(bucket).collect())
+            .unwrap_or_default(),
+        id,
+        name,
+    }
+}
+
+fn auth_index(value: Option<&Value>) -> String {
+    match value {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn string_field(item: &Value, key: &str) -> Option<String> {
+    match item.get(key)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn bool_field(item: &Value, key: &str) -> bool {
+    match item.get(key) {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
+        _ => false,
+    }
+}
+
+fn count_field(item: &Value, key: &str) -> u64 {
+    match item.get(key) {
+        Some(Value::Number(n)) => n
+            .as_u64()
+            .or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64))
+            .unwrap_or(0),
+        Some(Value::String(s)) => s.trim().parse().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+fn bucket(value: &Value) -> HealthBucket {
+    HealthBucket {
+        time: string_field(value, "time").unwrap_or_default(),
+        success: count_field(value, "success"),
+        failed: count_field(value, "failed"),
+    }
+}
+
+/// An RFC 3339 string or an epoch number (seconds, or milliseconds when > 1e11).
+/// Zero times (`0001-01-01T00:00:00Z`, 0) mean "not set".
+pub fn time_value(value: &Value) -> Option<Epoch> {
+    let epoch = match value {
+        Value::String(s) if s.trim().is_empty() => return None,
+        Value::String(s) => chrono::DateTime::parse_from_rfc3339(s.trim())
+            .ok()
+            .map(|t| t.timestamp())
+            .or_else(|| s.trim().parse::<f64>().ok().map(epoch_from_number))?,
+        Value::Number(n) => epoch_from_number(n.as_f64()?),
+        _ => return None,
+    };
+    (epoch > 0).then_some(epoch)
+}
+
+fn epoch_from_number(n: f64) -> Epoch {
+    if !n.is_finite() {
+        return 0;
+    }
+    if n > 1e11 {
+        (n / 1000.0) as Epoch
+    } else {
+        n as Epoch
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_string_and_numeric_auth_index_and_ignores_unknown_fields() {
+        let body = r#"{"files":[
+          {"id":"a.json","auth_index":"0f1e2d3c4b5a6978","name":"a.json","type":"codex","provider":"codex",
+           "label":"a@x.io","status":"active","status_message":"","disabled":false,"unavailable":false,
+           "runtime_only":false,"source":"file","size":10,"success":5,"failed":1,
+           "recent_requests":[{"time":"10:50-11:00","success":2,"failed":1}],
+           "id_token":{"chatgpt_account_id":"acc-1","plan_type":"Pro"},"brand_new_field":{"x":1}},
+          {"id":"b.json","auth_index":42,"name":"b.json","type":"codex","provider":"codex","label":"b",
+           "status":"error","status_message":"refresh failed","disabled":true,"unavailable":true,
+           "next_retry_after":"2026-11-25T10:00:00Z","account_type":"api_key","account":"sk-SECRET"}
+        ]}"#;
+        let files = parse_auth_files(body).unwrap();
+        assert_eq!(files.len(), 2);
+        assert_eq!(files[0].auth_index, "0f1e2d3c4b5a6978");
+        assert_eq!(files[0].id_token_plan.as_deref(), Some("pro"));
+        assert_eq!(files[0].chatgpt_account_id.as_deref(), Some("acc-1"));
+        assert_eq!(files[0].recent_requests[0].failed, 1);
+        assert_eq!((files[0].success, files[0].failed), (5, 1));
+        assert_eq!(files[1].auth_index, "42");
+        assert!(files[1].disabled && files[1].unavailable && files[1].is_api_key());
+        assert_eq!(files[1].next_retry_after, Some(1_795_600_800));
+        assert!(!format!("{:?}", files).contains("sk-SECRET"));
+    }
+
+    #[test]
+    fn html_and_empty_bodies_get_clear_errors() {
+        assert!(parse_auth_files("<!DOCTYPE html><html>login</html>")
+            .unwrap_err()
+            .contains("HTML"));
+        assert!(parse_auth_files("").unwrap_err().contains("empty"));
+        assert!(parse_auth_files("{\"nope\":1}")
+            .unwrap_err()
+            .contains("no \"files\""));
+        assert!(parse_auth_files("{\"files\":null}").unwrap().is_empty());
+    }
+
+    #[test]
+    fn time_values_accept_rfc3339_seconds_and_milliseconds() {
+        assert_eq!(time_value(&Value::from("1970-01-01T00:01:40Z")), Some(100));
+        assert_eq!(
+            time_value(&Value::from(1_785_903_600_000_i64)),
+            Some(1_785_903_600)
+        );
+        assert_eq!(
+            time_value(&Value::from(1_785_903_600_i64)),
+            Some(1_785_903_600)
+        );
+        assert_eq!(time_value(&Value::from("0001-01-01T00:00:00Z")), None);
+        assert_eq!(time_value(&Value::from("")), None);
+    }
+}

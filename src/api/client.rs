@@ -1,0 +1,422 @@
+//! HTTP side of the Management API: auth-files, then one api-call per account.
+//!
+//! Usage calls run in a bounded sliding window (a semaphore, not batches), are
+//! retried once on transport errors and 5xx only, and the whole fetch obeys
+//! one deadline: accounts still pending then are reported as timed out while
+//! the finished ones are kept. A 401/403 from the Management API stops the
+//! fetch at once; it is never retried.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use super::auth_files::{describe_non_json, parse_auth_files, AuthFileEntry};
+use super::error::{classify_auth, FetchError};
+use super::usage::interpret_upstream;
+use crate::model::{Epoch, Usage};
+use crate::secrets::Secret;
+
+/// The `User-Agent` the Codex CLI sends; `wham/usage` expects a Codex client.
+pub const CODEX_USER_AGENT: &str = "codex_cli_rs/0.76.0 (Debian 13.0.0; x86_64) WindowsTerminal";
+/// Pause before the single retry of a transport error or 5xx.
+const RETRY_PAUSE: Duration = Duration::from_millis(350);
+
+/// What a fetch needs to know.
+#[derive(Clone, Debug)]
+pub struct FetchOptions {
+    /// Normalised pool base URL, e.g. `http://127.0.0.1:8317`.
+    pub pool_url: String,
+    /// URL the pool calls upstream for each account's quota.
+    pub usage_url: String,
+    /// How many usage calls may be in flight at once.
+    pub concurrency: usize,
+    /// Timeout of each HTTP request.
+    pub request_timeout: Duration,
+    /// Deadline of the whole fetch.
+    pub deadline: Duration,
+}
+
+/// The result of fetching one account's usage.
+pub type UsageResult = Result<Usage, String>;
+
+/// Everything one fetch learned.
+#[derive(Debug)]
+pub struct FetchReport {
+    /// The selected accounts, in server order.
+    pub entries: Vec<AuthFileEntry>,
+    /// Usage per account id; accounts that were not fetched are absent.
+    pub usages: Vec<(String, UsageResult)>,
+    /// `X-CPA-VERSION` of the server.
+    pub server_version: Option<String>,
+    /// True when the deadline cut the usage calls short.
+    pub deadline_hit: bool,
+}
+
+/// Failure of one usage call: either this account's problem or the end of the fetch.
+#[derive(Debug)]
+pub enum UsageFailure {
+    Account(String),
+    Fatal(FetchError),
+}
+
+/// A Management API client for one pool and key.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    options: FetchOptions,
+    key: Arc<Secret>,
+}
+
+impl Client {
+    /// Build a client; fails only when the TLS backend cannot start.
+    pub fn new(options: FetchOptions, key: Secret) -> Result<Client, FetchError> {
+        let mut builder = reqwest::Client::builder()
+            .timeout(options.request_timeout)
+            .connect_timeout(options.request_timeout.min(Duration::from_secs(5)))
+            .user_agent(concat!("poolwatch/", env!("CARGO_PKG_VERSION")))
+            .pool_max_idle_per_host(options.concurrency.max(1));
+        if is_loopback_url(&options.pool_url) {
+            builder = builder.no_proxy();
+        }
+        let http = builder
+            .build()
+            .map_err(|e| FetchError::Unreachable(format!("cannot start the HTTP client: {e}")))?;
+        Ok(Client {
+            http,
+            options,
+            key: Arc::new(key),
+        })
+    }
+
+    fn endpoint(&self, path: &str) -> String {
+        format!("{}/v0/management/{path}", self.options.pool_url)
+    }
+
+    /// `GET /v0/management/auth-files`, retried once on transport errors and 5xx.
+    pub async fn auth_files(&self) -> Result<(Vec<AuthFileEntry>, Option<String>), FetchError> {
+        let url = self.endpoint("auth-files");
+        let (status, version, body) = with_one_retry(|| async {
+            let response = self
+                .http
+                .get(&url)
+                .bearer_auth(self.key.expose())
+                .header("Accept", "application/json")
+                .send()
+                .await
+                .map_err(transport_error)?;
+            read_response(response).await
+        })
+        .await?;
+        check_management_status(status, &body)?;
+        let entries = parse_auth_files(&body).map_err(FetchError::BadResponse)?;
+        Ok((entries, version))
+    }
+
+    /// One `POST /v0/management/api-call` for the account's `wham/usage`.
+    pub async fn usage(&self, entry: &AuthFileEntry, now: Epoch) -> Result<Usage, UsageFailure> {
+        let request = usage_request(entry, &self.options.usage_url);
+        let url = self.endpoint("api-call");
+        let outcome = with_one_retry(|| async {
+            let response = self
+                .http
+                .post(&url)
+                .bearer_auth(self.key.expose())
+                .json(&request)
+                .send()
+                .await
+                .map_err(transport_error)?;
+            read_response(response).await
+        })
+        .await;
+        let (status, _, body) = match outcome {
+            Ok(answer) => answer,
+            Err(FetchError::Unreachable(detail)) => return Err(UsageFailure::Account(detail)),
+            Err(other) => return Err(UsageFailure::Account(other.to_string())),
+        };
+        if let Err(err) = check_management_status(status, &body) {
+            return Err(match err {
+                FetchError::Auth(_) | FetchError::ManagementDisabled => UsageFailure::Fatal(err),
+                other => UsageFailure::Account(other.to_string()),
+            });
+        }
+        let (upstream_status, upstream_body) =
+            parse_envelope(&body).map_err(UsageFailure::Account)?;
+        interpret_upstream(upstream_status, &upstream_body, now)
+            .map_err(|e| UsageFailure::Account(e.to_string()))
+    }
+
+    /// The whole fetch: auth files, then usage for every entry `select` keeps,
+    /// in a sliding window of `concurrency` calls, within the deadline.
+    pub async fn fetch_pool(
+        &self,
+        select: impl Fn(&AuthFileEntry) -> bool,
+        now: Epoch,
+    ) -> Result<FetchReport, FetchError> {
+        let deadline = Instant::now() + self.options.deadline;
+        let seconds = self.options.deadline.as_secs();
+        let (all, server_version) = tokio::time::timeout_at(deadline, self.auth_files())
+            .await
+            .map_err(|_| FetchError::Deadline { seconds })??;
+        let entries: Vec<AuthFileEntry> = all.into_iter().filter(|e| select(e)).collect();
+
+        let permits = Arc::new(Semaphore::new(self.options.concurrency.max(1)));
+        let abort = Arc::new(AtomicBool::new(false));
+        let mut tasks = JoinSet::new();
+        for entry in entries.iter().filter(|e| wants_usage(e)) {
+            let client = self.clone();
+            let entry = entry.clone();
+            let permits = Arc::clone(&permits);
+            let abort = Arc::clone(&abort);
+            tasks.spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                if abort.load(Ordering::SeqCst) {
+                    return (entry.id, Err(UsageFailure::Account("not fetched".into())));
+                }
+                let result = client.usage(&entry, now).await;
+                if matches!(result, Err(UsageFailure::Fatal(_))) {
+                    abort.store(true, Ordering::SeqCst);
+                }
+                (entry.id, result)
+            });
+        }
+
+        let mut usages = Vec::with_capacity(entries.len());
+        let mut fatal = None;
+        let mut deadline_hit = false;
+        loop {
+            tokio::select! {
+                next = tasks.join_next() => match next {
+                    None => break,
+                    Some(Ok((id, Ok(usage)))) => usages.push((id, Ok(usage))),
+                    Some(Ok((id, Err(UsageFailure::Account(msg))))) => usages.push((id, Err(msg))),
+                    Some(Ok((_, Err(UsageFailure::Fatal(err))))) => {
+                        fatal.get_or_insert(err);
+                    }
+                    Some(Err(join_error)) => {
+                        // A task panicked or was cancelled: treat as an account failure we cannot attribute.
+                        let _ = join_error;
+                    }
+                },
+                _ = tokio::time::sleep_until(deadline) => {
+                    deadline_hit = true;
+                    tasks.abort_all();
+                    break;
+                }
+            }
+        }
+        if let Some(err) = fatal {
+            return Err(err);
+        }
+        if deadline_hit {
+            for entry in entries.iter().filter(|e| wants_usage(e)) {
+                if !usages.iter().any(|(id, _)| *id == entry.id) {
+                    usages.push((
+                        entry.id.clone(),
+                        Err(format!("no answer within the {seconds} s deadline")),
+                    ));
+                }
+            }
+        }
+        Ok(FetchReport {
+            entries,
+            usages,
+            server_version,
+            deadline_hit,
+        })
+    }
+}
+
+/// Accounts whose quota is worth asking for: enabled ChatGPT (non API-key) auths.
+pub fn wants_usage(entry: &AuthFileEntry) -> bool {
+    !entry.disabled && !entry.is_api_key()
+}
+
+/// The api-call request body for one account (SPEC.md §1).
+pub fn usage_request(entry: &AuthFileEntry, usage_url: &str) -> Value {
+    let mut header = json!({
+        "Authorization": "Bearer $TOKEN$",
+        "Accept": "application/json",
+        "Content-Type": "application/json",
+        "User-Agent": CODEX_USER_AGENT,
+    });
+    if let Some(account_id) = &entry.chatgpt_account_id {
+        header["Chatgpt-Account-Id"] = Value::String(account_id.clone());
+    }
+    json!({
+        "auth_index": entry.auth_index,
+        "method": "GET",
+        "url": usage_url,
+        "header": header,
+    })
+}
+
+/// Unpack the api-call envelope `{"status_code", "header", "body"}`.
+pub fn parse_envelope(body: &str) -> Result<(u16, String), String> {
+    let value: Value = serde_json::from_str(body).map_err(|_| describe_non_json(body))?;
+    let status = value
+        .get("status_code")
+        .or_else(|| value.get("statusCode"))
+        .and_then(|s| match s {
+            Value::Number(n) => n.as_u64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        })
+        .filter(|s| (100..=599).contains(s))
+        .ok_or_else(|| "the api-call answer has no upstream status_code".to_string())?;
+    let upstream_body = match value.get("body") {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    };
+    Ok((status as u16, upstream_body))
+}
+
+/// Map a Management API status to an error; 2xx passes.
+fn check_management_status(status: u16, body: &str) -> Result<(), FetchError> {
+    match status {
+        200..=299 => Ok(()),
+        401 | 403 => Err(FetchError::Auth(classify_auth(status, &error_text(body)))),
+        404 if body.trim().is_empty() => Err(FetchError::ManagementDisabled),
+        _ => Err(FetchError::Http {
+            status,
+            message: error_text(body),
+        }),
+    }
+}
+
+/// The `error` text of a `{"error": "..."}` body, or a description of the body.
+fn error_text(body: &str) -> String {
+    match serde_json::from_str::<Value>(body) {
+        Ok(value) => value
+            .get("error")
+            .and_then(Value::as_str)
+            .map(|s| s.chars().take(200).collect())
+            .unwrap_or_default(),
+        Err(_) if body.trim().is_empty() => String::new(),
+        Err(_) => describe_non_json(body),
+    }
+}
+
+fn transport_error(err: reqwest::Error) -> FetchError {
+    let kind = if err.is_timeout() {
+        "request timed out"
+    } else if err.is_connect() {
+        "connection refused or host unreachable"
+    } else if err.is_body() || err.is_decode() {
+        "connection broke while reading the answer"
+    } else {
+        "request failed"
+    };
+    // reqwest's own text may contain the URL (never the key); keep only the kind.
+    FetchError::Unreachable(kind.to_string())
+}
+
+async fn read_response(
+    response: reqwest::Response,
+) -> Result<(u16, Option<String>, String), FetchError> {
+    let status = response.status().as_u16();
+    let version = response
+        .headers()
+        .get("X-CPA-VERSION")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.chars().take(40).collect());
+    let body = response.text().await.map_err(transport_error)?;
+    Ok((status, version, body))
+}
+
+/// Run `attempt`; retry once after a short pause on transport errors and 5xx.
+async fn with_one_retry<F, Fut>(attempt: F) -> Result<(u16, Option<String>, String), FetchError>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<(u16, Option<String>, String), FetchError>>,
+{
+    match attempt().await {
+        Err(FetchError::Unreachable(_)) => {}
+        Ok((status, _, _)) if (500..=599).contains(&status) => {}
+        done => return done,
+    }
+    tokio::time::sleep(RETRY_PAUSE).await;
+    attempt().await
+}
+
+/// True when the URL's host is loopback (proxies are bypassed for it).
+pub fn is_loopback_url(url: &str) -> bool {
+    let rest = url.split("://").nth(1).unwrap_or(url);
+    let host = rest.split('/').next().unwrap_or("");
+    let host = if let Some(v6) = host.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host)
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .map(|ip| ip.is_loopback())
+            .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelope_body_is_a_string_and_status_is_checked() {
+        let (status, body) =
+            parse_envelope(r#"{"status_code":429,"header":{},"body":"{\"a\":1}"}"#).unwrap();
+        assert_eq!((status, body.as_str()), (429, "{\"a\":1}"));
+        assert!(parse_envelope("<html>").unwrap_err().contains("HTML"));
+        assert!(parse_envelope(r#"{"body":"x"}"#).is_err());
+        let (_, object_body) = parse_envelope(r#"{"status_code":200,"body":{"x":1}}"#).unwrap();
+        assert_eq!(object_body, r#"{"x":1}"#);
+    }
+
+    #[test]
+    fn usage_request_carries_token_placeholder_and_account_id() {
+        let entry = AuthFileEntry {
+            auth_index: "abc".into(),
+            chatgpt_account_id: Some("acc-9".into()),
+            ..Default::default()
+        };
+        let req = usage_request(&entry, "http://127.0.0.1:1/u");
+        assert_eq!(req["auth_index"], "abc");
+        assert_eq!(req["url"], "http://127.0.0.1:1/u");
+        assert_eq!(req["header"]["Authorization"], "Bearer $TOKEN$");
+        assert_eq!(req["header"]["Chatgpt-Account-Id"], "acc-9");
+        assert!(req["header"]
+            .as_object()
+            .unwrap()
+            .values()
+            .all(Value::is_string));
+    }
+
+    #[test]
+    fn management_status_mapping() {
+        assert!(matches!(
+            check_management_status(404, ""),
+            Err(FetchError::ManagementDisabled)
+        ));
+        assert!(matches!(
+            check_management_status(401, r#"{"error":"invalid management key"}"#),
+            Err(FetchError::Auth(_))
+        ));
+        assert!(matches!(
+            check_management_status(502, r#"{"error":"request failed"}"#),
+            Err(FetchError::Http { status: 502, ref message }) if message == "request failed"
+        ));
+        assert!(check_management_status(200, "{}").is_ok());
+    }
+
+    #[test]
+    fn loopback_detection() {
+        assert!(is_loopback_url("http://127.0.0.1:8317"));
+        assert!(is_loopback_url("http://localhost:8317/x"));
+        assert!(is_loopback_url("http://[::1]:8317"));
+        assert!(!is_loopback_url("https://pool.example.com"));
+        assert!(!is_loopback_url("http://10.0.0.2:8317"));
+    }
+}

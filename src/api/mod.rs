@@ -1,0 +1,236 @@
+//! The CLIProxyAPI Management API: parsing its answers, the HTTP client, and
+//! turning one fetch into a [`PoolState`] that keeps the last good values.
+
+pub mod auth_files;
+pub mod client;
+pub mod error;
+pub mod usage;
+
+use std::collections::{BTreeMap, HashMap};
+
+use auth_files::AuthFileEntry;
+use client::FetchReport;
+
+use crate::model::{Account, Epoch, PoolState};
+
+/// Which auth files to show, and how to name them.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// Provider/type substrings that select an auth file (`codex`, `openai`).
+    pub providers: Vec<String>,
+    /// Auth file names or emails to hide.
+    pub hidden: Vec<String>,
+    /// Custom labels keyed by auth file name or email.
+    pub labels: BTreeMap<String, String>,
+}
+
+impl Selection {
+    /// True when the entry belongs in the pool view.
+    pub fn keeps(&self, entry: &AuthFileEntry) -> bool {
+        let provider_ok = self.providers.iter().any(|p| {
+            let p = p.to_lowercase();
+            entry.provider.contains(&p) || entry.kind.contains(&p)
+        });
+        let hidden = self.hidden.iter().any(|h| {
+            *h == entry.name || Some(h.as_str()) == entry.email.as_deref() || *h == entry.id
+        });
+        provider_ok && !hidden
+    }
+
+    /// The label shown for an entry: custom label, else email, else label, else name.
+    pub fn label_for(&self, entry: &AuthFileEntry) -> String {
+        let custom = [Some(&entry.name), entry.email.as_ref(), Some(&entry.id)]
+            .into_iter()
+            .flatten()
+            .find_map(|k| self.labels.get(k));
+        custom
+            .cloned()
+            .or_else(|| entry.email.clone())
+            .filter(|l| !l.is_empty())
+            .or_else(|| Some(entry.label.clone()).filter(|l| !l.is_empty()))
+            .unwrap_or_else(|| entry.name.clone())
+    }
+}
+
+/// Build the new pool state from a fetch. Accounts whose usage call failed keep
+/// their previous usage (matched by id, then name) and carry the error, so the
+/// last good values stay visible, marked stale.
+pub fn merge_fetch(
+    previous: Option<&PoolState>,
+    report: FetchReport,
+    selection: &Selection,
+    now: Epoch,
+) -> PoolState {
+    let old: HashMap<&str, &Account> = previous
+        .map(|p| {
+            p.accounts
+                .iter()
+                .flat_map(|a| [(a.id.as_str(), a), (a.name.as_str(), a)])
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut results: HashMap<String, client::UsageResult> = report.usages.into_iter().collect();
+    let accounts = report
+        .entries
+        .into_iter()
+        .map(|entry| {
+            let previous = old
+                .get(entry.id.as_str())
+                .or_else(|| old.get(entry.name.as_str()));
+            let (usage, usage_fetched_at, usage_error) = match results.remove(&entry.id) {
+                Some(Ok(usage)) => (Some(usage), Some(now), None),
+                Some(Err(error)) => (
+                    previous.and_then(|p| p.usage.clone()),
+                    previous.and_then(|p| p.usage_fetched_at),
+                    Some(error),
+                ),
+                None if entry.is_api_key() => (
+                    None,
+                    None,
+                    Some("API-key account: no ChatGPT quota to show".to_string()),
+                ),
+                // Disabled accounts are not asked; keep what we knew.
+                None => (
+                    previous.and_then(|p| p.usage.clone()),
+                    previous.and_then(|p| p.usage_fetched_at),
+                    None,
+                ),
+            };
+            account_from_entry(entry, selection, usage, usage_fetched_at, usage_error)
+        })
+        .collect();
+    PoolState {
+        fetched_at: now,
+        accounts,
+        server_version: report.server_version,
+        partial: report.deadline_hit,
+    }
+}
+
+fn account_from_entry(
+    entry: AuthFileEntry,
+    selection: &Selection,
+    usage: Option<crate::model::Usage>,
+    usage_fetched_at: Option<Epoch>,
+    usage_error: Option<String>,
+) -> Account {
+    Account {
+        label: selection.label_for(&entry),
+        id: entry.id,
+        auth_index: entry.auth_index,
+        name: entry.name,
+        email: entry.email,
+        provider: if entry.provider.is_empty() {
+            entry.kind
+        } else {
+            entry.provider
+        },
+        id_token_plan: entry.id_token_plan,
+        chatgpt_account_id: entry.chatgpt_account_id,
+        status: entry.status,
+        status_message: entry.status_message,
+        disabled: entry.disabled,
+        unavailable: entry.unavailable,
+        next_retry_after: entry.next_retry_after,
+        last_refresh: entry.last_refresh,
+        success: entry.success,
+        failed: entry.failed,
+        recent_requests: entry.recent_requests,
+        usage,
+        usage_fetched_at,
+        usage_error,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{QuotaWindow, Usage};
+
+    fn entry(id: &str, email: &str) -> AuthFileEntry {
+        AuthFileEntry {
+            id: id.into(),
+            name: id.into(),
+            provider: "codex".into(),
+            kind: "codex".into(),
+            email: Some(email.into()).filter(|e: &String| !e.is_empty()),
+            label: "codex".into(),
+            ..Default::default()
+        }
+    }
+
+    fn usage(used: f64) -> Usage {
+        Usage {
+            five_hour: Some(QuotaWindow {
+                used_percent: used,
+                window_seconds: Some(18000),
+                reset_at: Some(1000),
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn failed_accounts_keep_last_good_usage_and_carry_the_error() {
+        let selection = Selection {
+            providers: vec!["codex".into()],
+            ..Default::default()
+        };
+        let first = merge_fetch(
+            None,
+            FetchReport {
+                entries: vec![entry("a", "a@x"), entry("b", "b@x")],
+                usages: vec![("a".into(), Ok(usage(10.0))), ("b".into(), Ok(usage(20.0)))],
+                server_version: None,
+                deadline_hit: false,
+            },
+            &selection,
+            100,
+        );
+        let second = merge_fetch(
+            Some(&first),
+            FetchReport {
+                entries: vec![entry("a", "a@x"), entry("b", "b@x")],
+                usages: vec![
+                    ("a".into(), Ok(usage(50.0))),
+                    ("b".into(), Err("upstream HTTP 502".into())),
+                ],
+                server_version: Some("6.7.0".into()),
+                deadline_hit: true,
+            },
+            &selection,
+            200,
+        );
+        let b = &second.accounts[1];
+        assert_eq!(b.usage, Some(usage(20.0)));
+        assert_eq!(b.usage_fetched_at, Some(100));
+        assert_eq!(b.usage_error.as_deref(), Some("upstream HTTP 502"));
+        assert!(b.is_stale());
+        let a = &second.accounts[0];
+        assert_eq!((a.usage_fetched_at, a.is_stale()), (Some(200), false));
+        assert!(second.partial);
+        assert_eq!(second.fetched_at, 200);
+    }
+
+    #[test]
+    fn selection_filters_providers_hidden_and_applies_labels() {
+        let mut selection = Selection {
+            providers: vec!["codex".into(), "openai".into()],
+            hidden: vec!["gone@x".into()],
+            ..Default::default()
+        };
+        selection.labels.insert("a@x".into(), "Alice".into());
+        let mut gemini = entry("g", "g@x");
+        gemini.provider = "gemini".into();
+        gemini.kind = "gemini".into();
+        let mut openai = entry("o", "");
+        openai.provider = "openai-compat".into();
+        assert!(selection.keeps(&entry("a", "a@x")));
+        assert!(!selection.keeps(&gemini));
+        assert!(selection.keeps(&openai));
+        assert!(!selection.keeps(&entry("h", "gone@x")));
+        assert_eq!(selection.label_for(&entry("a", "a@x")), "Alice");
+        assert_eq!(selection.label_for(&entry("b", "b@x")), "b@x");
+        assert_eq!(selection.label_for(&openai), "codex");
+    }
+}

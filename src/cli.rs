@@ -1,0 +1,182 @@
+//! Command-line parsing (clap derive). Every flag is documented here; the
+//! resolved settings the commands consume live in `config`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Watch a CLIProxyAPI ChatGPT/Codex account pool: quota left, broken
+/// accounts, and when capacity comes back.
+#[derive(Debug, Parser)]
+#[command(name = "poolwatch", version, about, long_about = None)]
+#[command(
+    after_help = "Start with `poolwatch --demo status` to see a built-in demo pool.\n\
+Then: `poolwatch config init --pool-url http://127.0.0.1:8317`, `poolwatch config set-key`, \
+`poolwatch test-fetch`."
+)]
+pub struct Cli {
+    /// Show the built-in demo pool instead of a server (no network, nothing written)
+    #[arg(long, global = true)]
+    pub demo: bool,
+
+    /// Settings file to use [env: POOLWATCH_CONFIG] [default: the platform config dir]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Pool profile from the settings file [env: POOLWATCH_PROFILE]
+    #[arg(long, short = 'p', global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show the pool in the terminal (the default command)
+    Status(StatusArgs),
+    /// Print the SwiftBar/xbar menu; always exits 0 and shows errors in the menu
+    Plugin(PluginArgs),
+    /// Fetch now, bypassing the cache (what the menu's "Refresh now" runs)
+    Refresh,
+    /// Check the pool URL and key, list the accounts, fetch one usage, and say what is wrong
+    TestFetch,
+    /// Print the widget snapshot JSON (refreshing the data first when it is out of date)
+    Snapshot(SnapshotArgs),
+    /// Show or change settings and the management key
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Install the SwiftBar/xbar plugin wrapper into the plugin folder
+    InstallPlugin(InstallPluginArgs),
+}
+
+/// Options of `status`.
+#[derive(Debug, Args, Default)]
+pub struct StatusArgs {
+    /// Print the stable JSON document (docs/status-json.md) instead of the table
+    #[arg(long)]
+    pub json: bool,
+    /// Never use colours (also honoured: NO_COLOR)
+    #[arg(long)]
+    pub no_color: bool,
+    /// Fetch now even when the cache is fresh
+    #[arg(long, conflicts_with = "offline")]
+    pub refresh: bool,
+    /// Only show the cache; never contact the server
+    #[arg(long)]
+    pub offline: bool,
+}
+
+/// Options of `plugin`.
+#[derive(Debug, Args, Default)]
+pub struct PluginArgs {
+    /// Output dialect; `auto` picks SwiftBar when SWIFTBAR=1 is set, xbar otherwise
+    #[arg(long, value_enum, default_value_t = DialectArg::Auto)]
+    pub dialect: DialectArg,
+}
+
+/// `--dialect` values.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum DialectArg {
+    #[default]
+    Auto,
+    Swiftbar,
+    Xbar,
+}
+
+/// Options of `snapshot`.
+#[derive(Debug, Args, Default)]
+pub struct SnapshotArgs {
+    /// Print the snapshot file's path instead of its content
+    #[arg(long)]
+    pub path: bool,
+}
+
+/// `config` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Write a commented settings file (refuses to overwrite without --force)
+    Init {
+        /// Pool URL to put in the file, e.g. http://127.0.0.1:8317
+        #[arg(long, value_name = "URL")]
+        pool_url: Option<String>,
+        /// Overwrite an existing file
+        #[arg(long)]
+        force: bool,
+    },
+    /// Show the resolved settings and where each came from (never the key)
+    Show,
+    /// Change one setting, e.g. `config set sort week-desc` or `config set weights.pro 18`
+    Set {
+        /// Setting name (pool_url, ttl_seconds, sort, weights.pro, labels.<name>, ...)
+        key: String,
+        /// New value (an empty string removes a label)
+        value: String,
+    },
+    /// Print the settings file path
+    Path,
+    /// Store the management key in the macOS Keychain (read from a prompt or stdin, never argv)
+    SetKey,
+    /// Remove the management key from the Keychain
+    DeleteKey,
+}
+
+/// Options of `install-plugin`.
+#[derive(Debug, Args)]
+pub struct InstallPluginArgs {
+    /// Plugin folder [default: SwiftBar's configured folder, else xbar's, else ~/Library/Application Support/SwiftBar/Plugins]
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Refresh interval encoded in the file name (e.g. 30s, 1m, 5m)
+    #[arg(long, default_value = "1m", value_parser = parse_interval)]
+    pub interval: String,
+    /// Replace an existing plugin file
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Accept `<number><s|m|h|d>` as SwiftBar and xbar do.
+fn parse_interval(raw: &str) -> Result<String, String> {
+    let (digits, unit) = raw.split_at(raw.len().saturating_sub(1));
+    let ok = !digits.is_empty()
+        && digits.chars().all(|c| c.is_ascii_digit())
+        && digits.parse::<u32>().map(|n| n > 0).unwrap_or(false)
+        && matches!(unit, "s" | "m" | "h" | "d");
+    if ok {
+        Ok(raw.to_string())
+    } else {
+        Err(format!(
+            "`{raw}` is not an interval: use a number and s, m, h or d (e.g. 30s, 1m, 5m)"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn intervals() {
+        assert_eq!(parse_interval("1m").unwrap(), "1m");
+        assert_eq!(parse_interval("30s").unwrap(), "30s");
+        assert!(parse_interval("0m").is_err());
+        assert!(parse_interval("m").is_err());
+        assert!(parse_interval("5x").is_err());
+        assert!(parse_interval("").is_err());
+    }
+
+    #[test]
+    fn global_flags_work_after_the_subcommand() {
+        let cli =
+            Cli::try_parse_from(["poolwatch", "status", "--demo", "--profile", "work"]).unwrap();
+        assert!(cli.demo);
+        assert_eq!(cli.profile.as_deref(), Some("work"));
+    }
+}

@@ -1,0 +1,157 @@
+//! `poolwatch config ...`: settings file and management key.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use super::Globals;
+use crate::cli::ConfigCommand;
+use crate::config;
+use crate::exit_codes;
+use crate::secrets;
+use crate::session::Session;
+use crate::store::cache::{self, CachePaths, Loaded};
+use crate::store::lock;
+
+/// Run a `config` subcommand.
+pub fn run(globals: &Globals, command: ConfigCommand) -> i32 {
+    match command {
+        ConfigCommand::Path => match config_path(globals) {
+            Some(path) => {
+                println!("{}", path.display());
+                exit_codes::OK
+            }
+            None => no_home(),
+        },
+        ConfigCommand::Init { pool_url, force } => {
+            let Some(path) = config_path(globals) else {
+                return no_home();
+            };
+            match config::init_file(&path, pool_url.as_deref(), force) {
+                Ok(()) => {
+                    println!("wrote {}", path.display());
+                    println!("next: `poolwatch config set-key`, then `poolwatch test-fetch`");
+                    exit_codes::OK
+                }
+                Err(e) => report(e),
+            }
+        }
+        ConfigCommand::Set { key, value } => {
+            let Some(path) = config_path(globals) else {
+                return no_home();
+            };
+            let profile = globals
+                .profile
+                .clone()
+                .or_else(|| (globals.env)(config::PROFILE_ENV))
+                .filter(|p| p != config::DEFAULT_PROFILE);
+            match config::set_value(&path, profile.as_deref(), &key, &value) {
+                Ok(()) => exit_codes::OK,
+                Err(e) => report(e),
+            }
+        }
+        ConfigCommand::Show => match globals.settings() {
+            Ok(settings) => {
+                let key_status = match secrets::load_key(&settings.profile, globals.env) {
+                    Ok((_, secrets::KeySource::Env)) => "set (from POOLWATCH_MANAGEMENT_KEY)",
+                    Ok((_, secrets::KeySource::Keychain)) => "set (in the Keychain)",
+                    Err(_) => "not set (run `poolwatch config set-key`)",
+                };
+                print!("{}", config::show(&settings, key_status));
+                exit_codes::OK
+            }
+            Err(e) => report(e),
+        },
+        ConfigCommand::SetKey => set_key(globals),
+        ConfigCommand::DeleteKey => {
+            let settings = match globals.settings_or_exit() {
+                Ok(s) => s,
+                Err(code) => return code,
+            };
+            match secrets::delete_key(&settings.profile) {
+                Ok(()) => {
+                    println!("removed the management key of profile {}", settings.profile);
+                    exit_codes::OK
+                }
+                Err(e) => {
+                    eprintln!("poolwatch: {e}");
+                    exit_codes::CONFIG
+                }
+            }
+        }
+    }
+}
+
+fn set_key(globals: &Globals) -> i32 {
+    let settings = match globals.settings_or_exit() {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    if !secrets::keychain_persistent() {
+        eprintln!(
+            "poolwatch: this platform has no Keychain; set {} in the environment instead",
+            secrets::KEY_ENV
+        );
+        return exit_codes::CONFIG;
+    }
+    let key = if std::io::stdin().is_terminal() {
+        secrets::prompt_key_no_echo(&format!(
+            "Management key for profile {} (input hidden): ",
+            settings.profile
+        ))
+    } else {
+        secrets::read_key_from(std::io::stdin().lock())
+    };
+    let key = match key {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("poolwatch: {e}");
+            return exit_codes::CONFIG;
+        }
+    };
+    if let Err(e) = secrets::store_key(&settings.profile, &key) {
+        eprintln!("poolwatch: {e}");
+        return exit_codes::CONFIG;
+    }
+    lift_auth_latch(globals, &settings);
+    println!(
+        "stored the management key of profile {} in the Keychain",
+        settings.profile
+    );
+    exit_codes::OK
+}
+
+/// A new key deserves a new attempt: remove a latched 401/403 from the cache.
+fn lift_auth_latch(globals: &Globals, settings: &config::Settings) {
+    let Some(dir) = Session::cache_dir(settings, globals.env) else {
+        return;
+    };
+    let paths = CachePaths::in_dir(&dir, &settings.profile);
+    let Ok(Some(_guard)) = lock::lock_within(&paths.lock, std::time::Duration::from_secs(30))
+    else {
+        return;
+    };
+    if let Ok(Loaded::Found(mut found)) = cache::load(&paths.data) {
+        if found.auth_latch.take().is_some() {
+            let _ = cache::save(&paths.data, &found);
+        }
+    }
+}
+
+/// `--config`, else POOLWATCH_CONFIG, else the platform default.
+fn config_path(globals: &Globals) -> Option<PathBuf> {
+    globals
+        .config
+        .clone()
+        .or_else(|| (globals.env)(config::CONFIG_ENV).map(PathBuf::from))
+        .or_else(config::default_config_path)
+}
+
+fn no_home() -> i32 {
+    eprintln!("poolwatch: cannot find a home folder; pass --config PATH");
+    exit_codes::CONFIG
+}
+
+fn report(e: config::ConfigError) -> i32 {
+    eprintln!("poolwatch: {e}");
+    exit_codes::CONFIG
+}

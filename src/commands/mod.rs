@@ -1,0 +1,233 @@
+//! The subcommands: each file turns parsed flags into output and an exit code.
+
+mod config_cmd;
+mod install_plugin;
+mod plugin;
+mod status;
+mod test_fetch;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::cli::{Cli, Command, StatusArgs};
+use crate::config::{self, LoadOptions, Settings};
+use crate::model::Epoch;
+use crate::quota::{self, PoolReport};
+use crate::render::{FetchStatus, MenuContext};
+use crate::session::{Freshness, Outcome, Session, Trigger};
+use crate::store::cache::CachePaths;
+use crate::store::snapshot::{self, SnapshotMeta};
+use crate::{demo, exit_codes, session};
+
+/// The real clock, in epoch seconds.
+pub fn system_now() -> Epoch {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as Epoch)
+        .unwrap_or(0)
+}
+
+/// Run the parsed command line; returns the process exit code.
+pub fn run(cli: Cli) -> i32 {
+    let env = config::process_env;
+    let globals = Globals {
+        demo: cli.demo,
+        config: cli.config.clone(),
+        profile: cli.profile.clone(),
+        env: &env,
+        clock: &system_now,
+    };
+    match cli.command {
+        None => status::run(&globals, &StatusArgs::default()),
+        Some(Command::Status(args)) => status::run(&globals, &args),
+        Some(Command::Plugin(args)) => plugin::run(&globals, &args),
+        Some(Command::Refresh) => status::refresh(&globals),
+        Some(Command::TestFetch) => test_fetch::run(&globals),
+        Some(Command::Snapshot(args)) => status::snapshot(&globals, &args),
+        Some(Command::Config(cmd)) => config_cmd::run(&globals, cmd),
+        Some(Command::InstallPlugin(args)) => install_plugin::run(&globals, &args),
+    }
+}
+
+/// Global flags and injectable process context.
+pub struct Globals<'a> {
+    pub demo: bool,
+    pub config: Option<std::path::PathBuf>,
+    pub profile: Option<String>,
+    pub env: &'a dyn Fn(&str) -> Option<String>,
+    pub clock: &'a dyn Fn() -> Epoch,
+}
+
+impl Globals<'_> {
+    /// Load the settings of the selected profile.
+    pub fn settings(&self) -> Result<Settings, config::ConfigError> {
+        config::load(&LoadOptions {
+            config_path: self.config.clone(),
+            profile: self.profile.clone(),
+            env: self.env,
+        })
+    }
+
+    /// Settings, or print the error and return the exit code.
+    pub fn settings_or_exit(&self) -> Result<Settings, i32> {
+        self.settings().map_err(|e| {
+            eprintln!("poolwatch: {e}");
+            exit_codes::CONFIG
+        })
+    }
+}
+
+/// A run's data: the outcome and the report computed from it.
+pub struct View {
+    pub outcome: Outcome,
+    pub report: Option<PoolReport>,
+    pub now: Epoch,
+}
+
+/// Obtain the pool (demo or real) and compute its report; writes the widget
+/// snapshot after a fetch.
+pub fn obtain(globals: &Globals, settings: &Settings, trigger: Trigger) -> View {
+    let now = (globals.clock)();
+    if globals.demo {
+        let state = demo::pool(&session::selection_of(settings), now);
+        let report = quota::compute(&state.accounts, &settings.quota, now);
+        return View {
+            outcome: Outcome {
+                state: Some(state),
+                freshness: Freshness::Fresh,
+                error: None,
+                notices: Vec::new(),
+                fetched: false,
+                cache: None,
+            },
+            report: Some(report),
+            now,
+        };
+    }
+    let cache_dir = Session::cache_dir(settings, globals.env);
+    let Some(cache_dir) = cache_dir else {
+        let outcome = Outcome {
+            state: None,
+            freshness: Freshness::Stale {
+                title: "Cache problem".into(),
+                message: "no cache folder: set POOLWATCH_CACHE_DIR".into(),
+            },
+            error: Some(session::RunError::Io("no cache folder".into())),
+            notices: Vec::new(),
+            fetched: false,
+            cache: None,
+        };
+        return View {
+            outcome,
+            report: None,
+            now,
+        };
+    };
+    let session = Session {
+        settings,
+        paths: CachePaths::in_dir(&cache_dir, &settings.profile),
+        env: globals.env,
+        clock: globals.clock,
+    };
+    let mut outcome = session.obtain(trigger);
+    let now = (globals.clock)();
+    let report = outcome
+        .state
+        .as_ref()
+        .map(|s| quota::compute(&s.accounts, &settings.quota, now));
+    if outcome.fetched {
+        if let Err(e) = write_snapshot(settings, &outcome, report.as_ref(), now) {
+            outcome.notices.push(e);
+        }
+    }
+    View {
+        outcome,
+        report,
+        now,
+    }
+}
+
+/// The snapshot file of the settings' profile.
+pub fn snapshot_path(settings: &Settings) -> Option<std::path::PathBuf> {
+    settings
+        .snapshot_path
+        .clone()
+        .or_else(|| snapshot::default_dir().map(|d| snapshot::path_in(&d, &settings.profile)))
+}
+
+/// The snapshot of a view.
+pub fn build_snapshot(
+    settings: &Settings,
+    outcome: &Outcome,
+    report: Option<&PoolReport>,
+    demo: bool,
+    now: Epoch,
+) -> snapshot::Snapshot {
+    let (stale, error) = match &outcome.freshness {
+        Freshness::Fresh | Freshness::Refreshing => (false, None),
+        Freshness::Stale { title, message } | Freshness::AuthLatched { title, message } => {
+            (report.is_some(), Some(format!("{title}: {message}")))
+        }
+    };
+    let meta = SnapshotMeta {
+        profile: settings.profile.clone(),
+        demo,
+        updated_at: outcome.state.as_ref().map(|s| s.fetched_at),
+        stale,
+        error,
+        pace: None,
+    };
+    snapshot::build(report, &meta, now)
+}
+
+fn write_snapshot(
+    settings: &Settings,
+    outcome: &Outcome,
+    report: Option<&PoolReport>,
+    now: Epoch,
+) -> Result<(), String> {
+    let Some(path) = snapshot_path(settings) else {
+        return Ok(());
+    };
+    let new = build_snapshot(settings, outcome, report, false, now);
+    let old = std::fs::read(&path)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<snapshot::Snapshot>(&bytes).ok());
+    let bytes = serde_json::to_vec_pretty(&new).map_err(|e| e.to_string())?;
+    crate::store::atomic::write_private(&path, &bytes)
+        .map_err(|e| format!("Cannot write the widget snapshot {}: {e}", path.display()))?;
+    if snapshot::visible_change(old.as_ref(), &new) {
+        let home = directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf());
+        if home.is_some_and(|h| snapshot::host_app_installed(&h)) {
+            snapshot::request_widget_reload();
+        }
+    }
+    Ok(())
+}
+
+/// The menu/status context of a view.
+pub fn menu_context(globals: &Globals, settings: &Settings, view: &View) -> MenuContext {
+    let status = match &view.outcome.freshness {
+        Freshness::Fresh => FetchStatus::Fresh,
+        Freshness::Refreshing => FetchStatus::Refreshing,
+        Freshness::Stale { title, message } => FetchStatus::Stale {
+            error: format!("{title}: {message}"),
+        },
+        Freshness::AuthLatched { title, message } => FetchStatus::AuthLatched {
+            message: format!("{title}: {message}"),
+        },
+    };
+    MenuContext {
+        profile: settings.profile.clone(),
+        pool_url: settings.pool_url.clone(),
+        exe: std::env::current_exe()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| "poolwatch".into()),
+        settings_path: settings.config_path.display().to_string(),
+        updated_at: view.outcome.state.as_ref().map(|s| s.fetched_at),
+        status,
+        notices: view.outcome.notices.clone(),
+        sort: settings.quota.sort,
+        demo: globals.demo,
+        now: view.now,
+    }
+}

@@ -1,0 +1,99 @@
+//! `poolwatch plugin`: the SwiftBar/xbar menu. Always exits 0 and never
+//! prints anything but a menu: errors are shown inside it, because SwiftBar
+//! discards the output of a run that exits non-zero.
+
+use std::io::Write;
+
+use super::{menu_context, obtain, Globals};
+use crate::cli::{DialectArg, PluginArgs};
+use crate::quota::SortOrder;
+use crate::render::menu::render_menu;
+use crate::render::{Dialect, FetchStatus, MenuContext};
+use crate::session::Trigger;
+
+/// SwiftBar refresh reasons that are automatic; any other reason is a user action.
+const AUTOMATIC_REASONS: [&str; 3] = ["FirstLaunch", "Schedule", "WakeFromSleep"];
+
+/// Run plugin mode; the exit code is always 0.
+pub fn run(globals: &Globals, args: &PluginArgs) -> i32 {
+    let dialect = match args.dialect {
+        DialectArg::Swiftbar => Dialect::SwiftBar,
+        DialectArg::Xbar => Dialect::Xbar,
+        DialectArg::Auto if (globals.env)("SWIFTBAR").as_deref() == Some("1") => Dialect::SwiftBar,
+        DialectArg::Auto => Dialect::Xbar,
+    };
+    let output = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        menu_output(globals, dialect)
+    }))
+    .unwrap_or_else(|_| {
+        fallback_menu(
+            globals,
+            dialect,
+            "poolwatch hit an internal error; please report it".into(),
+        )
+    });
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(output.as_bytes());
+    let _ = stdout.flush();
+    0
+}
+
+/// The trigger implied by SwiftBar's refresh reason (xbar sends none).
+pub fn trigger_for_reason(reason: Option<&str>) -> Trigger {
+    match reason.map(str::trim) {
+        None | Some("") => Trigger::Automatic,
+        Some(r) if AUTOMATIC_REASONS.contains(&r) => Trigger::Automatic,
+        Some(_) => Trigger::Manual,
+    }
+}
+
+fn menu_output(globals: &Globals, dialect: Dialect) -> String {
+    let settings = match globals.settings() {
+        Ok(s) => s,
+        Err(e) => return fallback_menu(globals, dialect, e.to_string()),
+    };
+    let reason = (globals.env)("SWIFTBAR_PLUGIN_REFRESH_REASON");
+    let view = obtain(globals, &settings, trigger_for_reason(reason.as_deref()));
+    let ctx = menu_context(globals, &settings, &view);
+    render_menu(view.report.as_ref(), &ctx, dialect)
+}
+
+/// A menu that only shows an error (settings could not even be loaded).
+fn fallback_menu(globals: &Globals, dialect: Dialect, error: String) -> String {
+    let ctx = MenuContext {
+        profile: globals.profile.clone().unwrap_or_else(|| "default".into()),
+        pool_url: String::new(),
+        exe: std::env::current_exe()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| "poolwatch".into()),
+        settings_path: crate::config::default_config_path()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+        updated_at: None,
+        status: FetchStatus::Stale { error },
+        notices: Vec::new(),
+        sort: SortOrder::default(),
+        demo: globals.demo,
+        now: (globals.clock)(),
+    };
+    render_menu(None, &ctx, dialect)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refresh_reasons_map_to_triggers() {
+        assert_eq!(trigger_for_reason(None), Trigger::Automatic);
+        assert_eq!(trigger_for_reason(Some("Schedule")), Trigger::Automatic);
+        assert_eq!(
+            trigger_for_reason(Some("WakeFromSleep")),
+            Trigger::Automatic
+        );
+        assert_eq!(trigger_for_reason(Some("FirstLaunch")), Trigger::Automatic);
+        assert_eq!(trigger_for_reason(Some("MenuAction")), Trigger::Manual);
+        assert_eq!(trigger_for_reason(Some("RefreshAllMenu")), Trigger::Manual);
+        assert_eq!(trigger_for_reason(Some("URLScheme")), Trigger::Manual);
+    }
+}

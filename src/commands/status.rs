@@ -1,0 +1,146 @@
+//! `status`, `refresh` and `snapshot`: the terminal views of a pool.
+
+use std::io::IsTerminal;
+
+use super::{build_snapshot, menu_context, obtain, snapshot_path, Globals};
+use crate::cli::{SnapshotArgs, StatusArgs};
+use crate::exit_codes;
+use crate::render::{json, text};
+use crate::session::{Freshness, Trigger};
+
+/// `poolwatch status`: the table (or JSON) of the pool.
+pub fn run(globals: &Globals, args: &StatusArgs) -> i32 {
+    let settings = match globals.settings_or_exit() {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let trigger = if args.offline {
+        Trigger::Offline
+    } else if args.refresh {
+        Trigger::Explicit
+    } else {
+        Trigger::Automatic
+    };
+    let view = obtain(globals, &settings, trigger);
+    let ctx = menu_context(globals, &settings, &view);
+    if args.json {
+        println!("{}", json::status_json(view.report.as_ref(), &ctx));
+    } else {
+        let color = !args.no_color
+            && (globals.env)("NO_COLOR").is_none_or(|v| v.is_empty())
+            && std::io::stdout().is_terminal();
+        print!("{}", text::render_status(view.report.as_ref(), &ctx, color));
+    }
+    let code = view.outcome.exit_code();
+    if code != exit_codes::OK {
+        // The table shortens long errors; stderr carries the whole message.
+        if let Some(message) = problem_text(&view.outcome) {
+            eprintln!("poolwatch: {message}");
+        }
+    }
+    code
+}
+
+/// The full text of what went wrong, if anything.
+fn problem_text(outcome: &crate::session::Outcome) -> Option<String> {
+    if let Some(error) = &outcome.error {
+        return Some(error.to_string());
+    }
+    match &outcome.freshness {
+        Freshness::Stale { title, message } | Freshness::AuthLatched { title, message } => {
+            Some(format!("{title}: {message}"))
+        }
+        _ => None,
+    }
+}
+
+/// `poolwatch refresh`: fetch now (also lifts an auth latch) and say how it went.
+pub fn refresh(globals: &Globals) -> i32 {
+    let settings = match globals.settings_or_exit() {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let view = obtain(globals, &settings, Trigger::Explicit);
+    for notice in &view.outcome.notices {
+        eprintln!("poolwatch: {notice}");
+    }
+    if let Some(message) = problem_text(&view.outcome) {
+        eprintln!("poolwatch: {message}");
+        return view.outcome.exit_code();
+    }
+    let Some(report) = &view.report else {
+        eprintln!("poolwatch: no data yet");
+        return exit_codes::FAILURE;
+    };
+    let failed: Vec<&str> = report
+        .accounts
+        .iter()
+        .filter(|a| a.error.is_some())
+        .map(|a| a.label.as_str())
+        .collect();
+    let what = if view.outcome.fetched || globals.demo {
+        "refreshed"
+    } else {
+        "up to date (refreshed moments ago)"
+    };
+    println!(
+        "{what}: {} accounts, 5h {:.0}% / {:.0}%, week {:.0}% / {:.0}%",
+        report.accounts.len(),
+        report.five_hour.remaining,
+        report.five_hour.capacity,
+        report.weekly.remaining,
+        report.weekly.capacity
+    );
+    if failed.is_empty() {
+        exit_codes::OK
+    } else {
+        let names: Vec<String> = failed
+            .iter()
+            .map(|l| crate::render::sanitize::terminal_text(l, 60))
+            .collect();
+        println!(
+            "{} accounts could not be refreshed: {}",
+            failed.len(),
+            names.join(", ")
+        );
+        exit_codes::PARTIAL
+    }
+}
+
+/// `poolwatch snapshot`: print the widget snapshot (or its path).
+pub fn snapshot(globals: &Globals, args: &SnapshotArgs) -> i32 {
+    let settings = match globals.settings_or_exit() {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    if args.path {
+        return match snapshot_path(&settings) {
+            Some(path) => {
+                println!("{}", path.display());
+                exit_codes::OK
+            }
+            None => {
+                eprintln!("poolwatch: no home folder: set POOLWATCH_SNAPSHOT_PATH");
+                exit_codes::CONFIG
+            }
+        };
+    }
+    let view = obtain(globals, &settings, Trigger::Automatic);
+    let snapshot = build_snapshot(
+        &settings,
+        &view.outcome,
+        view.report.as_ref(),
+        globals.demo,
+        view.now,
+    );
+    match serde_json::to_string_pretty(&snapshot) {
+        Ok(text) => {
+            println!("{text}");
+            view.outcome.exit_code()
+        }
+        Err(e) => {
+            eprintln!("poolwatch: cannot encode the snapshot: {e}");
+            exit_codes::FAILURE
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! `poolwatch test-fetch`: the original app's "Test Fetch", step by step.
+//!
+//! Each step prints ✓ or ✗ with what to do; the first failure ends the run
+//! with its exit code. The key is loaded once and sent at most twice (the
+//! account list and one usage call): a wrong key costs one failed attempt.
+
+use super::Globals;
+use crate::api::client::{wants_usage, Client, FetchOptions, UsageFailure};
+use crate::exit_codes;
+use crate::render::sanitize::terminal_text;
+use crate::secrets::{self, KeySource};
+use crate::session::selection_of;
+
+fn ok(line: &str) {
+    println!("✓ {line}");
+}
+
+fn fail(line: &str, code: i32) -> i32 {
+    println!("✗ {line}");
+    code
+}
+
+/// Run the checks.
+pub fn run(globals: &Globals) -> i32 {
+    if globals.demo {
+        println!(
+            "demo mode: there is no server to test; `poolwatch --demo status` shows the demo pool"
+        );
+        return exit_codes::OK;
+    }
+    let settings = match globals.settings() {
+        Ok(s) => s,
+        Err(e) => return fail(&format!("settings: {e}"), exit_codes::CONFIG),
+    };
+    let where_from = if settings.file_found {
+        settings.config_path.display().to_string()
+    } else {
+        "defaults (no settings file)".to_string()
+    };
+    ok(&format!(
+        "settings: profile {} from {where_from}",
+        settings.profile
+    ));
+    if settings.pool_url.is_empty() {
+        return fail(
+            "pool URL: not configured. Run `poolwatch config init --pool-url http://HOST:PORT`",
+            exit_codes::CONFIG,
+        );
+    }
+    ok(&format!("pool URL: {}", settings.pool_url));
+    let (key, source) = match secrets::load_key(&settings.profile, globals.env) {
+        Ok(found) => found,
+        Err(e) => return fail(&format!("management key: {e}"), exit_codes::CONFIG),
+    };
+    ok(match source {
+        KeySource::Env => "management key: from POOLWATCH_MANAGEMENT_KEY",
+        KeySource::Keychain => "management key: from the Keychain",
+    });
+
+    let options = FetchOptions {
+        pool_url: settings.pool_url.clone(),
+        usage_url: settings.usage_url.clone(),
+        concurrency: 1,
+        request_timeout: settings.request_timeout,
+        deadline: settings.deadline,
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            return fail(
+                &format!("cannot start the runtime: {e}"),
+                exit_codes::FAILURE,
+            )
+        }
+    };
+    let client = match Client::new(options, key) {
+        Ok(c) => c,
+        Err(e) => return fail(&e.to_string(), exit_codes::for_fetch_error(&e)),
+    };
+    let (entries, version) = match runtime.block_on(client.auth_files()) {
+        Ok(found) => found,
+        Err(e) => {
+            return fail(
+                &format!("account list: {e}"),
+                exit_codes::for_fetch_error(&e),
+            )
+        }
+    };
+    let selection = selection_of(&settings);
+    let selected: Vec<_> = entries.iter().filter(|e| selection.keeps(e)).collect();
+    ok(&format!(
+        "account list: {} auth files, {} selected (providers: {}){}",
+        entries.len(),
+        selected.len(),
+        settings.providers.join(", "),
+        version
+            .map(|v| format!(", server {}", terminal_text(&v, 40)))
+            .unwrap_or_default()
+    ));
+    for entry in &selected {
+        println!(
+            "    {:<40} {:<8} {}",
+            terminal_text(&selection.label_for(entry), 40),
+            terminal_text(entry.id_token_plan.as_deref().unwrap_or("?"), 8),
+            terminal_text(
+                if entry.disabled {
+                    "disabled"
+                } else {
+                    &entry.status
+                },
+                20
+            ),
+        );
+    }
+    let Some(first) = selected.iter().find(|e| wants_usage(e)) else {
+        return fail(
+            "usage: no enabled ChatGPT account to test (check `providers` and `hidden`)",
+            exit_codes::CONFIG,
+        );
+    };
+    let label = terminal_text(&selection.label_for(first), 60);
+    let now = (globals.clock)();
+    match runtime.block_on(client.usage(first, now)) {
+        Ok(usage) => {
+            let pct = |w: &Option<crate::model::QuotaWindow>| {
+                w.as_ref()
+                    .map(|w| format!("{:.0}% left", w.remaining_percent()))
+                    .unwrap_or_else(|| "none".into())
+            };
+            ok(&format!(
+                "usage of {label}: plan {}, 5h {}, week {}",
+                usage.plan_type.as_deref().unwrap_or("?"),
+                pct(&usage.five_hour),
+                pct(&usage.weekly)
+            ));
+            exit_codes::OK
+        }
+        Err(UsageFailure::Fatal(e)) => fail(
+            &format!("usage of {label}: {e}"),
+            exit_codes::for_fetch_error(&e),
+        ),
+        Err(UsageFailure::Account(msg)) => fail(
+            &format!(
+                "usage of {label}: {} (the pool works; this account's token or the usage URL is the problem)",
+                terminal_text(&msg, 200)
+            ),
+            exit_codes::BAD_RESPONSE,
+        ),
+    }
+}

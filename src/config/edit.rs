@@ -1,0 +1,269 @@
+//! `config init` (commented template) and `config set` (comment-preserving edits with toml_edit).
+
+use std::path::Path;
+
+use toml_edit::{DocumentMut, Item, Table};
+
+use super::error::{unknown_key_message, ConfigError};
+use super::keys::{self, DEFAULT_PROFILE_KEY, LABELS, PROFILES};
+use super::{file, validate_profiles, write_private_atomic, DEFAULT_PROFILE};
+
+/// The commented template written by `config init`: every key with its default, commented out except
+/// `pool_url` (empty when `pool_url` is `None`, which means "not configured").
+pub fn template(pool_url: Option<&str>) -> String {
+    let weights = crate::quota::PlanWeights::default();
+    let quota = crate::quota::QuotaSettings::default();
+    let pool_url = keys::toml_string(pool_url.unwrap_or(""));
+    format!(
+        r#"# poolwatch settings.
+#
+# Top-level keys are the "default" profile. A [profiles.NAME] table overrides them for a named
+# profile (keys it does not set are inherited); pick one with --profile NAME or POOLWATCH_PROFILE.
+# Environment variables override the file: POOLWATCH_POOL_URL, POOLWATCH_TTL_SECONDS, ...
+# The management key is never stored here: run `poolwatch config set-key` (macOS Keychain) or set
+# POOLWATCH_MANAGEMENT_KEY.
+
+# CLIProxyAPI base URL, e.g. "http://127.0.0.1:8317" (https:// is added when no scheme is given).
+pool_url = {pool_url}
+
+# Profile used when none is given.
+# default_profile = "work"
+
+# Usage endpoint queried through the pool for each account.
+# usage_url = "{usage_url}"
+
+# Cache time-to-live in seconds (5..=86400).
+# ttl_seconds = {ttl}
+
+# Usage requests in flight at once (1..=64).
+# concurrency = {concurrency}
+
+# Timeout of one request in seconds (1..=120).
+# timeout_seconds = {timeout}
+
+# Deadline of a whole fetch in seconds (timeout_seconds..=300).
+# deadline_seconds = {deadline}
+
+# An account whose weekly remaining percent is below this is "week-killed" (0..=100).
+# kill_line = {kill_line}
+
+# Account order: "5h", "week" or "name", optionally with "-desc" (e.g. "week-desc").
+# sort = "{sort}"
+
+# An auth file is shown when its provider or type contains one of these (lower-case).
+# providers = ["codex", "openai"]
+
+# Auth file names or emails to hide.
+# hidden = ["old@example.com"]
+
+# Plan weights in units of one Plus account (values below {min_weight} are raised to {min_weight}).
+# [weights]
+# plus = {plus}
+# prolite = {prolite}
+# pro = {pro}
+
+# Custom account labels, by auth file name or email.
+# [labels]
+# "codex-alice@example.com.json" = "Alice"
+
+# A second pool; `poolwatch --profile work`.
+# [profiles.work]
+# pool_url = "https://pool.example.com"
+"#,
+        usage_url = super::DEFAULT_USAGE_URL,
+        ttl = super::DEFAULT_TTL_SECONDS,
+        concurrency = super::DEFAULT_CONCURRENCY,
+        timeout = super::DEFAULT_TIMEOUT_SECONDS,
+        deadline = super::DEFAULT_DEADLINE_SECONDS,
+        kill_line = keys::format_float(quota.kill_line),
+        sort = keys::sort_name(quota.sort),
+        min_weight = keys::MIN_WEIGHT,
+        plus = keys::format_float(weights.plus),
+        prolite = keys::format_float(weights.prolite),
+        pro = keys::format_float(weights.pro),
+    )
+}
+
+/// `config init`: write [`template`] to `path` (0600, atomic). Refuses an existing file unless `force`.
+pub fn init_file(path: &Path, pool_url: Option<&str>, force: bool) -> Result<(), ConfigError> {
+    let exists = std::fs::symlink_metadata(path).is_ok();
+    if exists && !force {
+        return Err(ConfigError::AlreadyExists {
+            path: path.to_path_buf(),
+        });
+    }
+    let pool_url = match pool_url.map(str::trim).filter(|url| !url.is_empty()) {
+        Some(raw) => Some(super::normalize_pool_url(raw).map_err(|reason| {
+            ConfigError::file(
+                path,
+                DEFAULT_PROFILE,
+                format!(
+                    "pool_url = {} is not a valid URL: {reason}",
+                    keys::toml_string(raw)
+                ),
+            )
+        })?),
+        None => None,
+    };
+    let text = template(pool_url.as_deref());
+    write_private_atomic(path, text.as_bytes()).map_err(|err| ConfigError::io(path, "write", err))
+}
+
+/// `config set KEY VALUE [--profile P]`: check the value like [`super::load`] does, edit the file keeping
+/// its comments (creating it when missing) and write it back atomically with mode 0600.
+///
+/// Keys: every scalar key, `weights.plus|prolite|pro`, `labels.<name>`, `hidden` and `providers`
+/// (comma-separated), and `default_profile` (top level only). An empty value removes the key from that
+/// layer (so a profile inherits it again, or the default applies).
+pub fn set_value(
+    path: &Path,
+    profile: Option<&str>,
+    key: &str,
+    value: &str,
+) -> Result<(), ConfigError> {
+    let profile = profile.map(str::trim).unwrap_or(DEFAULT_PROFILE);
+    if !file::valid_profile_name(profile) {
+        return Err(ConfigError::BadProfileName {
+            name: profile.to_string(),
+            origin: "--profile".into(),
+        });
+    }
+    let text = file::read_text(path)?.unwrap_or_default();
+    let mut doc: DocumentMut = text.parse().map_err(|err: toml_edit::TomlError| {
+        ConfigError::file(
+            path,
+            DEFAULT_PROFILE,
+            format!("invalid TOML: {}", err.to_string().trim_end()),
+        )
+    })?;
+    let edit =
+        plan_edit(key.trim(), value, profile).map_err(|m| ConfigError::file(path, profile, m))?;
+    apply_edit(&mut doc, profile, &edit).map_err(|m| ConfigError::file(path, profile, m))?;
+    let new_text = doc.to_string();
+    let config = file::parse(&new_text, path)?;
+    validate_profiles(&config, path)?;
+    write_private_atomic(path, new_text.as_bytes())
+        .map_err(|err| ConfigError::io(path, "write", err))
+}
+
+/// One planned edit: `table` (None = the layer itself), `name`, and the new value (None = remove).
+struct Edit {
+    table: Option<String>,
+    name: String,
+    value: Option<toml_edit::Value>,
+}
+
+fn plan_edit(key: &str, raw: &str, profile: &str) -> Result<Edit, String> {
+    let remove = raw.trim().is_empty();
+    if key == DEFAULT_PROFILE_KEY {
+        return plan_default_profile(raw, profile);
+    }
+    if let Some(name) = key.strip_prefix("labels.") {
+        let value = match remove {
+            true => None,
+            false => Some(
+                file::check_label(name, raw)
+                    .map_err(|problem| format!("labels.{} = {problem}", keys::toml_string(name)))?,
+            ),
+        };
+        return Ok(Edit {
+            table: Some(LABELS.to_string()),
+            name: name.trim().to_string(),
+            value: value.map(Into::into),
+        });
+    }
+    let Some(spec) = keys::spec(key) else {
+        return Err(unknown_set_key(key));
+    };
+    let value = match remove {
+        true => None,
+        false => Some(
+            keys::from_str(spec.kind, raw)
+                .map_err(|problem| format!("{key} = {} {problem}", keys::toml_string(raw.trim())))?
+                .to_edit_value(),
+        ),
+    };
+    let (table, name) = match spec.name.split_once('.') {
+        Some((table, name)) => (Some(table.to_string()), name.to_string()),
+        None => (None, spec.name.to_string()),
+    };
+    Ok(Edit { table, name, value })
+}
+
+fn plan_default_profile(raw: &str, profile: &str) -> Result<Edit, String> {
+    if profile != DEFAULT_PROFILE {
+        return Err("default_profile can only be set at the top level (without --profile)".into());
+    }
+    let name = raw.trim();
+    if !name.is_empty() && !file::valid_profile_name(name) {
+        return Err(format!(
+            "default_profile = {} is not a valid profile name (1 to 64 letters, digits, '_' or '-')",
+            keys::toml_string(name)
+        ));
+    }
+    Ok(Edit {
+        table: None,
+        name: DEFAULT_PROFILE_KEY.to_string(),
+        value: (!name.is_empty()).then(|| name.into()),
+    })
+}
+
+fn unknown_set_key(key: &str) -> String {
+    if key == LABELS || keys::is_table(key) {
+        let example = keys::table_key_names(key)
+            .first()
+            .map_or("labels.NAME".to_string(), |name| name.to_string());
+        return format!("{key} is a table: set one entry, e.g. {example}");
+    }
+    let mut candidates: Vec<&str> = keys::KEYS.iter().map(|spec| spec.name).collect();
+    candidates.push(DEFAULT_PROFILE_KEY);
+    candidates.push("labels.NAME");
+    unknown_key_message(key, &candidates)
+}
+
+fn apply_edit(doc: &mut DocumentMut, profile: &str, edit: &Edit) -> Result<(), String> {
+    let mut layer = doc.as_table_mut() as &mut dyn toml_edit::TableLike;
+    if profile != DEFAULT_PROFILE {
+        let profiles = child_table(layer, PROFILES, true)?;
+        layer = child_table(profiles, profile, false)?;
+    }
+    if let Some(table) = &edit.table {
+        layer = child_table(layer, table, false)?;
+    }
+    match &edit.value {
+        Some(value) => set_keeping_decor(layer, &edit.name, value.clone()),
+        None => {
+            layer.remove(&edit.name);
+        }
+    }
+    Ok(())
+}
+
+/// The table `name` inside `parent`, created when missing (`implicit` tables print no header).
+fn child_table<'a>(
+    parent: &'a mut dyn toml_edit::TableLike,
+    name: &str,
+    implicit: bool,
+) -> Result<&'a mut dyn toml_edit::TableLike, String> {
+    let item = parent.entry(name).or_insert_with(|| {
+        let mut table = Table::new();
+        table.set_implicit(implicit);
+        Item::Table(table)
+    });
+    item.as_table_like_mut()
+        .ok_or_else(|| format!("{name} is not a table in the file"))
+}
+
+/// Replace a value in place, keeping the comments and spacing around the key and the old value.
+fn set_keeping_decor(
+    table: &mut dyn toml_edit::TableLike,
+    name: &str,
+    mut value: toml_edit::Value,
+) {
+    if let Some(old) = table.get_mut(name).and_then(Item::as_value_mut) {
+        *value.decor_mut() = old.decor().clone();
+        *old = value;
+        return;
+    }
+    table.insert(name, Item::Value(value));
+}

@@ -1,0 +1,423 @@
+//! The registry of setting keys, their value kinds and the value parsers shared by the file loader,
+//! the environment overrides and `config set`.
+//!
+//! To add a setting, add a [`KeySpec`] to [`KEYS`] (dotted names such as `alerts.enabled` create a
+//! table) and read it in `Settings` building; the loader, `config set` and the error messages follow.
+
+use crate::quota::{SortKey, SortOrder};
+
+/// How a key's value is parsed and checked.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Kind {
+    /// The pool base URL ("" = not configured).
+    PoolUrl,
+    /// The `wham/usage` URL.
+    UsageUrl,
+    /// A whole number in `min..=max`.
+    Int { min: i64, max: i64 },
+    /// A finite number in `min..=max`.
+    Float { min: f64, max: f64 },
+    /// A plan weight: a finite number, silently clamped to at least [`MIN_WEIGHT`].
+    Weight,
+    /// A sort order such as `5h` or `week-desc`.
+    Sort,
+    /// A list of non-empty strings (comma-separated in env and `config set`).
+    List,
+}
+
+/// One known key.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct KeySpec {
+    /// Full name; `table.key` for keys inside a table.
+    pub name: &'static str,
+    pub kind: Kind,
+    /// The environment variable that overrides it, if any.
+    pub env: Option<&'static str>,
+}
+
+/// Plan weights are clamped to at least this.
+pub const MIN_WEIGHT: f64 = 0.1;
+
+const fn key(name: &'static str, kind: Kind, env: Option<&'static str>) -> KeySpec {
+    KeySpec { name, kind, env }
+}
+
+/// Every key that may appear at the top level or in `[profiles.NAME]` (besides `labels`).
+pub(crate) const KEYS: &[KeySpec] = &[
+    key("pool_url", Kind::PoolUrl, Some("POOLWATCH_POOL_URL")),
+    key("usage_url", Kind::UsageUrl, Some("POOLWATCH_USAGE_URL")),
+    key(
+        "ttl_seconds",
+        Kind::Int {
+            min: 5,
+            max: 86_400,
+        },
+        Some("POOLWATCH_TTL_SECONDS"),
+    ),
+    key(
+        "concurrency",
+        Kind::Int { min: 1, max: 64 },
+        Some("POOLWATCH_CONCURRENCY"),
+    ),
+    key(
+        "timeout_seconds",
+        Kind::Int { min: 1, max: 120 },
+        Some("POOLWATCH_TIMEOUT_SECONDS"),
+    ),
+    key(
+        "deadline_seconds",
+        Kind::Int { min: 1, max: 300 },
+        Some("POOLWATCH_DEADLINE_SECONDS"),
+    ),
+    key(
+        "kill_line",
+        Kind::Float {
+            min: 0.0,
+            max: 100.0,
+        },
+        Some("POOLWATCH_KILL_LINE"),
+    ),
+    key("sort", Kind::Sort, Some("POOLWATCH_SORT")),
+    key("providers", Kind::List, None),
+    key("hidden", Kind::List, None),
+    key("weights.plus", Kind::Weight, None),
+    key("weights.prolite", Kind::Weight, None),
+    key("weights.pro", Kind::Weight, None),
+];
+
+/// The free-form table of account labels.
+pub(crate) const LABELS: &str = "labels";
+/// Top-level only: the profile used when none is given.
+pub(crate) const DEFAULT_PROFILE_KEY: &str = "default_profile";
+/// Top-level only: the table of named profiles.
+pub(crate) const PROFILES: &str = "profiles";
+
+/// The spec of a full key name (`ttl_seconds`, `weights.plus`).
+pub(crate) fn spec(name: &str) -> Option<&'static KeySpec> {
+    KEYS.iter().find(|spec| spec.name == name)
+}
+
+/// True when `name` is a table of [`KEYS`] (e.g. `weights`).
+pub(crate) fn is_table(name: &str) -> bool {
+    KEYS.iter().any(|spec| table_of(spec.name) == Some(name))
+}
+
+/// The table part of a dotted key name.
+pub(crate) fn table_of(name: &str) -> Option<&str> {
+    name.split_once('.').map(|(table, _)| table)
+}
+
+/// Names that may appear directly in a layer table (plus the top-only ones when `top`).
+pub(crate) fn layer_key_names(top: bool) -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = Vec::new();
+    for spec in KEYS {
+        let name = table_of(spec.name).unwrap_or(spec.name);
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names.push(LABELS);
+    if top {
+        names.push(DEFAULT_PROFILE_KEY);
+        names.push(PROFILES);
+    }
+    names
+}
+
+/// The full names of the keys inside `table`.
+pub(crate) fn table_key_names(table: &str) -> Vec<&'static str> {
+    KEYS.iter()
+        .filter(|spec| table_of(spec.name) == Some(table))
+        .map(|spec| spec.name)
+        .collect()
+}
+
+/// A parsed, checked value.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Value {
+    Str(String),
+    Int(i64),
+    Float(f64),
+    Sort(SortOrder),
+    List(Vec<String>),
+}
+
+impl Value {
+    /// The value as a `toml_edit` value, for `config set`.
+    pub(crate) fn to_edit_value(&self) -> toml_edit::Value {
+        match self {
+            Value::Str(text) => text.as_str().into(),
+            Value::Int(number) => (*number).into(),
+            Value::Float(number) => (*number).into(),
+            Value::Sort(order) => sort_name(*order).into(),
+            Value::List(items) => items
+                .iter()
+                .map(String::as_str)
+                .collect::<toml_edit::Array>()
+                .into(),
+        }
+    }
+}
+
+/// A TOML basic string with escapes.
+pub(crate) fn toml_string(text: &str) -> String {
+    toml_edit::Value::from(text).to_string()
+}
+
+/// A TOML array of strings.
+pub(crate) fn toml_list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|item| toml_string(item)).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+/// A float that always reads back as a TOML float (`3.0`, not `3`).
+pub(crate) fn format_float(number: f64) -> String {
+    let text = number.to_string();
+    if text.contains(['.', 'e', 'E']) || !number.is_finite() {
+        text
+    } else {
+        format!("{text}.0")
+    }
+}
+
+/// Parse a value from the config file. The error is a phrase such as `is out of range (1..=64)`.
+pub(crate) fn from_toml(kind: Kind, value: &toml::Value) -> Result<Value, String> {
+    let parsed = match (kind, value) {
+        (Kind::PoolUrl | Kind::UsageUrl | Kind::Sort, toml::Value::String(text)) => {
+            return from_str(kind, text)
+        }
+        (Kind::PoolUrl | Kind::UsageUrl | Kind::Sort, _) => return Err("is not a string".into()),
+        (Kind::Int { .. }, toml::Value::Integer(number)) => Value::Int(*number),
+        (Kind::Int { .. }, _) => return Err("is not a whole number".into()),
+        (Kind::Float { .. } | Kind::Weight, toml::Value::Integer(number)) => {
+            Value::Float(*number as f64)
+        }
+        (Kind::Float { .. } | Kind::Weight, toml::Value::Float(number)) => Value::Float(*number),
+        (Kind::Float { .. } | Kind::Weight, _) => return Err("is not a number".into()),
+        (Kind::List, toml::Value::Array(items)) => Value::List(list_from_toml(items)?),
+        (Kind::List, _) => return Err("is not a list of strings".into()),
+    };
+    check(kind, parsed)
+}
+
+fn list_from_toml(items: &[toml::Value]) -> Result<Vec<String>, String> {
+    items
+        .iter()
+        .map(|item| match item {
+            toml::Value::String(text) if !text.trim().is_empty() => Ok(text.trim().to_string()),
+            toml::Value::String(_) => Err("contains an empty string".to_string()),
+            _ => Err("is not a list of strings".to_string()),
+        })
+        .collect()
+}
+
+/// Parse a value given as text (environment variable or `config set`).
+pub(crate) fn from_str(kind: Kind, raw: &str) -> Result<Value, String> {
+    let text = raw.trim();
+    let parsed = match kind {
+        Kind::PoolUrl if text.is_empty() => Value::Str(String::new()),
+        Kind::PoolUrl => Value::Str(super::normalize_pool_url(text).map_err(invalid_url)?),
+        Kind::UsageUrl => Value::Str(super::normalize_usage_url(text).map_err(invalid_url)?),
+        Kind::Int { .. } => Value::Int(text.parse().map_err(|_| "is not a whole number")?),
+        Kind::Float { .. } | Kind::Weight => {
+            Value::Float(text.parse().map_err(|_| "is not a number")?)
+        }
+        Kind::Sort => Value::Sort(parse_sort(text)?),
+        Kind::List => Value::List(
+            text.split(',')
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+                .map(str::to_string)
+                .collect(),
+        ),
+    };
+    check(kind, parsed)
+}
+
+fn invalid_url(reason: String) -> String {
+    format!("is not a valid URL: {reason}")
+}
+
+/// Range checks and clamping.
+fn check(kind: Kind, value: Value) -> Result<Value, String> {
+    match (kind, value) {
+        (Kind::Int { min, max }, Value::Int(number)) if !(min..=max).contains(&number) => {
+            Err(format!("is out of range ({min}..={max})"))
+        }
+        (Kind::Float { .. } | Kind::Weight, Value::Float(number)) if !number.is_finite() => {
+            Err("is not a finite number".into())
+        }
+        (Kind::Float { min, max }, Value::Float(number)) if !(min..=max).contains(&number) => {
+            Err(format!("is out of range ({min}..={max})"))
+        }
+        (Kind::Weight, Value::Float(number)) => Ok(Value::Float(number.max(MIN_WEIGHT))),
+        (_, value) => Ok(value),
+    }
+}
+
+/// Parse `5h`, `week` or `name`, optionally followed by `-desc` (or `-asc`); case-insensitive.
+pub fn parse_sort(raw: &str) -> Result<SortOrder, String> {
+    let text = raw.trim().to_ascii_lowercase();
+    let (name, descending) = if let Some(name) = text.strip_suffix("-desc") {
+        (name, true)
+    } else {
+        (text.strip_suffix("-asc").unwrap_or(&text), false)
+    };
+    let key = match name {
+        "5h" => SortKey::FiveHour,
+        "week" => SortKey::Week,
+        "name" => SortKey::Name,
+        _ => return Err(
+            "is not a sort order (use 5h, week or name, optionally with -desc, e.g. \"week-desc\")"
+                .into(),
+        ),
+    };
+    Ok(SortOrder { key, descending })
+}
+
+/// The config spelling of a sort order (`5h`, `week-desc`, ...).
+pub fn sort_name(order: SortOrder) -> String {
+    let key = match order.key {
+        SortKey::FiveHour => "5h",
+        SortKey::Week => "week",
+        SortKey::Name => "name",
+    };
+    if order.descending {
+        format!("{key}-desc")
+    } else {
+        key.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind_of(name: &str) -> Kind {
+        spec(name).map(|spec| spec.kind).expect("known key")
+    }
+
+    #[test]
+    fn sort_orders_parse_and_print_back() {
+        let week_desc = SortOrder {
+            key: SortKey::Week,
+            descending: true,
+        };
+        assert_eq!(parse_sort("week-desc"), Ok(week_desc));
+        assert_eq!(parse_sort(" WEEK-DESC "), Ok(week_desc));
+        assert_eq!(parse_sort("5h"), Ok(SortOrder::default()));
+        assert_eq!(
+            parse_sort("name-asc"),
+            Ok(SortOrder {
+                key: SortKey::Name,
+                descending: false
+            })
+        );
+        assert!(parse_sort("month").is_err());
+        assert!(parse_sort("week-up").is_err());
+        assert_eq!(sort_name(week_desc), "week-desc");
+        assert_eq!(sort_name(SortOrder::default()), "5h");
+    }
+
+    #[test]
+    fn integers_are_range_checked() {
+        let concurrency = kind_of("concurrency");
+        assert_eq!(from_str(concurrency, "64"), Ok(Value::Int(64)));
+        assert_eq!(
+            from_str(concurrency, "0"),
+            Err("is out of range (1..=64)".to_string())
+        );
+        assert_eq!(
+            from_str(concurrency, "8.5"),
+            Err("is not a whole number".to_string())
+        );
+        assert_eq!(
+            from_toml(kind_of("ttl_seconds"), &toml::Value::Integer(4)),
+            Err("is out of range (5..=86400)".to_string())
+        );
+        assert_eq!(
+            from_toml(kind_of("ttl_seconds"), &toml::Value::String("120".into())),
+            Err("is not a whole number".to_string())
+        );
+    }
+
+    #[test]
+    fn floats_accept_integers_and_reject_nan() {
+        let kill = kind_of("kill_line");
+        assert_eq!(
+            from_toml(kill, &toml::Value::Integer(5)),
+            Ok(Value::Float(5.0))
+        );
+        assert_eq!(
+            from_toml(kill, &toml::Value::Float(f64::NAN)),
+            Err("is not a finite number".to_string())
+        );
+        assert_eq!(
+            from_str(kill, "100.5"),
+            Err("is out of range (0..=100)".to_string())
+        );
+    }
+
+    #[test]
+    fn weights_are_clamped_silently_to_the_minimum() {
+        let plus = kind_of("weights.plus");
+        assert_eq!(from_str(plus, "0"), Ok(Value::Float(MIN_WEIGHT)));
+        assert_eq!(from_str(plus, "-3"), Ok(Value::Float(MIN_WEIGHT)));
+        assert_eq!(from_str(plus, "0.5"), Ok(Value::Float(0.5)));
+        assert_eq!(
+            from_toml(plus, &toml::Value::Float(f64::INFINITY)),
+            Err("is not a finite number".to_string())
+        );
+    }
+
+    #[test]
+    fn lists_are_trimmed_and_empty_items_dropped_or_rejected() {
+        assert_eq!(
+            from_str(Kind::List, " a@x.com, ,b.json ,"),
+            Ok(Value::List(vec!["a@x.com".into(), "b.json".into()]))
+        );
+        let items = vec![toml::Value::String(" codex ".into())];
+        assert_eq!(
+            from_toml(Kind::List, &toml::Value::Array(items)),
+            Ok(Value::List(vec!["codex".into()]))
+        );
+        let empty = vec![toml::Value::String("  ".into())];
+        assert!(from_toml(Kind::List, &toml::Value::Array(empty)).is_err());
+        let numbers = vec![toml::Value::Integer(1)];
+        assert!(from_toml(Kind::List, &toml::Value::Array(numbers)).is_err());
+    }
+
+    #[test]
+    fn pool_url_may_be_empty_but_usage_url_may_not() {
+        assert_eq!(from_str(Kind::PoolUrl, " "), Ok(Value::Str(String::new())));
+        assert!(from_str(Kind::UsageUrl, "").is_err());
+        assert_eq!(
+            from_str(Kind::PoolUrl, "h.example/"),
+            Ok(Value::Str("https://h.example".into()))
+        );
+    }
+
+    #[test]
+    fn layer_key_names_cover_tables_once() {
+        let names = layer_key_names(false);
+        assert_eq!(names.iter().filter(|name| **name == "weights").count(), 1);
+        assert!(names.contains(&"labels"));
+        assert!(!names.contains(&"profiles"));
+        assert!(layer_key_names(true).contains(&"default_profile"));
+        assert_eq!(
+            table_key_names("weights"),
+            ["weights.plus", "weights.prolite", "weights.pro"]
+        );
+        assert!(is_table("weights"));
+        assert!(!is_table("labels"));
+    }
+
+    #[test]
+    fn values_print_as_toml() {
+        assert_eq!(format_float(3.0), "3.0");
+        assert_eq!(format_float(2.5), "2.5");
+        assert_eq!(toml_string("a\"b"), "'a\"b'");
+        assert_eq!(toml_string("a\u{1b}b"), "\"a\\u001Bb\"");
+        assert_eq!(toml_list(&["x".into(), "y".into()]), "[\"x\", \"y\"]");
+    }
+}

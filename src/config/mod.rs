@@ -1,0 +1,485 @@
+//! Settings: the TOML config file with named profiles, environment overrides, `config init/set/show`.
+//!
+//! Precedence, highest first: command-line flags (applied by the caller), environment variables
+//! (`POOLWATCH_*`), the selected `[profiles.NAME]` table, the top-level keys, built-in defaults.
+//! Inside a profile, `[weights]` and `[labels]` merge entry by entry with the top level; every other
+//! key (including the `providers` and `hidden` lists) replaces the top-level value as a whole.
+//! Plan weights below 0.1 are clamped to 0.1 silently. The management key never lives here: see
+//! [`crate::secrets`].
+
+mod atomic;
+mod edit;
+mod error;
+mod file;
+mod keys;
+mod show;
+mod url;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::quota::{PlanWeights, QuotaSettings};
+
+pub use edit::{init_file, set_value, template};
+pub use error::ConfigError;
+pub use file::valid_profile_name;
+pub use keys::{parse_sort, sort_name, MIN_WEIGHT};
+pub use show::show;
+pub use url::{normalize_pool_url, normalize_usage_url};
+
+pub use atomic::write_private_atomic;
+
+use keys::Value;
+
+/// The default `wham/usage` endpoint.
+pub const DEFAULT_USAGE_URL: &str = "https://chatgpt.com/backend-api/wham/usage";
+/// The name of the profile made of the top-level keys.
+pub const DEFAULT_PROFILE: &str = "default";
+/// Default cache time-to-live, in seconds.
+pub const DEFAULT_TTL_SECONDS: u64 = 120;
+/// Default number of usage requests in flight.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+/// Default per-request timeout, in seconds.
+pub const DEFAULT_TIMEOUT_SECONDS: u64 = 10;
+/// Default deadline for a whole fetch, in seconds.
+pub const DEFAULT_DEADLINE_SECONDS: u64 = 25;
+/// Providers selected by default (matched by "contains", lower-case).
+pub const DEFAULT_PROVIDERS: [&str; 2] = ["codex", "openai"];
+
+/// Environment variable naming the config file.
+pub const CONFIG_ENV: &str = "POOLWATCH_CONFIG";
+/// Environment variable naming the profile.
+pub const PROFILE_ENV: &str = "POOLWATCH_PROFILE";
+/// Environment variable overriding the cache directory.
+pub const CACHE_DIR_ENV: &str = "POOLWATCH_CACHE_DIR";
+/// Environment variable overriding the widget snapshot path.
+pub const SNAPSHOT_PATH_ENV: &str = "POOLWATCH_SNAPSHOT_PATH";
+
+/// Where a resolved value came from (shown by `config show`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ValueSource {
+    /// Built-in default.
+    Default,
+    /// The config file: the top level (`profile: None`) or `[profiles.NAME]`.
+    File { profile: Option<String> },
+    /// An environment variable.
+    Env(&'static str),
+    /// A command-line flag.
+    Flag(&'static str),
+}
+
+impl std::fmt::Display for ValueSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ValueSource::Default => write!(f, "default"),
+            ValueSource::File { profile: None } => write!(f, "file"),
+            ValueSource::File {
+                profile: Some(name),
+            } => write!(f, "file [profiles.{name}]"),
+            ValueSource::Env(var) => write!(f, "env {var}"),
+            ValueSource::Flag(flag) => write!(f, "flag {flag}"),
+        }
+    }
+}
+
+/// The resolved settings of one profile.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settings {
+    pub profile: String,
+    pub config_path: PathBuf,
+    /// Normalised pool base URL ("" when not configured).
+    pub pool_url: String,
+    pub usage_url: String,
+    /// Cache time-to-live.
+    pub ttl: Duration,
+    /// Usage requests in flight at once.
+    pub concurrency: usize,
+    /// Timeout of one request.
+    pub request_timeout: Duration,
+    /// Deadline of a whole fetch (>= `request_timeout`).
+    pub deadline: Duration,
+    pub quota: QuotaSettings,
+    /// Lower-case provider fragments; see [`provider_selected`].
+    pub providers: Vec<String>,
+    /// Auth file names or emails to hide.
+    pub hidden: Vec<String>,
+    /// Custom account labels by auth file name or email.
+    pub labels: BTreeMap<String, String>,
+    /// Cache directory override (POOLWATCH_CACHE_DIR).
+    pub cache_dir: Option<PathBuf>,
+    /// Widget snapshot path override (POOLWATCH_SNAPSHOT_PATH).
+    pub snapshot_path: Option<PathBuf>,
+    /// Whether the config file existed.
+    pub file_found: bool,
+    /// Where each non-default value came from, by key (`ttl_seconds`, `weights.pro`,
+    /// `labels.NAME`, `profile`, `cache_dir`, ...). Keys not listed are defaults.
+    pub sources: BTreeMap<String, ValueSource>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            profile: DEFAULT_PROFILE.to_string(),
+            config_path: PathBuf::new(),
+            pool_url: String::new(),
+            usage_url: DEFAULT_USAGE_URL.to_string(),
+            ttl: Duration::from_secs(DEFAULT_TTL_SECONDS),
+            concurrency: DEFAULT_CONCURRENCY,
+            request_timeout: Duration::from_secs(DEFAULT_TIMEOUT_SECONDS),
+            deadline: Duration::from_secs(DEFAULT_DEADLINE_SECONDS),
+            quota: QuotaSettings::default(),
+            providers: DEFAULT_PROVIDERS.iter().map(|p| p.to_string()).collect(),
+            hidden: Vec::new(),
+            labels: BTreeMap::new(),
+            cache_dir: None,
+            snapshot_path: None,
+            file_found: false,
+            sources: BTreeMap::new(),
+        }
+    }
+}
+
+impl Settings {
+    /// Where the value of `key` came from.
+    pub fn source(&self, key: &str) -> ValueSource {
+        self.sources
+            .get(key)
+            .cloned()
+            .unwrap_or(ValueSource::Default)
+    }
+
+    /// True when the account's auth file name or email is in `hidden` (case-insensitive).
+    pub fn is_hidden(&self, name: &str, email: Option<&str>) -> bool {
+        self.hidden.iter().any(|entry| {
+            entry.eq_ignore_ascii_case(name)
+                || email.is_some_and(|email| entry.eq_ignore_ascii_case(email))
+        })
+    }
+
+    /// The custom label of an account: by auth file name first, then by email (case-insensitive).
+    pub fn label_for(&self, name: &str, email: Option<&str>) -> Option<&str> {
+        if let Some(label) = self.labels.get(name) {
+            return Some(label);
+        }
+        let email = email?;
+        self.labels
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(email))
+            .map(|(_, label)| label.as_str())
+    }
+}
+
+/// What [`load`] needs besides the file: the `--config` and `--profile` flags and the environment.
+pub struct LoadOptions<'a> {
+    pub config_path: Option<PathBuf>,
+    pub profile: Option<String>,
+    /// Environment lookup; use [`process_env`] in the binary and a closure over a map in tests.
+    pub env: &'a dyn Fn(&str) -> Option<String>,
+}
+
+/// The real process environment (non-UTF-8 values count as unset).
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// The default config file: `<config dir>/poolwatch/config.toml`
+/// (`~/Library/Application Support/poolwatch/config.toml` on macOS, `~/.config/poolwatch/config.toml` on Linux).
+pub fn default_config_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "poolwatch")
+        .map(|dirs| dirs.config_dir().join("config.toml"))
+}
+
+/// Load the settings of the selected profile (see the module docs for precedence).
+///
+/// A missing file gives the defaults (with an empty `pool_url`).
+pub fn load(opts: &LoadOptions) -> Result<Settings, ConfigError> {
+    let env = opts.env;
+    let config_path = resolve_config_path(opts);
+    let text = match config_path.as_os_str().is_empty() {
+        true => None,
+        false => file::read_text(&config_path)?,
+    };
+    let config = match &text {
+        Some(text) => file::parse(text, &config_path)?,
+        None => file::ConfigFile::default(),
+    };
+    let (profile, profile_source) = choose_profile(opts, &config, &config_path)?;
+    let mut resolved = Resolved::from_file(&config, &profile);
+    resolved.apply_env(env)?;
+    let mut settings = resolved.build(&profile, &config_path)?;
+    settings.file_found = text.is_some();
+    settings.cache_dir = env_path(env, CACHE_DIR_ENV)?;
+    settings.snapshot_path = env_path(env, SNAPSHOT_PATH_ENV)?;
+    record_env_path_sources(&mut settings);
+    if profile_source != ValueSource::Default {
+        settings.sources.insert("profile".into(), profile_source);
+    }
+    Ok(settings)
+}
+
+/// The profile names in the file at `path`: `["default", ...named]` (just `["default"]` when missing).
+pub fn profile_names(path: &Path) -> Result<Vec<String>, ConfigError> {
+    match file::read_text(path)? {
+        Some(text) => Ok(file::parse(&text, path)?.profile_names()),
+        None => Ok(vec![DEFAULT_PROFILE.to_string()]),
+    }
+}
+
+/// True when an auth file's `provider` or `type` contains one of `providers` (case-insensitive).
+pub fn provider_selected(provider: &str, kind: &str, providers: &[String]) -> bool {
+    let provider = provider.to_ascii_lowercase();
+    let kind = kind.to_ascii_lowercase();
+    providers
+        .iter()
+        .map(|wanted| wanted.trim().to_ascii_lowercase())
+        .filter(|wanted| !wanted.is_empty())
+        .any(|wanted| provider.contains(&wanted) || kind.contains(&wanted))
+}
+
+/// `--config`, else POOLWATCH_CONFIG, else the default path (empty when there is no home directory).
+fn resolve_config_path(opts: &LoadOptions) -> PathBuf {
+    opts.config_path
+        .clone()
+        .or_else(|| env_value(opts.env, CONFIG_ENV).map(PathBuf::from))
+        .or_else(default_config_path)
+        .unwrap_or_default()
+}
+
+/// `--profile`, else POOLWATCH_PROFILE, else `default_profile`, else "default"; it must exist.
+fn choose_profile(
+    opts: &LoadOptions,
+    config: &file::ConfigFile,
+    path: &Path,
+) -> Result<(String, ValueSource), ConfigError> {
+    let (name, source) = if let Some(name) = &opts.profile {
+        (name.trim().to_string(), ValueSource::Flag("--profile"))
+    } else if let Some(name) = env_value(opts.env, PROFILE_ENV) {
+        (name, ValueSource::Env(PROFILE_ENV))
+    } else if let Some(name) = &config.default_profile {
+        (name.clone(), ValueSource::File { profile: None })
+    } else {
+        (DEFAULT_PROFILE.to_string(), ValueSource::Default)
+    };
+    if !valid_profile_name(&name) {
+        return Err(ConfigError::BadProfileName {
+            name,
+            origin: source.to_string(),
+        });
+    }
+    if name != DEFAULT_PROFILE && !config.profiles.contains_key(&name) {
+        return Err(ConfigError::UnknownProfile {
+            name,
+            known: config.profile_names(),
+            path: path.to_path_buf(),
+        });
+    }
+    Ok((name, source))
+}
+
+/// A trimmed, non-empty environment value.
+fn env_value(env: &dyn Fn(&str) -> Option<String>, var: &str) -> Option<String> {
+    env(var)
+        .map(|value| value.trim().to_string())
+        .filter(|value| !value.is_empty())
+}
+
+fn env_path(
+    env: &dyn Fn(&str) -> Option<String>,
+    var: &'static str,
+) -> Result<Option<PathBuf>, ConfigError> {
+    let Some(raw) = env_value(env, var) else {
+        return Ok(None);
+    };
+    let path = PathBuf::from(&raw);
+    if !path.is_absolute() {
+        return Err(ConfigError::Env {
+            var: var.to_string(),
+            message: format!("{raw:?} is not an absolute path"),
+        });
+    }
+    Ok(Some(path))
+}
+
+fn record_env_path_sources(settings: &mut Settings) {
+    if settings.cache_dir.is_some() {
+        let source = ValueSource::Env(CACHE_DIR_ENV);
+        settings.sources.insert("cache_dir".into(), source);
+    }
+    if settings.snapshot_path.is_some() {
+        let source = ValueSource::Env(SNAPSHOT_PATH_ENV);
+        settings.sources.insert("snapshot_path".into(), source);
+    }
+}
+
+/// Check that every profile of a parsed file resolves (used by `config set` before writing).
+pub(crate) fn validate_profiles(config: &file::ConfigFile, path: &Path) -> Result<(), ConfigError> {
+    for name in config.profile_names() {
+        Resolved::from_file(config, &name).build(&name, path)?;
+    }
+    Ok(())
+}
+
+/// Values merged from the layers, with their sources.
+#[derive(Default)]
+struct Resolved {
+    values: BTreeMap<&'static str, Value>,
+    labels: BTreeMap<String, String>,
+    sources: BTreeMap<String, ValueSource>,
+}
+
+impl Resolved {
+    /// The top level, then the named profile's table on top of it.
+    fn from_file(config: &file::ConfigFile, profile: &str) -> Self {
+        let mut resolved = Resolved::default();
+        resolved.apply_layer(&config.top, &ValueSource::File { profile: None });
+        if let Some(layer) = config.profiles.get(profile) {
+            let source = ValueSource::File {
+                profile: Some(profile.to_string()),
+            };
+            resolved.apply_layer(layer, &source);
+        }
+        resolved
+    }
+
+    fn apply_layer(&mut self, layer: &file::Layer, source: &ValueSource) {
+        for (key, value) in &layer.values {
+            self.values.insert(key, value.clone());
+            self.sources.insert(key.to_string(), source.clone());
+        }
+        for (name, label) in &layer.labels {
+            self.labels.insert(name.clone(), label.clone());
+            self.sources
+                .insert(format!("labels.{name}"), source.clone());
+        }
+    }
+
+    fn apply_env(&mut self, env: &dyn Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        for spec in keys::KEYS {
+            let Some(var) = spec.env else { continue };
+            let Some(raw) = env_value(env, var) else {
+                continue;
+            };
+            let value = keys::from_str(spec.kind, &raw).map_err(|problem| ConfigError::Env {
+                var: var.to_string(),
+                message: format!("{} {problem}", keys::toml_string(&raw)),
+            })?;
+            self.values.insert(spec.name, value);
+            self.sources
+                .insert(spec.name.to_string(), ValueSource::Env(var));
+        }
+        Ok(())
+    }
+
+    fn int(&self, key: &str) -> Option<u64> {
+        match self.values.get(key) {
+            Some(Value::Int(number)) => u64::try_from(*number).ok(),
+            _ => None,
+        }
+    }
+
+    fn float(&self, key: &str) -> Option<f64> {
+        match self.values.get(key) {
+            Some(Value::Float(number)) => Some(*number),
+            _ => None,
+        }
+    }
+
+    fn text(&self, key: &str) -> Option<String> {
+        match self.values.get(key) {
+            Some(Value::Str(text)) => Some(text.clone()),
+            _ => None,
+        }
+    }
+
+    fn list(&self, key: &str) -> Option<Vec<String>> {
+        match self.values.get(key) {
+            Some(Value::List(items)) => Some(items.clone()),
+            _ => None,
+        }
+    }
+
+    /// Build the settings and check the rules that span keys.
+    fn build(self, profile: &str, path: &Path) -> Result<Settings, ConfigError> {
+        let defaults = Settings::default();
+        let weights = PlanWeights {
+            plus: self
+                .float("weights.plus")
+                .unwrap_or(defaults.quota.weights.plus),
+            prolite: self
+                .float("weights.prolite")
+                .unwrap_or(defaults.quota.weights.prolite),
+            pro: self
+                .float("weights.pro")
+                .unwrap_or(defaults.quota.weights.pro),
+        };
+        let sort = match self.values.get("sort") {
+            Some(Value::Sort(order)) => *order,
+            _ => defaults.quota.sort,
+        };
+        let secs = |key, default| Duration::from_secs(self.int(key).unwrap_or(default));
+        let settings = Settings {
+            profile: profile.to_string(),
+            config_path: path.to_path_buf(),
+            pool_url: self.text("pool_url").unwrap_or_default(),
+            usage_url: self.text("usage_url").unwrap_or(defaults.usage_url),
+            ttl: secs("ttl_seconds", DEFAULT_TTL_SECONDS),
+            concurrency: self
+                .int("concurrency")
+                .and_then(|n| usize::try_from(n).ok())
+                .unwrap_or(DEFAULT_CONCURRENCY),
+            request_timeout: secs("timeout_seconds", DEFAULT_TIMEOUT_SECONDS),
+            deadline: secs("deadline_seconds", DEFAULT_DEADLINE_SECONDS),
+            quota: QuotaSettings {
+                weights,
+                kill_line: self.float("kill_line").unwrap_or(defaults.quota.kill_line),
+                sort,
+            },
+            providers: self
+                .list("providers")
+                .map(|items| items.iter().map(|p| p.to_ascii_lowercase()).collect())
+                .unwrap_or(defaults.providers),
+            hidden: self.list("hidden").unwrap_or_default(),
+            labels: self.labels,
+            sources: self.sources,
+            ..defaults
+        };
+        check_deadline(&settings, path)?;
+        Ok(settings)
+    }
+}
+
+/// The whole-fetch deadline must not be shorter than one request's timeout.
+fn check_deadline(settings: &Settings, path: &Path) -> Result<(), ConfigError> {
+    let deadline = settings.deadline.as_secs();
+    let timeout = settings.request_timeout.as_secs();
+    if deadline >= timeout {
+        return Ok(());
+    }
+    let message = format!(
+        "deadline_seconds = {deadline} is less than timeout_seconds = {timeout} (the deadline of a whole fetch must be >= the per-request timeout)"
+    );
+    let blame = match settings.source("deadline_seconds") {
+        ValueSource::Default => settings.source("timeout_seconds"),
+        source => source,
+    };
+    Err(match blame {
+        ValueSource::Env(var) => ConfigError::Env {
+            var: var.to_string(),
+            message,
+        },
+        ValueSource::File { profile } => ConfigError::File {
+            path: path.to_path_buf(),
+            profile,
+            message,
+        },
+        ValueSource::Default | ValueSource::Flag(_) => ConfigError::File {
+            path: path.to_path_buf(),
+            profile: None,
+            message,
+        },
+    })
+}

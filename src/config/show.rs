@@ -1,0 +1,145 @@
+//! `config show`: the resolved settings as TOML-like text, each value with where it came from.
+
+use super::keys::{format_float, sort_name, toml_list, toml_string};
+use super::Settings;
+
+/// Render the settings with their sources. The management key is never part of [`Settings`]; only
+/// `key_status` (e.g. "from keychain", "from POOLWATCH_MANAGEMENT_KEY", "not set") is printed.
+pub fn show(settings: &Settings, key_status: &str) -> String {
+    let file_state = match (
+        settings.config_path.as_os_str().is_empty(),
+        settings.file_found,
+    ) {
+        (true, _) => "none (no home directory)".to_string(),
+        (false, true) => settings.config_path.display().to_string(),
+        (false, false) => format!("{} (not found: defaults)", settings.config_path.display()),
+    };
+    let mut out = format!("# config file: {file_state}\n");
+    let mut main = Section::default();
+    main.line("profile", toml_string(&settings.profile), settings);
+    main.line("pool_url", toml_string(&settings.pool_url), settings);
+    main.line("usage_url", toml_string(&settings.usage_url), settings);
+    main.line("ttl_seconds", settings.ttl.as_secs().to_string(), settings);
+    main.line("concurrency", settings.concurrency.to_string(), settings);
+    let timeout = settings.request_timeout.as_secs().to_string();
+    main.line("timeout_seconds", timeout, settings);
+    main.line(
+        "deadline_seconds",
+        settings.deadline.as_secs().to_string(),
+        settings,
+    );
+    main.line(
+        "kill_line",
+        format_float(settings.quota.kill_line),
+        settings,
+    );
+    main.line(
+        "sort",
+        toml_string(&sort_name(settings.quota.sort)),
+        settings,
+    );
+    main.line("providers", toml_list(&settings.providers), settings);
+    main.line("hidden", toml_list(&settings.hidden), settings);
+    let default_location = "(default location)";
+    let cache_dir = settings
+        .cache_dir
+        .as_ref()
+        .map(|p| toml_string(&p.to_string_lossy()));
+    main.line(
+        "cache_dir",
+        cache_dir.unwrap_or(default_location.into()),
+        settings,
+    );
+    let snapshot = settings
+        .snapshot_path
+        .as_ref()
+        .map(|p| toml_string(&p.to_string_lossy()));
+    main.line(
+        "snapshot_path",
+        snapshot.unwrap_or(default_location.into()),
+        settings,
+    );
+    main.raw(format!("management_key = <{key_status}>"));
+    out.push_str(&main.render());
+
+    let mut weights = Section::default();
+    let plan_weights = &settings.quota.weights;
+    weights.line_as(
+        "plus",
+        "weights.plus",
+        format_float(plan_weights.plus),
+        settings,
+    );
+    weights.line_as(
+        "prolite",
+        "weights.prolite",
+        format_float(plan_weights.prolite),
+        settings,
+    );
+    weights.line_as(
+        "pro",
+        "weights.pro",
+        format_float(plan_weights.pro),
+        settings,
+    );
+    out.push_str("\n[weights]\n");
+    out.push_str(&weights.render());
+
+    out.push_str("\n[labels]\n");
+    let mut labels = Section::default();
+    for (name, label) in &settings.labels {
+        let key = toml_edit::Key::new(name.as_str())
+            .display_repr()
+            .into_owned();
+        labels.line_as(
+            &key,
+            &format!("labels.{name}"),
+            toml_string(label),
+            settings,
+        );
+    }
+    out.push_str(&labels.render());
+    out
+}
+
+/// Lines `key = value` padded so the `# source` comments line up.
+#[derive(Default)]
+struct Section {
+    lines: Vec<(String, Option<String>)>,
+}
+
+impl Section {
+    fn line(&mut self, key: &str, value: String, settings: &Settings) {
+        self.line_as(key, key, value, settings);
+    }
+
+    fn line_as(&mut self, shown: &str, source_key: &str, value: String, settings: &Settings) {
+        let source = settings.source(source_key).to_string();
+        self.lines
+            .push((format!("{shown} = {value}"), Some(source)));
+    }
+
+    fn raw(&mut self, text: String) {
+        self.lines.push((text, None));
+    }
+
+    fn render(&self) -> String {
+        let width = self
+            .lines
+            .iter()
+            .map(|(text, _)| text.chars().count())
+            .max()
+            .unwrap_or(0);
+        let mut out = String::new();
+        for (text, source) in &self.lines {
+            match source {
+                Some(source) => {
+                    let pad = width - text.chars().count();
+                    out.push_str(&format!("{text}{}  # {source}\n", " ".repeat(pad)));
+                }
+                None => out.push_str(&format!("{text}\n")),
+            }
+        }
+        out
+    }
+}

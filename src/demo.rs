@@ -1,0 +1,323 @@
+//! The built-in demo pool (`--demo`): a realistic pool of 12 accounts.
+//!
+//! The demo builds the same JSON a CLIProxyAPI server sends (auth-files, and
+//! the api-call upstream status/body per account) and runs it through the
+//! real parsers and merge, so the demo exercises the production code paths.
+
+use serde_json::{json, Value};
+
+use crate::api::auth_files::parse_auth_files;
+use crate::api::client::{wants_usage, FetchReport};
+use crate::api::usage::interpret_upstream;
+use crate::api::{merge_fetch, Selection};
+use crate::model::{Epoch, PoolState};
+
+const FIVE_HOURS: i64 = 18_000;
+const WEEK: i64 = 604_800;
+
+/// How one demo account's usage call answers.
+enum Answer {
+    /// 200 with (5h used, 5h reset in, week used, week reset in).
+    Windows(f64, i64, f64, i64),
+    /// 200 with only a weekly window in `primary_window` (Pro accounts).
+    WeeklyOnly(f64, i64),
+    /// 429 with the usage body: limit reached on the 5h window.
+    LimitReached(i64, f64, i64),
+    /// A Cloudflare-style HTML challenge page.
+    Challenge,
+    /// A monthly (team) window next to the 5h one.
+    Monthly(f64, i64, f64, i64),
+}
+
+struct DemoAccount {
+    email: &'static str,
+    plan: &'static str,
+    answer: Answer,
+    status: &'static str,
+    status_message: &'static str,
+    disabled: bool,
+    cooling_for: Option<i64>,
+    /// (success, failed) per 10 minutes; repeated over 20 buckets.
+    traffic: (u64, u64),
+}
+
+fn accounts() -> Vec<DemoAccount> {
+    use Answer::*;
+    let ok = |email, plan, answer, traffic| DemoAccount {
+        email,
+        plan,
+        answer,
+        status: "active",
+        status_message: "",
+        disabled: false,
+        cooling_for: None,
+        traffic,
+    };
+    vec![
+        ok(
+            "alice@studio.dev",
+            "plus",
+            Windows(42.0, 3_600, 19.0, 345_600),
+            (6, 0),
+        ),
+        ok(
+            "bob@studio.dev",
+            "plus",
+            LimitReached(2_280, 61.0, 260_000),
+            (9, 1),
+        ),
+        ok(
+            "carol@studio.dev",
+            "prolite",
+            Windows(12.0, 14_400, 33.0, 432_000),
+            (14, 0),
+        ),
+        ok(
+            "dan@studio.dev",
+            "pro",
+            Windows(27.0, 9_000, 48.0, 190_000),
+            (30, 2),
+        ),
+        ok("erin@studio.dev", "pro", WeeklyOnly(22.0, 500_000), (18, 0)),
+        ok(
+            "frank@studio.dev",
+            "plus",
+            Windows(5.0, 16_000, 98.5, 86_000),
+            (0, 0),
+        ),
+        DemoAccount {
+            status: "error",
+            status_message: "429 Too Many Requests: cooling down",
+            cooling_for: Some(1_200),
+            ..ok(
+                "grace@studio.dev",
+                "plus",
+                Windows(88.0, 1_500, 57.0, 300_000),
+                (4, 3),
+            )
+        },
+        ok("heidi@studio.dev", "plus", Challenge, (2, 2)),
+        ok(
+            "ivan@studio.dev",
+            "plus",
+            Windows(75.0, 2_000, 80.0, 150_000),
+            (7, 0),
+        ),
+        ok(
+            "judy@studio.dev",
+            "prolite",
+            Windows(55.0, 4_100, 70.0, 400_000),
+            (11, 0),
+        ),
+        DemoAccount {
+            status: "disabled",
+            disabled: true,
+            ..ok(
+                "mallory@studio.dev",
+                "plus",
+                Windows(0.0, FIVE_HOURS, 0.0, WEEK),
+                (0, 0),
+            )
+        },
+        ok(
+            "peggy@studio.dev",
+            "team",
+            Monthly(30.0, 7_200, 45.0, 1_900_000),
+            (5, 0),
+        ),
+    ]
+}
+
+fn window(used: f64, seconds: i64, reset_in: i64, now: Epoch) -> Value {
+    json!({
+        "used_percent": used,
+        "limit_window_seconds": seconds,
+        "reset_after_seconds": reset_in,
+        "reset_at": now + reset_in,
+    })
+}
+
+fn usage_body(plan: &str, primary: Value, secondary: Value, limit_reached: bool) -> String {
+    json!({
+        "plan_type": plan,
+        "rate_limit": {
+            "allowed": !limit_reached,
+            "limit_reached": limit_reached,
+            "primary_window": primary,
+            "secondary_window": secondary,
+        },
+        "code_review_rate_limit": null,
+        "credits": {"has_credits": false, "unlimited": false, "balance": "0"},
+    })
+    .to_string()
+}
+
+/// The upstream (status, body) the demo account answers at `now`.
+fn upstream_answer(account: &DemoAccount, now: Epoch) -> (u16, String) {
+    let plan = account.plan;
+    match account.answer {
+        Answer::Windows(short, short_in, long, long_in) => (
+            200,
+            usage_body(
+                plan,
+                window(short, FIVE_HOURS, short_in, now),
+                window(long, WEEK, long_in, now),
+                false,
+            ),
+        ),
+        Answer::WeeklyOnly(long, long_in) => (
+            200,
+            usage_body(plan, window(long, WEEK, long_in, now), Value::Null, false),
+        ),
+        Answer::LimitReached(short_in, long, long_in) => (
+            429,
+            usage_body(
+                plan,
+                window(100.0, FIVE_HOURS, short_in, now),
+                window(long, WEEK, long_in, now),
+                true,
+            ),
+        ),
+        Answer::Monthly(short, short_in, long, long_in) => (
+            200,
+            usage_body(
+                plan,
+                window(short, FIVE_HOURS, short_in, now),
+                window(long, 30 * 86_400, long_in, now),
+                false,
+            ),
+        ),
+        Answer::Challenge => (
+            403,
+            "<!DOCTYPE html><html><head><title>Just a moment...</title></head></html>".into(),
+        ),
+    }
+}
+
+fn bucket_label(now: Epoch, index: i64) -> String {
+    let end = now - now.rem_euclid(600) + 600 - (19 - index) * 600;
+    let fmt = |t: Epoch| {
+        chrono::DateTime::from_timestamp(t, 0)
+            .map(|d| d.format("%H:%M").to_string())
+            .unwrap_or_default()
+    };
+    format!("{}-{}", fmt(end - 600), fmt(end))
+}
+
+/// The auth-files JSON body the demo server would send at `now`.
+pub fn auth_files_json(now: Epoch) -> String {
+    let files: Vec<Value> = accounts()
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let buckets: Vec<Value> = (0..20)
+                .map(|b| {
+                    // A quiet stretch in the middle keeps the strip readable.
+                    let quiet = (8..11).contains(&b);
+                    let (s, f) = if quiet { (0, 0) } else { a.traffic };
+                    json!({"time": bucket_label(now, b), "success": s, "failed": if b >= 17 || b == 5 { f } else { 0 }})
+                })
+                .collect();
+            let mut file = json!({
+                "id": format!("codex-{}.json", a.email),
+                "auth_index": format!("{:016x}", 0x5eed_0000_u64 + i as u64),
+                "name": format!("codex-{}.json", a.email),
+                "type": "codex",
+                "provider": "codex",
+                "label": a.email,
+                "email": a.email,
+                "account_type": "oauth",
+                "status": a.status,
+                "status_message": a.status_message,
+                "disabled": a.disabled,
+                "unavailable": a.cooling_for.is_some(),
+                "runtime_only": false,
+                "source": "file",
+                "size": 4096,
+                "success": a.traffic.0 * 140,
+                "failed": a.traffic.1 * 9,
+                "recent_requests": buckets,
+                "last_refresh": now - 3_000 - i as i64 * 611,
+                "id_token": {"chatgpt_account_id": format!("demo-account-{i}"), "plan_type": a.plan},
+            });
+            if let Some(cooling) = a.cooling_for {
+                file["next_retry_after"] = json!(
+                    chrono::DateTime::from_timestamp(now + cooling, 0)
+                        .map(|d| d.to_rfc3339())
+                        .unwrap_or_default()
+                );
+            }
+            file
+        })
+        .collect();
+    json!({ "files": files }).to_string()
+}
+
+/// The demo pool at `now`, named with `selection`'s labels.
+pub fn pool(selection: &Selection, now: Epoch) -> PoolState {
+    let entries = parse_auth_files(&auth_files_json(now)).unwrap_or_default();
+    let demo = accounts();
+    let entries: Vec<_> = entries.into_iter().filter(|e| selection.keeps(e)).collect();
+    let usages = entries
+        .iter()
+        .filter(|e| wants_usage(e))
+        .filter_map(|entry| {
+            let account = demo
+                .iter()
+                .find(|a| entry.email.as_deref() == Some(a.email))?;
+            let (status, body) = upstream_answer(account, now);
+            let result = interpret_upstream(status, &body, now).map_err(|e| e.to_string());
+            Some((entry.id.clone(), result))
+        })
+        .collect();
+    let report = FetchReport {
+        entries,
+        usages,
+        server_version: Some("demo".into()),
+        deadline_hit: false,
+    };
+    merge_fetch(None, report, selection, now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codex() -> Selection {
+        Selection {
+            providers: vec!["codex".into()],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn demo_pool_goes_through_the_real_parsers() {
+        let now = 1_785_900_000;
+        let pool = pool(&codex(), now);
+        assert_eq!(pool.accounts.len(), 12);
+        let by = |email: &str| {
+            pool.accounts
+                .iter()
+                .find(|a| a.email.as_deref() == Some(email))
+                .unwrap()
+        };
+        // 429 with reset info is quota state, not an error.
+        let bob = by("bob@studio.dev");
+        assert!(bob.usage_error.is_none());
+        let bob_5h = bob.usage.as_ref().unwrap().five_hour.as_ref().unwrap();
+        assert_eq!(bob_5h.used_percent, 100.0);
+        assert_eq!(bob_5h.reset_at, Some(now + 2_280));
+        // The HTML challenge is an error for that account only.
+        assert!(by("heidi@studio.dev").usage_error.is_some());
+        // Pro with only a weekly window in primary_window.
+        let erin = by("erin@studio.dev").usage.as_ref().unwrap();
+        assert!(erin.five_hour.is_none());
+        assert_eq!(erin.weekly.as_ref().unwrap().window_seconds, Some(WEEK));
+        // Cooling account carries next_retry_after.
+        assert_eq!(by("grace@studio.dev").next_retry_after, Some(now + 1_200));
+        // The disabled account is listed but not asked.
+        let mallory = by("mallory@studio.dev");
+        assert!(mallory.disabled && mallory.usage.is_none());
+        assert!(pool.accounts.iter().all(|a| a.recent_requests.len() == 20));
+    }
+}

@@ -1,0 +1,24 @@
+//! poolwatch: a menu-bar and widget monitor for CLIProxyAPI ChatGPT/Codex account pools.
+//!
+//! Module map (see docs/architecture.md):
+//! * [`model`] — the domain data (accounts, usage windows, pool state)
+//! * [`api`] — the Management API client and the `wham/usage` parser
+//! * [`quota`] — the quota model: pure math from accounts to a pool report
+//! * [`render`] — SwiftBar/xbar menu, terminal table, JSON
+//! * [`store`] — locked cache, atomic writes, widget snapshot
+//! * [`config`] — settings file, profiles, env overrides
+//! * [`secrets`] — the management key (Keychain or env)
+//! * [`cli`] — command-line parsing; [`exit_codes`] — process exit codes
+
+pub mod api;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod demo;
+pub mod exit_codes;
+pub mod model;
+pub mod quota;
+pub mod render;
+pub mod secrets;
+pub mod session;
+pub mod store;

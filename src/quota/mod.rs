@@ -1,0 +1,252 @@
+//! The quota model (SPEC.md §2): pure functions from accounts to a pool report.
+//!
+//! Nothing here does I/O or reads the clock: callers pass `now`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Epoch, HealthBucket};
+
+mod account;
+mod forecast;
+mod health;
+mod plan;
+mod report;
+mod sort;
+
+pub use account::{
+    account_view, has_quota_data, is_available, is_cooling, is_disabled, is_erroring,
+    is_week_killed,
+};
+pub use forecast::{
+    five_hour_events, forecast, weekly_events, RestoreEvent, GROUP_SECONDS, MIN_EVENT_UNITS,
+};
+pub use health::{
+    last_buckets, merge_health, pool_health, recent_failures, HEALTH_BUCKETS, RECENT_BUCKETS,
+};
+pub use plan::{normalize_plan, plan_weight, MAX_WEIGHT, MIN_WEIGHT};
+pub use report::{compute, pool_window};
+pub use sort::sort_accounts;
+
+/// Colour of a remaining fraction (0..=1): red < 0.20, yellow < 0.70, green
+/// otherwise; NaN is red.
+pub fn level(fraction: f64) -> Level {
+    if fraction.is_nan() || fraction < 0.20 {
+        Level::Red
+    } else if fraction < 0.70 {
+        Level::Yellow
+    } else {
+        Level::Green
+    }
+}
+
+/// Colour of one health bucket: both = mixed (yellow), failures only = failed
+/// (red), successes only = success (green), none = idle (grey).
+pub fn bucket_state(bucket: &HealthBucket) -> BucketState {
+    match (bucket.success > 0, bucket.failed > 0) {
+        (true, true) => BucketState::Mixed,
+        (false, true) => BucketState::Failed,
+        (true, false) => BucketState::Success,
+        (false, false) => BucketState::Idle,
+    }
+}
+
+/// Plan weights in units of one Plus account (Plus-base).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlanWeights {
+    pub plus: f64,
+    pub prolite: f64,
+    pub pro: f64,
+}
+
+impl Default for PlanWeights {
+    fn default() -> Self {
+        PlanWeights {
+            plus: 1.0,
+            prolite: 10.0,
+            pro: 20.0,
+        }
+    }
+}
+
+/// What the accounts are sorted by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SortKey {
+    #[default]
+    #[serde(rename = "5h")]
+    FiveHour,
+    Week,
+    Name,
+}
+
+/// Sort key plus direction.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SortOrder {
+    pub key: SortKey,
+    pub descending: bool,
+}
+
+/// The settings the quota model needs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QuotaSettings {
+    pub weights: PlanWeights,
+    /// Weekly remaining strictly below this percentage kills the account (default 3.0).
+    pub kill_line: f64,
+    pub sort: SortOrder,
+}
+
+impl Default for QuotaSettings {
+    fn default() -> Self {
+        QuotaSettings {
+            weights: PlanWeights::default(),
+            kill_line: 3.0,
+            sort: SortOrder::default(),
+        }
+    }
+}
+
+/// Colour bucket of a remaining fraction: red < 20%, yellow < 70%, green otherwise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Red,
+    Yellow,
+    Green,
+}
+
+/// The next grouped restore of a window.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Forecast {
+    /// Plus-base percent restored by the group.
+    pub restored: f64,
+    /// Pool remaining after the restore: min(capacity, remaining + restored).
+    pub target: f64,
+    /// When the whole group has restored (latest event of the group).
+    pub at: Epoch,
+}
+
+/// Pool-level balance of one window, in Plus-base percent (100 = one full Plus account).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PoolWindow {
+    pub remaining: f64,
+    pub capacity: f64,
+    pub forecast: Option<Forecast>,
+    pub level: Level,
+}
+
+/// One account window as shown on an account row.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AccountWindow {
+    /// Raw remaining percent of this account's window (0..=100).
+    pub remaining: f64,
+    /// Remaining that counts toward the pool (0 when week-killed).
+    pub effective: f64,
+    pub reset_at: Option<Epoch>,
+    pub level: Level,
+}
+
+/// One account row, ready for rendering.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AccountView {
+    pub id: String,
+    pub name: String,
+    pub label: String,
+    pub email: Option<String>,
+    /// Normalised plan name (`plus`, `prolite`, `pro`, `team`, ...; `unknown` when none).
+    pub plan: String,
+    pub weight: f64,
+    pub five_hour: Option<AccountWindow>,
+    pub weekly: Option<AccountWindow>,
+    pub killed: bool,
+    pub available: bool,
+    pub cooling: bool,
+    pub disabled: bool,
+    /// The latest usage error, if the last fetch for this account failed.
+    pub error: Option<String>,
+    /// Usage shown is from an earlier fetch.
+    pub stale: bool,
+    pub status: String,
+    pub status_message: String,
+    pub next_retry_after: Option<Epoch>,
+    pub last_refresh: Option<Epoch>,
+    pub usage_fetched_at: Option<Epoch>,
+    /// Failed requests in the last 3 buckets (30 minutes).
+    pub recent_failures: u64,
+    pub health: Vec<HealthBucket>,
+}
+
+/// Account counts for the summary line.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolCounts {
+    pub total: usize,
+    pub available: usize,
+    pub killed: usize,
+    pub cooling: usize,
+    pub erroring: usize,
+    pub disabled: usize,
+    pub stale: usize,
+}
+
+/// Colour of one health bucket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BucketState {
+    /// No requests (grey).
+    Idle,
+    /// Only successes (green).
+    Success,
+    /// Only failures (red).
+    Failed,
+    /// Both (yellow).
+    Mixed,
+}
+
+/// Pool request health: the element-wise sum of all accounts' buckets.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PoolHealth {
+    pub buckets: Vec<HealthBucket>,
+    /// Failed requests in the last 3 buckets (30 minutes).
+    pub recent_failures: u64,
+    /// Successful requests over all `buckets`.
+    pub success: u64,
+    /// Failed requests over all `buckets`.
+    pub failed: u64,
+}
+
+/// Accounts of one plan, for the plan breakdown.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlanGroup {
+    pub plan: String,
+    pub weight: f64,
+    pub accounts: usize,
+    pub available: usize,
+}
+
+/// Everything the renderers show about a pool at `now`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PoolReport {
+    pub now: Epoch,
+    pub five_hour: PoolWindow,
+    pub weekly: PoolWindow,
+    /// Accounts in the configured sort order.
+    pub accounts: Vec<AccountView>,
+    pub counts: PoolCounts,
+    pub health: PoolHealth,
+    pub plans: Vec<PlanGroup>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn level_thresholds() {
+        assert_eq!(level(0.0), Level::Red);
+        assert_eq!(level(0.1999), Level::Red);
+        assert_eq!(level(0.20), Level::Yellow);
+        assert_eq!(level(0.6999), Level::Yellow);
+        assert_eq!(level(0.70), Level::Green);
+        assert_eq!(level(1.0), Level::Green);
+        assert_eq!(level(f64::NAN), Level::Red);
+    }
+}

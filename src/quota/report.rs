@@ -1,0 +1,429 @@
+//! The whole pool report: pool windows, forecasts, counts, health and plans.
+
+use std::collections::BTreeMap;
+
+use super::account::account_view;
+use super::forecast::{five_hour_events, forecast, weekly_events, RestoreEvent};
+use super::health::{merge_health, pool_health};
+use super::sort::sort_accounts;
+use super::{
+    level, AccountView, AccountWindow, Level, PlanGroup, PoolCounts, PoolReport, PoolWindow,
+    QuotaSettings,
+};
+use crate::model::{Account, Epoch};
+
+/// Compute the report of `accounts` at `now` (SPEC §2).
+pub fn compute(accounts: &[Account], settings: &QuotaSettings, now: Epoch) -> PoolReport {
+    let mut views: Vec<AccountView> = accounts
+        .iter()
+        .map(|account| account_view(account, settings, now))
+        .collect();
+    let five_hour = pool_window(&views, |v| v.five_hour.as_ref(), five_hour_events, now);
+    let weekly = pool_window(&views, |v| v.weekly.as_ref(), weekly_events, now);
+    let counts = counts(&views);
+    let health = pool_health(merge_health(
+        accounts.iter().map(|a| a.recent_requests.as_slice()),
+    ));
+    let plans = plan_groups(&views);
+    sort_accounts(&mut views, settings.sort);
+    PoolReport {
+        now,
+        five_hour,
+        weekly,
+        accounts: views,
+        counts,
+        health,
+        plans,
+    }
+}
+
+/// One pool window in Plus-base percent over the available accounts.
+///
+/// Remaining sums `weight * effective`; capacity sums `weight * 100` of the
+/// available accounts that have the window (week-killed ones included).
+pub fn pool_window(
+    views: &[AccountView],
+    window: fn(&AccountView) -> Option<&AccountWindow>,
+    events: fn(&AccountView) -> Vec<RestoreEvent>,
+    now: Epoch,
+) -> PoolWindow {
+    let available = || views.iter().filter(|v| v.available);
+    let (remaining, capacity) = available()
+        .filter_map(|v| window(v).map(|w| (v.weight, w)))
+        .fold((0.0, 0.0), |(remaining, capacity), (weight, w)| {
+            (remaining + weight * w.effective, capacity + weight * 100.0)
+        });
+    let all_events: Vec<RestoreEvent> = available().flat_map(events).collect();
+    PoolWindow {
+        remaining,
+        capacity,
+        forecast: forecast(&all_events, remaining, capacity, now),
+        level: pool_level(remaining, capacity),
+    }
+}
+
+/// Level of a pool window; an empty pool (capacity 0) is red.
+fn pool_level(remaining: f64, capacity: f64) -> Level {
+    if capacity > 0.0 {
+        level(remaining / capacity)
+    } else {
+        Level::Red
+    }
+}
+
+/// Account counts; each flag is counted over all accounts.
+fn counts(views: &[AccountView]) -> PoolCounts {
+    let count = |flag: fn(&AccountView) -> bool| views.iter().filter(|v| flag(v)).count();
+    PoolCounts {
+        total: views.len(),
+        available: count(|v| v.available),
+        killed: count(|v| v.killed),
+        cooling: count(|v| v.cooling),
+        erroring: count(|v| v.error.is_some() || v.status.trim().eq_ignore_ascii_case("error")),
+        disabled: count(|v| v.disabled),
+        stale: count(|v| v.stale),
+    }
+}
+
+/// Accounts grouped by normalised plan, heaviest plan first, then by name.
+fn plan_groups(views: &[AccountView]) -> Vec<PlanGroup> {
+    let mut groups: BTreeMap<&str, PlanGroup> = BTreeMap::new();
+    for view in views {
+        let group = groups
+            .entry(view.plan.as_str())
+            .or_insert_with(|| PlanGroup {
+                plan: view.plan.clone(),
+                weight: view.weight,
+                accounts: 0,
+                available: 0,
+            });
+        group.accounts += 1;
+        group.available += usize::from(view.available);
+    }
+    let mut groups: Vec<PlanGroup> = groups.into_values().collect();
+    groups.sort_by(|a, b| {
+        b.weight
+            .total_cmp(&a.weight)
+            .then_with(|| a.plan.cmp(&b.plan))
+    });
+    groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{HealthBucket, QuotaWindow, Usage};
+
+    const NOW: Epoch = 1_000_000;
+
+    fn window(used: f64, reset_in: i64) -> Option<QuotaWindow> {
+        Some(QuotaWindow {
+            used_percent: used,
+            window_seconds: None,
+            reset_at: Some(NOW + reset_in),
+        })
+    }
+
+    fn account(
+        id: &str,
+        plan: &str,
+        five_hour: Option<QuotaWindow>,
+        weekly: Option<QuotaWindow>,
+    ) -> Account {
+        let has_usage = five_hour.is_some() || weekly.is_some();
+        Account {
+            id: id.into(),
+            label: id.into(),
+            status: "active".into(),
+            id_token_plan: Some(plan.into()),
+            usage: has_usage.then(|| Usage {
+                five_hour,
+                weekly,
+                ..Usage::default()
+            }),
+            ..Account::default()
+        }
+    }
+
+    fn buckets(values: &[(u64, u64)]) -> Vec<HealthBucket> {
+        values
+            .iter()
+            .map(|&(success, failed)| HealthBucket {
+                time: String::new(),
+                success,
+                failed,
+            })
+            .collect()
+    }
+
+    /// a: plus 5h 60% / week 50%; b: pro, week 2% (killed), 5h raw 90%;
+    /// c: prolite, weekly only 70%; d: disabled plus; e: erroring plus without
+    /// usage; f: active plus without usage.
+    fn pool() -> Vec<Account> {
+        let mut a = account("a", "plus", window(40.0, 1000), window(50.0, 100_000));
+        a.recent_requests = buckets(&[(1, 0); 20]);
+        let mut b = account("b", "pro", window(10.0, 1500), window(98.0, 2000));
+        b.recent_requests = buckets(&[(0, 3), (2, 1)]);
+        let c = account("c", "prolite", None, window(30.0, 200_000));
+        let mut d = account("d", "plus", window(0.0, 100), None);
+        d.disabled = true;
+        let mut e = account("e", "plus", None, None);
+        e.status = "error".into();
+        let f = account("f", "plus", None, None);
+        vec![f, e, d, c, b, a]
+    }
+
+    #[test]
+    fn pool_five_hour_window() {
+        let report = compute(&pool(), &QuotaSettings::default(), NOW);
+        let five = &report.five_hour;
+        // a: 1 * 60; b is killed: 0. Capacity: (1 + 20) * 100.
+        assert_eq!(five.remaining, 60.0);
+        assert_eq!(five.capacity, 2100.0);
+        assert_eq!(five.level, Level::Red);
+        // a's 5h reset (+0.4 units) at +1000 and b's weekly reset releasing its
+        // raw 90% * 20 = 18 units at +2000 (within 1860 s): +1840%.
+        let forecast = five.forecast.as_ref().expect("forecast");
+        assert!((forecast.restored - 1840.0).abs() < 1e-9);
+        assert_eq!(forecast.at, NOW + 2000);
+        assert!((forecast.target - 1900.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn pool_weekly_window() {
+        let report = compute(&pool(), &QuotaSettings::default(), NOW);
+        let weekly = &report.weekly;
+        // a 50 + b 0 (killed) + c 10 * 70; capacity (1 + 20 + 10) * 100.
+        assert_eq!(weekly.remaining, 750.0);
+        assert_eq!(weekly.capacity, 3100.0);
+        assert_eq!(weekly.level, Level::Yellow);
+        // b's weekly reset restores its full weight (effective 0): +2000% at +2000.
+        let forecast = weekly.forecast.as_ref().expect("forecast");
+        assert_eq!(forecast.restored, 2000.0);
+        assert_eq!(forecast.at, NOW + 2000);
+        assert_eq!(forecast.target, 2750.0);
+    }
+
+    #[test]
+    fn counts_and_plans() {
+        let report = compute(&pool(), &QuotaSettings::default(), NOW);
+        assert_eq!(
+            report.counts,
+            PoolCounts {
+                total: 6,
+                available: 4,
+                killed: 1,
+                cooling: 0,
+                erroring: 1,
+                disabled: 1,
+                stale: 0,
+            }
+        );
+        let plans: Vec<(&str, f64, usize, usize)> = report
+            .plans
+            .iter()
+            .map(|p| (p.plan.as_str(), p.weight, p.accounts, p.available))
+            .collect();
+        assert_eq!(
+            plans,
+            [
+                ("pro", 20.0, 1, 1),
+                ("prolite", 10.0, 1, 1),
+                ("plus", 1.0, 4, 2)
+            ]
+        );
+    }
+
+    #[test]
+    fn accounts_sorted_by_raw_five_hour_with_missing_last() {
+        let report = compute(&pool(), &QuotaSettings::default(), NOW);
+        let ids: Vec<&str> = report.accounts.iter().map(|v| v.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "d", "c", "e", "f"]);
+        assert_eq!(report.now, NOW);
+    }
+
+    #[test]
+    fn pool_health_is_right_aligned_sum() {
+        let report = compute(&pool(), &QuotaSettings::default(), NOW);
+        let health = &report.health;
+        assert_eq!(health.buckets.len(), 20);
+        assert_eq!(
+            (health.buckets[17].success, health.buckets[17].failed),
+            (1, 0)
+        );
+        assert_eq!(
+            (health.buckets[18].success, health.buckets[18].failed),
+            (1, 3)
+        );
+        assert_eq!(
+            (health.buckets[19].success, health.buckets[19].failed),
+            (3, 1)
+        );
+        assert_eq!(health.recent_failures, 4);
+        assert_eq!((health.success, health.failed), (22, 4));
+        let b = report.accounts.iter().find(|v| v.id == "b").expect("b");
+        assert_eq!(b.recent_failures, 4);
+    }
+
+    #[test]
+    fn empty_pool_is_red_with_nothing() {
+        let report = compute(&[], &QuotaSettings::default(), NOW);
+        assert_eq!(report.five_hour.capacity, 0.0);
+        assert_eq!(report.five_hour.level, Level::Red);
+        assert_eq!(report.five_hour.forecast, None);
+        assert!(report.health.buckets.is_empty());
+        assert!(report.plans.is_empty());
+    }
+
+    #[test]
+    fn kill_line_setting_is_used() {
+        let settings = QuotaSettings {
+            kill_line: 60.0,
+            ..QuotaSettings::default()
+        };
+        // a's weekly remaining 50 < 60: killed too; only c remains on weekly.
+        let report = compute(&pool(), &settings, NOW);
+        assert_eq!(report.counts.killed, 2);
+        assert_eq!(report.weekly.remaining, 700.0);
+        assert_eq!(report.five_hour.remaining, 0.0);
+        assert_eq!(report.five_hour.capacity, 2100.0);
+    }
+
+    #[test]
+    fn past_resets_do_not_forecast() {
+        let accounts = [account("x", "plus", window(50.0, -10), window(50.0, 0))];
+        let report = compute(&accounts, &QuotaSettings::default(), NOW);
+        assert_eq!(report.five_hour.forecast, None);
+        assert_eq!(report.weekly.forecast, None);
+        assert_eq!(report.five_hour.level, Level::Yellow);
+    }
+
+    mod invariants {
+        use super::*;
+        use crate::quota::{PlanWeights, SortKey, SortOrder};
+        use proptest::prelude::*;
+
+        fn quota_window() -> impl Strategy<Value = Option<QuotaWindow>> {
+            proptest::option::of(
+                (0.0..=100.0f64, proptest::option::of(-50_000i64..700_000)).prop_map(
+                    |(used, reset_in)| QuotaWindow {
+                        used_percent: used,
+                        window_seconds: None,
+                        reset_at: reset_in.map(|r| NOW + r),
+                    },
+                ),
+            )
+        }
+
+        fn account_strategy() -> impl Strategy<Value = Account> {
+            let plan = prop::sample::select(vec!["plus", "pro", "prolite", "Pro-Lite", "team", ""]);
+            let status =
+                prop::sample::select(vec!["", "active", "ok", "error", "disabled", "pending"]);
+            let flags = (any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>());
+            let bucket = (0u64..50, 0u64..50).prop_map(|(success, failed)| HealthBucket {
+                time: String::new(),
+                success,
+                failed,
+            });
+            (
+                plan,
+                status,
+                flags,
+                quota_window(),
+                quota_window(),
+                proptest::option::of(-1000i64..1000),
+                prop::collection::vec(bucket, 0..25),
+            )
+                .prop_map(|(plan, status, flags, five_hour, weekly, retry, recent)| {
+                    let (disabled, unavailable, errored, has_usage) = flags;
+                    Account {
+                        label: plan.to_string(),
+                        status: status.to_string(),
+                        disabled,
+                        unavailable,
+                        id_token_plan: Some(plan.to_string()),
+                        next_retry_after: retry.map(|r| NOW + r),
+                        usage_error: errored.then(|| "boom".to_string()),
+                        usage: has_usage.then_some(Usage {
+                            five_hour,
+                            weekly,
+                            ..Usage::default()
+                        }),
+                        recent_requests: recent,
+                        ..Account::default()
+                    }
+                })
+        }
+
+        fn settings_strategy() -> impl Strategy<Value = QuotaSettings> {
+            let weight = prop_oneof![Just(0.0), Just(-1.0), 0.0..50.0f64];
+            let key = prop::sample::select(vec![SortKey::FiveHour, SortKey::Week, SortKey::Name]);
+            (
+                weight.clone(),
+                weight.clone(),
+                weight,
+                0.0..110.0f64,
+                key,
+                any::<bool>(),
+            )
+                .prop_map(|(plus, prolite, pro, kill_line, key, descending)| {
+                    QuotaSettings {
+                        weights: PlanWeights { plus, prolite, pro },
+                        kill_line,
+                        sort: SortOrder { key, descending },
+                    }
+                })
+        }
+
+        fn check_window(window: &PoolWindow) -> Result<(), TestCaseError> {
+            prop_assert!(window.remaining >= 0.0);
+            prop_assert!(window.remaining <= window.capacity);
+            if let Some(f) = &window.forecast {
+                prop_assert!(f.at > NOW);
+                prop_assert!(f.restored > 0.0);
+                prop_assert!(f.target <= window.capacity);
+                prop_assert!(f.target >= window.remaining);
+            }
+            Ok(())
+        }
+
+        proptest! {
+            #[test]
+            fn compute_invariants(
+                accounts in prop::collection::vec(account_strategy(), 0..12),
+                settings in settings_strategy(),
+            ) {
+                let accounts: Vec<Account> = accounts
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, a)| Account { id: format!("id{i:02}"), ..a })
+                    .collect();
+                let report = compute(&accounts, &settings, NOW);
+                check_window(&report.five_hour)?;
+                check_window(&report.weekly)?;
+                let c = &report.counts;
+                prop_assert_eq!(c.total, accounts.len());
+                prop_assert_eq!(report.accounts.len(), accounts.len());
+                for n in [c.available, c.killed, c.cooling, c.erroring, c.disabled, c.stale] {
+                    prop_assert!(n <= c.total);
+                }
+                prop_assert!(c.available + c.disabled <= c.total);
+                prop_assert_eq!(c.available, report.accounts.iter().filter(|v| v.available).count());
+                let plan_total: usize = report.plans.iter().map(|p| p.accounts).sum();
+                prop_assert_eq!(plan_total, c.total);
+                let plan_available: usize = report.plans.iter().map(|p| p.available).sum();
+                prop_assert_eq!(plan_available, c.available);
+                let any_buckets = accounts.iter().any(|a| !a.recent_requests.is_empty());
+                prop_assert_eq!(report.health.buckets.len(), if any_buckets { 20 } else { 0 });
+                prop_assert!(report.health.recent_failures <= report.health.failed);
+
+                // The order does not depend on the input order.
+                let mut reversed = accounts.clone();
+                reversed.reverse();
+                let again = compute(&reversed, &settings, NOW);
+                let ids = |r: &PoolReport| r.accounts.iter().map(|v| v.id.clone()).collect::<Vec<_>>();
+                prop_assert_eq!(ids(&report), ids(&again));
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! Compact durations (`45s`, `12m`, `1h12m`, `2d3h`) shared by every renderer.
+
+const MINUTE: i64 = 60;
+const HOUR: i64 = 60 * MINUTE;
+const DAY: i64 = 24 * HOUR;
+
+/// Formats a duration with its largest two units and no spaces: `45s`, `1m30s`, `12m`,
+/// `1h12m`, `2d3h`. A zero second unit is left out (`1h`, `3d`); 0 or negative is `now`.
+pub fn short(seconds: i64) -> String {
+    if seconds <= 0 {
+        return "now".to_string();
+    }
+    let units = [(DAY, 'd'), (HOUR, 'h'), (MINUTE, 'm'), (1, 's')];
+    let Some(first) = units.iter().position(|(size, _)| seconds >= *size) else {
+        return "now".to_string();
+    };
+    let (size, name) = units[first];
+    let major = seconds / size;
+    let mut out = format!("{major}{name}");
+    if let Some(&(minor_size, minor_name)) = units.get(first + 1) {
+        let minor = (seconds % size) / minor_size;
+        if minor > 0 {
+            out.push_str(&format!("{minor}{minor_name}"));
+        }
+    }
+    out
+}
+
+/// `3m ago`, or `just now` for ages of zero or less (clock skew).
+pub fn ago(seconds: i64) -> String {
+    if seconds <= 0 {
+        "just now".to_string()
+    } else {
+        format!("{} ago", short(seconds))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_and_negative_are_now() {
+        assert_eq!(short(0), "now");
+        assert_eq!(short(-5), "now");
+        assert_eq!(short(i64::MIN), "now");
+    }
+
+    #[test]
+    fn seconds_only_below_a_minute() {
+        assert_eq!(short(1), "1s");
+        assert_eq!(short(45), "45s");
+        assert_eq!(short(59), "59s");
+    }
+
+    #[test]
+    fn minutes_with_seconds() {
+        assert_eq!(short(60), "1m");
+        assert_eq!(short(90), "1m30s");
+        assert_eq!(short(12 * 60), "12m");
+        assert_eq!(short(3599), "59m59s");
+    }
+
+    #[test]
+    fn hours_with_minutes_drop_seconds() {
+        assert_eq!(short(3600), "1h");
+        assert_eq!(short(3600 + 12 * 60), "1h12m");
+        assert_eq!(short(3600 + 12 * 60 + 59), "1h12m");
+        assert_eq!(short(23 * 3600 + 59 * 60), "23h59m");
+    }
+
+    #[test]
+    fn days_with_hours() {
+        assert_eq!(short(86_400), "1d");
+        assert_eq!(short(2 * 86_400 + 3 * 3600), "2d3h");
+        assert_eq!(short(2 * 86_400 + 3 * 3600 + 59 * 60), "2d3h");
+        assert_eq!(short(400 * 86_400), "400d");
+    }
+
+    #[test]
+    fn huge_values_do_not_panic() {
+        assert_eq!(short(i64::MAX), "106751991167300d15h");
+    }
+
+    #[test]
+    fn ago_wording() {
+        assert_eq!(ago(0), "just now");
+        assert_eq!(ago(-3), "just now");
+        assert_eq!(ago(180), "3m ago");
+    }
+}

@@ -1,0 +1,46 @@
+//! `poolwatch status --json`: a stable, versioned document (docs/status-json.md).
+
+use serde::Serialize;
+
+use super::{FetchStatus, MenuContext};
+use crate::model::Epoch;
+use crate::quota::PoolReport;
+
+/// Version of the `status --json` document.
+pub const STATUS_SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct StatusDocument<'a> {
+    schema_version: u32,
+    profile: &'a str,
+    demo: bool,
+    generated_at: Epoch,
+    updated_at: Option<Epoch>,
+    /// `fresh`, `stale`, `refreshing` or `auth_failed`.
+    state: &'static str,
+    error: Option<&'a str>,
+    notices: &'a [String],
+    report: Option<&'a PoolReport>,
+}
+
+/// The JSON document for a report and its context (pretty-printed).
+pub fn status_json(report: Option<&PoolReport>, ctx: &MenuContext) -> String {
+    let (state, error) = match &ctx.status {
+        FetchStatus::Fresh => ("fresh", None),
+        FetchStatus::Stale { error } => ("stale", Some(error.as_str())),
+        FetchStatus::Refreshing => ("refreshing", None),
+        FetchStatus::AuthLatched { message } => ("auth_failed", Some(message.as_str())),
+    };
+    let document = StatusDocument {
+        schema_version: STATUS_SCHEMA_VERSION,
+        profile: &ctx.profile,
+        demo: ctx.demo,
+        generated_at: ctx.now,
+        updated_at: ctx.updated_at,
+        state,
+        error,
+        notices: &ctx.notices,
+        report,
+    };
+    serde_json::to_string_pretty(&document).unwrap_or_else(|_| "{}".to_string())
+}

@@ -1,0 +1,963 @@
+//! The SwiftBar / xbar plugin output (SPEC.md §3).
+//!
+//! The menu is first built as a list of [`MenuLine`]s (depth, title, params),
+//! then serialised. Titles that carry server text go through
+//! [`sanitize::menu_text`] and always follow a fixed prefix; parameters are
+//! only ever built from trusted values (the binary path, the settings path, a
+//! validated pool URL, fixed colours), so untrusted text cannot reach them.
+
+use super::duration::{ago, short};
+use super::sanitize::menu_text;
+use super::{Dialect, FetchStatus, MenuContext};
+use crate::model::{Epoch, HealthBucket};
+use crate::quota::{AccountView, AccountWindow, Level, PoolReport, PoolWindow, SortKey, SortOrder};
+
+/// Width of the pool `5h` / `Week` bars, in cells.
+pub const POOL_BAR_WIDTH: usize = 20;
+/// Width of the per-account 5h bar, in cells.
+pub const ACCOUNT_BAR_WIDTH: usize = 10;
+/// Visible characters of an account label on its row (padded to this width).
+const LABEL_WIDTH: usize = 22;
+/// Visible characters of a plan name on an account row (padded to this width).
+const PLAN_WIDTH: usize = 7;
+/// Visible characters kept from a status message, error or notice.
+const MESSAGE_CHARS: usize = 100;
+/// `length=` cap put on every line that carries untrusted text.
+const UNTRUSTED_LENGTH: &str = "160";
+/// The monospace font of bar lines (both dialects accept `font` and `size`).
+const MONO_FONT: &str = "Menlo";
+const MONO_SIZE: &str = "12";
+
+/// One line of plugin output before serialisation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MenuLine {
+    /// Submenu depth: the number of `--` prefixes.
+    pub depth: usize,
+    /// A `---` separator (title and params are empty).
+    pub separator: bool,
+    /// The text before the `|` (already sanitised).
+    pub title: String,
+    /// `key=value` parameters in output order; values are unquoted here.
+    pub params: Vec<(String, String)>,
+}
+
+impl MenuLine {
+    fn item(depth: usize, title: impl Into<String>) -> Self {
+        MenuLine {
+            depth,
+            separator: false,
+            title: title.into(),
+            params: Vec::new(),
+        }
+    }
+
+    fn separator() -> Self {
+        MenuLine {
+            depth: 0,
+            separator: true,
+            title: String::new(),
+            params: Vec::new(),
+        }
+    }
+
+    fn param(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.params.push((key.to_string(), value.into()));
+        self
+    }
+
+    /// The line as the plugin host reads it (without the trailing newline).
+    pub fn to_output(&self) -> String {
+        let mut out = "--".repeat(self.depth);
+        if self.separator {
+            out.push_str("---");
+            return out;
+        }
+        out.push_str(&self.title);
+        if !self.params.is_empty() {
+            out.push_str(" |");
+            for (key, value) in &self.params {
+                out.push(' ');
+                out.push_str(key);
+                out.push('=');
+                if value.contains(' ') {
+                    out.push('"');
+                    out.push_str(value);
+                    out.push('"');
+                } else {
+                    out.push_str(value);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Renders the whole plugin output: one menu-bar title line, then the dropdown.
+/// Always valid UTF-8 and newline-terminated.
+pub fn render_menu(report: Option<&PoolReport>, ctx: &MenuContext, dialect: Dialect) -> String {
+    let mut out = String::new();
+    for line in menu_lines(report, ctx, dialect) {
+        out.push_str(&line.to_output());
+        out.push('\n');
+    }
+    out
+}
+
+/// The structured menu behind [`render_menu`] (what each line is meant to be).
+pub fn menu_lines(
+    report: Option<&PoolReport>,
+    ctx: &MenuContext,
+    dialect: Dialect,
+) -> Vec<MenuLine> {
+    let menu = Menu { ctx, dialect };
+    let mut lines = vec![menu.title_line(report), MenuLine::separator()];
+    lines.extend(menu.status_lines(report));
+    if let Some(report) = report {
+        lines.push(MenuLine::separator());
+        lines.extend(menu.pool_lines(report));
+        lines.push(MenuLine::separator());
+        lines.extend(menu.account_lines(report));
+    }
+    lines.push(MenuLine::separator());
+    lines.extend(menu.action_lines());
+    lines
+}
+
+/// A fraction as a bar of `width` cells: `█` remaining, `▒` the part a restore
+/// brings back (up to `restore_to`), `░` empty. Inputs are fractions 0..=1
+/// (clamped). Any non-zero amount shows at least one cell and anything short
+/// of full leaves at least one cell unfilled.
+pub fn bar(remaining: f64, restore_to: Option<f64>, width: usize) -> String {
+    let filled = cells(remaining, width);
+    let target = match restore_to {
+        Some(to) if clamp_fraction(to) > clamp_fraction(remaining) => {
+            let target = cells(to, width).max(filled);
+            if target == filled && filled < width {
+                filled + 1
+            } else {
+                target
+            }
+        }
+        _ => filled,
+    };
+    let mut out = String::with_capacity(width * 3);
+    out.extend(std::iter::repeat_n('█', filled));
+    out.extend(std::iter::repeat_n('▒', target - filled));
+    out.extend(std::iter::repeat_n('░', width - target));
+    out
+}
+
+/// A Plus-base percentage: one decimal below 10 (`2.5%`), whole above (`1420%`).
+pub fn plus_percent(value: f64) -> String {
+    let value = if value.is_finite() {
+        value.max(0.0)
+    } else {
+        0.0
+    };
+    if value < 9.95 {
+        format!("{value:.1}%")
+    } else {
+        format!("{}%", value.round() as i64)
+    }
+}
+
+/// `remaining / capacity` as a whole percentage (`68%`), or `—` without capacity.
+pub fn fraction_percent(remaining: f64, capacity: f64) -> String {
+    match fraction(remaining, capacity) {
+        Some(f) => format!("{}%", (f * 100.0).round() as i64),
+        None => "—".to_string(),
+    }
+}
+
+/// `+300% -> 1720% in 1h12m` for a pool window with a restore forecast.
+pub fn forecast_text(window: &PoolWindow, now: Epoch) -> Option<String> {
+    let forecast = window.forecast.as_ref()?;
+    Some(format!(
+        "+{} -> {} in {}",
+        plus_percent(forecast.restored),
+        plus_percent(forecast.target),
+        short(forecast.at - now)
+    ))
+}
+
+/// The health strip character of one bucket: `▮` success, `◆` mixed, `✕` failed, `▯` idle.
+pub fn health_char(bucket: &HealthBucket) -> char {
+    match (bucket.success > 0, bucket.failed > 0) {
+        (true, true) => '◆',
+        (false, true) => '✕',
+        (true, false) => '▮',
+        (false, false) => '▯',
+    }
+}
+
+/// Legend of the health strip (trusted text, used as tooltip and submenu).
+pub const HEALTH_LEGEND: &str =
+    "▮ ok · ◆ some failed · ✕ all failed · ▯ idle (10 min each, oldest first)";
+
+/// `N failures in the last 30 min` with the right plural.
+pub fn failures_text(failures: u64) -> String {
+    match failures {
+        0 => "No failures in the last 30 min".to_string(),
+        1 => "1 failure in the last 30 min".to_string(),
+        n => format!("{n} failures in the last 30 min"),
+    }
+}
+
+/// `remaining / capacity` as a fraction, or None when there is no capacity.
+pub fn fraction(remaining: f64, capacity: f64) -> Option<f64> {
+    (capacity.is_finite() && capacity > 0.0 && remaining.is_finite())
+        .then(|| (remaining / capacity).clamp(0.0, 1.0))
+}
+
+fn clamp_fraction(f: f64) -> f64 {
+    if f.is_finite() {
+        f.clamp(0.0, 1.0)
+    } else {
+        0.0
+    }
+}
+
+fn cells(f: f64, width: usize) -> usize {
+    let f = clamp_fraction(f);
+    let n = ((f * width as f64).round() as usize).min(width);
+    if f > 0.0 && n == 0 {
+        1.min(width)
+    } else if f < 1.0 && n == width && width > 0 {
+        width - 1
+    } else {
+        n
+    }
+}
+
+/// Colour classes used in the menu.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tone {
+    Green,
+    Yellow,
+    Red,
+    Grey,
+}
+
+impl Tone {
+    fn of(level: Level) -> Tone {
+        match level {
+            Level::Green => Tone::Green,
+            Level::Yellow => Tone::Yellow,
+            Level::Red => Tone::Red,
+        }
+    }
+
+    /// SwiftBar light,dark pair.
+    fn pair(self) -> &'static str {
+        match self {
+            Tone::Green => "#1E7E34,#4CD964",
+            Tone::Yellow => "#A86400,#FFCC00",
+            Tone::Red => "#C62828,#FF6B6B",
+            Tone::Grey => "#8E8E93,#8E8E93",
+        }
+    }
+
+    /// xbar single colour, readable on light and dark menus.
+    fn single(self) -> &'static str {
+        match self {
+            Tone::Green => "#34A853",
+            Tone::Yellow => "#E3A008",
+            Tone::Red => "#E5484D",
+            Tone::Grey => "#8E8E93",
+        }
+    }
+}
+
+/// Padding to a visible width (the sanitised text may contain doubled backslashes).
+fn pad(text: &str, width: usize) -> String {
+    let visible = text.chars().count() - text.matches("\\\\").count();
+    format!("{text}{}", " ".repeat(width.saturating_sub(visible)))
+}
+
+fn worst(a: Option<Level>, b: Option<Level>) -> Option<Level> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn percent_whole(value: f64) -> String {
+    format!("{}%", value.clamp(0.0, 100.0).round() as i64)
+}
+
+fn weight_text(weight: f64) -> String {
+    if (weight - weight.round()).abs() < 0.05 {
+        format!("{}", weight.round() as i64)
+    } else {
+        format!("{weight:.1}")
+    }
+}
+
+/// A parameter value both hosts read back verbatim, quoted when it has spaces;
+/// None when it cannot be written safely (quotes, `|`, backslashes, controls).
+fn param_value(raw: &str) -> Option<String> {
+    let unsafe_char = |c: char| {
+        c.is_control() || (c.is_whitespace() && c != ' ') || matches!(c, '"' | '\'' | '|' | '\\')
+    };
+    (!raw.is_empty() && !raw.chars().any(unsafe_char)).then(|| raw.to_string())
+}
+
+/// The management panel URL when the pool URL is a plain http(s) URL.
+fn management_url(pool_url: &str) -> Option<String> {
+    let base = pool_url.trim_end_matches('/');
+    let lower = base.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))?;
+    let bad = |c: char| c.is_whitespace() || c.is_control() || "\"'|\\<>`".contains(c);
+    if rest.is_empty() || rest.starts_with('/') || base.chars().any(bad) {
+        return None;
+    }
+    Some(format!("{base}/management.html"))
+}
+
+struct Menu<'a> {
+    ctx: &'a MenuContext,
+    dialect: Dialect,
+}
+
+impl Menu<'_> {
+    fn swiftbar(&self) -> bool {
+        self.dialect == Dialect::SwiftBar
+    }
+
+    fn color(&self, line: MenuLine, tone: Tone) -> MenuLine {
+        match self.dialect {
+            Dialect::SwiftBar => line.param("color", tone.pair()),
+            Dialect::Xbar => line.param("color", tone.single()),
+        }
+    }
+
+    fn mono(&self, line: MenuLine) -> MenuLine {
+        line.param("font", MONO_FONT).param("size", MONO_SIZE)
+    }
+
+    /// Params every line with untrusted text gets: no `:symbol:` / emoji expansion, a length cap.
+    fn untrusted(&self, line: MenuLine) -> MenuLine {
+        let line = if self.swiftbar() {
+            line.param("symbolize", "false")
+        } else {
+            line
+        };
+        line.param("emojize", "false")
+            .param("length", UNTRUSTED_LENGTH)
+    }
+
+    fn tooltip(&self, line: MenuLine, text: &str) -> MenuLine {
+        if self.swiftbar() {
+            line.param("tooltip", text)
+        } else {
+            line
+        }
+    }
+
+    // ----- menu-bar title -----
+
+    fn title_line(&self, report: Option<&PoolReport>) -> MenuLine {
+        let profile = self.profile_suffix();
+        let (glyph, symbol, text, tone) = match (&self.ctx.status, report) {
+            (FetchStatus::AuthLatched { .. }, _) => (
+                "⚠",
+                "exclamationmark.triangle.fill",
+                "auth".to_string(),
+                Some(Tone::Red),
+            ),
+            (FetchStatus::Refreshing, None) => (
+                "↻",
+                "arrow.triangle.2.circlepath",
+                "loading".to_string(),
+                None,
+            ),
+            (_, None) => (
+                "⚠",
+                "exclamationmark.triangle.fill",
+                "no data".to_string(),
+                Some(Tone::Yellow),
+            ),
+            (status, Some(report)) => {
+                let level = report.five_hour.level.min(report.weekly.level);
+                let symbol = match level {
+                    Level::Green => "gauge.with.dots.needle.67percent",
+                    Level::Yellow => "gauge.with.dots.needle.33percent",
+                    Level::Red => "gauge.with.dots.needle.0percent",
+                };
+                let stale = if matches!(status, FetchStatus::Stale { .. }) {
+                    " ⚠"
+                } else {
+                    ""
+                };
+                let text = format!(
+                    "{} · W {}{stale}",
+                    plus_percent(report.five_hour.remaining),
+                    fraction_percent(report.weekly.remaining, report.weekly.capacity)
+                );
+                ("⚡", symbol, text, Some(Tone::of(level)))
+            }
+        };
+        let title = match &profile {
+            Some(p) => format!("{text} · {p}"),
+            None => text,
+        };
+        let mut line = match self.dialect {
+            Dialect::SwiftBar => {
+                let line = MenuLine::item(0, title).param("sfimage", symbol);
+                match tone {
+                    Some(t) => line.param("sfcolor", t.pair()),
+                    None => line,
+                }
+            }
+            Dialect::Xbar => {
+                let line = MenuLine::item(0, format!("{glyph} {title}"));
+                match tone {
+                    Some(t) => line.param("color", t.single()),
+                    None => line,
+                }
+            }
+        };
+        if profile.is_some() {
+            line = self.untrusted(line);
+        }
+        line
+    }
+
+    fn profile_suffix(&self) -> Option<String> {
+        let profile = self.ctx.profile.trim();
+        (!profile.is_empty() && profile != "default").then(|| menu_text(profile, 16))
+    }
+
+    // ----- status block -----
+
+    fn status_lines(&self, report: Option<&PoolReport>) -> Vec<MenuLine> {
+        let mut lines = Vec::new();
+        if self.ctx.demo {
+            lines.push(MenuLine::item(
+                0,
+                "Demo pool (sample data, not a real server)",
+            ));
+        }
+        if let Some(profile) = self.profile_suffix() {
+            lines.push(self.untrusted(MenuLine::item(0, format!("Profile: {profile}"))));
+        }
+        match &self.ctx.status {
+            FetchStatus::Fresh => {}
+            FetchStatus::Refreshing => lines.push(MenuLine::item(0, "↻ Refreshing…")),
+            FetchStatus::Stale { error } => {
+                let line = MenuLine::item(
+                    0,
+                    format!("⚠ Refresh failed: {}", menu_text(error, MESSAGE_CHARS)),
+                );
+                lines.push(self.untrusted(self.color(line, Tone::Yellow)));
+                if report.is_some() {
+                    lines.push(MenuLine::item(0, "Showing the last good data"));
+                }
+            }
+            FetchStatus::AuthLatched { message } => {
+                let line = MenuLine::item(
+                    0,
+                    format!(
+                        "⚠ Server rejected the key: {}",
+                        menu_text(message, MESSAGE_CHARS)
+                    ),
+                );
+                lines.push(self.untrusted(self.color(line, Tone::Red)));
+                lines.push(MenuLine::item(
+                    0,
+                    "Automatic refresh is paused: fix the key, then Refresh now",
+                ));
+            }
+        }
+        for notice in &self.ctx.notices {
+            let line = MenuLine::item(0, format!("ℹ {}", menu_text(notice, MESSAGE_CHARS)));
+            lines.push(self.untrusted(line));
+        }
+        if report.is_none() && !matches!(self.ctx.status, FetchStatus::Refreshing) {
+            lines.push(MenuLine::item(0, "No pool data yet"));
+        }
+        lines.push(MenuLine::item(0, self.updated_text()));
+        lines
+    }
+
+    fn updated_text(&self) -> String {
+        match self.ctx.updated_at {
+            Some(at) => format!("Last updated {}", ago(self.ctx.now - at)),
+            None => "Never updated".to_string(),
+        }
+    }
+
+    // ----- pool block -----
+
+    fn pool_lines(&self, report: &PoolReport) -> Vec<MenuLine> {
+        let mut lines = Vec::new();
+        for (name, window) in [("5h", &report.five_hour), ("Week", &report.weekly)] {
+            lines.push(self.window_line(name, window));
+            if let Some(text) = forecast_text(window, report.now) {
+                let line = MenuLine::item(0, format!("     ↳ {text}")).param("trim", "false");
+                lines.push(self.mono(line));
+            }
+        }
+        lines.push(MenuLine::item(0, counts_text(report)));
+        lines.extend(self.health_lines(report));
+        lines
+    }
+
+    fn window_line(&self, name: &str, window: &PoolWindow) -> MenuLine {
+        let share = fraction(window.remaining, window.capacity);
+        let text = match share {
+            Some(f) => {
+                let restore = window
+                    .forecast
+                    .as_ref()
+                    .and_then(|fc| fraction(fc.target, window.capacity));
+                format!(
+                    "{name:<4} {} {} / {}  {}",
+                    bar(f, restore, POOL_BAR_WIDTH),
+                    plus_percent(window.remaining),
+                    plus_percent(window.capacity),
+                    fraction_percent(window.remaining, window.capacity)
+                )
+            }
+            None => format!("{name:<4} {} no data", bar(0.0, None, POOL_BAR_WIDTH)),
+        };
+        let line = self.mono(MenuLine::item(0, text));
+        if share.is_some() {
+            self.color(line, Tone::of(window.level))
+        } else {
+            self.color(line, Tone::Grey)
+        }
+    }
+
+    fn health_lines(&self, report: &PoolReport) -> Vec<MenuLine> {
+        let health = &report.health;
+        let strip: String = if health.buckets.is_empty() {
+            "no data".to_string()
+        } else {
+            health.buckets.iter().map(health_char).collect()
+        };
+        let line = self.mono(MenuLine::item(0, format!("Health {strip}")));
+        let failures = MenuLine::item(0, failures_text(health.recent_failures));
+        let failures = if health.recent_failures > 0 {
+            self.color(failures, Tone::Red)
+        } else {
+            failures
+        };
+        vec![
+            self.tooltip(line, HEALTH_LEGEND),
+            MenuLine::item(1, HEALTH_LEGEND),
+            failures,
+        ]
+    }
+
+    // ----- accounts -----
+
+    fn account_lines(&self, report: &PoolReport) -> Vec<MenuLine> {
+        if report.accounts.is_empty() {
+            return vec![MenuLine::item(0, "No accounts")];
+        }
+        let mut lines = Vec::new();
+        for account in &report.accounts {
+            lines.push(self.account_row(account));
+            lines.extend(self.account_details(account, report.now));
+        }
+        lines
+    }
+
+    fn account_row(&self, a: &AccountView) -> MenuLine {
+        let label = non_empty(menu_text(&a.label, LABEL_WIDTH), "(no label)");
+        let plan = non_empty(menu_text(&a.plan, PLAN_WIDTH), "?");
+        let quota = match (&a.five_hour, &a.weekly) {
+            (None, None) => "no usage data".to_string(),
+            (five, week) => format!(
+                "{} {:>4}  W {:>4}",
+                five.as_ref().map_or_else(
+                    || "·".repeat(ACCOUNT_BAR_WIDTH),
+                    |w| bar(w.remaining / 100.0, None, ACCOUNT_BAR_WIDTH)
+                ),
+                five.as_ref()
+                    .map_or_else(|| "—".to_string(), |w| percent_whole(w.remaining)),
+                week.as_ref()
+                    .map_or_else(|| "—".to_string(), |w| percent_whole(w.remaining)),
+            ),
+        };
+        let text = format!(
+            "{} {} {} {quota}{}",
+            account_glyph(a),
+            pad(&label, LABEL_WIDTH),
+            pad(&plan, PLAN_WIDTH),
+            account_tags(a)
+        );
+        let line = self.mono(MenuLine::item(0, text));
+        let line = self.color(line, account_tone(a));
+        self.untrusted(line)
+    }
+
+    fn account_details(&self, a: &AccountView, now: Epoch) -> Vec<MenuLine> {
+        let mut lines = Vec::new();
+        let plan = non_empty(menu_text(&a.plan, 24), "?");
+        lines.push(self.untrusted(MenuLine::item(
+            1,
+            format!("Plan {plan} · weight {}×", weight_text(a.weight)),
+        )));
+        if let Some(email) = a
+            .email
+            .as_deref()
+            .filter(|e| *e != a.label && !e.is_empty())
+        {
+            lines
+                .push(self.untrusted(MenuLine::item(1, format!("Email {}", menu_text(email, 60)))));
+        }
+        lines.push(MenuLine::item(
+            1,
+            window_detail("5h", a.five_hour.as_ref(), a.killed, now),
+        ));
+        lines.push(MenuLine::item(
+            1,
+            window_detail("Week", a.weekly.as_ref(), a.killed, now),
+        ));
+        let status = non_empty(menu_text(&a.status, 24), "—");
+        lines.push(self.untrusted(MenuLine::item(
+            1,
+            format!("Status {status}{}", status_flags(a, now)),
+        )));
+        if !a.status_message.trim().is_empty() {
+            lines.push(self.untrusted(MenuLine::item(
+                1,
+                format!("Message {}", menu_text(&a.status_message, MESSAGE_CHARS)),
+            )));
+        }
+        lines.push(MenuLine::item(
+            1,
+            match a.last_refresh {
+                Some(at) => format!("Token refreshed {}", ago(now - at)),
+                None => "Token refresh time unknown".to_string(),
+            },
+        ));
+        lines.push(MenuLine::item(
+            1,
+            match a.usage_fetched_at {
+                Some(at) if a.stale => format!("Usage fetched {} (stale)", ago(now - at)),
+                Some(at) => format!("Usage fetched {}", ago(now - at)),
+                None => "Usage never fetched".to_string(),
+            },
+        ));
+        lines.push(MenuLine::item(
+            1,
+            format!("Failures in the last 30 min: {}", a.recent_failures),
+        ));
+        if let Some(error) = &a.error {
+            let line = MenuLine::item(1, format!("Error {}", menu_text(error, MESSAGE_CHARS)));
+            lines.push(self.untrusted(self.color(line, Tone::Red)));
+        }
+        lines
+    }
+
+    // ----- actions -----
+
+    fn action_lines(&self) -> Vec<MenuLine> {
+        let mut lines = Vec::new();
+        let exe = param_value(&self.ctx.exe);
+        if let Some(exe) = &exe {
+            lines.extend(self.sort_lines(exe));
+        }
+        let refresh = MenuLine::item(0, "Refresh now");
+        lines.push(match &exe {
+            Some(exe) => refresh
+                .param("bash", exe)
+                .param("param1", "refresh")
+                .param("terminal", "false")
+                .param("refresh", "true"),
+            None => refresh.param("refresh", "true"),
+        });
+        if let Some(url) = management_url(&self.ctx.pool_url) {
+            lines.push(MenuLine::item(0, "Open management panel").param("href", url));
+        }
+        if let Some(path) = param_value(&self.ctx.settings_path) {
+            lines.push(
+                MenuLine::item(0, "Open settings")
+                    .param("bash", "/usr/bin/open")
+                    .param("param1", "-t")
+                    .param("param2", path)
+                    .param("terminal", "false"),
+            );
+        }
+        lines
+    }
+
+    fn sort_lines(&self, exe: &str) -> Vec<MenuLine> {
+        let active = self.ctx.sort;
+        let mut lines = vec![MenuLine::item(0, format!("Sort by: {}", sort_name(active)))];
+        for key in [SortKey::FiveHour, SortKey::Week, SortKey::Name] {
+            for descending in [false, true] {
+                let order = SortOrder { key, descending };
+                let checked = order == active;
+                let name = sort_name(order);
+                let title = if checked && !self.swiftbar() {
+                    format!("✓ {name}")
+                } else {
+                    name
+                };
+                let mut line = MenuLine::item(1, title)
+                    .param("bash", exe)
+                    .param("param1", "config")
+                    .param("param2", "set")
+                    .param("param3", "sort")
+                    .param("param4", sort_value(order))
+                    .param("terminal", "false")
+                    .param("refresh", "true");
+                if checked && self.swiftbar() {
+                    line = line.param("checked", "true");
+                }
+                lines.push(line);
+            }
+        }
+        lines
+    }
+}
+
+/// The `poolwatch config set sort <value>` value of a sort order: `5h`, `week-desc`, ...
+pub fn sort_value(order: SortOrder) -> String {
+    let key = match order.key {
+        SortKey::FiveHour => "5h",
+        SortKey::Week => "week",
+        SortKey::Name => "name",
+    };
+    if order.descending {
+        format!("{key}-desc")
+    } else {
+        key.to_string()
+    }
+}
+
+/// Human name of a sort order: `5h, lowest first`, `Name, Z to A`, ...
+pub fn sort_name(order: SortOrder) -> String {
+    let direction = match (order.key, order.descending) {
+        (SortKey::Name, false) => "A to Z",
+        (SortKey::Name, true) => "Z to A",
+        (_, false) => "lowest first",
+        (_, true) => "highest first",
+    };
+    let key = match order.key {
+        SortKey::FiveHour => "5h",
+        SortKey::Week => "Week",
+        SortKey::Name => "Name",
+    };
+    format!("{key}, {direction}")
+}
+
+/// `4/7 available · 1 week-killed · 1 cooling · 1 erroring` (zero counts left out).
+pub fn counts_text(report: &PoolReport) -> String {
+    let c = &report.counts;
+    let mut parts = vec![format!("Accounts {}/{} available", c.available, c.total)];
+    for (n, what) in [
+        (c.killed, "week-killed"),
+        (c.cooling, "cooling"),
+        (c.erroring, "erroring"),
+        (c.stale, "stale"),
+        (c.disabled, "disabled"),
+    ] {
+        if n > 0 {
+            parts.push(format!("{n} {what}"));
+        }
+    }
+    parts.join(" · ")
+}
+
+fn non_empty(text: String, fallback: &str) -> String {
+    if text.is_empty() {
+        fallback.to_string()
+    } else {
+        text
+    }
+}
+
+fn account_glyph(a: &AccountView) -> char {
+    if a.disabled {
+        '⊘'
+    } else if a.killed {
+        '○'
+    } else if a.error.is_some() && !a.stale {
+        '✕'
+    } else if a.cooling {
+        '❄'
+    } else if a.stale {
+        '◐'
+    } else {
+        '●'
+    }
+}
+
+/// Row markers: ` weekKILL`, ` cooling`, ` stale`, ` error`, ` disabled`.
+pub fn account_tags(a: &AccountView) -> String {
+    let mut tags = String::new();
+    for (on, tag) in [
+        (a.killed, "weekKILL"),
+        (a.cooling, "cooling"),
+        (a.stale, "stale"),
+        (a.error.is_some() && !a.stale, "error"),
+        (a.disabled, "disabled"),
+    ] {
+        if on {
+            tags.push(' ');
+            tags.push_str(tag);
+        }
+    }
+    tags
+}
+
+fn account_tone(a: &AccountView) -> Tone {
+    if a.killed || a.disabled {
+        return Tone::Grey;
+    }
+    let level = worst(
+        a.five_hour.as_ref().map(|w| w.level),
+        a.weekly.as_ref().map(|w| w.level),
+    );
+    match level {
+        Some(level) => Tone::of(level),
+        None => Tone::Red,
+    }
+}
+
+fn window_detail(name: &str, window: Option<&AccountWindow>, killed: bool, now: Epoch) -> String {
+    let Some(w) = window else {
+        return format!("{name} no data");
+    };
+    let note = match (name, killed) {
+        ("Week", true) => " (below the kill line)",
+        (_, true) => " (not counted: week-killed)",
+        _ => "",
+    };
+    let reset = match w.reset_at {
+        Some(at) if at > now => format!(" · resets in {}", short(at - now)),
+        Some(_) => " · reset due".to_string(),
+        None => String::new(),
+    };
+    format!("{name} {} left{note}{reset}", percent_whole(w.remaining))
+}
+
+fn status_flags(a: &AccountView, now: Epoch) -> String {
+    let mut flags = String::new();
+    if a.disabled {
+        flags.push_str(" · disabled");
+    }
+    if a.cooling {
+        match a.next_retry_after {
+            Some(at) if at > now => {
+                flags.push_str(&format!(" · cooling, retry in {}", short(at - now)))
+            }
+            _ => flags.push_str(" · cooling"),
+        }
+    }
+    if !a.available && !a.disabled {
+        flags.push_str(" · unavailable");
+    }
+    flags
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bar_fills_by_rounding() {
+        assert_eq!(bar(0.5, None, 10), "█████░░░░░");
+        assert_eq!(bar(0.0, None, 4), "░░░░");
+        assert_eq!(bar(1.0, None, 4), "████");
+        assert_eq!(bar(0.26, None, 4), "█░░░");
+    }
+
+    #[test]
+    fn bar_keeps_small_and_nearly_full_visible() {
+        assert_eq!(bar(0.01, None, 10), "█░░░░░░░░░");
+        assert_eq!(bar(0.99, None, 10), "█████████░");
+    }
+
+    #[test]
+    fn bar_restore_segment() {
+        assert_eq!(bar(0.3, Some(0.6), 10), "███▒▒▒░░░░");
+        assert_eq!(bar(0.3, Some(1.0), 10), "███▒▒▒▒▒▒▒");
+        // A restore smaller than one cell still shows one cell.
+        assert_eq!(bar(0.3, Some(0.31), 10), "███▒░░░░░░");
+        // A restore target at or below the remaining shows no segment.
+        assert_eq!(bar(0.5, Some(0.4), 10), "█████░░░░░");
+    }
+
+    #[test]
+    fn bar_clamps_bad_input() {
+        assert_eq!(bar(f64::NAN, Some(f64::NAN), 3), "░░░");
+        assert_eq!(bar(-1.0, None, 3), "░░░");
+        assert_eq!(bar(7.0, Some(9.0), 3), "███");
+        assert_eq!(bar(0.5, Some(0.9), 0), "");
+    }
+
+    #[test]
+    fn plus_percent_decimals_only_below_ten() {
+        assert_eq!(plus_percent(2.54), "2.5%");
+        assert_eq!(plus_percent(9.94), "9.9%");
+        assert_eq!(plus_percent(9.96), "10%");
+        assert_eq!(plus_percent(1420.4), "1420%");
+        assert_eq!(plus_percent(-3.0), "0.0%");
+    }
+
+    #[test]
+    fn fraction_percent_rounds_and_handles_no_capacity() {
+        assert_eq!(fraction_percent(1428.0, 2100.0), "68%");
+        assert_eq!(fraction_percent(5.0, 0.0), "—");
+    }
+
+    #[test]
+    fn param_values_reject_quotes_and_pipes() {
+        assert_eq!(
+            param_value("/usr/local/bin/poolwatch").as_deref(),
+            Some("/usr/local/bin/poolwatch")
+        );
+        assert_eq!(param_value("/a b/c").as_deref(), Some("/a b/c"));
+        assert_eq!(param_value("/a\"b"), None);
+        assert_eq!(param_value("/a'b"), None);
+        assert_eq!(param_value("/a|b"), None);
+        assert_eq!(param_value("/a\nb"), None);
+        assert_eq!(param_value(""), None);
+    }
+
+    #[test]
+    fn management_url_validation() {
+        assert_eq!(
+            management_url("http://127.0.0.1:8317/").as_deref(),
+            Some("http://127.0.0.1:8317/management.html")
+        );
+        assert_eq!(
+            management_url("HTTPS://pool.example.com").as_deref(),
+            Some("HTTPS://pool.example.com/management.html")
+        );
+        assert_eq!(management_url("file:///etc/passwd"), None);
+        assert_eq!(management_url("javascript:alert(1)"), None);
+        assert_eq!(management_url("http://a b"), None);
+        assert_eq!(management_url("http://a|bash=x"), None);
+        assert_eq!(management_url("http://a\"b"), None);
+        assert_eq!(management_url("http://"), None);
+    }
+
+    #[test]
+    fn sort_values() {
+        let order = |key, descending| SortOrder { key, descending };
+        assert_eq!(sort_value(order(SortKey::FiveHour, false)), "5h");
+        assert_eq!(sort_value(order(SortKey::Week, true)), "week-desc");
+        assert_eq!(sort_value(order(SortKey::Name, true)), "name-desc");
+    }
+
+    #[test]
+    fn quoted_params_in_output() {
+        let line = MenuLine::item(1, "Open")
+            .param("bash", "/usr/bin/open")
+            .param("param1", "/a b");
+        assert_eq!(
+            line.to_output(),
+            "--Open | bash=/usr/bin/open param1=\"/a b\""
+        );
+        assert_eq!(MenuLine::separator().to_output(), "---");
+    }
+}

@@ -1,0 +1,66 @@
+//! Output formats: pure functions from a [`PoolReport`] (plus context) to text.
+//!
+//! * `menu` — the SwiftBar / xbar plugin output (two dialects)
+//! * `sanitize` — making untrusted text safe for plugin output
+//! * `text` — the terminal table of `poolwatch status`
+//! * `json` — the stable JSON of `poolwatch status --json`
+//! * `duration` — `1h12m`-style durations shared by all of them
+
+use crate::model::Epoch;
+use crate::quota::{PoolReport, SortOrder};
+
+/// Which menu-bar host reads the output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    /// SwiftBar (`SWIFTBAR=1`): sfimage, sfcolor, light/dark colour pairs, tooltip, symbolize.
+    SwiftBar,
+    /// xbar: only its known parameters; an unknown one makes xbar reject the whole output.
+    Xbar,
+}
+
+/// How fresh the data behind a menu is.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FetchStatus {
+    /// The data comes from a successful fetch within the TTL.
+    Fresh,
+    /// The latest fetch failed; the data shown is the last good state.
+    Stale { error: String },
+    /// Another run is fetching right now; the data shown is the cached state.
+    Refreshing,
+    /// The server rejected the management key (401/403). Automatic fetches are
+    /// paused until the key or config changes or the user clicks Refresh.
+    AuthLatched { message: String },
+}
+
+/// Everything besides the report that a menu shows.
+#[derive(Clone, Debug)]
+pub struct MenuContext {
+    /// Profile name (shown when not `default`).
+    pub profile: String,
+    /// Pool base URL; the management panel is `{pool_url}/management.html`.
+    pub pool_url: String,
+    /// Absolute path of the poolwatch binary, for `bash=` actions (trusted).
+    pub exe: String,
+    /// Path of the settings file, for "Open settings" (trusted).
+    pub settings_path: String,
+    /// When the pool data was last fetched successfully (None: never).
+    pub updated_at: Option<Epoch>,
+    pub status: FetchStatus,
+    /// Extra lines to show, e.g. "cache was corrupt and has been rebuilt".
+    pub notices: Vec<String>,
+    /// The active sort order (checked in the sort submenu).
+    pub sort: SortOrder,
+    /// Serving the built-in demo pool.
+    pub demo: bool,
+    /// `now`, for ages and countdowns.
+    pub now: Epoch,
+}
+
+/// The report may be absent (first run that failed): menus then show only the error.
+pub type MaybeReport<'a> = Option<&'a PoolReport>;
+
+pub mod duration;
+pub mod json;
+pub mod menu;
+pub mod sanitize;
+pub mod text;

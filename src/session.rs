@@ -1,0 +1,489 @@
+//! One run's access to a pool: read the cache, decide whether to fetch,
+//! coordinate with concurrent runs (single flight), fetch, and persist.
+//!
+//! Rules (docs/swiftbar.md explains them for users):
+//! * a cache attempted less than `ttl` ago is served without network;
+//! * a manual refresh bypasses the TTL, but not within [`MANUAL_DEBOUNCE`] of
+//!   the last attempt (SwiftBar re-runs the plugin right after a click);
+//! * only the run holding the lock fetches; the others wait up to the deadline
+//!   and then show what it wrote (or the cache, marked "refreshing");
+//! * a 401/403 is latched: automatic runs stop asking until the user runs
+//!   `poolwatch refresh`, changes the key or the pool URL;
+//! * on any failure the last good state stays in the cache, with the error.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::api::client::{Client, FetchOptions};
+use crate::api::error::FetchError;
+use crate::api::{merge_fetch, Selection};
+use crate::config::Settings;
+use crate::model::{Epoch, PoolState};
+use crate::secrets::{self, KeyError};
+use crate::store::cache::{self, AuthLatch, CacheFile, CachePaths, LastError, Loaded};
+use crate::store::lock;
+
+/// A manual refresh right after an attempt reuses it instead of asking again.
+pub const MANUAL_DEBOUNCE: i64 = 5;
+/// Extra time a waiting run gives the fetching run beyond its deadline.
+const WAIT_SLACK: Duration = Duration::from_secs(3);
+
+/// Why this run looks at the pool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trigger {
+    /// Scheduled plugin run, `status`: fetch only when the cache is out of date.
+    Automatic,
+    /// A menu click or refresh-all: fetch unless an attempt just happened.
+    Manual,
+    /// `poolwatch refresh`: like Manual, and it also lifts an auth latch.
+    Explicit,
+    /// Never fetch.
+    Offline,
+}
+
+/// A failure of this run, with what to tell the user.
+#[derive(Clone, Debug)]
+pub enum RunError {
+    Fetch(FetchError),
+    /// No key, or the Keychain failed.
+    Key(String),
+    /// Settings problem (e.g. no pool URL).
+    Config(String),
+    /// Local disk problem (cache folder not writable, ...).
+    Io(String),
+}
+
+impl RunError {
+    /// Short title for menus.
+    pub fn title(&self) -> &'static str {
+        match self {
+            RunError::Fetch(e) => e.title(),
+            RunError::Key(_) => "No management key",
+            RunError::Config(_) => "Setup needed",
+            RunError::Io(_) => "Cache problem",
+        }
+    }
+
+    /// The exit code of a command that failed with this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            RunError::Fetch(e) => crate::exit_codes::for_fetch_error(e),
+            RunError::Key(_) | RunError::Config(_) => crate::exit_codes::CONFIG,
+            RunError::Io(_) => crate::exit_codes::FAILURE,
+        }
+    }
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::Fetch(e) => write!(f, "{e}"),
+            RunError::Key(m) | RunError::Config(m) | RunError::Io(m) => write!(f, "{m}"),
+        }
+    }
+}
+
+/// Freshness of what a run shows.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Freshness {
+    /// From a fetch within the TTL (this run's or a recent one).
+    Fresh,
+    /// The latest attempt failed: (title, message).
+    Stale { title: String, message: String },
+    /// Another run is still fetching.
+    Refreshing,
+    /// A 401/403 is latched.
+    AuthLatched { title: String, message: String },
+}
+
+/// What a run ends up with.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// The state to show (None: never fetched successfully).
+    pub state: Option<PoolState>,
+    pub freshness: Freshness,
+    /// This run's own failure, if it attempted and failed (for exit codes).
+    pub error: Option<RunError>,
+    /// Things to mention, e.g. a rebuilt corrupt cache.
+    pub notices: Vec<String>,
+    /// True when this run fetched.
+    pub fetched: bool,
+    /// The cache after the run (None in demo mode).
+    pub cache: Option<CacheFile>,
+}
+
+impl Outcome {
+    /// The exit code of a command showing this outcome: this run's failure,
+    /// else the failure of the attempt that produced the cache, else 0.
+    pub fn exit_code(&self) -> i32 {
+        if let Some(error) = &self.error {
+            return error.exit_code();
+        }
+        match (&self.freshness, &self.cache) {
+            (Freshness::AuthLatched { .. }, _) => crate::exit_codes::AUTH,
+            (Freshness::Stale { .. }, Some(cache)) => cache
+                .last_error
+                .as_ref()
+                .map_or(crate::exit_codes::FAILURE, |e| e.exit_code),
+            _ => crate::exit_codes::OK,
+        }
+    }
+}
+
+/// Environment lookups, injectable for tests.
+pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// A pool as seen by one run.
+pub struct Session<'a> {
+    pub settings: &'a Settings,
+    pub paths: CachePaths,
+    pub env: EnvLookup<'a>,
+    pub clock: &'a dyn Fn() -> Epoch,
+}
+
+/// What to do with the cache as found.
+#[derive(Debug, PartialEq)]
+enum Decision {
+    Serve,
+    Latched,
+    Fetch,
+}
+
+fn decide(cache: &CacheFile, trigger: Trigger, now: Epoch, ttl: i64, stamp: &str) -> Decision {
+    let since_attempt = cache.last_attempt_at.map(|t| now - t);
+    let latched = cache.auth_latch.as_ref().is_some_and(|l| l.stamp == stamp);
+    match trigger {
+        Trigger::Offline => Decision::Serve,
+        Trigger::Explicit => match since_attempt {
+            Some(age) if (0..MANUAL_DEBOUNCE).contains(&age) && !latched => Decision::Serve,
+            _ => Decision::Fetch,
+        },
+        _ if latched => Decision::Latched,
+        Trigger::Manual => match since_attempt {
+            Some(age) if (0..MANUAL_DEBOUNCE).contains(&age) => Decision::Serve,
+            _ => Decision::Fetch,
+        },
+        Trigger::Automatic => match since_attempt {
+            Some(age) if (0..ttl).contains(&age) => Decision::Serve,
+            _ => Decision::Fetch,
+        },
+    }
+}
+
+impl Session<'_> {
+    /// The cache folder of this settings/env: SWIFTBAR_PLUGIN_CACHE_PATH, then
+    /// the `POOLWATCH_CACHE_DIR` override, then the platform cache dir.
+    pub fn cache_dir(settings: &Settings, env: EnvLookup) -> Option<PathBuf> {
+        env("SWIFTBAR_PLUGIN_CACHE_PATH")
+            .filter(|p| !p.trim().is_empty())
+            .map(PathBuf::from)
+            .or_else(|| settings.cache_dir.clone())
+            .or_else(|| {
+                directories::ProjectDirs::from("", "", "poolwatch")
+                    .map(|d| d.cache_dir().to_path_buf())
+            })
+    }
+
+    /// What a change of invalidates an auth latch: the pool and the key's source.
+    fn latch_stamp(&self) -> String {
+        let source = if (self.env)(secrets::KEY_ENV).is_some_and(|k| !k.trim().is_empty()) {
+            "env"
+        } else {
+            "keychain"
+        };
+        format!("{}|{source}", self.settings.pool_url)
+    }
+
+    fn load_cache(&self, notices: &mut Vec<String>) -> CacheFile {
+        match cache::load(&self.paths.data) {
+            Ok(Loaded::Found(found)) if found.pool_url == self.settings.pool_url => *found,
+            Ok(Loaded::Found(_)) | Ok(Loaded::Missing) => CacheFile::new(&self.settings.pool_url),
+            Ok(Loaded::Corrupt { moved_to }) => {
+                notices.push(format!(
+                    "The cache was damaged and has been rebuilt (old copy: {})",
+                    moved_to.display()
+                ));
+                CacheFile::new(&self.settings.pool_url)
+            }
+            Err(e) => {
+                notices.push(format!("Cannot read the cache: {e}"));
+                CacheFile::new(&self.settings.pool_url)
+            }
+        }
+    }
+
+    /// Serve, wait for, or perform a fetch according to `trigger`.
+    pub fn obtain(&self, trigger: Trigger) -> Outcome {
+        let start = (self.clock)();
+        let mut notices = Vec::new();
+        let stamp = self.latch_stamp();
+        let ttl = self.settings.ttl.as_secs() as i64;
+        let mut cache = self.load_cache(&mut notices);
+        if self.settings.pool_url.is_empty() {
+            let error = RunError::Config(
+                "no pool URL configured: run `poolwatch config init --pool-url http://HOST:PORT` \
+                 (or set POOLWATCH_POOL_URL)"
+                    .into(),
+            );
+            return self.finish_without_fetch(cache, notices, Some(error));
+        }
+        match decide(&cache, trigger, start, ttl, &stamp) {
+            Decision::Serve | Decision::Latched => {
+                return self.finish_without_fetch(cache, notices, None)
+            }
+            Decision::Fetch => {}
+        }
+
+        // Single flight: only the lock holder fetches.
+        let generation_seen = cache.last_attempt_at;
+        let guard = match lock::try_lock(&self.paths.lock) {
+            Ok(Some(guard)) => guard,
+            Ok(None) => {
+                let budget = self.settings.deadline + WAIT_SLACK;
+                match lock::lock_within(&self.paths.lock, budget) {
+                    Ok(Some(guard)) => {
+                        cache = self.load_cache(&mut notices);
+                        if cache.last_attempt_at != generation_seen {
+                            // The other run fetched while we waited: show its result.
+                            return self.finish_without_fetch(cache, notices, None);
+                        }
+                        guard
+                    }
+                    Ok(None) => {
+                        let mut outcome = self.finish_without_fetch(cache, notices, None);
+                        if outcome.freshness == Freshness::Fresh || outcome.state.is_some() {
+                            outcome.freshness = Freshness::Refreshing;
+                        }
+                        return outcome;
+                    }
+                    Err(e) => return self.lock_failed(cache, notices, e),
+                }
+            }
+            Err(e) => return self.lock_failed(cache, notices, e),
+        };
+        // Re-read under the lock: a run may have finished between our read and the lock.
+        cache = self.load_cache(&mut notices);
+        if cache.last_attempt_at != generation_seen
+            && decide(&cache, trigger, (self.clock)(), ttl, &stamp) != Decision::Fetch
+        {
+            return self.finish_without_fetch(cache, notices, None);
+        }
+
+        let now = (self.clock)();
+        let result = self.fetch(cache.state.as_ref(), now);
+        let finished = (self.clock)().max(now);
+        // Every attempt moves last_attempt_at forward, so waiting runs can tell
+        // that an attempt happened even within the same second.
+        cache.last_attempt_at = Some(match cache.last_attempt_at {
+            Some(prev) if prev >= finished => prev + 1,
+            _ => finished,
+        });
+        let error = match result {
+            Ok(state) => {
+                cache.state = Some(state);
+                cache.last_error = None;
+                cache.auth_latch = None;
+                None
+            }
+            Err(error) => {
+                cache.last_error = Some(LastError {
+                    title: error.title().to_string(),
+                    message: error.to_string(),
+                    exit_code: error.exit_code(),
+                });
+                if matches!(&error, RunError::Fetch(f) if f.is_auth()) {
+                    cache.auth_latch = Some(AuthLatch {
+                        at: now,
+                        title: error.title().to_string(),
+                        message: error.to_string(),
+                        stamp: stamp.clone(),
+                    });
+                }
+                Some(error)
+            }
+        };
+        if let Err(e) = cache::save(&self.paths.data, &cache) {
+            notices.push(format!(
+                "Cannot write the cache in {}: {e}",
+                self.paths.data.display()
+            ));
+        }
+        drop(guard);
+        let freshness = freshness_of(&cache, &stamp);
+        Outcome {
+            state: cache.state.clone(),
+            freshness,
+            error,
+            notices,
+            fetched: true,
+            cache: Some(cache),
+        }
+    }
+
+    fn lock_failed(
+        &self,
+        cache: CacheFile,
+        mut notices: Vec<String>,
+        e: std::io::Error,
+    ) -> Outcome {
+        notices.push(format!(
+            "Cannot use the cache folder {}: {e}",
+            self.paths
+                .lock
+                .parent()
+                .unwrap_or(&self.paths.lock)
+                .display()
+        ));
+        let error = RunError::Io(format!("cannot lock the cache: {e}"));
+        self.finish_without_fetch(cache, notices, Some(error))
+    }
+
+    fn finish_without_fetch(
+        &self,
+        cache: CacheFile,
+        notices: Vec<String>,
+        error: Option<RunError>,
+    ) -> Outcome {
+        let stamp = self.latch_stamp();
+        let freshness = match &error {
+            Some(e) => Freshness::Stale {
+                title: e.title().to_string(),
+                message: e.to_string(),
+            },
+            None => freshness_of(&cache, &stamp),
+        };
+        Outcome {
+            state: cache.state.clone(),
+            freshness,
+            error,
+            notices,
+            fetched: false,
+            cache: Some(cache),
+        }
+    }
+
+    /// Load the key and fetch the pool; merge with the previous state.
+    fn fetch(&self, previous: Option<&PoolState>, now: Epoch) -> Result<PoolState, RunError> {
+        let (key, _source) = secrets::load_key(&self.settings.profile, self.env)
+            .map_err(|e: KeyError| RunError::Key(e.to_string()))?;
+        let options = FetchOptions {
+            pool_url: self.settings.pool_url.clone(),
+            usage_url: self.settings.usage_url.clone(),
+            concurrency: self.settings.concurrency,
+            request_timeout: self.settings.request_timeout,
+            deadline: self.settings.deadline,
+        };
+        let selection = selection_of(self.settings);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| RunError::Io(format!("cannot start the async runtime: {e}")))?;
+        let client = Client::new(options, key).map_err(RunError::Fetch)?;
+        let report = runtime
+            .block_on(client.fetch_pool(|e| selection.keeps(e), now))
+            .map_err(RunError::Fetch)?;
+        Ok(merge_fetch(previous, report, &selection, now))
+    }
+}
+
+/// The account selection configured in `settings`.
+pub fn selection_of(settings: &Settings) -> Selection {
+    Selection {
+        providers: settings.providers.clone(),
+        hidden: settings.hidden.clone(),
+        labels: settings.labels.clone(),
+    }
+}
+
+fn freshness_of(cache: &CacheFile, stamp: &str) -> Freshness {
+    if let Some(latch) = cache.auth_latch.as_ref().filter(|l| l.stamp == stamp) {
+        return Freshness::AuthLatched {
+            title: latch.title.clone(),
+            message: latch.message.clone(),
+        };
+    }
+    match &cache.last_error {
+        Some(last) => Freshness::Stale {
+            title: last.title.clone(),
+            message: last.message.clone(),
+        },
+        None => Freshness::Fresh,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cache_with(last_attempt: Option<Epoch>, latch_stamp: Option<&str>) -> CacheFile {
+        let mut cache = CacheFile::new("http://p");
+        cache.last_attempt_at = last_attempt;
+        cache.auth_latch = latch_stamp.map(|s| AuthLatch {
+            at: 0,
+            title: "t".into(),
+            message: "m".into(),
+            stamp: s.into(),
+        });
+        cache
+    }
+
+    #[test]
+    fn automatic_runs_serve_within_ttl_and_fetch_after() {
+        let cache = cache_with(Some(1000), None);
+        assert_eq!(
+            decide(&cache, Trigger::Automatic, 1119, 120, "s"),
+            Decision::Serve
+        );
+        assert_eq!(
+            decide(&cache, Trigger::Automatic, 1120, 120, "s"),
+            Decision::Fetch
+        );
+        assert_eq!(
+            decide(&cache_with(None, None), Trigger::Automatic, 5, 120, "s"),
+            Decision::Fetch
+        );
+        // A clock that went backwards does not pin the cache forever.
+        assert_eq!(
+            decide(&cache, Trigger::Automatic, 900, 120, "s"),
+            Decision::Fetch
+        );
+    }
+
+    #[test]
+    fn manual_runs_bypass_ttl_but_are_debounced() {
+        let cache = cache_with(Some(1000), None);
+        assert_eq!(
+            decide(&cache, Trigger::Manual, 1004, 120, "s"),
+            Decision::Serve
+        );
+        assert_eq!(
+            decide(&cache, Trigger::Manual, 1005, 120, "s"),
+            Decision::Fetch
+        );
+        assert_eq!(
+            decide(&cache, Trigger::Offline, 99999, 120, "s"),
+            Decision::Serve
+        );
+    }
+
+    #[test]
+    fn auth_latch_blocks_everything_but_explicit_refresh_and_lifts_on_new_stamp() {
+        let cache = cache_with(Some(1000), Some("s"));
+        assert_eq!(
+            decide(&cache, Trigger::Automatic, 99999, 120, "s"),
+            Decision::Latched
+        );
+        assert_eq!(
+            decide(&cache, Trigger::Manual, 99999, 120, "s"),
+            Decision::Latched
+        );
+        assert_eq!(
+            decide(&cache, Trigger::Explicit, 1001, 120, "s"),
+            Decision::Fetch
+        );
+        assert_eq!(
+            decide(&cache, Trigger::Automatic, 99999, 120, "other"),
+            Decision::Fetch
+        );
+    }
+}

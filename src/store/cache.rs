@@ -1,0 +1,161 @@
+//! The per-profile cache: last good pool state, last error, auth latch.
+//!
+//! Stored as JSON next to a lock file; written atomically. A corrupt or
+//! truncated file is moved aside (kept for diagnosis) and rebuilt.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::atomic::write_private;
+use crate::model::{Epoch, PoolState};
+
+/// Bumped when the format changes incompatibly; other versions are rebuilt.
+pub const CACHE_VERSION: u32 = 1;
+
+/// A latched 401/403: no automatic fetch until the user acts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuthLatch {
+    pub at: Epoch,
+    /// Short title ("Management key rejected").
+    pub title: String,
+    /// What happened and what to do.
+    pub message: String,
+    /// The config file stamp and key source when it happened: a change of
+    /// either (new key, edited config) lifts the latch.
+    pub stamp: String,
+}
+
+/// The error of the last fetch attempt.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LastError {
+    /// Short title ("Pool unreachable").
+    pub title: String,
+    /// What happened and what to do.
+    pub message: String,
+    /// The exit code a command reports for it (see `exit_codes`).
+    pub exit_code: i32,
+}
+
+/// The cache file.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CacheFile {
+    pub cache_version: u32,
+    /// The pool this cache belongs to; a cache of another URL is ignored.
+    pub pool_url: String,
+    /// The last good state (None until the first successful fetch).
+    #[serde(default)]
+    pub state: Option<PoolState>,
+    /// When the last fetch was attempted (successful or not).
+    #[serde(default)]
+    pub last_attempt_at: Option<Epoch>,
+    /// The last fetch's error (None after a success).
+    #[serde(default)]
+    pub last_error: Option<LastError>,
+    #[serde(default)]
+    pub auth_latch: Option<AuthLatch>,
+}
+
+impl CacheFile {
+    /// An empty cache for `pool_url`.
+    pub fn new(pool_url: &str) -> CacheFile {
+        CacheFile {
+            cache_version: CACHE_VERSION,
+            pool_url: pool_url.to_string(),
+            ..Default::default()
+        }
+    }
+
+    /// Age of the last good state in seconds (None without state).
+    pub fn age(&self, now: Epoch) -> Option<i64> {
+        self.state.as_ref().map(|s| (now - s.fetched_at).max(0))
+    }
+}
+
+/// What reading the cache found.
+#[derive(Debug)]
+pub enum Loaded {
+    Missing,
+    Found(Box<CacheFile>),
+    /// The file could not be parsed; it was moved to `moved_to`.
+    Corrupt {
+        moved_to: PathBuf,
+    },
+}
+
+/// Paths of one profile's cache.
+#[derive(Clone, Debug)]
+pub struct CachePaths {
+    pub data: PathBuf,
+    pub lock: PathBuf,
+}
+
+impl CachePaths {
+    /// `<dir>/<profile>/cache.json` and `cache.lock`.
+    pub fn in_dir(dir: &Path, profile: &str) -> CachePaths {
+        let base = dir.join(profile);
+        CachePaths {
+            data: base.join("cache.json"),
+            lock: base.join("cache.lock"),
+        }
+    }
+}
+
+/// Read the cache; a corrupt file (or another format version) is moved aside.
+pub fn load(path: &Path) -> io::Result<Loaded> {
+    let bytes = match fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Loaded::Missing),
+        Err(e) => return Err(e),
+    };
+    match serde_json::from_slice::<CacheFile>(&bytes) {
+        Ok(cache) if cache.cache_version == CACHE_VERSION => Ok(Loaded::Found(Box::new(cache))),
+        _ => {
+            let moved_to = path.with_extension("corrupt.json");
+            fs::rename(path, &moved_to)?;
+            Ok(Loaded::Corrupt { moved_to })
+        }
+    }
+}
+
+/// Write the cache atomically (0600).
+pub fn save(path: &Path, cache: &CacheFile) -> io::Result<()> {
+    let bytes = serde_json::to_vec(cache).map_err(io::Error::other)?;
+    write_private(path, &bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_corrupt_files_are_moved_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = CachePaths::in_dir(dir.path(), "default");
+        assert!(matches!(load(&paths.data).unwrap(), Loaded::Missing));
+        let mut cache = CacheFile::new("http://127.0.0.1:8317");
+        cache.state = Some(PoolState {
+            fetched_at: 50,
+            ..Default::default()
+        });
+        save(&paths.data, &cache).unwrap();
+        match load(&paths.data).unwrap() {
+            Loaded::Found(found) => {
+                assert_eq!(*found, cache);
+                assert_eq!(found.age(80), Some(30));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        let full = fs::read(&paths.data).unwrap();
+        fs::write(&paths.data, &full[..full.len() / 2]).unwrap();
+        match load(&paths.data).unwrap() {
+            Loaded::Corrupt { moved_to } => {
+                assert!(moved_to.exists());
+                assert!(!paths.data.exists());
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}

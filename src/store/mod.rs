@@ -1,0 +1,7 @@
+//! Everything poolwatch keeps on disk: the locked per-profile cache and the
+//! widget snapshot, both written atomically with private permissions.
+
+pub mod atomic;
+pub mod cache;
+pub mod lock;
+pub mod snapshot;

@@ -1,0 +1,204 @@
+//! The widget snapshot (`docs/snapshot.schema.json`, schema_version 1).
+//!
+//! A plain CLI must not write into an App Group container, so poolwatch
+//! writes `~/Library/Application Support/poolwatch/widget/snapshot.json` and
+//! the sandboxed widget reads it through a read-only home-relative exception.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Epoch;
+use crate::quota::{AccountWindow, PlanGroup, PoolCounts, PoolHealth, PoolReport, PoolWindow};
+
+/// Version of the snapshot format; readers reject other major versions.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Burn rate and run-out estimate of one window.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WindowPace {
+    /// Plus-base percent used per hour over the last hour.
+    pub burn_per_hour: f64,
+    /// When the balance reaches zero at that rate (None when not burning).
+    pub runs_out_at: Option<Epoch>,
+}
+
+/// Pace of both windows.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Pace {
+    pub five_hour: Option<WindowPace>,
+    pub weekly: Option<WindowPace>,
+}
+
+/// Pool summary of the snapshot.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotPool {
+    pub five_hour: PoolWindow,
+    pub weekly: PoolWindow,
+    pub counts: PoolCounts,
+    pub health: PoolHealth,
+    pub plans: Vec<PlanGroup>,
+    pub pace: Option<Pace>,
+}
+
+/// One account row of the snapshot (no email unless it is the label, no secrets).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotAccount {
+    pub label: String,
+    pub plan: String,
+    pub weight: f64,
+    pub five_hour: Option<AccountWindow>,
+    pub weekly: Option<AccountWindow>,
+    pub killed: bool,
+    pub available: bool,
+    pub cooling: bool,
+    pub disabled: bool,
+    pub stale: bool,
+    pub error: Option<String>,
+    pub recent_failures: u64,
+}
+
+/// The whole snapshot file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub schema_version: u32,
+    pub generated_at: Epoch,
+    pub profile: String,
+    pub title: String,
+    pub demo: bool,
+    pub updated_at: Option<Epoch>,
+    pub stale: bool,
+    pub error: Option<String>,
+    pub pool: Option<SnapshotPool>,
+    pub accounts: Vec<SnapshotAccount>,
+}
+
+/// What the snapshot says besides the report.
+#[derive(Clone, Debug, Default)]
+pub struct SnapshotMeta {
+    pub profile: String,
+    pub demo: bool,
+    pub updated_at: Option<Epoch>,
+    pub stale: bool,
+    pub error: Option<String>,
+    pub pace: Option<Pace>,
+}
+
+/// Build the snapshot from a report (None when there has never been data).
+pub fn build(report: Option<&PoolReport>, meta: &SnapshotMeta, now: Epoch) -> Snapshot {
+    let title = if meta.profile == "default" {
+        "CLIProxy Pool".to_string()
+    } else {
+        format!("CLIProxy Pool · {}", meta.profile)
+    };
+    Snapshot {
+        schema_version: SCHEMA_VERSION,
+        generated_at: now,
+        profile: meta.profile.clone(),
+        title,
+        demo: meta.demo,
+        updated_at: meta.updated_at,
+        stale: meta.stale,
+        error: meta.error.clone(),
+        pool: report.map(|r| SnapshotPool {
+            five_hour: r.five_hour.clone(),
+            weekly: r.weekly.clone(),
+            counts: r.counts.clone(),
+            health: r.health.clone(),
+            plans: r.plans.clone(),
+            pace: meta.pace.clone(),
+        }),
+        accounts: report
+            .map(|r| {
+                r.accounts
+                    .iter()
+                    .map(|a| SnapshotAccount {
+                        label: a.label.clone(),
+                        plan: a.plan.clone(),
+                        weight: a.weight,
+                        five_hour: a.five_hour.clone(),
+                        weekly: a.weekly.clone(),
+                        killed: a.killed,
+                        available: a.available,
+                        cooling: a.cooling,
+                        disabled: a.disabled,
+                        stale: a.stale,
+                        error: a.error.clone(),
+                        recent_failures: a.recent_failures,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
+}
+
+/// The snapshot file of a profile inside `dir`: `snapshot.json` for the
+/// default profile, `snapshot-<profile>.json` otherwise.
+pub fn path_in(dir: &Path, profile: &str) -> PathBuf {
+    if profile == "default" {
+        dir.join("snapshot.json")
+    } else {
+        dir.join(format!("snapshot-{profile}.json"))
+    }
+}
+
+/// The default widget folder: `~/Library/Application Support/poolwatch/widget`
+/// on macOS (the platform data dir elsewhere).
+pub fn default_dir() -> Option<PathBuf> {
+    directories::BaseDirs::new().map(|b| b.data_dir().join("poolwatch").join("widget"))
+}
+
+/// True when a widget would show something different: every field except the
+/// generation and fetch times, with numbers rounded to what is displayed.
+pub fn visible_change(old: Option<&Snapshot>, new: &Snapshot) -> bool {
+    let Some(old) = old else { return true };
+    visible_form(old) != visible_form(new)
+}
+
+fn visible_form(snapshot: &Snapshot) -> serde_json::Value {
+    let mut value = serde_json::to_value(snapshot).unwrap_or_default();
+    if let Some(map) = value.as_object_mut() {
+        map.remove("generated_at");
+        map.remove("updated_at");
+    }
+    round_numbers(&mut value);
+    value
+}
+
+fn round_numbers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(n) if n.is_f64() => {
+            let rounded = (n.as_f64().unwrap_or(0.0) * 10.0).round() / 10.0;
+            *value = serde_json::json!(rounded);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(round_numbers),
+        serde_json::Value::Object(map) => map.values_mut().for_each(round_numbers),
+        _ => {}
+    }
+}
+
+/// Ask the host app to reload the widgets (`open -g poolwatch://reload`).
+/// Best effort: spawned and not waited for, so it never blocks the menu.
+#[cfg(target_os = "macos")]
+pub fn request_widget_reload() {
+    let _ = std::process::Command::new("/usr/bin/open")
+        .args(["-g", "poolwatch://reload"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+}
+
+/// Elsewhere there is no widget to reload.
+#[cfg(not(target_os = "macos"))]
+pub fn request_widget_reload() {}
+
+/// True when the widget host app is installed (so a reload request has a receiver).
+pub fn host_app_installed(home: &Path) -> bool {
+    [
+        PathBuf::from("/Applications/PoolwatchWidgetHost.app"),
+        home.join("Applications/PoolwatchWidgetHost.app"),
+    ]
+    .iter()
+    .any(|p| p.is_dir())
+}

@@ -1,0 +1,40 @@
+import Combine
+import Foundation
+import SnapshotKit
+
+/// Loads the snapshot for the overview window (same file and same sandbox rules as the widget).
+final class SnapshotStore: ObservableObject {
+    @Published private(set) var snapshot: Snapshot?
+    @Published private(set) var loadError: String?
+    @Published private(set) var loadedAt = Date()
+    let url: URL
+    private var timer: Timer?
+
+    init(url: URL = SnapshotLoader.defaultURL()) {
+        self.url = url
+    }
+
+    func reload() {
+        do {
+            snapshot = try SnapshotLoader.load(from: url)
+            loadError = nil
+        } catch {
+            snapshot = nil
+            loadError = String(describing: error)
+        }
+        loadedAt = Date()
+    }
+
+    /// Re-read every 30 s while the window is open (poolwatch rewrites the file on every run).
+    func startPolling() {
+        guard timer == nil else { return }
+        let t = Timer(timeInterval: 30, repeats: true) { [weak self] _ in self?.reload() }
+        RunLoop.main.add(t, forMode: .common)
+        timer = t
+    }
+
+    func stopPolling() {
+        timer?.invalidate()
+        timer = nil
+    }
+}

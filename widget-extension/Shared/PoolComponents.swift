@@ -1,0 +1,293 @@
+// SwiftUI building blocks shared by the widget extension and the host app's overview window.
+// All numbers and strings come from SnapshotKit's view models; these views only draw them.
+#if canImport(SwiftUI)
+import SwiftUI
+import SnapshotKit
+
+extension Tint {
+    /// Colour for a SnapshotKit tint name (the red/yellow/green thresholds live in SnapshotKit).
+    var color: Color {
+        switch self {
+        case .red: return Color(red: 0.92, green: 0.27, blue: 0.23)
+        case .yellow: return Color(red: 0.95, green: 0.70, blue: 0.13)
+        case .green: return Color(red: 0.20, green: 0.74, blue: 0.40)
+        case .gray: return Color.gray
+        case .blue: return Color(red: 0.22, green: 0.72, blue: 0.95)
+        case .purple: return Color(red: 0.72, green: 0.52, blue: 0.95)
+        case .orange: return Color.orange
+        }
+    }
+}
+
+/// "CLIProxy Pool" with the time of the last update at the right (like the original widget).
+struct PoolHeader: View {
+    let title: String
+    let date: Date
+    var stale: Bool = false
+    var demo: Bool = false
+
+    var body: some View {
+        HStack(spacing: 4) {
+            Label(title, systemImage: "switch.2")
+                .font(.caption.weight(.bold))
+                .lineLimit(1)
+            if demo {
+                Text("DEMO")
+                    .font(.system(size: 8, weight: .heavy))
+                    .padding(.horizontal, 3)
+                    .background(Tint.orange.color.opacity(0.25), in: RoundedRectangle(cornerRadius: 3))
+            }
+            Spacer(minLength: 4)
+            if stale {
+                Image(systemName: "exclamationmark.arrow.triangle.2.circlepath")
+                    .font(.caption2)
+                    .foregroundStyle(Tint.orange.color)
+            }
+            Text(date, style: .time)
+                .font(.caption2.monospacedDigit())
+                .foregroundStyle(.secondary)
+        }
+    }
+}
+
+/// A quota ring: title above, percentage inside, `remaining/capacity%` below.
+/// The translucent arc shows where the next grouped restore brings the window.
+struct QuotaRing: View {
+    let model: WindowViewModel
+    var diameter: CGFloat = 64
+    var lineWidth: CGFloat = 7
+
+    var body: some View {
+        VStack(spacing: 4) {
+            Text(model.title)
+                .font(.caption2.weight(.bold))
+                .foregroundStyle(.secondary)
+            ZStack {
+                Circle()
+                    .stroke(Color.secondary.opacity(0.2), lineWidth: lineWidth)
+                if let forecast = model.forecastFraction, forecast > model.fraction {
+                    Circle()
+                        .trim(from: 0, to: forecast)
+                        .stroke(model.tint.color.opacity(0.3), style: StrokeStyle(lineWidth: lineWidth, lineCap: .round))
+                        .rotationEffect(.degrees(-90))
+                }
+                Circle()
+                    .trim(from: 0, to: model.fraction)
+                    .stroke(model.tint.color, style: StrokeStyle(lineWidth: lineWidth, lineCap: .round))
+                    .rotationEffect(.degrees(-90))
+                Text(model.percentText)
+                    .font(.system(size: 13, weight: .bold).monospacedDigit())
+                    .foregroundStyle(model.tint.color)
+                    .lineLimit(1)
+                    .minimumScaleFactor(0.6)
+                    .padding(.horizontal, lineWidth + 2)
+            }
+            .frame(width: diameter, height: diameter)
+            Text(model.ratioText)
+                .font(.system(size: 11, weight: .heavy, design: .monospaced))
+                .foregroundStyle(model.tint.color)
+                .lineLimit(1)
+                .minimumScaleFactor(0.6)
+        }
+        .accessibilityElement(children: .ignore)
+        .accessibilityLabel("\(model.title) \(model.percentText), \(model.ratioText)")
+    }
+}
+
+/// A horizontal quota bar: solid = remaining, translucent = after the next restore.
+struct QuotaBar: View {
+    let fraction: Double
+    var forecastFraction: Double? = nil
+    let tint: Tint
+    var height: CGFloat = 6
+
+    var body: some View {
+        GeometryReader { geo in
+            ZStack(alignment: .leading) {
+                Capsule().fill(Color.secondary.opacity(0.18))
+                if let forecast = forecastFraction, forecast > fraction {
+                    Capsule()
+                        .fill(tint.color.opacity(0.3))
+                        .frame(width: geo.size.width * forecast)
+                }
+                Capsule()
+                    .fill(tint.color)
+                    .frame(width: geo.size.width * fraction)
+            }
+        }
+        .frame(height: height)
+    }
+}
+
+/// One row per window: `5h  66.0%  1254.0/1900%` above a bar.
+struct QuotaRow: View {
+    let model: WindowViewModel
+    var showsRestore = false
+
+    var body: some View {
+        VStack(alignment: .leading, spacing: 3) {
+            HStack(alignment: .firstTextBaseline, spacing: 6) {
+                Text(model.title)
+                    .font(.caption2.weight(.bold))
+                    .foregroundStyle(.secondary)
+                    .frame(width: 30, alignment: .leading)
+                Text(model.percentText)
+                    .font(.callout.weight(.bold).monospacedDigit())
+                    .foregroundStyle(model.tint.color)
+                Spacer(minLength: 2)
+                Text(model.ratioText)
+                    .font(.system(size: 10, weight: .semibold, design: .monospaced))
+                    .foregroundStyle(.secondary)
+                    .lineLimit(1)
+                    .minimumScaleFactor(0.7)
+            }
+            QuotaBar(fraction: model.fraction, forecastFraction: model.forecastFraction, tint: model.tint)
+            if showsRestore {
+                HStack(spacing: 4) {
+                    Text(model.restoreLong)
+                        .foregroundStyle(model.kind.restoreTint.color)
+                    if let at = model.restoreAt, at > Date() {
+                        // Live countdown, updated by the system without a new timeline entry.
+                        Text(at, style: .relative)
+                            .foregroundStyle(.secondary)
+                    }
+                    Spacer(minLength: 0)
+                    if let pace = model.paceText {
+                        Text(pace).foregroundStyle(.secondary)
+                    }
+                }
+                .font(.system(size: 9, weight: .semibold, design: .monospaced))
+                .lineLimit(1)
+                .minimumScaleFactor(0.7)
+            }
+        }
+    }
+}
+
+/// The original medium widget's centre card: `Restore` with `5h  +100% · 1.3h` and `Week  +100% · 1.3h`.
+struct RestoreCard: View {
+    let fiveHour: WindowViewModel
+    let weekly: WindowViewModel
+
+    var body: some View {
+        VStack(alignment: .leading, spacing: 6) {
+            Text("Restore")
+                .font(.caption2.weight(.bold))
+                .foregroundStyle(.secondary)
+            row(fiveHour)
+            row(weekly)
+        }
+        .padding(.horizontal, 8)
+        .padding(.vertical, 7)
+        .background(.quaternary, in: RoundedRectangle(cornerRadius: 12, style: .continuous))
+    }
+
+    private func row(_ model: WindowViewModel) -> some View {
+        HStack(spacing: 6) {
+            Text(model.title)
+                .font(.system(size: 9, weight: .bold))
+                .foregroundStyle(.secondary)
+                .frame(width: 26, alignment: .leading)
+            Text(model.restoreShort)
+                .font(.system(size: 9, weight: .bold, design: .monospaced))
+                .foregroundStyle(model.kind.restoreTint.color)
+                .lineLimit(1)
+                .minimumScaleFactor(0.7)
+            Spacer(minLength: 0)
+        }
+    }
+}
+
+/// 20 ten-minute buckets, oldest left: green ok, yellow mixed, red failed, grey idle.
+struct HealthStrip: View {
+    let states: [BucketState]
+    var height: CGFloat = 10
+
+    var body: some View {
+        HStack(spacing: 2) {
+            if states.isEmpty {
+                RoundedRectangle(cornerRadius: 2).fill(Color.secondary.opacity(0.15))
+            } else {
+                ForEach(Array(states.enumerated()), id: \.offset) { _, state in
+                    RoundedRectangle(cornerRadius: 2)
+                        .fill(state == .idle ? Color.secondary.opacity(0.2) : state.tint.color)
+                }
+            }
+        }
+        .frame(height: height)
+    }
+}
+
+/// Overall health: status word, strip, `N failures in 30 min`, success rate.
+struct HealthSummaryView: View {
+    let model: HealthViewModel
+
+    var body: some View {
+        VStack(alignment: .leading, spacing: 4) {
+            HStack(spacing: 6) {
+                Circle().fill(model.status.tint.color).frame(width: 7, height: 7)
+                Text(model.status.title)
+                    .font(.caption.weight(.bold))
+                Spacer(minLength: 4)
+                Text(model.failuresText)
+                    .font(.caption2)
+                    .foregroundStyle(model.recentFailures > 0 ? Tint.red.color : .secondary)
+                if let rate = model.successRateText {
+                    Text(rate)
+                        .font(.caption2.monospacedDigit())
+                        .foregroundStyle(.secondary)
+                }
+            }
+            HealthStrip(states: model.states)
+        }
+    }
+}
+
+/// `Pro  20x  1/1  2000%`
+struct PlanBreakdown: View {
+    let rows: [PlanRowViewModel]
+
+    var body: some View {
+        Grid(alignment: .leading, horizontalSpacing: 10, verticalSpacing: 2) {
+            ForEach(Array(rows.enumerated()), id: \.offset) { _, row in
+                GridRow {
+                    Text(row.name).font(.caption2.weight(.semibold))
+                    Text(row.weightText).foregroundStyle(.secondary)
+                    Text(row.accountsText)
+                    Text(row.capacityText).foregroundStyle(.secondary)
+                        .gridColumnAlignment(.trailing)
+                }
+                .font(.caption2.monospacedDigit())
+            }
+        }
+    }
+}
+
+/// Error / no-data state.
+struct PoolMessageView: View {
+    let title: String
+    let message: String
+    var detail: String? = nil
+    var systemImage = "exclamationmark.triangle"
+
+    var body: some View {
+        VStack(alignment: .leading, spacing: 6) {
+            Label(title, systemImage: systemImage)
+                .font(.caption.weight(.bold))
+                .foregroundStyle(Tint.orange.color)
+            Text(message)
+                .font(.caption)
+                .foregroundStyle(.primary)
+                .lineLimit(5)
+                .minimumScaleFactor(0.8)
+            if let detail {
+                Text(detail)
+                    .font(.caption2)
+                    .foregroundStyle(.secondary)
+            }
+            Spacer(minLength: 0)
+        }
+        .frame(maxWidth: .infinity, maxHeight: .infinity, alignment: .topLeading)
+    }
+}
+#endif

@@ -1,0 +1,16 @@
+// swift-tools-version:5.9
+// SnapshotKit: the poolwatch widget snapshot model and all view-model logic.
+// Foundation only, so it builds and is unit-tested on Linux (.ci/swift-test) as well as on macOS.
+import PackageDescription
+
+let package = Package(
+    name: "SnapshotKit",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "SnapshotKit", targets: ["SnapshotKit"]),
+    ],
+    targets: [
+        .target(name: "SnapshotKit"),
+        .testTarget(name: "SnapshotKitTests", dependencies: ["SnapshotKit"]),
+    ]
+)

@@ -1,0 +1,138 @@
+import Foundation
+
+/// Hand-written, locale-independent formatting. DateComponentsFormatter is missing from
+/// swift-corelibs-foundation, and widget text must not change with the user's locale settings
+/// (the numbers are compared against the CLI and the menu bar output).
+public enum Format {
+    // MARK: numbers
+
+    /// One decimal place, always: `66.0`, `1254.0`, `0.5`. Non-finite values give `0.0`.
+    public static func oneDecimal(_ value: Double) -> String {
+        guard value.isFinite else { return "0.0" }
+        let tenths = (value * 10).rounded()
+        let negative = tenths < 0
+        let magnitude = abs(tenths)
+        let whole = Int64(magnitude / 10)
+        let fraction = Int64(magnitude.truncatingRemainder(dividingBy: 10))
+        return (negative ? "-" : "") + "\(whole).\(fraction)"
+    }
+
+    /// Whole numbers without decimals, everything else with one decimal: `1900`, `100`, `12.5`.
+    public static func compact(_ value: Double) -> String {
+        guard value.isFinite else { return "0" }
+        let tenths = (value * 10).rounded()
+        if tenths.truncatingRemainder(dividingBy: 10) == 0 {
+            return "\(Int64(tenths / 10))"
+        }
+        return oneDecimal(value)
+    }
+
+    /// A plan weight: `20x`, `1x`, `2.5x`.
+    public static func weight(_ value: Double) -> String {
+        compact(value) + "x"
+    }
+
+    // MARK: pool windows
+
+    /// Remaining as a share of capacity with one decimal: `66.0%`. Capacity <= 0 gives `0.0%`.
+    public static func poolPercent(remaining: Double, capacity: Double) -> String {
+        oneDecimal(ringFraction(remaining: remaining, capacity: capacity) * 100) + "%"
+    }
+
+    /// The original medium widget's detail line under a ring: `1254.0/1900%`.
+    public static func poolRatio(remaining: Double, capacity: Double) -> String {
+        "\(oneDecimal(remaining))/\(compact(capacity))%"
+    }
+
+    /// remaining / capacity clamped to 0...1 (0 when capacity <= 0 or a value is not finite).
+    public static func ringFraction(remaining: Double, capacity: Double) -> Double {
+        guard capacity > 0, remaining.isFinite, capacity.isFinite else { return 0 }
+        return min(1, max(0, remaining / capacity))
+    }
+
+    // MARK: durations
+
+    /// Compact countdown: `45s`, `12m`, `1h12m`, `3h`, `2d3h`, `2d`. Negative durations give `0s`.
+    /// Seconds are truncated (a countdown never claims more time than is left).
+    public static func duration(_ interval: TimeInterval) -> String {
+        let total = interval.isFinite ? max(0, Int64(interval.rounded(.down))) : 0
+        if total < 60 { return "\(total)s" }
+        let minutes = total / 60
+        if minutes < 60 { return "\(minutes)m" }
+        let hours = minutes / 60
+        let restMinutes = minutes % 60
+        if hours < 24 { return restMinutes == 0 ? "\(hours)h" : "\(hours)h\(restMinutes)m" }
+        let days = hours / 24
+        let restHours = hours % 24
+        return restHours == 0 ? "\(days)d" : "\(days)d\(restHours)h"
+    }
+
+    /// The original restore card's short style: `45s`, `12m` below one hour, `1.3h` below two days,
+    /// `2.5d` above.
+    public static func decimalDuration(_ interval: TimeInterval) -> String {
+        let total = interval.isFinite ? max(0, interval) : 0
+        if total < 3600 { return duration(total) }
+        if total < 48 * 3600 { return oneDecimal(total / 3600) + "h" }
+        return oneDecimal(total / 86400) + "d"
+    }
+
+    // MARK: restore forecast
+
+    /// Restore card row: `+100% · 1.3h`; `+100% · now` when the time has passed; `no restore` without a forecast.
+    public static func restoreShort(_ forecast: Forecast?, now: Date) -> String {
+        guard let forecast else { return "no restore" }
+        let remaining = forecast.at.timeIntervalSince(now)
+        let when = remaining > 0 ? decimalDuration(remaining) : "now"
+        return "+\(compact(forecast.restored))% · \(when)"
+    }
+
+    /// Long form used on bars and in the host app: `+300% -> 1720% in 1h12m` (`... -> 1720% now` when due).
+    public static func restoreLong(_ forecast: Forecast?, now: Date) -> String {
+        guard let forecast else { return "no restore pending" }
+        let remaining = forecast.at.timeIntervalSince(now)
+        let head = "+\(compact(forecast.restored))% -> \(compact(forecast.target))%"
+        return remaining > 0 ? "\(head) in \(duration(remaining))" : "\(head) now"
+    }
+
+    // MARK: health and freshness
+
+    /// `no failures in 30 min`, `1 failure in 30 min`, `12 failures in 30 min`.
+    public static func failures(_ count: Int) -> String {
+        switch count {
+        case ..<1: return "no failures in 30 min"
+        case 1: return "1 failure in 30 min"
+        default: return "\(count) failures in 30 min"
+        }
+    }
+
+    /// `updated just now` (< 5 s), `updated 45s ago`, `updated 3m ago`, `updated 1h12m ago`.
+    /// A date in the future (clock skew) counts as just now.
+    public static func updatedAgo(_ date: Date, now: Date) -> String {
+        let age = now.timeIntervalSince(date)
+        if age < 5 { return "updated just now" }
+        return "updated \(duration(age)) ago"
+    }
+
+    /// Plan display name: `pro` -> `Pro`, `prolite`/`pro_lite`/`pro-lite` -> `Pro Lite`, `plus` -> `Plus`,
+    /// anything else capitalised as given (`team` -> `Team`), empty -> `Plus`.
+    public static func planName(_ plan: String) -> String {
+        let key = plan.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        switch key {
+        case "pro": return "Pro"
+        case "prolite", "pro_lite", "pro-lite", "pro lite": return "Pro Lite"
+        case "plus", "": return "Plus"
+        default: return key.prefix(1).uppercased() + key.dropFirst()
+        }
+    }
+
+    /// `HH:mm` in the given time zone (the header clock; the widget views use `Text(date, style: .time)`,
+    /// this is for the host app and tests). Gregorian, locale-independent.
+    public static func clock(_ date: Date, timeZone: TimeZone = .current) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let parts = calendar.dateComponents([.hour, .minute], from: date)
+        let h = parts.hour ?? 0
+        let m = parts.minute ?? 0
+        return (h < 10 ? "0" : "") + "\(h):" + (m < 10 ? "0" : "") + "\(m)"
+    }
+}

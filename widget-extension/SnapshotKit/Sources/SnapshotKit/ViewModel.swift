@@ -1,0 +1,338 @@
+import Foundation
+
+/// Semantic colour names; the SwiftUI layer maps them to `Color` (see Widget/Palette.swift).
+public enum Tint: String, Sendable, CaseIterable {
+    case red, yellow, green, gray, blue, purple, orange
+}
+
+extension Level {
+    /// Level -> colour name.
+    public var tint: Tint {
+        switch self {
+        case .red: return .red
+        case .yellow: return .yellow
+        case .green: return .green
+        case .unknown: return .gray
+        }
+    }
+}
+
+// MARK: - quota windows
+
+public enum WindowKind: String, Sendable {
+    case fiveHour
+    case weekly
+
+    public var title: String { self == .fiveHour ? "5h" : "Week" }
+    /// Accent of the restore rows (blue for 5h, purple for Week, like the original restore card).
+    public var restoreTint: Tint { self == .fiveHour ? .blue : .purple }
+}
+
+/// Everything a ring, a bar or a row needs for one pool window.
+public struct WindowViewModel: Equatable, Sendable {
+    public let kind: WindowKind
+    public var title: String { kind.title }
+    /// `66.0%`
+    public let percentText: String
+    /// `1254.0/1900%`
+    public let ratioText: String
+    /// 0...1
+    public let fraction: Double
+    /// Where the bar's translucent restore segment ends (0...1, >= fraction); nil without a forecast.
+    public let forecastFraction: Double?
+    public let level: Level
+    public var tint: Tint { level.tint }
+    /// `+100% · 1.3h` / `no restore`
+    public let restoreShort: String
+    /// `+300% -> 1720% in 1h12m`
+    public let restoreLong: String
+    /// For `Text(date, style: .relative)` live countdowns.
+    public let restoreAt: Date?
+    /// `runs out in 2h45m` / `120.5%/h` / nil when there is no pace data.
+    public let paceText: String?
+
+    public init(kind: WindowKind, window: PoolWindow, pace: PaceWindow?, now: Date) {
+        self.kind = kind
+        percentText = Format.poolPercent(remaining: window.remaining, capacity: window.capacity)
+        ratioText = Format.poolRatio(remaining: window.remaining, capacity: window.capacity)
+        fraction = Format.ringFraction(remaining: window.remaining, capacity: window.capacity)
+        // The writer's level is authoritative; recompute only for values this reader does not know.
+        level = window.level == .unknown ? Level.forFraction(fraction) : window.level
+        if let forecast = window.forecast {
+            forecastFraction = max(fraction, Format.ringFraction(remaining: forecast.target, capacity: window.capacity))
+            restoreAt = forecast.at
+        } else {
+            forecastFraction = nil
+            restoreAt = nil
+        }
+        restoreShort = Format.restoreShort(window.forecast, now: now)
+        restoreLong = Format.restoreLong(window.forecast, now: now)
+        paceText = WindowViewModel.paceText(pace, now: now)
+    }
+
+    /// `runs out in 2h45m` when a run-out time lies ahead, `-120.5%/h` when only a burn rate is known.
+    public static func paceText(_ pace: PaceWindow?, now: Date) -> String? {
+        guard let pace else { return nil }
+        if let runsOut = pace.runsOutAt, runsOut > now {
+            return "runs out in \(Format.duration(runsOut.timeIntervalSince(now)))"
+        }
+        guard pace.burnPerHour > 0 else { return nil }
+        return "-\(Format.compact(pace.burnPerHour))%/h"
+    }
+}
+
+// MARK: - health
+
+public enum BucketState: String, Sendable {
+    case idle, success, failed, mixed
+
+    public init(_ bucket: Bucket) {
+        switch (bucket.success > 0, bucket.failed > 0) {
+        case (false, false): self = .idle
+        case (true, false): self = .success
+        case (false, true): self = .failed
+        case (true, true): self = .mixed
+        }
+    }
+
+    /// Bucket colour: success+failed yellow, failed red, success green, none grey.
+    public var tint: Tint {
+        switch self {
+        case .idle: return .gray
+        case .success: return .green
+        case .failed: return .red
+        case .mixed: return .yellow
+        }
+    }
+}
+
+public struct HealthViewModel: Equatable, Sendable {
+    public enum Status: String, Sendable {
+        /// No requests at all in the timeline.
+        case idle
+        /// No failures in the last 30 minutes.
+        case healthy
+        /// Failures in the last 30 minutes, but also successes.
+        case degraded
+        /// Only failures in the last 30 minutes.
+        case failing
+
+        public var title: String {
+            switch self {
+            case .idle: return "Idle"
+            case .healthy: return "Healthy"
+            case .degraded: return "Degraded"
+            case .failing: return "Failing"
+            }
+        }
+
+        public var tint: Tint {
+            switch self {
+            case .idle: return .gray
+            case .healthy: return .green
+            case .degraded: return .yellow
+            case .failing: return .red
+            }
+        }
+    }
+
+    /// Oldest first.
+    public let states: [BucketState]
+    public let status: Status
+    public let recentFailures: Int
+    /// `2 failures in 30 min`
+    public let failuresText: String
+    /// `96.6% ok` over the whole window, nil without requests.
+    public let successRateText: String?
+
+    public init(_ health: Health) {
+        states = health.buckets.map(BucketState.init)
+        recentFailures = max(0, health.recentFailures)
+        failuresText = Format.failures(recentFailures)
+        let total = health.success + health.failed
+        successRateText = total > 0 ? Format.oneDecimal(Double(health.success) / Double(total) * 100) + "% ok" : nil
+        let recent = health.buckets.suffix(3)
+        let recentSuccess = recent.reduce(0) { $0 + $1.success }
+        let anyTraffic = total > 0 || health.buckets.contains { $0.success + $0.failed > 0 }
+        if recentFailures > 0 {
+            status = (recentSuccess > 0 || (recent.isEmpty && health.success > 0)) ? .degraded : .failing
+        } else {
+            status = anyTraffic ? .healthy : .idle
+        }
+    }
+}
+
+// MARK: - plans and accounts
+
+public struct PlanRowViewModel: Equatable, Sendable {
+    /// `Pro`, `Pro Lite`, `Plus`
+    public let name: String
+    /// `20x`
+    public let weightText: String
+    /// `1/1` (available/accounts)
+    public let accountsText: String
+    /// Plus-base capacity of the available accounts of this plan: `2000%`.
+    public let capacityText: String
+
+    public init(_ plan: Plan) {
+        name = Format.planName(plan.plan)
+        weightText = Format.weight(plan.weight)
+        accountsText = "\(plan.available)/\(plan.accounts)"
+        capacityText = Format.compact(plan.weight * Double(plan.available) * 100) + "%"
+    }
+
+    /// Heaviest plan first, then by name.
+    public static func rows(_ plans: [Plan]) -> [PlanRowViewModel] {
+        plans.sorted { a, b in
+            a.weight != b.weight ? a.weight > b.weight : Format.planName(a.plan) < Format.planName(b.plan)
+        }.map(PlanRowViewModel.init)
+    }
+}
+
+public struct AccountRowViewModel: Equatable, Sendable {
+    public let label: String
+    public let planName: String
+    /// `58%` or `–` when the window is unknown.
+    public let fiveHourText: String
+    public let weeklyText: String
+    public let fiveHourFraction: Double
+    public let weeklyFraction: Double
+    public let fiveHourTint: Tint
+    public let weeklyTint: Tint
+    /// Drawn muted (week-killed, unavailable or disabled).
+    public let muted: Bool
+    /// Short status tags: `weekKILL`, `cooling`, `disabled`, `stale`, `error`.
+    public let tags: [String]
+    public let error: String?
+    public let fiveHourResetAt: Date?
+    public let weeklyResetAt: Date?
+
+    public init(_ account: Account) {
+        label = account.label
+        planName = Format.planName(account.plan)
+        func text(_ w: AccountWindow?) -> String { w.map { Format.compact($0.remaining) + "%" } ?? "–" }
+        func frac(_ w: AccountWindow?) -> Double { w.map { Format.ringFraction(remaining: $0.remaining, capacity: 100) } ?? 0 }
+        fiveHourText = text(account.fiveHour)
+        weeklyText = text(account.weekly)
+        fiveHourFraction = frac(account.fiveHour)
+        weeklyFraction = frac(account.weekly)
+        muted = account.killed || account.disabled || !account.available
+        fiveHourTint = muted ? .gray : (account.fiveHour?.level.tint ?? .gray)
+        weeklyTint = account.weekly?.level.tint ?? .gray
+        var tags: [String] = []
+        if account.killed { tags.append("weekKILL") }
+        if account.cooling { tags.append("cooling") }
+        if account.disabled { tags.append("disabled") }
+        if account.stale { tags.append("stale") }
+        if account.error != nil { tags.append("error") }
+        self.tags = tags
+        error = account.error
+        fiveHourResetAt = account.fiveHour?.resetAt
+        weeklyResetAt = account.weekly?.resetAt
+    }
+}
+
+// MARK: - the whole widget
+
+public struct PoolViewModel: Equatable, Sendable {
+    public enum State: String, Sendable {
+        /// Fresh data.
+        case ok
+        /// Data shown, but the latest fetch failed (or the file is older than `maxAge`).
+        case stale
+        /// No pool data at all: show the error / "no data" message.
+        case error
+        /// A pool with no accounts (capacity 0).
+        case empty
+    }
+
+    /// The snapshot is considered outdated when older than this even if `stale` is false
+    /// (poolwatch is not running any more). Twice the widget timeline interval.
+    public static let defaultMaxAge: TimeInterval = 30 * 60
+
+    public let title: String
+    public let state: State
+    public let isDemo: Bool
+    /// Header clock date (`Text(date, style: .time)`): the last successful update, else generated_at.
+    public let headerDate: Date
+    /// `updated 3m ago` / `stale — connection refused` / `no data yet`
+    public let freshnessText: String
+    /// The error to show in the error state (never nil in `.error`).
+    public let message: String?
+    public let fiveHour: WindowViewModel?
+    public let weekly: WindowViewModel?
+    /// `10/12 ready`
+    public let readyText: String
+    /// `1 killed · 1 cooling · 1 erroring` (zero counts omitted), empty when all is well.
+    public let issuesText: String
+    public let health: HealthViewModel?
+    public let plans: [PlanRowViewModel]
+    public let accounts: [AccountRowViewModel]
+
+    public init(snapshot: Snapshot, now: Date, maxAge: TimeInterval = PoolViewModel.defaultMaxAge) {
+        title = snapshot.title.isEmpty ? "CLIProxy Pool" : snapshot.title
+        isDemo = snapshot.demo
+        headerDate = snapshot.updatedAt ?? snapshot.generatedAt
+        accounts = snapshot.accounts.map(AccountRowViewModel.init)
+
+        let dataDate = snapshot.updatedAt ?? snapshot.generatedAt
+        let outdated = now.timeIntervalSince(dataDate) > maxAge
+
+        guard let pool = snapshot.pool else {
+            state = .error
+            message = PoolViewModel.nonEmpty(snapshot.error) ?? "No data yet — run poolwatch"
+            freshnessText = snapshot.updatedAt.map { Format.updatedAgo($0, now: now) } ?? "no data yet"
+            fiveHour = nil
+            weekly = nil
+            readyText = "0/0 ready"
+            issuesText = ""
+            health = nil
+            plans = []
+            return
+        }
+
+        fiveHour = WindowViewModel(kind: .fiveHour, window: pool.fiveHour, pace: pool.pace?.fiveHour, now: now)
+        weekly = WindowViewModel(kind: .weekly, window: pool.weekly, pace: pool.pace?.weekly, now: now)
+        readyText = "\(pool.counts.available)/\(pool.counts.total) ready"
+        issuesText = PoolViewModel.issues(pool.counts)
+        health = HealthViewModel(pool.health)
+        plans = PlanRowViewModel.rows(pool.plans)
+        message = PoolViewModel.nonEmpty(snapshot.error)
+
+        if snapshot.stale {
+            state = .stale
+            freshnessText = PoolViewModel.staleText(snapshot.error)
+        } else if pool.counts.total == 0 && snapshot.accounts.isEmpty {
+            state = .empty
+            freshnessText = Format.updatedAgo(dataDate, now: now)
+        } else if outdated {
+            state = .stale
+            freshnessText = Format.updatedAgo(dataDate, now: now)
+        } else {
+            state = .ok
+            freshnessText = Format.updatedAgo(dataDate, now: now)
+        }
+    }
+
+    /// `stale — <error>` (or just `stale`).
+    public static func staleText(_ error: String?) -> String {
+        guard let error = nonEmpty(error) else { return "stale" }
+        return "stale — \(error)"
+    }
+
+    /// `1 killed · 1 cooling · 1 erroring · 2 disabled · 1 stale`, zero counts omitted.
+    public static func issues(_ counts: Counts) -> String {
+        var parts: [String] = []
+        if counts.killed > 0 { parts.append("\(counts.killed) killed") }
+        if counts.cooling > 0 { parts.append("\(counts.cooling) cooling") }
+        if counts.erroring > 0 { parts.append("\(counts.erroring) erroring") }
+        if counts.disabled > 0 { parts.append("\(counts.disabled) disabled") }
+        if counts.stale > 0 { parts.append("\(counts.stale) stale") }
+        return parts.joined(separator: " · ")
+    }
+
+    static func nonEmpty(_ s: String?) -> String? {
+        guard let s = s?.trimmingCharacters(in: .whitespacesAndNewlines), !s.isEmpty else { return nil }
+        return s
+    }
+}

@@ -1,0 +1,175 @@
+import Foundation
+import XCTest
+@testable import SnapshotKit
+
+/// Properties that hold for ANY valid fixture of each kind: the Rust test suite regenerates these files,
+/// so nothing here depends on the exact numbers in them.
+final class FixtureTests: XCTestCase {
+    func testAllFixturesExistAndDecode() throws {
+        for kind in Fixtures.kinds {
+            let snapshot = try Fixtures.load(kind)
+            XCTAssertEqual(snapshot.schemaVersion, 1, kind)
+            XCTAssertFalse(snapshot.profile.isEmpty, kind)
+            XCTAssertGreaterThan(snapshot.generatedAt.timeIntervalSince1970, 0, kind)
+            if let updated = snapshot.updatedAt {
+                XCTAssertLessThanOrEqual(updated, snapshot.generatedAt.addingTimeInterval(60), "\(kind): updated_at after generated_at")
+            }
+        }
+    }
+
+    func testFixturesSpellOutNullableFieldsAndTopLevelKeys() throws {
+        let required = ["schema_version", "generated_at", "profile", "title", "demo", "updated_at",
+                        "stale", "error", "pool", "accounts"]
+        for kind in Fixtures.kinds {
+            let raw = try Fixtures.json(kind)
+            for key in required {
+                XCTAssertNotNil(raw[key], "\(kind).json lacks \(key) (nullable fields must be present as null)")
+            }
+            XCTAssertEqual(raw["schema_version"] as? Int, 1)
+            XCTAssertNotNil(raw["generated_at"] as? Int, "\(kind): generated_at must be integer epoch seconds")
+        }
+    }
+
+    func testRingFractionsAndLevelsAreInRangeForEveryFixture() throws {
+        for kind in Fixtures.kinds {
+            let snapshot = try Fixtures.load(kind)
+            let model = PoolViewModel(snapshot: snapshot, now: snapshot.generatedAt)
+            for window in [model.fiveHour, model.weekly].compactMap({ $0 }) {
+                XCTAssert((0...1).contains(window.fraction), "\(kind) \(window.title) fraction \(window.fraction)")
+                if let f = window.forecastFraction {
+                    XCTAssert((0...1).contains(f), "\(kind) forecast fraction \(f)")
+                    XCTAssertGreaterThanOrEqual(f, window.fraction)
+                }
+                XCTAssertNotEqual(window.level, .unknown, "\(kind): level must be red/yellow/green")
+                XCTAssertTrue(window.percentText.hasSuffix("%"))
+                XCTAssertTrue(window.ratioText.hasSuffix("%"))
+            }
+            for row in model.accounts {
+                XCTAssert((0...1).contains(row.fiveHourFraction))
+                XCTAssert((0...1).contains(row.weeklyFraction))
+            }
+            if let pool = snapshot.pool {
+                for window in [pool.fiveHour, pool.weekly] {
+                    XCTAssertGreaterThanOrEqual(window.capacity, 0)
+                    XCTAssertGreaterThanOrEqual(window.remaining, 0)
+                    // The writer's level follows the documented thresholds.
+                    XCTAssertEqual(window.level,
+                                   Level.forFraction(Format.ringFraction(remaining: window.remaining, capacity: window.capacity)),
+                                   "\(kind): pool level disagrees with remaining/capacity")
+                    if let forecast = window.forecast {
+                        XCTAssertGreaterThan(forecast.restored, 0)
+                        XCTAssertLessThanOrEqual(forecast.target, window.capacity + 0.05)
+                    }
+                }
+                XCTAssertLessThanOrEqual(pool.health.buckets.count, 20)
+                XCTAssertTrue(pool.health.buckets.isEmpty || pool.health.buckets.count == 20,
+                              "\(kind): health buckets must be exactly 20 or 0")
+            }
+            for account in snapshot.accounts {
+                for window in [account.fiveHour, account.weekly].compactMap({ $0 }) {
+                    XCTAssert((0...100).contains(window.remaining), "\(kind) \(account.label) remaining")
+                    XCTAssert((0...100).contains(window.effective), "\(kind) \(account.label) effective")
+                    XCTAssertLessThanOrEqual(window.effective, window.remaining + 0.0001)
+                }
+                XCTAssertGreaterThan(account.weight, 0)
+                if account.killed { XCTAssertEqual(account.fiveHour?.effective ?? 0, 0, "killed accounts count 0") }
+            }
+        }
+    }
+
+    func testCountsMatchAccounts() throws {
+        for kind in ["demo", "stale", "empty"] {
+            let snapshot = try Fixtures.load(kind)
+            let pool = try XCTUnwrap(snapshot.pool, kind)
+            let c = pool.counts
+            XCTAssertEqual(c.total, snapshot.accounts.count, "\(kind): counts.total")
+            XCTAssertEqual(c.available, snapshot.accounts.filter(\.available).count, "\(kind): counts.available")
+            XCTAssertEqual(c.killed, snapshot.accounts.filter(\.killed).count, "\(kind): counts.killed")
+            XCTAssertEqual(c.disabled, snapshot.accounts.filter(\.disabled).count, "\(kind): counts.disabled")
+            XCTAssertLessThanOrEqual(c.available, c.total)
+            XCTAssertEqual(pool.plans.reduce(0) { $0 + $1.accounts }, c.total, "\(kind): plan rows cover all accounts")
+            XCTAssertEqual(pool.plans.reduce(0) { $0 + $1.available }, c.available, "\(kind): plan availability")
+            let model = PoolViewModel(snapshot: snapshot, now: snapshot.generatedAt)
+            XCTAssertEqual(model.readyText, "\(c.available)/\(c.total) ready")
+            XCTAssertEqual(model.plans.count, pool.plans.count)
+        }
+    }
+
+    func testDemoFixture() throws {
+        let snapshot = try Fixtures.load("demo")
+        XCTAssertTrue(snapshot.demo)
+        XCTAssertFalse(snapshot.stale)
+        let pool = try XCTUnwrap(snapshot.pool)
+        XCTAssertEqual(snapshot.accounts.count, 12)
+        XCTAssertGreaterThan(pool.fiveHour.capacity, 0)
+        XCTAssertGreaterThanOrEqual(pool.counts.killed, 1, "demo has a week-killed account")
+        XCTAssertGreaterThanOrEqual(pool.counts.cooling, 1, "demo has a cooling account")
+        XCTAssertGreaterThanOrEqual(pool.counts.erroring, 1, "demo has an erroring account")
+        let plans = Set(snapshot.accounts.map { Format.planName($0.plan) })
+        XCTAssertEqual(plans, ["Plus", "Pro Lite", "Pro"])
+        XCTAssertEqual(pool.health.buckets.count, 20)
+        let model = PoolViewModel(snapshot: snapshot, now: snapshot.generatedAt)
+        XCTAssertEqual(model.state, .ok)
+        XCTAssertTrue(model.isDemo)
+        XCTAssertTrue(model.accounts.contains { $0.tags.contains("weekKILL") && $0.muted })
+        XCTAssertTrue(model.accounts.contains { $0.tags.contains("cooling") })
+        XCTAssertTrue(model.accounts.contains { $0.tags.contains("error") && $0.error != nil })
+        XCTAssertEqual(model.plans.first?.name, "Pro", "heaviest plan first")
+        XCTAssertEqual(model.health?.states.count, 20)
+        XCTAssertEqual(model.health?.failuresText, Format.failures(pool.health.recentFailures))
+        // The ring text is the documented format.
+        let h5 = try XCTUnwrap(model.fiveHour)
+        XCTAssertEqual(h5.percentText, Format.oneDecimal(pool.fiveHour.remaining / pool.fiveHour.capacity * 100) + "%")
+        XCTAssertEqual(h5.ratioText, "\(Format.oneDecimal(pool.fiveHour.remaining))/\(Format.compact(pool.fiveHour.capacity))%")
+    }
+
+    func testStaleFixtureIsHonoured() throws {
+        let snapshot = try Fixtures.load("stale")
+        XCTAssertTrue(snapshot.stale)
+        let error = try XCTUnwrap(snapshot.error)
+        XCTAssertFalse(error.isEmpty)
+        XCTAssertNotNil(snapshot.pool, "stale keeps the old values")
+        let model = PoolViewModel(snapshot: snapshot, now: snapshot.generatedAt)
+        XCTAssertEqual(model.state, .stale)
+        XCTAssertEqual(model.freshnessText, "stale — \(error)")
+        XCTAssertNotNil(model.fiveHour)
+        XCTAssertNotNil(model.weekly)
+    }
+
+    func testErrorFixture() throws {
+        let snapshot = try Fixtures.load("error")
+        XCTAssertNil(snapshot.pool)
+        XCTAssertTrue(snapshot.accounts.isEmpty)
+        let error = try XCTUnwrap(snapshot.error)
+        XCTAssertFalse(error.trimmingCharacters(in: .whitespaces).isEmpty)
+        let model = PoolViewModel(snapshot: snapshot, now: snapshot.generatedAt)
+        XCTAssertEqual(model.state, .error)
+        XCTAssertEqual(model.message, error)
+        XCTAssertNil(model.fiveHour)
+        XCTAssertNil(model.weekly)
+        XCTAssertNil(model.health)
+    }
+
+    func testEmptyFixture() throws {
+        let snapshot = try Fixtures.load("empty")
+        let pool = try XCTUnwrap(snapshot.pool)
+        XCTAssertTrue(snapshot.accounts.isEmpty)
+        XCTAssertEqual(pool.counts.total, 0)
+        XCTAssertEqual(pool.fiveHour.capacity, 0)
+        XCTAssertEqual(pool.weekly.capacity, 0)
+        let model = PoolViewModel(snapshot: snapshot, now: snapshot.generatedAt)
+        XCTAssertEqual(model.state, snapshot.stale ? .stale : .empty)
+        XCTAssertEqual(model.fiveHour?.fraction, 0)
+        XCTAssertEqual(model.fiveHour?.percentText, "0.0%")
+        XCTAssertEqual(model.fiveHour?.level, .red, "capacity 0 => red")
+        XCTAssertEqual(model.readyText, "0/0 ready")
+    }
+
+    func testFixturesSurviveEncodeDecodeRoundTrip() throws {
+        for kind in Fixtures.kinds {
+            let snapshot = try Fixtures.load(kind)
+            let data = try SnapshotLoader.makeEncoder().encode(snapshot)
+            XCTAssertEqual(try SnapshotLoader.decode(data), snapshot, kind)
+        }
+    }
+}
