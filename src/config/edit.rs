@@ -138,12 +138,52 @@ pub fn set_value(
     })?;
     let edit =
         plan_edit(key.trim(), value, profile).map_err(|m| ConfigError::file(path, profile, m))?;
+    if profile == DEFAULT_PROFILE && edit.table.is_none() && edit.value.is_some() {
+        uncomment_template_line(&mut doc, &text, &edit.name);
+    }
     apply_edit(&mut doc, profile, &edit).map_err(|m| ConfigError::file(path, profile, m))?;
     let new_text = doc.to_string();
     let config = file::parse(&new_text, path)?;
     validate_profiles(&config, path)?;
     write_private_atomic(path, new_text.as_bytes())
         .map_err(|err| ConfigError::io(path, "write", err))
+}
+
+/// When a top-level key is absent but the template's `# key = ...` line is there (before any table
+/// header, commented or not), uncomment that line so the new value lands under its documentation.
+fn uncomment_template_line(doc: &mut DocumentMut, text: &str, key: &str) {
+    if doc.contains_key(key) {
+        return;
+    }
+    let mut lines: Vec<&str> = text.lines().collect();
+    let top_level = lines
+        .iter()
+        .take_while(|line| {
+            !line
+                .trim_start()
+                .trim_start_matches(['#', ' '])
+                .starts_with('[')
+        })
+        .count();
+    let Some(index) = lines[..top_level].iter().position(|line| {
+        let body = line.trim_start().strip_prefix('#').map(str::trim_start);
+        body.and_then(|body| body.strip_prefix(key))
+            .is_some_and(|rest| rest.trim_start().starts_with('='))
+    }) else {
+        return;
+    };
+    let uncommented = lines[index]
+        .trim_start()
+        .trim_start_matches(['#', ' '])
+        .to_string();
+    lines[index] = &uncommented;
+    let mut new_text = lines.join("\n");
+    new_text.push('\n');
+    if let Ok(new_doc) = new_text.parse::<DocumentMut>() {
+        if new_doc.get(key).is_some_and(|item| item.is_value()) {
+            *doc = new_doc;
+        }
+    }
 }
 
 /// One planned edit: `table` (None = the layer itself), `name`, and the new value (None = remove).

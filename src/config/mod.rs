@@ -50,6 +50,10 @@ pub const DEFAULT_DEADLINE_SECONDS: u64 = 25;
 /// Providers selected by default (matched by "contains", lower-case).
 pub const DEFAULT_PROVIDERS: [&str; 2] = ["codex", "openai"];
 
+/// What to tell the user when `pool_url` is empty.
+pub const NO_POOL_URL: &str =
+    "no pool URL configured: run `poolwatch config set pool_url http://HOST:PORT`";
+
 /// Environment variable naming the config file.
 pub const CONFIG_ENV: &str = "POOLWATCH_CONFIG";
 /// Environment variable naming the profile.

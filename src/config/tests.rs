@@ -844,17 +844,43 @@ fn show_says_when_the_file_is_missing() {
 }
 
 #[test]
-fn zz_print_for_review() {
+fn set_fills_in_the_commented_template_line() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = write_config(dir.path(), EXAMPLE);
-    let s = load_ok(&path, Some("work"), &[("POOLWATCH_CONCURRENCY", "9")]);
-    println!("{}", show(&s, "from keychain"));
-    println!("{}", template(None));
-    let p2 = dir.path().join("c2.toml");
-    init_file(&p2, None, false).unwrap();
-    set_value(&p2, None, "pool_url", "http://127.0.0.1:8317").unwrap();
-    set_value(&p2, None, "ttl_seconds", "60").unwrap();
-    set_value(&p2, Some("work"), "pool_url", "pool.example.com").unwrap();
-    set_value(&p2, None, "labels.a@b.com", "Alice").unwrap();
-    println!("-----\n{}", fs::read_to_string(&p2).unwrap());
+    let path = dir.path().join("config.toml");
+    init_file(&path, Some("http://127.0.0.1:8317"), false).expect("init");
+    set_ok(&path, None, "ttl_seconds", "60");
+    set_ok(&path, None, "sort", "name");
+    set_ok(&path, Some("work"), "ttl_seconds", "30");
+    let text = fs::read_to_string(&path).expect("read");
+    assert!(
+        text.contains("# Cache time-to-live in seconds (5..=86400).\nttl_seconds = 60\n"),
+        "{text}"
+    );
+    assert!(text.contains("\nsort = \"name\"\n"), "{text}");
+    assert!(!text.contains("# ttl_seconds"), "{text}");
+    assert!(
+        text.contains("# [weights]\n# plus = 1.0\n"),
+        "table examples stay commented"
+    );
+    assert_eq!(text.matches("ttl_seconds = ").count(), 2, "{text}");
+    assert_eq!(load_ok(&path, None, &[]).ttl, Duration::from_secs(60));
+    assert_eq!(
+        load_ok(&path, Some("work"), &[]).ttl,
+        Duration::from_secs(30)
+    );
+}
+
+#[test]
+fn set_never_uncomments_keys_inside_commented_tables() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let original = "# [profiles.work]\n# ttl_seconds = 30\n";
+    let path = write_config(dir.path(), original);
+    set_ok(&path, None, "ttl_seconds", "60");
+    let text = fs::read_to_string(&path).expect("read");
+    assert!(
+        text.contains("# [profiles.work]\n# ttl_seconds = 30\n"),
+        "{text}"
+    );
+    assert!(text.contains("ttl_seconds = 60\n"), "{text}");
+    assert_eq!(load_ok(&path, None, &[]).ttl, Duration::from_secs(60));
 }

@@ -52,10 +52,13 @@ final class FixtureTests: XCTestCase {
                 for window in [pool.fiveHour, pool.weekly] {
                     XCTAssertGreaterThanOrEqual(window.capacity, 0)
                     XCTAssertGreaterThanOrEqual(window.remaining, 0)
-                    // The writer's level follows the documented thresholds.
-                    XCTAssertEqual(window.level,
-                                   Level.forFraction(Format.ringFraction(remaining: window.remaining, capacity: window.capacity)),
-                                   "\(kind): pool level disagrees with remaining/capacity")
+                    // The writer's level follows the documented thresholds (a writer that rounds the
+                    // numbers it prints may land on the other side of a threshold: allow that margin).
+                    let fraction = Format.ringFraction(remaining: window.remaining, capacity: window.capacity)
+                    if abs(fraction - 0.2) > 0.001 && abs(fraction - 0.7) > 0.001 {
+                        XCTAssertEqual(window.level, Level.forFraction(fraction),
+                                       "\(kind): pool level disagrees with remaining/capacity")
+                    }
                     if let forecast = window.forecast {
                         XCTAssertGreaterThan(forecast.restored, 0)
                         XCTAssertLessThanOrEqual(forecast.target, window.capacity + 0.05)
@@ -106,14 +109,19 @@ final class FixtureTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(pool.counts.cooling, 1, "demo has a cooling account")
         XCTAssertGreaterThanOrEqual(pool.counts.erroring, 1, "demo has an erroring account")
         let plans = Set(snapshot.accounts.map { Format.planName($0.plan) })
-        XCTAssertEqual(plans, ["Plus", "Pro Lite", "Pro"])
+        XCTAssertTrue(plans.isSuperset(of: ["Plus", "Pro Lite", "Pro"]), "demo plans: \(plans)")
         XCTAssertEqual(pool.health.buckets.count, 20)
         let model = PoolViewModel(snapshot: snapshot, now: snapshot.generatedAt)
         XCTAssertEqual(model.state, .ok)
         XCTAssertTrue(model.isDemo)
         XCTAssertTrue(model.accounts.contains { $0.tags.contains("weekKILL") && $0.muted })
         XCTAssertTrue(model.accounts.contains { $0.tags.contains("cooling") })
-        XCTAssertTrue(model.accounts.contains { $0.tags.contains("error") && $0.error != nil })
+        for (account, row) in zip(snapshot.accounts, model.accounts) {
+            XCTAssertEqual(row.tags.contains("weekKILL"), account.killed, account.label)
+            XCTAssertEqual(row.tags.contains("cooling"), account.cooling, account.label)
+            XCTAssertEqual(row.tags.contains("error"), account.error != nil, account.label)
+            XCTAssertEqual(row.label, account.label)
+        }
         XCTAssertEqual(model.plans.first?.name, "Pro", "heaviest plan first")
         XCTAssertEqual(model.health?.states.count, 20)
         XCTAssertEqual(model.health?.failuresText, Format.failures(pool.health.recentFailures))

@@ -1,0 +1,194 @@
+//! The widget snapshot: the Rust writer produces the fixture files the Swift
+//! tests decode (`widget-extension/fixtures/`), and every one of them is
+//! valid against `docs/snapshot.schema.json`. So the writer, the schema and
+//! the Swift reader cannot drift apart.
+//!
+//! Regenerate after an intended change: `POOLWATCH_UPDATE_FIXTURES=1 cargo test --test snapshot_fixtures`.
+
+use std::path::{Path, PathBuf};
+
+use poolwatch::api::Selection;
+use poolwatch::quota::{self, QuotaSettings};
+use poolwatch::store::snapshot::{self, Pace, Snapshot, SnapshotMeta, WindowPace};
+
+const NOW: i64 = 1_785_900_000;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn codex() -> Selection {
+    Selection {
+        providers: vec!["codex".into(), "openai".into()],
+        ..Default::default()
+    }
+}
+
+fn fixtures() -> Vec<(&'static str, Snapshot)> {
+    let settings = QuotaSettings::default();
+    let state = poolwatch::demo::pool(&codex(), NOW - 60);
+    let report = quota::compute(&state.accounts, &settings, NOW);
+    let meta = SnapshotMeta {
+        profile: "default".into(),
+        demo: true,
+        updated_at: Some(NOW - 60),
+        stale: false,
+        error: None,
+        pace: Some(Pace {
+            five_hour: Some(WindowPace {
+                burn_per_hour: 240.0,
+                runs_out_at: Some(NOW + 44_000),
+            }),
+            weekly: None,
+        }),
+    };
+    let demo = snapshot::build(Some(&report), &meta, NOW);
+    let stale = snapshot::build(
+        Some(&report),
+        &SnapshotMeta {
+            demo: false,
+            stale: true,
+            updated_at: Some(NOW - 1_800),
+            error: Some("Pool unreachable: cannot reach the pool: connection refused".into()),
+            pace: None,
+            ..meta.clone()
+        },
+        NOW,
+    );
+    let error = snapshot::build(
+        None,
+        &SnapshotMeta {
+            profile: "work".into(),
+            demo: false,
+            updated_at: None,
+            stale: false,
+            error: Some("Management key rejected: the pool rejected the management key".into()),
+            pace: None,
+        },
+        NOW,
+    );
+    let empty_report = quota::compute(&[], &settings, NOW);
+    let empty = snapshot::build(
+        Some(&empty_report),
+        &SnapshotMeta {
+            demo: false,
+            pace: None,
+            ..meta
+        },
+        NOW,
+    );
+    vec![
+        ("demo", demo),
+        ("stale", stale),
+        ("error", error),
+        ("empty", empty),
+    ]
+}
+
+fn schema_validator() -> jsonschema::Validator {
+    let schema: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root().join("docs/snapshot.schema.json")).unwrap())
+            .unwrap();
+    jsonschema::validator_for(&schema).expect("the schema compiles")
+}
+
+fn assert_valid(validator: &jsonschema::Validator, value: &serde_json::Value, what: &str) {
+    let errors: Vec<String> = validator
+        .iter_errors(value)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "{what} violates the schema: {errors:#?}");
+}
+
+#[test]
+fn fixtures_are_what_the_writer_produces_and_match_the_schema() {
+    let validator = schema_validator();
+    let dir = root().join("widget-extension/fixtures");
+    let update = std::env::var("POOLWATCH_UPDATE_FIXTURES").is_ok_and(|v| v == "1");
+    for (name, snapshot) in fixtures() {
+        let text = serde_json::to_string_pretty(&snapshot).unwrap() + "\n";
+        let path = dir.join(format!("{name}.json"));
+        if update {
+            std::fs::write(&path, &text).unwrap();
+        }
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_valid(&validator, &value, name);
+        let on_disk = std::fs::read_to_string(&path)
+            .unwrap_or_else(|_| panic!("missing fixture {}", path.display()));
+        assert_eq!(
+            on_disk,
+            text,
+            "{} is out of date: run POOLWATCH_UPDATE_FIXTURES=1 cargo test --test snapshot_fixtures",
+            path.display()
+        );
+        // The reader side of the contract: it round-trips through the Rust model too.
+        let back: Snapshot = serde_json::from_str(&on_disk).unwrap();
+        assert_eq!(back, snapshot);
+    }
+}
+
+#[test]
+fn schema_rejects_what_the_widget_could_not_read() {
+    let validator = schema_validator();
+    let (_, demo) = fixtures().remove(0);
+    let good = serde_json::to_value(&demo).unwrap();
+    let mut wrong_version = good.clone();
+    wrong_version["schema_version"] = 2.into();
+    let mut missing_pool = good.clone();
+    missing_pool.as_object_mut().unwrap().remove("pool");
+    let mut bad_level = good.clone();
+    bad_level["pool"]["five_hour"]["level"] = "purple".into();
+    for broken in [wrong_version, missing_pool, bad_level] {
+        assert!(!validator.is_valid(&broken));
+    }
+    assert!(validator.is_valid(&good));
+}
+
+#[test]
+fn demo_fixture_carries_the_cases_the_widget_shows() {
+    let (_, demo) = fixtures().remove(0);
+    let pool = demo.pool.as_ref().unwrap();
+    assert_eq!(demo.accounts.len(), 12);
+    assert_eq!(pool.counts.killed, 1);
+    assert_eq!(pool.counts.cooling, 1);
+    assert!(pool.counts.erroring >= 1);
+    assert_eq!(pool.health.buckets.len(), 20);
+    assert!(pool.five_hour.forecast.is_some());
+    assert!(demo.accounts.iter().any(|a| a.killed));
+    assert!(demo.accounts.iter().all(|a| !a.label.is_empty()));
+}
+
+#[test]
+fn reload_is_requested_only_when_a_visible_value_changes() {
+    let (_, demo) = fixtures().remove(0);
+    assert!(snapshot::visible_change(None, &demo));
+    let mut later = demo.clone();
+    later.generated_at += 120;
+    later.updated_at = later.updated_at.map(|t| t + 120);
+    assert!(
+        !snapshot::visible_change(Some(&demo), &later),
+        "only times changed"
+    );
+    let mut tiny = later.clone();
+    tiny.pool.as_mut().unwrap().five_hour.remaining += 0.01;
+    assert!(
+        !snapshot::visible_change(Some(&demo), &tiny),
+        "below display precision"
+    );
+    let mut moved = later.clone();
+    moved.pool.as_mut().unwrap().five_hour.remaining += 5.0;
+    assert!(snapshot::visible_change(Some(&demo), &moved));
+    let mut stale = later;
+    stale.stale = true;
+    assert!(snapshot::visible_change(Some(&demo), &stale));
+}
+
+#[test]
+fn snapshot_paths_are_per_profile() {
+    let dir = Path::new("/x/widget");
+    assert_eq!(snapshot::path_in(dir, "default"), dir.join("snapshot.json"));
+    assert_eq!(
+        snapshot::path_in(dir, "work"),
+        dir.join("snapshot-work.json")
+    );
+}
