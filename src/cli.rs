@@ -16,7 +16,7 @@ Then: `poolwatch config init --pool-url http://127.0.0.1:8317`, `poolwatch confi
 )]
 pub struct Cli {
     /// Show the built-in demo pool instead of a server (no network, nothing written)
-    #[arg(long, global = true)]
+    #[arg(long, global = true, env = "POOLWATCH_DEMO", value_parser = clap::builder::BoolishValueParser::new())]
     pub demo: bool,
 
     /// Settings file to use [env: POOLWATCH_CONFIG] [default: the platform config dir]

@@ -1,8 +1,23 @@
 //! The `poolwatch` binary: parse the command line and run it.
 
 use clap::Parser;
+use poolwatch::cli::Cli;
 
 fn main() {
-    let cli = poolwatch::cli::Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // SwiftBar discards the output of a failed run: in plugin mode even a
+            // bad command line (or a bad POOLWATCH_* variable) becomes a menu.
+            if std::env::args().skip(1).any(|a| a == "plugin") && error.use_stderr() {
+                print!(
+                    "{}",
+                    poolwatch::commands::command_line_error_menu(&error.to_string())
+                );
+                std::process::exit(0);
+            }
+            error.exit();
+        }
+    };
     std::process::exit(poolwatch::commands::run(cli));
 }

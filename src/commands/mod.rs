@@ -48,6 +48,15 @@ pub fn run(cli: Cli) -> i32 {
     }
 }
 
+/// The menu printed when plugin mode cannot even parse its command line.
+pub fn command_line_error_menu(error: &str) -> String {
+    let first_line = error.lines().next().unwrap_or("bad command line");
+    format!(
+        "⚠ poolwatch\n---\nThe plugin command line is wrong: {}\nCheck the plugin script (VAR_PROFILE, VAR_POOLWATCH_BIN) and POOLWATCH_* variables\n",
+        crate::render::sanitize::menu_text(first_line, 160)
+    )
+}
+
 /// Global flags and injectable process context.
 pub struct Globals<'a> {
     pub demo: bool,

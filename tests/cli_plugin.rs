@@ -1,0 +1,278 @@
+//! Plugin mode end to end: the binary as SwiftBar/xbar run it, the wrapper
+//! script, `install-plugin`, and the refresh-reason semantics.
+
+mod common;
+mod support;
+
+use std::process::Command;
+
+use common::{Run, Sandbox};
+use support::{MockAccount, MockConfig, MockServer, UsageBehaviour, DEFAULT_MANAGEMENT_KEY};
+
+/// Checks every plugin output must pass: UTF-8 (by construction of Run), a
+/// title line, a separator, and no empty output.
+fn assert_menu(run: &Run) {
+    assert_eq!(
+        run.code, 0,
+        "plugin mode always exits 0; stderr: {}",
+        run.stderr
+    );
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert!(lines.len() >= 3, "menu too short: {}", run.stdout);
+    assert!(!lines[0].starts_with("---"), "first line is the title");
+    assert!(
+        lines.contains(&"---"),
+        "a separator follows the title: {}",
+        run.stdout
+    );
+    assert!(run.stdout.ends_with('\n'));
+}
+
+fn demo_sandbox() -> Sandbox {
+    let sandbox = Sandbox::new("http://127.0.0.1:9", "http://127.0.0.1:9/u", None);
+    sandbox
+}
+
+#[test]
+fn demo_menu_in_both_dialects() {
+    let sandbox = demo_sandbox();
+    let xbar = sandbox.run(&["--demo", "plugin"]);
+    assert_menu(&xbar);
+    assert!(
+        !xbar.stdout.contains("sfimage="),
+        "xbar output must not use SwiftBar params"
+    );
+    let swiftbar = sandbox.run_env(&["--demo", "plugin"], &[("SWIFTBAR", "1")]);
+    assert_menu(&swiftbar);
+    assert!(swiftbar.stdout.contains("symbolize=false"));
+    assert!(swiftbar.stdout.contains("weekKILL"));
+    assert!(swiftbar.stdout.contains("Refresh now"));
+    // --demo writes nothing.
+    assert!(sandbox
+        .written_files()
+        .iter()
+        .all(|(p, _)| p.ends_with("config.toml")));
+}
+
+#[test]
+fn broken_settings_render_an_error_menu_naming_the_key() {
+    let sandbox = demo_sandbox();
+    sandbox.write_config("pool_url = \"http://127.0.0.1:9\"\ntll_seconds = 5\n");
+    let run = sandbox.run(&["plugin"]);
+    assert_menu(&run);
+    assert!(run.stdout.contains("tll_seconds"), "{}", run.stdout);
+    // A terminal command reports the same with a config exit code.
+    let status = sandbox.run(&["status"]);
+    assert_eq!(status.code, 3);
+    assert!(
+        status.stderr.contains("ttl_seconds"),
+        "did-you-mean: {}",
+        status.stderr
+    );
+}
+
+#[test]
+fn no_pool_url_and_no_key_are_setup_messages_not_crashes() {
+    let sandbox = demo_sandbox();
+    sandbox.write_config("");
+    let run = sandbox.run(&["plugin"]);
+    assert_menu(&run);
+    assert!(run.stdout.contains("pool URL"), "{}", run.stdout);
+    let server = MockServer::start(MockConfig::with_accounts(vec![MockAccount::new(
+        "a@example.com",
+        "plus",
+    )]));
+    let sandbox = Sandbox::new(&server.url(), &server.usage_url(), None);
+    let run = sandbox.run(&["plugin"]);
+    assert_menu(&run);
+    assert!(run.stdout.contains("set-key"), "{}", run.stdout);
+    assert_eq!(
+        server.stats().total_requests,
+        0,
+        "nothing is sent without a key"
+    );
+}
+
+#[test]
+fn refresh_reasons_schedule_uses_cache_menu_action_fetches() {
+    let server = MockServer::start(MockConfig::with_accounts(vec![MockAccount::new(
+        "a@example.com",
+        "plus",
+    )
+    .with_behaviour(UsageBehaviour::ok(30.0, 40.0))]));
+    let sandbox = Sandbox::new(
+        &server.url(),
+        &server.usage_url(),
+        Some(DEFAULT_MANAGEMENT_KEY),
+    );
+    let reason = |r: &str| {
+        sandbox.run_env(
+            &["plugin"],
+            &[("SWIFTBAR", "1"), ("SWIFTBAR_PLUGIN_REFRESH_REASON", r)],
+        )
+    };
+    assert_menu(&reason("FirstLaunch"));
+    assert_menu(&reason("Schedule"));
+    assert_menu(&reason("WakeFromSleep"));
+    assert_eq!(server.stats().auth_files_requests, 1);
+    // A click right after an attempt reuses it (SwiftBar re-runs after `refresh=true`).
+    assert_menu(&reason("MenuAction"));
+    assert_eq!(server.stats().auth_files_requests, 1);
+    sandbox.age_cache("default", 6);
+    assert_menu(&reason("MenuAction"));
+    assert_eq!(
+        server.stats().auth_files_requests,
+        2,
+        "manual reasons bypass the TTL"
+    );
+    assert_menu(&reason("Schedule"));
+    assert_eq!(server.stats().auth_files_requests, 2);
+}
+
+#[test]
+fn sort_items_change_the_setting() {
+    let sandbox = demo_sandbox();
+    assert_eq!(sandbox.run(&["config", "set", "sort", "week-desc"]).code, 0);
+    let doc = sandbox.run(&["--demo", "status", "--json"]).json();
+    let weeks: Vec<f64> = doc["report"]["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["weekly"]["remaining"].as_f64())
+        .collect();
+    assert!(weeks.len() > 5);
+    assert!(
+        weeks.windows(2).all(|w| w[0] >= w[1]),
+        "week, highest first: {weeks:?}"
+    );
+    let menu = sandbox.run_env(&["--demo", "plugin"], &[("SWIFTBAR", "1")]);
+    let checked: Vec<&str> = menu
+        .stdout
+        .lines()
+        .filter(|l| l.contains("checked=true"))
+        .collect();
+    assert_eq!(checked.len(), 1);
+    assert!(checked[0].contains("param4=week-desc"));
+    assert_eq!(sandbox.run(&["config", "set", "sort", "sideways"]).code, 3);
+}
+
+fn wrapper() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("plugin/poolwatch.1m.sh")
+}
+
+#[test]
+fn wrapper_runs_the_binary_or_explains_that_it_is_missing() {
+    let sandbox = demo_sandbox();
+    let missing = Command::new("bash")
+        .arg(wrapper())
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", sandbox.home())
+        .output()
+        .unwrap();
+    let missing = Run {
+        code: missing.status.code().unwrap(),
+        stdout: String::from_utf8(missing.stdout).unwrap(),
+        stderr: String::from_utf8(missing.stderr).unwrap(),
+    };
+    assert_menu(&missing);
+    assert!(missing.stdout.contains("poolwatch binary not found"));
+
+    let found = Command::new("bash")
+        .arg(wrapper())
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", sandbox.home())
+        .env("VAR_POOLWATCH_BIN", env!("CARGO_BIN_EXE_poolwatch"))
+        .env("POOLWATCH_DEMO", "1")
+        .env("POOLWATCH_CONFIG", sandbox.config_path())
+        .env("SWIFTBAR", "1")
+        .output()
+        .unwrap();
+    let found = Run {
+        code: found.status.code().unwrap(),
+        stdout: String::from_utf8(found.stdout).unwrap(),
+        stderr: String::from_utf8(found.stderr).unwrap(),
+    };
+    assert_menu(&found);
+    assert!(found.stdout.contains("weekKILL"), "{}", found.stdout);
+}
+
+#[test]
+fn install_plugin_writes_an_executable_wrapper_and_refuses_to_clobber() {
+    let sandbox = demo_sandbox();
+    let dir = sandbox.dir.path().join("plugins");
+    std::fs::create_dir_all(&dir).unwrap();
+    let dir_arg = dir.to_str().unwrap();
+    let first = sandbox.run(&["install-plugin", "--dir", dir_arg, "--interval", "5m"]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let installed = dir.join("poolwatch.5m.sh");
+    let text = std::fs::read_to_string(&installed).unwrap();
+    assert!(
+        text.contains(env!("CARGO_BIN_EXE_poolwatch")),
+        "binary path embedded"
+    );
+    assert!(text.contains("<xbar.title>poolwatch</xbar.title>"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&installed).unwrap().permissions().mode();
+        assert_eq!(mode & 0o111, 0o111, "executable");
+    }
+    assert_eq!(
+        sandbox
+            .run(&["install-plugin", "--dir", dir_arg, "--interval", "5m"])
+            .code,
+        3
+    );
+    assert_eq!(
+        sandbox
+            .run(&["install-plugin", "--dir", dir_arg, "--interval", "1m"])
+            .code,
+        3
+    );
+    assert_eq!(
+        sandbox
+            .run(&[
+                "install-plugin",
+                "--dir",
+                dir_arg,
+                "--interval",
+                "1m",
+                "--force"
+            ])
+            .code,
+        0
+    );
+    assert!(dir.join("poolwatch.1m.sh").exists());
+    assert!(!installed.exists(), "the old interval's file is replaced");
+    assert_eq!(
+        sandbox
+            .run(&["install-plugin", "--dir", dir_arg, "--interval", "1x"])
+            .code,
+        2
+    );
+    // The installed wrapper runs the binary it was installed from.
+    let out = Command::new("bash")
+        .arg(dir.join("poolwatch.1m.sh"))
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", sandbox.home())
+        .env("POOLWATCH_DEMO", "1")
+        .env("POOLWATCH_CONFIG", sandbox.config_path())
+        .output()
+        .unwrap();
+    assert!(String::from_utf8(out.stdout).unwrap().contains("weekKILL"));
+}
+
+#[test]
+fn a_bad_command_line_still_yields_a_menu_in_plugin_mode() {
+    let sandbox = demo_sandbox();
+    let run = sandbox.run(&["plugin", "--dialect", "gtk"]);
+    assert_menu(&run);
+    assert!(run.stdout.contains("command line is wrong"));
+    let run = sandbox.run_env(&["plugin"], &[("POOLWATCH_DEMO", "perhaps")]);
+    assert_menu(&run);
+    // Outside plugin mode, clap's usage error and exit code 2 stand.
+    assert_eq!(sandbox.run(&["status", "--bogus"]).code, 2);
+}
