@@ -11,6 +11,8 @@ use crate::api::client::{wants_usage, FetchReport};
 use crate::api::usage::interpret_upstream;
 use crate::api::{merge_fetch, Selection};
 use crate::model::{Epoch, PoolState};
+use crate::quota::pace::{self, HistoryPoint, Pace};
+use crate::quota::PoolReport;
 
 const FIVE_HOURS: i64 = 18_000;
 const WEEK: i64 = 604_800;
@@ -277,6 +279,28 @@ pub fn pool(selection: &Selection, now: Epoch) -> PoolState {
         deadline_hit: false,
     };
     merge_fetch(None, report, selection, now)
+}
+
+/// The demo's pace: an hour of synthetic history (240%/h on the 5h window,
+/// 36%/h on the week) run through the real pace computation.
+pub fn pace(report: &PoolReport, now: Epoch) -> Pace {
+    let history: Vec<HistoryPoint> = (0..=12)
+        .map(|i| {
+            let steps_left = f64::from(12 - i);
+            HistoryPoint {
+                at: now - 3600 + i64::from(i) * 300,
+                five_hour: report.five_hour.remaining + 20.0 * steps_left,
+                weekly: report.weekly.remaining + 3.0 * steps_left,
+            }
+        })
+        .collect();
+    pace::pace(
+        &history,
+        report.five_hour.remaining,
+        report.weekly.remaining,
+        now,
+    )
+    .unwrap_or_default()
 }
 
 #[cfg(test)]

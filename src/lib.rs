@@ -10,6 +10,7 @@
 //! * [`secrets`] — the management key (Keychain or env)
 //! * [`cli`] — command-line parsing; [`exit_codes`] — process exit codes
 
+pub mod alerts;
 pub mod api;
 pub mod cli;
 pub mod commands;

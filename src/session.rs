@@ -14,11 +14,14 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::alerts::{self, Alert};
 use crate::api::client::{Client, FetchOptions};
 use crate::api::error::FetchError;
 use crate::api::{merge_fetch, Selection};
 use crate::config::Settings;
 use crate::model::{Epoch, PoolState};
+use crate::quota::pace::{self, HistoryPoint, Pace};
+use crate::quota::{self, PoolReport};
 use crate::secrets::{self, KeyError};
 use crate::store::cache::{self, AuthLatch, CacheFile, CachePaths, LastError, Loaded};
 use crate::store::lock;
@@ -108,6 +111,12 @@ pub struct Outcome {
     pub notices: Vec<String>,
     /// True when this run fetched.
     pub fetched: bool,
+    /// The report of `state` at the end of the run.
+    pub report: Option<PoolReport>,
+    /// Burn rate and run-out estimate from the cached history.
+    pub pace: Option<Pace>,
+    /// Alerts this run's fetch fired (to be delivered by the caller).
+    pub fired_alerts: Vec<Alert>,
     /// The cache after the run (None in demo mode).
     pub cache: Option<CacheFile>,
 }
@@ -302,6 +311,8 @@ impl Session<'_> {
                 Some(error)
             }
         };
+        let auth_failed = matches!(&error, Some(RunError::Fetch(f)) if f.is_auth());
+        let fired = self.after_attempt(&mut cache, auth_failed, error.is_none(), now);
         if let Err(e) = cache::save(&self.paths.data, &cache) {
             notices.push(format!(
                 "Cannot write the cache in {}: {e}",
@@ -310,12 +321,76 @@ impl Session<'_> {
         }
         drop(guard);
         let freshness = freshness_of(&cache, &stamp);
+        let mut outcome = self.outcome(cache, freshness, error, notices);
+        outcome.fetched = true;
+        outcome.fired_alerts = fired;
+        outcome
+    }
+
+    /// History and alerts after a fetch attempt (pure bookkeeping on the cache).
+    fn after_attempt(
+        &self,
+        cache: &mut CacheFile,
+        auth_failed: bool,
+        succeeded: bool,
+        now: Epoch,
+    ) -> Vec<Alert> {
+        let report = cache
+            .state
+            .as_ref()
+            .map(|s| quota::compute(&s.accounts, &self.settings.quota, now));
+        if let (true, Some(r)) = (succeeded, &report) {
+            pace::record(
+                &mut cache.history,
+                HistoryPoint {
+                    at: now,
+                    five_hour: r.five_hour.remaining,
+                    weekly: r.weekly.remaining,
+                },
+            );
+        }
+        let (state, fired) = alerts::evaluate(
+            &cache.alerts.state,
+            report.as_ref(),
+            auth_failed,
+            &self.settings.alerts,
+            now,
+        );
+        cache.alerts.state = state;
+        cache.alerts.record(&fired);
+        fired
+    }
+
+    /// The outcome of a run: computes the report and pace once, at the end.
+    fn outcome(
+        &self,
+        cache: CacheFile,
+        freshness: Freshness,
+        error: Option<RunError>,
+        notices: Vec<String>,
+    ) -> Outcome {
+        let now = (self.clock)();
+        let report = cache
+            .state
+            .as_ref()
+            .map(|s| quota::compute(&s.accounts, &self.settings.quota, now));
+        let pace = report.as_ref().and_then(|r| {
+            pace::pace(
+                &cache.history,
+                r.five_hour.remaining,
+                r.weekly.remaining,
+                now,
+            )
+        });
         Outcome {
             state: cache.state.clone(),
             freshness,
             error,
             notices,
-            fetched: true,
+            fetched: false,
+            report,
+            pace,
+            fired_alerts: Vec::new(),
             cache: Some(cache),
         }
     }
@@ -352,14 +427,7 @@ impl Session<'_> {
             },
             None => freshness_of(&cache, &stamp),
         };
-        Outcome {
-            state: cache.state.clone(),
-            freshness,
-            error,
-            notices,
-            fetched: false,
-            cache: Some(cache),
-        }
+        self.outcome(cache, freshness, error, notices)
     }
 
     /// Load the key and fetch the pool; merge with the previous state.

@@ -29,8 +29,7 @@ fn assert_menu(run: &Run) {
 }
 
 fn demo_sandbox() -> Sandbox {
-    let sandbox = Sandbox::new("http://127.0.0.1:9", "http://127.0.0.1:9/u", None);
-    sandbox
+    Sandbox::new("http://127.0.0.1:9", "http://127.0.0.1:9/u", None)
 }
 
 #[test]

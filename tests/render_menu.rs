@@ -2,6 +2,7 @@
 //! hosts' rules, and injection tests with hostile server text.
 
 use poolwatch::model::{Epoch, HealthBucket};
+use poolwatch::quota::pace::{Pace, WindowPace};
 use poolwatch::quota::{
     AccountView, AccountWindow, Forecast, Level, PlanGroup, PoolCounts, PoolHealth, PoolReport,
     PoolWindow, SortKey, SortOrder,
@@ -180,6 +181,7 @@ fn ctx(status: FetchStatus) -> MenuContext {
             descending: true,
         },
         demo: false,
+        pace: None,
         now: NOW,
     }
 }
@@ -188,6 +190,16 @@ fn ctx(status: FetchStatus) -> MenuContext {
 fn scenarios() -> Vec<(&'static str, Option<PoolReport>, MenuContext)> {
     let mut demo = ctx(FetchStatus::Fresh);
     demo.demo = true;
+    demo.pace = Some(Pace {
+        five_hour: Some(WindowPace {
+            burn_per_hour: 240.0,
+            runs_out_at: Some(NOW + 2 * HOUR + 10 * MIN),
+        }),
+        weekly: Some(WindowPace {
+            burn_per_hour: 0.0,
+            runs_out_at: None,
+        }),
+    });
     demo.profile = "work".to_string();
     demo.notices = vec!["cache was corrupt and has been rebuilt".to_string()];
     let mut never = ctx(FetchStatus::Stale {

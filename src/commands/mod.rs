@@ -16,7 +16,7 @@ use crate::render::{FetchStatus, MenuContext};
 use crate::session::{Freshness, Outcome, Session, Trigger};
 use crate::store::cache::CachePaths;
 use crate::store::snapshot::{self, SnapshotMeta};
-use crate::{demo, exit_codes, session};
+use crate::{alerts, demo, exit_codes, session};
 
 /// The real clock, in epoch seconds.
 pub fn system_now() -> Epoch {
@@ -106,6 +106,9 @@ pub fn obtain(globals: &Globals, settings: &Settings, trigger: Trigger) -> View 
                 error: None,
                 notices: Vec::new(),
                 fetched: false,
+                report: Some(report.clone()),
+                pace: Some(demo::pace(&report, now)),
+                fired_alerts: Vec::new(),
                 cache: None,
             },
             report: Some(report),
@@ -123,6 +126,9 @@ pub fn obtain(globals: &Globals, settings: &Settings, trigger: Trigger) -> View 
             error: Some(session::RunError::Io("no cache folder".into())),
             notices: Vec::new(),
             fetched: false,
+            report: None,
+            pace: None,
+            fired_alerts: Vec::new(),
             cache: None,
         };
         return View {
@@ -139,10 +145,13 @@ pub fn obtain(globals: &Globals, settings: &Settings, trigger: Trigger) -> View 
     };
     let mut outcome = session.obtain(trigger);
     let now = (globals.clock)();
-    let report = outcome
-        .state
-        .as_ref()
-        .map(|s| quota::compute(&s.accounts, &settings.quota, now));
+    let report = outcome.report.clone();
+    if settings.alerts.notify && !outcome.fired_alerts.is_empty() {
+        alerts::deliver(
+            &outcome.fired_alerts,
+            swiftbar_plugin_name(globals).as_deref(),
+        );
+    }
     if outcome.fetched {
         if let Err(e) = write_snapshot(settings, &outcome, report.as_ref(), now) {
             outcome.notices.push(e);
@@ -153,6 +162,18 @@ pub fn obtain(globals: &Globals, settings: &Settings, trigger: Trigger) -> View 
         report,
         now,
     }
+}
+
+/// SwiftBar's name for this plugin (for `swiftbar://notify`), when run by SwiftBar.
+fn swiftbar_plugin_name(globals: &Globals) -> Option<String> {
+    if (globals.env)("SWIFTBAR").as_deref() != Some("1") {
+        return None;
+    }
+    (globals.env)("SWIFTBAR_PLUGIN_PATH").and_then(|p| {
+        std::path::Path::new(&p)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+    })
 }
 
 /// The snapshot file of the settings' profile.
@@ -183,7 +204,7 @@ pub fn build_snapshot(
         updated_at: outcome.state.as_ref().map(|s| s.fetched_at),
         stale,
         error,
-        pace: None,
+        pace: outcome.pace.clone(),
     };
     snapshot::build(report, &meta, now)
 }
@@ -237,6 +258,7 @@ pub fn menu_context(globals: &Globals, settings: &Settings, view: &View) -> Menu
         notices: view.outcome.notices.clone(),
         sort: settings.quota.sort,
         demo: globals.demo,
+        pace: view.outcome.pace.clone(),
         now: view.now,
     }
 }

@@ -74,6 +74,7 @@ fn fallback_menu(globals: &Globals, dialect: Dialect, error: String) -> String {
         notices: Vec::new(),
         sort: SortOrder::default(),
         demo: globals.demo,
+        pace: None,
         now: (globals.clock)(),
     };
     render_menu(None, &ctx, dialect)

@@ -23,6 +23,8 @@ pub(crate) enum Kind {
     Sort,
     /// A list of non-empty strings (comma-separated in env and `config set`).
     List,
+    /// `true`/`false` (also yes/no, on/off, 1/0 as text).
+    Bool,
 }
 
 /// One known key.
@@ -83,6 +85,27 @@ pub(crate) const KEYS: &[KeySpec] = &[
     key("weights.plus", Kind::Weight, None),
     key("weights.prolite", Kind::Weight, None),
     key("weights.pro", Kind::Weight, None),
+    key(
+        "alerts.pool_5h_below",
+        Kind::Float {
+            min: 0.0,
+            max: 100.0,
+        },
+        None,
+    ),
+    key(
+        "alerts.pool_week_below",
+        Kind::Float {
+            min: 0.0,
+            max: 100.0,
+        },
+        None,
+    ),
+    key("alerts.account_killed", Kind::Bool, None),
+    key("alerts.account_error", Kind::Bool, None),
+    key("alerts.auth_failure", Kind::Bool, None),
+    key("alerts.capacity_restored", Kind::Bool, None),
+    key("alerts.notify", Kind::Bool, None),
 ];
 
 /// The free-form table of account labels.
@@ -140,6 +163,7 @@ pub(crate) enum Value {
     Float(f64),
     Sort(SortOrder),
     List(Vec<String>),
+    Bool(bool),
 }
 
 impl Value {
@@ -150,6 +174,7 @@ impl Value {
             Value::Int(number) => (*number).into(),
             Value::Float(number) => (*number).into(),
             Value::Sort(order) => sort_name(*order).into(),
+            Value::Bool(flag) => (*flag).into(),
             Value::List(items) => items
                 .iter()
                 .map(String::as_str)
@@ -196,6 +221,8 @@ pub(crate) fn from_toml(kind: Kind, value: &toml::Value) -> Result<Value, String
         (Kind::Float { .. } | Kind::Weight, _) => return Err("is not a number".into()),
         (Kind::List, toml::Value::Array(items)) => Value::List(list_from_toml(items)?),
         (Kind::List, _) => return Err("is not a list of strings".into()),
+        (Kind::Bool, toml::Value::Boolean(flag)) => Value::Bool(*flag),
+        (Kind::Bool, _) => return Err("is not true or false".into()),
     };
     check(kind, parsed)
 }
@@ -230,8 +257,18 @@ pub(crate) fn from_str(kind: Kind, raw: &str) -> Result<Value, String> {
                 .map(str::to_string)
                 .collect(),
         ),
+        Kind::Bool => Value::Bool(parse_bool(text).ok_or("is not true or false")?),
     };
     check(kind, parsed)
+}
+
+/// `true/false`, `yes/no`, `on/off`, `1/0` (case-insensitive).
+fn parse_bool(text: &str) -> Option<bool> {
+    match text.to_ascii_lowercase().as_str() {
+        "true" | "yes" | "on" | "1" => Some(true),
+        "false" | "no" | "off" | "0" => Some(false),
+        _ => None,
+    }
 }
 
 fn invalid_url(reason: String) -> String {

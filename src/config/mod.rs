@@ -111,6 +111,8 @@ pub struct Settings {
     pub providers: Vec<String>,
     /// Auth file names or emails to hide.
     pub hidden: Vec<String>,
+    /// When to alert (the `[alerts]` table).
+    pub alerts: AlertSettings,
     /// Custom account labels by auth file name or email.
     pub labels: BTreeMap<String, String>,
     /// Cache directory override (POOLWATCH_CACHE_DIR).
@@ -138,6 +140,7 @@ impl Default for Settings {
             quota: QuotaSettings::default(),
             providers: DEFAULT_PROVIDERS.iter().map(|p| p.to_string()).collect(),
             hidden: Vec::new(),
+            alerts: AlertSettings::default(),
             labels: BTreeMap::new(),
             cache_dir: None,
             snapshot_path: None,
@@ -176,6 +179,8 @@ impl Settings {
             .map(|(_, label)| label.as_str())
     }
 }
+
+pub use crate::alerts::AlertSettings;
 
 /// What [`load`] needs besides the file: the `--config` and `--profile` flags and the environment.
 pub struct LoadOptions<'a> {
@@ -392,6 +397,13 @@ impl Resolved {
         }
     }
 
+    fn flag(&self, key: &str) -> Option<bool> {
+        match self.values.get(key) {
+            Some(Value::Bool(flag)) => Some(*flag),
+            _ => None,
+        }
+    }
+
     fn text(&self, key: &str) -> Option<String> {
         match self.values.get(key) {
             Some(Value::Str(text)) => Some(text.clone()),
@@ -447,6 +459,27 @@ impl Resolved {
                 .map(|items| items.iter().map(|p| p.to_ascii_lowercase()).collect())
                 .unwrap_or(defaults.providers),
             hidden: self.list("hidden").unwrap_or_default(),
+            alerts: AlertSettings {
+                pool_5h_below: self
+                    .float("alerts.pool_5h_below")
+                    .unwrap_or(defaults.alerts.pool_5h_below),
+                pool_week_below: self
+                    .float("alerts.pool_week_below")
+                    .unwrap_or(defaults.alerts.pool_week_below),
+                account_killed: self
+                    .flag("alerts.account_killed")
+                    .unwrap_or(defaults.alerts.account_killed),
+                account_error: self
+                    .flag("alerts.account_error")
+                    .unwrap_or(defaults.alerts.account_error),
+                auth_failure: self
+                    .flag("alerts.auth_failure")
+                    .unwrap_or(defaults.alerts.auth_failure),
+                capacity_restored: self
+                    .flag("alerts.capacity_restored")
+                    .unwrap_or(defaults.alerts.capacity_restored),
+                notify: self.flag("alerts.notify").unwrap_or(defaults.alerts.notify),
+            },
             labels: self.labels,
             sources: self.sources,
             ..defaults

@@ -11,6 +11,7 @@ mod forecast;
 mod health;
 mod plan;
 mod report;
+pub mod pace;
 mod sort;
 
 pub use account::{

@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::{FetchStatus, MenuContext};
 use crate::model::Epoch;
+use crate::quota::pace::Pace;
 use crate::quota::PoolReport;
 
 /// Version of the `status --json` document.
@@ -21,6 +22,8 @@ struct StatusDocument<'a> {
     error: Option<&'a str>,
     notices: &'a [String],
     report: Option<&'a PoolReport>,
+    /// Burn rate and run-out estimate; null without enough history.
+    pace: Option<&'a Pace>,
 }
 
 /// The JSON document for a report and its context (pretty-printed).
@@ -41,6 +44,7 @@ pub fn status_json(report: Option<&PoolReport>, ctx: &MenuContext) -> String {
         error,
         notices: &ctx.notices,
         report,
+        pace: ctx.pace.as_ref(),
     };
     serde_json::to_string_pretty(&document).unwrap_or_else(|_| "{}".to_string())
 }

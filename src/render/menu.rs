@@ -6,10 +6,13 @@
 //! only ever built from trusted values (the binary path, the settings path, a
 //! validated pool URL, fixed colours), so untrusted text cannot reach them.
 
+use std::fmt::Write as _;
+
 use super::duration::{ago, short};
 use super::sanitize::menu_text;
 use super::{Dialect, FetchStatus, MenuContext};
 use crate::model::{Epoch, HealthBucket};
+use crate::quota::pace::WindowPace;
 use crate::quota::{AccountView, AccountWindow, Level, PoolReport, PoolWindow, SortKey, SortOrder};
 
 /// Width of the pool `5h` / `Week` bars, in cells.
@@ -178,6 +181,24 @@ pub fn forecast_text(window: &PoolWindow, now: Epoch) -> Option<String> {
         plus_percent(forecast.target),
         short(forecast.at - now)
     ))
+}
+
+/// The pace of a window: `"burning 240%/h · runs out in 2h10m, restore in 38m"`.
+/// None without a pace estimate.
+pub fn pace_text(pace: Option<&WindowPace>, window: &PoolWindow, now: Epoch) -> Option<String> {
+    let pace = pace?;
+    let mut text = if pace.burn_per_hour < 0.05 {
+        "not burning".to_string()
+    } else {
+        format!("burning {}/h", plus_percent(pace.burn_per_hour))
+    };
+    if let Some(at) = pace.runs_out_at {
+        let _ = write!(text, " · runs out in {}", short(at - now));
+        if let Some(forecast) = &window.forecast {
+            let _ = write!(text, ", restore in {}", short(forecast.at - now));
+        }
+    }
+    Some(text)
 }
 
 /// The health strip character of one bucket: `▮` success, `◆` mixed, `✕` failed, `▯` idle.
@@ -493,10 +514,23 @@ impl Menu<'_> {
 
     fn pool_lines(&self, report: &PoolReport) -> Vec<MenuLine> {
         let mut lines = Vec::new();
-        for (name, window) in [("5h", &report.five_hour), ("Week", &report.weekly)] {
+        let pace = self.ctx.pace.as_ref();
+        let windows = [
+            (
+                "5h",
+                &report.five_hour,
+                pace.and_then(|p| p.five_hour.as_ref()),
+            ),
+            ("Week", &report.weekly, pace.and_then(|p| p.weekly.as_ref())),
+        ];
+        for (name, window, window_pace) in windows {
             lines.push(self.window_line(name, window));
             if let Some(text) = forecast_text(window, report.now) {
                 let line = MenuLine::item(0, format!("     ↳ {text}")).param("trim", "false");
+                lines.push(self.mono(line));
+            }
+            if let Some(text) = pace_text(window_pace, window, report.now) {
+                let line = MenuLine::item(0, format!("     ⏱ {text}")).param("trim", "false");
                 lines.push(self.mono(line));
             }
         }

@@ -7,6 +7,7 @@
 //! * `duration` — `1h12m`-style durations shared by all of them
 
 use crate::model::Epoch;
+use crate::quota::pace::Pace;
 use crate::quota::{PoolReport, SortOrder};
 
 /// Which menu-bar host reads the output.
@@ -52,6 +53,8 @@ pub struct MenuContext {
     pub sort: SortOrder,
     /// Serving the built-in demo pool.
     pub demo: bool,
+    /// Burn rate and run-out estimate (None without enough history).
+    pub pace: Option<Pace>,
     /// `now`, for ages and countdowns.
     pub now: Epoch,
 }
@@ -62,5 +65,7 @@ pub type MaybeReport<'a> = Option<&'a PoolReport>;
 pub mod duration;
 pub mod json;
 pub mod menu;
+pub mod metrics;
+pub mod oneline;
 pub mod sanitize;
 pub mod text;

@@ -8,10 +8,12 @@ use std::fmt::Write as _;
 use super::duration::{ago, short};
 use super::menu::{
     account_tags, bar, counts_text, failures_text, forecast_text, fraction, fraction_percent,
-    health_char, plus_percent, sort_name, ACCOUNT_BAR_WIDTH, HEALTH_LEGEND, POOL_BAR_WIDTH,
+    health_char, pace_text, plus_percent, sort_name, ACCOUNT_BAR_WIDTH, HEALTH_LEGEND,
+    POOL_BAR_WIDTH,
 };
 use super::sanitize::terminal_text;
 use super::{FetchStatus, MenuContext};
+use crate::quota::pace::Pace;
 use crate::quota::{AccountView, AccountWindow, Level, PoolReport, PoolWindow};
 
 const LABEL_WIDTH: usize = 28;
@@ -71,7 +73,7 @@ pub fn render_status(report: Option<&PoolReport>, ctx: &MenuContext, color: bool
     match report {
         Some(report) => {
             out.push('\n');
-            pool(&mut out, report, &p);
+            pool(&mut out, report, ctx.pace.as_ref(), &p);
             out.push('\n');
             accounts(&mut out, report, &p);
         }
@@ -125,9 +127,20 @@ fn header(out: &mut String, ctx: &MenuContext, p: &Painter, has_report: bool) {
     }
 }
 
-fn pool(out: &mut String, report: &PoolReport, p: &Painter) {
-    for (name, window) in [("5h", &report.five_hour), ("Week", &report.weekly)] {
+fn pool(out: &mut String, report: &PoolReport, pace: Option<&Pace>, p: &Painter) {
+    let windows = [
+        (
+            "5h",
+            &report.five_hour,
+            pace.and_then(|p| p.five_hour.as_ref()),
+        ),
+        ("Week", &report.weekly, pace.and_then(|p| p.weekly.as_ref())),
+    ];
+    for (name, window, window_pace) in windows {
         let _ = writeln!(out, "{}", window_row(name, window, report.now, p));
+        if let Some(text) = pace_text(window_pace, window, report.now) {
+            let _ = writeln!(out, "      {}", p.paint(&text, Style::Dim));
+        }
     }
     let _ = writeln!(out, "{}", counts_text(report));
     let strip: String = report.health.buckets.iter().map(health_char).collect();

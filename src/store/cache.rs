@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::atomic::write_private;
+use crate::alerts::AlertLog;
 use crate::model::{Epoch, PoolState};
+use crate::quota::pace::HistoryPoint;
 
 /// Bumped when the format changes incompatibly; other versions are rebuilt.
 pub const CACHE_VERSION: u32 = 1;
@@ -56,6 +58,12 @@ pub struct CacheFile {
     pub last_error: Option<LastError>,
     #[serde(default)]
     pub auth_latch: Option<AuthLatch>,
+    /// Pool balances after recent successful fetches (for pace and run-out ETA).
+    #[serde(default)]
+    pub history: Vec<HistoryPoint>,
+    /// Alert state and the recently fired alerts.
+    #[serde(default)]
+    pub alerts: AlertLog,
 }
 
 impl CacheFile {

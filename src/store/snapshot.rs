@@ -14,21 +14,7 @@ use crate::quota::{AccountWindow, PlanGroup, PoolCounts, PoolHealth, PoolReport,
 /// Version of the snapshot format; readers reject other major versions.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// Burn rate and run-out estimate of one window.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct WindowPace {
-    /// Plus-base percent used per hour over the last hour.
-    pub burn_per_hour: f64,
-    /// When the balance reaches zero at that rate (None when not burning).
-    pub runs_out_at: Option<Epoch>,
-}
-
-/// Pace of both windows.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Pace {
-    pub five_hour: Option<WindowPace>,
-    pub weekly: Option<WindowPace>,
-}
+pub use crate::quota::pace::{Pace, WindowPace};
 
 /// Pool summary of the snapshot.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -149,3 +149,176 @@ fn collect(dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
         }
     }
 }
+
+// ----- Plugin output as SwiftBar / xbar read it (used by faults.rs and security.rs) -----
+
+/// Every character SwiftBar (Foundation `CharacterSet.newlines`) or xbar may treat as a line
+/// break, other than the `\n` that ends each plugin line.
+pub const FOREIGN_LINE_BREAKS: [char; 6] =
+    ['\r', '\u{0B}', '\u{0C}', '\u{85}', '\u{2028}', '\u{2029}'];
+
+/// One plugin output line, split with the host's simple rules: `--` prefixes give the depth,
+/// `---` (after the prefixes) is a separator, the title is the text before the FIRST `|`,
+/// and the rest is space-separated `key=value` parameters (values may be quoted).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PluginLine {
+    pub raw: String,
+    pub depth: usize,
+    pub separator: bool,
+    pub title: String,
+    pub params: Vec<(String, String)>,
+}
+
+impl PluginLine {
+    /// The value of parameter `key`, if present.
+    pub fn param(&self, key: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Split plugin stdout into lines the way SwiftBar/xbar do.
+pub fn parse_plugin_output(stdout: &str) -> Vec<PluginLine> {
+    stdout
+        .strip_suffix('\n')
+        .unwrap_or(stdout)
+        .split('\n')
+        .map(parse_plugin_line)
+        .collect()
+}
+
+fn parse_plugin_line(raw: &str) -> PluginLine {
+    let mut rest = raw;
+    let mut depth = 0;
+    let dashes = raw.chars().take_while(|&c| c == '-').count();
+    let separator = dashes >= 3 && (dashes - 3) % 2 == 0 && raw.trim_end().len() == dashes;
+    if separator {
+        return PluginLine {
+            raw: raw.to_string(),
+            depth: (dashes - 3) / 2,
+            separator: true,
+            title: String::new(),
+            params: Vec::new(),
+        };
+    }
+    while let Some(stripped) = rest.strip_prefix("--") {
+        depth += 1;
+        rest = stripped;
+    }
+    let (title, params) = match rest.split_once('|') {
+        Some((title, params)) => (title, parse_params(params)),
+        None => (rest, Vec::new()),
+    };
+    PluginLine {
+        raw: raw.to_string(),
+        depth,
+        separator: false,
+        title: title.trim_end().to_string(),
+        params,
+    }
+}
+
+/// `key=value key="a b" key='c'` into pairs; a token without `=` becomes `(token, "")`.
+pub fn parse_params(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut chars = text.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        if chars.peek().is_none() {
+            return out;
+        }
+        let mut key = String::new();
+        while let Some(&c) = chars.peek() {
+            if c == '=' || c.is_whitespace() {
+                break;
+            }
+            key.push(c);
+            chars.next();
+        }
+        let mut value = String::new();
+        if chars.peek() == Some(&'=') {
+            chars.next();
+            match chars.peek().copied() {
+                Some(quote @ ('"' | '\'')) => {
+                    chars.next();
+                    for c in chars.by_ref() {
+                        if c == quote {
+                            break;
+                        }
+                        value.push(c);
+                    }
+                }
+                _ => {
+                    while let Some(&c) = chars.peek() {
+                        if c.is_whitespace() {
+                            break;
+                        }
+                        value.push(c);
+                        chars.next();
+                    }
+                }
+            }
+        }
+        out.push((key, value));
+    }
+}
+
+/// Checks what SwiftBar/xbar need to show a plugin at all and returns the parsed lines:
+/// exit code 0, non-empty output ending in `\n`, no line break other than `\n`, a title
+/// line first (not a separator, no `--` prefix, non-empty), then a `---` separator.
+pub fn assert_valid_menu(run: &Run, what: &str) -> Vec<PluginLine> {
+    assert_eq!(
+        run.code, 0,
+        "{what}: plugin must exit 0; stderr: {}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.ends_with('\n'),
+        "{what}: output must end with a newline: {:?}",
+        run.stdout
+    );
+    if let Some(c) = run.stdout.chars().find(|c| FOREIGN_LINE_BREAKS.contains(c)) {
+        panic!("{what}: output contains line break {c:?}:\n{}", run.stdout);
+    }
+    let lines = parse_plugin_output(&run.stdout);
+    assert!(lines.len() >= 2, "{what}: too short:\n{}", run.stdout);
+    let title = &lines[0];
+    assert!(
+        !title.separator && title.depth == 0 && !title.title.trim().is_empty(),
+        "{what}: first line must be a menu-bar title:\n{}",
+        run.stdout
+    );
+    assert!(
+        lines[1].separator && lines[1].depth == 0,
+        "{what}: a `---` separator must follow the title:\n{}",
+        run.stdout
+    );
+    lines
+}
+
+impl Sandbox {
+    /// `poolwatch plugin`, as xbar (no SWIFTBAR) or SwiftBar (`SWIFTBAR=1`) runs it.
+    pub fn run_plugin(&self, swiftbar: bool) -> Run {
+        if swiftbar {
+            self.run_env(&["plugin"], &[("SWIFTBAR", "1")])
+        } else {
+            self.run(&["plugin"])
+        }
+    }
+
+    /// [`Sandbox::age_cache`] when the cache exists and is JSON; true when it aged it.
+    pub fn age_cache_if_present(&self, profile: &str, seconds: i64) -> bool {
+        let readable = std::fs::read(self.cache_file(profile))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+            .is_some();
+        if readable {
+            self.age_cache(profile, seconds);
+        }
+        readable
+    }
+}

@@ -1,0 +1,660 @@
+//! End-to-end benchmarks of the release binary against the local mock server.
+//!
+//! ```text
+//! cargo build --release --bin poolwatch --example bench_cli
+//! target/release/examples/bench_cli [--bin target/release/poolwatch] [--plugin-runs 40]
+//!     [--refresh-runs 3] [--baseline-runs 1] [--latency-ms 100] [--concurrency 16] [--quick]
+//! ```
+//! (`scripts/bench` does all of this.) Three parts, all on loopback only:
+//!
+//! * **plugin**: `poolwatch plugin` served from a fresh cache (pools of 10 / 100 /
+//!   1000 accounts): wall time from spawn to reaping, and the child's peak RSS
+//!   (`ru_maxrss` from `wait4`, see [`reap`]).
+//! * **refresh**: `poolwatch refresh` of 200 / 1000 accounts with a fixed latency
+//!   per usage call, compared with the ideal `ceil(calls / concurrency) x latency`
+//!   and with the original app's scheme (sequential batches of 4 with one retry
+//!   after 350 ms), simulated in this file against the same mock.
+//! * **binary**: size of the release binary.
+//!
+//! Figures are printed as Markdown tables (min / p25 / median / p75 / max).
+//! Nothing here passes or fails on timing.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use poolwatch::api::auth_files::{parse_auth_files, AuthFileEntry};
+use poolwatch::api::client::{parse_envelope, usage_request, wants_usage};
+use poolwatch::api::usage::interpret_upstream;
+use support::{
+    bearer, generated_pool, try_http, MockConfig, MockServer, DEFAULT_MANAGEMENT_KEY,
+};
+
+/// Batch size of the original app's fetch.
+const ORIGINAL_BATCH: usize = 4;
+/// The original app's pause before its single retry.
+const ORIGINAL_RETRY_PAUSE: Duration = Duration::from_millis(350);
+/// Timeout of one simulated original-app request.
+const ORIGINAL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Command-line options.
+struct Options {
+    bin: PathBuf,
+    plugin_sizes: Vec<usize>,
+    refresh_sizes: Vec<usize>,
+    plugin_runs: usize,
+    warmup_runs: usize,
+    refresh_runs: usize,
+    baseline_runs: usize,
+    latency: Duration,
+    concurrency: usize,
+}
+
+const USAGE: &str = "usage: bench_cli [--bin PATH] [--plugin-runs N] [--warmup-runs N] \
+[--refresh-runs N] [--baseline-runs N] [--latency-ms MS] [--concurrency C] \
+[--plugin-sizes 10,100,1000] [--refresh-sizes 200,1000] [--quick]";
+
+fn default_bin() -> PathBuf {
+    // target/release/examples/bench_cli -> target/release/poolwatch
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.parent()?.join("poolwatch")))
+        .unwrap_or_else(|| PathBuf::from("target/release/poolwatch"))
+}
+
+fn parse_list(flag: &str, value: &str) -> Result<Vec<usize>, String> {
+    value
+        .split(',')
+        .map(|part| {
+            part.trim()
+                .parse::<usize>()
+                .map_err(|_| format!("{flag}: not a list of numbers: {value}"))
+        })
+        .collect()
+}
+
+fn parse_options(args: impl Iterator<Item = String>) -> Result<Options, String> {
+    let mut options = Options {
+        bin: default_bin(),
+        plugin_sizes: vec![10, 100, 1000],
+        refresh_sizes: vec![200, 1000],
+        plugin_runs: 40,
+        warmup_runs: 3,
+        refresh_runs: 3,
+        baseline_runs: 1,
+        latency: Duration::from_millis(100),
+        concurrency: 16,
+    };
+    let mut args = args.peekable();
+    while let Some(flag) = args.next() {
+        if flag == "--quick" {
+            options.plugin_runs = 5;
+            options.warmup_runs = 1;
+            options.refresh_runs = 1;
+            options.baseline_runs = 1;
+            options.refresh_sizes = vec![200];
+            continue;
+        }
+        let value = args
+            .next()
+            .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
+        let number = || {
+            value
+                .parse::<usize>()
+                .map_err(|_| format!("{flag}: not a number: {value}"))
+        };
+        match flag.as_str() {
+            "--bin" => options.bin = PathBuf::from(&value),
+            "--plugin-runs" => options.plugin_runs = number()?.max(1),
+            "--warmup-runs" => options.warmup_runs = number()?,
+            "--refresh-runs" => options.refresh_runs = number()?.max(1),
+            "--baseline-runs" => options.baseline_runs = number()?,
+            "--latency-ms" => options.latency = Duration::from_millis(number()? as u64),
+            "--concurrency" => options.concurrency = number()?.clamp(1, 64),
+            "--plugin-sizes" => options.plugin_sizes = parse_list(&flag, &value)?,
+            "--refresh-sizes" => options.refresh_sizes = parse_list(&flag, &value)?,
+            _ => return Err(format!("unknown option {flag}\n{USAGE}")),
+        }
+    }
+    Ok(options)
+}
+
+// ---------------------------------------------------------------------------------------
+// Statistics
+// ---------------------------------------------------------------------------------------
+
+/// Five-number summary of a sample.
+#[derive(Clone, Copy, Debug)]
+struct Spread {
+    min: f64,
+    p25: f64,
+    median: f64,
+    p75: f64,
+    max: f64,
+}
+
+/// Quantile `q` (0..=1) of sorted values, linear between order statistics.
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let position = q * (sorted.len() - 1) as f64;
+    let low = position.floor() as usize;
+    let high = position.ceil() as usize;
+    let weight = position - low as f64;
+    sorted[low] + (sorted[high] - sorted[low]) * weight
+}
+
+fn spread(values: &[f64]) -> Spread {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    Spread {
+        min: quantile(&sorted, 0.0),
+        p25: quantile(&sorted, 0.25),
+        median: quantile(&sorted, 0.5),
+        p75: quantile(&sorted, 0.75),
+        max: quantile(&sorted, 1.0),
+    }
+}
+
+impl Spread {
+    /// `min / p25 / median / p75 / max` with `digits` decimals.
+    fn cells(&self, digits: usize) -> String {
+        format!(
+            "{:.d$} | {:.d$} | **{:.d$}** | {:.d$} | {:.d$}",
+            self.min,
+            self.p25,
+            self.median,
+            self.p75,
+            self.max,
+            d = digits
+        )
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Running the binary: wall time and peak RSS of the child
+// ---------------------------------------------------------------------------------------
+
+/// One finished run of the binary.
+struct Measured {
+    status: ExitStatus,
+    wall: Duration,
+    /// Peak resident set size of the child in bytes (None where unsupported).
+    peak_rss: Option<u64>,
+    stdout: Vec<u8>,
+}
+
+/// Waits for `pid` with `wait4(2)`, which returns the child's own resource
+/// usage: `ru_maxrss` is the peak RSS of exactly that process (not of the
+/// benchmark, not the maximum over all children as `RUSAGE_CHILDREN` would be).
+#[cfg(all(unix, target_pointer_width = "64"))]
+fn reap(child: std::process::Child) -> std::io::Result<(ExitStatus, Option<u64>)> {
+    use std::os::raw::{c_int, c_long};
+    use std::os::unix::process::ExitStatusExt;
+
+    // `struct rusage` on 64-bit Linux and macOS: two `struct timeval` (16 bytes
+    // each) then 14 longs; `ru_maxrss` is the first long after the timevals.
+    const RUSAGE_LONGS: usize = 18;
+    const MAXRSS_INDEX: usize = 4;
+    // Linux reports KiB, macOS bytes.
+    const MAXRSS_UNIT: u64 = if cfg!(target_os = "macos") { 1 } else { 1024 };
+
+    extern "C" {
+        fn wait4(pid: c_int, status: *mut c_int, options: c_int, rusage: *mut c_long) -> c_int;
+    }
+
+    let pid = c_int::try_from(child.id()).map_err(std::io::Error::other)?;
+    let mut status: c_int = 0;
+    let mut usage = [0 as c_long; RUSAGE_LONGS];
+    loop {
+        // SAFETY: `status` and `usage` are valid, writable and large enough for
+        // `int` and `struct rusage`; `pid` is our own unreaped child. std never
+        // waits for it afterwards because `child` is dropped without `wait`.
+        let result = unsafe { wait4(pid, &mut status, 0, usage.as_mut_ptr()) };
+        if result == pid {
+            break;
+        }
+        let error = std::io::Error::last_os_error();
+        if error.kind() != std::io::ErrorKind::Interrupted {
+            return Err(error);
+        }
+    }
+    drop(child);
+    let peak = u64::try_from(usage[MAXRSS_INDEX]).ok().map(|v| v * MAXRSS_UNIT);
+    Ok((ExitStatus::from_raw(status), peak))
+}
+
+/// Fallback without `wait4`: no RSS figure.
+#[cfg(not(all(unix, target_pointer_width = "64")))]
+fn reap(mut child: std::process::Child) -> std::io::Result<(ExitStatus, Option<u64>)> {
+    Ok((child.wait()?, None))
+}
+
+/// A sandbox for the binary: its own config, cache, snapshot and HOME.
+struct Sandbox {
+    dir: tempfile::TempDir,
+    bin: PathBuf,
+}
+
+impl Sandbox {
+    fn new(bin: &Path, config: &str) -> Result<Sandbox, String> {
+        let dir = tempfile::tempdir().map_err(|e| format!("temp dir: {e}"))?;
+        std::fs::create_dir_all(dir.path().join("home")).map_err(|e| e.to_string())?;
+        std::fs::write(dir.path().join("config.toml"), config).map_err(|e| e.to_string())?;
+        Ok(Sandbox {
+            dir,
+            bin: bin.to_path_buf(),
+        })
+    }
+
+    fn cache_dir(&self) -> PathBuf {
+        self.dir.path().join("cache")
+    }
+
+    fn cache_file(&self) -> PathBuf {
+        self.cache_dir().join("default").join("cache.json")
+    }
+
+    /// Runs the binary with a clean environment; stdout is captured, stderr
+    /// goes to a file (returned in the error when the run fails to start).
+    fn run(&self, args: &[&str]) -> Result<Measured, String> {
+        let stderr_path = self.dir.path().join("stderr.txt");
+        let stderr = File::create(&stderr_path).map_err(|e| e.to_string())?;
+        let mut command = Command::new(&self.bin);
+        command
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path().join("home"))
+            .env("POOLWATCH_CONFIG", self.dir.path().join("config.toml"))
+            .env("POOLWATCH_CACHE_DIR", self.cache_dir())
+            .env(
+                "POOLWATCH_SNAPSHOT_PATH",
+                self.dir.path().join("widget").join("snapshot.json"),
+            )
+            .env("POOLWATCH_MANAGEMENT_KEY", DEFAULT_MANAGEMENT_KEY)
+            .env("SWIFTBAR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(stderr));
+        let started = Instant::now();
+        let mut child = command
+            .spawn()
+            .map_err(|e| format!("cannot run {}: {e}", self.bin.display()))?;
+        let mut stdout = Vec::new();
+        if let Some(mut pipe) = child.stdout.take() {
+            // Read to EOF before reaping: a large menu would otherwise fill the pipe.
+            pipe.read_to_end(&mut stdout).map_err(|e| e.to_string())?;
+        }
+        let (status, peak_rss) = reap(child).map_err(|e| format!("wait4: {e}"))?;
+        let wall = started.elapsed();
+        Ok(Measured {
+            status,
+            wall,
+            peak_rss,
+            stdout,
+        })
+    }
+
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("stderr.txt")).unwrap_or_default()
+    }
+}
+
+fn config_text(server: &MockServer, concurrency: usize) -> String {
+    format!(
+        "pool_url = \"{}\"\nusage_url = \"{}\"\nttl_seconds = 3600\nconcurrency = {concurrency}\n\
+         timeout_seconds = 30\ndeadline_seconds = 300\n",
+        server.url(),
+        server.usage_url()
+    )
+}
+
+fn mib(bytes: f64) -> f64 {
+    bytes / (1024.0 * 1024.0)
+}
+
+// ---------------------------------------------------------------------------------------
+// plugin from a fresh cache
+// ---------------------------------------------------------------------------------------
+
+/// Results of the cached-plugin benchmark for one pool size.
+struct PluginRow {
+    accounts: usize,
+    cache_bytes: usize,
+    menu_bytes: usize,
+    runs: usize,
+    wall_ms: Spread,
+    rss_mib: Option<Spread>,
+}
+
+fn bench_plugin(options: &Options, accounts: usize) -> Result<PluginRow, String> {
+    let server = MockServer::start(MockConfig::with_accounts(generated_pool(accounts)));
+    let sandbox = Sandbox::new(&options.bin, &config_text(&server, options.concurrency))?;
+    // One real fetch fills the cache; afterwards no run may touch the network.
+    let prime = sandbox.run(&["plugin"])?;
+    let fetched_calls = server.stats().api_call_requests;
+    server.stop();
+    let cache = std::fs::read(sandbox.cache_file()).map_err(|e| {
+        format!(
+            "priming run left no cache ({e}); stderr: {}",
+            sandbox.stderr()
+        )
+    })?;
+    if fetched_calls == 0 || !prime.status.success() {
+        return Err(format!(
+            "priming run did not fetch (status {}, {fetched_calls} api-calls)",
+            prime.status
+        ));
+    }
+    for _ in 0..options.warmup_runs {
+        sandbox.run(&["plugin"])?;
+    }
+    let mut walls = Vec::new();
+    let mut rss = Vec::new();
+    let mut menu_bytes = 0;
+    for _ in 0..options.plugin_runs {
+        let run = sandbox.run(&["plugin"])?;
+        if !run.status.success() || run.stdout.is_empty() {
+            return Err(format!(
+                "plugin run failed: {} {}",
+                run.status,
+                sandbox.stderr()
+            ));
+        }
+        menu_bytes = run.stdout.len();
+        walls.push(run.wall.as_secs_f64() * 1e3);
+        if let Some(peak) = run.peak_rss {
+            rss.push(mib(peak as f64));
+        }
+    }
+    let after = std::fs::read(sandbox.cache_file()).unwrap_or_default();
+    if after != cache {
+        eprintln!("warning: the cache changed during the plugin runs ({accounts} accounts): a run fetched");
+    }
+    Ok(PluginRow {
+        accounts,
+        cache_bytes: cache.len(),
+        menu_bytes,
+        runs: walls.len(),
+        wall_ms: spread(&walls),
+        rss_mib: (!rss.is_empty()).then(|| spread(&rss)),
+    })
+}
+
+fn print_plugin(rows: &[PluginRow]) {
+    println!("\n## plugin from a fresh cache (`poolwatch plugin`, SWIFTBAR=1, release)");
+    println!("Wall time (spawn to reap) in ms; peak RSS of the child (wait4 ru_maxrss) in MiB.\n");
+    println!(
+        "| accounts | cache.json KiB | menu KiB | runs | wall min | p25 | median | p75 | max | \
+         RSS min | p25 | median | p75 | max |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for row in rows {
+        let rss = row
+            .rss_mib
+            .map(|s| s.cells(1))
+            .unwrap_or_else(|| "n/a | | | |".into());
+        println!(
+            "| {} | {:.0} | {:.0} | {} | {} | {} |",
+            row.accounts,
+            row.cache_bytes as f64 / 1024.0,
+            row.menu_bytes as f64 / 1024.0,
+            row.runs,
+            row.wall_ms.cells(2),
+            rss
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// full refresh vs. the original app's batches of 4
+// ---------------------------------------------------------------------------------------
+
+/// Results of one fetch scheme for one pool size.
+struct RefreshRow {
+    accounts: usize,
+    scheme: String,
+    usage_calls: u64,
+    runs: usize,
+    wall_s: Spread,
+    ideal_s: f64,
+    peak_in_flight: usize,
+    peak_rss_mib: Option<f64>,
+}
+
+fn ideal_seconds(calls: u64, width: usize, latency: Duration) -> f64 {
+    calls.div_ceil(width.max(1) as u64) as f64 * latency.as_secs_f64()
+}
+
+fn bench_refresh(options: &Options, accounts: usize) -> Result<Vec<RefreshRow>, String> {
+    let config = MockConfig {
+        api_call_delay: options.latency,
+        ..MockConfig::with_accounts(generated_pool(accounts))
+    };
+    let server = MockServer::start(config);
+    let sandbox = Sandbox::new(&options.bin, &config_text(&server, options.concurrency))?;
+
+    let mut walls = Vec::new();
+    let mut calls = 0;
+    let mut peak_in_flight = 0;
+    let mut peak_rss: Option<u64> = None;
+    for _ in 0..options.refresh_runs {
+        // A fresh cache each run: a refresh within 5 s of the last attempt is debounced.
+        let _ = std::fs::remove_dir_all(sandbox.cache_dir());
+        server.reset_stats();
+        let run = sandbox.run(&["refresh"])?;
+        let stats = server.stats();
+        if stats.api_call_requests == 0 {
+            return Err(format!(
+                "refresh made no usage calls ({}): {}",
+                run.status,
+                sandbox.stderr()
+            ));
+        }
+        if !run.status.success() {
+            eprintln!(
+                "note: refresh of {accounts} exited with {}: {}",
+                run.status,
+                sandbox.stderr().trim()
+            );
+        }
+        calls = stats.api_call_requests;
+        peak_in_flight = peak_in_flight.max(stats.max_concurrent_api_calls);
+        peak_rss = peak_rss.max(run.peak_rss);
+        walls.push(run.wall.as_secs_f64());
+    }
+    let mut rows = vec![RefreshRow {
+        accounts,
+        scheme: format!("poolwatch sliding window, C={}", options.concurrency),
+        usage_calls: calls,
+        runs: walls.len(),
+        wall_s: spread(&walls),
+        ideal_s: ideal_seconds(calls, options.concurrency, options.latency),
+        peak_in_flight,
+        peak_rss_mib: peak_rss.map(|b| mib(b as f64)),
+    }];
+
+    if options.baseline_runs > 0 {
+        let mut walls = Vec::new();
+        let mut calls = 0;
+        let mut peak_in_flight = 0;
+        for _ in 0..options.baseline_runs {
+            server.reset_stats();
+            let started = Instant::now();
+            original_fetch(&server)?;
+            walls.push(started.elapsed().as_secs_f64());
+            let stats = server.stats();
+            calls = stats.api_call_requests;
+            peak_in_flight = peak_in_flight.max(stats.max_concurrent_api_calls);
+        }
+        rows.push(RefreshRow {
+            accounts,
+            scheme: "original: batches of 4, 1 retry (simulated)".into(),
+            usage_calls: calls,
+            runs: walls.len(),
+            wall_s: spread(&walls),
+            ideal_s: ideal_seconds(calls, ORIGINAL_BATCH, options.latency),
+            peak_in_flight,
+            peak_rss_mib: None,
+        });
+    }
+    server.stop();
+    Ok(rows)
+}
+
+/// The original app's fetch, simulated: auth-files, then the usage calls in
+/// sequential batches of 4 concurrent requests (each batch waits for its
+/// slowest call), each call retried once after 350 ms when it fails.
+fn original_fetch(server: &MockServer) -> Result<usize, String> {
+    let auth = bearer(DEFAULT_MANAGEMENT_KEY);
+    let headers = [("Authorization", auth.as_str())];
+    let url = format!("{}/v0/management/auth-files", server.url());
+    let response = try_http("GET", &url, &headers, None, ORIGINAL_TIMEOUT)
+        .map_err(|e| format!("auth-files: {e}"))?;
+    let entries: Vec<AuthFileEntry> = parse_auth_files(&response.body)?
+        .into_iter()
+        .filter(wants_usage)
+        .collect();
+    let api_call = format!("{}/v0/management/api-call", server.url());
+    let usage_url = server.usage_url();
+    let mut parsed = 0;
+    for batch in entries.chunks(ORIGINAL_BATCH) {
+        parsed += std::thread::scope(|scope| {
+            let handles: Vec<_> = batch
+                .iter()
+                .map(|entry| scope.spawn(|| original_usage_call(&api_call, &auth, entry, &usage_url)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or(false))
+                .filter(|ok| *ok)
+                .count()
+        });
+    }
+    Ok(parsed)
+}
+
+/// One usage call of the original scheme; true when a usage body was parsed.
+fn original_usage_call(api_call: &str, auth: &str, entry: &AuthFileEntry, usage_url: &str) -> bool {
+    let body = usage_request(entry, usage_url).to_string();
+    let headers = [
+        ("Authorization", auth),
+        ("Content-Type", "application/json"),
+    ];
+    let attempt = || {
+        try_http("POST", api_call, &headers, Some(&body), ORIGINAL_TIMEOUT)
+            .ok()
+            .filter(|r| r.status == 200)
+    };
+    let response = match attempt() {
+        Some(response) => Some(response),
+        None => {
+            std::thread::sleep(ORIGINAL_RETRY_PAUSE);
+            attempt()
+        }
+    };
+    let now = poolwatch::commands::system_now();
+    response
+        .and_then(|r| parse_envelope(&r.body).ok())
+        .is_some_and(|(status, body)| interpret_upstream(status, &body, now).is_ok())
+}
+
+fn print_refresh(rows: &[RefreshRow], options: &Options) {
+    println!(
+        "\n## full refresh, {} ms per usage call (`poolwatch refresh`, release)",
+        options.latency.as_millis()
+    );
+    println!("Wall time in seconds; ideal = ceil(usage calls / width) x latency.\n");
+    println!(
+        "| accounts | scheme | usage calls | runs | min | p25 | median | p75 | max | ideal | \
+         median / ideal | peak in flight | peak RSS MiB |"
+    );
+    println!("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for row in rows {
+        println!(
+            "| {} | {} | {} | {} | {} | {:.2} | {:.3}x | {} | {} |",
+            row.accounts,
+            row.scheme,
+            row.usage_calls,
+            row.runs,
+            row.wall_s.cells(2),
+            row.ideal_s,
+            row.wall_s.median / row.ideal_s,
+            row.peak_in_flight,
+            row.peak_rss_mib
+                .map(|m| format!("{m:.1}"))
+                .unwrap_or_else(|| "-".into())
+        );
+    }
+    let mut sizes: Vec<usize> = rows.iter().map(|r| r.accounts).collect();
+    sizes.dedup();
+    for size in sizes {
+        let of = |prefix: &str| {
+            rows.iter()
+                .find(|r| r.accounts == size && r.scheme.starts_with(prefix))
+                .map(|r| r.wall_s.median)
+        };
+        if let (Some(new), Some(old)) = (of("poolwatch"), of("original")) {
+            println!("\n{size} accounts: poolwatch is {:.1}x faster than the original scheme", old / new);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+
+fn run(options: &Options) -> Result<(), String> {
+    let size = std::fs::metadata(&options.bin)
+        .map_err(|e| format!("{}: {e} (build it with cargo build --release)", options.bin.display()))?
+        .len();
+    println!("## binary\n");
+    println!(
+        "`{}`: {} bytes ({:.2} MiB)",
+        options.bin.display(),
+        size,
+        mib(size as f64)
+    );
+
+    let mut plugin_rows = Vec::new();
+    for &accounts in &options.plugin_sizes {
+        eprintln!("plugin: {accounts} accounts, {} runs ...", options.plugin_runs);
+        plugin_rows.push(bench_plugin(options, accounts)?);
+    }
+    print_plugin(&plugin_rows);
+
+    let mut refresh_rows = Vec::new();
+    for &accounts in &options.refresh_sizes {
+        eprintln!(
+            "refresh: {accounts} accounts, {} runs + {} original-scheme runs ...",
+            options.refresh_runs, options.baseline_runs
+        );
+        refresh_rows.extend(bench_refresh(options, accounts)?);
+    }
+    if !refresh_rows.is_empty() {
+        print_refresh(&refresh_rows, options);
+    }
+    Ok(())
+}
+
+fn main() -> std::process::ExitCode {
+    let options = match parse_options(std::env::args().skip(1)) {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("{message}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    match run(&options) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("bench_cli: {message}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

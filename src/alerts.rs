@@ -1,0 +1,526 @@
+//! Alerts: edge-triggered conditions evaluated after each fetch.
+//!
+//! [`evaluate`] is pure: it compares the previous [`AlertState`] (kept in the
+//! cache) with the new report and returns the new state plus the alerts that
+//! fired, once per crossing. Delivery turns an alert into a macOS
+//! notification: `swiftbar://notify` under SwiftBar, `osascript` otherwise.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Epoch;
+use crate::quota::PoolReport;
+
+/// How many fired alerts the cache keeps for `poolwatch alerts`.
+pub const ALERT_LOG_LEN: usize = 50;
+
+/// The `[alerts]` settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AlertSettings {
+    /// Alert when the pool's 5h balance falls below this percent of its capacity (0 = off).
+    pub pool_5h_below: f64,
+    /// Alert when the pool's weekly balance falls below this percent of its capacity (0 = off).
+    pub pool_week_below: f64,
+    /// Alert when an account becomes week-killed.
+    pub account_killed: bool,
+    /// Alert when an account starts failing.
+    pub account_error: bool,
+    /// Alert when the pool rejects the management key.
+    pub auth_failure: bool,
+    /// Alert when a low pool balance recovers above its threshold.
+    pub capacity_restored: bool,
+    /// Deliver alerts as macOS notifications (they are always logged).
+    pub notify: bool,
+}
+
+impl Default for AlertSettings {
+    fn default() -> Self {
+        AlertSettings {
+            pool_5h_below: 10.0,
+            pool_week_below: 0.0,
+            account_killed: false,
+            account_error: false,
+            auth_failure: true,
+            capacity_restored: false,
+            notify: true,
+        }
+    }
+}
+
+/// What kind of condition fired.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertKind {
+    Pool5hLow,
+    PoolWeekLow,
+    AccountKilled,
+    AccountError,
+    AuthFailure,
+    CapacityRestored,
+}
+
+/// One fired alert.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Alert {
+    pub at: Epoch,
+    pub kind: AlertKind,
+    pub title: String,
+    pub body: String,
+}
+
+/// The conditions that were true at the last evaluation.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AlertState {
+    /// False until the first report was seen: account conditions present then
+    /// are taken as the baseline, not announced.
+    #[serde(default)]
+    pub initialized: bool,
+    #[serde(default)]
+    pub pool_5h_low: bool,
+    #[serde(default)]
+    pub pool_week_low: bool,
+    #[serde(default)]
+    pub auth_failed: bool,
+    #[serde(default)]
+    pub killed: BTreeSet<String>,
+    #[serde(default)]
+    pub erroring: BTreeSet<String>,
+}
+
+/// The alert part of the cache: state plus the recent alerts.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AlertLog {
+    #[serde(default)]
+    pub state: AlertState,
+    /// Newest last, at most [`ALERT_LOG_LEN`].
+    #[serde(default)]
+    pub recent: Vec<Alert>,
+}
+
+impl AlertLog {
+    /// Append fired alerts, keeping the newest [`ALERT_LOG_LEN`].
+    pub fn record(&mut self, fired: &[Alert]) {
+        self.recent.extend_from_slice(fired);
+        let excess = self.recent.len().saturating_sub(ALERT_LOG_LEN);
+        self.recent.drain(..excess);
+    }
+}
+
+fn percent_of(remaining: f64, capacity: f64) -> Option<f64> {
+    (capacity > 0.0).then(|| remaining / capacity * 100.0)
+}
+
+/// Compare the new situation with the previous state; returns the new state
+/// and the alerts that fired (each once per crossing).
+///
+/// `report` is None when there is no data at all; `auth_failed` is true when
+/// this fetch was rejected with 401/403.
+pub fn evaluate(
+    previous: &AlertState,
+    report: Option<&PoolReport>,
+    auth_failed: bool,
+    settings: &AlertSettings,
+    now: Epoch,
+) -> (AlertState, Vec<Alert>) {
+    let mut state = previous.clone();
+    let mut fired = Vec::new();
+    let mut fire = |kind, title: String, body: String| {
+        fired.push(Alert {
+            at: now,
+            kind,
+            title,
+            body,
+        })
+    };
+
+    if auth_failed && !previous.auth_failed && settings.auth_failure {
+        fire(
+            AlertKind::AuthFailure,
+            "Pool rejected the management key".into(),
+            "poolwatch stopped asking. Fix it with `poolwatch config set-key`, then Refresh."
+                .into(),
+        );
+    }
+    state.auth_failed = auth_failed;
+
+    let Some(report) = report.filter(|_| !auth_failed) else {
+        return (state, fired);
+    };
+    let windows = [
+        (
+            "5h",
+            &report.five_hour,
+            settings.pool_5h_below,
+            previous.pool_5h_low,
+            AlertKind::Pool5hLow,
+        ),
+        (
+            "Week",
+            &report.weekly,
+            settings.pool_week_below,
+            previous.pool_week_low,
+            AlertKind::PoolWeekLow,
+        ),
+    ];
+    let mut lows = [false, false];
+    for (i, (name, window, threshold, was_low, kind)) in windows.into_iter().enumerate() {
+        let Some(percent) = percent_of(window.remaining, window.capacity) else {
+            lows[i] = was_low;
+            continue;
+        };
+        let low = threshold > 0.0 && percent < threshold;
+        lows[i] = low;
+        if low && !was_low {
+            fire(
+                kind,
+                format!("Pool {name} balance low: {percent:.0}% left"),
+                format!(
+                    "{:.0}% of {:.0}% (Plus-base) remains, below the {threshold:.0}% alert line.",
+                    window.remaining, window.capacity
+                ),
+            );
+        } else if !low && was_low && settings.capacity_restored {
+            fire(
+                AlertKind::CapacityRestored,
+                format!("Pool {name} capacity restored: {percent:.0}% left"),
+                format!(
+                    "{:.0}% of {:.0}% (Plus-base) is available again.",
+                    window.remaining, window.capacity
+                ),
+            );
+        }
+    }
+    state.pool_5h_low = lows[0];
+    state.pool_week_low = lows[1];
+
+    let killed: BTreeSet<String> = report
+        .accounts
+        .iter()
+        .filter(|a| a.killed)
+        .map(|a| a.id.clone())
+        .collect();
+    let erroring: BTreeSet<String> = report
+        .accounts
+        .iter()
+        .filter(|a| a.error.is_some() || a.status == "error")
+        .map(|a| a.id.clone())
+        .collect();
+    if previous.initialized {
+        for account in report.accounts.iter() {
+            if settings.account_killed
+                && killed.contains(&account.id)
+                && !previous.killed.contains(&account.id)
+            {
+                fire(
+                    AlertKind::AccountKilled,
+                    format!("{} is week-killed", account.label),
+                    "Its weekly quota fell below the kill line; it no longer counts toward the pool."
+                        .into(),
+                );
+            }
+            if settings.account_error
+                && erroring.contains(&account.id)
+                && !previous.erroring.contains(&account.id)
+            {
+                let detail = account
+                    .error
+                    .clone()
+                    .or_else(|| Some(account.status_message.clone()).filter(|m| !m.is_empty()))
+                    .unwrap_or_else(|| "status error".into());
+                fire(
+                    AlertKind::AccountError,
+                    format!("{} is failing", account.label),
+                    detail,
+                );
+            }
+        }
+    }
+    state.killed = killed;
+    state.erroring = erroring;
+    state.initialized = true;
+    (state, fired)
+}
+
+/// Keep notification text short and free of control characters.
+fn clean(text: &str, max: usize) -> String {
+    let mut out: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(max)
+        .collect();
+    if text.chars().count() > max {
+        out.push('…');
+    }
+    out
+}
+
+/// Percent-encode a URL query value (RFC 3986 unreserved characters pass).
+fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The command (argv) that shows `alert` as a notification. Under SwiftBar
+/// (`swiftbar_plugin` = the plugin's file name) it opens `swiftbar://notify`;
+/// otherwise it runs osascript with the text passed as arguments (never
+/// interpolated into the script, so no AppleScript injection).
+pub fn notification_command(alert: &Alert, swiftbar_plugin: Option<&str>) -> Vec<String> {
+    let title = clean(&alert.title, 120);
+    let body = clean(&alert.body, 240);
+    match swiftbar_plugin {
+        Some(plugin) => vec![
+            "/usr/bin/open".into(),
+            "-g".into(),
+            format!(
+                "swiftbar://notify?plugin={}&title={}&body={}",
+                url_encode(plugin),
+                url_encode(&title),
+                url_encode(&body)
+            ),
+        ],
+        None => vec![
+            "/usr/bin/osascript".into(),
+            "-e".into(),
+            "on run argv".into(),
+            "-e".into(),
+            "display notification (item 2 of argv) with title \"poolwatch\" subtitle (item 1 of argv)"
+                .into(),
+            "-e".into(),
+            "end run".into(),
+            title,
+            body,
+        ],
+    }
+}
+
+/// Show the alerts as notifications (macOS); best effort, never blocks.
+#[cfg(target_os = "macos")]
+pub fn deliver(alerts: &[Alert], swiftbar_plugin: Option<&str>) {
+    for alert in alerts {
+        let argv = notification_command(alert, swiftbar_plugin);
+        let _ = std::process::Command::new(&argv[0])
+            .args(&argv[1..])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+    }
+}
+
+/// Elsewhere alerts are only logged (`poolwatch alerts`).
+#[cfg(not(target_os = "macos"))]
+pub fn deliver(_alerts: &[Alert], _swiftbar_plugin: Option<&str>) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quota::{AccountView, Level, PoolCounts, PoolHealth, PoolWindow};
+
+    fn window(remaining: f64, capacity: f64) -> PoolWindow {
+        PoolWindow {
+            remaining,
+            capacity,
+            forecast: None,
+            level: Level::Green,
+        }
+    }
+
+    fn account(id: &str, killed: bool, error: Option<&str>) -> AccountView {
+        AccountView {
+            id: id.into(),
+            name: id.into(),
+            label: format!("{id}@x"),
+            email: None,
+            plan: "plus".into(),
+            weight: 1.0,
+            five_hour: None,
+            weekly: None,
+            killed,
+            available: true,
+            cooling: false,
+            disabled: false,
+            error: error.map(str::to_string),
+            stale: false,
+            status: "active".into(),
+            status_message: String::new(),
+            next_retry_after: None,
+            last_refresh: None,
+            usage_fetched_at: None,
+            recent_failures: 0,
+            health: Vec::new(),
+        }
+    }
+
+    fn report(five: f64, week: f64, accounts: Vec<AccountView>) -> PoolReport {
+        PoolReport {
+            now: 0,
+            five_hour: window(five, 1000.0),
+            weekly: window(week, 1000.0),
+            accounts,
+            counts: PoolCounts::default(),
+            health: PoolHealth::default(),
+            plans: Vec::new(),
+        }
+    }
+
+    fn kinds(alerts: &[Alert]) -> Vec<AlertKind> {
+        alerts.iter().map(|a| a.kind).collect()
+    }
+
+    #[test]
+    fn pool_low_fires_once_per_crossing() {
+        let settings = AlertSettings {
+            capacity_restored: true,
+            ..Default::default()
+        };
+        let (s1, a1) = evaluate(
+            &AlertState::default(),
+            Some(&report(500.0, 900.0, vec![])),
+            false,
+            &settings,
+            1,
+        );
+        assert!(a1.is_empty());
+        // 99 of 1000 = 9.9% < 10%: fires.
+        let (s2, a2) = evaluate(&s1, Some(&report(99.0, 900.0, vec![])), false, &settings, 2);
+        assert_eq!(kinds(&a2), vec![AlertKind::Pool5hLow]);
+        assert!(a2[0].title.contains("10% left") || a2[0].title.contains("left"));
+        // Still low: silent.
+        let (s3, a3) = evaluate(&s2, Some(&report(50.0, 900.0, vec![])), false, &settings, 3);
+        assert!(a3.is_empty());
+        // Exactly 10% is not below the line: restored.
+        let (s4, a4) = evaluate(
+            &s3,
+            Some(&report(100.0, 900.0, vec![])),
+            false,
+            &settings,
+            4,
+        );
+        assert_eq!(kinds(&a4), vec![AlertKind::CapacityRestored]);
+        // And low again fires again.
+        let (_, a5) = evaluate(&s4, Some(&report(10.0, 900.0, vec![])), false, &settings, 5);
+        assert_eq!(kinds(&a5), vec![AlertKind::Pool5hLow]);
+    }
+
+    #[test]
+    fn week_alert_is_opt_in_and_restored_is_opt_in() {
+        let defaults = AlertSettings::default();
+        let (s1, _) = evaluate(
+            &AlertState::default(),
+            Some(&report(900.0, 900.0, vec![])),
+            false,
+            &defaults,
+            1,
+        );
+        let (s2, a2) = evaluate(&s1, Some(&report(900.0, 5.0, vec![])), false, &defaults, 2);
+        assert!(a2.is_empty(), "week alert is off by default");
+        let (s3, a3) = evaluate(&s2, Some(&report(50.0, 5.0, vec![])), false, &defaults, 3);
+        assert_eq!(kinds(&a3), vec![AlertKind::Pool5hLow]);
+        let (_, a4) = evaluate(&s3, Some(&report(900.0, 5.0, vec![])), false, &defaults, 4);
+        assert!(a4.is_empty(), "capacity restored is off by default");
+    }
+
+    #[test]
+    fn auth_failure_fires_once_and_rearms_after_success() {
+        let settings = AlertSettings::default();
+        let (s1, a1) = evaluate(&AlertState::default(), None, true, &settings, 1);
+        assert_eq!(kinds(&a1), vec![AlertKind::AuthFailure]);
+        let (s2, a2) = evaluate(&s1, None, true, &settings, 2);
+        assert!(a2.is_empty());
+        let (s3, _) = evaluate(
+            &s2,
+            Some(&report(900.0, 900.0, vec![])),
+            false,
+            &settings,
+            3,
+        );
+        let (_, a4) = evaluate(&s3, None, true, &settings, 4);
+        assert_eq!(kinds(&a4), vec![AlertKind::AuthFailure]);
+        let off = AlertSettings {
+            auth_failure: false,
+            ..settings
+        };
+        assert!(evaluate(&AlertState::default(), None, true, &off, 5)
+            .1
+            .is_empty());
+    }
+
+    #[test]
+    fn account_alerts_skip_the_baseline_then_fire_for_new_cases() {
+        let settings = AlertSettings {
+            account_killed: true,
+            account_error: true,
+            ..Default::default()
+        };
+        let first = report(
+            900.0,
+            900.0,
+            vec![account("a", true, None), account("b", false, None)],
+        );
+        let (s1, a1) = evaluate(&AlertState::default(), Some(&first), false, &settings, 1);
+        assert!(
+            a1.is_empty(),
+            "accounts already killed at first sight are the baseline"
+        );
+        let second = report(
+            900.0,
+            900.0,
+            vec![
+                account("a", true, None),
+                account("b", true, Some("upstream HTTP 401")),
+            ],
+        );
+        let (s2, a2) = evaluate(&s1, Some(&second), false, &settings, 2);
+        assert_eq!(
+            kinds(&a2),
+            vec![AlertKind::AccountKilled, AlertKind::AccountError]
+        );
+        assert!(a2[0].title.starts_with("b@x"));
+        assert_eq!(a2[1].body, "upstream HTTP 401");
+        let (_, a3) = evaluate(&s2, Some(&second), false, &settings, 3);
+        assert!(a3.is_empty());
+    }
+
+    #[test]
+    fn log_keeps_the_newest_entries() {
+        let mut log = AlertLog::default();
+        let alert = |at| Alert {
+            at,
+            kind: AlertKind::Pool5hLow,
+            title: String::new(),
+            body: String::new(),
+        };
+        let many: Vec<Alert> = (0..70).map(alert).collect();
+        log.record(&many);
+        assert_eq!(log.recent.len(), ALERT_LOG_LEN);
+        assert_eq!(log.recent.first().unwrap().at, 20);
+        assert_eq!(log.recent.last().unwrap().at, 69);
+    }
+
+    #[test]
+    fn notification_commands_never_interpolate_text_into_code() {
+        let alert = Alert {
+            at: 0,
+            kind: AlertKind::AccountError,
+            title: "evil\" & do shell script \"rm -rf ~\"".into(),
+            body: "line1\nline2 & more=1".into(),
+        };
+        let osa = notification_command(&alert, None);
+        assert_eq!(osa[0], "/usr/bin/osascript");
+        assert!(osa[..7].iter().all(|part| !part.contains("evil")));
+        assert_eq!(osa[7], alert.title);
+        assert_eq!(osa[8], "line1 line2 & more=1");
+        let swift = notification_command(&alert, Some("poolwatch.1m.sh"));
+        assert_eq!(swift[..2], ["/usr/bin/open".to_string(), "-g".to_string()]);
+        assert!(swift[2]
+            .starts_with("swiftbar://notify?plugin=poolwatch.1m.sh&title=evil%22%20%26%20do"));
+        assert!(swift[2].contains("&body=line1%20line2%20%26%20more%3D1"));
+    }
+}
