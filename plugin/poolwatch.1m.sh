@@ -8,6 +8,7 @@
 # <xbar.abouturl>https://github.com/router-for-me/CLIProxyAPI</xbar.abouturl>
 # <xbar.var>string(VAR_PROFILE=""): poolwatch profile to show (empty: the default profile).</xbar.var>
 # <xbar.var>string(VAR_POOLWATCH_BIN=""): Path of the poolwatch binary (empty: search the usual places).</xbar.var>
+# <xbar.var>boolean(VAR_ALL_PROFILES=false): Show every profile of the settings file in one menu.</xbar.var>
 # <swiftbar.hideRunInTerminal>true</swiftbar.hideRunInTerminal>
 # <swiftbar.hideAbout>true</swiftbar.hideAbout>
 # <swiftbar.hideLastUpdated>true</swiftbar.hideLastUpdated>
@@ -37,6 +38,10 @@ if ! bin="$(find_poolwatch)"; then
   echo "Install it: cargo install --path <poolwatch repo> | color=gray"
   echo "Or set VAR_POOLWATCH_BIN to its path | color=gray"
   exit 0
+fi
+
+if [ "${VAR_ALL_PROFILES:-false}" = "true" ]; then
+  export POOLWATCH_ALL_PROFILES=1
 fi
 
 if [ -n "${VAR_PROFILE:-}" ]; then

@@ -49,6 +49,34 @@ pub enum Command {
     Config(ConfigCommand),
     /// Install the SwiftBar/xbar plugin wrapper into the plugin folder
     InstallPlugin(InstallPluginArgs),
+    /// Show the recent alerts and which alert conditions hold now
+    Alerts(AlertsArgs),
+    /// Print pool and account gauges in OpenMetrics text (for node_exporter's textfile collector)
+    Metrics(MetricsArgs),
+    /// Print a shell completion script, e.g. `poolwatch completions zsh > ~/.zfunc/_poolwatch`
+    Completions {
+        /// The shell to generate for
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `poolwatch man > /usr/local/share/man/man1/poolwatch.1`
+    Man,
+}
+
+/// Options of `alerts`.
+#[derive(Debug, Args, Default)]
+pub struct AlertsArgs {
+    /// Print JSON (`{"active": ..., "recent": [...]}`) for scripts
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `metrics`.
+#[derive(Debug, Args, Default)]
+pub struct MetricsArgs {
+    /// Include every profile of the settings file, not just the selected one
+    #[arg(long)]
+    pub all_profiles: bool,
 }
 
 /// Options of `status`.
@@ -63,9 +91,17 @@ pub struct StatusArgs {
     /// Fetch now even when the cache is fresh
     #[arg(long, conflicts_with = "offline")]
     pub refresh: bool,
-    /// Only show the cache; never contact the server
+    /// Only show the cache; never contact the server (use this in shell prompts)
     #[arg(long)]
     pub offline: bool,
+    /// Redraw every SECS seconds until interrupted (default 60)
+    #[arg(long, value_name = "SECS", num_args = 0..=1, default_missing_value = "60",
+          value_parser = clap::value_parser!(u64).range(1..=86_400), conflicts_with = "json")]
+    pub watch: Option<u64>,
+    /// Print one line from a template for tmux/starship: `short`, `long`, or text with
+    /// placeholders such as `{5h_pct}`, `{week_pct}`, `{restore}` (see README)
+    #[arg(long, value_name = "TEMPLATE", conflicts_with = "json")]
+    pub format: Option<String>,
 }
 
 /// Options of `plugin`.
@@ -74,6 +110,9 @@ pub struct PluginArgs {
     /// Output dialect; `auto` picks SwiftBar when SWIFTBAR=1 is set, xbar otherwise
     #[arg(long, value_enum, default_value_t = DialectArg::Auto)]
     pub dialect: DialectArg,
+    /// Show every profile of the settings file in one menu (title: the worst pool)
+    #[arg(long, env = "POOLWATCH_ALL_PROFILES", value_parser = clap::builder::BoolishValueParser::new())]
+    pub all_profiles: bool,
 }
 
 /// `--dialect` values.

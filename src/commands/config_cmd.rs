@@ -139,11 +139,7 @@ fn lift_auth_latch(globals: &Globals, settings: &config::Settings) {
 
 /// `--config`, else POOLWATCH_CONFIG, else the platform default.
 fn config_path(globals: &Globals) -> Option<PathBuf> {
-    globals
-        .config
-        .clone()
-        .or_else(|| (globals.env)(config::CONFIG_ENV).map(PathBuf::from))
-        .or_else(config::default_config_path)
+    globals.config_path()
 }
 
 fn no_home() -> i32 {

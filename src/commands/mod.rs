@@ -1,8 +1,10 @@
 //! The subcommands: each file turns parsed flags into output and an exit code.
 
+mod alerts_cmd;
 mod config_cmd;
 mod install_plugin;
 mod plugin;
+mod shell;
 mod status;
 mod test_fetch;
 
@@ -45,6 +47,10 @@ pub fn run(cli: Cli) -> i32 {
         Some(Command::Snapshot(args)) => status::snapshot(&globals, &args),
         Some(Command::Config(cmd)) => config_cmd::run(&globals, cmd),
         Some(Command::InstallPlugin(args)) => install_plugin::run(&globals, &args),
+        Some(Command::Alerts(args)) => alerts_cmd::run(&globals, &args),
+        Some(Command::Metrics(args)) => shell::metrics(&globals, &args),
+        Some(Command::Completions { shell }) => shell::completions(shell),
+        Some(Command::Man) => shell::man(),
     }
 }
 
@@ -62,11 +68,43 @@ pub struct Globals<'a> {
     pub demo: bool,
     pub config: Option<std::path::PathBuf>,
     pub profile: Option<String>,
-    pub env: &'a dyn Fn(&str) -> Option<String>,
-    pub clock: &'a dyn Fn() -> Epoch,
+    pub env: &'a (dyn Fn(&str) -> Option<String> + Sync),
+    pub clock: &'a (dyn Fn() -> Epoch + Sync),
 }
 
-impl Globals<'_> {
+impl<'a> Globals<'a> {
+    /// The same globals with another profile selected.
+    pub fn with_profile(&self, profile: &str) -> Globals<'a> {
+        self.with_profile_opt(Some(profile))
+    }
+
+    /// The same globals with `profile` (None: the usual selection).
+    pub fn with_profile_opt(&self, profile: Option<&str>) -> Globals<'a> {
+        Globals {
+            demo: self.demo,
+            config: self.config.clone(),
+            profile: profile.map(str::to_string).or_else(|| self.profile.clone()),
+            env: self.env,
+            clock: self.clock,
+        }
+    }
+
+    /// The settings file path: `--config`, else POOLWATCH_CONFIG, else the default.
+    pub fn config_path(&self) -> Option<std::path::PathBuf> {
+        self.config
+            .clone()
+            .or_else(|| (self.env)(config::CONFIG_ENV).map(std::path::PathBuf::from))
+            .or_else(config::default_config_path)
+    }
+
+    /// Every profile of the settings file (`["default"]` without a file).
+    pub fn profile_names(&self) -> Result<Vec<String>, config::ConfigError> {
+        match self.config_path() {
+            Some(path) => config::profile_names(&path),
+            None => Ok(vec![config::DEFAULT_PROFILE.to_string()]),
+        }
+    }
+
     /// Load the settings of the selected profile.
     pub fn settings(&self) -> Result<Settings, config::ConfigError> {
         config::load(&LoadOptions {

@@ -4,10 +4,11 @@
 
 use std::io::Write;
 
-use super::{menu_context, obtain, Globals};
+use super::{menu_context, obtain, Globals, View};
 use crate::cli::{DialectArg, PluginArgs};
 use crate::quota::SortOrder;
 use crate::render::menu::render_menu;
+use crate::render::multi::{render_multi, PoolMenu};
 use crate::render::{Dialect, FetchStatus, MenuContext};
 use crate::session::Trigger;
 
@@ -23,6 +24,13 @@ pub fn run(globals: &Globals, args: &PluginArgs) -> i32 {
         DialectArg::Auto => Dialect::Xbar,
     };
     let output = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        if args.all_profiles && !globals.demo {
+            if let Ok(names) = globals.profile_names() {
+                if names.len() > 1 {
+                    return multi_output(globals, dialect, &names);
+                }
+            }
+        }
         menu_output(globals, dialect)
     }))
     .unwrap_or_else(|_| {
@@ -56,6 +64,43 @@ fn menu_output(globals: &Globals, dialect: Dialect) -> String {
     let view = obtain(globals, &settings, trigger_for_reason(reason.as_deref()));
     let ctx = menu_context(globals, &settings, &view);
     render_menu(view.report.as_ref(), &ctx, dialect)
+}
+
+/// Every profile in one menu. Each profile has its own cache and lock; they
+/// are obtained in parallel so one slow pool does not delay the others.
+fn multi_output(globals: &Globals, dialect: Dialect, names: &[String]) -> String {
+    let reason = (globals.env)("SWIFTBAR_PLUGIN_REFRESH_REASON");
+    let trigger = trigger_for_reason(reason.as_deref());
+    let results: Vec<Result<(View, MenuContext), String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = names
+            .iter()
+            .map(|name| {
+                scope.spawn(move || {
+                    let scoped = globals.with_profile(name);
+                    let settings = scoped.settings().map_err(|e| e.to_string())?;
+                    let view = obtain(&scoped, &settings, trigger);
+                    let ctx = menu_context(&scoped, &settings, &view);
+                    Ok((view, ctx))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err("internal error".into())))
+            .collect()
+    });
+    if let Some(Err(message)) = results.iter().find(|r| r.is_err()) {
+        return fallback_menu(globals, dialect, message.clone());
+    }
+    let pools: Vec<PoolMenu> = results
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .map(|(view, ctx)| PoolMenu {
+            report: view.report.as_ref(),
+            ctx,
+        })
+        .collect();
+    render_multi(&pools, dialect)
 }
 
 /// A menu that only shows an error (settings could not even be loaded).

@@ -1,11 +1,11 @@
 //! `status`, `refresh` and `snapshot`: the terminal views of a pool.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 use super::{build_snapshot, menu_context, obtain, snapshot_path, Globals};
 use crate::cli::{SnapshotArgs, StatusArgs};
 use crate::exit_codes;
-use crate::render::{json, text};
+use crate::render::{json, oneline, text};
 use crate::session::{Freshness, Trigger};
 
 /// `poolwatch status`: the table (or JSON) of the pool.
@@ -21,14 +21,31 @@ pub fn run(globals: &Globals, args: &StatusArgs) -> i32 {
     } else {
         Trigger::Automatic
     };
+    if let Some(seconds) = args.watch {
+        return watch(globals, &settings, args, seconds);
+    }
     let view = obtain(globals, &settings, trigger);
     let ctx = menu_context(globals, &settings, &view);
+    if let Some(template) = &args.format {
+        return match oneline::render_oneline(
+            oneline::expand_preset(template),
+            view.report.as_ref(),
+            &ctx,
+        ) {
+            Ok(line) => {
+                println!("{line}");
+                view.outcome.exit_code()
+            }
+            Err(message) => {
+                eprintln!("poolwatch: {message}");
+                exit_codes::USAGE
+            }
+        };
+    }
     if args.json {
         println!("{}", json::status_json(view.report.as_ref(), &ctx));
     } else {
-        let color = !args.no_color
-            && (globals.env)("NO_COLOR").is_none_or(|v| v.is_empty())
-            && std::io::stdout().is_terminal();
+        let color = use_color(globals, args);
         print!("{}", text::render_status(view.report.as_ref(), &ctx, color));
     }
     let code = view.outcome.exit_code();
@@ -52,6 +69,46 @@ fn problem_text(outcome: &crate::session::Outcome) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// `status --watch`: redraw every `seconds` until interrupted. Each round is
+/// an automatic run, so the cache TTL and the single-flight lock still apply.
+fn watch(
+    globals: &Globals,
+    settings: &crate::config::Settings,
+    args: &StatusArgs,
+    seconds: u64,
+) -> i32 {
+    let tty = std::io::stdout().is_terminal();
+    let color = use_color(globals, args);
+    loop {
+        let view = obtain(globals, settings, Trigger::Automatic);
+        let ctx = menu_context(globals, settings, &view);
+        let mut frame = String::new();
+        if tty {
+            frame.push_str("\x1b[H\x1b[2J");
+        }
+        frame.push_str(&text::render_status(view.report.as_ref(), &ctx, color));
+        frame.push_str(&format!(
+            "\n(refreshing every {seconds}s; Ctrl-C to quit)\n"
+        ));
+        let mut stdout = std::io::stdout().lock();
+        if stdout
+            .write_all(frame.as_bytes())
+            .and_then(|()| stdout.flush())
+            .is_err()
+        {
+            return exit_codes::OK; // the reader went away
+        }
+        drop(stdout);
+        std::thread::sleep(std::time::Duration::from_secs(seconds));
+    }
+}
+
+fn use_color(globals: &Globals, args: &StatusArgs) -> bool {
+    !args.no_color
+        && (globals.env)("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stdout().is_terminal()
 }
 
 /// `poolwatch refresh`: fetch now (also lifts an auth latch) and say how it went.

@@ -459,3 +459,642 @@ fn account_families(pools: &[Prepared]) -> [Family; 6] {
     }
     [remaining, weight, killed, available, failures, reset_at]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quota::{Forecast, Level, PoolCounts, PoolHealth};
+
+    const NOW: Epoch = 1_700_000_000;
+
+    fn window(remaining: f64, capacity: f64, forecast: Option<Forecast>) -> PoolWindow {
+        PoolWindow {
+            remaining,
+            capacity,
+            forecast,
+            level: Level::Green,
+        }
+    }
+
+    fn account_window(remaining: f64, reset_at: Option<Epoch>) -> AccountWindow {
+        AccountWindow {
+            remaining,
+            effective: remaining,
+            reset_at,
+            level: Level::Green,
+        }
+    }
+
+    fn account(label: &str, plan: &str, weight: f64) -> AccountView {
+        AccountView {
+            id: format!("{label}.json"),
+            name: format!("{label}.json"),
+            label: label.to_string(),
+            email: None,
+            plan: plan.to_string(),
+            weight,
+            five_hour: Some(account_window(50.0, None)),
+            weekly: None,
+            killed: false,
+            available: true,
+            cooling: false,
+            disabled: false,
+            error: None,
+            stale: false,
+            status: "active".to_string(),
+            status_message: String::new(),
+            next_retry_after: None,
+            last_refresh: None,
+            usage_fetched_at: None,
+            recent_failures: 0,
+            health: Vec::new(),
+        }
+    }
+
+    fn report(accounts: Vec<AccountView>) -> PoolReport {
+        PoolReport {
+            now: NOW,
+            five_hour: window(
+                263.0,
+                1420.0,
+                Some(Forecast {
+                    restored: 300.0,
+                    target: 563.0,
+                    at: NOW + 2280,
+                }),
+            ),
+            weekly: window(1428.5, 2100.0, None),
+            accounts,
+            counts: PoolCounts {
+                total: 2,
+                available: 1,
+                killed: 1,
+                ..PoolCounts::default()
+            },
+            health: PoolHealth {
+                recent_failures: 3,
+                ..PoolHealth::default()
+            },
+            plans: Vec::new(),
+        }
+    }
+
+    /// Bob (killed pro, listed first) and Alice (available plus).
+    fn small_report() -> PoolReport {
+        let mut bob = account("bob", "pro", 20.0);
+        bob.five_hour = None;
+        bob.weekly = Some(account_window(2.5, Some(NOW + 86_400)));
+        bob.killed = true;
+        bob.available = false;
+        bob.recent_failures = 3;
+        let mut alice = account("alice", "plus", 1.0);
+        alice.five_hour = Some(account_window(40.0, Some(NOW + 3600)));
+        alice.weekly = Some(account_window(80.0, None));
+        report(vec![bob, alice])
+    }
+
+    fn pool<'a>(profile: &'a str, report: Option<&'a PoolReport>) -> PoolMetrics<'a> {
+        PoolMetrics {
+            profile,
+            report,
+            updated_at: Some(NOW - 180),
+            stale: false,
+            auth_failed: false,
+        }
+    }
+
+    /// One parsed sample line: metric name, unescaped labels, value.
+    #[derive(Debug, PartialEq)]
+    struct Parsed {
+        name: String,
+        labels: Vec<(String, String)>,
+        value: f64,
+    }
+
+    fn is_name_start(c: char) -> bool {
+        c.is_ascii_alphabetic() || c == '_' || c == ':'
+    }
+
+    fn is_name_char(c: char) -> bool {
+        c.is_ascii_alphanumeric() || c == '_' || c == ':'
+    }
+
+    /// Splits a leading metric or label name (`[a-zA-Z_:][a-zA-Z0-9_:]*`) off `s`.
+    fn take_name(s: &str) -> Result<(&str, &str), String> {
+        if !s.chars().next().is_some_and(is_name_start) {
+            return Err(format!("bad name start in {s:?}"));
+        }
+        let end = s.find(|c| !is_name_char(c)).unwrap_or(s.len());
+        Ok(s.split_at(end))
+    }
+
+    /// Parses `name="value",...}` (after the `{`); returns labels and the rest after `}`.
+    fn take_labels(mut s: &str) -> Result<(Vec<(String, String)>, &str), String> {
+        let mut labels = Vec::new();
+        loop {
+            let (name, rest) = take_name(s)?;
+            if name.contains(':') {
+                return Err(format!("colon in label name {name:?}"));
+            }
+            let rest = rest
+                .strip_prefix("=\"")
+                .ok_or_else(|| format!("expected =\" after {name}"))?;
+            let mut value = String::new();
+            let mut chars = rest.char_indices();
+            let after = loop {
+                match chars.next() {
+                    None => return Err("unterminated label value".to_string()),
+                    Some((i, '"')) => break &rest[i + 1..],
+                    Some((_, '\\')) => match chars.next() {
+                        Some((_, '\\')) => value.push('\\'),
+                        Some((_, '"')) => value.push('"'),
+                        Some((_, 'n')) => value.push('\n'),
+                        other => return Err(format!("bad escape {other:?}")),
+                    },
+                    Some((_, c)) if c.is_control() => {
+                        return Err(format!("raw control {c:?} in label value"))
+                    }
+                    Some((_, c)) => value.push(c),
+                }
+            };
+            if labels.iter().any(|(n, _)| n == name) {
+                return Err(format!("duplicate label {name}"));
+            }
+            labels.push((name.to_string(), value));
+            if let Some(rest) = after.strip_prefix(',') {
+                s = rest;
+            } else if let Some(rest) = after.strip_prefix('}') {
+                return Ok((labels, rest));
+            } else {
+                return Err(format!("expected , or }} in {after:?}"));
+            }
+        }
+    }
+
+    /// `name{labels} value` or `name value`, nothing else.
+    fn parse_sample(line: &str) -> Result<Parsed, String> {
+        let (name, rest) = take_name(line)?;
+        let (labels, rest) = match rest.strip_prefix('{') {
+            Some(rest) => take_labels(rest)?,
+            None => (Vec::new(), rest),
+        };
+        let value_text = rest
+            .strip_prefix(' ')
+            .ok_or_else(|| format!("expected one space before the value in {line:?}"))?;
+        if value_text.is_empty() || value_text.contains(' ') {
+            return Err(format!("bad value {value_text:?}"));
+        }
+        let value: f64 = value_text
+            .parse()
+            .map_err(|e| format!("value {value_text:?}: {e}"))?;
+        if !value.is_finite() {
+            return Err(format!("non-finite value in {line:?}"));
+        }
+        Ok(Parsed {
+            name: name.to_string(),
+            labels,
+            value,
+        })
+    }
+
+    /// Checks the whole exposition's structure and returns its samples.
+    fn parse(text: &str) -> Vec<Parsed> {
+        assert!(text.ends_with("# EOF\n"), "no final # EOF: {text}");
+        assert!(!text.contains('\r'));
+        let body = &text[..text.len() - "# EOF\n".len()];
+        assert!(
+            !body.split('\n').any(|l| l.starts_with("# EOF")),
+            "# EOF before the end"
+        );
+        let mut types: Vec<String> = Vec::new();
+        let mut helps: Vec<String> = Vec::new();
+        let mut current: Option<String> = None;
+        let mut samples: Vec<Parsed> = Vec::new();
+        for line in body.split_terminator('\n') {
+            if let Some(rest) = line.strip_prefix("# TYPE ") {
+                let (name, kind) = rest.split_once(' ').expect("TYPE name kind");
+                assert_eq!(kind, "gauge", "{line}");
+                assert!(!types.iter().any(|t| t == name), "TYPE twice: {name}");
+                assert!(
+                    !samples.iter().any(|s| s.name == name),
+                    "samples before TYPE"
+                );
+                assert!(name.starts_with("poolwatch_"), "{name}");
+                types.push(name.to_string());
+                current = Some(name.to_string());
+            } else if let Some(rest) = line.strip_prefix("# UNIT ") {
+                let (name, unit) = rest.split_once(' ').expect("UNIT name unit");
+                assert_eq!(Some(name), current.as_deref(), "UNIT outside its family");
+                assert!(name.ends_with(&format!("_{unit}")), "{line}");
+            } else if let Some(rest) = line.strip_prefix("# HELP ") {
+                let (name, _) = rest.split_once(' ').expect("HELP name text");
+                assert_eq!(Some(name), current.as_deref(), "HELP outside its family");
+                assert!(!helps.iter().any(|h| h == name), "HELP twice: {name}");
+                helps.push(name.to_string());
+            } else {
+                assert!(!line.starts_with('#'), "unexpected comment {line:?}");
+                let sample = parse_sample(line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+                assert_eq!(
+                    Some(sample.name.as_str()),
+                    current.as_deref(),
+                    "sample outside its family: {line:?}"
+                );
+                assert!(
+                    !samples
+                        .iter()
+                        .any(|s| s.name == sample.name && s.labels == sample.labels),
+                    "duplicate series {line:?}"
+                );
+                samples.push(sample);
+            }
+        }
+        assert_eq!(types, helps, "every family has TYPE and HELP");
+        samples
+    }
+
+    fn label<'a>(sample: &'a Parsed, key: &str) -> Option<&'a str> {
+        sample
+            .labels
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn small_report_exact_output() {
+        let report = small_report();
+        let text = openmetrics(&[pool("default", Some(&report))], NOW);
+        let expected = "\
+# TYPE poolwatch_generated_timestamp_seconds gauge
+# UNIT poolwatch_generated_timestamp_seconds seconds
+# HELP poolwatch_generated_timestamp_seconds When poolwatch wrote this exposition (Unix time).
+poolwatch_generated_timestamp_seconds 1700000000
+# TYPE poolwatch_last_update_timestamp_seconds gauge
+# UNIT poolwatch_last_update_timestamp_seconds seconds
+# HELP poolwatch_last_update_timestamp_seconds When the pool data was last fetched successfully (Unix time).
+poolwatch_last_update_timestamp_seconds{profile=\"default\"} 1699999820
+# TYPE poolwatch_stale gauge
+# HELP poolwatch_stale 1 when the latest fetch failed and the data is the last good state.
+poolwatch_stale{profile=\"default\"} 0
+# TYPE poolwatch_auth_failed gauge
+# HELP poolwatch_auth_failed 1 when the server rejected the management key.
+poolwatch_auth_failed{profile=\"default\"} 0
+# TYPE poolwatch_pool_remaining_plus_percent gauge
+# UNIT poolwatch_pool_remaining_plus_percent plus_percent
+# HELP poolwatch_pool_remaining_plus_percent Pool remaining quota per window in Plus-base percent (100 = one full Plus account).
+poolwatch_pool_remaining_plus_percent{profile=\"default\",window=\"5h\"} 263
+poolwatch_pool_remaining_plus_percent{profile=\"default\",window=\"week\"} 1428.5
+# TYPE poolwatch_pool_capacity_plus_percent gauge
+# UNIT poolwatch_pool_capacity_plus_percent plus_percent
+# HELP poolwatch_pool_capacity_plus_percent Pool capacity per window in Plus-base percent (100 = one full Plus account).
+poolwatch_pool_capacity_plus_percent{profile=\"default\",window=\"5h\"} 1420
+poolwatch_pool_capacity_plus_percent{profile=\"default\",window=\"week\"} 2100
+# TYPE poolwatch_pool_restore_plus_percent gauge
+# UNIT poolwatch_pool_restore_plus_percent plus_percent
+# HELP poolwatch_pool_restore_plus_percent Plus-base percent the next grouped restore of the window brings back.
+poolwatch_pool_restore_plus_percent{profile=\"default\",window=\"5h\"} 300
+# TYPE poolwatch_pool_restore_timestamp_seconds gauge
+# UNIT poolwatch_pool_restore_timestamp_seconds seconds
+# HELP poolwatch_pool_restore_timestamp_seconds When the next grouped restore of the window has completed (Unix time).
+poolwatch_pool_restore_timestamp_seconds{profile=\"default\",window=\"5h\"} 1700002280
+# TYPE poolwatch_pool_accounts gauge
+# HELP poolwatch_pool_accounts Number of accounts in the pool by state.
+poolwatch_pool_accounts{profile=\"default\",state=\"total\"} 2
+poolwatch_pool_accounts{profile=\"default\",state=\"available\"} 1
+poolwatch_pool_accounts{profile=\"default\",state=\"killed\"} 1
+poolwatch_pool_accounts{profile=\"default\",state=\"cooling\"} 0
+poolwatch_pool_accounts{profile=\"default\",state=\"erroring\"} 0
+poolwatch_pool_accounts{profile=\"default\",state=\"disabled\"} 0
+poolwatch_pool_accounts{profile=\"default\",state=\"stale\"} 0
+# TYPE poolwatch_pool_recent_failures gauge
+# HELP poolwatch_pool_recent_failures Failed requests of the pool in the last 30 minutes.
+poolwatch_pool_recent_failures{profile=\"default\"} 3
+# TYPE poolwatch_account_remaining_percent gauge
+# UNIT poolwatch_account_remaining_percent percent
+# HELP poolwatch_account_remaining_percent Raw remaining percent of the account window (0 to 100).
+poolwatch_account_remaining_percent{profile=\"default\",account=\"alice\",plan=\"plus\",window=\"5h\"} 40
+poolwatch_account_remaining_percent{profile=\"default\",account=\"alice\",plan=\"plus\",window=\"week\"} 80
+poolwatch_account_remaining_percent{profile=\"default\",account=\"bob\",plan=\"pro\",window=\"week\"} 2.5
+# TYPE poolwatch_account_weight gauge
+# HELP poolwatch_account_weight Plan weight of the account in units of one Plus account.
+poolwatch_account_weight{profile=\"default\",account=\"alice\",plan=\"plus\"} 1
+poolwatch_account_weight{profile=\"default\",account=\"bob\",plan=\"pro\"} 20
+# TYPE poolwatch_account_killed gauge
+# HELP poolwatch_account_killed 1 when the weekly remaining is below the kill line.
+poolwatch_account_killed{profile=\"default\",account=\"alice\",plan=\"plus\"} 0
+poolwatch_account_killed{profile=\"default\",account=\"bob\",plan=\"pro\"} 1
+# TYPE poolwatch_account_available gauge
+# HELP poolwatch_account_available 1 when the account can serve requests now.
+poolwatch_account_available{profile=\"default\",account=\"alice\",plan=\"plus\"} 1
+poolwatch_account_available{profile=\"default\",account=\"bob\",plan=\"pro\"} 0
+# TYPE poolwatch_account_recent_failures gauge
+# HELP poolwatch_account_recent_failures Failed requests of the account in the last 30 minutes.
+poolwatch_account_recent_failures{profile=\"default\",account=\"alice\",plan=\"plus\"} 0
+poolwatch_account_recent_failures{profile=\"default\",account=\"bob\",plan=\"pro\"} 3
+# TYPE poolwatch_account_reset_timestamp_seconds gauge
+# UNIT poolwatch_account_reset_timestamp_seconds seconds
+# HELP poolwatch_account_reset_timestamp_seconds When the account window resets (Unix time).
+poolwatch_account_reset_timestamp_seconds{profile=\"default\",account=\"alice\",plan=\"plus\",window=\"5h\"} 1700003600
+poolwatch_account_reset_timestamp_seconds{profile=\"default\",account=\"bob\",plan=\"pro\",window=\"week\"} 1700086400
+# EOF
+";
+        assert_eq!(text, expected);
+        // The structural checker accepts it too.
+        assert_eq!(parse(&text).len(), 31);
+    }
+
+    #[test]
+    fn families_appear_in_declared_order_with_valid_descriptors() {
+        let report = small_report();
+        let text = openmetrics(&[pool("default", Some(&report))], NOW);
+        let typed: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("# TYPE "))
+            .filter_map(|l| l.split(' ').next())
+            .collect();
+        let declared: Vec<&str> = ALL_FAMILIES.iter().map(|f| f.name).collect();
+        assert_eq!(typed, declared);
+        for def in ALL_FAMILIES {
+            assert!(def.name.starts_with("poolwatch_"));
+            assert!(!def.name.ends_with("_total") && !def.name.ends_with("_info"));
+            if let Some(unit) = def.unit {
+                assert!(def.name.ends_with(&format!("_{unit}")), "{}", def.name);
+            }
+            // Names that end in a unit declare it.
+            if def.name.ends_with("_seconds") || def.name.ends_with("_percent") {
+                assert!(def.unit.is_some(), "{}", def.name);
+            }
+            assert!(!def.help.contains(['\\', '"', '\n']), "{}", def.name);
+        }
+    }
+
+    #[test]
+    fn no_report_has_only_pool_flags_and_timestamps() {
+        let mut only_flags = pool("work", None);
+        only_flags.updated_at = None;
+        only_flags.stale = true;
+        only_flags.auth_failed = true;
+        let text = openmetrics(&[only_flags], NOW);
+        let expected = "\
+# TYPE poolwatch_generated_timestamp_seconds gauge
+# UNIT poolwatch_generated_timestamp_seconds seconds
+# HELP poolwatch_generated_timestamp_seconds When poolwatch wrote this exposition (Unix time).
+poolwatch_generated_timestamp_seconds 1700000000
+# TYPE poolwatch_stale gauge
+# HELP poolwatch_stale 1 when the latest fetch failed and the data is the last good state.
+poolwatch_stale{profile=\"work\"} 1
+# TYPE poolwatch_auth_failed gauge
+# HELP poolwatch_auth_failed 1 when the server rejected the management key.
+poolwatch_auth_failed{profile=\"work\"} 1
+# EOF
+";
+        assert_eq!(text, expected);
+        parse(&text);
+    }
+
+    #[test]
+    fn no_report_with_update_time_keeps_the_timestamp() {
+        let text = openmetrics(&[pool("p", None)], NOW);
+        let samples = parse(&text);
+        let names: Vec<&str> = samples.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "poolwatch_generated_timestamp_seconds",
+                "poolwatch_last_update_timestamp_seconds",
+                "poolwatch_stale",
+                "poolwatch_auth_failed"
+            ]
+        );
+        assert_eq!(samples[1].value, 1_699_999_820.0);
+    }
+
+    #[test]
+    fn empty_report_has_pool_series_but_no_account_series() {
+        let mut empty = report(Vec::new());
+        empty.counts = PoolCounts::default();
+        let text = openmetrics(&[pool("p", Some(&empty))], NOW);
+        let samples = parse(&text);
+        assert!(!samples
+            .iter()
+            .any(|s| s.name.starts_with("poolwatch_account_")));
+        let total = samples
+            .iter()
+            .find(|s| s.name == "poolwatch_pool_accounts" && label(s, "state") == Some("total"))
+            .expect("total count");
+        assert_eq!(total.value, 0.0);
+        assert!(!text.contains("# TYPE poolwatch_account_"));
+    }
+
+    #[test]
+    fn no_pools_is_just_the_generation_time() {
+        let text = openmetrics(&[], NOW);
+        assert_eq!(
+            text,
+            "# TYPE poolwatch_generated_timestamp_seconds gauge\n\
+             # UNIT poolwatch_generated_timestamp_seconds seconds\n\
+             # HELP poolwatch_generated_timestamp_seconds When poolwatch wrote this exposition (Unix time).\n\
+             poolwatch_generated_timestamp_seconds 1700000000\n\
+             # EOF\n"
+        );
+    }
+
+    #[test]
+    fn hostile_labels_are_escaped_cleaned_capped_and_unique() {
+        let hostile = [
+            "a\"b",
+            "c\\d",
+            "e\nf",
+            "g}h{i=\"x\"} 1\n# EOF",
+            "\r\u{7}\u{1b}[31mj\u{85}k\u{2028}l\u{2029}\u{7f}",
+            "dup",
+            "dup",
+        ];
+        let mut accounts: Vec<AccountView> =
+            hostile.iter().map(|l| account(l, "plus", 1.0)).collect();
+        accounts.push(account(&"z".repeat(200), "pl\"an\n", 1.0));
+        accounts.push(account(&"y".repeat(130), "plus", 1.0));
+        accounts.push(account(&"y".repeat(131), "plus", 1.0));
+        let report = report(accounts);
+        let profile = "pr\"of\\ile}\n\u{0}\u{2028}";
+        let text = openmetrics(&[pool(profile, Some(&report))], NOW);
+        let samples = parse(&text);
+
+        let weights: Vec<&Parsed> = samples
+            .iter()
+            .filter(|s| s.name == "poolwatch_account_weight")
+            .collect();
+        let mut labels: Vec<&str> = weights.iter().filter_map(|s| label(s, "account")).collect();
+        labels.sort_unstable();
+        let y128 = "y".repeat(128);
+        let y126_2 = format!("{}#2", "y".repeat(126));
+        let z128 = "z".repeat(128);
+        let mut expected = vec![
+            "[31mjkl",
+            "a\"b",
+            "c\\d",
+            "dup",
+            "dup#2",
+            "e\nf",
+            "g}h{i=\"x\"} 1\n# EOF",
+            y128.as_str(),
+            y126_2.as_str(),
+            z128.as_str(),
+        ];
+        expected.sort_unstable();
+        assert_eq!(labels, expected);
+        for s in &samples {
+            if let Some(p) = label(s, "profile") {
+                assert_eq!(p, "pr\"of\\ile}\n");
+            }
+        }
+        let plans: Vec<&str> = weights.iter().filter_map(|s| label(s, "plan")).collect();
+        assert!(plans.contains(&"pl\"an\n"));
+        // The wire form uses the spec's escapes.
+        assert!(text.contains("account=\"a\\\"b\""));
+        assert!(text.contains("account=\"c\\\\d\""));
+        assert!(text.contains("account=\"e\\nf\""));
+    }
+
+    #[test]
+    fn blank_label_falls_back_to_name() {
+        let mut nameless = account("", "plus", 1.0);
+        nameless.name = "auth-7.json".to_string();
+        let report = report(vec![nameless]);
+        let samples = parse(&openmetrics(&[pool("p", Some(&report))], NOW));
+        let weight = samples
+            .iter()
+            .find(|s| s.name == "poolwatch_account_weight")
+            .expect("weight sample");
+        assert_eq!(label(weight, "account"), Some("auth-7.json"));
+    }
+
+    #[test]
+    fn non_finite_values_are_skipped() {
+        let mut report = small_report();
+        report.five_hour.remaining = f64::NAN;
+        report.weekly.capacity = f64::INFINITY;
+        report.accounts[0].weight = f64::NEG_INFINITY;
+        let text = openmetrics(&[pool("p", Some(&report))], NOW);
+        let samples = parse(&text);
+        let windows_of = |name: &str| -> Vec<String> {
+            samples
+                .iter()
+                .filter(|s| s.name == name)
+                .filter_map(|s| label(s, "window").map(str::to_string))
+                .collect()
+        };
+        assert_eq!(
+            windows_of("poolwatch_pool_remaining_plus_percent"),
+            ["week"]
+        );
+        assert_eq!(windows_of("poolwatch_pool_capacity_plus_percent"), ["5h"]);
+        let weights: Vec<&str> = samples
+            .iter()
+            .filter(|s| s.name == "poolwatch_account_weight")
+            .filter_map(|s| label(s, "account"))
+            .collect();
+        assert_eq!(weights, ["alice"]);
+        assert!(!text.contains("NaN") && !text.contains("inf"));
+    }
+
+    #[test]
+    fn a_family_with_only_non_finite_samples_is_left_out() {
+        let mut report = small_report();
+        report.five_hour.forecast = Some(Forecast {
+            restored: f64::NAN,
+            target: 1.0,
+            at: NOW,
+        });
+        let text = openmetrics(&[pool("p", Some(&report))], NOW);
+        parse(&text);
+        assert!(!text.contains("poolwatch_pool_restore_plus_percent"));
+        assert!(text.contains(
+            "poolwatch_pool_restore_timestamp_seconds{profile=\"p\",window=\"5h\"} 1700000000\n"
+        ));
+    }
+
+    #[test]
+    fn two_pools_are_grouped_by_family() {
+        let first = small_report();
+        let second = report(vec![account("carol", "prolite", 10.0)]);
+        let mut b = pool("b", Some(&second));
+        b.stale = true;
+        let text = openmetrics(&[pool("a", Some(&first)), b], NOW);
+        let samples = parse(&text);
+        let stale: Vec<(Option<&str>, f64)> = samples
+            .iter()
+            .filter(|s| s.name == "poolwatch_stale")
+            .map(|s| (label(s, "profile"), s.value))
+            .collect();
+        assert_eq!(stale, [(Some("a"), 0.0), (Some("b"), 1.0)]);
+        let weights: Vec<(Option<&str>, Option<&str>, f64)> = samples
+            .iter()
+            .filter(|s| s.name == "poolwatch_account_weight")
+            .map(|s| (label(s, "profile"), label(s, "account"), s.value))
+            .collect();
+        assert_eq!(
+            weights,
+            [
+                (Some("a"), Some("alice"), 1.0),
+                (Some("a"), Some("bob"), 20.0),
+                (Some("b"), Some("carol"), 10.0)
+            ]
+        );
+        assert_eq!(text.matches("# TYPE poolwatch_stale gauge").count(), 1);
+    }
+
+    #[test]
+    fn repeated_profile_names_stay_distinct_series() {
+        let r = small_report();
+        let text = openmetrics(&[pool("x", Some(&r)), pool("x", Some(&r))], NOW);
+        let samples = parse(&text);
+        let profiles: Vec<Option<&str>> = samples
+            .iter()
+            .filter(|s| s.name == "poolwatch_auth_failed")
+            .map(|s| label(s, "profile"))
+            .collect();
+        assert_eq!(profiles, [Some("x"), Some("x#2")]);
+    }
+
+    #[test]
+    fn output_is_deterministic_regardless_of_account_order() {
+        let report = small_report();
+        let mut reversed = report.clone();
+        reversed.accounts.reverse();
+        assert_eq!(
+            openmetrics(&[pool("p", Some(&report))], NOW),
+            openmetrics(&[pool("p", Some(&reversed))], NOW)
+        );
+    }
+
+    #[test]
+    fn numbers_parse_back_exactly() {
+        for v in [0.0, -0.0, 1.0, 2.5, 1e-7, 123_456_789.125, 1e300, -42.0] {
+            let text = number(v).expect("finite");
+            assert!(!text.contains(['e', 'E']), "{text}");
+            assert_eq!(text.parse::<f64>().ok(), Some(v), "{text}");
+        }
+        assert_eq!(number(-0.0).as_deref(), Some("0"));
+        assert_eq!(number(f64::NAN), None);
+        assert_eq!(number(f64::INFINITY), None);
+    }
+
+    #[test]
+    fn parser_rejects_broken_lines() {
+        // Guards the checker itself: it must be able to fail.
+        for bad in [
+            "x{a=\"b} 1",
+            "x{a=\"b\"}1",
+            "x{a=\"b\"} 1 2",
+            "x{a=\"b\nc\"} 1",
+            "x{a=\"\\t\"} 1",
+            "1x 1",
+            "x NaN",
+            "x{a=\"b\",a=\"c\"} 1",
+        ] {
+            assert!(parse_sample(bad).is_err(), "{bad:?}");
+        }
+        assert!(parse_sample("x{a=\"b\\\"}\\n\"} 1.5").is_ok());
+    }
+}

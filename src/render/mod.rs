@@ -65,6 +65,7 @@ pub type MaybeReport<'a> = Option<&'a PoolReport>;
 pub mod duration;
 pub mod json;
 pub mod menu;
+pub mod multi;
 pub mod metrics;
 pub mod oneline;
 pub mod sanitize;

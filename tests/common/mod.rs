@@ -120,6 +120,13 @@ impl Sandbox {
         if let Some(t) = cache["state"]["fetched_at"].as_i64() {
             cache["state"]["fetched_at"] = (t - seconds).into();
         }
+        if let Some(points) = cache["history"].as_array_mut() {
+            for point in points {
+                if let Some(t) = point["at"].as_i64() {
+                    point["at"] = (t - seconds).into();
+                }
+            }
+        }
         std::fs::write(&path, serde_json::to_vec(&cache).unwrap()).unwrap();
     }
 

@@ -1,0 +1,88 @@
+//! `poolwatch alerts`: the recent alerts and the conditions that hold now.
+
+use serde::Serialize;
+
+use super::{obtain, Globals};
+use crate::alerts::{Alert, AlertState};
+use crate::cli::AlertsArgs;
+use crate::exit_codes;
+use crate::render::duration;
+use crate::render::sanitize::terminal_text;
+use crate::session::Trigger;
+
+#[derive(Serialize)]
+struct AlertsDocument<'a> {
+    profile: &'a str,
+    active: &'a AlertState,
+    recent: &'a [Alert],
+}
+
+/// Run the command. Alerts are evaluated by fetches, so this refreshes an
+/// out-of-date cache first, like `status`.
+pub fn run(globals: &Globals, args: &AlertsArgs) -> i32 {
+    let settings = match globals.settings_or_exit() {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let trigger = if globals.demo {
+        Trigger::Offline
+    } else {
+        Trigger::Automatic
+    };
+    let view = obtain(globals, &settings, trigger);
+    let log = view
+        .outcome
+        .cache
+        .as_ref()
+        .map(|c| c.alerts.clone())
+        .unwrap_or_default();
+    if args.json {
+        let doc = AlertsDocument {
+            profile: &settings.profile,
+            active: &log.state,
+            recent: &log.recent,
+        };
+        match serde_json::to_string_pretty(&doc) {
+            Ok(text) => println!("{text}"),
+            Err(e) => {
+                eprintln!("poolwatch: {e}");
+                return exit_codes::FAILURE;
+            }
+        }
+        return exit_codes::OK;
+    }
+    let state = &log.state;
+    let mut active = Vec::new();
+    if state.auth_failed {
+        active.push("the pool rejects the management key".to_string());
+    }
+    if state.pool_5h_low {
+        active.push("pool 5h balance below the alert line".to_string());
+    }
+    if state.pool_week_low {
+        active.push("pool weekly balance below the alert line".to_string());
+    }
+    if !state.killed.is_empty() {
+        active.push(format!("{} week-killed accounts", state.killed.len()));
+    }
+    if !state.erroring.is_empty() {
+        active.push(format!("{} failing accounts", state.erroring.len()));
+    }
+    if active.is_empty() {
+        println!("Now: nothing to report");
+    } else {
+        println!("Now: {}", active.join(" · "));
+    }
+    if log.recent.is_empty() {
+        println!("No alerts yet.");
+    }
+    for alert in log.recent.iter().rev() {
+        println!(
+            "{:>10}  {}: {}",
+            duration::ago(view.now - alert.at),
+            terminal_text(&alert.title, 80),
+            terminal_text(&alert.body, 120)
+        );
+    }
+    exit_codes::OK
+}

@@ -1,0 +1,68 @@
+//! Several pools in one menu (`poolwatch plugin --all-profiles`): the title
+//! is the worst pool's, and the dropdown has one section per pool whose own
+//! menu sits in a submenu.
+
+use super::menu::{menu_lines, MenuLine};
+use super::{Dialect, FetchStatus, MenuContext};
+use crate::quota::{Level, PoolReport};
+
+/// One pool of a combined menu.
+pub struct PoolMenu<'a> {
+    pub report: Option<&'a PoolReport>,
+    pub ctx: &'a MenuContext,
+}
+
+/// How bad a pool looks: no data or a rejected key first, then by the worse
+/// of its two windows' levels.
+fn severity(pool: &PoolMenu) -> (u8, Option<Level>) {
+    match (pool.report, &pool.ctx.status) {
+        (None, _) | (_, FetchStatus::AuthLatched { .. }) => (0, None),
+        (Some(r), _) => (1, Some(r.five_hour.level.min(r.weekly.level))),
+    }
+}
+
+fn labelled(mut line: MenuLine, profile: &str) -> MenuLine {
+    line.title = format!("{profile} · {}", line.title);
+    line
+}
+
+/// The combined menu of `pools` (at least one).
+pub fn render_multi(pools: &[PoolMenu], dialect: Dialect) -> String {
+    let menus: Vec<Vec<MenuLine>> = pools
+        .iter()
+        .map(|p| menu_lines(p.report, p.ctx, dialect))
+        .collect();
+    let worst = (0..pools.len()).min_by_key(|&i| severity(&pools[i]));
+    let mut out: Vec<MenuLine> = Vec::new();
+    if let Some(i) = worst {
+        if let Some(title) = menus[i].first() {
+            out.push(labelled(title.clone(), &pools[i].ctx.profile));
+        }
+    }
+    out.push(MenuLine {
+        depth: 0,
+        separator: true,
+        title: String::new(),
+        params: Vec::new(),
+    });
+    for (pool, lines) in pools.iter().zip(&menus) {
+        let Some(title) = lines.first() else { continue };
+        out.push(labelled(title.clone(), &pool.ctx.profile));
+        out.extend(
+            lines
+                .iter()
+                .skip(1)
+                .filter(|l| !l.separator)
+                .map(|l| MenuLine {
+                    depth: l.depth + 1,
+                    ..l.clone()
+                }),
+        );
+    }
+    let mut text = String::new();
+    for line in out {
+        text.push_str(&line.to_output());
+        text.push('\n');
+    }
+    text
+}
