@@ -181,13 +181,133 @@ impl Spread {
 // Running the binary: wall time and peak RSS of the child
 // ---------------------------------------------------------------------------------------
 
-/// One finished run of the binary.
+/// Argument that turns this program into the measuring launcher.
+const MEASURE_CHILD: &str = "measure-child";
+
+/// One finished run of the binary, as the launcher measured it.
+#[derive(Clone, Debug, PartialEq)]
 struct Measured {
-    status: ExitStatus,
+    /// Exit code, or 128 + signal number.
+    code: i32,
+    /// From spawn to reaping, measured inside the launcher.
     wall: Duration,
     /// Peak resident set size of the child in bytes (None where unsupported).
     peak_rss: Option<u64>,
-    stdout: Vec<u8>,
+    /// The launcher's own peak RSS when it spawned the child: the floor below
+    /// which the child's figure cannot go (Linux only).
+    floor_rss: Option<u64>,
+    stdout_bytes: usize,
+}
+
+impl Measured {
+    fn success(&self) -> bool {
+        self.code == 0
+    }
+
+    fn report_line(&self) -> String {
+        let opt = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
+        format!(
+            "code={} wall_ns={} maxrss={} floor={} stdout_bytes={}",
+            self.code,
+            self.wall.as_nanos(),
+            opt(self.peak_rss),
+            opt(self.floor_rss),
+            self.stdout_bytes
+        )
+    }
+}
+
+/// Parses the launcher's [`Measured::report_line`].
+fn parse_report(stdout: &[u8]) -> Option<Measured> {
+    let text = std::str::from_utf8(stdout).ok()?;
+    let line = text.lines().rev().find(|l| l.starts_with("code="))?;
+    let field = |name: &str| -> Option<&str> {
+        line.split_whitespace()
+            .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+    };
+    let optional = |name: &str| field(name).and_then(|v| v.parse::<u64>().ok());
+    Some(Measured {
+        code: field("code")?.parse().ok()?,
+        wall: Duration::from_nanos(field("wall_ns")?.parse().ok()?),
+        peak_rss: optional("maxrss"),
+        floor_rss: optional("floor"),
+        stdout_bytes: field("stdout_bytes")?.parse().ok()?,
+    })
+}
+
+/// VmHWM of this process in bytes (Linux).
+fn own_peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Launcher mode: run `bin args` (environment inherited), drain its stdout,
+/// reap it with `wait4` and print one [`Measured::report_line`].
+///
+/// Why a launcher: on Linux the `ru_maxrss` of an exec'd process also covers
+/// the memory image it replaced at `execve` (the kernel keeps the old image's
+/// high-water mark), and `std::process::Command` spawns with vfork/posix_spawn,
+/// so a child spawned directly by the benchmark would report at least the
+/// benchmark's own peak RSS (tens of MiB with a 1000-account mock in memory).
+/// This small, fresh process has a peak RSS of about 2 MiB, so what its child
+/// reports is the child's own peak (never below that floor, which is printed).
+fn measure_child(bin: &str, args: &[String]) -> std::process::ExitCode {
+    let floor_rss = own_peak_rss();
+    let started = Instant::now();
+    let child = Command::new(bin)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(child) => child,
+        Err(e) => {
+            eprintln!("cannot run {bin}: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let mut stdout_bytes = 0;
+    if let Some(mut pipe) = child.stdout.take() {
+        // Read to EOF before reaping: a large menu would otherwise fill the pipe.
+        let mut buffer = [0u8; 64 * 1024];
+        while let Ok(n) = pipe.read(&mut buffer) {
+            if n == 0 {
+                break;
+            }
+            stdout_bytes += n;
+        }
+    }
+    let (status, peak_rss) = match reap(child) {
+        Ok(reaped) => reaped,
+        Err(e) => {
+            eprintln!("wait4: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let wall = started.elapsed();
+    let code = status.code().unwrap_or_else(|| 128 + signal_of(&status));
+    let measured = Measured {
+        code,
+        wall,
+        peak_rss,
+        floor_rss,
+        stdout_bytes,
+    };
+    println!("{}", measured.report_line());
+    std::process::ExitCode::SUCCESS
+}
+
+#[cfg(unix)]
+fn signal_of(status: &ExitStatus) -> i32 {
+    use std::os::unix::process::ExitStatusExt;
+    status.signal().unwrap_or(0)
+}
+
+#[cfg(not(unix))]
+fn signal_of(_status: &ExitStatus) -> i32 {
+    0
 }
 
 /// Waits for `pid` with `wait4(2)`, which returns the child's own resource
@@ -261,13 +381,14 @@ impl Sandbox {
         self.cache_dir().join("default").join("cache.json")
     }
 
-    /// Runs the binary with a clean environment; stdout is captured, stderr
-    /// goes to a file (returned in the error when the run fails to start).
+    /// Runs the binary with a clean environment through the small launcher
+    /// process (see [`measure_child`]); stderr goes to a file in the sandbox.
     fn run(&self, args: &[&str]) -> Result<Measured, String> {
-        let stderr_path = self.dir.path().join("stderr.txt");
-        let stderr = File::create(&stderr_path).map_err(|e| e.to_string())?;
-        let mut command = Command::new(&self.bin);
-        command
+        let stderr = File::create(self.dir.path().join("stderr.txt")).map_err(|e| e.to_string())?;
+        let launcher = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
+        let output = Command::new(launcher)
+            .arg(MEASURE_CHILD)
+            .arg(&self.bin)
             .args(args)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -281,24 +402,15 @@ impl Sandbox {
             .env("POOLWATCH_MANAGEMENT_KEY", DEFAULT_MANAGEMENT_KEY)
             .env("SWIFTBAR", "1")
             .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::from(stderr));
-        let started = Instant::now();
-        let mut child = command
-            .spawn()
-            .map_err(|e| format!("cannot run {}: {e}", self.bin.display()))?;
-        let mut stdout = Vec::new();
-        if let Some(mut pipe) = child.stdout.take() {
-            // Read to EOF before reaping: a large menu would otherwise fill the pipe.
-            pipe.read_to_end(&mut stdout).map_err(|e| e.to_string())?;
-        }
-        let (status, peak_rss) = reap(child).map_err(|e| format!("wait4: {e}"))?;
-        let wall = started.elapsed();
-        Ok(Measured {
-            status,
-            wall,
-            peak_rss,
-            stdout,
+            .stderr(Stdio::from(stderr))
+            .output()
+            .map_err(|e| format!("cannot run the launcher: {e}"))?;
+        parse_report(&output.stdout).ok_or_else(|| {
+            format!(
+                "launcher failed ({}): {}",
+                output.status,
+                self.stderr().trim()
+            )
         })
     }
 
@@ -332,6 +444,8 @@ struct PluginRow {
     runs: usize,
     wall_ms: Spread,
     rss_mib: Option<Spread>,
+    /// The launcher's peak RSS (the child's figure cannot go below it).
+    floor_mib: Option<f64>,
 }
 
 fn bench_plugin(options: &Options, accounts: usize) -> Result<PluginRow, String> {
@@ -347,10 +461,10 @@ fn bench_plugin(options: &Options, accounts: usize) -> Result<PluginRow, String>
             sandbox.stderr()
         )
     })?;
-    if fetched_calls == 0 || !prime.status.success() {
+    if fetched_calls == 0 || !prime.success() {
         return Err(format!(
-            "priming run did not fetch (status {}, {fetched_calls} api-calls)",
-            prime.status
+            "priming run did not fetch (exit code {}, {fetched_calls} api-calls)",
+            prime.code
         ));
     }
     for _ in 0..options.warmup_runs {
@@ -359,16 +473,18 @@ fn bench_plugin(options: &Options, accounts: usize) -> Result<PluginRow, String>
     let mut walls = Vec::new();
     let mut rss = Vec::new();
     let mut menu_bytes = 0;
+    let mut floor = None;
     for _ in 0..options.plugin_runs {
         let run = sandbox.run(&["plugin"])?;
-        if !run.status.success() || run.stdout.is_empty() {
+        if !run.success() || run.stdout_bytes == 0 {
             return Err(format!(
-                "plugin run failed: {} {}",
-                run.status,
+                "plugin run failed (exit code {}): {}",
+                run.code,
                 sandbox.stderr()
             ));
         }
-        menu_bytes = run.stdout.len();
+        menu_bytes = run.stdout_bytes;
+        floor = floor.max(run.floor_rss);
         walls.push(run.wall.as_secs_f64() * 1e3);
         if let Some(peak) = run.peak_rss {
             rss.push(mib(peak as f64));
@@ -385,30 +501,37 @@ fn bench_plugin(options: &Options, accounts: usize) -> Result<PluginRow, String>
         runs: walls.len(),
         wall_ms: spread(&walls),
         rss_mib: (!rss.is_empty()).then(|| spread(&rss)),
+        floor_mib: floor.map(|b| mib(b as f64)),
     })
 }
 
 fn print_plugin(rows: &[PluginRow]) {
     println!("\n## plugin from a fresh cache (`poolwatch plugin`, SWIFTBAR=1, release)");
-    println!("Wall time (spawn to reap) in ms; peak RSS of the child (wait4 ru_maxrss) in MiB.\n");
+    println!(
+        "Wall time (spawn to reap) in ms; peak RSS of the child (wait4 ru_maxrss, via a \
+         small launcher) in MiB; RSS floor = the launcher's own peak.\n"
+    );
     println!(
         "| accounts | cache.json KiB | menu KiB | runs | wall min | p25 | median | p75 | max | \
-         RSS min | p25 | median | p75 | max |"
+         RSS min | p25 | median | p75 | max | RSS floor |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for row in rows {
         let rss = row
             .rss_mib
             .map(|s| s.cells(1))
             .unwrap_or_else(|| "n/a | | | |".into());
         println!(
-            "| {} | {:.0} | {:.0} | {} | {} | {} |",
+            "| {} | {:.0} | {:.0} | {} | {} | {} | {} |",
             row.accounts,
             row.cache_bytes as f64 / 1024.0,
             row.menu_bytes as f64 / 1024.0,
             row.runs,
             row.wall_ms.cells(2),
-            rss
+            rss,
+            row.floor_mib
+                .map(|m| format!("{m:.1}"))
+                .unwrap_or_else(|| "-".into())
         );
     }
 }
@@ -453,15 +576,15 @@ fn bench_refresh(options: &Options, accounts: usize) -> Result<Vec<RefreshRow>, 
         let stats = server.stats();
         if stats.api_call_requests == 0 {
             return Err(format!(
-                "refresh made no usage calls ({}): {}",
-                run.status,
+                "refresh made no usage calls (exit code {}): {}",
+                run.code,
                 sandbox.stderr()
             ));
         }
-        if !run.status.success() {
+        if !run.success() {
             eprintln!(
-                "note: refresh of {accounts} exited with {}: {}",
-                run.status,
+                "note: refresh of {accounts} exited with code {}: {}",
+                run.code,
                 sandbox.stderr().trim()
             );
         }
@@ -643,7 +766,13 @@ fn run(options: &Options) -> Result<(), String> {
 }
 
 fn main() -> std::process::ExitCode {
-    let options = match parse_options(std::env::args().skip(1)) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [mode, bin, rest @ ..] = args.as_slice() {
+        if mode == MEASURE_CHILD {
+            return measure_child(bin, rest);
+        }
+    }
+    let options = match parse_options(args.into_iter()) {
         Ok(options) => options,
         Err(message) => {
             eprintln!("{message}");

@@ -343,3 +343,22 @@ fn sliding_window_respects_concurrency_and_deadline_returns_partial_results() {
     assert_eq!(fine, 11);
     assert_eq!(server.stats().max_concurrent_api_calls, 3);
 }
+
+#[test]
+fn https_to_a_plain_http_local_pool_suggests_http() {
+    let server = MockServer::start(MockConfig::with_accounts(mixed_pool()));
+    let https_url = server.url().replacen("http://", "https://", 1);
+    let sandbox = Sandbox::new(
+        &https_url,
+        &server.usage_url(),
+        Some(DEFAULT_MANAGEMENT_KEY),
+    );
+    let run = sandbox.run(&["test-fetch"]);
+    assert_eq!(run.code, 5, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains(&format!("try pool_url = \"{}\"", server.url())),
+        "{}",
+        run.stdout
+    );
+}

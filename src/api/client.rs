@@ -93,6 +93,22 @@ impl Client {
         })
     }
 
+    /// A local pool reached over https usually speaks plain http: say so.
+    fn with_scheme_hint(&self, error: FetchError) -> FetchError {
+        match error {
+            FetchError::Unreachable(detail)
+                if self.options.pool_url.starts_with("https://")
+                    && is_loopback_url(&self.options.pool_url) =>
+            {
+                FetchError::Unreachable(format!(
+                    "{detail} (a local CLIProxyAPI usually speaks plain http: try pool_url = \"{}\")",
+                    self.options.pool_url.replacen("https://", "http://", 1)
+                ))
+            }
+            other => other,
+        }
+    }
+
     fn endpoint(&self, path: &str) -> String {
         format!("{}/v0/management/{path}", self.options.pool_url)
     }
@@ -100,7 +116,7 @@ impl Client {
     /// `GET /v0/management/auth-files`, retried once on transport errors and 5xx.
     pub async fn auth_files(&self) -> Result<(Vec<AuthFileEntry>, Option<String>), FetchError> {
         let url = self.endpoint("auth-files");
-        let (status, version, body) = with_one_retry(|| async {
+        let outcome = with_one_retry(|| async {
             let response = self
                 .http
                 .get(&url)
@@ -111,7 +127,8 @@ impl Client {
                 .map_err(transport_error)?;
             read_response(response).await
         })
-        .await?;
+        .await;
+        let (status, version, body) = outcome.map_err(|e| self.with_scheme_hint(e))?;
         check_management_status(status, &body)?;
         let entries = parse_auth_files(&body).map_err(FetchError::BadResponse)?;
         Ok((entries, version))

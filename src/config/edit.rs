@@ -66,6 +66,16 @@ pool_url = {pool_url}
 # [labels]
 # "codex-alice@example.com.json" = "Alice"
 
+# Alerts (macOS notifications; always listed by `poolwatch alerts`). Each fires once per crossing.
+# [alerts]
+# pool_5h_below = 10.0       # pool 5h balance below this percent of capacity (0 = off)
+# pool_week_below = 0.0      # pool weekly balance below this percent of capacity (0 = off)
+# account_killed = false     # an account becomes week-killed
+# account_error = false      # an account starts failing
+# auth_failure = true        # the pool rejects the management key
+# capacity_restored = false  # a low balance recovers above its line
+# notify = true              # show notifications (false: only log them)
+
 # A second pool; `poolwatch --profile work`.
 # [profiles.work]
 # pool_url = "https://pool.example.com"

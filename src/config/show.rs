@@ -85,6 +85,28 @@ pub fn show(settings: &Settings, key_status: &str) -> String {
     out.push_str("\n[weights]\n");
     out.push_str(&weights.render());
 
+    let mut alerts = Section::default();
+    let a = &settings.alerts;
+    let floats = [
+        ("pool_5h_below", a.pool_5h_below),
+        ("pool_week_below", a.pool_week_below),
+    ];
+    for (key, value) in floats {
+        alerts.line_as(key, &format!("alerts.{key}"), format_float(value), settings);
+    }
+    let flags = [
+        ("account_killed", a.account_killed),
+        ("account_error", a.account_error),
+        ("auth_failure", a.auth_failure),
+        ("capacity_restored", a.capacity_restored),
+        ("notify", a.notify),
+    ];
+    for (key, value) in flags {
+        alerts.line_as(key, &format!("alerts.{key}"), value.to_string(), settings);
+    }
+    out.push_str("\n[alerts]\n");
+    out.push_str(&alerts.render());
+
     out.push_str("\n[labels]\n");
     let mut labels = Section::default();
     for (name, label) in &settings.labels {

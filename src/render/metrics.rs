@@ -567,7 +567,7 @@ mod tests {
     #[derive(Debug, PartialEq)]
     struct Parsed {
         name: String,
-        labels: Vec<(String, String)>,
+        labels: Labels,
         value: f64,
     }
 
@@ -588,8 +588,11 @@ mod tests {
         Ok(s.split_at(end))
     }
 
+    /// Unescaped (name, value) label pairs of one sample.
+    type Labels = Vec<(String, String)>;
+
     /// Parses `name="value",...}` (after the `{`); returns labels and the rest after `}`.
-    fn take_labels(mut s: &str) -> Result<(Vec<(String, String)>, &str), String> {
+    fn take_labels(mut s: &str) -> Result<(Labels, &str), String> {
         let mut labels = Vec::new();
         loop {
             let (name, rest) = take_name(s)?;
