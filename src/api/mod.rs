@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use auth_files::AuthFileEntry;
 use client::FetchReport;
 
+use crate::config;
 use crate::model::{Account, Epoch, PoolState};
 
 /// Which auth files to show, and how to name them.
@@ -27,24 +28,14 @@ pub struct Selection {
 impl Selection {
     /// True when the entry belongs in the pool view.
     pub fn keeps(&self, entry: &AuthFileEntry) -> bool {
-        let provider_ok = self.providers.iter().any(|p| {
-            let p = p.to_lowercase();
-            entry.provider.contains(&p) || entry.kind.contains(&p)
-        });
-        let hidden = self.hidden.iter().any(|h| {
-            *h == entry.name || Some(h.as_str()) == entry.email.as_deref() || *h == entry.id
-        });
-        provider_ok && !hidden
+        config::provider_selected(&entry.provider, &entry.kind, &self.providers)
+            && !config::hidden_matches(&self.hidden, &entry.name, entry.email.as_deref())
     }
 
     /// The label shown for an entry: custom label, else email, else label, else name.
     pub fn label_for(&self, entry: &AuthFileEntry) -> String {
-        let custom = [Some(&entry.name), entry.email.as_ref(), Some(&entry.id)]
-            .into_iter()
-            .flatten()
-            .find_map(|k| self.labels.get(k));
-        custom
-            .cloned()
+        config::custom_label(&self.labels, &entry.name, entry.email.as_deref())
+            .map(str::to_string)
             .or_else(|| entry.email.clone())
             .filter(|l| !l.is_empty())
             .or_else(|| Some(entry.label.clone()).filter(|l| !l.is_empty()))

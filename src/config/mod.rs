@@ -161,23 +161,37 @@ impl Settings {
 
     /// True when the account's auth file name or email is in `hidden` (case-insensitive).
     pub fn is_hidden(&self, name: &str, email: Option<&str>) -> bool {
-        self.hidden.iter().any(|entry| {
-            entry.eq_ignore_ascii_case(name)
-                || email.is_some_and(|email| entry.eq_ignore_ascii_case(email))
-        })
+        hidden_matches(&self.hidden, name, email)
     }
 
     /// The custom label of an account: by auth file name first, then by email (case-insensitive).
     pub fn label_for(&self, name: &str, email: Option<&str>) -> Option<&str> {
-        if let Some(label) = self.labels.get(name) {
-            return Some(label);
-        }
-        let email = email?;
-        self.labels
-            .iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case(email))
-            .map(|(_, label)| label.as_str())
+        custom_label(&self.labels, name, email)
     }
+}
+
+/// True when `name` or `email` is in the `hidden` list (case-insensitive).
+pub fn hidden_matches(hidden: &[String], name: &str, email: Option<&str>) -> bool {
+    hidden.iter().any(|entry| {
+        entry.eq_ignore_ascii_case(name)
+            || email.is_some_and(|email| entry.eq_ignore_ascii_case(email))
+    })
+}
+
+/// The custom label for an auth file `name` (exact) or `email` (case-insensitive).
+pub fn custom_label<'a>(
+    labels: &'a BTreeMap<String, String>,
+    name: &str,
+    email: Option<&str>,
+) -> Option<&'a str> {
+    if let Some(label) = labels.get(name) {
+        return Some(label);
+    }
+    let email = email?;
+    labels
+        .iter()
+        .find(|(key, _)| key.eq_ignore_ascii_case(email))
+        .map(|(_, label)| label.as_str())
 }
 
 pub use crate::alerts::AlertSettings;

@@ -36,12 +36,12 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "file".into());
-    let temp = dir.join(format!(
-        ".{file_name}.{}.{}.tmp",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let result = write_and_rename(&temp, path, bytes);
+    let (temp, mut file) = create_temp(dir, &file_name)?;
+    let result = file
+        .write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .and_then(|()| fs::rename(&temp, path));
+    drop(file);
     if result.is_err() {
         let _ = fs::remove_file(&temp);
     }
@@ -50,22 +50,54 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     if let Ok(d) = File::open(dir) {
         let _ = d.sync_all();
     }
+    remove_abandoned_temps(dir, &file_name);
     Ok(())
 }
 
-fn write_and_rename(temp: &Path, path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+/// A new 0600 temp file next to the target; a name left by an earlier
+/// process with the same pid is skipped.
+fn create_temp(dir: &Path, file_name: &str) -> io::Result<(std::path::PathBuf, File)> {
+    loop {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let temp = dir.join(format!(".{file_name}.{}.{n}.tmp", std::process::id()));
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        match options.open(&temp) {
+            Ok(file) => return Ok((temp, file)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 10_000 => continue,
+            Err(e) => return Err(e),
+        }
     }
-    let mut file = options.open(temp)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    drop(file);
-    fs::rename(temp, path)
+}
+
+/// Temp files of a writer that was killed between create and rename are
+/// removed once they are clearly abandoned (older than a minute).
+fn remove_abandoned_temps(dir: &Path, file_name: &str) {
+    let prefix = format!(".{file_name}.");
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with(&prefix) && name.ends_with(".tmp")) {
+            continue;
+        }
+        let abandoned = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age.as_secs() > 60);
+        if abandoned {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 #[cfg(test)]
@@ -87,6 +119,17 @@ mod tests {
             assert_eq!(mode(&dir.path().join("nested/deeper")), 0o700);
             assert_eq!(mode(&dir.path().join("nested")), 0o700);
         }
+        // An abandoned temp file of a killed writer is cleaned up by the next write.
+        let abandoned = path.parent().unwrap().join(".file.json.1.0.tmp");
+        fs::write(&abandoned, b"half").unwrap();
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(600);
+        File::options()
+            .write(true)
+            .open(&abandoned)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        write_private(&path, b"three").unwrap();
         let leftovers: Vec<_> = fs::read_dir(path.parent().unwrap())
             .unwrap()
             .filter_map(|e| e.ok())
