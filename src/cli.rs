@@ -155,6 +155,8 @@ pub enum ConfigCommand {
     },
     /// Print the settings file path
     Path,
+    /// Open the settings file in an editor (TextEdit on macOS, else $VISUAL/$EDITOR), creating it from the template first
+    Edit,
     /// Store the management key in the macOS Keychain (read from a prompt or stdin, never argv)
     SetKey,
     /// Remove the management key from the Keychain

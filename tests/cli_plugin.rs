@@ -275,3 +275,29 @@ fn a_bad_command_line_still_yields_a_menu_in_plugin_mode() {
     // Outside plugin mode, clap's usage error and exit code 2 stand.
     assert_eq!(sandbox.run(&["status", "--bogus"]).code, 2);
 }
+
+#[test]
+fn config_edit_creates_the_file_from_the_template_then_opens_it() {
+    let sandbox = demo_sandbox();
+    std::fs::remove_file(sandbox.config_path()).unwrap();
+    let run = sandbox.run_env(&["config", "edit"], &[("EDITOR", "true")]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = std::fs::read_to_string(sandbox.config_path()).unwrap();
+    assert!(text.contains("# poolwatch settings"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(sandbox.config_path())
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // The editor gets the path; a failing editor is reported.
+    let failing = sandbox.run_env(&["config", "edit"], &[("EDITOR", "false")]);
+    assert_eq!(failing.code, 1);
+    // No editor: the path is printed.
+    let plain = sandbox.run(&["config", "edit"]);
+    assert_eq!(plain.code, 0);
+    assert_eq!(plain.stdout.trim(), sandbox.config_path().to_str().unwrap());
+}

@@ -551,33 +551,37 @@ fn temp_files(sandbox: &Sandbox) -> Vec<std::path::PathBuf> {
         .collect()
 }
 
-/// Temp files a SIGKILLed writer may leave (see docs/security.md, "Findings").
-/// Each kill can strand at most one (cache or snapshot); nothing removes them later.
-const MAX_STRANDED_TEMPS: usize = 12;
+/// What one crash storm did.
+struct Storm {
+    iterations: usize,
+    killed: usize,
+    seed: u64,
+}
 
-#[test]
-fn sigkill_during_refresh_never_tears_cache_or_snapshot() {
-    let mut accounts = healthy_accounts();
-    for i in 0..5 {
-        accounts.push(MockAccount::new(&format!("extra{i}@example.com"), "plus"));
-    }
-    let server = MockServer::start(MockConfig::with_accounts(accounts));
-    let sandbox = Sandbox::new(
-        &server.url(),
-        &server.usage_url(),
-        Some(DEFAULT_MANAGEMENT_KEY),
-    );
+/// Spawn `poolwatch refresh` up to `max` times within `budget`, SIGKILLing each
+/// at a random point; after every kill cache.json and snapshot.json must be
+/// absent or complete JSON.
+fn crash_storm(
+    server: &MockServer,
+    sandbox: &Sandbox,
+    max: usize,
+    budget: Duration,
+    max_sleep_ms: u64,
+) -> Storm {
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)
         .unwrap_or(1)
         | 1;
     let mut rng = Rng(seed);
-    let budget = Duration::from_secs(20);
     let started = Instant::now();
-    let (mut iterations, mut killed, mut completed) = (0usize, 0usize, 0usize);
-    while iterations < 200 && started.elapsed() < budget {
-        iterations += 1;
+    let mut storm = Storm {
+        iterations: 0,
+        killed: 0,
+        seed,
+    };
+    while storm.iterations < max && started.elapsed() < budget {
+        storm.iterations += 1;
         let delay = Duration::from_millis(rng.below(15));
         server.set_config(|c| c.api_call_delay = delay);
         // Step back past the manual debounce so every refresh really fetches and writes.
@@ -588,39 +592,115 @@ fn sigkill_during_refresh_never_tears_cache_or_snapshot() {
             .stderr(Stdio::null())
             .spawn()
             .expect("spawn refresh");
-        std::thread::sleep(Duration::from_millis(rng.below(60)));
-        match child.try_wait().expect("try_wait") {
-            Some(_) => completed += 1,
-            None => {
-                child.kill().expect("SIGKILL");
-                killed += 1;
-            }
+        std::thread::sleep(Duration::from_millis(rng.below(max_sleep_ms)));
+        if child.try_wait().expect("try_wait").is_none() {
+            child.kill().expect("SIGKILL");
+            storm.killed += 1;
         }
         child.wait().expect("reap");
-        assert_absent_or_complete_json(&sandbox.cache_file("default"), iterations);
-        assert_absent_or_complete_json(&sandbox.snapshot_path(), iterations);
+        assert_absent_or_complete_json(&sandbox.cache_file("default"), storm.iterations);
+        assert_absent_or_complete_json(&sandbox.snapshot_path(), storm.iterations);
     }
+    storm
+}
+
+fn storm_pool() -> (MockServer, Sandbox) {
+    let mut accounts = healthy_accounts();
+    for i in 0..5 {
+        accounts.push(MockAccount::new(&format!("extra{i}@example.com"), "plus"));
+    }
+    let server = MockServer::start(MockConfig::with_accounts(accounts));
+    let sandbox = Sandbox::new(
+        &server.url(),
+        &server.usage_url(),
+        Some(DEFAULT_MANAGEMENT_KEY),
+    );
+    (server, sandbox)
+}
+
+#[test]
+fn sigkill_during_refresh_never_tears_cache_or_snapshot() {
+    let (server, sandbox) = storm_pool();
+    let storm = crash_storm(&server, &sandbox, 200, Duration::from_secs(20), 80);
     let stranded = temp_files(&sandbox);
     eprintln!(
-        "crash loop (seed {seed}): {iterations} iterations, {killed} killed, {completed} finished, \
-         {} stranded temp files: {stranded:?}",
+        "crash loop (seed {}): {} iterations, {} killed, {} stranded temp files: {stranded:?}",
+        storm.seed,
+        storm.iterations,
+        storm.killed,
         stranded.len()
     );
     assert!(
-        iterations >= 50,
-        "too few iterations in the budget: {iterations}"
+        storm.iterations >= 50,
+        "too few iterations: {}",
+        storm.iterations
     );
-    assert!(killed > 0, "the loop must actually kill writers");
-    assert!(
-        stranded.len() <= MAX_STRANDED_TEMPS,
-        "temp files accumulate: {stranded:?}"
+    assert!(storm.killed > 0, "the loop must actually kill writers");
+    // Each killed writer strands at most one temp file per target.
+    let count = |name: &str| {
+        stranded
+            .iter()
+            .filter(|p| p.to_string_lossy().contains(name))
+            .count()
+    };
+    assert!(count(".cache.json.") <= storm.killed, "{stranded:?}");
+    assert!(count(".snapshot.json.") <= storm.killed, "{stranded:?}");
+    assert_eq!(
+        stranded.len(),
+        count(".cache.json.") + count(".snapshot.json.")
     );
-    // After the storm a normal run still works and rewrites both files.
+    // A minute later (simulated) a normal run works, rewrites both files and
+    // sweeps every temp file the killed writers stranded.
+    for path in &stranded {
+        backdate(path, 120);
+    }
     sandbox.age_cache_if_present("default", 1_000);
     let run = sandbox.run_plugin(false);
     let lines = assert_valid_menu(&run, "after crash loop");
     assert!(lines.iter().any(|l| l.title.contains("alpha@example.com")));
     assert!(sandbox.read_cache("default")["state"]["accounts"].is_array());
+    assert_eq!(temp_files(&sandbox), Vec::<std::path::PathBuf>::new());
+}
+
+/// Set a file's modification time `seconds` into the past.
+fn backdate(path: &std::path::Path, seconds: u64) {
+    let old = std::time::SystemTime::now() - Duration::from_secs(seconds);
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .and_then(|f| f.set_modified(old))
+        .unwrap_or_else(|e| panic!("backdate {}: {e}", path.display()));
+}
+
+/// A killed writer's temp file (older than a minute) is removed by the next
+/// write of the same file; a young one may belong to a writer still running
+/// and is left alone.
+#[test]
+fn abandoned_temp_files_are_swept_but_fresh_ones_are_kept() {
+    let server = MockServer::start(MockConfig::with_accounts(healthy_accounts()));
+    let sandbox = Sandbox::new(
+        &server.url(),
+        &server.usage_url(),
+        Some(DEFAULT_MANAGEMENT_KEY),
+    );
+    assert_eq!(sandbox.run(&["status"]).code, 0);
+    let cache_dir = sandbox
+        .cache_file("default")
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let widget_dir = sandbox.snapshot_path().parent().unwrap().to_path_buf();
+    let old_cache = cache_dir.join(".cache.json.4194301.0.tmp");
+    let old_snapshot = widget_dir.join(".snapshot.json.4194301.1.tmp");
+    let young_cache = cache_dir.join(".cache.json.4194302.0.tmp");
+    for path in [&old_cache, &old_snapshot, &young_cache] {
+        std::fs::write(path, b"{\"half").unwrap();
+    }
+    backdate(&old_cache, 600);
+    backdate(&old_snapshot, 600);
+    sandbox.age_cache("default", 1_000);
+    assert_valid_menu(&sandbox.run_plugin(false), "sweep run");
+    assert_eq!(temp_files(&sandbox), vec![young_cache]);
 }
 
 // ----- corrupt cache -----

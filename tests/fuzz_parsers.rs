@@ -302,13 +302,10 @@ fn assert_window(w: &QuotaWindow) -> Result<(), TestCaseError> {
         w.used_percent
     );
     if let Some(seconds) = w.window_seconds {
-        // 0 from a positive fraction below one second: same known bug as below.
-        prop_assert!(seconds >= 0, "window {seconds}");
+        prop_assert!(seconds > 0, "window {seconds}");
     }
     if let Some(reset) = w.reset_at {
-        // 0 is possible for a positive fraction below one second: see
-        // `sub_second_reset_at_is_not_a_reset_time` (a known bug, ignored).
-        prop_assert!((0..=MAX_EPOCH).contains(&reset), "reset {reset}");
+        prop_assert!((1..=MAX_EPOCH).contains(&reset), "reset {reset}");
     }
     Ok(())
 }
@@ -766,12 +763,11 @@ proptest! {
     }
 }
 
-/// Found by `usage_bodies_never_panic`: a positive `reset_at` below one second
-/// (e.g. `2.3e-164`) passes the `> 0` check before truncation and becomes the
-/// reset time 0 (1970). Zero times mean "not set" everywhere else.
+/// Found by `usage_bodies_never_panic` (fixed): a positive `reset_at` below one
+/// second (e.g. `2.3e-164`) passed the `> 0` check before truncation and became
+/// the reset time 0 (1970); a sub-second window became a 0-second window.
 #[test]
-#[ignore = "bug: usage.rs epoch_value filters > 0 before truncating to whole seconds"]
-fn sub_second_reset_at_is_not_a_reset_time() {
+fn sub_second_times_are_not_reset_times_or_windows() {
     let body = r#"{"rate_limit":{"primary_window":{"used_percent":10,"limit_window_seconds":18000,"reset_at":0.5}}}"#;
     let usage = parse_usage(body, 1_785_900_000).expect("usage");
     let window = usage.five_hour.expect("5h window");
@@ -779,4 +775,11 @@ fn sub_second_reset_at_is_not_a_reset_time() {
         window.reset_at, None,
         "0.5 s after 1970 is not a reset time"
     );
+    let body = r#"{"rate_limit":{"secondary_window":{"used_percent":10,"limit_window_seconds":0.4,"reset_after_seconds":60}}}"#;
+    let usage = parse_usage(body, 1_785_900_000).expect("usage");
+    let window = usage
+        .weekly
+        .expect("a duration-less secondary window is the weekly one");
+    assert_eq!(window.window_seconds, None);
+    assert_eq!(window.reset_at, Some(1_785_900_060));
 }

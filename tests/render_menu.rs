@@ -749,16 +749,17 @@ fn action_items() {
         param(find(&lines, "Open management panel"), "href"),
         Some("http://127.0.0.1:8317/management.html")
     );
+    // "Open settings" runs `poolwatch config edit`, which creates a missing file first.
     let settings = find(&lines, "Open settings");
-    assert_eq!(param(settings, "bash"), Some("/usr/bin/open"));
-    assert_eq!(param(settings, "param1"), Some("-t"));
-    assert_eq!(
-        param(settings, "param2"),
-        Some("/Users/me/Library/Application Support/poolwatch/config.toml")
-    );
-    let raw = render_menu(Some(&report()), &ctx(FetchStatus::Fresh), Dialect::Xbar);
+    assert_eq!(param(settings, "bash"), Some("/usr/local/bin/poolwatch"));
+    assert_eq!(param(settings, "param1"), Some("config"));
+    assert_eq!(param(settings, "param2"), Some("edit"));
+    // Without a usable binary path it falls back to `open -t`, quoting a path with spaces.
+    let mut c = ctx(FetchStatus::Fresh);
+    c.exe = "/opt/my \"bin\"/poolwatch".to_string();
+    let raw = render_menu(Some(&report()), &c, Dialect::Xbar);
     assert!(raw.contains(
-        "param2=\"/Users/me/Library/Application Support/poolwatch/config.toml\" terminal=false"
+        "Open settings | bash=/usr/bin/open param1=-t param2=\"/Users/me/Library/Application Support/poolwatch/config.toml\" terminal=false"
     ));
 }
 
@@ -769,12 +770,15 @@ fn unsafe_urls_and_paths_drop_their_items() {
     c.settings_path = "/tmp/it's.toml".to_string();
     let lines = check_output(Some(&report()), &c, Dialect::SwiftBar);
     assert!(!lines.iter().any(|l| l.title == "Open management panel"));
-    assert!(!lines.iter().any(|l| l.title == "Open settings"));
     c.pool_url = "file:///etc/passwd".to_string();
     c.exe = "/opt/my \"bin\"/poolwatch".to_string();
     let lines = check_output(Some(&report()), &c, Dialect::Xbar);
     assert!(!lines.iter().any(|l| l.title == "Open management panel"));
     assert!(!lines.iter().any(|l| l.title.starts_with("Sort by")));
+    assert!(
+        !lines.iter().any(|l| l.title == "Open settings"),
+        "neither exe nor path is safe"
+    );
     // Refresh still works through the host's own refresh.
     assert_eq!(
         find(&lines, "Refresh now").params,

@@ -228,7 +228,14 @@ fn window_seconds(window: &Map<String, Value>) -> Option<i64> {
                 .and_then(number)
                 .map(|minutes| minutes * 60.0)
         })?;
-    (seconds > 0.0).then(|| seconds.min(MAX_EPOCH as f64) as i64)
+    whole_positive_seconds(seconds)
+}
+
+/// Whole seconds, kept only when at least one: a sub-second value would
+/// otherwise truncate to 0 (the epoch, or a zero-length window).
+fn whole_positive_seconds(seconds: f64) -> Option<i64> {
+    let whole = seconds.min(MAX_EPOCH as f64) as i64;
+    (whole > 0).then_some(whole)
 }
 
 /// `reset_at` (seconds or milliseconds), else `now + reset_after_seconds`.
@@ -259,7 +266,7 @@ fn epoch_value(value: &Value) -> Option<Epoch> {
         } else {
             raw
         };
-        return (seconds > 0.0).then(|| seconds.min(MAX_EPOCH as f64) as i64);
+        return whole_positive_seconds(seconds);
     }
     let text = value.as_str()?.trim();
     let parsed = chrono::DateTime::parse_from_rfc3339(text).ok()?;

@@ -62,6 +62,7 @@ pub fn run(globals: &Globals, command: ConfigCommand) -> i32 {
             Err(e) => report(e),
         },
         ConfigCommand::SetKey => set_key(globals),
+        ConfigCommand::Edit => edit(globals),
         ConfigCommand::DeleteKey => {
             let settings = match globals.settings_or_exit() {
                 Ok(s) => s,
@@ -118,6 +119,60 @@ fn set_key(globals: &Globals) -> i32 {
         settings.profile
     );
     exit_codes::OK
+}
+
+/// `config edit`: make sure the file exists, then open it.
+fn edit(globals: &Globals) -> i32 {
+    let Some(path) = config_path(globals) else {
+        return no_home();
+    };
+    if !path.exists() {
+        if let Err(e) = config::init_file(&path, None, false) {
+            return report(e);
+        }
+        eprintln!("created {}", path.display());
+    }
+    let mut command = match editor_command(globals) {
+        Some(argv) => {
+            let mut command = std::process::Command::new(&argv[0]);
+            command.args(&argv[1..]);
+            command
+        }
+        None => {
+            println!("{}", path.display());
+            eprintln!("poolwatch: set $VISUAL or $EDITOR to open it from here");
+            return exit_codes::OK;
+        }
+    };
+    match command.arg(&path).status() {
+        Ok(status) if status.success() => exit_codes::OK,
+        Ok(status) => {
+            eprintln!("poolwatch: the editor exited with {status}");
+            exit_codes::FAILURE
+        }
+        Err(e) => {
+            eprintln!("poolwatch: cannot start the editor: {e}");
+            exit_codes::FAILURE
+        }
+    }
+}
+
+/// TextEdit on macOS (works from a menu click, without a terminal); else
+/// `$VISUAL` / `$EDITOR` split on spaces (`code --wait` works).
+fn editor_command(globals: &Globals) -> Option<Vec<String>> {
+    if cfg!(target_os = "macos") {
+        return Some(vec!["/usr/bin/open".into(), "-t".into()]);
+    }
+    ["VISUAL", "EDITOR"]
+        .iter()
+        .filter_map(|var| (globals.env)(var))
+        .map(|value| {
+            value
+                .split_whitespace()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .find(|argv| !argv.is_empty())
 }
 
 /// A new key deserves a new attempt: remove a latched 401/403 from the cache.

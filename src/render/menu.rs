@@ -25,6 +25,10 @@ const LABEL_WIDTH: usize = 22;
 const PLAN_WIDTH: usize = 7;
 /// Visible characters kept from a status message, error or notice.
 const MESSAGE_CHARS: usize = 100;
+/// Characters kept from an error message (the host truncates for display).
+const PROBLEM_CHARS: usize = 400;
+/// `length=` of an error line: longer text is cut with a tooltip holding all of it.
+const PROBLEM_LENGTH: &str = "100";
 /// `length=` cap put on every line that carries untrusted text.
 const UNTRUSTED_LENGTH: &str = "160";
 /// The monospace font of bar lines (both dialects accept `font` and `size`).
@@ -360,13 +364,23 @@ impl Menu<'_> {
 
     /// Params every line with untrusted text gets: no `:symbol:` / emoji expansion, a length cap.
     fn untrusted(&self, line: MenuLine) -> MenuLine {
+        self.untrusted_with_length(line, UNTRUSTED_LENGTH)
+    }
+
+    fn untrusted_with_length(&self, line: MenuLine, length: &str) -> MenuLine {
         let line = if self.swiftbar() {
             line.param("symbolize", "false")
         } else {
             line
         };
-        line.param("emojize", "false")
-            .param("length", UNTRUSTED_LENGTH)
+        line.param("emojize", "false").param("length", length)
+    }
+
+    /// A problem line: the whole message is kept (up to [`PROBLEM_CHARS`]) and
+    /// the host shortens it to [`PROBLEM_LENGTH`] with the full text as a tooltip.
+    fn problem(&self, prefix: &str, message: &str, tone: Tone) -> MenuLine {
+        let line = MenuLine::item(0, format!("{prefix}{}", menu_text(message, PROBLEM_CHARS)));
+        self.untrusted_with_length(self.color(line, tone), PROBLEM_LENGTH)
     }
 
     fn tooltip(&self, line: MenuLine, text: &str) -> MenuLine {
@@ -468,24 +482,13 @@ impl Menu<'_> {
             FetchStatus::Fresh => {}
             FetchStatus::Refreshing => lines.push(MenuLine::item(0, "↻ Refreshing…")),
             FetchStatus::Stale { error } => {
-                let line = MenuLine::item(
-                    0,
-                    format!("⚠ Refresh failed: {}", menu_text(error, MESSAGE_CHARS)),
-                );
-                lines.push(self.untrusted(self.color(line, Tone::Yellow)));
+                lines.push(self.problem("⚠ ", error, Tone::Yellow));
                 if report.is_some() {
                     lines.push(MenuLine::item(0, "Showing the last good data"));
                 }
             }
             FetchStatus::AuthLatched { message } => {
-                let line = MenuLine::item(
-                    0,
-                    format!(
-                        "⚠ Server rejected the key: {}",
-                        menu_text(message, MESSAGE_CHARS)
-                    ),
-                );
-                lines.push(self.untrusted(self.color(line, Tone::Red)));
+                lines.push(self.problem("⚠ ", message, Tone::Red));
                 lines.push(MenuLine::item(
                     0,
                     "Automatic refresh is paused: fix the key, then Refresh now",
@@ -709,7 +712,16 @@ impl Menu<'_> {
         if let Some(url) = management_url(&self.ctx.pool_url) {
             lines.push(MenuLine::item(0, "Open management panel").param("href", url));
         }
-        if let Some(path) = param_value(&self.ctx.settings_path) {
+        // `config edit` creates the file from the template when it is missing.
+        if let Some(exe) = &exe {
+            lines.push(
+                MenuLine::item(0, "Open settings")
+                    .param("bash", exe)
+                    .param("param1", "config")
+                    .param("param2", "edit")
+                    .param("terminal", "false"),
+            );
+        } else if let Some(path) = param_value(&self.ctx.settings_path) {
             lines.push(
                 MenuLine::item(0, "Open settings")
                     .param("bash", "/usr/bin/open")

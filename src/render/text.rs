@@ -85,7 +85,13 @@ pub fn render_status(report: Option<&PoolReport>, ctx: &MenuContext, color: bool
 }
 
 fn header(out: &mut String, ctx: &MenuContext, p: &Painter, has_report: bool) {
-    let mut title = format!("Pool {}", terminal_text(&ctx.pool_url, 80));
+    let mut title = if ctx.demo {
+        "Pool".to_string()
+    } else if ctx.pool_url.is_empty() {
+        "Pool (not configured)".to_string()
+    } else {
+        format!("Pool {}", terminal_text(&ctx.pool_url, 80))
+    };
     if !ctx.profile.trim().is_empty() && ctx.profile != "default" {
         let _ = write!(title, " (profile {})", terminal_text(&ctx.profile, 32));
     }
@@ -104,7 +110,7 @@ fn header(out: &mut String, ctx: &MenuContext, p: &Painter, has_report: bool) {
             let _ = writeln!(out, "Another run is refreshing; showing cached data.");
         }
         FetchStatus::Stale { error } => {
-            let mut text = format!("Refresh failed: {}", terminal_text(error, MESSAGE_CHARS));
+            let mut text = terminal_text(error, MESSAGE_CHARS);
             if has_report {
                 text.push_str(" (showing the last good data)");
             }
