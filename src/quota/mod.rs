@@ -9,9 +9,9 @@ use crate::model::{Epoch, HealthBucket};
 mod account;
 mod forecast;
 mod health;
+pub mod pace;
 mod plan;
 mod report;
-pub mod pace;
 mod sort;
 
 pub use account::{
