@@ -55,7 +55,7 @@ enum Break {
 /// What the menu must say after the break.
 #[derive(Clone, Copy, PartialEq)]
 enum Shows {
-    /// The whole fetch failed: "Refresh failed", state `stale`.
+    /// The whole fetch failed: a "⚠ <what>: <details>" line, state `stale`.
     FetchError,
     /// 401/403: latched, state `auth_failed`.
     AuthError,
@@ -132,15 +132,12 @@ fn lower(s: &str) -> String {
     s.to_lowercase()
 }
 
-/// Top-level lines that report a failure of the whole fetch.
+/// Top-level dropdown lines (after the title) that report a failure of the whole fetch.
 fn error_lines(lines: &[PluginLine]) -> Vec<&PluginLine> {
     lines
         .iter()
-        .filter(|l| {
-            l.depth == 0
-                && (l.title.starts_with("⚠ Refresh failed")
-                    || l.title.starts_with("⚠ Server rejected the key"))
-        })
+        .skip_while(|l| !l.separator)
+        .filter(|l| l.depth == 0 && !l.separator && l.title.starts_with("⚠ "))
         .collect()
 }
 
