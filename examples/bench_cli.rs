@@ -32,9 +32,7 @@ use poolwatch::api::auth_files::{parse_auth_files, AuthFileEntry};
 use poolwatch::api::client::{parse_envelope, usage_request, wants_usage};
 use poolwatch::api::usage::interpret_upstream;
 use poolwatch::exit_codes;
-use support::{
-    bearer, generated_pool, try_http, MockConfig, MockServer, DEFAULT_MANAGEMENT_KEY,
-};
+use support::{bearer, generated_pool, try_http, MockConfig, MockServer, DEFAULT_MANAGEMENT_KEY};
 
 /// Batch size of the original app's fetch.
 const ORIGINAL_BATCH: usize = 4;
@@ -347,7 +345,9 @@ fn reap(child: std::process::Child) -> std::io::Result<(ExitStatus, Option<u64>)
         }
     }
     drop(child);
-    let peak = u64::try_from(usage[MAXRSS_INDEX]).ok().map(|v| v * MAXRSS_UNIT);
+    let peak = u64::try_from(usage[MAXRSS_INDEX])
+        .ok()
+        .map(|v| v * MAXRSS_UNIT);
     Ok((ExitStatus::from_raw(status), peak))
 }
 
@@ -655,7 +655,9 @@ fn original_fetch(server: &MockServer) -> Result<usize, String> {
         parsed += std::thread::scope(|scope| {
             let handles: Vec<_> = batch
                 .iter()
-                .map(|entry| scope.spawn(|| original_usage_call(&api_call, &auth, entry, &usage_url)))
+                .map(|entry| {
+                    scope.spawn(|| original_usage_call(&api_call, &auth, entry, &usage_url))
+                })
                 .collect();
             handles
                 .into_iter()
@@ -728,7 +730,10 @@ fn print_refresh(rows: &[RefreshRow], options: &Options) {
                 .map(|r| r.wall_s.median)
         };
         if let (Some(new), Some(old)) = (of("poolwatch"), of("original")) {
-            println!("\n{size} accounts: poolwatch is {:.1}x faster than the original scheme", old / new);
+            println!(
+                "\n{size} accounts: poolwatch is {:.1}x faster than the original scheme",
+                old / new
+            );
         }
     }
 }
@@ -737,7 +742,12 @@ fn print_refresh(rows: &[RefreshRow], options: &Options) {
 
 fn run(options: &Options) -> Result<(), String> {
     let size = std::fs::metadata(&options.bin)
-        .map_err(|e| format!("{}: {e} (build it with cargo build --release)", options.bin.display()))?
+        .map_err(|e| {
+            format!(
+                "{}: {e} (build it with cargo build --release)",
+                options.bin.display()
+            )
+        })?
         .len();
     println!("## binary\n");
     println!(
@@ -749,7 +759,10 @@ fn run(options: &Options) -> Result<(), String> {
 
     let mut plugin_rows = Vec::new();
     for &accounts in &options.plugin_sizes {
-        eprintln!("plugin: {accounts} accounts, {} runs ...", options.plugin_runs);
+        eprintln!(
+            "plugin: {accounts} accounts, {} runs ...",
+            options.plugin_runs
+        );
         plugin_rows.push(bench_plugin(options, accounts)?);
     }
     print_plugin(&plugin_rows);

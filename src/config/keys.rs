@@ -314,16 +314,7 @@ pub fn parse_sort(raw: &str) -> Result<SortOrder, String> {
 
 /// The config spelling of a sort order (`5h`, `week-desc`, ...).
 pub fn sort_name(order: SortOrder) -> String {
-    let key = match order.key {
-        SortKey::FiveHour => "5h",
-        SortKey::Week => "week",
-        SortKey::Name => "name",
-    };
-    if order.descending {
-        format!("{key}-desc")
-    } else {
-        key.to_string()
-    }
+    order.setting()
 }
 
 #[cfg(test)]

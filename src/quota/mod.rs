@@ -87,6 +87,22 @@ pub struct SortOrder {
     pub descending: bool,
 }
 
+impl SortOrder {
+    /// The settings spelling: `5h`, `week`, `name`, with `-desc` when descending.
+    pub fn setting(self) -> String {
+        let key = match self.key {
+            SortKey::FiveHour => "5h",
+            SortKey::Week => "week",
+            SortKey::Name => "name",
+        };
+        if self.descending {
+            format!("{key}-desc")
+        } else {
+            key.to_string()
+        }
+    }
+}
+
 /// The settings the quota model needs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct QuotaSettings {

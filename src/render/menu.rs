@@ -766,16 +766,7 @@ impl Menu<'_> {
 
 /// The `poolwatch config set sort <value>` value of a sort order: `5h`, `week-desc`, ...
 pub fn sort_value(order: SortOrder) -> String {
-    let key = match order.key {
-        SortKey::FiveHour => "5h",
-        SortKey::Week => "week",
-        SortKey::Name => "name",
-    };
-    if order.descending {
-        format!("{key}-desc")
-    } else {
-        key.to_string()
-    }
+    order.setting()
 }
 
 /// Human name of a sort order: `5h, lowest first`, `Name, Z to A`, ...
