@@ -114,7 +114,7 @@ pub struct Account {
     #[serde(default)]
     pub failed: u64,
     /// The 20 ten-minute buckets of `recent_requests`, oldest first.
-    #[serde(default)]
+    #[serde(default, with = "compact_buckets")]
     pub recent_requests: Vec<HealthBucket>,
     /// Last good usage (kept across failed fetches).
     #[serde(default)]
@@ -156,4 +156,184 @@ pub struct PoolState {
     /// True when the overall deadline cut the fetch short (some usages are older).
     #[serde(default)]
     pub partial: bool,
+}
+
+/// How `recent_requests` is stored in the cache. The server labels its 20
+/// buckets with consecutive 10-minute ranges (`10:50-11:00`), so when that
+/// holds only the last label and the counts are kept:
+/// `{"last": "10:50-11:00", "counts": [success, failed, ...]}`. This halves
+/// the cache of a big pool and the time to read it. Anything else is stored
+/// as the plain list, so nothing is ever lost.
+mod compact_buckets {
+    use serde::{Deserializer, Serialize, Serializer};
+
+    use super::HealthBucket;
+
+    const STEP_MINUTES: i32 = 10;
+    const DAY_MINUTES: i32 = 24 * 60;
+
+    #[derive(Serialize)]
+    struct Compact<'a> {
+        last: &'a str,
+        counts: Vec<u64>,
+    }
+
+    fn minutes(hhmm: &str) -> Option<i32> {
+        let (h, m) = hhmm.split_once(':')?;
+        let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
+        ((0..24).contains(&h) && (0..60).contains(&m) && hhmm.len() == 5).then_some(h * 60 + m)
+    }
+
+    fn push_hhmm(out: &mut String, total: i32) {
+        let total = total.rem_euclid(DAY_MINUTES);
+        let (h, m) = (total / 60, total % 60);
+        for digit in [h / 10, h % 10] {
+            out.push(char::from(b'0' + digit as u8));
+        }
+        out.push(':');
+        for digit in [m / 10, m % 10] {
+            out.push(char::from(b'0' + digit as u8));
+        }
+    }
+
+    /// The label of the bucket that ends at `end` (minutes after midnight).
+    /// Built by hand: `format!` here dominated reading a big cache.
+    fn label(end: i32) -> String {
+        let mut out = String::with_capacity(11);
+        push_hhmm(&mut out, end - STEP_MINUTES);
+        out.push('-');
+        push_hhmm(&mut out, end);
+        out
+    }
+
+    /// The end minute of the last bucket, when every label follows from it.
+    fn consecutive_end(buckets: &[HealthBucket]) -> Option<i32> {
+        let last = buckets.last()?;
+        let (_, end) = last.time.split_once('-')?;
+        let end = minutes(end)?;
+        let n = buckets.len() as i32;
+        buckets
+            .iter()
+            .enumerate()
+            .all(|(i, b)| b.time == label(end - STEP_MINUTES * (n - 1 - i as i32)))
+            .then_some(end)
+    }
+
+    pub fn serialize<S: Serializer>(buckets: &[HealthBucket], s: S) -> Result<S::Ok, S::Error> {
+        match (consecutive_end(buckets), buckets.last()) {
+            (Some(_), Some(last)) => Compact {
+                last: &last.time,
+                counts: buckets.iter().flat_map(|b| [b.success, b.failed]).collect(),
+            }
+            .serialize(s),
+            _ => buckets.serialize(s),
+        }
+    }
+
+    fn expand<E: serde::de::Error>(last: &str, counts: &[u64]) -> Result<Vec<HealthBucket>, E> {
+        let end = last
+            .split_once('-')
+            .and_then(|(_, end)| minutes(end))
+            .ok_or_else(|| E::custom("bad bucket label"))?;
+        let n = (counts.len() / 2) as i32;
+        Ok(counts
+            .chunks_exact(2)
+            .enumerate()
+            .map(|(i, pair)| HealthBucket {
+                time: label(end - STEP_MINUTES * (n - 1 - i as i32)),
+                success: pair[0],
+                failed: pair[1],
+            })
+            .collect())
+    }
+
+    /// Accepts the compact map or the plain list, without buffering.
+    struct BucketsVisitor;
+
+    impl<'de> serde::de::Visitor<'de> for BucketsVisitor {
+        type Value = Vec<HealthBucket>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list of buckets or {\"last\", \"counts\"}")
+        }
+
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut buckets = Vec::with_capacity(seq.size_hint().unwrap_or(20));
+            while let Some(bucket) = seq.next_element()? {
+                buckets.push(bucket);
+            }
+            Ok(buckets)
+        }
+
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let (mut last, mut counts): (Option<String>, Option<Vec<u64>>) = (None, None);
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                match key.as_ref() {
+                    "last" => last = Some(map.next_value()?),
+                    "counts" => counts = Some(map.next_value()?),
+                    _ => {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+            }
+            let last = last.ok_or_else(|| serde::de::Error::missing_field("last"))?;
+            let counts = counts.ok_or_else(|| serde::de::Error::missing_field("counts"))?;
+            expand(&last, &counts)
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<HealthBucket>, D::Error> {
+        d.deserialize_any(BucketsVisitor)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        fn account_with(times: &[&str]) -> crate::model::Account {
+            crate::model::Account {
+                recent_requests: times
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| HealthBucket {
+                        time: t.to_string(),
+                        success: i as u64,
+                        failed: (i % 3) as u64,
+                    })
+                    .collect(),
+                ..Default::default()
+            }
+        }
+
+        #[test]
+        fn consecutive_labels_are_stored_compactly_and_restored_exactly() {
+            // Crosses midnight on purpose.
+            let account = account_with(&["23:40-23:50", "23:50-00:00", "00:00-00:10"]);
+            let json = serde_json::to_value(&account).unwrap();
+            assert_eq!(json["recent_requests"]["last"], "00:00-00:10");
+            assert_eq!(
+                json["recent_requests"]["counts"],
+                serde_json::json!([0, 0, 1, 1, 2, 2])
+            );
+            let back: crate::model::Account = serde_json::from_value(json).unwrap();
+            assert_eq!(back, account);
+        }
+
+        #[test]
+        fn irregular_labels_are_kept_as_they_came() {
+            for times in [&["10:00-10:10", "10:20-10:30"][..], &["", ""], &["x", "y"]] {
+                let account = account_with(times);
+                let json = serde_json::to_value(&account).unwrap();
+                assert!(json["recent_requests"].is_array());
+                let back: crate::model::Account = serde_json::from_value(json).unwrap();
+                assert_eq!(back, account);
+            }
+        }
+    }
 }

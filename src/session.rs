@@ -111,13 +111,13 @@ pub struct Outcome {
     pub notices: Vec<String>,
     /// True when this run fetched.
     pub fetched: bool,
-    /// The report of `state` at the end of the run.
+    /// The report of `state` at the end of the run (`commands::obtain` moves it into its view).
     pub report: Option<PoolReport>,
     /// Burn rate and run-out estimate from the cached history.
     pub pace: Option<Pace>,
     /// Alerts this run's fetch fired (to be delivered by the caller).
     pub fired_alerts: Vec<Alert>,
-    /// The cache after the run (None in demo mode).
+    /// The cache after the run, without its state (moved to `state`); None in demo mode.
     pub cache: Option<CacheFile>,
 }
 
@@ -364,7 +364,7 @@ impl Session<'_> {
     /// The outcome of a run: computes the report and pace once, at the end.
     fn outcome(
         &self,
-        cache: CacheFile,
+        mut cache: CacheFile,
         freshness: Freshness,
         error: Option<RunError>,
         notices: Vec<String>,
@@ -383,7 +383,8 @@ impl Session<'_> {
             )
         });
         Outcome {
-            state: cache.state.clone(),
+            // Moved, not cloned: at 1000 accounts the state is megabytes.
+            state: cache.state.take(),
             freshness,
             error,
             notices,

@@ -967,3 +967,37 @@ proptest! {
         assert_contained(&text);
     }
 }
+
+#[test]
+fn big_pools_keep_details_for_the_first_accounts_and_list_the_rest_in_a_submenu() {
+    use poolwatch::render::menu::MENU_DETAILED_ACCOUNTS;
+    let mut big = report();
+    let template = big.accounts[0].clone();
+    big.accounts = (0..MENU_DETAILED_ACCOUNTS + 10)
+        .map(|i| {
+            let mut a = template.clone();
+            a.id = format!("id{i}");
+            a.label = format!("user{i:03}@example.com");
+            a
+        })
+        .collect();
+    for dialect in [Dialect::SwiftBar, Dialect::Xbar] {
+        let lines = check_output(Some(&big), &ctx(FetchStatus::Fresh), dialect);
+        let top_rows = lines
+            .iter()
+            .filter(|l| l.depth == 0 && l.title.contains("@example.com"))
+            .count();
+        assert_eq!(top_rows, MENU_DETAILED_ACCOUNTS);
+        let more = lines
+            .iter()
+            .position(|l| l.depth == 0 && l.title.starts_with("More accounts (10)"))
+            .expect("a More accounts submenu");
+        let tail: Vec<&Parsed> = lines[more + 1..]
+            .iter()
+            .take_while(|l| l.depth == 1)
+            .collect();
+        assert_eq!(tail.len(), 10);
+        assert!(tail[0].title.contains("user060@example.com"));
+        assert!(tail[9].title.contains("user069@example.com"));
+    }
+}

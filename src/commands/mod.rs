@@ -144,7 +144,7 @@ pub fn obtain(globals: &Globals, settings: &Settings, trigger: Trigger) -> View 
                 error: None,
                 notices: Vec::new(),
                 fetched: false,
-                report: Some(report.clone()),
+                report: None,
                 pace: Some(demo::pace(&report, now)),
                 fired_alerts: Vec::new(),
                 cache: None,
@@ -183,7 +183,7 @@ pub fn obtain(globals: &Globals, settings: &Settings, trigger: Trigger) -> View 
     };
     let mut outcome = session.obtain(trigger);
     let now = (globals.clock)();
-    let report = outcome.report.clone();
+    let report = outcome.report.take();
     if settings.alerts.notify && !outcome.fired_alerts.is_empty() {
         alerts::deliver(
             &outcome.fired_alerts,

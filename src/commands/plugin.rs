@@ -63,7 +63,11 @@ fn menu_output(globals: &Globals, dialect: Dialect) -> String {
     let reason = (globals.env)("SWIFTBAR_PLUGIN_REFRESH_REASON");
     let view = obtain(globals, &settings, trigger_for_reason(reason.as_deref()));
     let ctx = menu_context(globals, &settings, &view);
-    render_menu(view.report.as_ref(), &ctx, dialect)
+    let menu = render_menu(view.report.as_ref(), &ctx, dialect);
+    // The process ends right after printing: skip freeing a large pool
+    // account by account (measurable at 1000 accounts).
+    std::mem::forget(view);
+    menu
 }
 
 /// Every profile in one menu. Each profile has its own cache and lock; they

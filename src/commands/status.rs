@@ -151,10 +151,18 @@ pub fn refresh(globals: &Globals) -> i32 {
     if failed.is_empty() {
         exit_codes::OK
     } else {
-        let names: Vec<String> = failed
+        const NAMED: usize = 10;
+        let mut names: Vec<String> = failed
             .iter()
+            .take(NAMED)
             .map(|l| crate::render::sanitize::terminal_text(l, 60))
             .collect();
+        if failed.len() > NAMED {
+            names.push(format!(
+                "and {} more (see `poolwatch status`)",
+                failed.len() - NAMED
+            ));
+        }
         println!(
             "{} accounts could not be refreshed: {}",
             failed.len(),

@@ -25,6 +25,8 @@ const LABEL_WIDTH: usize = 22;
 const PLAN_WIDTH: usize = 7;
 /// Visible characters kept from a status message, error or notice.
 const MESSAGE_CHARS: usize = 100;
+/// Accounts shown with their detail submenu; the rest go into "More accounts".
+pub const MENU_DETAILED_ACCOUNTS: usize = 60;
 /// Characters kept from an error message (the host truncates for display).
 const PROBLEM_CHARS: usize = 400;
 /// `length=` of an error line: longer text is cut with a tooltip holding all of it.
@@ -596,9 +598,25 @@ impl Menu<'_> {
             return vec![MenuLine::item(0, "No accounts")];
         }
         let mut lines = Vec::new();
-        for account in &report.accounts {
+        let (shown, rest) = report
+            .accounts
+            .split_at(report.accounts.len().min(MENU_DETAILED_ACCOUNTS));
+        for account in shown {
             lines.push(self.account_row(account));
             lines.extend(self.account_details(account, report.now));
+        }
+        if !rest.is_empty() {
+            // Big pools: the rest as one-line rows in a submenu keeps the menu
+            // quick to open (and to print) while every account stays listed.
+            lines.push(MenuLine::item(
+                0,
+                format!("More accounts ({}) · details: poolwatch status", rest.len()),
+            ));
+            for account in rest {
+                let mut row = self.account_row(account);
+                row.depth = 1;
+                lines.push(row);
+            }
         }
         lines
     }
