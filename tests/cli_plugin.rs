@@ -301,3 +301,28 @@ fn config_edit_creates_the_file_from_the_template_then_opens_it() {
     assert_eq!(plain.code, 0);
     assert_eq!(plain.stdout.trim(), sandbox.config_path().to_str().unwrap());
 }
+
+#[test]
+#[cfg(not(target_os = "macos"))]
+fn set_key_without_a_keychain_points_to_the_environment_variable() {
+    let sandbox = demo_sandbox();
+    let run = sandbox.run(&["config", "set-key"]);
+    assert_eq!(run.code, 3);
+    assert!(
+        run.stderr.contains("POOLWATCH_MANAGEMENT_KEY"),
+        "{}",
+        run.stderr
+    );
+    let show = sandbox.run(&["config", "show"]);
+    assert!(
+        show.stdout.contains("management_key = <not set"),
+        "{}",
+        show.stdout
+    );
+    let with_env = sandbox.run_env(
+        &["config", "show"],
+        &[("POOLWATCH_MANAGEMENT_KEY", "k-123")],
+    );
+    assert!(with_env.stdout.contains("from POOLWATCH_MANAGEMENT_KEY"));
+    assert!(!with_env.stdout.contains("k-123"));
+}

@@ -1,6 +1,8 @@
 //! SwiftBar / xbar menu output: golden snapshots, a line parser that follows both
 //! hosts' rules, and injection tests with hostile server text.
 
+mod common;
+
 use poolwatch::model::{Epoch, HealthBucket};
 use poolwatch::quota::pace::{Pace, WindowPace};
 use poolwatch::quota::{
@@ -240,26 +242,7 @@ struct Parsed {
     params: Vec<(String, String)>,
 }
 
-const XBAR_PARAMS: &[&str] = &[
-    "disabled",
-    "key",
-    "href",
-    "color",
-    "font",
-    "size",
-    "shell",
-    "bash",
-    "terminal",
-    "refresh",
-    "dropdown",
-    "length",
-    "trim",
-    "alternate",
-    "templateImage",
-    "image",
-    "emojize",
-    "ansi",
-];
+use common::XBAR_PARAMS;
 
 /// The parameters SwiftBar's `MenuLineParameters` reads.
 const SWIFTBAR_PARAMS: &[&str] = &[

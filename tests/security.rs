@@ -367,27 +367,7 @@ fn benign(i: usize) -> String {
         .to_string()
 }
 
-/// Parameter keys xbar accepts (it rejects the whole output on any other).
-const XBAR_KEYS: [&str; 18] = [
-    "disabled",
-    "key",
-    "href",
-    "color",
-    "font",
-    "size",
-    "shell",
-    "bash",
-    "terminal",
-    "refresh",
-    "dropdown",
-    "length",
-    "trim",
-    "alternate",
-    "templateImage",
-    "image",
-    "emojize",
-    "ansi",
-];
+use common::XBAR_PARAMS as XBAR_KEYS;
 /// SwiftBar-only keys poolwatch may use.
 const SWIFTBAR_KEYS: [&str; 6] = [
     "sfimage",

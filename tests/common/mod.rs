@@ -5,6 +5,29 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+/// Parameter keys xbar accepts; it rejects the whole output on any other
+/// (xbar's plugin parser). SwiftBar accepts these and more.
+pub const XBAR_PARAMS: &[&str] = &[
+    "disabled",
+    "key",
+    "href",
+    "color",
+    "font",
+    "size",
+    "shell",
+    "bash",
+    "terminal",
+    "refresh",
+    "dropdown",
+    "length",
+    "trim",
+    "alternate",
+    "templateImage",
+    "image",
+    "emojize",
+    "ansi",
+];
+
 /// A sandbox: its own HOME, settings file, cache dir and snapshot path.
 pub struct Sandbox {
     pub dir: tempfile::TempDir,
