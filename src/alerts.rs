@@ -337,24 +337,13 @@ mod tests {
             id: id.into(),
             name: id.into(),
             label: format!("{id}@x"),
-            email: None,
             plan: "plus".into(),
             weight: 1.0,
-            five_hour: None,
-            weekly: None,
             killed,
             available: true,
-            cooling: false,
-            disabled: false,
             error: error.map(str::to_string),
-            stale: false,
             status: "active".into(),
-            status_message: String::new(),
-            next_retry_after: None,
-            last_refresh: None,
-            usage_fetched_at: None,
-            recent_failures: 0,
-            health: Vec::new(),
+            ..Default::default()
         }
     }
 

@@ -50,21 +50,11 @@ fn account(label: &str, plan: &str, weight: f64) -> AccountView {
         email: Some(label.to_string()),
         plan: plan.to_string(),
         weight,
-        five_hour: None,
-        weekly: None,
-        killed: false,
         available: true,
-        cooling: false,
-        disabled: false,
-        error: None,
-        stale: false,
         status: "active".to_string(),
-        status_message: String::new(),
-        next_retry_after: None,
         last_refresh: Some(NOW - 3 * HOUR),
         usage_fetched_at: Some(NOW - 2 * MIN),
-        recent_failures: 0,
-        health: Vec::new(),
+        ..Default::default()
     }
 }
 

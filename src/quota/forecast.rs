@@ -114,24 +114,11 @@ mod tests {
             id: "a".into(),
             name: String::new(),
             label: String::new(),
-            email: None,
             plan: "pro".into(),
             weight,
-            five_hour: None,
-            weekly: None,
             killed,
             available: true,
-            cooling: false,
-            disabled: false,
-            error: None,
-            stale: false,
-            status: String::new(),
-            status_message: String::new(),
-            next_retry_after: None,
-            last_refresh: None,
-            usage_fetched_at: None,
-            recent_failures: 0,
-            health: Vec::new(),
+            ..Default::default()
         }
     }
 

@@ -163,7 +163,7 @@ pub struct AccountWindow {
 }
 
 /// One account row, ready for rendering.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct AccountView {
     pub id: String,
     pub name: String,

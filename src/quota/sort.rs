@@ -61,24 +61,12 @@ mod tests {
             id: id.into(),
             name: String::new(),
             label: label.into(),
-            email: None,
             plan: "plus".into(),
             weight: 1.0,
             five_hour: five.map(window),
             weekly: week.map(window),
-            killed: false,
             available: true,
-            cooling: false,
-            disabled: false,
-            error: None,
-            stale: false,
-            status: String::new(),
-            status_message: String::new(),
-            next_retry_after: None,
-            last_refresh: None,
-            usage_fetched_at: None,
-            recent_failures: 0,
-            health: Vec::new(),
+            ..Default::default()
         }
     }
 

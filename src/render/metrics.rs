@@ -490,24 +490,12 @@ mod tests {
             id: format!("{label}.json"),
             name: format!("{label}.json"),
             label: label.to_string(),
-            email: None,
             plan: plan.to_string(),
             weight,
             five_hour: Some(account_window(50.0, None)),
-            weekly: None,
-            killed: false,
             available: true,
-            cooling: false,
-            disabled: false,
-            error: None,
-            stale: false,
             status: "active".to_string(),
-            status_message: String::new(),
-            next_retry_after: None,
-            last_refresh: None,
-            usage_fetched_at: None,
-            recent_failures: 0,
-            health: Vec::new(),
+            ..Default::default()
         }
     }
 
