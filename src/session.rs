@@ -180,20 +180,29 @@ fn decide(cache: &CacheFile, trigger: Trigger, now: Epoch, ttl: i64, stamp: &str
 }
 
 impl Session<'_> {
-    /// The cache folder of this settings/env: SWIFTBAR_PLUGIN_CACHE_PATH, then
-    /// the `POOLWATCH_CACHE_DIR` override, then the platform cache dir.
+    /// The cache folder: the `POOLWATCH_CACHE_DIR` override, else the platform
+    /// cache dir, else (no home folder) SwiftBar's `SWIFTBAR_PLUGIN_CACHE_PATH`.
+    ///
+    /// One folder for every consumer on purpose: the menu, `status`, `metrics`
+    /// and the widget snapshot share one cache, one lock and one alert state.
+    /// A per-plugin SwiftBar folder would make the terminal fetch again and
+    /// announce the same alerts twice.
     pub fn cache_dir(settings: &Settings, env: EnvLookup) -> Option<PathBuf> {
-        env("SWIFTBAR_PLUGIN_CACHE_PATH")
-            .filter(|p| !p.trim().is_empty())
-            .map(PathBuf::from)
-            .or_else(|| settings.cache_dir.clone())
+        settings
+            .cache_dir
+            .clone()
             .or_else(|| {
                 directories::ProjectDirs::from("", "", "poolwatch")
                     .map(|d| d.cache_dir().to_path_buf())
             })
+            .or_else(|| {
+                env("SWIFTBAR_PLUGIN_CACHE_PATH")
+                    .filter(|p| !p.trim().is_empty())
+                    .map(PathBuf::from)
+            })
     }
 
-    /// What a change of invalidates an auth latch: the pool and the key's source.
+    /// What invalidates an auth latch when it changes: the pool and the key's source.
     fn latch_stamp(&self) -> String {
         let source = if (self.env)(secrets::KEY_ENV).is_some_and(|k| !k.trim().is_empty()) {
             "env"

@@ -326,3 +326,34 @@ fn set_key_without_a_keychain_points_to_the_environment_variable() {
     assert!(with_env.stdout.contains("from POOLWATCH_MANAGEMENT_KEY"));
     assert!(!with_env.stdout.contains("k-123"));
 }
+
+#[test]
+fn menu_and_terminal_share_one_cache_even_under_swiftbar() {
+    let server = MockServer::start(MockConfig::with_accounts(vec![MockAccount::new(
+        "a@example.com",
+        "plus",
+    )]));
+    let sandbox = Sandbox::new(
+        &server.url(),
+        &server.usage_url(),
+        Some(DEFAULT_MANAGEMENT_KEY),
+    );
+    let swiftbar_dir = sandbox.dir.path().join("swiftbar-plugin-cache");
+    let menu = sandbox.run_env(
+        &["plugin"],
+        &[
+            ("SWIFTBAR", "1"),
+            ("SWIFTBAR_PLUGIN_CACHE_PATH", swiftbar_dir.to_str().unwrap()),
+            ("SWIFTBAR_PLUGIN_REFRESH_REASON", "Schedule"),
+        ],
+    );
+    assert_menu(&menu);
+    assert_eq!(sandbox.run(&["status"]).code, 0);
+    assert_eq!(sandbox.run(&["metrics"]).code, 0);
+    assert_eq!(
+        server.stats().auth_files_requests,
+        1,
+        "one fetch for every consumer"
+    );
+    assert!(!swiftbar_dir.exists());
+}

@@ -236,15 +236,14 @@ fn cache_snapshot_and_profile_files_are_private() {
         ],
     );
     assert_valid_menu(&run, "SwiftBar cache path");
+    // The menu shares the one cache with the terminal: SwiftBar's folder is not used.
+    assert!(!swiftbar_cache.exists());
     let cache = sandbox.cache_dir();
     let dirs = [
         cache.clone(),
         cache.join("default"),
         cache.join("work"),
         sandbox.snapshot_path().parent().unwrap().to_path_buf(),
-        swiftbar_cache.clone(),
-        swiftbar_cache.parent().unwrap().to_path_buf(),
-        swiftbar_cache.join("default"),
     ];
     for dir in &dirs {
         assert_eq!(mode(dir), 0o700, "{}", dir.display());
@@ -255,7 +254,6 @@ fn cache_snapshot_and_profile_files_are_private() {
         cache.join("work").join("cache.json"),
         cache.join("work").join("cache.lock"),
         sandbox.snapshot_path(),
-        swiftbar_cache.join("default").join("cache.json"),
     ];
     for file in &files {
         assert_eq!(mode(file), 0o600, "{}", file.display());
