@@ -362,3 +362,28 @@ fn https_to_a_plain_http_local_pool_suggests_http() {
         run.stdout
     );
 }
+
+#[test]
+fn an_oversized_answer_is_refused_not_buffered() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let server = std::thread::spawn(move || {
+        // Two attempts at most would be a retry; a refused body is not retried.
+        listener.set_nonblocking(false).unwrap();
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut request = [0u8; 4096];
+        let _ = stream.read(&mut request);
+        let _ = stream.write_all(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000000000\r\n\r\n{\"files\":[",
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    });
+    let sandbox = Sandbox::new(&url, &format!("{url}/u"), Some("k"));
+    let started = Instant::now();
+    let run = sandbox.run(&["test-fetch"]);
+    assert_eq!(run.code, 6, "{}", run.stdout);
+    assert!(run.stdout.contains("larger than 64 MiB"), "{}", run.stdout);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    server.join().unwrap();
+}

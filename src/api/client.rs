@@ -333,8 +333,12 @@ fn transport_error(err: reqwest::Error) -> FetchError {
     FetchError::Unreachable(kind.to_string())
 }
 
+/// The largest answer read from the pool (a 10,000-account auth-files list is
+/// about 20 MB); a bigger one is refused instead of filling memory.
+pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
 async fn read_response(
-    response: reqwest::Response,
+    mut response: reqwest::Response,
 ) -> Result<(u16, Option<String>, String), FetchError> {
     let status = response.status().as_u16();
     let version = response
@@ -342,8 +346,26 @@ async fn read_response(
         .get("X-CPA-VERSION")
         .and_then(|v| v.to_str().ok())
         .map(|v| v.chars().take(40).collect());
-    let body = response.text().await.map_err(transport_error)?;
-    Ok((status, version, body))
+    let too_large = || {
+        FetchError::BadResponse(format!(
+            "the pool's answer is larger than {} MiB: is pool_url the CLIProxyAPI server?",
+            MAX_BODY_BYTES / (1024 * 1024)
+        ))
+    };
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_BODY_BYTES as u64)
+    {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((status, version, String::from_utf8_lossy(&body).into_owned()))
 }
 
 /// Run `attempt`; retry once after a short pause on transport errors and 5xx.
