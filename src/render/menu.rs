@@ -12,7 +12,7 @@ use super::duration::{ago, short};
 use super::sanitize::menu_text;
 use super::{Dialect, FetchStatus, MenuContext};
 use crate::model::{Epoch, HealthBucket};
-use crate::quota::pace::WindowPace;
+use crate::quota::pace::{Pace, WindowPace};
 use crate::quota::{AccountView, AccountWindow, Level, PoolReport, PoolWindow, SortKey, SortOrder};
 
 /// Width of the pool `5h` / `Week` bars, in cells.
@@ -187,6 +187,21 @@ pub fn forecast_text(window: &PoolWindow, now: Epoch) -> Option<String> {
         plus_percent(forecast.target),
         short(forecast.at - now)
     ))
+}
+
+/// The two pool windows with their names and pace, in display order.
+pub fn pool_windows<'a>(
+    report: &'a PoolReport,
+    pace: Option<&'a Pace>,
+) -> [(&'static str, &'a PoolWindow, Option<&'a WindowPace>); 2] {
+    [
+        (
+            "5h",
+            &report.five_hour,
+            pace.and_then(|p| p.five_hour.as_ref()),
+        ),
+        ("Week", &report.weekly, pace.and_then(|p| p.weekly.as_ref())),
+    ]
 }
 
 /// The pace of a window: `"burning 240%/h · runs out in 2h10m, restore in 38m"`.
@@ -519,16 +534,7 @@ impl Menu<'_> {
 
     fn pool_lines(&self, report: &PoolReport) -> Vec<MenuLine> {
         let mut lines = Vec::new();
-        let pace = self.ctx.pace.as_ref();
-        let windows = [
-            (
-                "5h",
-                &report.five_hour,
-                pace.and_then(|p| p.five_hour.as_ref()),
-            ),
-            ("Week", &report.weekly, pace.and_then(|p| p.weekly.as_ref())),
-        ];
-        for (name, window, window_pace) in windows {
+        for (name, window, window_pace) in pool_windows(report, self.ctx.pace.as_ref()) {
             lines.push(self.window_line(name, window));
             if let Some(text) = forecast_text(window, report.now) {
                 let line = MenuLine::item(0, format!("     ↳ {text}")).param("trim", "false");

@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 use super::duration::{ago, short};
 use super::menu::{
     account_tags, bar, counts_text, failures_text, forecast_text, fraction, fraction_percent,
-    health_char, pace_text, plus_percent, sort_name, ACCOUNT_BAR_WIDTH, HEALTH_LEGEND,
-    POOL_BAR_WIDTH,
+    health_char, pace_text, plus_percent, pool_windows, sort_name, ACCOUNT_BAR_WIDTH,
+    HEALTH_LEGEND, POOL_BAR_WIDTH,
 };
 use super::sanitize::terminal_text;
 use super::{FetchStatus, MenuContext};
@@ -134,15 +134,7 @@ fn header(out: &mut String, ctx: &MenuContext, p: &Painter, has_report: bool) {
 }
 
 fn pool(out: &mut String, report: &PoolReport, pace: Option<&Pace>, p: &Painter) {
-    let windows = [
-        (
-            "5h",
-            &report.five_hour,
-            pace.and_then(|p| p.five_hour.as_ref()),
-        ),
-        ("Week", &report.weekly, pace.and_then(|p| p.weekly.as_ref())),
-    ];
-    for (name, window, window_pace) in windows {
+    for (name, window, window_pace) in pool_windows(report, pace) {
         let _ = writeln!(out, "{}", window_row(name, window, report.now, p));
         if let Some(text) = pace_text(window_pace, window, report.now) {
             let _ = writeln!(out, "      {}", p.paint(&text, Style::Dim));
