@@ -59,9 +59,6 @@ pub struct MenuContext {
     pub now: Epoch,
 }
 
-/// The report may be absent (first run that failed): menus then show only the error.
-pub type MaybeReport<'a> = Option<&'a PoolReport>;
-
 pub mod duration;
 pub mod json;
 pub mod menu;
