@@ -8,7 +8,7 @@
 
 use crate::model::Epoch;
 use crate::quota::pace::Pace;
-use crate::quota::{PoolReport, SortOrder};
+use crate::quota::SortOrder;
 
 /// Which menu-bar host reads the output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
