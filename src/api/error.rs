@@ -72,7 +72,7 @@ impl fmt::Display for FetchError {
                 f,
                 "the pool rejected the management key (401 invalid management key). \
                  poolwatch will not retry on its own (5 failures ban this IP for 30 min): \
-                 fix it with `poolwatch config set-key`, then click Refresh"
+                 fix it with `poolwatch config set-key`, then Refresh now (or `poolwatch refresh`)"
             ),
             FetchError::Auth(AuthFailure::Banned { retry_in }) => {
                 write!(
@@ -101,7 +101,7 @@ impl fmt::Display for FetchError {
             FetchError::Auth(AuthFailure::Other { status }) => write!(
                 f,
                 "the pool refused access (HTTP {status}); poolwatch will not retry on its own: \
-                 check the key with `poolwatch config set-key`, then click Refresh"
+                 check the key with `poolwatch config set-key`, then Refresh now (or `poolwatch refresh`)"
             ),
             FetchError::ManagementDisabled => write!(
                 f,
