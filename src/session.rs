@@ -321,7 +321,15 @@ impl Session<'_> {
             }
         };
         let auth_failed = matches!(&error, Some(RunError::Fetch(f)) if f.is_auth());
-        let fired = self.after_attempt(&mut cache, auth_failed, error.is_none(), now);
+        // One report serves the history, the alerts and the outcome.
+        let report = self.report_of(&cache, finished);
+        let fired = self.after_attempt(
+            &mut cache,
+            report.as_ref(),
+            auth_failed,
+            error.is_none(),
+            now,
+        );
         if let Err(e) = cache::save(&self.paths.data, &cache) {
             notices.push(format!(
                 "Cannot write the cache in {}: {e}",
@@ -330,7 +338,7 @@ impl Session<'_> {
         }
         drop(guard);
         let freshness = freshness_of(&cache, &stamp);
-        let mut outcome = self.outcome(cache, freshness, error, notices);
+        let mut outcome = self.outcome(cache, report, finished, freshness, error, notices);
         outcome.fetched = true;
         outcome.fired_alerts = fired;
         outcome
@@ -340,15 +348,12 @@ impl Session<'_> {
     fn after_attempt(
         &self,
         cache: &mut CacheFile,
+        report: Option<&PoolReport>,
         auth_failed: bool,
         succeeded: bool,
         now: Epoch,
     ) -> Vec<Alert> {
-        let report = cache
-            .state
-            .as_ref()
-            .map(|s| quota::compute(&s.accounts, &self.settings.quota, now));
-        if let (true, Some(r)) = (succeeded, &report) {
+        if let (true, Some(r)) = (succeeded, report) {
             pace::record(
                 &mut cache.history,
                 HistoryPoint {
@@ -360,7 +365,7 @@ impl Session<'_> {
         }
         let (state, fired) = alerts::evaluate(
             &cache.alerts.state,
-            report.as_ref(),
+            report,
             auth_failed,
             &self.settings.alerts,
             now,
@@ -370,19 +375,24 @@ impl Session<'_> {
         fired
     }
 
-    /// The outcome of a run: computes the report and pace once, at the end.
+    /// The report of the cached state at `now`.
+    fn report_of(&self, cache: &CacheFile, now: Epoch) -> Option<PoolReport> {
+        cache
+            .state
+            .as_ref()
+            .map(|s| quota::compute(&s.accounts, &self.settings.quota, now))
+    }
+
+    /// The outcome of a run, with the report of the cached state at `now`.
     fn outcome(
         &self,
         mut cache: CacheFile,
+        report: Option<PoolReport>,
+        now: Epoch,
         freshness: Freshness,
         error: Option<RunError>,
         notices: Vec<String>,
     ) -> Outcome {
-        let now = (self.clock)();
-        let report = cache
-            .state
-            .as_ref()
-            .map(|s| quota::compute(&s.accounts, &self.settings.quota, now));
         let pace = report.as_ref().and_then(|r| {
             pace::pace(
                 &cache.history,
@@ -437,7 +447,9 @@ impl Session<'_> {
             },
             None => freshness_of(&cache, &stamp),
         };
-        self.outcome(cache, freshness, error, notices)
+        let now = (self.clock)();
+        let report = self.report_of(&cache, now);
+        self.outcome(cache, report, now, freshness, error, notices)
     }
 
     /// Load the key and fetch the pool; merge with the previous state.

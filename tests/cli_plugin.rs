@@ -155,6 +155,20 @@ fn sort_items_change_the_setting() {
     assert_eq!(sandbox.run(&["config", "set", "sort", "sideways"]).code, 3);
 }
 
+/// Run a plugin wrapper script the way SwiftBar does: bash, a minimal PATH.
+fn run_wrapper(script: &std::path::Path, sandbox: &Sandbox, env: &[(&str, &str)]) -> Run {
+    let mut command = Command::new("bash");
+    command
+        .arg(script)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", sandbox.home());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    Run::from(command.output().unwrap())
+}
+
 fn wrapper() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("plugin/poolwatch.1m.sh")
 }
@@ -162,37 +176,21 @@ fn wrapper() -> std::path::PathBuf {
 #[test]
 fn wrapper_runs_the_binary_or_explains_that_it_is_missing() {
     let sandbox = demo_sandbox();
-    let missing = Command::new("bash")
-        .arg(wrapper())
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("HOME", sandbox.home())
-        .output()
-        .unwrap();
-    let missing = Run {
-        code: missing.status.code().unwrap(),
-        stdout: String::from_utf8(missing.stdout).unwrap(),
-        stderr: String::from_utf8(missing.stderr).unwrap(),
-    };
+    let missing = run_wrapper(&wrapper(), &sandbox, &[]);
     assert_menu(&missing);
     assert!(missing.stdout.contains("poolwatch binary not found"));
 
-    let found = Command::new("bash")
-        .arg(wrapper())
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("HOME", sandbox.home())
-        .env("VAR_POOLWATCH_BIN", env!("CARGO_BIN_EXE_poolwatch"))
-        .env("POOLWATCH_DEMO", "1")
-        .env("POOLWATCH_CONFIG", sandbox.config_path())
-        .env("SWIFTBAR", "1")
-        .output()
-        .unwrap();
-    let found = Run {
-        code: found.status.code().unwrap(),
-        stdout: String::from_utf8(found.stdout).unwrap(),
-        stderr: String::from_utf8(found.stderr).unwrap(),
-    };
+    let config = sandbox.config_path();
+    let found = run_wrapper(
+        &wrapper(),
+        &sandbox,
+        &[
+            ("VAR_POOLWATCH_BIN", env!("CARGO_BIN_EXE_poolwatch")),
+            ("POOLWATCH_DEMO", "1"),
+            ("POOLWATCH_CONFIG", config.to_str().unwrap()),
+            ("SWIFTBAR", "1"),
+        ],
+    );
     assert_menu(&found);
     assert!(found.stdout.contains("weekKILL"), "{}", found.stdout);
 }
@@ -252,16 +250,16 @@ fn install_plugin_writes_an_executable_wrapper_and_refuses_to_clobber() {
         2
     );
     // The installed wrapper runs the binary it was installed from.
-    let out = Command::new("bash")
-        .arg(dir.join("poolwatch.1m.sh"))
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("HOME", sandbox.home())
-        .env("POOLWATCH_DEMO", "1")
-        .env("POOLWATCH_CONFIG", sandbox.config_path())
-        .output()
-        .unwrap();
-    assert!(String::from_utf8(out.stdout).unwrap().contains("weekKILL"));
+    let config = sandbox.config_path();
+    let out = run_wrapper(
+        &dir.join("poolwatch.1m.sh"),
+        &sandbox,
+        &[
+            ("POOLWATCH_DEMO", "1"),
+            ("POOLWATCH_CONFIG", config.to_str().unwrap()),
+        ],
+    );
+    assert!(out.stdout.contains("weekKILL"));
 }
 
 #[test]
