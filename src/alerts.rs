@@ -356,6 +356,8 @@ mod tests {
             counts: PoolCounts::default(),
             health: PoolHealth::default(),
             plans: Vec::new(),
+            primary_provider: "codex".into(),
+            sections: Vec::new(),
         }
     }
 

@@ -18,6 +18,7 @@ pub mod config;
 pub mod demo;
 pub mod exit_codes;
 pub mod model;
+pub mod provider;
 pub mod quota;
 pub mod render;
 pub mod secrets;

@@ -468,12 +468,49 @@ impl Session<'_> {
             .enable_all()
             .build()
             .map_err(|e| RunError::Io(format!("cannot start the async runtime: {e}")))?;
-        let client = Client::new(options, key).map_err(RunError::Fetch)?;
+        let client = Client::new(options, key)
+            .map_err(RunError::Fetch)?
+            .with_provider_urls(provider_urls_of(self.settings))
+            .with_reset_credits_fresh(reset_credits_fresh(previous, now));
         let report = runtime
             .block_on(client.fetch_pool(|e| selection.keeps(e), now))
             .map_err(RunError::Fetch)?;
         Ok(merge_fetch(previous, report, &selection, now))
     }
+}
+
+/// Every provider URL configured in `settings`.
+pub fn provider_urls_of(settings: &Settings) -> crate::api::providers::ProviderUrls {
+    crate::api::providers::ProviderUrls {
+        codex_usage: settings.usage_url.clone(),
+        codex_reset_credits: settings.reset_credits_url.clone(),
+        claude_usage: settings.claude_usage_url.clone(),
+        claude_profile: settings.claude_profile_url.clone(),
+        antigravity: settings.antigravity_urls.clone(),
+        kimi_usage: settings.kimi_usage_url.clone(),
+    }
+}
+
+/// Reset credits are read at most every 30 minutes per account.
+pub const RESET_CREDITS_EVERY: Epoch = 30 * 60;
+
+/// Auth file names whose reset credits were read less than 30 minutes ago.
+pub fn reset_credits_fresh(
+    previous: Option<&PoolState>,
+    now: Epoch,
+) -> std::collections::HashSet<String> {
+    previous
+        .map(|p| {
+            p.accounts
+                .iter()
+                .filter(|a| {
+                    a.reset_credits_fetched_at
+                        .is_some_and(|at| (0..RESET_CREDITS_EVERY).contains(&(now - at)))
+                })
+                .map(|a| a.name.clone())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The account selection configured in `settings`.

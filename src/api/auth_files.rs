@@ -27,6 +27,8 @@ pub struct AuthFileEntry {
     pub unavailable: bool,
     pub id_token_plan: Option<String>,
     pub chatgpt_account_id: Option<String>,
+    /// `project_id` (Antigravity and Gemini auth files).
+    pub project_id: Option<String>,
     pub next_retry_after: Option<Epoch>,
     pub last_refresh: Option<Epoch>,
     pub success: u64,
@@ -100,6 +102,9 @@ fn parse_entry(item: &Value) -> AuthFileEntry {
         chatgpt_account_id: id_token
             .and_then(|t| string_field(t, "chatgpt_account_id"))
             .filter(|a| !a.is_empty()),
+        project_id: string_field(item, "project_id")
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty()),
         next_retry_after: item.get("next_retry_after").and_then(time_value),
         last_refresh: item.get("last_refresh").and_then(time_value),
         success: count_field(item, "success"),

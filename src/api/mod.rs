@@ -4,7 +4,10 @@
 pub mod auth_files;
 pub mod client;
 pub mod error;
-pub mod usage;
+pub mod providers;
+
+/// The Codex `wham/usage` parser under its former name.
+pub use providers::codex as usage;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -68,7 +71,7 @@ pub fn merge_fetch(
             let previous = old
                 .get(entry.id.as_str())
                 .or_else(|| old.get(entry.name.as_str()));
-            let (usage, usage_fetched_at, usage_error) = match results.remove(&entry.id) {
+            let (mut usage, usage_fetched_at, usage_error) = match results.remove(&entry.id) {
                 Some(Ok(usage)) => (Some(usage), Some(now), None),
                 Some(Err(error)) => (
                     previous.and_then(|p| p.usage.clone()),
@@ -87,7 +90,24 @@ pub fn merge_fetch(
                     None,
                 ),
             };
-            account_from_entry(entry, selection, usage, usage_fetched_at, usage_error)
+            // Reset credits read now replace the earlier ones; otherwise keep those.
+            let checked = usage_fetched_at == Some(now)
+                && usage
+                    .as_mut()
+                    .is_some_and(|u| std::mem::take(&mut u.reset_credits_checked));
+            let (reset_credits, reset_credits_fetched_at) =
+                match usage.as_mut().and_then(|u| u.reset_credits.take()) {
+                    credits if checked => (credits, Some(now)),
+                    _ => (
+                        previous.and_then(|p| p.reset_credits.clone()),
+                        previous.and_then(|p| p.reset_credits_fetched_at),
+                    ),
+                };
+            let mut account =
+                account_from_entry(entry, selection, usage, usage_fetched_at, usage_error);
+            account.reset_credits = reset_credits;
+            account.reset_credits_fetched_at = reset_credits_fetched_at;
+            account
         })
         .collect();
     PoolState {
@@ -111,11 +131,8 @@ fn account_from_entry(
         auth_index: entry.auth_index,
         name: entry.name,
         email: entry.email,
-        provider: if entry.provider.is_empty() {
-            entry.kind
-        } else {
-            entry.provider
-        },
+        provider: crate::provider::normalize(&entry.provider, &entry.kind),
+        project_id: entry.project_id,
         id_token_plan: entry.id_token_plan,
         chatgpt_account_id: entry.chatgpt_account_id,
         status: entry.status,
@@ -130,6 +147,8 @@ fn account_from_entry(
         usage,
         usage_fetched_at,
         usage_error,
+        reset_credits: None,
+        reset_credits_fetched_at: None,
     }
 }
 

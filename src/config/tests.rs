@@ -96,7 +96,10 @@ fn a_missing_file_gives_the_defaults() {
     assert_eq!(settings, expected);
     assert_eq!(settings.pool_url, "");
     assert_eq!(settings.ttl, Duration::from_secs(120));
-    assert_eq!(settings.providers, ["codex", "openai"]);
+    // The whole pool by default; an explicit `providers` list narrows it.
+    assert_eq!(settings.providers, ["*"]);
+    assert!(provider_selected("claude", "claude", &settings.providers));
+    assert!(provider_selected("", "gemini-cli", &settings.providers));
     assert!(!settings.file_found);
 }
 

@@ -1,6 +1,8 @@
 //! One account's row: availability, cooling, week kill line and window values.
 
+use super::plan::clamp_weight;
 use super::{level, normalize_plan, plan_weight, AccountView, AccountWindow, QuotaSettings};
+use crate::provider;
 use crate::model::{Account, Epoch, QuotaWindow, Usage};
 
 use super::health::{last_buckets, recent_failures};
@@ -89,15 +91,25 @@ pub fn account_view(account: &Account, settings: &QuotaSettings, now: Epoch) -> 
             .map(|window| account_window(window, killed))
     };
     let health = last_buckets(&account.recent_requests).to_vec();
+    let section = provider::section_id(&account.provider);
+    let weight = provider::descriptor(&section)
+        .and_then(|d| provider::table_weight(d, &normalize_plan(plan), &settings.provider_weights))
+        .map_or_else(|| plan_weight(plan, &settings.weights), clamp_weight);
     AccountView {
         id: account.id.clone(),
+        provider: section,
         name: account.name.clone(),
         label: account.label.clone(),
         email: account.email.clone(),
         plan: normalize_plan(plan),
-        weight: plan_weight(plan, &settings.weights),
+        weight,
         five_hour: window_of(|u| u.five_hour.as_ref()),
         weekly: window_of(|u| u.weekly.as_ref()),
+        monthly: usage
+            .and_then(|u| u.monthly.as_ref())
+            .map(|window| account_window(window, false)),
+        lanes: usage.map(|u| u.lanes.clone()).unwrap_or_default(),
+        reset_credits: account.reset_credits.clone(),
         killed,
         available: is_available(account),
         cooling: is_cooling(account, now),

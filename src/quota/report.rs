@@ -5,35 +5,81 @@ use std::collections::BTreeMap;
 use super::account::account_view;
 use super::forecast::{five_hour_events, forecast, weekly_events, RestoreEvent};
 use super::health::{merge_health, pool_health};
+use super::sections::{choose_primary, section_order, total_reset_credits};
 use super::sort::sort_accounts;
 use super::{
     level, AccountView, AccountWindow, Level, PlanGroup, PoolCounts, PoolReport, PoolWindow,
-    QuotaSettings,
+    ProviderSection, QuotaSettings,
 };
 use crate::model::{Account, Epoch};
+use crate::provider;
 
 /// Compute the report of `accounts` at `now` (SPEC §2).
+///
+/// Every provider gets its own section with its own weights; the top-level
+/// windows, counts, health and plans are the primary provider's section, and
+/// `accounts` lists every account.
 pub fn compute(accounts: &[Account], settings: &QuotaSettings, now: Epoch) -> PoolReport {
     let mut views: Vec<AccountView> = accounts
         .iter()
         .map(|account| account_view(account, settings, now))
         .collect();
-    let five_hour = pool_window(&views, |v| v.five_hour.as_ref(), five_hour_events, now);
-    let weekly = pool_window(&views, |v| v.weekly.as_ref(), weekly_events, now);
-    let counts = counts(&views);
-    let health = pool_health(merge_health(
-        accounts.iter().map(|a| a.recent_requests.as_slice()),
-    ));
-    let plans = plan_groups(&views);
+    let primary = choose_primary(&views, settings);
+    let mut ids = section_order(&views, &primary);
+    if !ids.contains(&primary) {
+        ids.insert(0, primary.clone());
+    }
+    let sections: Vec<ProviderSection> = ids
+        .iter()
+        .map(|id| {
+            let members: Vec<usize> = (0..views.len())
+                .filter(|&i| views[i].provider == *id)
+                .collect();
+            let section_views: Vec<AccountView> =
+                members.iter().map(|&i| views[i].clone()).collect();
+            let health = pool_health(merge_health(
+                members.iter().map(|&i| accounts[i].recent_requests.as_slice()),
+            ));
+            section(id, &section_views, health, now)
+        })
+        .collect();
     sort_accounts(&mut views, settings.sort);
+    let top = sections
+        .iter()
+        .find(|s| s.provider == primary)
+        .cloned()
+        .unwrap_or_else(|| section(&primary, &[], pool_health(Vec::new()), now));
     PoolReport {
         now,
-        five_hour,
-        weekly,
+        five_hour: top.five_hour,
+        weekly: top.weekly,
         accounts: views,
-        counts,
+        counts: top.counts,
+        health: top.health,
+        plans: top.plans,
+        primary_provider: primary,
+        sections,
+    }
+}
+
+/// One provider's section over its accounts.
+fn section(
+    id: &str,
+    views: &[AccountView],
+    health: super::PoolHealth,
+    now: Epoch,
+) -> ProviderSection {
+    ProviderSection {
+        provider: id.to_string(),
+        name: provider::display_name(id),
+        unit: provider::unit(id),
+        quota: provider::descriptor(id).is_some_and(|d| d.readable),
+        five_hour: pool_window(views, |v| v.five_hour.as_ref(), five_hour_events, now),
+        weekly: pool_window(views, |v| v.weekly.as_ref(), weekly_events, now),
+        counts: counts(views),
         health,
-        plans,
+        plans: plan_groups(views),
+        reset_credits: total_reset_credits(views),
     }
 }
 
@@ -371,6 +417,7 @@ mod tests {
                         weights: PlanWeights { plus, prolite, pro },
                         kill_line,
                         sort: SortOrder { key, descending },
+                        ..QuotaSettings::default()
                     }
                 })
         }

@@ -524,6 +524,8 @@ mod tests {
                 ..PoolHealth::default()
             },
             plans: Vec::new(),
+            primary_provider: "codex".into(),
+            sections: Vec::new(),
         }
     }
 

@@ -327,6 +327,8 @@ mod tests {
                 ..PoolHealth::default()
             },
             plans: Vec::new(),
+            primary_provider: "codex".into(),
+            sections: Vec::new(),
         }
     }
 

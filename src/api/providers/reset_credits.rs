@@ -1,0 +1,105 @@
+//! Codex rate-limit reset credits (SPEC.md §7): `GET wham/rate-limit-reset-credits`
+//! → how many credits are available and the soonest expiry. poolwatch only
+//! reads them; it never calls the `…/consume` path that spends one.
+
+use serde_json::{json, Value};
+
+use super::codex::{epoch_value, field, number, plan_string, CODEX_USER_AGENT};
+use super::json_object;
+use crate::api::auth_files::AuthFileEntry;
+use crate::model::ResetCredits;
+
+pub const URL: &str = crate::provider::urls::CODEX_RESET_CREDITS;
+
+/// The api-call body: the usage headers plus `OpenAI-Beta` and `Originator`.
+pub fn request(entry: &AuthFileEntry, url: &str) -> Value {
+    let mut header = json!({
+        "Authorization": "Bearer $TOKEN$",
+        "Accept": "application/json",
+        "Content-Type": "application/json",
+        "User-Agent": CODEX_USER_AGENT,
+        "OpenAI-Beta": "codex-1",
+        "Originator": "Codex Desktop",
+    });
+    if let Some(account_id) = &entry.chatgpt_account_id {
+        header["Chatgpt-Account-Id"] = Value::String(account_id.clone());
+    }
+    json!({"auth_index": entry.auth_index, "method": "GET", "url": url, "header": header})
+}
+
+/// `{available_count, applicable_available_count, credits[]{status, expires_at}}`
+/// → the available count and the soonest expiry of an available credit.
+/// None for anything but a 2xx JSON object.
+pub fn interpret(status: u16, body: &str) -> Option<ResetCredits> {
+    if !(200..300).contains(&status) {
+        return None;
+    }
+    let root = json_object(body).ok()?;
+    let credits: Vec<&serde_json::Map<String, Value>> = field(&root, "credits")
+        .and_then(Value::as_array)
+        .map(|items| items.iter().filter_map(Value::as_object).collect())
+        .unwrap_or_default();
+    let is_available = |c: &&&serde_json::Map<String, Value>| {
+        field(c, "status")
+            .and_then(plan_string)
+            .is_none_or(|s| s == "available" || s == "active")
+    };
+    let counted = ["applicable_available_count", "available_count"]
+        .iter()
+        .find_map(|key| field(&root, key).and_then(number))
+        .map(|n| n.clamp(0.0, f64::from(u32::MAX)) as u32);
+    let available = counted.unwrap_or(credits.iter().filter(is_available).count() as u32);
+    if counted.is_none() && field(&root, "credits").is_none() {
+        return None;
+    }
+    let expires_at = credits
+        .iter()
+        .filter(is_available)
+        .filter_map(|c| field(c, "expires_at").and_then(epoch_value))
+        .min();
+    Some(ResetCredits {
+        available,
+        expires_at: if available > 0 { expires_at } else { None },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn count_and_soonest_expiry() {
+        let body = json!({"available_count": 3, "applicable_available_count": 2, "credits": [
+            {"id": "a", "reset_type": "five_hour", "status": "available", "granted_at": "2026-08-01T00:00:00Z", "expires_at": "2026-08-20T00:00:00Z"},
+            {"id": "b", "status": "consumed", "expires_at": "2026-08-02T00:00:00Z"},
+            {"id": "c", "status": "available", "expires_at": 1_786_000_000}
+        ]});
+        assert_eq!(
+            interpret(200, &body.to_string()),
+            Some(ResetCredits {
+                available: 2,
+                expires_at: Some(1_786_000_000)
+            })
+        );
+        let none = json!({"available_count": 0, "credits": []});
+        assert_eq!(
+            interpret(200, &none.to_string()),
+            Some(ResetCredits {
+                available: 0,
+                expires_at: None
+            })
+        );
+        assert_eq!(interpret(404, &body.to_string()), None);
+        assert_eq!(interpret(200, "<html>"), None);
+        assert_eq!(interpret(200, "{}"), None);
+    }
+
+    #[test]
+    fn request_never_consumes() {
+        let req = request(&AuthFileEntry::default(), URL);
+        assert_eq!(req["method"], "GET");
+        assert!(!req["url"].as_str().unwrap().contains("consume"));
+        assert_eq!(req["header"]["OpenAI-Beta"], "codex-1");
+        assert_eq!(req["header"]["Originator"], "Codex Desktop");
+    }
+}
