@@ -266,8 +266,18 @@ fn section_alerts(
             crate::provider::Unit::Percent => "base account",
         };
         let windows = [
-            ("5h", &section.five_hour, settings.pool_5h_below, AlertKind::Pool5hLow),
-            ("Week", &section.weekly, settings.pool_week_below, AlertKind::PoolWeekLow),
+            (
+                "5h",
+                &section.five_hour,
+                settings.pool_5h_below,
+                AlertKind::Pool5hLow,
+            ),
+            (
+                "Week",
+                &section.weekly,
+                settings.pool_week_below,
+                AlertKind::PoolWeekLow,
+            ),
         ];
         for (name, window, threshold, kind) in windows {
             let key = format!("{}:{}", section.provider, name.to_ascii_lowercase());
@@ -291,7 +301,10 @@ fn section_alerts(
             } else if !low && was_low && settings.capacity_restored {
                 fire(
                     AlertKind::CapacityRestored,
-                    format!("{} {name} capacity restored: {percent:.0}% left", section.name),
+                    format!(
+                        "{} {name} capacity restored: {percent:.0}% left",
+                        section.name
+                    ),
                     format!(
                         "{:.0}% of {:.0}% ({unit}) is available again.",
                         window.remaining, window.capacity

@@ -72,7 +72,11 @@ pub(crate) const KEYS: &[KeySpec] = &[
         Kind::UrlList,
         Some("POOLWATCH_ANTIGRAVITY_URLS"),
     ),
-    key("kimi_usage_url", Kind::UsageUrl, Some("POOLWATCH_KIMI_USAGE_URL")),
+    key(
+        "kimi_usage_url",
+        Kind::UsageUrl,
+        Some("POOLWATCH_KIMI_USAGE_URL"),
+    ),
     key(
         "primary_provider",
         Kind::Provider,
@@ -248,9 +252,10 @@ pub(crate) fn format_float(number: f64) -> String {
 /// Parse a value from the config file. The error is a phrase such as `is out of range (1..=64)`.
 pub(crate) fn from_toml(kind: Kind, value: &toml::Value) -> Result<Value, String> {
     let parsed = match (kind, value) {
-        (Kind::PoolUrl | Kind::UsageUrl | Kind::Sort | Kind::Provider, toml::Value::String(text)) => {
-            return from_str(kind, text)
-        }
+        (
+            Kind::PoolUrl | Kind::UsageUrl | Kind::Sort | Kind::Provider,
+            toml::Value::String(text),
+        ) => return from_str(kind, text),
         (Kind::PoolUrl | Kind::UsageUrl | Kind::Sort | Kind::Provider, _) => {
             return Err("is not a string".into())
         }

@@ -2,8 +2,8 @@
 
 use super::plan::clamp_weight;
 use super::{level, normalize_plan, plan_weight, AccountView, AccountWindow, QuotaSettings};
-use crate::provider;
 use crate::model::{Account, Epoch, QuotaWindow, Usage};
+use crate::provider;
 
 use super::health::{last_buckets, recent_failures};
 

@@ -321,6 +321,26 @@ impl PoolReport {
     pub fn section(&self, provider: &str) -> Option<&ProviderSection> {
         self.sections.iter().find(|s| s.provider == provider)
     }
+
+    /// One section as a report of its own (its windows, counts, health, plans
+    /// and accounts), so every renderer building block works per provider.
+    /// A report without sections (built by hand) is returned as it is.
+    pub fn section_report(&self, provider: &str) -> PoolReport {
+        let Some(section) = self.section(provider) else {
+            return self.clone();
+        };
+        PoolReport {
+            now: self.now,
+            five_hour: section.five_hour.clone(),
+            weekly: section.weekly.clone(),
+            accounts: self.accounts_of(provider).cloned().collect(),
+            counts: section.counts.clone(),
+            health: section.health.clone(),
+            plans: section.plans.clone(),
+            primary_provider: section.provider.clone(),
+            sections: Vec::new(),
+        }
+    }
 }
 
 #[cfg(test)]

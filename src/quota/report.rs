@@ -38,7 +38,9 @@ pub fn compute(accounts: &[Account], settings: &QuotaSettings, now: Epoch) -> Po
             let section_views: Vec<AccountView> =
                 members.iter().map(|&i| views[i].clone()).collect();
             let health = pool_health(merge_health(
-                members.iter().map(|&i| accounts[i].recent_requests.as_slice()),
+                members
+                    .iter()
+                    .map(|&i| accounts[i].recent_requests.as_slice()),
             ));
             section(id, &section_views, health, now)
         })

@@ -12,8 +12,12 @@ use super::duration::{ago, short};
 use super::sanitize::menu_text;
 use super::{Dialect, FetchStatus, MenuContext};
 use crate::model::{Epoch, HealthBucket};
+use crate::model::{Lane, ResetCredits};
+use crate::provider::Unit;
 use crate::quota::pace::{Pace, WindowPace};
-use crate::quota::{AccountView, AccountWindow, Level, PoolReport, PoolWindow, SortKey, SortOrder};
+use crate::quota::{
+    AccountView, AccountWindow, Level, PoolReport, PoolWindow, ProviderSection, SortKey, SortOrder,
+};
 
 /// Width of the pool `5h` / `Week` bars, in cells.
 pub const POOL_BAR_WIDTH: usize = 20;
@@ -122,10 +126,35 @@ pub fn menu_lines(
     let mut lines = vec![menu.title_line(report), MenuLine::separator()];
     lines.extend(menu.status_lines(report));
     if let Some(report) = report {
+        // The primary provider first (the title's numbers), then one section per
+        // other provider, built from the same blocks.
+        let several = report.sections.len() > 1;
+        let primary = report.section_report(&report.primary_provider);
         lines.push(MenuLine::separator());
-        lines.extend(menu.pool_lines(report));
+        if let Some(section) = report.section(&report.primary_provider).filter(|_| several) {
+            lines.push(menu.section_header(section));
+        }
+        lines.extend(menu.pool_lines(&primary));
+        lines.extend(menu.reset_credit_lines(report.section(&report.primary_provider)));
         lines.push(MenuLine::separator());
-        lines.extend(menu.account_lines(report));
+        lines.extend(menu.account_lines(&primary));
+        for section in report
+            .sections
+            .iter()
+            .filter(|s| s.provider != report.primary_provider)
+        {
+            let part = report.section_report(&section.provider);
+            lines.push(MenuLine::separator());
+            lines.push(menu.section_header(section));
+            if section.quota {
+                lines.extend(menu.pool_lines_with(&part, None));
+                lines.extend(menu.reset_credit_lines(Some(section)));
+            } else {
+                lines.push(MenuLine::item(0, counts_text(&part)));
+                lines.extend(menu.health_lines(&part));
+            }
+            lines.extend(menu.account_lines(&part));
+        }
     }
     lines.push(MenuLine::separator());
     lines.extend(menu.action_lines());
@@ -533,8 +562,43 @@ impl Menu<'_> {
     // ----- pool block -----
 
     fn pool_lines(&self, report: &PoolReport) -> Vec<MenuLine> {
+        self.pool_lines_with(report, self.ctx.pace.as_ref())
+    }
+
+    /// The heading of one provider's section: name, accounts and what 100% means.
+    fn section_header(&self, section: &ProviderSection) -> MenuLine {
+        let accounts = match section.counts.total {
+            1 => "1 account".to_string(),
+            n => format!("{n} accounts"),
+        };
+        let note = match (section.quota, section.unit) {
+            (false, _) => "quota not read: health only".to_string(),
+            (true, Unit::PlusPercent) => "100% = one Plus account".to_string(),
+            (true, Unit::Percent) => match crate::provider::descriptor(&section.provider) {
+                Some(d) if d.base_plan != "unknown" => {
+                    format!("100% = one {} account", d.base_plan)
+                }
+                _ => "100% = one account".to_string(),
+            },
+        };
+        let name = non_empty(menu_text(&section.name, 24), "?");
+        self.untrusted(MenuLine::item(0, format!("{name} · {accounts} · {note}")))
+    }
+
+    /// The reset credits of a section: `Reset credits 3 · soonest expires in 4d`.
+    fn reset_credit_lines(&self, section: Option<&ProviderSection>) -> Vec<MenuLine> {
+        let Some(credits) = section.and_then(|s| s.reset_credits.as_ref()) else {
+            return Vec::new();
+        };
+        vec![MenuLine::item(
+            0,
+            format!("Reset credits {}", credits_text(credits, self.ctx.now)),
+        )]
+    }
+
+    fn pool_lines_with(&self, report: &PoolReport, pace: Option<&Pace>) -> Vec<MenuLine> {
         let mut lines = Vec::new();
-        for (name, window, window_pace) in pool_windows(report, self.ctx.pace.as_ref()) {
+        for (name, window, window_pace) in pool_windows(report, pace) {
             lines.push(self.window_line(name, window));
             if let Some(text) = forecast_text(window, report.now) {
                 let line = MenuLine::item(0, format!("     ↳ {text}")).param("trim", "false");
@@ -679,6 +743,21 @@ impl Menu<'_> {
             1,
             window_detail("Week", a.weekly.as_ref(), a.killed, now),
         ));
+        if let Some(monthly) = &a.monthly {
+            lines.push(MenuLine::item(
+                1,
+                window_detail("Month", Some(monthly), false, now),
+            ));
+        }
+        for lane in &a.lanes {
+            lines.push(self.untrusted(MenuLine::item(1, lane_detail(lane, now))));
+        }
+        if let Some(credits) = &a.reset_credits {
+            lines.push(MenuLine::item(
+                1,
+                format!("Reset credits {}", credits_text(credits, now)),
+            ));
+        }
         let status = non_empty(menu_text(&a.status, 24), "—");
         lines.push(self.untrusted(MenuLine::item(
             1,
@@ -898,6 +977,34 @@ fn window_detail(name: &str, window: Option<&AccountWindow>, killed: bool, now: 
         None => String::new(),
     };
     format!("{name} {} left{note}{reset}", percent_whole(w.remaining))
+}
+
+/// `Opus (week) 20% left · resets in 2d` (the lane name is server text).
+fn lane_detail(lane: &Lane, now: Epoch) -> String {
+    let name = non_empty(menu_text(&lane.name, 40), "limit");
+    let window = lane
+        .window
+        .as_deref()
+        .map(|w| format!(" ({})", menu_text(w, 12)))
+        .unwrap_or_default();
+    let left = lane.remaining.map_or_else(
+        || "no data".to_string(),
+        |r| format!("{} left", percent_whole(r)),
+    );
+    let reset = match lane.reset_at {
+        Some(at) if at > now => format!(" · resets in {}", short(at - now)),
+        _ => String::new(),
+    };
+    format!("{name}{window} {left}{reset}")
+}
+
+/// `2 · soonest expires in 4d` (or `none`).
+fn credits_text(credits: &ResetCredits, now: Epoch) -> String {
+    match (credits.available, credits.expires_at) {
+        (0, _) => "none".to_string(),
+        (n, Some(at)) if at > now => format!("{n} · soonest expires in {}", short(at - now)),
+        (n, _) => n.to_string(),
+    }
 }
 
 fn status_flags(a: &AccountView, now: Epoch) -> String {

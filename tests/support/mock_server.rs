@@ -166,7 +166,8 @@ impl UsageBehaviour {
 }
 
 /// A reset-credits answer without credits.
-pub const RESET_CREDITS_NONE: &str = "{\"available_count\":0,\"applicable_available_count\":0,\"credits\":[]}";
+pub const RESET_CREDITS_NONE: &str =
+    "{\"available_count\":0,\"applicable_available_count\":0,\"credits\":[]}";
 
 const HTML_CHALLENGE: &str = "<!DOCTYPE html><html lang=\"en-US\"><head><title>Just a moment...</title></head><body><noscript>Enable JavaScript and cookies to continue</noscript></body></html>";
 const UNAUTHORIZED_BODY: &str = "{\"detail\":\"Unauthorized\"}";

@@ -70,16 +70,17 @@ pub async fn read(
             last = Some(non_success(status, &body));
             continue;
         }
-        let mut usage =
-            interpret_quota(status, &body, now).map_err(|e| UsageFailure::Account(e.to_string()))?;
+        let mut usage = interpret_quota(status, &body, now)
+            .map_err(|e| UsageFailure::Account(e.to_string()))?;
         if let Ok((status, body)) = client.api_call(&tier_request(entry, base)).await {
             usage.plan_type = interpret_tier(status, &body);
         }
         return Ok(usage);
     }
-    Err(UsageFailure::Account(
-        last.map_or_else(|| "no Antigravity URL configured".to_string(), |e| e.to_string()),
-    ))
+    Err(UsageFailure::Account(last.map_or_else(
+        || "no Antigravity URL configured".to_string(),
+        |e| e.to_string(),
+    )))
 }
 
 /// The quota answer: `groups[]{displayName, buckets[]{…}}`.
@@ -246,8 +247,11 @@ mod tests {
     #[test]
     fn tier() {
         assert_eq!(
-            interpret_tier(200, r#"{"currentTier":{"id":"free-tier"},"paidTier":{"id":"g1-ultra-tier"}}"#)
-                .as_deref(),
+            interpret_tier(
+                200,
+                r#"{"currentTier":{"id":"free-tier"},"paidTier":{"id":"g1-ultra-tier"}}"#
+            )
+            .as_deref(),
             Some("g1-ultra-tier")
         );
         assert_eq!(

@@ -193,9 +193,16 @@ mod tests {
 
     #[test]
     fn errors_are_per_account() {
-        let err = interpret_usage(401, r#"{"error":{"type":"authentication_error","message":"OAuth token has expired"}}"#, NOW)
-            .unwrap_err();
-        assert_eq!(err.to_string(), "upstream HTTP 401: OAuth token has expired");
+        let err = interpret_usage(
+            401,
+            r#"{"error":{"type":"authentication_error","message":"OAuth token has expired"}}"#,
+            NOW,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "upstream HTTP 401: OAuth token has expired"
+        );
         assert_eq!(
             interpret_usage(403, "<html><title>Just a moment</title></html>", NOW)
                 .unwrap_err()

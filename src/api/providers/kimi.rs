@@ -74,7 +74,11 @@ pub fn interpret_usage(status: u16, body: &str, now: Epoch) -> Result<Usage, Usa
 }
 
 /// `{used, limit, remaining, resetAt…}` as a window; None without a limit.
-fn amount_window(obj: &Map<String, Value>, seconds: Option<i64>, now: Epoch) -> Option<QuotaWindow> {
+fn amount_window(
+    obj: &Map<String, Value>,
+    seconds: Option<i64>,
+    now: Epoch,
+) -> Option<QuotaWindow> {
     let limit = field(obj, "limit").and_then(number).filter(|l| *l > 0.0)?;
     let used = field(obj, "used")
         .and_then(number)
@@ -167,6 +171,9 @@ mod tests {
                 .to_string(),
             "upstream HTTP 401: unauthorized"
         );
-        assert_eq!(interpret_usage(200, "", NOW).unwrap_err(), UsageError::Empty);
+        assert_eq!(
+            interpret_usage(200, "", NOW).unwrap_err(),
+            UsageError::Empty
+        );
     }
 }

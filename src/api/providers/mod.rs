@@ -39,7 +39,10 @@ impl Default for ProviderUrls {
             codex_reset_credits: reset_credits::URL.to_string(),
             claude_usage: claude::USAGE_URL.to_string(),
             claude_profile: claude::PROFILE_URL.to_string(),
-            antigravity: antigravity::BASE_URLS.iter().map(|s| s.to_string()).collect(),
+            antigravity: antigravity::BASE_URLS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             kimi_usage: kimi::USAGE_URL.to_string(),
         }
     }

@@ -1,0 +1,366 @@
+//! The whole pool against the mock: Claude, Antigravity and Kimi accounts next
+//! to Codex ones, each provider in its own section with its own weights, the
+//! providers' errors per account, and reset credits read but never consumed.
+
+mod common;
+mod support;
+
+use common::{assert_valid_menu, Sandbox};
+use serde_json::{json, Value};
+use support::{MockAccount, MockConfig, MockServer, UsageBehaviour, DEFAULT_MANAGEMENT_KEY};
+
+const HTML_CHALLENGE: &str =
+    "<!DOCTYPE html><html><head><title>Just a moment...</title></head><body></body></html>";
+
+fn claude(email: &str, five_used: f64, week_used: f64, profile: Option<Value>) -> MockAccount {
+    let body = json!({
+        "five_hour": {"utilization": five_used, "resets_at": "2099-01-01T05:00:00Z"},
+        "seven_day": {"utilization": week_used, "resets_at": "2099-01-05T00:00:00Z"},
+        "seven_day_opus": {"utilization": 80, "resets_at": "2099-01-05T00:00:00Z"},
+        "seven_day_sonnet": null,
+        "seven_day_oauth_apps": null,
+        "extra_usage": {"is_enabled": false}
+    });
+    let mut account = MockAccount::provider("claude", email, 200, &body.to_string());
+    account.side_body = profile.map(|p| p.to_string());
+    account
+}
+
+fn max20x() -> Value {
+    json!({"account": {"has_claude_max": true, "has_claude_pro": false},
+           "organization": {"organization_type": "claude_max", "rate_limit_tier": "default_claude_max_20x"}})
+}
+
+fn pro() -> Value {
+    json!({"account": {"has_claude_max": false, "has_claude_pro": true}})
+}
+
+fn antigravity(email: &str, project: Option<&str>, body: &str) -> MockAccount {
+    let mut account = MockAccount::provider("antigravity", email, 200, body);
+    account.project_id = project.map(str::to_string);
+    account.side_body = Some(
+        json!({"currentTier": {"id": "free-tier"}, "paidTier": {"id": "g1-ultra-tier"}})
+            .to_string(),
+    );
+    account
+}
+
+fn whole_pool() -> Vec<MockAccount> {
+    let agy_quota = json!({"groups": [{"displayName": "Gemini", "buckets": [
+        {"bucketId": "g5", "displayName": "5h", "window": "5h", "resetTime": "2099-01-01T05:00:00Z", "remainingFraction": 0.6},
+        {"bucketId": "gw", "displayName": "Weekly", "window": "weekly", "resetTime": "2099-01-05T00:00:00Z", "remainingFraction": 0.9}]}]});
+    let kimi = json!({
+        "usage": {"used": 50, "limit": 100, "resetAt": "2099-01-05T00:00:00Z"},
+        "limits": [{"name": "5h", "window": {"duration": 300}, "detail": {"limit": 10, "remaining": 8}}]
+    });
+    let mut reset =
+        MockAccount::new("a@example.com", "plus").with_behaviour(UsageBehaviour::ok(40.0, 50.0));
+    reset.reset_credits = Some(
+        json!({"available_count": 2, "applicable_available_count": 2, "credits": [
+            {"id": "r1", "status": "available", "expires_at": "2099-03-01T00:00:00Z"},
+            {"id": "r2", "status": "available", "expires_at": "2099-02-01T00:00:00Z"}]})
+        .to_string(),
+    );
+    let mut gemini = MockAccount::provider("gemini-cli", "gem@example.com", 200, "{}");
+    gemini.recent_requests = vec![(3, 1); 20];
+    vec![
+        reset,
+        MockAccount::new("b@example.com", "pro").with_behaviour(UsageBehaviour::ok(25.0, 10.0)),
+        claude("max@example.com", 25.0, 40.0, Some(max20x())),
+        claude("pro@example.com", 50.0, 10.0, Some(pro())),
+        // The profile call fails (404): the plan is unknown, the account still counts.
+        claude("noprofile@example.com", 0.0, 0.0, None),
+        MockAccount::provider(
+            "claude",
+            "expired@example.com",
+            401,
+            r#"{"type":"error","error":{"type":"authentication_error","message":"OAuth token has expired."}}"#,
+        ),
+        MockAccount::provider("claude", "challenge@example.com", 403, HTML_CHALLENGE),
+        antigravity("agy@example.com", Some("proj-agy"), &agy_quota.to_string()),
+        antigravity("noproject@example.com", None, &agy_quota.to_string()),
+        antigravity("empty@example.com", Some("proj-e"), r#"{"groups":[]}"#),
+        MockAccount::provider("kimi", "kimi@example.com", 200, &kimi.to_string()),
+        MockAccount::provider("kimi", "garbage@example.com", 200, "garbage{"),
+        gemini,
+        MockAccount::provider("xai", "grok@example.com", 200, "{}"),
+    ]
+}
+
+fn section<'a>(report: &'a Value, provider: &str) -> &'a Value {
+    report["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["provider"] == provider)
+        .unwrap_or_else(|| panic!("no section {provider}: {report:#}"))
+}
+
+fn account<'a>(report: &'a Value, label: &str) -> &'a Value {
+    report["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["label"] == label)
+        .unwrap_or_else(|| panic!("no account {label}"))
+}
+
+fn f(value: &Value) -> f64 {
+    value
+        .as_f64()
+        .unwrap_or_else(|| panic!("not a number: {value}"))
+}
+
+#[test]
+fn every_provider_has_its_own_section_and_codex_numbers_stay() {
+    let accounts = whole_pool();
+    let server = MockServer::start(MockConfig::with_accounts(accounts.clone()));
+    let sandbox = Sandbox::new(
+        &server.url(),
+        &server.usage_url(),
+        Some(DEFAULT_MANAGEMENT_KEY),
+    );
+    let run = sandbox.run(&["status", "--json"]);
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    let report = &run.json()["report"];
+
+    // Codex stays the primary section with Plus-base numbers:
+    // 5h a 60 + b 75*20 = 1560 of 2100; week a 50 + b 90*20 = 1850.
+    assert_eq!(report["primary_provider"], "codex");
+    assert_eq!(f(&report["five_hour"]["remaining"]), 1560.0);
+    assert_eq!(f(&report["five_hour"]["capacity"]), 2100.0);
+    assert_eq!(f(&report["weekly"]["remaining"]), 1850.0);
+    assert_eq!(report["counts"]["total"], 2);
+    let codex = section(report, "codex");
+    assert_eq!(codex["unit"], "plus_percent");
+    assert_eq!(f(&codex["five_hour"]["remaining"]), 1560.0);
+    // Reset credits: the pool total and the soonest expiry (2099-02-01).
+    assert_eq!(codex["reset_credits"]["available"], 2);
+    assert_eq!(codex["reset_credits"]["expires_at"], 4_073_587_200_i64);
+
+    // Claude: max20x weighs 20, pro 1, unknown plan 1; errors count in capacity
+    // only when they have data (they have none here).
+    // 5h: 75*20 + 50*1 + 100*1 = 1650 of 2200; week: 60*20 + 90 + 100 = 1390.
+    let claude = section(report, "claude");
+    assert_eq!(claude["unit"], "percent");
+    assert_eq!(claude["quota"], true);
+    assert_eq!(f(&claude["five_hour"]["remaining"]), 1650.0);
+    assert_eq!(f(&claude["five_hour"]["capacity"]), 2200.0);
+    assert_eq!(f(&claude["weekly"]["remaining"]), 1390.0);
+    assert_eq!(claude["counts"]["total"], 5);
+    assert_eq!(claude["counts"]["erroring"], 2);
+    let max = account(report, "max@example.com");
+    assert_eq!(max["provider"], "claude");
+    assert_eq!(max["plan"], "max20x");
+    assert_eq!(f(&max["weight"]), 20.0);
+    assert_eq!(f(&max["five_hour"]["remaining"]), 75.0);
+    assert_eq!(max["lanes"][0]["name"], "Opus");
+    assert_eq!(max["lanes"][0]["window"], "week");
+    assert_eq!(f(&max["lanes"][0]["remaining"]), 20.0);
+    assert_eq!(account(report, "pro@example.com")["plan"], "pro");
+    assert_eq!(account(report, "noprofile@example.com")["plan"], "unknown");
+    assert!(account(report, "noprofile@example.com")["error"].is_null());
+    let expired = account(report, "expired@example.com");
+    assert!(
+        expired["error"].as_str().unwrap().contains("401"),
+        "{expired}"
+    );
+    assert!(expired["error"]
+        .as_str()
+        .unwrap()
+        .contains("OAuth token has expired"));
+    let challenge = account(report, "challenge@example.com");
+    assert!(
+        challenge["error"].as_str().unwrap().contains("HTML"),
+        "{challenge}"
+    );
+
+    // Antigravity: the first host answers 403, the fallback serves; tier ultra = 5.
+    let agy = section(report, "antigravity");
+    assert_eq!(f(&agy["five_hour"]["remaining"]), 300.0);
+    assert_eq!(f(&agy["five_hour"]["capacity"]), 500.0);
+    assert_eq!(f(&agy["weekly"]["remaining"]), 450.0);
+    assert_eq!(account(report, "agy@example.com")["plan"], "g1-ultra-tier");
+    let noproject = account(report, "noproject@example.com")["error"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(noproject.contains("project_id"), "{noproject}");
+    let empty = account(report, "empty@example.com")["error"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(empty.contains("no rate-limit windows"), "{empty}");
+
+    // Kimi: weekly 50% left, 5h 80% left, each weight 1.
+    let kimi = section(report, "kimi");
+    assert_eq!(f(&kimi["weekly"]["remaining"]), 50.0);
+    assert_eq!(f(&kimi["five_hour"]["remaining"]), 80.0);
+    assert!(account(report, "garbage@example.com")["error"]
+        .as_str()
+        .unwrap()
+        .contains("not JSON"));
+
+    // Other providers: listed with health only, never asked.
+    let gemini = section(report, "gemini-cli");
+    assert_eq!(gemini["quota"], false);
+    assert_eq!(gemini["health"]["recent_failures"], 3);
+    assert!(account(report, "gem@example.com")["error"].is_null());
+    assert_eq!(section(report, "xai")["quota"], false);
+
+    if std::env::var_os("POOLWATCH_SHOW_MENU").is_some() {
+        println!("{}", sandbox.run_plugin(false).stdout);
+    }
+    let stats = server.stats();
+    for name in [
+        "gemini-cli-gem@example.com.json",
+        "xai-grok@example.com.json",
+    ] {
+        let index = accounts
+            .iter()
+            .find(|a| a.name == name)
+            .unwrap()
+            .auth_index(false);
+        assert!(
+            !stats.calls_per_auth_index.contains_key(&index),
+            "{name} was asked"
+        );
+    }
+    assert_eq!(stats.wrong_url_calls, 0, "{stats:?}");
+    assert_eq!(stats.consume_calls, 0);
+    assert_eq!(
+        stats.calls_per_path["/agy-denied/v1internal:retrieveUserQuotaSummary"],
+        2
+    );
+    assert_eq!(
+        stats.calls_per_path["/agy/v1internal:retrieveUserQuotaSummary"],
+        2
+    );
+    assert_eq!(stats.calls_per_path["/agy/v1internal:loadCodeAssist"], 1);
+    assert_eq!(stats.calls_per_path["/api/oauth/profile"], 3);
+    assert_eq!(stats.reset_credit_calls.values().sum::<u64>(), 2);
+}
+
+#[test]
+fn reset_credits_are_read_at_most_every_30_minutes() {
+    let server = MockServer::start(MockConfig::with_accounts(vec![MockAccount::new(
+        "a@example.com",
+        "plus",
+    )]));
+    let sandbox = Sandbox::new(
+        &server.url(),
+        &server.usage_url(),
+        Some(DEFAULT_MANAGEMENT_KEY),
+    );
+    let counts = || {
+        let stats = server.stats();
+        assert_eq!(stats.consume_calls, 0);
+        (
+            stats.calls_per_path["/backend-api/wham/usage"],
+            stats.reset_credit_calls.values().sum::<u64>(),
+        )
+    };
+    let status = || {
+        let run = sandbox.run(&["status", "--json"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.json()
+    };
+    let first = status();
+    assert_eq!(counts(), (1, 1));
+    assert_eq!(
+        first["report"]["accounts"][0]["reset_credits"],
+        json!({"available": 0, "expires_at": null})
+    );
+    // The next fetch (TTL expired) reads usage again but not the credits...
+    sandbox.age_cache("default", 1_000);
+    status();
+    assert_eq!(counts(), (2, 1));
+    // ...until 30 minutes have passed since they were read.
+    let mut cache = sandbox.read_cache("default");
+    let at = cache["state"]["accounts"][0]["reset_credits_fetched_at"]
+        .as_i64()
+        .expect("read time kept in the cache");
+    cache["state"]["accounts"][0]["reset_credits_fetched_at"] = (at - 1_800).into();
+    std::fs::write(
+        sandbox.cache_file("default"),
+        serde_json::to_vec(&cache).unwrap(),
+    )
+    .unwrap();
+    sandbox.age_cache("default", 1_000);
+    status();
+    assert_eq!(counts(), (3, 2));
+}
+
+#[test]
+fn an_explicit_provider_filter_narrows_the_pool_and_primary_follows() {
+    let server = MockServer::start(MockConfig::with_accounts(whole_pool()));
+    let sandbox = Sandbox::new(
+        &server.url(),
+        &server.usage_url(),
+        Some(DEFAULT_MANAGEMENT_KEY),
+    );
+    let config = std::fs::read_to_string(sandbox.config_path()).unwrap();
+    sandbox.write_config(&format!("{config}providers = [\"claude\"]\n"));
+    let report = sandbox.run(&["status", "--json"]).json()["report"].clone();
+    assert_eq!(report["primary_provider"], "claude");
+    assert_eq!(report["sections"].as_array().unwrap().len(), 1);
+    assert_eq!(report["accounts"].as_array().unwrap().len(), 5);
+    assert_eq!(f(&report["five_hour"]["remaining"]), 1650.0);
+    assert!(!server
+        .stats()
+        .calls_per_path
+        .contains_key("/backend-api/wham/usage"));
+
+    // primary_provider chooses the title's provider among those present.
+    let sandbox = Sandbox::new(
+        &server.url(),
+        &server.usage_url(),
+        Some(DEFAULT_MANAGEMENT_KEY),
+    );
+    sandbox.write_config(&format!("{config}primary_provider = \"kimi\"\n"));
+    let report = sandbox.run(&["status", "--json"]).json()["report"].clone();
+    assert_eq!(report["primary_provider"], "kimi");
+    assert_eq!(f(&report["weekly"]["remaining"]), 50.0);
+}
+
+#[test]
+fn the_menu_has_a_section_per_provider() {
+    let server = MockServer::start(MockConfig::with_accounts(whole_pool()));
+    let sandbox = Sandbox::new(
+        &server.url(),
+        &server.usage_url(),
+        Some(DEFAULT_MANAGEMENT_KEY),
+    );
+    for swiftbar in [false, true] {
+        let run = sandbox.run_plugin(swiftbar);
+        let lines = assert_valid_menu(&run, "whole pool");
+        let top: Vec<&str> = lines
+            .iter()
+            .filter(|l| l.depth == 0 && !l.separator)
+            .map(|l| l.title.as_str())
+            .collect();
+        // The title is the Codex pool (one glance): 5h 1560% · W 88%.
+        assert!(top[0].contains("1560% · W 88%"), "{}", run.stdout);
+        for header in [
+            "Codex · 2 accounts · 100% = one Plus account",
+            "Claude · 5 accounts · 100% = one pro account",
+            "Antigravity · 3 accounts · 100% = one g1-pro-tier account",
+            "Kimi · 2 accounts · 100% = one account",
+            "gemini-cli · 1 account · quota not read: health only",
+        ] {
+            assert!(top.contains(&header), "missing {header:?}:\n{}", run.stdout);
+        }
+        assert!(top
+            .iter()
+            .any(|t| t.starts_with("5h   ") && t.contains("1650% / 2200%")));
+        assert!(
+            top.iter()
+                .any(|t| t.starts_with("Reset credits 2 · soonest expires in")),
+            "{}",
+            run.stdout
+        );
+        assert!(lines
+            .iter()
+            .any(|l| l.depth == 1 && l.title.starts_with("Opus (week) 20% left")));
+    }
+}
