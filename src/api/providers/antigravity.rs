@@ -117,7 +117,8 @@ pub fn interpret_quota(status: u16, body: &str, now: Epoch) -> Result<Usage, Usa
                 _ => bucket_name,
             };
             let window = QuotaWindow {
-                used_percent: (100.0 - remaining * 100.0).clamp(0.0, 100.0),
+                // Rounded to a millionth of a percent: 0.55 is 45% used, not 44.999…
+                used_percent: (((1.0 - remaining) * 1e8).round() / 1e6).clamp(0.0, 100.0),
                 window_seconds: seconds,
                 reset_at: field(bucket, "reset_time").and_then(epoch_value),
             };
