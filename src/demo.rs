@@ -8,8 +8,8 @@
 use serde_json::{json, Value};
 
 use crate::api::auth_files::{parse_auth_files, AuthFileEntry};
-use crate::api::providers::{antigravity, claude, kimi, section_of};
 use crate::api::client::{wants_usage, FetchReport};
+use crate::api::providers::{antigravity, claude, kimi, section_of};
 use crate::api::usage::interpret_upstream;
 use crate::api::{merge_fetch, Selection};
 use crate::model::{Epoch, PoolState};
@@ -217,7 +217,12 @@ fn other_accounts() -> Vec<OtherAccount> {
     vec![
         other("claude", "nina@studio.dev", None, (12, 0)),
         other("claude", "oscar@studio.dev", None, (5, 1)),
-        other("antigravity", "quinn@studio.dev", Some("demo-quinn-4821"), (8, 0)),
+        other(
+            "antigravity",
+            "quinn@studio.dev",
+            Some("demo-quinn-4821"),
+            (8, 0),
+        ),
         other("kimi", "rita@studio.dev", None, (3, 0)),
     ]
 }
@@ -495,12 +500,21 @@ mod tests {
         // nina max20x: 65 * 20; oscar pro: 20 * 1.
         assert_eq!(claude.five_hour.remaining, 1320.0);
         assert_eq!(claude.five_hour.capacity, 2100.0);
-        let nina = whole.accounts_of("claude").find(|a| a.plan == "max20x").unwrap();
+        let nina = whole
+            .accounts_of("claude")
+            .find(|a| a.plan == "max20x")
+            .unwrap();
         assert_eq!(nina.lanes.len(), 2);
         let quinn = whole.section("antigravity").unwrap();
         assert_eq!(quinn.five_hour.remaining, 55.0);
         let kimi = whole.section("kimi").unwrap();
-        assert_eq!((kimi.five_hour.remaining, kimi.weekly.remaining), (70.0, 70.0));
-        assert!(whole.accounts.iter().all(|a| a.error.is_none() || a.label.starts_with("heidi")));
+        assert_eq!(
+            (kimi.five_hour.remaining, kimi.weekly.remaining),
+            (70.0, 70.0)
+        );
+        assert!(whole
+            .accounts
+            .iter()
+            .all(|a| a.error.is_none() || a.label.starts_with("heidi")));
     }
 }

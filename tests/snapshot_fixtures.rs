@@ -152,7 +152,8 @@ fn schema_rejects_what_the_widget_could_not_read() {
     let mut bad_unit = good.clone();
     bad_unit["providers"][0]["unit"] = "dollars".into();
     let mut bad_lane = good.clone();
-    bad_lane["accounts"][0]["lanes"] = serde_json::json!([{"name": "x", "window": "5h", "remaining": 101.0, "reset_at": null}]);
+    bad_lane["accounts"][0]["lanes"] =
+        serde_json::json!([{"name": "x", "window": "5h", "remaining": 101.0, "reset_at": null}]);
     let mut missing_pool = good.clone();
     missing_pool.as_object_mut().unwrap().remove("pool");
     let mut bad_level = good.clone();
@@ -194,21 +195,36 @@ fn whole_pool_fixture_has_a_section_per_provider_and_the_codex_pool_unchanged() 
     assert_eq!(whole.primary_provider.as_deref(), Some("codex"));
     // v1 meaning kept: `pool` is the Codex section, identical to the Codex-only demo.
     assert_eq!(whole.pool, demo.pool);
-    let ids: Vec<&str> = whole.providers.iter().map(|p| p.provider.as_str()).collect();
+    let ids: Vec<&str> = whole
+        .providers
+        .iter()
+        .map(|p| p.provider.as_str())
+        .collect();
     assert_eq!(ids, ["codex", "claude", "antigravity", "kimi"]);
     let codex = &whole.providers[0];
     assert_eq!(codex.windows[0].name, "5h");
-    assert_eq!(codex.windows[0].remaining, demo.pool.as_ref().unwrap().five_hour.remaining);
+    assert_eq!(
+        codex.windows[0].remaining,
+        demo.pool.as_ref().unwrap().five_hour.remaining
+    );
     let claude = &whole.providers[1];
     assert_eq!(claude.unit, poolwatch::provider::Unit::Percent);
     assert_eq!(claude.windows.len(), 2);
     assert_eq!(claude.counts.total, 2);
     assert_eq!(whole.accounts.len(), 16);
-    let nina = whole.accounts.iter().find(|a| a.label == "nina@studio.dev").unwrap();
+    let nina = whole
+        .accounts
+        .iter()
+        .find(|a| a.label == "nina@studio.dev")
+        .unwrap();
     assert_eq!(nina.provider, "claude");
     assert_eq!(nina.plan, "max20x");
     assert!(nina.lanes.iter().any(|l| l.name == "Opus"));
-    let peggy = whole.accounts.iter().find(|a| a.label == "peggy@studio.dev").unwrap();
+    let peggy = whole
+        .accounts
+        .iter()
+        .find(|a| a.label == "peggy@studio.dev")
+        .unwrap();
     assert_eq!(peggy.lanes[0].window.as_deref(), Some("month"));
 }
 

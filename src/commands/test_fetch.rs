@@ -77,7 +77,7 @@ pub fn run(globals: &Globals) -> i32 {
         }
     };
     let client = match Client::new(options, key) {
-        Ok(c) => c,
+        Ok(c) => c.with_provider_urls(crate::session::provider_urls_of(&settings)),
         Err(e) => return fail(&e.to_string(), exit_codes::for_fetch_error(&e)),
     };
     let (entries, version) = match runtime.block_on(client.auth_files()) {
