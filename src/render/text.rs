@@ -72,10 +72,29 @@ pub fn render_status(report: Option<&PoolReport>, ctx: &MenuContext, color: bool
     header(&mut out, ctx, &p, report.is_some());
     match report {
         Some(report) => {
+            // The primary provider's pool and accounts, then each other provider's.
+            let primary = report.section_report(&report.primary_provider);
             out.push('\n');
-            pool(&mut out, report, ctx.pace.as_ref(), &p);
+            pool(&mut out, &primary, ctx.pace.as_ref(), &p);
             out.push('\n');
-            accounts(&mut out, report, &p);
+            accounts(&mut out, &primary, &p);
+            for section in report
+                .sections
+                .iter()
+                .filter(|s| s.provider != report.primary_provider)
+            {
+                let part = report.section_report(&section.provider);
+                let name = terminal_text(&section.name, 24);
+                if section.quota {
+                    let _ = writeln!(out, "\n{}", p.paint(&name, Style::Bold));
+                    pool(&mut out, &part, None, &p);
+                } else {
+                    let title = format!("{name} · {} · health only", counts_text(&part));
+                    let _ = writeln!(out, "\n{}", p.paint(&title, Style::Bold));
+                }
+                out.push('\n');
+                accounts(&mut out, &part, &p);
+            }
         }
         None => {
             let _ = writeln!(out, "No pool data yet.");
