@@ -364,3 +364,26 @@ fn the_menu_has_a_section_per_provider() {
             .any(|l| l.depth == 1 && l.title.starts_with("Opus (week) 20% left")));
     }
 }
+
+#[test]
+fn the_terminal_table_has_a_section_per_provider() {
+    let server = MockServer::start(MockConfig::with_accounts(whole_pool()));
+    let sandbox = Sandbox::new(
+        &server.url(),
+        &server.usage_url(),
+        Some(DEFAULT_MANAGEMENT_KEY),
+    );
+    let run = sandbox.run(&["status", "--no-color"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = &run.stdout;
+    let at = |needle: &str| {
+        out.find(needle)
+            .unwrap_or_else(|| panic!("missing {needle:?}:\n{out}"))
+    };
+    // Codex first (the primary), then the others in their fixed order.
+    assert!(at("1560% / 2100%") < at("\nClaude\n"));
+    assert!(at("\nClaude\n") < at("1650% / 2200%"));
+    assert!(at("1650% / 2200%") < at("max@example.com"));
+    assert!(at("max@example.com") < at("\nAntigravity\n"));
+    assert!(at("\nKimi\n") < at("gemini-cli · Accounts 1/1 available · health only"));
+}
