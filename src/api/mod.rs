@@ -64,14 +64,14 @@ pub fn merge_fetch(
         })
         .unwrap_or_default();
     let mut results: HashMap<String, client::UsageResult> = report.usages.into_iter().collect();
-    let accounts = report
+    let mut accounts: Vec<Account> = report
         .entries
         .into_iter()
         .map(|entry| {
             let previous = old
                 .get(entry.id.as_str())
                 .or_else(|| old.get(entry.name.as_str()));
-            let (mut usage, usage_fetched_at, usage_error) = match results.remove(&entry.id) {
+            let (usage, usage_fetched_at, usage_error) = match results.remove(&entry.id) {
                 Some(Ok(usage)) => (Some(usage), Some(now), None),
                 Some(Err(error)) => (
                     previous.and_then(|p| p.usage.clone()),
@@ -90,26 +90,10 @@ pub fn merge_fetch(
                     None,
                 ),
             };
-            // Reset credits read now replace the earlier ones; otherwise keep those.
-            let checked = usage_fetched_at == Some(now)
-                && usage
-                    .as_mut()
-                    .is_some_and(|u| std::mem::take(&mut u.reset_credits_checked));
-            let (reset_credits, reset_credits_fetched_at) =
-                match usage.as_mut().and_then(|u| u.reset_credits.take()) {
-                    credits if checked => (credits, Some(now)),
-                    _ => (
-                        previous.and_then(|p| p.reset_credits.clone()),
-                        previous.and_then(|p| p.reset_credits_fetched_at),
-                    ),
-                };
-            let mut account =
-                account_from_entry(entry, selection, usage, usage_fetched_at, usage_error);
-            account.reset_credits = reset_credits;
-            account.reset_credits_fetched_at = reset_credits_fetched_at;
-            account
+            account_from_entry(entry, selection, usage, usage_fetched_at, usage_error)
         })
         .collect();
+    providers::reset_credits::carry_over(&mut accounts, &old, now);
     PoolState {
         fetched_at: now,
         accounts,
@@ -147,8 +131,7 @@ fn account_from_entry(
         usage,
         usage_fetched_at,
         usage_error,
-        reset_credits: None,
-        reset_credits_fetched_at: None,
+        ..Account::default()
     }
 }
 

@@ -4,10 +4,12 @@
 
 use serde_json::{json, Value};
 
+use std::collections::HashMap;
+
 use super::codex::{epoch_value, field, number, plan_string, CODEX_USER_AGENT};
 use super::json_object;
 use crate::api::auth_files::AuthFileEntry;
-use crate::model::ResetCredits;
+use crate::model::{Account, Epoch, ResetCredits};
 
 pub const URL: &str = crate::provider::urls::CODEX_RESET_CREDITS;
 
@@ -63,9 +65,86 @@ pub fn interpret(status: u16, body: &str) -> Option<ResetCredits> {
     })
 }
 
+/// After a fetch: credits read now (carried on the fresh usage) go onto the
+/// account with the read time; otherwise the account keeps the earlier ones
+/// (matched like its usage, by id then name).
+pub fn carry_over(accounts: &mut [Account], previous: &HashMap<&str, &Account>, now: Epoch) {
+    for account in accounts {
+        let fresh = account.usage_fetched_at == Some(now);
+        let read_now = account
+            .usage
+            .as_mut()
+            .map(|u| {
+                let checked = std::mem::take(&mut u.reset_credits_checked);
+                (checked && fresh, u.reset_credits.take())
+            })
+            .unwrap_or_default();
+        match read_now {
+            (true, credits) => {
+                account.reset_credits = credits;
+                account.reset_credits_fetched_at = Some(now);
+            }
+            (false, _) => {
+                let before = previous
+                    .get(account.id.as_str())
+                    .or_else(|| previous.get(account.name.as_str()));
+                account.reset_credits = before.and_then(|p| p.reset_credits.clone());
+                account.reset_credits_fetched_at = before.and_then(|p| p.reset_credits_fetched_at);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credits_read_now_replace_the_old_ones_else_the_old_ones_stay() {
+        let credits = |n| ResetCredits {
+            available: n,
+            expires_at: None,
+        };
+        let old = Account {
+            id: "a".into(),
+            name: "a.json".into(),
+            reset_credits: Some(credits(3)),
+            reset_credits_fetched_at: Some(50),
+            ..Account::default()
+        };
+        let previous: HashMap<&str, &Account> = [("a", &old), ("a.json", &old)].into();
+        let fresh = |checked, credits: Option<ResetCredits>| Account {
+            id: "a".into(),
+            name: "a.json".into(),
+            usage_fetched_at: Some(100),
+            usage: Some(crate::model::Usage {
+                reset_credits: credits,
+                reset_credits_checked: checked,
+                ..Default::default()
+            }),
+            ..Account::default()
+        };
+        // Read now (even an unusable answer counts as read: no retry for 30 min).
+        let mut accounts = [fresh(true, Some(credits(1))), fresh(true, None)];
+        carry_over(&mut accounts, &previous, 100);
+        assert_eq!(accounts[0].reset_credits, Some(credits(1)));
+        assert_eq!(accounts[0].reset_credits_fetched_at, Some(100));
+        assert_eq!(accounts[1].reset_credits, None);
+        assert_eq!(accounts[1].reset_credits_fetched_at, Some(100));
+        assert!(accounts.iter().all(|a| {
+            let u = a.usage.as_ref().unwrap();
+            u.reset_credits.is_none() && !u.reset_credits_checked
+        }));
+        // Not read in this fetch, or usage kept from an earlier fetch: the old ones stay.
+        let mut stale = fresh(true, Some(credits(9)));
+        stale.usage_fetched_at = Some(50);
+        let mut accounts = [fresh(false, None), stale];
+        carry_over(&mut accounts, &previous, 100);
+        for account in &accounts {
+            assert_eq!(account.reset_credits, Some(credits(3)));
+            assert_eq!(account.reset_credits_fetched_at, Some(50));
+        }
+    }
 
     #[test]
     fn count_and_soonest_expiry() {
