@@ -1,0 +1,70 @@
+//! Issue 11: what a new user meets first (terminal width, test-fetch,
+//! config edits, install-plugin, keys on Linux, unusable folders).
+
+mod common;
+mod support;
+
+use common::Sandbox;
+use unicode_width::UnicodeWidthStr;
+
+/// A sandbox with no pool (demo runs need none).
+fn demo_sandbox(config: &str) -> Sandbox {
+    let sandbox = Sandbox::new("http://127.0.0.1:9", "http://127.0.0.1:9/u", None);
+    sandbox.write_config(config);
+    sandbox
+}
+
+#[test]
+fn demo_status_fits_60_80_and_100_columns_with_a_cjk_label() {
+    let sandbox = demo_sandbox(
+        "[labels]\n\"alice@studio.dev\" = \"张三的工作账号\"\n\"bob@studio.dev\" = \"bob at the very long label studio\"\n",
+    );
+    for width in [60usize, 80, 100] {
+        let run = sandbox.run_env(&["--demo", "status"], &[("COLUMNS", &width.to_string())]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(run.stdout.contains("张三的工作账号"), "{}", run.stdout);
+        assert!(run.stdout.contains("mallory@studio.dev"), "{}", run.stdout);
+        for line in run.stdout.lines() {
+            assert!(
+                line.width() <= width,
+                "{} columns > {width}: {line:?}\n{}",
+                line.width(),
+                run.stdout
+            );
+        }
+    }
+    // Every width from the narrowest layout up.
+    for width in (40usize..=130).step_by(7) {
+        let run = sandbox.run_env(&["--demo", "status"], &[("COLUMNS", &width.to_string())]);
+        let widest = run.stdout.lines().map(|l| l.width()).max().unwrap();
+        assert!(widest <= width, "{widest} > {width}:\n{}", run.stdout);
+    }
+    // The widest layout is used when there is room: at 100 the 5h bars and
+    // the plan column are there, at 60 they gave way.
+    let wide = sandbox.run_env(&["--demo", "status"], &[("COLUMNS", "100")]);
+    let narrow = sandbox.run_env(&["--demo", "status"], &[("COLUMNS", "60")]);
+    assert!(wide.stdout.contains("PLAN") && wide.stdout.contains('░'));
+    assert!(!narrow.stdout.contains("PLAN"), "{}", narrow.stdout);
+}
+
+#[test]
+fn piped_status_without_columns_is_100_wide_and_wider_terminals_get_longer_lines() {
+    let sandbox = demo_sandbox("");
+    let run = sandbox.run(&["--demo", "status"]);
+    assert_eq!(run.code, 0);
+    let widest = run.stdout.lines().map(|l| l.width()).max().unwrap();
+    assert!(widest <= 100 && widest > 80, "widest line {widest}");
+    // A status message that did not fit at 100 stays on its row at 200.
+    let wide = sandbox.run_env(&["--demo", "status"], &[("COLUMNS", "200")]);
+    assert!(
+        wide.stdout
+            .lines()
+            .any(|l| l.starts_with("grace@") && l.contains("cooling down")),
+        "{}",
+        wide.stdout
+    );
+    assert!(!run
+        .stdout
+        .lines()
+        .any(|l| l.starts_with("grace@") && l.contains("cooling down")));
+}
