@@ -416,7 +416,8 @@ impl Menu<'_> {
             (FetchStatus::AuthLatched { .. }, _) => (
                 "⚠",
                 "exclamationmark.triangle.fill",
-                "auth".to_string(),
+                // Paused: the server rejected the management key.
+                "key rejected".to_string(),
                 Some(Tone::Red),
             ),
             (FetchStatus::Refreshing, None) => (
