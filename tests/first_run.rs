@@ -68,3 +68,46 @@ fn piped_status_without_columns_is_100_wide_and_wider_terminals_get_longer_lines
         .lines()
         .any(|l| l.starts_with("grace@") && l.contains("cooling down")));
 }
+
+#[test]
+fn wording_says_disabled_once_and_durations_share_one_precision() {
+    let sandbox = demo_sandbox("");
+    let status = sandbox.run(&["--demo", "status"]);
+    let menu = sandbox.run(&["--demo", "plugin"]);
+    assert!(
+        !status.stdout.contains("disabled [disabled]"),
+        "{}",
+        status.stdout
+    );
+    let mallory = status
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("mallory@"))
+        .expect("mallory row");
+    assert!(mallory.trim_end().ends_with(" disabled"), "{mallory}");
+    assert!(
+        !menu.stdout.contains("disabled · disabled"),
+        "{}",
+        menu.stdout
+    );
+    assert!(menu.stdout.contains("Status disabled"), "{}", menu.stdout);
+    // No minutes-with-seconds (the demo has a reset in 33m20s).
+    for text in [&status.stdout, &menu.stdout] {
+        let mixed = text
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|word| {
+                let digits_then = |w: &str, unit: char| {
+                    w.split_once(unit).is_some_and(|(n, rest)| {
+                        !n.is_empty()
+                            && n.chars().all(|c| c.is_ascii_digit())
+                            && rest.ends_with('s')
+                            && rest.len() > 1
+                            && rest[..rest.len() - 1].chars().all(|c| c.is_ascii_digit())
+                    })
+                };
+                digits_then(word, 'm')
+            });
+        assert!(!mixed, "a duration with minutes and seconds:\n{text}");
+    }
+    assert!(status.stdout.contains("33m "), "{}", status.stdout);
+}
