@@ -111,3 +111,82 @@ fn wording_says_disabled_once_and_durations_share_one_precision() {
     }
     assert!(status.stdout.contains("33m "), "{}", status.stdout);
 }
+
+/// Every file under the sandbox with its bytes, sorted.
+fn files(sandbox: &Sandbox) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut all = sandbox.written_files();
+    all.sort();
+    all
+}
+
+#[test]
+fn demo_mode_never_writes_and_says_so() {
+    let sandbox = demo_sandbox("# mine\nsort = \"week\"\n");
+    let plugins = sandbox.dir.path().join("plugins");
+    std::fs::create_dir_all(&plugins).unwrap();
+    let before = files(&sandbox);
+    let plugins_arg = plugins.display().to_string();
+    let writers: [&[&str]; 6] = [
+        &["--demo", "config", "set", "sort", "name"],
+        &["--demo", "config", "init", "--force"],
+        &["--demo", "config", "delete-key"],
+        &["--demo", "config", "edit"],
+        &["--demo", "install-plugin", "--dir", &plugins_arg],
+        &["--demo", "config", "set-key"],
+    ];
+    for args in writers {
+        let run = sandbox.run_env(args, &[("EDITOR", "touch")]);
+        assert_eq!(run.code, 2, "{args:?}: {}{}", run.stdout, run.stderr);
+        assert!(
+            run.stderr.contains("--demo never writes"),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+    for args in [
+        &["--demo", "status"][..],
+        &["--demo", "plugin"],
+        &["--demo", "refresh"],
+        &["--demo", "snapshot"],
+        &["--demo", "metrics"],
+        &["--demo", "alerts"],
+        &["--demo", "config", "show"],
+    ] {
+        let run = sandbox.run(args);
+        // refresh and status exit 7 for the demo's failing accounts.
+        assert!([0, 7].contains(&run.code), "{args:?}: {}", run.stderr);
+    }
+    assert_eq!(files(&sandbox), before, "demo runs changed files");
+    // The same commands without --demo do write (so the check above can fail).
+    assert_eq!(sandbox.run(&["config", "set", "sort", "name"]).code, 0);
+    assert_eq!(
+        sandbox.run(&["install-plugin", "--dir", &plugins_arg]).code,
+        0
+    );
+    assert_ne!(files(&sandbox), before);
+}
+
+#[test]
+fn install_plugin_falls_back_to_swiftbars_default_folder() {
+    let sandbox = demo_sandbox("");
+    // Nothing there yet: the message names every folder it looked at.
+    let run = sandbox.run(&["install-plugin"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.contains("xbar/plugins"), "{}", run.stderr);
+    assert!(run.stderr.contains("SwiftBar/Plugins"), "{}", run.stderr);
+    let fallback = sandbox
+        .home()
+        .join("Library/Application Support/SwiftBar/Plugins");
+    std::fs::create_dir_all(&fallback).unwrap();
+    let run = sandbox.run(&["install-plugin"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(fallback.join("poolwatch.1m.sh").is_file());
+    // xbar's folder comes before the fallback.
+    let xbar = sandbox
+        .home()
+        .join("Library/Application Support/xbar/plugins");
+    std::fs::create_dir_all(&xbar).unwrap();
+    let run = sandbox.run(&["install-plugin", "--interval", "5m"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(xbar.join("poolwatch.5m.sh").is_file());
+}

@@ -14,6 +14,17 @@ use crate::store::lock;
 
 /// Run a `config` subcommand.
 pub fn run(globals: &Globals, command: ConfigCommand) -> i32 {
+    let writes = match &command {
+        ConfigCommand::Init { .. } => Some("config init"),
+        ConfigCommand::Set { .. } => Some("config set"),
+        ConfigCommand::SetKey => Some("config set-key"),
+        ConfigCommand::DeleteKey => Some("config delete-key"),
+        ConfigCommand::Edit => Some("config edit"),
+        ConfigCommand::Path | ConfigCommand::Show => None,
+    };
+    if let Some(code) = writes.and_then(|what| super::demo_guard::refuse(globals, what)) {
+        return code;
+    }
     match command {
         ConfigCommand::Path => match config_path(globals) {
             Some(path) => {

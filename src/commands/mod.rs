@@ -2,6 +2,7 @@
 
 mod alerts_cmd;
 mod config_cmd;
+mod demo_guard;
 mod install_plugin;
 mod plugin;
 mod shell;
