@@ -190,3 +190,103 @@ fn install_plugin_falls_back_to_swiftbars_default_folder() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(xbar.join("poolwatch.5m.sh").is_file());
 }
+
+// ----- test-fetch tries the pool, not the first account -----
+
+use std::time::{Duration, Instant};
+use support::{MockAccount, MockConfig, MockServer, UsageBehaviour, DEFAULT_MANAGEMENT_KEY};
+
+fn sandbox_for(server: &MockServer) -> Sandbox {
+    Sandbox::new(
+        &server.url(),
+        &server.usage_url(),
+        Some(DEFAULT_MANAGEMENT_KEY),
+    )
+}
+
+#[test]
+fn test_fetch_passes_a_working_pool_whose_first_account_has_an_html_challenge() {
+    let server = MockServer::start(MockConfig::with_accounts(vec![
+        MockAccount::new("a@example.com", "plus").with_behaviour(UsageBehaviour::html_challenge()),
+        MockAccount::new("b@example.com", "plus").with_behaviour(UsageBehaviour::ok(20.0, 30.0)),
+        MockAccount::new("c@example.com", "plus").with_behaviour(UsageBehaviour::ok(20.0, 30.0)),
+    ]));
+    let run = sandbox_for(&server).run(&["test-fetch"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let failed = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("! usage of a@example.com"))
+        .unwrap_or_else(|| panic!("the failure is reported:\n{}", run.stdout));
+    assert!(failed.contains("HTML"), "{failed}");
+    assert!(
+        run.stdout.contains("✓ usage of b@example.com"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains('✗'), "{}", run.stdout);
+    // It stopped at the first answer.
+    assert_eq!(server.stats().api_call_requests, 2);
+}
+
+#[test]
+fn test_fetch_gives_up_after_five_failing_accounts() {
+    let accounts = (0..7)
+        .map(|i| {
+            MockAccount::new(&format!("u{i}@example.com"), "plus")
+                .with_behaviour(UsageBehaviour::html_challenge())
+        })
+        .collect();
+    let server = MockServer::start(MockConfig::with_accounts(accounts));
+    let run = sandbox_for(&server).run(&["test-fetch"]);
+    assert_eq!(run.code, 6, "{}", run.stdout);
+    assert_eq!(
+        run.stdout.matches("! usage of").count(),
+        5,
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("✗ usage: 5 account(s) tried, none answered (2 more not tried)"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(server.stats().api_call_requests, 5);
+}
+
+#[test]
+fn test_fetch_never_retries_a_refused_management_key_on_another_account() {
+    let server = MockServer::start(MockConfig {
+        auth_files_delay: Duration::from_millis(800),
+        ..MockConfig::with_accounts(vec![
+            MockAccount::new("a@example.com", "plus").with_behaviour(UsageBehaviour::ok(1.0, 1.0)),
+            MockAccount::new("b@example.com", "plus").with_behaviour(UsageBehaviour::ok(1.0, 1.0)),
+        ])
+    });
+    let sandbox = sandbox_for(&server);
+    let child = sandbox
+        .command(&["test-fetch"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The list was accepted with the key; the key changes on the server before the usage call.
+    let start = Instant::now();
+    while server.stats().auth_files_requests == 0 {
+        assert!(start.elapsed() < Duration::from_secs(5), "no list request");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    server.set_config(|c| c.management_key = Some("rotated-key-0123456789".into()));
+    let run = common::Run::from(child.wait_with_output().unwrap());
+    assert_eq!(run.code, 4, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("✗ usage of a@example.com"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("b@example.com:"), "{}", run.stdout);
+    let stats = server.stats();
+    assert_eq!(stats.api_call_requests, 1);
+    assert_eq!(stats.failed_auth_attempts, 1);
+}

@@ -190,7 +190,7 @@ pub(crate) fn toml_string(text: &str) -> String {
 }
 
 /// A TOML array of strings.
-pub(crate) fn toml_list(items: &[String]) -> String {
+pub fn toml_list(items: &[String]) -> String {
     let quoted: Vec<String> = items.iter().map(|item| toml_string(item)).collect();
     format!("[{}]", quoted.join(", "))
 }
