@@ -290,3 +290,119 @@ fn test_fetch_never_retries_a_refused_management_key_on_another_account() {
     assert_eq!(stats.api_call_requests, 1);
     assert_eq!(stats.failed_auth_attempts, 1);
 }
+
+// ----- config set on lists and tables; filters that match nothing -----
+
+#[test]
+fn config_set_takes_list_syntax_or_refuses_it_clearly() {
+    let sandbox = demo_sandbox("");
+    let run = sandbox.run(&["config", "set", "providers", r#"["codex","openai"]"#]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let show = sandbox.run(&["config", "show"]);
+    assert!(
+        show.stdout.contains(r#"providers = ["codex", "openai"]"#),
+        "{}",
+        show.stdout
+    );
+    let run = sandbox.run(&["config", "set", "hidden", r#""a@x.com", "b@x.com""#]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.contains(r#"["a", "b"]"#), "{}", run.stderr);
+    let run = sandbox.run(&["config", "set", "hidden", "a@x.com, b@x.com"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let show = sandbox.run(&["config", "show"]);
+    assert!(
+        show.stdout.contains(r#"hidden = ["a@x.com", "b@x.com"]"#),
+        "{}",
+        show.stdout
+    );
+}
+
+/// Uncomment the template line `# key = ...` as a user would in an editor.
+fn uncomment(text: &str, key: &str) -> String {
+    let mut done = false;
+    text.lines()
+        .map(|line| match line.strip_prefix(&format!("# {key} = ")) {
+            Some(value) if !done => {
+                done = true;
+                format!("{key} = {value}")
+            }
+            _ => line.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+/// `config show` has a line `key = value` (spaces collapsed) whose source is the file.
+fn from_file(show: &str, key_value: &str) -> bool {
+    show.lines().any(|line| {
+        let (setting, source) = line.split_once('#').unwrap_or((line, ""));
+        setting.split_whitespace().collect::<Vec<_>>().join(" ") == key_value
+            && source.contains("file")
+    })
+}
+
+#[test]
+fn a_table_set_after_init_leaves_the_commented_top_level_keys_usable() {
+    let sandbox = demo_sandbox("");
+    std::fs::remove_file(sandbox.config_path()).unwrap();
+    assert_eq!(sandbox.run(&["config", "init"]).code, 0);
+    for (key, value) in [
+        ("weights.pro", "20"),
+        ("labels.alice@studio.dev", "Alice"),
+        ("alerts.notify", "false"),
+    ] {
+        let run = sandbox.run(&["config", "set", key, value]);
+        assert_eq!(run.code, 0, "{key}: {}", run.stderr);
+    }
+    let run = sandbox.run(&["--profile", "work", "config", "set", "weights.plus", "2"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = std::fs::read_to_string(sandbox.config_path()).unwrap();
+    let text = uncomment(&uncomment(&text, "ttl_seconds"), "kill_line");
+    // And a table's own commented example, under its (now real) header.
+    let text = uncomment(&text, "prolite");
+    std::fs::write(sandbox.config_path(), &text).unwrap();
+    let show = sandbox.run(&["config", "show"]);
+    assert_eq!(show.code, 0, "{}\n{text}", show.stderr);
+    for expected in [
+        "ttl_seconds = 120",
+        "kill_line = 3.0",
+        "pro = 20.0",
+        "prolite = 10.0",
+        "notify = false",
+        "\"alice@studio.dev\" = \"Alice\"",
+    ] {
+        assert!(
+            from_file(&show.stdout, expected),
+            "{expected}:\n{}",
+            show.stdout
+        );
+    }
+    let work = sandbox.run(&["--profile", "work", "config", "show"]);
+    assert!(from_file(&work.stdout, "plus = 2.0"), "{}", work.stdout);
+}
+
+#[test]
+fn settings_that_filter_out_every_account_say_so_in_status_and_menu() {
+    let server = MockServer::start(MockConfig::with_accounts(vec![
+        MockAccount::new("a@example.com", "plus").with_behaviour(UsageBehaviour::ok(1.0, 1.0)),
+        MockAccount::new("b@example.com", "plus").with_behaviour(UsageBehaviour::ok(1.0, 1.0)),
+    ]));
+    let sandbox = sandbox_for(&server);
+    let run = sandbox.run(&["config", "set", "providers", "claude"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let status = sandbox.run(&["status"]);
+    let expected = r#"0 of 2 auth files match providers = ["claude"]"#;
+    assert!(status.stdout.contains(expected), "{}", status.stdout);
+    let menu = sandbox.run(&["plugin"]);
+    assert!(menu.stdout.contains(expected), "{}", menu.stdout);
+    // Fixing the setting takes effect at once (the cached, filtered state is not served).
+    sandbox.run(&["config", "set", "providers", "codex"]);
+    let status = sandbox.run(&["status"]);
+    assert!(
+        !status.stdout.contains("auth files match"),
+        "{}",
+        status.stdout
+    );
+    assert!(status.stdout.contains("a@example.com"), "{}", status.stdout);
+}

@@ -4,6 +4,7 @@ mod alerts_cmd;
 mod config_cmd;
 mod demo_guard;
 mod install_plugin;
+mod notes;
 mod plugin;
 mod shell;
 mod status;
@@ -140,10 +141,12 @@ pub fn obtain(globals: &Globals, settings: &Settings, trigger: Trigger) -> View 
         let report = quota::compute(&state.accounts, &settings.quota, now);
         return View {
             outcome: Outcome {
+                notices: notes::empty_selection(&state, settings)
+                    .into_iter()
+                    .collect(),
                 state: Some(state),
                 freshness: Freshness::Fresh,
                 error: None,
-                notices: Vec::new(),
                 fetched: false,
                 report: None,
                 pace: Some(demo::pace(&report, now)),
@@ -183,6 +186,13 @@ pub fn obtain(globals: &Globals, settings: &Settings, trigger: Trigger) -> View 
         clock: globals.clock,
     };
     let mut outcome = session.obtain(trigger);
+    if let Some(note) = outcome
+        .state
+        .as_ref()
+        .and_then(|state| notes::empty_selection(state, settings))
+    {
+        outcome.notices.push(note);
+    }
     let now = (globals.clock)();
     let report = outcome.report.take();
     if settings.alerts.notify && !outcome.fired_alerts.is_empty() {
