@@ -406,3 +406,136 @@ fn settings_that_filter_out_every_account_say_so_in_status_and_menu() {
     );
     assert!(status.stdout.contains("a@example.com"), "{}", status.stdout);
 }
+
+// ----- the key on a platform without a Keychain -----
+
+#[cfg(not(target_os = "macos"))]
+#[test]
+fn without_a_keychain_every_hint_names_the_environment_variable() {
+    let server = MockServer::start(MockConfig::with_accounts(vec![MockAccount::new(
+        "a@example.com",
+        "plus",
+    )
+    .with_behaviour(UsageBehaviour::ok(1.0, 1.0))]));
+    let mut sandbox = sandbox_for(&server);
+    sandbox.key = None;
+    let set_key_advice = "run `poolwatch config set-key`";
+    let init = sandbox.run(&["config", "init", "--force", "--pool-url", &server.url()]);
+    assert_eq!(init.code, 0, "{}", init.stderr);
+    assert!(
+        init.stdout.contains("export POOLWATCH_MANAGEMENT_KEY="),
+        "{}",
+        init.stdout
+    );
+    assert!(!init.stdout.contains("config set-key"), "{}", init.stdout);
+    let show = sandbox.run(&["config", "show"]);
+    assert!(
+        show.stdout
+            .contains("not set: set POOLWATCH_MANAGEMENT_KEY"),
+        "{}",
+        show.stdout
+    );
+    let fetch = sandbox.run(&["test-fetch"]);
+    assert_eq!(fetch.code, 3, "{}", fetch.stdout);
+    assert!(
+        fetch.stdout.contains("set POOLWATCH_MANAGEMENT_KEY"),
+        "{}",
+        fetch.stdout
+    );
+    let menu = sandbox.run(&["plugin"]);
+    assert!(
+        menu.stdout.contains("set POOLWATCH_MANAGEMENT_KEY"),
+        "{}",
+        menu.stdout
+    );
+    for text in [&init.stdout, &show.stdout, &fetch.stdout, &menu.stdout] {
+        assert!(!text.contains(set_key_advice), "{text}");
+    }
+    let delete = sandbox.run(&["config", "delete-key"]);
+    assert_eq!(delete.code, 0, "{}", delete.stderr);
+    assert!(
+        delete
+            .stdout
+            .contains("no management key of profile default is stored"),
+        "{}",
+        delete.stdout
+    );
+    let delete = sandbox.run_env(
+        &["config", "delete-key"],
+        &[("POOLWATCH_MANAGEMENT_KEY", "k")],
+    );
+    assert!(
+        delete.stdout.contains("unset it in your environment"),
+        "{}",
+        delete.stdout
+    );
+}
+
+// ----- an unusable cache folder -----
+
+/// A sandbox whose cache folder cannot exist (it would be under a regular
+/// file: this bites even as root, where a read-only folder would not) and
+/// whose temp dir is inside the sandbox.
+fn sandbox_with_impossible_cache(server: &MockServer, key: &str) -> (Sandbox, std::path::PathBuf) {
+    let mut sandbox = Sandbox::new(&server.url(), &server.usage_url(), Some(key));
+    let blocker = sandbox.dir.path().join("not-a-folder");
+    std::fs::write(&blocker, b"a regular file").unwrap();
+    let temp = sandbox.dir.path().join("tmp");
+    std::fs::create_dir(&temp).unwrap();
+    sandbox.extra_env = vec![
+        (
+            "POOLWATCH_CACHE_DIR".into(),
+            blocker.join("cache").display().to_string(),
+        ),
+        ("TMPDIR".into(), temp.display().to_string()),
+        ("USER".into(), "tester".into()),
+    ];
+    (sandbox, temp)
+}
+
+#[test]
+fn an_unusable_cache_folder_still_shows_live_data_with_a_notice() {
+    let server = MockServer::start(MockConfig::with_accounts(vec![MockAccount::new(
+        "a@example.com",
+        "plus",
+    )
+    .with_behaviour(UsageBehaviour::ok(20.0, 30.0))]));
+    let (sandbox, temp) = sandbox_with_impossible_cache(&server, DEFAULT_MANAGEMENT_KEY);
+    let status = sandbox.run(&["status", "--json"]);
+    assert_eq!(status.code, 0, "{}{}", status.stdout, status.stderr);
+    let json = status.json();
+    assert_eq!(
+        json["report"]["accounts"][0]["label"], "a@example.com",
+        "{json}"
+    );
+    let text = sandbox.run(&["status"]);
+    assert!(
+        text.stdout.contains("Cannot use the cache folder"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout.contains("poolwatch-cache-tester"),
+        "{}",
+        text.stdout
+    );
+    let menu = sandbox.run(&["plugin"]);
+    assert!(menu.stdout.contains("a@example.com"), "{}", menu.stdout);
+    assert!(temp
+        .join("poolwatch-cache-tester/default/cache.json")
+        .is_file());
+}
+
+#[test]
+fn the_fallback_cache_still_latches_a_rejected_key() {
+    let server = MockServer::start(MockConfig::with_accounts(vec![MockAccount::new(
+        "a@example.com",
+        "plus",
+    )
+    .with_behaviour(UsageBehaviour::ok(20.0, 30.0))]));
+    let (sandbox, _temp) = sandbox_with_impossible_cache(&server, "wrong-key-0123456789");
+    for _ in 0..3 {
+        sandbox.run(&["plugin"]);
+    }
+    assert_eq!(server.stats().failed_auth_attempts, 1);
+}
