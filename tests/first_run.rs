@@ -539,3 +539,41 @@ fn the_fallback_cache_still_latches_a_rejected_key() {
     }
     assert_eq!(server.stats().failed_auth_attempts, 1);
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn config_show_prints_the_real_cache_and_snapshot_paths() {
+    let sandbox = demo_sandbox("");
+    let mut cmd = sandbox.command(&["config", "show"]);
+    cmd.env_remove("POOLWATCH_CACHE_DIR")
+        .env_remove("POOLWATCH_SNAPSHOT_PATH");
+    let run = common::Run::from(cmd.output().unwrap());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let home = sandbox.home().display().to_string();
+    let line = |key: &str| {
+        run.stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("{key} = ")))
+            .unwrap_or_else(|| panic!("{key}:\n{}", run.stdout))
+            .to_string()
+    };
+    assert!(
+        line("cache_dir").contains(&format!("\"{home}/.cache/poolwatch\"")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        line("snapshot_path").contains(&format!("\"{home}/.local/share/poolwatch/")),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("(default location)"), "{}", run.stdout);
+    // The configured ones win.
+    let run = sandbox.run(&["config", "show"]);
+    let cache = sandbox.cache_dir().display().to_string();
+    assert!(
+        run.stdout.contains(&format!("cache_dir = \"{cache}\"")),
+        "{}",
+        run.stdout
+    );
+}

@@ -76,7 +76,17 @@ pub fn run(globals: &Globals, command: ConfigCommand) -> i32 {
                     Ok((_, secrets::KeySource::Keychain)) => "set (in the Keychain)".into(),
                     Err(_) => format!("not set: {}", secrets::key_hint()),
                 };
-                print!("{}", config::show(&settings, &key_status));
+                let cache_dir = Session::cache_dir(&settings, globals.env);
+                let snapshot = super::snapshot_path(&settings);
+                print!(
+                    "{}",
+                    config::show_with_paths(
+                        &settings,
+                        &key_status,
+                        cache_dir.as_deref(),
+                        snapshot.as_deref()
+                    )
+                );
                 exit_codes::OK
             }
             Err(e) => report(e),
