@@ -399,7 +399,7 @@ fn accounts(out: &mut String, report: &PoolReport, p: &Painter, width: usize) {
     if let Some(week) = columns.week_reset {
         let _ = write!(heading, " {}", pad_to_width("WK RESET", week));
     }
-    if heading.len() + " STATUS".len() <= width {
+    if display_width(&heading) + " STATUS".len() <= width {
         heading.push_str(" STATUS");
     }
     let _ = writeln!(out, "{}", p.paint(heading.trim_end(), Style::Bold));
@@ -540,5 +540,51 @@ fn reset(window: Option<&AccountWindow>, now: i64) -> String {
     match window.and_then(|w| w.reset_at) {
         Some(at) => short(at - now),
         None => "—".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_give_way_in_the_stated_order() {
+        // Labels of 18 columns, plans of 7, resets of 6.
+        let at = |width| fit_columns(18, 7, 6, 6, width);
+        let full = at(200);
+        assert_eq!((full.label, full.plan, full.bar), (18, Some(7), true));
+        assert_eq!(full.week_reset, Some(8));
+        // Each step happens only when the previous one was not enough.
+        let widths: Vec<Columns> = (40..=120).map(at).collect();
+        for c in &widths {
+            if !c.bar || c.plan.is_none() || c.week_reset.is_none() {
+                assert!(!c.bar, "the bar goes first: {c:?}");
+            }
+            if c.week_reset.is_none() {
+                assert!(c.plan.is_none(), "plan goes before week reset: {c:?}");
+            }
+            if c.label < 18 {
+                assert!(c.week_reset.is_none(), "labels shrink last: {c:?}");
+            }
+        }
+        assert!(at(77).bar && !at(75).bar);
+        assert_eq!(at(60).plan, None);
+        assert_eq!(at(60).week_reset, Some(8));
+        assert_eq!(at(40).week_reset, None);
+        assert_eq!(at(40).label, 18);
+        // A very long label is capped, then shortened to fit (not below 8).
+        assert_eq!(fit_columns(60, 4, 3, 3, 200).label, LABEL_WIDTH);
+        assert_eq!(fit_columns(28, 4, 3, 3, 40).label, 40 - 21);
+        assert_eq!(fit_columns(28, 4, 3, 3, 20).label, MIN_LABEL_WIDTH);
+    }
+
+    #[test]
+    fn width_comes_from_the_tty_then_columns_then_100() {
+        assert_eq!(resolve_width(Some(132), Some("80")), 132);
+        assert_eq!(resolve_width(None, Some(" 80 ")), 80);
+        assert_eq!(resolve_width(Some(0), Some("70")), 70);
+        assert_eq!(resolve_width(None, Some("wide")), DEFAULT_WIDTH);
+        assert_eq!(resolve_width(None, None), DEFAULT_WIDTH);
+        assert_eq!(resolve_width(None, Some("10")), MIN_WIDTH);
     }
 }
