@@ -53,6 +53,8 @@ pub struct FetchReport {
     pub server_version: Option<String>,
     /// True when the deadline cut the usage calls short.
     pub deadline_hit: bool,
+    /// How many auth files the server listed before `providers`/`hidden` filtered them.
+    pub auth_files_seen: Option<usize>,
 }
 
 /// Failure of one usage call: either this account's problem or the end of the fetch.
@@ -72,6 +74,8 @@ pub struct Client {
     urls: Arc<ProviderUrls>,
     /// Auth file names whose reset credits were read less than 30 minutes ago.
     reset_credits_fresh: Arc<std::collections::HashSet<String>>,
+    /// False: never read reset credits (`test-fetch` makes one usage call only).
+    reset_credits: bool,
 }
 
 impl Client {
@@ -98,6 +102,7 @@ impl Client {
             key: Arc::new(key),
             urls: Arc::new(urls),
             reset_credits_fresh: Arc::default(),
+            reset_credits: true,
         })
     }
 
@@ -116,6 +121,12 @@ impl Client {
         self
     }
 
+    /// Never read reset credits with this client.
+    pub fn without_reset_credits(mut self) -> Self {
+        self.reset_credits = false;
+        self
+    }
+
     /// The provider URLs in use.
     pub fn provider_urls(&self) -> &ProviderUrls {
         &self.urls
@@ -123,7 +134,7 @@ impl Client {
 
     /// True when this Codex account's reset credits should be read in this fetch.
     pub fn reset_credits_due(&self, entry: &AuthFileEntry) -> bool {
-        !self.reset_credits_fresh.contains(&entry.name)
+        self.reset_credits && !self.reset_credits_fresh.contains(&entry.name)
     }
 
     /// A local pool reached over https usually speaks plain http: say so.
@@ -215,6 +226,7 @@ impl Client {
         let (all, server_version) = tokio::time::timeout_at(deadline, self.auth_files())
             .await
             .map_err(|_| FetchError::Deadline { seconds })??;
+        let auth_files_seen = Some(all.len());
         let entries: Vec<AuthFileEntry> = all.into_iter().filter(|e| select(e)).collect();
 
         let permits = Arc::new(Semaphore::new(self.options.concurrency.max(1)));
@@ -280,6 +292,7 @@ impl Client {
             usages,
             server_version,
             deadline_hit,
+            auth_files_seen,
         })
     }
 }
