@@ -473,6 +473,48 @@ mod tests {
                 let ids = |r: &PoolReport| r.accounts.iter().map(|v| v.id.clone()).collect::<Vec<_>>();
                 prop_assert_eq!(ids(&report), ids(&again));
             }
+
+            #[test]
+            fn other_providers_never_change_the_codex_numbers(
+                codex in prop::collection::vec(account_strategy(), 1..8),
+                others in prop::collection::vec(
+                    (account_strategy(), prop::sample::select(vec!["claude", "antigravity", "kimi", "gemini-cli", "xai"])),
+                    0..8,
+                ),
+                settings in settings_strategy(),
+            ) {
+                let codex: Vec<Account> = codex
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, a)| Account { id: format!("c{i:02}"), provider: "codex".into(), ..a })
+                    .collect();
+                let mut all = codex.clone();
+                all.extend(others.into_iter().enumerate().map(|(i, (a, provider))| Account {
+                    id: format!("o{i:02}"),
+                    provider: provider.into(),
+                    ..a
+                }));
+                let alone = compute(&codex, &settings, NOW);
+                let mixed = compute(&all, &settings, NOW);
+                prop_assert_eq!(&mixed.primary_provider, "codex");
+                prop_assert_eq!(&mixed.five_hour, &alone.five_hour);
+                prop_assert_eq!(&mixed.weekly, &alone.weekly);
+                prop_assert_eq!(&mixed.counts, &alone.counts);
+                prop_assert_eq!(&mixed.health, &alone.health);
+                prop_assert_eq!(&mixed.plans, &alone.plans);
+                prop_assert_eq!(mixed.accounts.len(), all.len());
+                // Every section holds exactly its provider's accounts and keeps the invariants.
+                let total: usize = mixed.sections.iter().map(|s| s.counts.total).sum();
+                prop_assert_eq!(total, all.len());
+                for section in &mixed.sections {
+                    check_window(&section.five_hour)?;
+                    check_window(&section.weekly)?;
+                    prop_assert_eq!(section.counts.total, mixed.accounts_of(&section.provider).count());
+                    if !section.quota {
+                        prop_assert!(mixed.accounts_of(&section.provider).all(|a| a.provider != "codex"));
+                    }
+                }
+            }
         }
     }
 }
