@@ -387,3 +387,50 @@ fn the_terminal_table_has_a_section_per_provider() {
     assert!(at("max@example.com") < at("\nAntigravity\n"));
     assert!(at("\nKimi\n") < at("gemini-cli · Accounts 1/1 available · health only"));
 }
+
+#[test]
+fn codex_monthly_and_extra_limits_are_lanes_outside_the_sums() {
+    let team = MockAccount::new("team@example.com", "team").with_behaviour(UsageBehaviour::Ok {
+        primary_used: 20.0,
+        primary_window_s: 18_000,
+        primary_reset_after: 3_600,
+        secondary: Some((45.0, 30 * 86_400, 1_000_000)),
+    });
+    // The mock adds a Spark limit (0% / 3% used) to Pro answers.
+    let pro =
+        MockAccount::new("pro@example.com", "pro").with_behaviour(UsageBehaviour::ok(50.0, 60.0));
+    let server = MockServer::start(MockConfig::with_accounts(vec![team, pro]));
+    let sandbox = Sandbox::new(
+        &server.url(),
+        &server.usage_url(),
+        Some(DEFAULT_MANAGEMENT_KEY),
+    );
+    let report = sandbox.run(&["status", "--json"]).json()["report"].clone();
+    let team = account(&report, "team@example.com");
+    assert_eq!(f(&team["monthly"]["remaining"]), 55.0);
+    assert_eq!(team["lanes"], json!([]));
+    let pro = account(&report, "pro@example.com");
+    let lanes: Vec<(String, String, f64)> = pro["lanes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["name"].as_str().unwrap().to_string(),
+                l["window"].as_str().unwrap().to_string(),
+                f(&l["remaining"]),
+            )
+        })
+        .collect();
+    assert_eq!(
+        lanes,
+        [
+            ("GPT-5.3-Codex-Spark".to_string(), "5h".to_string(), 100.0),
+            ("GPT-5.3-Codex-Spark".to_string(), "week".to_string(), 97.0)
+        ]
+    );
+    // The sums are the main windows only: 5h team 80 + pro 50*20; week (the
+    // team's only long window is its monthly one, as before) 55 + 40*20.
+    assert_eq!(f(&report["five_hour"]["remaining"]), 1080.0);
+    assert_eq!(f(&report["weekly"]["remaining"]), 855.0);
+}
