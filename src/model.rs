@@ -73,6 +73,10 @@ pub struct Usage {
     /// True when this fetch asked for reset credits (even if the answer was unusable).
     #[serde(default, skip_serializing)]
     pub reset_credits_checked: bool,
+    /// True when `plan_type` came from a plan call answered in this fetch
+    /// (Claude profile, Antigravity tier), not from an earlier one.
+    #[serde(default, skip_serializing)]
+    pub plan_checked: bool,
 }
 
 /// One extra limit of an account, shown next to its main windows.
@@ -171,6 +175,9 @@ pub struct Account {
     /// When `reset_credits` was read.
     #[serde(default)]
     pub reset_credits_fetched_at: Option<Epoch>,
+    /// When the plan call (Claude profile, Antigravity tier) last answered.
+    #[serde(default)]
+    pub plan_checked_at: Option<Epoch>,
 }
 
 impl Account {

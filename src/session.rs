@@ -484,7 +484,8 @@ impl Session<'_> {
         let client = Client::new(options, key)
             .map_err(RunError::Fetch)?
             .with_provider_urls(provider_urls_of(self.settings))
-            .with_reset_credits_fresh(reset_credits_fresh(previous, now));
+            .with_reset_credits_fresh(reset_credits_fresh(previous, now))
+            .with_known_plans(known_plans(previous, now));
         let report = runtime
             .block_on(client.fetch_pool(|e| selection.keeps(e), now))
             .map_err(RunError::Fetch)?;
@@ -521,6 +522,31 @@ pub fn reset_credits_fresh(
                         .is_some_and(|at| (0..RESET_CREDITS_EVERY).contains(&(now - at)))
                 })
                 .map(|a| a.name.clone())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A plan call (Claude profile, Antigravity tier) is made at most every 6 hours per account.
+pub const PLAN_EVERY: Epoch = 6 * 3600;
+
+/// Plans read by a plan call less than [`PLAN_EVERY`] ago, by auth file name.
+pub fn known_plans(
+    previous: Option<&PoolState>,
+    now: Epoch,
+) -> std::collections::HashMap<String, Option<String>> {
+    previous
+        .map(|p| {
+            p.accounts
+                .iter()
+                .filter(|a| {
+                    a.plan_checked_at
+                        .is_some_and(|at| (0..PLAN_EVERY).contains(&(now - at)))
+                })
+                .map(|a| {
+                    let plan = a.usage.as_ref().and_then(|u| u.plan_type.clone());
+                    (a.name.clone(), plan)
+                })
                 .collect()
         })
         .unwrap_or_default()

@@ -434,3 +434,59 @@ fn codex_monthly_and_extra_limits_are_lanes_outside_the_sums() {
     assert_eq!(f(&report["five_hour"]["remaining"]), 1080.0);
     assert_eq!(f(&report["weekly"]["remaining"]), 855.0);
 }
+
+#[test]
+fn plans_are_asked_at_most_every_6_hours_and_kept_in_between() {
+    let agy_quota = json!({"groups": [{"displayName": "G", "buckets": [
+        {"bucketId": "g5", "window": "5h", "remainingFraction": 0.5}]}]});
+    let server = MockServer::start(MockConfig::with_accounts(vec![
+        claude("max@example.com", 25.0, 40.0, Some(max20x())),
+        antigravity("agy@example.com", Some("proj-agy"), &agy_quota.to_string()),
+    ]));
+    let sandbox = Sandbox::new(
+        &server.url(),
+        &server.usage_url(),
+        Some(DEFAULT_MANAGEMENT_KEY),
+    );
+    let plan_calls = || {
+        let stats = server.stats();
+        (
+            stats.calls_per_path["/api/oauth/usage"],
+            stats.calls_per_path["/api/oauth/profile"],
+            stats.calls_per_path["/agy/v1internal:loadCodeAssist"],
+        )
+    };
+    let plans = |doc: &Value| {
+        (
+            account(&doc["report"], "max@example.com")["plan"].clone(),
+            f(&account(&doc["report"], "max@example.com")["weight"]),
+            account(&doc["report"], "agy@example.com")["plan"].clone(),
+        )
+    };
+    let expected = (json!("max20x"), 20.0, json!("g1-ultra-tier"));
+    let first = sandbox.run(&["status", "--json"]).json();
+    assert_eq!(plans(&first), expected);
+    assert_eq!(plan_calls(), (1, 1, 1));
+    // A later fetch reads the quota again but reuses the plans.
+    sandbox.age_cache("default", 1_000);
+    let second = sandbox.run(&["status", "--json"]).json();
+    assert_eq!(plans(&second), expected);
+    assert_eq!(plan_calls(), (2, 1, 1));
+    // Six hours after the plan calls answered, they are asked again.
+    let mut cache = sandbox.read_cache("default");
+    for account in cache["state"]["accounts"].as_array_mut().unwrap() {
+        let at = account["plan_checked_at"]
+            .as_i64()
+            .expect("plan time cached");
+        account["plan_checked_at"] = (at - 6 * 3600).into();
+    }
+    std::fs::write(
+        sandbox.cache_file("default"),
+        serde_json::to_vec(&cache).unwrap(),
+    )
+    .unwrap();
+    sandbox.age_cache("default", 1_000);
+    let third = sandbox.run(&["status", "--json"]).json();
+    assert_eq!(plans(&third), expected);
+    assert_eq!(plan_calls(), (3, 2, 2));
+}

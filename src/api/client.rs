@@ -76,6 +76,8 @@ pub struct Client {
     reset_credits_fresh: Arc<std::collections::HashSet<String>>,
     /// False: never read reset credits (`test-fetch` makes one usage call only).
     reset_credits: bool,
+    /// Plans read by a plan call recently, by auth file name: no new call for those.
+    known_plans: Arc<std::collections::HashMap<String, Option<String>>>,
 }
 
 impl Client {
@@ -103,6 +105,7 @@ impl Client {
             urls: Arc::new(urls),
             reset_credits_fresh: Arc::default(),
             reset_credits: true,
+            known_plans: Arc::default(),
         })
     }
 
@@ -119,6 +122,20 @@ impl Client {
     pub fn with_reset_credits_fresh(mut self, names: std::collections::HashSet<String>) -> Self {
         self.reset_credits_fresh = Arc::new(names);
         self
+    }
+
+    /// Reuse these plans (by auth file name) instead of asking the plan call again.
+    pub fn with_known_plans(
+        mut self,
+        plans: std::collections::HashMap<String, Option<String>>,
+    ) -> Self {
+        self.known_plans = Arc::new(plans);
+        self
+    }
+
+    /// The plan read recently for this account, if any (`Some(None)`: read, no plan).
+    pub fn known_plan(&self, entry: &AuthFileEntry) -> Option<Option<String>> {
+        self.known_plans.get(&entry.name).cloned()
     }
 
     /// Never read reset credits with this client.

@@ -72,8 +72,11 @@ pub async fn read(
         }
         let mut usage = interpret_quota(status, &body, now)
             .map_err(|e| UsageFailure::Account(e.to_string()))?;
-        if let Ok((status, body)) = client.api_call(&tier_request(entry, base)).await {
+        if let Some(plan) = client.known_plan(entry) {
+            usage.plan_type = plan;
+        } else if let Ok((status, body)) = client.api_call(&tier_request(entry, base)).await {
             usage.plan_type = interpret_tier(status, &body);
+            usage.plan_checked = (200..300).contains(&status);
         }
         return Ok(usage);
     }

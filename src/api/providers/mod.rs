@@ -74,11 +74,15 @@ pub async fn read_usage(
                 .await?;
             let mut usage = claude::interpret_usage(status, &body, now).map_err(account)?;
             // The plan is optional: a failed profile call never fails the account.
-            if let Ok((status, body)) = client
+            // A plan read recently is reused (see `session::PLAN_EVERY`).
+            if let Some(plan) = client.known_plan(entry) {
+                usage.plan_type = plan;
+            } else if let Ok((status, body)) = client
                 .api_call(&claude::profile_request(entry, &urls.claude_profile))
                 .await
             {
                 usage.plan_type = claude::interpret_profile(status, &body);
+                usage.plan_checked = (200..300).contains(&status);
             }
             Ok(usage)
         }

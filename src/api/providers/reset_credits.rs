@@ -67,10 +67,24 @@ pub fn interpret(status: u16, body: &str) -> Option<ResetCredits> {
 
 /// After a fetch: credits read now (carried on the fresh usage) go onto the
 /// account with the read time; otherwise the account keeps the earlier ones
-/// (matched like its usage, by id then name).
+/// (matched like its usage, by id then name). The time of the last plan call
+/// is carried the same way.
 pub fn carry_over(accounts: &mut [Account], previous: &HashMap<&str, &Account>, now: Epoch) {
     for account in accounts {
         let fresh = account.usage_fetched_at == Some(now);
+        let before = previous
+            .get(account.id.as_str())
+            .or_else(|| previous.get(account.name.as_str()))
+            .copied();
+        let plan_checked = account
+            .usage
+            .as_mut()
+            .is_some_and(|u| std::mem::take(&mut u.plan_checked));
+        account.plan_checked_at = if plan_checked && fresh {
+            Some(now)
+        } else {
+            before.and_then(|p| p.plan_checked_at)
+        };
         let read_now = account
             .usage
             .as_mut()
@@ -85,9 +99,6 @@ pub fn carry_over(accounts: &mut [Account], previous: &HashMap<&str, &Account>, 
                 account.reset_credits_fetched_at = Some(now);
             }
             (false, _) => {
-                let before = previous
-                    .get(account.id.as_str())
-                    .or_else(|| previous.get(account.name.as_str()));
                 account.reset_credits = before.and_then(|p| p.reset_credits.clone());
                 account.reset_credits_fetched_at = before.and_then(|p| p.reset_credits_fetched_at);
             }
