@@ -362,6 +362,24 @@ fn the_menu_has_a_section_per_provider() {
         assert!(lines
             .iter()
             .any(|l| l.depth == 1 && l.title.starts_with("Opus (week) 20% left")));
+        // Health-only rows say so (grey), failing rows of read providers stay red.
+        let row = |label: &str| {
+            lines
+                .iter()
+                .find(|l| l.depth == 0 && l.title.contains(label))
+                .unwrap_or_else(|| panic!("no row {label}"))
+        };
+        let color = |l: &common::PluginLine| {
+            l.params
+                .iter()
+                .find(|(k, _)| k == "color")
+                .map(|(_, v)| v.clone())
+        };
+        let gem = row("gem@example.com");
+        assert!(gem.title.contains("quota not read"), "{}", gem.title);
+        assert_eq!(color(gem), color(row("grok@example.com")));
+        assert_ne!(color(gem), color(row("expired@example.com")));
+        assert!(row("expired@example.com").title.contains("no usage data"));
     }
 }
 

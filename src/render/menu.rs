@@ -696,6 +696,7 @@ impl Menu<'_> {
         let label = non_empty(menu_text(&a.label, LABEL_WIDTH), "(no label)");
         let plan = non_empty(menu_text(&a.plan, PLAN_WIDTH), "?");
         let quota = match (&a.five_hour, &a.weekly) {
+            (None, None) if health_only(a) => "quota not read".to_string(),
             (None, None) => "no usage data".to_string(),
             (five, week) => format!(
                 "{} {:>4}  W {:>4}",
@@ -959,8 +960,14 @@ fn account_tone(a: &AccountView) -> Tone {
     );
     match level {
         Some(level) => Tone::of(level),
+        None if health_only(a) && a.error.is_none() => Tone::Grey,
         None => Tone::Red,
     }
+}
+
+/// An account of a provider whose quota poolwatch does not read (listed with its health).
+fn health_only(a: &AccountView) -> bool {
+    !a.provider.is_empty() && crate::provider::descriptor(&a.provider).is_none()
 }
 
 fn window_detail(name: &str, window: Option<&AccountWindow>, killed: bool, now: Epoch) -> String {
