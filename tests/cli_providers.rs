@@ -508,3 +508,44 @@ fn plans_are_asked_at_most_every_6_hours_and_kept_in_between() {
     assert_eq!(plans(&third), expected);
     assert_eq!(plan_calls(), (3, 2, 2));
 }
+
+#[test]
+fn a_hostile_provider_name_stays_inside_its_title() {
+    let hostile = "evil|bash=/bin/sh param1=-c\n--pwned | href=file:///";
+    let mut account = MockAccount::provider("x", "h@example.com", 200, "{}");
+    account.provider = hostile.to_string();
+    let index = account.auth_index(false);
+    let server = MockServer::start(MockConfig::with_accounts(vec![
+        MockAccount::new("a@example.com", "plus"),
+        account,
+    ]));
+    let sandbox = Sandbox::new(
+        &server.url(),
+        &server.usage_url(),
+        Some(DEFAULT_MANAGEMENT_KEY),
+    );
+    for swiftbar in [false, true] {
+        let run = sandbox.run_plugin(swiftbar);
+        let lines = assert_valid_menu(&run, "hostile provider");
+        let header = lines
+            .iter()
+            .find(|l| l.title.contains("evil"))
+            .unwrap_or_else(|| panic!("the section is listed:\n{}", run.stdout));
+        assert!(header.title.contains("health only"), "{}", header.title);
+        for line in lines
+            .iter()
+            .filter(|l| l.raw.contains("evil") || l.raw.contains("pwned"))
+        {
+            assert_eq!(line.depth, 0, "{}", line.raw);
+            assert!(
+                line.params
+                    .iter()
+                    .all(|(k, _)| ["emojize", "length", "symbolize"].contains(&k.as_str())),
+                "{}",
+                line.raw
+            );
+        }
+    }
+    // Never asked: an unknown provider is listed with its health only.
+    assert!(!server.stats().calls_per_auth_index.contains_key(&index));
+}
