@@ -74,7 +74,9 @@ pub async fn read(
             .map_err(|e| UsageFailure::Account(e.to_string()))?;
         if let Some(plan) = client.known_plan(entry) {
             usage.plan_type = plan;
-        } else if let Ok((status, body)) = client.api_call(&tier_request(entry, base)).await {
+        } else if let Some((status, body)) =
+            super::side_call(client, &tier_request(entry, base)).await?
+        {
             usage.plan_type = interpret_tier(status, &body);
             usage.plan_checked = (200..300).contains(&status);
         }

@@ -77,9 +77,11 @@ pub async fn read_usage(
             // A plan read recently is reused (see `session::PLAN_EVERY`).
             if let Some(plan) = client.known_plan(entry) {
                 usage.plan_type = plan;
-            } else if let Ok((status, body)) = client
-                .api_call(&claude::profile_request(entry, &urls.claude_profile))
-                .await
+            } else if let Some((status, body)) = side_call(
+                client,
+                &claude::profile_request(entry, &urls.claude_profile),
+            )
+            .await?
             {
                 usage.plan_type = claude::interpret_profile(status, &body);
                 usage.plan_checked = (200..300).contains(&status);
@@ -100,9 +102,11 @@ pub async fn read_usage(
             let mut usage = codex::interpret_upstream(status, &body, now).map_err(account)?;
             if client.reset_credits_due(entry) {
                 // One extra call at most every 30 minutes; its failure is not the account's.
-                if let Ok((status, body)) = client
-                    .api_call(&reset_credits::request(entry, &urls.codex_reset_credits))
-                    .await
+                if let Some((status, body)) = side_call(
+                    client,
+                    &reset_credits::request(entry, &urls.codex_reset_credits),
+                )
+                .await?
                 {
                     usage.reset_credits = reset_credits::interpret(status, &body);
                 }
@@ -110,6 +114,19 @@ pub async fn read_usage(
             }
             Ok(usage)
         }
+    }
+}
+
+/// An optional call next to the quota call (plan, reset credits): its failure
+/// is not the account's (None), but a rejected management key still ends the fetch.
+pub(crate) async fn side_call(
+    client: &Client,
+    request: &Value,
+) -> Result<Option<(u16, String)>, UsageFailure> {
+    match client.api_call(request).await {
+        Ok(answer) => Ok(Some(answer)),
+        Err(UsageFailure::Account(_)) => Ok(None),
+        Err(fatal @ UsageFailure::Fatal(_)) => Err(fatal),
     }
 }
 
