@@ -322,6 +322,16 @@ impl PoolReport {
         self.sections.iter().find(|s| s.provider == provider)
     }
 
+    /// The primary provider's part: the report itself when it has one
+    /// section (no copy), else [`PoolReport::section_report`] of the primary.
+    pub fn primary_part(&self) -> std::borrow::Cow<'_, PoolReport> {
+        if self.sections.len() <= 1 {
+            std::borrow::Cow::Borrowed(self)
+        } else {
+            std::borrow::Cow::Owned(self.section_report(&self.primary_provider))
+        }
+    }
+
     /// One section as a report of its own (its windows, counts, health, plans
     /// and accounts), so every renderer building block works per provider.
     /// A report without sections (built by hand) is returned as it is.

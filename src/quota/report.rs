@@ -35,13 +35,17 @@ pub fn compute(accounts: &[Account], settings: &QuotaSettings, now: Epoch) -> Po
             let members: Vec<usize> = (0..views.len())
                 .filter(|&i| views[i].provider == *id)
                 .collect();
-            let section_views: Vec<AccountView> =
-                members.iter().map(|&i| views[i].clone()).collect();
             let health = pool_health(merge_health(
                 members
                     .iter()
                     .map(|&i| accounts[i].recent_requests.as_slice()),
             ));
+            if members.len() == views.len() {
+                // One provider (the usual pool): no copy of the rows.
+                return section(id, &views, health, now);
+            }
+            let section_views: Vec<AccountView> =
+                members.iter().map(|&i| views[i].clone()).collect();
             section(id, &section_views, health, now)
         })
         .collect();

@@ -129,7 +129,7 @@ pub fn menu_lines(
         // The primary provider first (the title's numbers), then one section per
         // other provider, built from the same blocks.
         let several = report.sections.len() > 1;
-        let primary = report.section_report(&report.primary_provider);
+        let primary = report.primary_part();
         lines.push(MenuLine::separator());
         if let Some(section) = report.section(&report.primary_provider).filter(|_| several) {
             lines.push(menu.section_header(section));

@@ -111,7 +111,7 @@ pub fn render_status_at(
     match report {
         Some(report) => {
             // The primary provider's pool and accounts, then each other provider's.
-            let primary = report.section_report(&report.primary_provider);
+            let primary = report.primary_part();
             out.push('\n');
             pool(&mut out, &primary, ctx.pace.as_ref(), &p, width);
             out.push('\n');
