@@ -175,6 +175,7 @@ fn ctx(status: FetchStatus) -> MenuContext {
         demo: false,
         pace: None,
         now: NOW,
+        ban_until: None,
     }
 }
 

@@ -3,8 +3,9 @@
 use std::io::{IsTerminal, Write};
 
 use super::{build_snapshot, menu_context, obtain, snapshot_path, Globals};
-use crate::cli::{SnapshotArgs, StatusArgs};
+use crate::cli::{RefreshArgs, SnapshotArgs, StatusArgs};
 use crate::exit_codes;
+use crate::render::menu::plural;
 use crate::render::{json, oneline, text};
 use crate::session::{Freshness, Trigger};
 
@@ -65,7 +66,7 @@ fn problem_text(outcome: &crate::session::Outcome) -> Option<String> {
     }
     match &outcome.freshness {
         Freshness::Stale { title, message } | Freshness::AuthLatched { title, message } => {
-            Some(format!("{title}: {message}"))
+            Some(super::headline(title, message))
         }
         _ => None,
     }
@@ -112,12 +113,18 @@ fn use_color(globals: &Globals, args: &StatusArgs) -> bool {
 }
 
 /// `poolwatch refresh`: fetch now (also lifts an auth latch) and say how it went.
-pub fn refresh(globals: &Globals) -> i32 {
+/// A rejected key is only sent again with `--retry-key` (see `store::attempts`).
+pub fn refresh(globals: &Globals, args: &RefreshArgs) -> i32 {
     let settings = match globals.settings_or_exit() {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let view = obtain(globals, &settings, Trigger::Explicit);
+    let trigger = if args.retry_key {
+        Trigger::RetryKey
+    } else {
+        Trigger::Explicit
+    };
+    let view = obtain(globals, &settings, trigger);
     for notice in &view.outcome.notices {
         eprintln!("poolwatch: {notice}");
     }
@@ -141,8 +148,8 @@ pub fn refresh(globals: &Globals) -> i32 {
         "up to date (refreshed moments ago)"
     };
     println!(
-        "{what}: {} accounts, 5h {:.0}% / {:.0}%, week {:.0}% / {:.0}%",
-        report.accounts.len(),
+        "{what}: {}, 5h {:.0}% / {:.0}%, week {:.0}% / {:.0}%",
+        plural(report.accounts.len(), "account", "accounts"),
         report.five_hour.remaining,
         report.five_hour.capacity,
         report.weekly.remaining,
@@ -164,8 +171,8 @@ pub fn refresh(globals: &Globals) -> i32 {
             ));
         }
         println!(
-            "{} accounts could not be refreshed: {}",
-            failed.len(),
+            "{} not be refreshed: {}",
+            plural(failed.len(), "account could", "accounts could"),
             names.join(", ")
         );
         exit_codes::PARTIAL

@@ -20,6 +20,8 @@ struct StatusDocument<'a> {
     /// `fresh`, `stale`, `refreshing` or `auth_failed`.
     state: &'static str,
     error: Option<&'a str>,
+    /// The server's IP ban ends then; null when no ban runs.
+    ban_until: Option<Epoch>,
     notices: &'a [String],
     report: Option<&'a PoolReport>,
     /// Burn rate and run-out estimate; null without enough history.
@@ -42,6 +44,7 @@ pub fn status_json(report: Option<&PoolReport>, ctx: &MenuContext) -> String {
         updated_at: ctx.updated_at,
         state,
         error,
+        ban_until: ctx.ban_until.filter(|until| *until > ctx.now),
         notices: &ctx.notices,
         report,
         pace: ctx.pace.as_ref(),

@@ -232,9 +232,22 @@ pub fn health_char(bucket: &HealthBucket) -> char {
     }
 }
 
+/// What a latched 401/403 means for refreshing (the message says what to fix).
+pub const PAUSED_TEXT: &str =
+    "Automatic refresh is paused until this is fixed; the message says how";
+
 /// Legend of the health strip (trusted text, used as tooltip and submenu).
 pub const HEALTH_LEGEND: &str =
     "▮ ok · ◆ some failed · ✕ all failed · ▯ idle (10 min each, oldest first)";
+
+/// `1 account`, `3 accounts`: a count with the right form of its noun.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
 
 /// `N failures in the last 30 min` with the right plural.
 pub fn failures_text(failures: u64) -> String {
@@ -412,7 +425,15 @@ impl Menu<'_> {
 
     fn title_line(&self, report: Option<&PoolReport>) -> MenuLine {
         let profile = self.profile_suffix();
+        let ban = self.ctx.ban_until.filter(|until| *until > self.ctx.now);
         let (glyph, symbol, text, tone) = match (&self.ctx.status, report) {
+            // The ban's countdown, in the title: nothing is asked until it ends.
+            _ if ban.is_some() => (
+                "⚠",
+                "hand.raised.fill",
+                format!("banned {}", short(ban.unwrap_or(0) - self.ctx.now)),
+                Some(Tone::Red),
+            ),
             (FetchStatus::AuthLatched { .. }, _) => (
                 "⚠",
                 "exclamationmark.triangle.fill",
@@ -499,17 +520,19 @@ impl Menu<'_> {
             FetchStatus::Fresh => {}
             FetchStatus::Refreshing => lines.push(MenuLine::item(0, "↻ Refreshing…")),
             FetchStatus::Stale { error } => {
-                lines.push(self.problem("⚠ ", error, Tone::Yellow));
+                let tone = if self.ctx.ban_until.is_some_and(|until| until > self.ctx.now) {
+                    Tone::Red
+                } else {
+                    Tone::Yellow
+                };
+                lines.push(self.problem("⚠ ", error, tone));
                 if report.is_some() {
                     lines.push(MenuLine::item(0, "Showing the last good data"));
                 }
             }
             FetchStatus::AuthLatched { message } => {
                 lines.push(self.problem("⚠ ", message, Tone::Red));
-                lines.push(MenuLine::item(
-                    0,
-                    "Automatic refresh is paused: fix the key, then Refresh now",
-                ));
+                lines.push(MenuLine::item(0, PAUSED_TEXT));
             }
         }
         for notice in &self.ctx.notices {

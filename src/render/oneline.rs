@@ -282,6 +282,7 @@ mod tests {
             demo: false,
             pace: None,
             now: NOW,
+            ban_until: None,
         }
     }
 

@@ -9,7 +9,7 @@ use super::duration::{ago, short};
 use super::menu::{
     account_tags, bar, counts_text, failures_text, forecast_text, fraction, fraction_percent,
     health_char, pace_text, plus_percent, pool_windows, sort_name, ACCOUNT_BAR_WIDTH,
-    HEALTH_LEGEND, POOL_BAR_WIDTH,
+    HEALTH_LEGEND, PAUSED_TEXT, POOL_BAR_WIDTH,
 };
 use super::sanitize::terminal_text;
 use super::{FetchStatus, MenuContext};
@@ -19,6 +19,8 @@ use crate::quota::{AccountView, AccountWindow, Level, PoolReport, PoolWindow};
 const LABEL_WIDTH: usize = 28;
 const PLAN_WIDTH: usize = 8;
 const MESSAGE_CHARS: usize = 160;
+/// Characters kept from a fetch problem: its advice comes last and must not be cut.
+const PROBLEM_CHARS: usize = 480;
 
 /// ANSI styles used by the table.
 #[derive(Clone, Copy)]
@@ -110,22 +112,16 @@ fn header(out: &mut String, ctx: &MenuContext, p: &Painter, has_report: bool) {
             let _ = writeln!(out, "Another run is refreshing; showing cached data.");
         }
         FetchStatus::Stale { error } => {
-            let mut text = terminal_text(error, MESSAGE_CHARS);
+            let mut text = terminal_text(error, PROBLEM_CHARS);
             if has_report {
                 text.push_str(" (showing the last good data)");
             }
             let _ = writeln!(out, "{}", p.paint(&text, Style::Yellow));
         }
         FetchStatus::AuthLatched { message } => {
-            let text = format!(
-                "Server rejected the key: {}",
-                terminal_text(message, MESSAGE_CHARS)
-            );
+            let text = terminal_text(message, PROBLEM_CHARS);
             let _ = writeln!(out, "{}", p.paint(&text, Style::Red));
-            let _ = writeln!(
-                out,
-                "Automatic refresh is paused until the key or settings change (or `poolwatch refresh`)."
-            );
+            let _ = writeln!(out, "{PAUSED_TEXT}.");
         }
     }
     for notice in &ctx.notices {

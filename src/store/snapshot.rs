@@ -55,6 +55,9 @@ pub struct Snapshot {
     pub updated_at: Option<Epoch>,
     pub stale: bool,
     pub error: Option<String>,
+    /// The server's IP ban ends then (null: no ban); the widget counts down to it.
+    #[serde(default)]
+    pub ban_until: Option<Epoch>,
     pub pool: Option<SnapshotPool>,
     pub accounts: Vec<SnapshotAccount>,
 }
@@ -68,6 +71,8 @@ pub struct SnapshotMeta {
     pub stale: bool,
     pub error: Option<String>,
     pub pace: Option<Pace>,
+    /// The server's IP ban ends then (None: no ban running).
+    pub ban_until: Option<Epoch>,
 }
 
 /// Build the snapshot from a report (None when there has never been data).
@@ -86,6 +91,7 @@ pub fn build(report: Option<&PoolReport>, meta: &SnapshotMeta, now: Epoch) -> Sn
         updated_at: meta.updated_at,
         stale: meta.stale,
         error: meta.error.clone(),
+        ban_until: meta.ban_until,
         pool: report.map(|r| SnapshotPool {
             five_hour: r.five_hour.clone(),
             weekly: r.weekly.clone(),
