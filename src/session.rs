@@ -184,14 +184,24 @@ enum Decision {
     Fetch,
 }
 
-/// `latched`: the cache holds an auth latch of this pool, key source and key.
+/// Whether the cache holds an auth latch for this run's pool and key source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Latch {
+    /// No latch of this pool and key source.
+    None,
+    /// A latch, but the key changed since: the new key deserves an attempt now.
+    KeyChanged,
+    /// A latch of this very key.
+    Holds,
+}
+
 /// `banned`: the server's IP ban is still running.
 fn decide(
     cache: &CacheFile,
     trigger: Trigger,
     now: Epoch,
     ttl: i64,
-    latched: bool,
+    latch: Latch,
     banned: bool,
 ) -> Decision {
     let since_attempt = cache.last_attempt_at.map(|t| now - t);
@@ -199,10 +209,13 @@ fn decide(
         Trigger::Offline => Decision::Serve,
         // The guard decides for the user's own refresh (ban, rejected key, budget).
         Trigger::Explicit | Trigger::RetryKey => match since_attempt {
-            Some(age) if (0..MANUAL_DEBOUNCE).contains(&age) && !latched => Decision::Serve,
+            Some(age) if (0..MANUAL_DEBOUNCE).contains(&age) && latch == Latch::None => {
+                Decision::Serve
+            }
             _ => Decision::Fetch,
         },
-        _ if latched || banned => Decision::Latched,
+        _ if banned || latch == Latch::Holds => Decision::Latched,
+        _ if latch == Latch::KeyChanged => Decision::Fetch,
         Trigger::Manual => match since_attempt {
             Some(age) if (0..MANUAL_DEBOUNCE).contains(&age) => Decision::Serve,
             _ => Decision::Fetch,
@@ -302,29 +315,26 @@ impl Session<'_> {
         cell.get_or_init(|| secrets::load_key(&self.settings.profile, self.env))
     }
 
-    /// True when the cache holds an auth latch for this pool, key source and key.
-    /// Loads the key only when a latch of this pool and source exists.
-    fn latched(
-        &self,
-        cache: &CacheFile,
-        stamp: &str,
-        key: &std::cell::OnceCell<LoadedKey>,
-    ) -> bool {
+    /// The auth latch of this pool and key source, compared with this run's key.
+    /// Loads the key only when such a latch exists.
+    fn latch(&self, cache: &CacheFile, stamp: &str, key: &std::cell::OnceCell<LoadedKey>) -> Latch {
         let Some(latch) = cache.auth_latch.as_ref().filter(|l| l.stamp == stamp) else {
-            return false;
+            return Latch::None;
         };
-        match &latch.key {
-            None => true,
-            Some(rejected) => match self.key(key) {
-                Ok((secret, source)) => {
-                    cache
-                        .key_guard
-                        .fingerprint(&source_name(*source), secret.expose())
-                        == *rejected
-                }
-                // No key at all: fetching would only report that, without the network.
-                Err(_) => false,
-            },
+        let Some(rejected) = &latch.key else {
+            return Latch::Holds;
+        };
+        match self.key(key) {
+            Ok((secret, source))
+                if cache
+                    .key_guard
+                    .fingerprint(&source_name(*source), secret.expose())
+                    == *rejected =>
+            {
+                Latch::Holds
+            }
+            // Another key, or none at all (the fetch then only reports that).
+            _ => Latch::KeyChanged,
         }
     }
 
@@ -345,9 +355,9 @@ impl Session<'_> {
             return self.finish_without_fetch(cache, notices, Some(error));
         }
         let decision = |cache: &CacheFile, now: Epoch| {
-            let latched = self.latched(cache, &stamp, &key);
+            let latch = self.latch(cache, &stamp, &key);
             let banned = cache.key_guard.ban_running(now).is_some();
-            decide(cache, trigger, now, ttl, latched, banned)
+            decide(cache, trigger, now, ttl, latch, banned)
         };
         match decision(&cache, start) {
             Decision::Serve | Decision::Latched => {
@@ -691,8 +701,11 @@ mod tests {
 
     /// `decide` with the latch matched by stamp only and no ban.
     fn d(cache: &CacheFile, trigger: Trigger, now: Epoch, ttl: i64, stamp: &str) -> Decision {
-        let latched = cache.auth_latch.as_ref().is_some_and(|l| l.stamp == stamp);
-        decide(cache, trigger, now, ttl, latched, false)
+        let latch = match cache.auth_latch.as_ref() {
+            Some(l) if l.stamp == stamp => Latch::Holds,
+            _ => Latch::None,
+        };
+        decide(cache, trigger, now, ttl, latch, false)
     }
 
     #[test]
@@ -754,17 +767,39 @@ mod tests {
         let cache = cache_with(Some(1000), None);
         for trigger in [Trigger::Automatic, Trigger::Manual] {
             assert_eq!(
-                decide(&cache, trigger, 99_999, 120, false, true),
+                decide(&cache, trigger, 99_999, 120, Latch::None, true),
                 Decision::Latched
             );
         }
         // `refresh` reaches the guard, which tells how long the ban still runs.
         for trigger in [Trigger::Explicit, Trigger::RetryKey] {
             assert_eq!(
-                decide(&cache, trigger, 99_999, 120, false, true),
+                decide(&cache, trigger, 99_999, 120, Latch::None, true),
                 Decision::Fetch
             );
         }
+    }
+
+    #[test]
+    fn a_changed_key_is_tried_at_once_even_within_the_ttl_or_debounce() {
+        let cache = cache_with(Some(1000), Some("s"));
+        for trigger in [Trigger::Automatic, Trigger::Manual, Trigger::Explicit] {
+            assert_eq!(
+                decide(&cache, trigger, 1001, 120, Latch::KeyChanged, false),
+                Decision::Fetch,
+                "{trigger:?}"
+            );
+            assert_ne!(
+                decide(&cache, trigger, 1001, 120, Latch::Holds, false),
+                Decision::Serve,
+                "{trigger:?}: a held latch is never served as fresh"
+            );
+        }
+        // A running ban wins over a changed key: nothing is asked during it.
+        assert_eq!(
+            decide(&cache, Trigger::Automatic, 1001, 120, Latch::KeyChanged, true),
+            Decision::Latched
+        );
     }
 
     #[test]

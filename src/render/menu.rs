@@ -236,6 +236,10 @@ pub fn health_char(bucket: &HealthBucket) -> char {
 pub const PAUSED_TEXT: &str =
     "Automatic refresh is paused until this is fixed; the message says how";
 
+/// What a running IP ban means for refreshing.
+pub const BAN_PAUSED_TEXT: &str =
+    "Automatic refresh is paused until the ban ends, then poolwatch tries once more";
+
 /// Legend of the health strip (trusted text, used as tooltip and submenu).
 pub const HEALTH_LEGEND: &str =
     "▮ ok · ◆ some failed · ✕ all failed · ▯ idle (10 min each, oldest first)";
@@ -526,6 +530,9 @@ impl Menu<'_> {
                     Tone::Yellow
                 };
                 lines.push(self.problem("⚠ ", error, tone));
+                if tone == Tone::Red {
+                    lines.push(MenuLine::item(0, BAN_PAUSED_TEXT));
+                }
                 if report.is_some() {
                     lines.push(MenuLine::item(0, "Showing the last good data"));
                 }

@@ -9,7 +9,7 @@ use super::duration::{ago, short};
 use super::menu::{
     account_tags, bar, counts_text, failures_text, forecast_text, fraction, fraction_percent,
     health_char, pace_text, plus_percent, pool_windows, sort_name, ACCOUNT_BAR_WIDTH,
-    HEALTH_LEGEND, PAUSED_TEXT, POOL_BAR_WIDTH,
+    BAN_PAUSED_TEXT, HEALTH_LEGEND, PAUSED_TEXT, POOL_BAR_WIDTH,
 };
 use super::sanitize::terminal_text;
 use super::{FetchStatus, MenuContext};
@@ -116,7 +116,12 @@ fn header(out: &mut String, ctx: &MenuContext, p: &Painter, has_report: bool) {
             if has_report {
                 text.push_str(" (showing the last good data)");
             }
-            let _ = writeln!(out, "{}", p.paint(&text, Style::Yellow));
+            if ctx.ban_until.is_some_and(|until| until > ctx.now) {
+                let _ = writeln!(out, "{}", p.paint(&text, Style::Red));
+                let _ = writeln!(out, "{BAN_PAUSED_TEXT}.");
+            } else {
+                let _ = writeln!(out, "{}", p.paint(&text, Style::Yellow));
+            }
         }
         FetchStatus::AuthLatched { message } => {
             let text = terminal_text(message, PROBLEM_CHARS);
