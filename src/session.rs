@@ -797,7 +797,14 @@ mod tests {
         }
         // A running ban wins over a changed key: nothing is asked during it.
         assert_eq!(
-            decide(&cache, Trigger::Automatic, 1001, 120, Latch::KeyChanged, true),
+            decide(
+                &cache,
+                Trigger::Automatic,
+                1001,
+                120,
+                Latch::KeyChanged,
+                true
+            ),
             Decision::Latched
         );
     }
