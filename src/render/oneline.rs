@@ -322,6 +322,7 @@ mod tests {
                 erroring: 1,
                 disabled: 0,
                 stale: 0,
+                duplicates: 0,
             },
             health: PoolHealth {
                 recent_failures: 4,
