@@ -138,7 +138,8 @@ pub fn evaluate(
         fire(
             AlertKind::AuthFailure,
             "Pool rejected the management key".into(),
-            "poolwatch stopped asking. Fix it with `poolwatch config set-key`, then Refresh."
+            "poolwatch will not send this key again. Set the right one with \
+             `poolwatch config set-key` (or POOLWATCH_MANAGEMENT_KEY): it is tried at once."
                 .into(),
         );
     }
@@ -203,7 +204,7 @@ pub fn evaluate(
     let erroring: BTreeSet<String> = report
         .accounts
         .iter()
-        .filter(|a| a.error.is_some() || a.status == "error")
+        .filter(|a| a.erroring)
         .map(|a| a.id.clone())
         .collect();
     if previous.initialized {
@@ -342,6 +343,7 @@ mod tests {
             killed,
             available: true,
             error: error.map(str::to_string),
+            erroring: error.is_some(),
             status: "active".into(),
             ..Default::default()
         }

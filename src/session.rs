@@ -466,7 +466,9 @@ impl Session<'_> {
                 Some(error)
             }
         };
-        let auth_failed = matches!(&error, Some(RunError::Fetch(f)) if f.is_auth());
+        // Only a refused key is a "key rejected" alert: a ban or `remote
+        // management disabled` is not the key's fault.
+        let auth_failed = matches!(&error, Some(RunError::Fetch(f)) if f.is_failed_key_attempt());
         // One report serves the history, the alerts and the outcome.
         let report = self.report_of(&cache, finished);
         let fired = self.after_attempt(

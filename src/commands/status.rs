@@ -147,14 +147,14 @@ pub fn refresh(globals: &Globals, args: &RefreshArgs) -> i32 {
     } else {
         "up to date (refreshed moments ago)"
     };
-    println!(
-        "{what}: {}, 5h {:.0}% / {:.0}%, week {:.0}% / {:.0}%",
-        plural(report.accounts.len(), "account", "accounts"),
-        report.five_hour.remaining,
-        report.five_hour.capacity,
-        report.weekly.remaining,
-        report.weekly.capacity
-    );
+    // Only the windows the pool has: a week-only pool shows no 5h figure.
+    let mut summary = vec![plural(report.accounts.len(), "account", "accounts")];
+    for (name, window) in [("5h", &report.five_hour), ("week", &report.weekly)] {
+        if let Some(w) = window.known() {
+            summary.push(format!("{name} {:.0}% / {:.0}%", w.remaining, w.capacity));
+        }
+    }
+    println!("{what}: {}", summary.join(", "));
     if failed.is_empty() {
         exit_codes::OK
     } else {

@@ -169,7 +169,7 @@ impl PoolWindow {
     /// (e.g. only week-only Pro accounts have no 5h window) shows no figure
     /// for it anywhere, and its JSON is `null`, not a red 0%.
     pub fn is_known(&self) -> bool {
-        self.capacity > 0.0 && self.capacity.is_finite()
+        self.capacity > 0.0
     }
 
     /// The window when it is known.
@@ -310,6 +310,18 @@ pub struct PlanGroup {
     pub weight: f64,
     pub accounts: usize,
     pub available: usize,
+}
+
+impl PoolReport {
+    /// The worse level of the known windows (red when none is known).
+    pub fn level(&self) -> Level {
+        [&self.five_hour, &self.weekly]
+            .into_iter()
+            .filter(|w| w.is_known())
+            .map(|w| w.level)
+            .min()
+            .unwrap_or(Level::Red)
+    }
 }
 
 /// Everything the renderers show about a pool at `now`.

@@ -7,9 +7,10 @@ use std::fmt::Write as _;
 
 use super::duration::{ago, short};
 use super::menu::{
-    account_tags, bar, counts_text, failures_text, forecast_text, fraction, fraction_percent,
-    health_char, pace_text, plus_percent, pool_windows, sort_name, ACCOUNT_BAR_WIDTH,
-    BAN_PAUSED_TEXT, HEALTH_LEGEND, PAUSED_TEXT, POOL_BAR_WIDTH,
+    account_tags, bar, counts_text, duplicates_text, failures_text, forecast_text, fraction,
+    fraction_percent, health_char, pace_text, plus_percent, pool_windows, sort_name,
+    ACCOUNT_BAR_WIDTH, AVAILABLE_MEANING, BAN_PAUSED_TEXT, HEALTH_LEGEND, PAUSED_TEXT,
+    POOL_BAR_WIDTH,
 };
 use super::sanitize::terminal_text;
 use super::{FetchStatus, MenuContext};
@@ -142,6 +143,10 @@ fn pool(out: &mut String, report: &PoolReport, pace: Option<&Pace>, p: &Painter)
         }
     }
     let _ = writeln!(out, "{}", counts_text(report));
+    let _ = writeln!(out, "{}", p.paint(AVAILABLE_MEANING, Style::Dim));
+    if report.counts.duplicates > 0 {
+        let _ = writeln!(out, "{}", duplicates_text(report.counts.duplicates));
+    }
     let strip: String = report.health.buckets.iter().map(health_char).collect();
     let failures = failures_text(report.health.recent_failures);
     let failures = if report.health.recent_failures > 0 {
@@ -205,6 +210,20 @@ fn accounts(out: &mut String, report: &PoolReport, p: &Painter) {
         if let Some(error) = &account.error {
             let text = format!("  error: {}", terminal_text(error, MESSAGE_CHARS));
             let _ = writeln!(out, "{}", p.paint(&text, Style::Red));
+        }
+        if let (true, Some(at)) = (account.expired, account.usage_fetched_at) {
+            let text = format!(
+                "  stale: its values from {} are too old to count",
+                ago(report.now - at)
+            );
+            let _ = writeln!(out, "{}", p.paint(&text, Style::Dim));
+        }
+        if let Some(counted) = &account.duplicate_of {
+            let text = format!(
+                "  same login as {}: counted once, there",
+                terminal_text(counted, LABEL_WIDTH)
+            );
+            let _ = writeln!(out, "{}", p.paint(&text, Style::Dim));
         }
     }
 }

@@ -19,7 +19,10 @@ pub use crate::quota::pace::{Pace, WindowPace};
 /// Pool summary of the snapshot.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SnapshotPool {
+    /// `null` when no counted account has a 5h window (no 5h figure to show).
+    #[serde(with = "crate::quota::known_window")]
     pub five_hour: PoolWindow,
+    #[serde(with = "crate::quota::known_window")]
     pub weekly: PoolWindow,
     pub counts: PoolCounts,
     pub health: PoolHealth,
