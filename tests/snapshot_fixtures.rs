@@ -41,6 +41,7 @@ fn fixtures() -> Vec<(&'static str, Snapshot)> {
             }),
             weekly: None,
         }),
+        ban_until: None,
     };
     let demo = snapshot::build(Some(&report), &meta, NOW);
     let stale = snapshot::build(
@@ -64,6 +65,7 @@ fn fixtures() -> Vec<(&'static str, Snapshot)> {
             stale: false,
             error: Some("Management key rejected: the pool rejected the management key".into()),
             pace: None,
+            ban_until: None,
         },
         NOW,
     );

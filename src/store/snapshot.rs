@@ -19,10 +19,10 @@ pub use crate::quota::pace::{Pace, WindowPace};
 /// Pool summary of the snapshot.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SnapshotPool {
-    /// `null` when no counted account has a 5h window (no 5h figure to show).
-    #[serde(with = "crate::quota::known_window")]
+    /// Capacity 0 means no counted account has this window (e.g. 5h in a pool
+    /// of week-only Pro accounts): show no figure for it, not a red 0%.
+    /// (Kept an object, not null, so schema-1 readers keep decoding it.)
     pub five_hour: PoolWindow,
-    #[serde(with = "crate::quota::known_window")]
     pub weekly: PoolWindow,
     pub counts: PoolCounts,
     pub health: PoolHealth,
