@@ -51,7 +51,11 @@ fn codex() -> Selection {
 }
 
 /// The selected entries as one fetch without usage answers (the server's own view).
-fn state_of(entries: Vec<AuthFileEntry>, usages: Vec<(String, Result<Usage, String>)>, now: Epoch) -> poolwatch::model::PoolState {
+fn state_of(
+    entries: Vec<AuthFileEntry>,
+    usages: Vec<(String, Result<Usage, String>)>,
+    now: Epoch,
+) -> poolwatch::model::PoolState {
     let selection = codex();
     let entries: Vec<AuthFileEntry> = entries.into_iter().filter(|e| selection.keeps(e)).collect();
     merge_fetch(
@@ -97,7 +101,13 @@ fn fresh_pool_auth_files() {
     let kept: Vec<&AuthFileEntry> = files.iter().filter(|e| selection.keeps(e)).collect();
     assert_eq!(kept.len(), 10, "the claude file is not a codex account");
     let kate = files.iter().find(|f| f.name.contains("kate")).unwrap();
-    assert_eq!((kate.id_token_plan.as_deref(), kate.chatgpt_account_id.as_deref()), (None, None));
+    assert_eq!(
+        (
+            kate.id_token_plan.as_deref(),
+            kate.chatgpt_account_id.as_deref()
+        ),
+        (None, None)
+    );
     // The absolute server path is never read.
     assert!(!format!("{files:?}").contains("/home/cpa"));
 

@@ -230,7 +230,13 @@ impl Client {
                 }
             }
         }
-        if let Some(err) = fatal {
+        if let Some(mut err) = fatal {
+            // Old servers' 404 page has no version header: the list's had one.
+            if let FetchError::ServerTooOld { version } = &mut err {
+                if version.is_none() {
+                    version.clone_from(&server_version);
+                }
+            }
             return Err(err);
         }
         if deadline_hit {

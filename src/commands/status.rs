@@ -62,7 +62,7 @@ pub fn run(globals: &Globals, args: &StatusArgs) -> i32 {
 /// The full text of what went wrong, if anything.
 fn problem_text(outcome: &crate::session::Outcome) -> Option<String> {
     if let Some(error) = &outcome.error {
-        return Some(error.to_string());
+        return Some(super::headline(error.title(), &error.to_string()));
     }
     match &outcome.freshness {
         Freshness::Stale { title, message } | Freshness::AuthLatched { title, message } => {
@@ -153,6 +153,9 @@ pub fn refresh(globals: &Globals, args: &RefreshArgs) -> i32 {
         if let Some(w) = window.known() {
             summary.push(format!("{name} {:.0}% / {:.0}%", w.remaining, w.capacity));
         }
+    }
+    if summary.len() == 1 {
+        summary.push("no quota data".to_string());
     }
     println!("{what}: {}", summary.join(", "));
     if failed.is_empty() {
