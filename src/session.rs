@@ -492,6 +492,49 @@ impl Session<'_> {
         outcome
     }
 
+    /// One request with `key` outside [`Session::obtain`] (`test-fetch`), under the
+    /// same key guard: refused when the guard blocks it, its answer recorded like
+    /// a fetch's (failure time and fingerprint, the ban's end, or a success).
+    /// Without a usable cache folder or lock the request is made unguarded.
+    pub fn guarded<T>(
+        &self,
+        key: &Secret,
+        source: KeySource,
+        ask: impl FnOnce() -> Result<T, FetchError>,
+    ) -> Result<T, RunError> {
+        let lock = lock::lock_within(&self.paths.lock, self.settings.deadline + WAIT_SLACK);
+        let Ok(Some(_guard)) = lock else {
+            return ask().map_err(RunError::Fetch);
+        };
+        let mut notices = Vec::new();
+        let mut cache = self.load_cache(&mut notices);
+        if cache.key_guard.salt.is_none() {
+            cache.key_guard.salt = Some(attempts::new_salt());
+        }
+        let print = cache
+            .key_guard
+            .fingerprint(&source_name(source), key.expose());
+        let now = (self.clock)();
+        if let Err(block) = cache.key_guard.check(&print, false, now) {
+            return Err(RunError::Blocked { block, now });
+        }
+        let result = ask();
+        let answered = (self.clock)().max(now);
+        match &result {
+            Ok(_) => cache.key_guard.record_success(answered),
+            Err(error) => {
+                if let Some(seconds) = error.ban_seconds() {
+                    cache.key_guard.record_ban(answered, seconds);
+                } else if error.is_failed_key_attempt() {
+                    cache.key_guard.record_failure(&print, answered);
+                }
+            }
+        }
+        // Best effort: a cache that cannot be written cannot remember anything.
+        let _ = cache::save(&self.paths.data, &cache);
+        result.map_err(RunError::Fetch)
+    }
+
     /// History and alerts after a fetch attempt (pure bookkeeping on the cache).
     fn after_attempt(
         &self,

@@ -257,3 +257,26 @@ fn a_ban_is_stored_counted_down_and_tried_once_more_after_it_ends() {
     assert!(new_until > now() + 1_000, "the new ban is stored");
     assert_eq!(server.stats().failed_auth_attempts, 5, "no attempt counted");
 }
+
+#[test]
+fn test_fetch_is_under_the_same_guard() {
+    let server = MockServer::start(MockConfig::with_accounts(pool()));
+    let sandbox = Sandbox::new(&server.url(), &server.usage_url(), Some("wrong-key-tf"));
+    for round in 0..5 {
+        let run = sandbox.run(&["test-fetch"]);
+        assert_eq!(run.code, 4, "round {round}: {}", run.stdout);
+        if round > 0 {
+            assert!(run.stdout.contains("refresh --retry-key"), "{}", run.stdout);
+        }
+        assert_eq!(sandbox.run(&["refresh"]).code, 4);
+    }
+    assert_eq!(server.stats().failed_auth_attempts, 1);
+    // The right key works at once.
+    let fixed = Sandbox {
+        key: Some(DEFAULT_MANAGEMENT_KEY.into()),
+        ..sandbox
+    };
+    let run = fixed.run(&["test-fetch"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(server.stats().failed_auth_attempts, 1);
+}

@@ -313,3 +313,28 @@ fn poolwatch_never_sends_x_forwarded_for() {
     );
     assert_eq!(stats.forwarded_for_headers, 0, "{stats:?}");
 }
+
+#[test]
+fn two_auth_files_of_one_login_count_once_with_a_notice() {
+    let mut twin =
+        MockAccount::new("twin@example.com", "plus").with_behaviour(UsageBehaviour::ok(40.0, 50.0));
+    twin.name = "codex-twin@example.com-copy.json".into();
+    let original =
+        MockAccount::new("twin@example.com", "plus").with_behaviour(UsageBehaviour::ok(40.0, 50.0));
+    let other =
+        MockAccount::new("other@example.com", "plus").with_behaviour(UsageBehaviour::ok(0.0, 0.0));
+    let server = MockServer::start(MockConfig::with_accounts(vec![twin, original, other]));
+    let sandbox = sandbox_for(&server);
+    let doc = sandbox.run(&["status", "--json"]).json();
+    // 60 + 100 (not 60 + 60 + 100) of 200.
+    assert_eq!(doc["report"]["five_hour"]["remaining"], 160.0);
+    assert_eq!(doc["report"]["five_hour"]["capacity"], 200.0);
+    assert_eq!(doc["report"]["counts"]["duplicates"], 1);
+    assert_eq!(doc["report"]["counts"]["available"], 2);
+    let notice = "1 auth file is the same ChatGPT login as another (same account id): counted once";
+    let menu = sandbox.run_plugin(true);
+    assert!(menu.stdout.contains(notice), "{}", menu.stdout);
+    assert!(menu.stdout.contains(" duplicate |"), "{}", menu.stdout);
+    let table = sandbox.run(&["status"]);
+    assert!(table.stdout.contains(notice), "{}", table.stdout);
+}

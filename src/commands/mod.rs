@@ -204,6 +204,17 @@ pub fn obtain(globals: &Globals, settings: &Settings, trigger: Trigger) -> View 
     }
 }
 
+/// The session of the selected profile (None without a cache folder).
+pub fn session_for<'a>(globals: &'a Globals, settings: &'a Settings) -> Option<Session<'a>> {
+    let cache_dir = Session::cache_dir(settings, globals.env)?;
+    Some(Session {
+        settings,
+        paths: CachePaths::in_dir(&cache_dir, &settings.profile),
+        env: globals.env,
+        clock: globals.clock,
+    })
+}
+
 /// SwiftBar's name for this plugin (for `swiftbar://notify`), when run by SwiftBar.
 fn swiftbar_plugin_name(globals: &Globals) -> Option<String> {
     if (globals.env)("SWIFTBAR").as_deref() != Some("1") {
