@@ -138,9 +138,10 @@ pub fn evaluate(
         fire(
             AlertKind::AuthFailure,
             "Pool rejected the management key".into(),
-            "poolwatch will not send this key again. Set the right one with \
-             `poolwatch config set-key` (or POOLWATCH_MANAGEMENT_KEY): it is tried at once."
-                .into(),
+            format!(
+                "poolwatch will not send this key again. For the right one, {} (it is tried at once).",
+                crate::secrets::key_hint()
+            ),
         );
     }
     state.auth_failed = auth_failed;

@@ -239,15 +239,17 @@ pub fn block_message(block: &Block, now: Epoch) -> String {
         Block::Budget { attempts, until } => format!(
             "{attempts} failed key attempts in the last 30 min (the pool bans this IP at 5): \
              poolwatch makes no further attempt for {}, whatever the key or flags. Meanwhile \
-             check the key with `poolwatch config set-key` (or POOLWATCH_MANAGEMENT_KEY)",
-            short(until - now)
+             check the key: {}",
+            short(until - now),
+            secrets::key_hint()
         ),
-        Block::SameKeyRejected => "the pool rejected this management key, so poolwatch does \
-             not send it again (5 failed attempts ban this IP for 30 min; Refresh now does not \
-             retry it either): set the right key with `poolwatch config set-key` (or \
-             POOLWATCH_MANAGEMENT_KEY) and it is tried at once; if the pool's key was changed \
-             back instead, run `poolwatch refresh --retry-key`"
-            .to_string(),
+        Block::SameKeyRejected => format!(
+            "the pool rejected this management key, so poolwatch does not send it again \
+             (5 failed attempts ban this IP for 30 min; Refresh now does not retry it \
+             either). For the right key, {} (a new key is tried at once); if the pool's key \
+             was changed back instead, run `poolwatch refresh --retry-key`",
+            secrets::key_hint()
+        ),
     }
 }
 
@@ -280,6 +282,16 @@ impl Session<'_> {
                     .filter(|p| !p.trim().is_empty())
                     .map(PathBuf::from)
             })
+    }
+
+    /// True when the cached state was fetched with other `providers`, `hidden` or `labels`.
+    fn selection_changed(&self, cache: &CacheFile) -> bool {
+        let stamp = selection_of(self.settings).stamp();
+        cache
+            .state
+            .as_ref()
+            .and_then(|s| s.selection.as_deref())
+            .is_some_and(|old| old != stamp)
     }
 
     /// What invalidates an auth latch when it changes: the pool and the key's source.
@@ -360,6 +372,8 @@ impl Session<'_> {
             decide(cache, trigger, now, ttl, latch, banned)
         };
         match decision(&cache, start) {
+            // Changed providers/hidden/labels: the cached accounts were picked by the old ones.
+            Decision::Serve if trigger != Trigger::Offline && self.selection_changed(&cache) => {}
             Decision::Serve | Decision::Latched => {
                 return self.finish_without_fetch(cache, notices, None)
             }
@@ -397,6 +411,7 @@ impl Session<'_> {
         cache = self.load_cache(&mut notices);
         if cache.last_attempt_at != generation_seen
             && decision(&cache, (self.clock)()) != Decision::Fetch
+            && !self.selection_changed(&cache)
         {
             return self.finish_without_fetch(cache, notices, None);
         }
@@ -862,7 +877,10 @@ mod tests {
             },
             1_000,
         );
-        assert!(banned.contains("ends in 29m59s"), "{banned}");
+        assert!(
+            banned.contains(&format!("ends in {}", short(1_799))),
+            "{banned}"
+        );
         assert!(
             !banned.contains("set-key"),
             "a ban is not a key problem: {banned}"
@@ -873,7 +891,10 @@ mod tests {
             },
             1_000 + 1_200,
         );
-        assert!(later.contains("ends in 9m59s"), "{later}");
+        assert!(
+            later.contains(&format!("ends in {}", short(599))),
+            "{later}"
+        );
         let budget = block_message(
             &Block::Budget {
                 attempts: 3,
@@ -887,7 +908,7 @@ mod tests {
         );
         assert!(budget.contains("for 15m"), "{budget}");
         let same = block_message(&Block::SameKeyRejected, 0);
-        assert!(same.contains("poolwatch config set-key"), "{same}");
+        assert!(same.contains(secrets::key_hint()), "{same}");
         assert!(same.contains("refresh --retry-key"), "{same}");
     }
 }

@@ -73,7 +73,7 @@ fn one_wrong_key_is_sent_once_whatever_the_user_clicks() {
             // Says exactly why nothing was sent and how to fix it.
             assert!(
                 refresh.stderr.contains("does not send it again")
-                    && refresh.stderr.contains("poolwatch config set-key")
+                    && refresh.stderr.contains("POOLWATCH_MANAGEMENT_KEY")
                     && refresh.stderr.contains("refresh --retry-key"),
                 "round {round}: {}",
                 refresh.stderr
@@ -82,7 +82,7 @@ fn one_wrong_key_is_sent_once_whatever_the_user_clicks() {
         outputs.push(refresh);
         let click = menu_click(&sandbox);
         let lines = assert_valid_menu(&click, "menu click");
-        assert!(lines[0].title.contains("auth"), "{}", click.stdout);
+        assert!(lines[0].title.contains("key rejected"), "{}", click.stdout);
         assert!(
             click.stdout.contains("refresh --retry-key"),
             "the menu says how to retry: {}",

@@ -57,6 +57,7 @@ fn state_of(
     now: Epoch,
 ) -> poolwatch::model::PoolState {
     let selection = codex();
+    let seen = entries.len();
     let entries: Vec<AuthFileEntry> = entries.into_iter().filter(|e| selection.keeps(e)).collect();
     merge_fetch(
         None,
@@ -65,6 +66,7 @@ fn state_of(
             usages,
             server_version: Some("v7.2.140".into()),
             deadline_hit: false,
+            auth_files_seen: Some(seen),
         },
         &selection,
         now,

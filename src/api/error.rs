@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::secrets;
+
 /// Why the management key was rejected. Every variant is latched by the
 /// caller: poolwatch never retries these on its own, because CLIProxyAPI bans
 /// an IP for 30 minutes after 5 failed key attempts.
@@ -90,16 +92,16 @@ impl fmt::Display for FetchError {
         match self {
             FetchError::Auth(AuthFailure::MissingKey) => write!(
                 f,
-                "the pool wants a management key and none was sent: set it with \
-                 `poolwatch config set-key` (or POOLWATCH_MANAGEMENT_KEY)"
+                "the pool wants a management key and none was sent: {}",
+                secrets::key_hint()
             ),
             FetchError::Auth(AuthFailure::InvalidKey) => write!(
                 f,
                 "the pool rejected the management key (401 invalid management key). \
                  poolwatch will not send this key again, because 5 failed attempts ban \
-                 this IP for 30 min: set the right key with `poolwatch config set-key` \
-                 (or POOLWATCH_MANAGEMENT_KEY) and it is tried at once; if the pool's \
-                 key was changed back instead, run `poolwatch refresh --retry-key`"
+                 this IP for 30 min. For the right key, {} (a new key is tried at once); \
+                 if the pool's key was changed back instead, run `poolwatch refresh --retry-key`",
+                secrets::key_hint()
             ),
             FetchError::Auth(AuthFailure::Banned { retry_in }) => {
                 write!(
@@ -130,8 +132,9 @@ impl fmt::Display for FetchError {
             FetchError::Auth(AuthFailure::Other { status }) => write!(
                 f,
                 "the pool refused access (HTTP {status}); poolwatch will not send this key \
-                 again on its own: check it with `poolwatch config set-key`, or run \
-                 `poolwatch refresh --retry-key` to try it once more"
+                 again on its own. For another key, {}; or run `poolwatch refresh --retry-key` \
+                 to try it once more",
+                secrets::key_hint()
             ),
             FetchError::ManagementDisabled => write!(
                 f,
@@ -283,7 +286,7 @@ mod tests {
         assert!(banned.to_string().contains("try again in 12m3s"));
         assert!(FetchError::Auth(AuthFailure::InvalidKey)
             .to_string()
-            .contains("poolwatch config set-key"));
+            .contains(crate::secrets::key_hint()));
         assert!(FetchError::ManagementDisabled
             .to_string()
             .contains("secret-key"));

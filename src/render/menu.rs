@@ -28,7 +28,7 @@ const MESSAGE_CHARS: usize = 100;
 /// Accounts shown with their detail submenu; the rest go into "More accounts".
 pub const MENU_DETAILED_ACCOUNTS: usize = 60;
 /// Characters kept from an error message (the host truncates for display).
-const PROBLEM_CHARS: usize = 400;
+const PROBLEM_CHARS: usize = 640;
 /// `length=` of an error line: longer text is cut with a tooltip holding all of it.
 const PROBLEM_LENGTH: &str = "100";
 /// `length=` cap put on every line that carries untrusted text.
@@ -446,7 +446,8 @@ impl Menu<'_> {
             (FetchStatus::AuthLatched { .. }, _) => (
                 "⚠",
                 "exclamationmark.triangle.fill",
-                "auth".to_string(),
+                // Paused: the server rejected the management key.
+                "key rejected".to_string(),
                 Some(Tone::Red),
             ),
             (FetchStatus::Refreshing, None) => (
@@ -879,7 +880,8 @@ pub fn sort_name(order: SortOrder) -> String {
 }
 
 /// What "available" counts, in the menu's words (docs/quota-model.md).
-pub const AVAILABLE_MEANING: &str = "Available: enabled, token accepted, and quota known or not cooling down; only these count in 5h and Week";
+pub const AVAILABLE_MEANING: &str =
+    "Available: enabled, token accepted, quota known or not cooling; only they count";
 
 /// The notice about auth files of a login that is already counted.
 pub fn duplicates_text(duplicates: usize) -> String {
@@ -984,7 +986,8 @@ fn window_detail(name: &str, window: Option<&AccountWindow>, killed: bool, now: 
 
 fn status_flags(a: &AccountView, now: Epoch) -> String {
     let mut flags = String::new();
-    if a.disabled {
+    // Not again when the status already says so (`disabled · disabled`).
+    if a.disabled && !a.status.trim().eq_ignore_ascii_case("disabled") {
         flags.push_str(" · disabled");
     }
     if a.cooling {

@@ -5,5 +5,6 @@
 pub mod atomic;
 pub mod attempts;
 pub mod cache;
+pub mod fallback;
 pub mod lock;
 pub mod snapshot;
