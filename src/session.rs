@@ -253,7 +253,7 @@ pub fn block_message(block: &Block, now: Epoch) -> String {
     }
 }
 
-/// The key of this run, loaded at most once, and its source's name.
+/// The key of a run and where it came from (loaded at most once per run).
 type LoadedKey = Result<(Secret, KeySource), KeyError>;
 
 /// The key source as part of the fingerprint (`env`, `keychain`, ...).
