@@ -338,3 +338,29 @@ fn two_auth_files_of_one_login_count_once_with_a_notice() {
     let table = sandbox.run(&["status"]);
     assert!(table.stdout.contains(notice), "{}", table.stdout);
 }
+
+#[test]
+fn a_plan_nested_in_account_plan_weighs_what_it_is() {
+    // No plan in the auth file; the usage body nests it: `account_plan.plan_type`.
+    let body = r#"{"account_plan":{"plan_type":"pro"},"rate_limit":{"primary_window":{"used_percent":50,"limit_window_seconds":604800,"reset_after_seconds":400000}}}"#;
+    let mut pro = MockAccount::new("nested@example.com", "").with_behaviour(UsageBehaviour::Raw {
+        status_code: 200,
+        body: body.into(),
+    });
+    pro.plan = String::new();
+    let generic =
+        MockAccount::new("generic@example.com", "plus").with_behaviour(UsageBehaviour::Raw {
+            status_code: 200,
+            body: r#"{"remaining": 12, "limit": 20}"#.into(),
+        });
+    let server = MockServer::start(MockConfig::with_accounts(vec![pro, generic]));
+    let doc = sandbox_for(&server).run(&["status", "--json"]).json();
+    let nested = account(&doc, "nested@example.com");
+    assert_eq!(
+        (nested["plan"].as_str(), nested["weight"].as_f64()),
+        (Some("pro"), Some(20.0))
+    );
+    assert_eq!(doc["report"]["weekly"]["remaining"], 20.0 * 50.0);
+    let generic = account(&doc, "generic@example.com");
+    assert_eq!(generic["five_hour"]["remaining"], 60.0);
+}
