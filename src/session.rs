@@ -367,7 +367,11 @@ impl Session<'_> {
             return self.finish_without_fetch(cache, notices, Some(error));
         }
         let decision = |cache: &CacheFile, now: Epoch| {
-            let latch = self.latch(cache, &stamp, &key);
+            // Offline runs never ask: no need to read the key (Keychain) for the latch.
+            let latch = match trigger {
+                Trigger::Offline => Latch::None,
+                _ => self.latch(cache, &stamp, &key),
+            };
             let banned = cache.key_guard.ban_running(now).is_some();
             decide(cache, trigger, now, ttl, latch, banned)
         };
