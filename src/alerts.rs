@@ -139,7 +139,7 @@ pub fn evaluate(
             AlertKind::AuthFailure,
             "Pool rejected the management key".into(),
             format!(
-                "poolwatch will not send this key again. For the right one, {} (it is tried at once).",
+                "poolwatch will not send this key again. A new key is tried at once: {}.",
                 crate::secrets::key_hint()
             ),
         );

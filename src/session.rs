@@ -246,8 +246,8 @@ pub fn block_message(block: &Block, now: Epoch) -> String {
         Block::SameKeyRejected => format!(
             "the pool rejected this management key, so poolwatch does not send it again \
              (5 failed attempts ban this IP for 30 min; Refresh now does not retry it \
-             either). For the right key, {} (a new key is tried at once); if the pool's key \
-             was changed back instead, run `poolwatch refresh --retry-key`",
+             either). A new key is tried at once: {}. If the pool's key was changed back \
+             instead, run `poolwatch refresh --retry-key`",
             secrets::key_hint()
         ),
     }

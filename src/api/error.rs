@@ -99,8 +99,8 @@ impl fmt::Display for FetchError {
                 f,
                 "the pool rejected the management key (401 invalid management key). \
                  poolwatch will not send this key again, because 5 failed attempts ban \
-                 this IP for 30 min. For the right key, {} (a new key is tried at once); \
-                 if the pool's key was changed back instead, run `poolwatch refresh --retry-key`",
+                 this IP for 30 min. A new key is tried at once: {}. If the pool's key was \
+                 changed back instead, run `poolwatch refresh --retry-key`",
                 secrets::key_hint()
             ),
             FetchError::Auth(AuthFailure::Banned { retry_in }) => {
