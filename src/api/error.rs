@@ -219,10 +219,12 @@ pub fn classify_auth(status: u16, error_text: &str) -> AuthFailure {
             .split("try again in")
             .nth(1)
             .map(|rest| {
-                rest.trim()
+                rest.split_whitespace()
+                    .next()
+                    .unwrap_or("")
                     .trim_end_matches('.')
                     .chars()
-                    .filter(|c| c.is_ascii_alphanumeric())
+                    .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
                     .take(16)
                     .collect::<String>()
             })
@@ -254,6 +256,12 @@ mod tests {
             ),
             AuthFailure::Banned {
                 retry_in: Some("29m59s".into())
+            }
+        );
+        assert_eq!(
+            classify_auth(403, "IP banned. Try again in 1h0m0s. Contact the admin"),
+            AuthFailure::Banned {
+                retry_in: Some("1h0m0s".into())
             }
         );
         assert_eq!(
