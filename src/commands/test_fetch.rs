@@ -13,6 +13,7 @@
 use super::Globals;
 use crate::api::client::{wants_usage, Client, FetchOptions, UsageFailure};
 use crate::exit_codes;
+use crate::render::menu::plural;
 use crate::render::sanitize::terminal_text;
 use crate::secrets::{self, KeySource, Secret};
 use crate::session::selection_of;
@@ -111,8 +112,8 @@ pub fn run(globals: &Globals) -> i32 {
     let selection = selection_of(&settings);
     let selected: Vec<_> = entries.iter().filter(|e| selection.keeps(e)).collect();
     ok(&format!(
-        "account list: {} auth files, {} selected (providers: {}){}",
-        entries.len(),
+        "account list: {}, {} selected (providers: {}){}",
+        plural(entries.len(), "auth file", "auth files"),
         selected.len(),
         settings.providers.join(", "),
         version
