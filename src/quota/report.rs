@@ -69,12 +69,15 @@ pub fn counts_in_pool(view: &AccountView) -> bool {
     view.available && view.duplicate_of.is_none()
 }
 
-/// Auth files of the same login (same `chatgpt_account_id`) count once: the
-/// one with quota values that count, else the latest fetched, else the first
-/// by name; the others get `duplicate_of` = its label.
+/// Auth files of the same login (same `chatgpt_account_id` and, when both
+/// files name one, the same email) count once: the one with quota values that
+/// count, else the latest fetched, else the first by name; the others get
+/// `duplicate_of` = its label. The email is part of the key because members of
+/// one ChatGPT Team workspace share its `chatgpt_account_id` but are separate
+/// seats with their own quota.
 /// `views[i]` belongs to `accounts[i]` (before sorting).
 fn mark_duplicates(accounts: &[Account], views: &mut [AccountView]) {
-    let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    let mut groups: BTreeMap<(&str, String), Vec<usize>> = BTreeMap::new();
     for (i, account) in accounts.iter().enumerate() {
         if let Some(id) = account
             .chatgpt_account_id
@@ -82,7 +85,12 @@ fn mark_duplicates(accounts: &[Account], views: &mut [AccountView]) {
             .map(str::trim)
             .filter(|id| !id.is_empty())
         {
-            groups.entry(id).or_default().push(i);
+            let email = account
+                .email
+                .as_deref()
+                .map(|e| e.trim().to_lowercase())
+                .unwrap_or_default();
+            groups.entry((id, email)).or_default().push(i);
         }
     }
     for members in groups.values().filter(|m| m.len() > 1) {
@@ -342,6 +350,27 @@ mod tests {
             .all(|v| v.duplicate_of.is_none()));
         let plus = report.plans.iter().find(|p| p.plan == "plus").unwrap();
         assert_eq!((plus.accounts, plus.available), (2, 1));
+    }
+
+    #[test]
+    fn team_seats_sharing_a_workspace_id_are_not_duplicates() {
+        // Same ChatGPT Team workspace (one chatgpt_account_id), two people.
+        let mut ann = account("ann", "team", window(40.0, 1000), window(50.0, 100_000));
+        ann.chatgpt_account_id = Some("ws-1".into());
+        ann.email = Some("ann@team.example".into());
+        let mut bo = account("bo", "team", window(20.0, 1000), window(30.0, 100_000));
+        bo.chatgpt_account_id = Some("ws-1".into());
+        bo.email = Some("bo@team.example".into());
+        // A second file of Ann's login (email differs only in case) is a duplicate.
+        let mut ann2 = account("ann2", "team", window(40.0, 1000), window(50.0, 100_000));
+        ann2.chatgpt_account_id = Some("ws-1".into());
+        ann2.email = Some("Ann@Team.example".into());
+        let report = compute(&[ann, bo, ann2], &QuotaSettings::default(), NOW);
+        assert_eq!(report.counts.duplicates, 1);
+        // 5h: ann 60 + bo 80 (team weighs 1).
+        assert_eq!(report.five_hour.remaining, 140.0);
+        let bo = report.accounts.iter().find(|v| v.id == "bo").unwrap();
+        assert!(bo.duplicate_of.is_none());
     }
 
     #[test]
