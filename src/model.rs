@@ -178,6 +178,11 @@ pub struct Account {
     /// When the plan call (Claude profile, Antigravity tier) last answered.
     #[serde(default)]
     pub plan_checked_at: Option<Epoch>,
+    /// The upstream refused the account's token (HTTP 401, or 403 that is not a
+    /// challenge page) at the latest usage fetch: revoked or expired. Its last
+    /// values no longer count toward the pool.
+    #[serde(default)]
+    pub token_refused: bool,
 }
 
 impl Account {

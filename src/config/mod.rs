@@ -511,6 +511,10 @@ impl Resolved {
                         Some((key, value))
                     })
                     .collect(),
+                stale_limit: self
+                    .int("stale_limit_minutes")
+                    .map(|minutes| minutes as i64 * 60)
+                    .unwrap_or(defaults.quota.stale_limit),
             },
             providers: self
                 .list("providers")

@@ -955,3 +955,22 @@ fn provider_urls_primary_provider_and_provider_weights_load_from_file_and_env() 
     let err = load_with(&bad, None, &[]).unwrap_err().to_string();
     assert!(err.contains("antigravity_urls"), "{err}");
 }
+
+#[test]
+fn stale_limit_minutes_from_file_env_and_default() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let none = write_config(dir.path(), "pool_url = \"http://127.0.0.1:8317\"\n");
+    assert_eq!(load_ok(&none, None, &[]).quota.stale_limit, 30 * 60);
+    let path = write_config(
+        dir.path(),
+        "pool_url = \"http://127.0.0.1:8317\"\nstale_limit_minutes = 45\n",
+    );
+    assert_eq!(load_ok(&path, None, &[]).quota.stale_limit, 45 * 60);
+    let env = [("POOLWATCH_STALE_LIMIT_MINUTES", "5")];
+    assert_eq!(load_ok(&path, None, &env).quota.stale_limit, 5 * 60);
+    let zero = write_config(
+        dir.path(),
+        "pool_url = \"http://127.0.0.1:8317\"\nstale_limit_minutes = 0\n",
+    );
+    assert!(load_err(&zero, None, &[]).contains("stale_limit_minutes"));
+}
