@@ -456,4 +456,49 @@ mod tests {
         assert_eq!(view.health[0].time, "t2");
         assert_eq!(view.recent_failures, 60);
     }
+
+    #[test]
+    fn lanes_and_monthly_age_like_the_main_windows() {
+        let lane = |name: &str, reset_at| crate::model::Lane {
+            name: name.into(),
+            window: Some("week".into()),
+            remaining: Some(40.0),
+            reset_at,
+        };
+        let mut account = Account {
+            id: "a".into(),
+            status: "active".into(),
+            usage_fetched_at: Some(NOW - 600),
+            usage: Some(Usage {
+                weekly: Some(window(10.0)),
+                monthly: Some(QuotaWindow {
+                    used_percent: 45.0,
+                    window_seconds: Some(2_592_000),
+                    reset_at: Some(NOW + 5_000),
+                }),
+                lanes: vec![lane("later", Some(NOW + 100)), lane("past", Some(NOW - 1))],
+                ..Usage::default()
+            }),
+            ..Account::default()
+        };
+        let settings = QuotaSettings::default();
+        // A good fetch shows everything it said.
+        let view = account_view(&account, &settings, NOW);
+        assert_eq!(view.lanes.len(), 2);
+        assert_eq!(view.monthly.as_ref().map(|m| m.remaining), Some(55.0));
+        // A failing account keeps young values until their reset...
+        account.usage_error = Some("upstream HTTP 502".into());
+        let view = account_view(&account, &settings, NOW);
+        let names: Vec<&str> = view.lanes.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(names, ["later"]);
+        assert!(view.monthly.is_some());
+        // ...and nothing once they are older than the stale limit, or the token was refused.
+        account.usage_fetched_at = Some(NOW - settings.stale_limit - 1);
+        let view = account_view(&account, &settings, NOW);
+        assert!(view.lanes.is_empty() && view.monthly.is_none());
+        account.usage_fetched_at = Some(NOW - 600);
+        account.token_refused = true;
+        let view = account_view(&account, &settings, NOW);
+        assert!(view.lanes.is_empty() && view.monthly.is_none());
+    }
 }
