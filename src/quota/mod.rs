@@ -387,7 +387,10 @@ pub struct ProviderSection {
     pub unit: Unit,
     /// False for providers whose quota poolwatch does not read (health only).
     pub quota: bool,
+    /// `null` in JSON when no counted account of the section has a 5h window.
+    #[serde(with = "known_window")]
     pub five_hour: PoolWindow,
+    #[serde(with = "known_window")]
     pub weekly: PoolWindow,
     pub counts: PoolCounts,
     pub health: PoolHealth,
