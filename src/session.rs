@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use crate::alerts::{self, Alert};
 use crate::api::client::{Client, FetchOptions};
+use crate::api::refresh_plan::{self, Scope, MANUAL_MAX_AGE};
 use crate::api::error::FetchError;
 use crate::api::{merge_fetch, Selection};
 use crate::config::Settings;
@@ -148,6 +149,8 @@ pub struct Session<'a> {
     pub paths: CachePaths,
     pub env: EnvLookup<'a>,
     pub clock: &'a dyn Fn() -> Epoch,
+    /// Ask every account's usage (`refresh --all`) instead of only what changed.
+    pub refresh_all: bool,
 }
 
 /// What to do with the cache as found.
@@ -288,7 +291,7 @@ impl Session<'_> {
         }
 
         let now = (self.clock)();
-        let result = self.fetch(cache.state.as_ref(), now);
+        let result = self.fetch(cache.state.as_ref(), self.scope(trigger), now);
         let finished = (self.clock)().max(now);
         // Every attempt moves last_attempt_at forward, so waiting runs can tell
         // that an attempt happened even within the same second.
@@ -452,8 +455,25 @@ impl Session<'_> {
         self.outcome(cache, report, now, freshness, error, notices)
     }
 
+    /// Which usage calls a fetch of `trigger` makes (see [`refresh_plan`]).
+    fn scope(&self, trigger: Trigger) -> Scope {
+        let scheduled = self.settings.usage_max_age.as_secs() as i64;
+        match trigger {
+            _ if self.refresh_all => Scope::All,
+            Trigger::Automatic | Trigger::Offline => Scope::Changed { max_age: scheduled },
+            Trigger::Manual | Trigger::Explicit => Scope::Changed {
+                max_age: MANUAL_MAX_AGE.min(scheduled),
+            },
+        }
+    }
+
     /// Load the key and fetch the pool; merge with the previous state.
-    fn fetch(&self, previous: Option<&PoolState>, now: Epoch) -> Result<PoolState, RunError> {
+    fn fetch(
+        &self,
+        previous: Option<&PoolState>,
+        scope: Scope,
+        now: Epoch,
+    ) -> Result<PoolState, RunError> {
         let (key, _source) = secrets::load_key(&self.settings.profile, self.env)
             .map_err(|e: KeyError| RunError::Key(e.to_string()))?;
         let options = FetchOptions {
@@ -470,7 +490,11 @@ impl Session<'_> {
             .map_err(|e| RunError::Io(format!("cannot start the async runtime: {e}")))?;
         let client = Client::new(options, key).map_err(RunError::Fetch)?;
         let report = runtime
-            .block_on(client.fetch_pool(|e| selection.keeps(e), now))
+            .block_on(client.fetch_pool(
+                |e| selection.keeps(e),
+                |entries| refresh_plan::plan(previous, entries, scope, now).ids(),
+                now,
+            ))
             .map_err(RunError::Fetch)?;
         Ok(merge_fetch(previous, report, &selection, now))
     }

@@ -42,7 +42,7 @@ pub fn run(cli: Cli) -> i32 {
         None => status::run(&globals, &StatusArgs::default()),
         Some(Command::Status(args)) => status::run(&globals, &args),
         Some(Command::Plugin(args)) => plugin::run(&globals, &args),
-        Some(Command::Refresh) => status::refresh(&globals),
+        Some(Command::Refresh(args)) => status::refresh(&globals, &args),
         Some(Command::TestFetch) => test_fetch::run(&globals),
         Some(Command::Snapshot(args)) => status::snapshot(&globals, &args),
         Some(Command::Config(cmd)) => config_cmd::run(&globals, cmd),
@@ -133,6 +133,16 @@ pub struct View {
 /// Obtain the pool (demo or real) and compute its report; writes the widget
 /// snapshot after a fetch.
 pub fn obtain(globals: &Globals, settings: &Settings, trigger: Trigger) -> View {
+    obtain_scoped(globals, settings, trigger, false)
+}
+
+/// [`obtain`], asking every account's usage when `refresh_all` (`refresh --all`).
+pub fn obtain_scoped(
+    globals: &Globals,
+    settings: &Settings,
+    trigger: Trigger,
+    refresh_all: bool,
+) -> View {
     let now = (globals.clock)();
     if globals.demo {
         let state = demo::pool(&session::selection_of(settings), now);
@@ -180,6 +190,7 @@ pub fn obtain(globals: &Globals, settings: &Settings, trigger: Trigger) -> View 
         paths: CachePaths::in_dir(&cache_dir, &settings.profile),
         env: globals.env,
         clock: globals.clock,
+        refresh_all,
     };
     let mut outcome = session.obtain(trigger);
     let now = (globals.clock)();

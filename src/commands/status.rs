@@ -2,8 +2,8 @@
 
 use std::io::{IsTerminal, Write};
 
-use super::{build_snapshot, menu_context, obtain, snapshot_path, Globals};
-use crate::cli::{SnapshotArgs, StatusArgs};
+use super::{build_snapshot, menu_context, obtain, obtain_scoped, snapshot_path, Globals};
+use crate::cli::{RefreshArgs, SnapshotArgs, StatusArgs};
 use crate::exit_codes;
 use crate::render::{json, oneline, text};
 use crate::session::{Freshness, Trigger};
@@ -112,12 +112,12 @@ fn use_color(globals: &Globals, args: &StatusArgs) -> bool {
 }
 
 /// `poolwatch refresh`: fetch now (also lifts an auth latch) and say how it went.
-pub fn refresh(globals: &Globals) -> i32 {
+pub fn refresh(globals: &Globals, args: &RefreshArgs) -> i32 {
     let settings = match globals.settings_or_exit() {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let view = obtain(globals, &settings, Trigger::Explicit);
+    let view = obtain_scoped(globals, &settings, Trigger::Explicit, args.all);
     for notice in &view.outcome.notices {
         eprintln!("poolwatch: {notice}");
     }
