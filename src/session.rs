@@ -16,8 +16,8 @@ use std::time::Duration;
 
 use crate::alerts::{self, Alert};
 use crate::api::client::{Client, FetchOptions};
-use crate::api::refresh_plan::{self, Scope, MANUAL_MAX_AGE};
 use crate::api::error::FetchError;
+use crate::api::refresh_plan::{self, Scope, MANUAL_MAX_AGE};
 use crate::api::{merge_fetch, Selection};
 use crate::config::Settings;
 use crate::model::{Epoch, PoolState};

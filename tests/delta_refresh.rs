@@ -45,7 +45,11 @@ fn an_unchanged_1000_account_pool_costs_at_most_a_tenth_of_the_usage_calls() {
     let first = sandbox.run(&["refresh"]);
     assert!(first.code == 0 || first.code == 7, "{}", first.stderr);
     let asked_first = server.stats().api_call_requests;
-    assert_eq!(asked_first as usize, askable(&server), "a first refresh asks all");
+    assert_eq!(
+        asked_first as usize,
+        askable(&server),
+        "a first refresh asks all"
+    );
 
     server.reset_stats();
     scheduled_refresh(&sandbox);
@@ -129,7 +133,10 @@ fn refresh_all_asks_every_account_and_refresh_now_only_what_changed() {
     server.reset_stats();
     assert!(matches!(sandbox.run(&["refresh"]).code, 0 | 7));
     let manual = server.stats().api_call_requests;
-    assert!(manual < all / 4, "Refresh now on an unchanged pool: {manual} of {all}");
+    assert!(
+        manual < all / 4,
+        "Refresh now on an unchanged pool: {manual} of {all}"
+    );
 }
 
 #[test]
