@@ -26,6 +26,7 @@ use crate::quota::{self, PoolReport};
 use crate::secrets::{self, KeyError};
 use crate::store::cache::{self, AuthLatch, CacheFile, CachePaths, LastError, Loaded};
 use crate::store::lock;
+use crate::store::menu_form::{self, FileIdentity, MenuForm};
 
 /// A manual refresh right after an attempt reuses it instead of asking again.
 pub const MANUAL_DEBOUNCE: i64 = 5;
@@ -140,6 +141,35 @@ impl Outcome {
     }
 }
 
+/// What a cache-hit menu run shows, read from the menu form.
+#[derive(Clone, Debug)]
+pub struct FormHit {
+    pub freshness: Freshness,
+    /// The report cut to the menu's accounts, dated `now`.
+    pub report: Option<PoolReport>,
+    /// Accounts of the pool not in `report`.
+    pub omitted: usize,
+    pub updated_at: Option<Epoch>,
+    pub pace: Option<Pace>,
+    pub now: Epoch,
+}
+
+/// The settings a menu form's report depends on; another value re-renders the
+/// form from the full cache (without fetching).
+pub fn form_stamp(settings: &Settings) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    format!(
+        "{}|{}|{}|{:?}",
+        menu_form::FORM_VERSION,
+        settings.profile,
+        settings.pool_url,
+        settings.quota
+    )
+    .hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
+}
+
 /// Environment lookups, injectable for tests.
 pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
@@ -215,6 +245,13 @@ impl Session<'_> {
         format!("{}|{source}", self.settings.pool_url)
     }
 
+    /// The cache, and the identity of the file it was read from (taken before
+    /// reading: a file replaced meanwhile then never matches a form made from it).
+    fn load_cache_seen(&self, notices: &mut Vec<String>) -> (CacheFile, Option<FileIdentity>) {
+        let seen = menu_form::identity(&self.paths.data);
+        (self.load_cache(notices), seen)
+    }
+
     fn load_cache(&self, notices: &mut Vec<String>) -> CacheFile {
         match cache::load(&self.paths.data) {
             Ok(Loaded::Found(found)) if found.pool_url == self.settings.pool_url => *found,
@@ -239,7 +276,7 @@ impl Session<'_> {
         let mut notices = Vec::new();
         let stamp = self.latch_stamp();
         let ttl = self.settings.ttl.as_secs() as i64;
-        let mut cache = self.load_cache(&mut notices);
+        let (mut cache, seen) = self.load_cache_seen(&mut notices);
         if self.settings.pool_url.is_empty() {
             let error = RunError::Config(
                 "no pool URL configured: run `poolwatch config init --pool-url http://HOST:PORT` \
@@ -250,7 +287,7 @@ impl Session<'_> {
         }
         match decide(&cache, trigger, start, ttl, &stamp) {
             Decision::Serve | Decision::Latched => {
-                return self.finish_without_fetch(cache, notices, None)
+                return self.serve_cached(cache, notices, seen);
             }
             Decision::Fetch => {}
         }
@@ -263,10 +300,11 @@ impl Session<'_> {
                 let budget = self.settings.deadline + WAIT_SLACK;
                 match lock::lock_within(&self.paths.lock, budget) {
                     Ok(Some(guard)) => {
-                        cache = self.load_cache(&mut notices);
+                        let (fresh, seen) = self.load_cache_seen(&mut notices);
+                        cache = fresh;
                         if cache.last_attempt_at != generation_seen {
                             // The other run fetched while we waited: show its result.
-                            return self.finish_without_fetch(cache, notices, None);
+                            return self.serve_cached(cache, notices, seen);
                         }
                         guard
                     }
@@ -333,15 +371,23 @@ impl Session<'_> {
             error.is_none(),
             now,
         );
-        if let Err(e) = cache::save(&self.paths.data, &cache) {
-            notices.push(format!(
-                "Cannot write the cache in {}: {e}",
-                self.paths.data.display()
-            ));
-        }
-        drop(guard);
+        let saved = match cache::save(&self.paths.data, &cache) {
+            Ok(()) => menu_form::identity(&self.paths.data),
+            Err(e) => {
+                notices.push(format!(
+                    "Cannot write the cache in {}: {e}",
+                    self.paths.data.display()
+                ));
+                None
+            }
+        };
         let freshness = freshness_of(&cache, &stamp);
         let mut outcome = self.outcome(cache, report, finished, freshness, error, notices);
+        if let Some(identity) = saved {
+            // Under the lock, so the form and the cache always match.
+            self.write_form(&outcome, identity);
+        }
+        drop(guard);
         outcome.fetched = true;
         outcome.fired_alerts = fired;
         outcome
@@ -434,6 +480,97 @@ impl Session<'_> {
         ));
         let error = RunError::Io(format!("cannot lock the cache: {e}"));
         self.finish_without_fetch(cache, notices, Some(error))
+    }
+
+    /// Serve the cache as found; (re)write the menu form when it does not
+    /// match this cache or these settings (first run, settings changed).
+    fn serve_cached(
+        &self,
+        cache: CacheFile,
+        notices: Vec<String>,
+        seen: Option<FileIdentity>,
+    ) -> Outcome {
+        let outcome = self.finish_without_fetch(cache, notices, None);
+        if let Some(seen) = seen {
+            let current = menu_form::load(&self.form_path());
+            let stamp = form_stamp(self.settings);
+            if !current.is_some_and(|f| f.cache == seen && f.stamp == stamp) {
+                self.write_form(&outcome, seen);
+            }
+        }
+        outcome
+    }
+
+    fn form_path(&self) -> PathBuf {
+        menu_form::path_beside(&self.paths.data)
+    }
+
+    /// Write the menu form of `outcome`, made from the cache file `identity`.
+    /// Best effort: without a form the next run takes the full path.
+    fn write_form(&self, outcome: &Outcome, identity: FileIdentity) {
+        let Some(cache) = &outcome.cache else {
+            return;
+        };
+        let mut head = CacheFile {
+            history: Vec::new(),
+            ..cache.clone()
+        };
+        head.state = None;
+        let (report, omitted) = match &outcome.report {
+            Some(r) => {
+                let (cut, omitted) = crate::render::menu::menu_report(r);
+                (Some(cut), omitted)
+            }
+            None => (None, 0),
+        };
+        let form = MenuForm {
+            form_version: menu_form::FORM_VERSION,
+            stamp: form_stamp(self.settings),
+            cache: identity,
+            head,
+            updated_at: outcome.state.as_ref().map(|s| s.fetched_at),
+            pace: outcome.pace.clone(),
+            report,
+            omitted,
+        };
+        let _ = menu_form::save(&self.form_path(), &form);
+    }
+
+    /// A cache-hit menu from the form alone, when the form matches the cache
+    /// and the settings and `trigger` would serve the cache without fetching.
+    /// Reads one small file; no work grows with the pool.
+    pub fn serve_form(&self, trigger: Trigger) -> Option<FormHit> {
+        if !matches!(trigger, Trigger::Automatic | Trigger::Offline)
+            || self.settings.pool_url.is_empty()
+        {
+            return None;
+        }
+        let form = menu_form::load(&self.form_path())?;
+        if form.stamp != form_stamp(self.settings)
+            || form.head.pool_url != self.settings.pool_url
+            || menu_form::identity(&self.paths.data)? != form.cache
+        {
+            return None;
+        }
+        let now = (self.clock)();
+        let stamp = self.latch_stamp();
+        let ttl = self.settings.ttl.as_secs() as i64;
+        if decide(&form.head, trigger, now, ttl, &stamp) == Decision::Fetch {
+            return None;
+        }
+        let mut report = form.report;
+        if let Some(report) = report.as_mut() {
+            // Re-dated: countdowns and ages are computed against this run's clock.
+            report.now = now;
+        }
+        Some(FormHit {
+            freshness: freshness_of(&form.head, &stamp),
+            report,
+            omitted: form.omitted,
+            updated_at: form.updated_at,
+            pace: form.pace,
+            now,
+        })
     }
 
     fn finish_without_fetch(

@@ -978,7 +978,7 @@ fn big_pools_keep_details_for_the_first_accounts_and_list_the_rest_in_a_submenu(
 #[test]
 fn more_accounts_lists_the_worst_forty_and_counts_the_rest() {
     use poolwatch::render::menu::{
-        menu_accounts, render_menu, render_menu_omitting, MENU_DETAILED_ACCOUNTS,
+        menu_accounts, menu_report, render_menu, render_menu_omitting, MENU_DETAILED_ACCOUNTS,
         MORE_ACCOUNTS_SHOWN,
     };
     let mut big = report();
@@ -1041,9 +1041,18 @@ fn more_accounts_lists_the_worst_forty_and_counts_the_rest() {
         let mut small = big.clone();
         small.accounts = cut;
         let ctx = ctx(FetchStatus::Fresh);
+        let full = render_menu(Some(&big), &ctx, dialect);
         assert_eq!(
             render_menu_omitting(Some(&small), &ctx, dialect, omitted),
-            render_menu(Some(&big), &ctx, dialect)
+            full
+        );
+        // The menu form's report: the same cut, without per-account health.
+        let (form, form_omitted) = menu_report(&big);
+        assert_eq!(form_omitted, skipped);
+        assert!(form.accounts.iter().all(|a| a.health.is_empty()));
+        assert_eq!(
+            render_menu_omitting(Some(&form), &ctx, dialect, form_omitted),
+            full
         );
     }
 }

@@ -6,11 +6,14 @@ use std::io::Write;
 
 use super::{menu_context, obtain, Globals, View};
 use crate::cli::{DialectArg, PluginArgs};
+use crate::config::Settings;
+use crate::model::PoolState;
 use crate::quota::SortOrder;
-use crate::render::menu::render_menu;
+use crate::render::menu::{render_menu, render_menu_omitting};
 use crate::render::multi::{render_multi, PoolMenu};
 use crate::render::{Dialect, FetchStatus, MenuContext};
-use crate::session::Trigger;
+use crate::session::{Outcome, Session, Trigger};
+use crate::store::cache::CachePaths;
 
 /// SwiftBar refresh reasons that are automatic; any other reason is a user action.
 const AUTOMATIC_REASONS: [&str; 3] = ["FirstLaunch", "Schedule", "WakeFromSleep"];
@@ -61,13 +64,61 @@ fn menu_output(globals: &Globals, dialect: Dialect) -> String {
         Err(e) => return fallback_menu(globals, dialect, e.to_string()),
     };
     let reason = (globals.env)("SWIFTBAR_PLUGIN_REFRESH_REASON");
-    let view = obtain(globals, &settings, trigger_for_reason(reason.as_deref()));
+    let trigger = trigger_for_reason(reason.as_deref());
+    if let Some(menu) = form_menu(globals, &settings, trigger, dialect) {
+        return menu;
+    }
+    let view = obtain(globals, &settings, trigger);
     let ctx = menu_context(globals, &settings, &view);
     let menu = render_menu(view.report.as_ref(), &ctx, dialect);
     // The process ends right after printing: skip freeing a large pool
     // account by account (measurable at 1000 accounts).
     std::mem::forget(view);
     menu
+}
+
+/// The cache-hit menu from the precomputed form (`store::menu_form`), when it
+/// is valid: one small file read, no work that grows with the pool.
+fn form_menu(
+    globals: &Globals,
+    settings: &Settings,
+    trigger: Trigger,
+    dialect: Dialect,
+) -> Option<String> {
+    if globals.demo {
+        return None;
+    }
+    let dir = Session::cache_dir(settings, globals.env)?;
+    let session = Session {
+        settings,
+        paths: CachePaths::in_dir(&dir, &settings.profile),
+        env: globals.env,
+        clock: globals.clock,
+        refresh_all: false,
+    };
+    let hit = session.serve_form(trigger)?;
+    let view = View {
+        outcome: Outcome {
+            state: hit.updated_at.map(|at| PoolState {
+                fetched_at: at,
+                ..Default::default()
+            }),
+            freshness: hit.freshness,
+            error: None,
+            notices: Vec::new(),
+            fetched: false,
+            report: None,
+            pace: hit.pace,
+            fired_alerts: Vec::new(),
+            cache: None,
+        },
+        report: hit.report,
+        now: hit.now,
+    };
+    let ctx = menu_context(globals, settings, &view);
+    let menu = render_menu_omitting(view.report.as_ref(), &ctx, dialect, hit.omitted);
+    std::mem::forget(view);
+    Some(menu)
 }
 
 /// Every profile in one menu. Each profile has its own cache and lock; they

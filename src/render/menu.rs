@@ -889,6 +889,23 @@ pub fn menu_accounts(accounts: &[AccountView]) -> (Vec<AccountView>, usize) {
     (out, rest.len() - listed.len())
 }
 
+/// The report a menu needs of `report`: the accounts of [`menu_accounts`],
+/// without the per-account health strips (the menu shows the pool's), and
+/// the number of accounts left out. [`render_menu_omitting`] of it gives the
+/// same text as [`render_menu`] of `report`.
+pub fn menu_report(report: &PoolReport) -> (PoolReport, usize) {
+    let (mut accounts, omitted) = menu_accounts(&report.accounts);
+    for account in &mut accounts {
+        account.health = Vec::new();
+    }
+    let mut cut = PoolReport {
+        accounts: Vec::new(),
+        ..report.clone()
+    };
+    cut.accounts = accounts;
+    (cut, omitted)
+}
+
 /// Indexes (ascending) of the worst [`MORE_ACCOUNTS_SHOWN`] of `rest`: failing,
 /// then week-killed, cooling, stale, then the least quota left; disabled last.
 fn worst_rows(rest: &[AccountView]) -> Vec<usize> {

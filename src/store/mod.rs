@@ -4,4 +4,5 @@
 pub mod atomic;
 pub mod cache;
 pub mod lock;
+pub mod menu_form;
 pub mod snapshot;

@@ -151,7 +151,11 @@ impl Sandbox {
                 }
             }
         }
-        std::fs::write(&path, serde_json::to_vec(&cache).unwrap()).unwrap();
+        // Replaced like poolwatch writes it (temp file + rename: a new inode),
+        // so the menu form made from the old file no longer matches it.
+        let temp = path.with_extension("aged.tmp");
+        std::fs::write(&temp, serde_json::to_vec(&cache).unwrap()).unwrap();
+        std::fs::rename(&temp, &path).unwrap();
     }
 
     pub fn read_cache(&self, profile: &str) -> serde_json::Value {
