@@ -144,6 +144,8 @@ impl Outcome {
 /// What a cache-hit menu run shows, read from the menu form.
 #[derive(Clone, Debug)]
 pub struct FormHit {
+    /// `trigger` would fetch: the caller starts a (detached) refresh.
+    pub due: bool,
     pub freshness: Freshness,
     /// The report cut to the menu's accounts, dated `now`.
     pub report: Option<PoolReport>,
@@ -272,11 +274,22 @@ impl Session<'_> {
 
     /// Serve, wait for, or perform a fetch according to `trigger`.
     pub fn obtain(&self, trigger: Trigger) -> Outcome {
-        let start = (self.clock)();
         let mut notices = Vec::new();
+        let (cache, seen) = self.load_cache_seen(&mut notices);
+        self.obtain_loaded(trigger, cache, seen, notices)
+    }
+
+    /// [`Session::obtain`] with the cache already read.
+    fn obtain_loaded(
+        &self,
+        trigger: Trigger,
+        mut cache: CacheFile,
+        seen: Option<FileIdentity>,
+        mut notices: Vec<String>,
+    ) -> Outcome {
+        let start = (self.clock)();
         let stamp = self.latch_stamp();
         let ttl = self.settings.ttl.as_secs() as i64;
-        let (mut cache, seen) = self.load_cache_seen(&mut notices);
         if self.settings.pool_url.is_empty() {
             let error = RunError::Config(
                 "no pool URL configured: run `poolwatch config init --pool-url http://HOST:PORT` \
@@ -310,9 +323,7 @@ impl Session<'_> {
                     }
                     Ok(None) => {
                         let mut outcome = self.finish_without_fetch(cache, notices, None);
-                        if outcome.freshness == Freshness::Fresh || outcome.state.is_some() {
-                            outcome.freshness = Freshness::Refreshing;
-                        }
+                        outcome.freshness = refreshing(outcome.freshness, outcome.state.is_some());
                         return outcome;
                     }
                     Err(e) => return self.lock_failed(cache, notices, e),
@@ -390,6 +401,52 @@ impl Session<'_> {
         drop(guard);
         outcome.fetched = true;
         outcome.fired_alerts = fired;
+        outcome
+    }
+
+    /// [`Session::obtain`] for a menu run that must not block on a fetch: when
+    /// the cache is due, `spawn` starts a detached refresh (unless one holds
+    /// the lock already) and the cache is shown at once, marked refreshing.
+    /// With no data at all the run waits up to `cold_start_wait` for that
+    /// refresh. When `spawn` fails the run fetches itself.
+    pub fn obtain_detached(&self, trigger: Trigger, spawn: &dyn Fn() -> bool) -> Outcome {
+        let mut notices = Vec::new();
+        let stamp = self.latch_stamp();
+        let ttl = self.settings.ttl.as_secs() as i64;
+        let (cache, seen) = self.load_cache_seen(&mut notices);
+        // A cache that cannot be read (or was damaged) is dealt with in this
+        // run, which says so; a detached refresh could not show its result.
+        if self.settings.pool_url.is_empty() || !notices.is_empty() {
+            return self.obtain_loaded(trigger, cache, seen, notices);
+        }
+        if decide(&cache, trigger, (self.clock)(), ttl, &stamp) != Decision::Fetch {
+            return self.serve_cached(cache, notices, seen);
+        }
+        match lock::try_lock(&self.paths.lock) {
+            Ok(Some(guard)) => {
+                drop(guard);
+                if !spawn() {
+                    return self.obtain_loaded(trigger, cache, seen, notices);
+                }
+            }
+            // A refresh is running: it asks SwiftBar to re-run when done.
+            Ok(None) => {}
+            Err(e) => return self.lock_failed(cache, notices, e),
+        }
+        if cache.state.is_none() {
+            let until = std::time::Instant::now() + self.settings.cold_start_wait;
+            while std::time::Instant::now() < until {
+                std::thread::sleep(Duration::from_millis(50));
+                if menu_form::identity(&self.paths.data) != seen {
+                    let (fresh, fresh_seen) = self.load_cache_seen(&mut notices);
+                    if fresh.last_attempt_at != cache.last_attempt_at {
+                        return self.serve_cached(fresh, notices, fresh_seen);
+                    }
+                }
+            }
+        }
+        let mut outcome = self.finish_without_fetch(cache, notices, None);
+        outcome.freshness = refreshing(outcome.freshness, outcome.state.is_some());
         outcome
     }
 
@@ -540,9 +597,7 @@ impl Session<'_> {
     /// and the settings and `trigger` would serve the cache without fetching.
     /// Reads one small file; no work grows with the pool.
     pub fn serve_form(&self, trigger: Trigger) -> Option<FormHit> {
-        if !matches!(trigger, Trigger::Automatic | Trigger::Offline)
-            || self.settings.pool_url.is_empty()
-        {
+        if trigger == Trigger::Explicit || self.settings.pool_url.is_empty() {
             return None;
         }
         let form = menu_form::load(&self.form_path())?;
@@ -555,15 +610,14 @@ impl Session<'_> {
         let now = (self.clock)();
         let stamp = self.latch_stamp();
         let ttl = self.settings.ttl.as_secs() as i64;
-        if decide(&form.head, trigger, now, ttl, &stamp) == Decision::Fetch {
-            return None;
-        }
+        let due = decide(&form.head, trigger, now, ttl, &stamp) == Decision::Fetch;
         let mut report = form.report;
         if let Some(report) = report.as_mut() {
             // Re-dated: countdowns and ages are computed against this run's clock.
             report.now = now;
         }
         Some(FormHit {
+            due,
             freshness: freshness_of(&form.head, &stamp),
             report,
             omitted: form.omitted,
@@ -643,6 +697,16 @@ pub fn selection_of(settings: &Settings) -> Selection {
         providers: settings.providers.clone(),
         hidden: settings.hidden.clone(),
         labels: settings.labels.clone(),
+    }
+}
+
+/// The freshness shown while another run fetches: "refreshing", unless there
+/// is no data and the last attempt failed (then its error says more).
+pub fn refreshing(freshness: Freshness, has_state: bool) -> Freshness {
+    if freshness == Freshness::Fresh || has_state {
+        Freshness::Refreshing
+    } else {
+        freshness
     }
 }
 

@@ -474,6 +474,7 @@ fn thirty_concurrent_runs_on_an_expired_cache_fetch_once() {
     for account in server.config().accounts {
         server.serve_requests(&account.name, 1, 0);
     }
+    let seen = sandbox.refreshes_ended();
     let started = Instant::now();
     let runs = run_concurrently(&sandbox, 30);
     assert!(
@@ -491,9 +492,15 @@ fn thirty_concurrent_runs_on_an_expired_cache_fetch_once() {
             );
         }
     }
+    // The runs showed the cache at once; the fetch runs detached.
+    sandbox.wait_for_quiet("default", seen);
     let stats = server.stats();
     assert_eq!(stats.auth_files_requests, 1, "single flight: {stats:?}");
     assert_eq!(stats.api_call_requests, 3, "one usage call per account");
+    // And every menu shows its result afterwards.
+    let after = sandbox.run(&["plugin"]);
+    assert!(!after.stdout.contains("Refreshing"), "{}", after.stdout);
+    assert_eq!(server.stats().auth_files_requests, 1);
 }
 
 #[test]
@@ -503,6 +510,7 @@ fn thirty_concurrent_runs_with_a_wrong_key_try_it_once() {
         ..MockConfig::with_accounts(healthy_accounts())
     });
     let sandbox = Sandbox::new(&server.url(), &server.usage_url(), Some("wrong-key-0000"));
+    let seen = sandbox.refreshes_ended();
     let runs = run_concurrently(&sandbox, 30);
     for (i, run) in runs.iter().enumerate() {
         let lines = assert_valid_menu(run, &format!("wrong-key run {i}"));
@@ -514,6 +522,8 @@ fn thirty_concurrent_runs_with_a_wrong_key_try_it_once() {
             run.stdout
         );
     }
+    // Every detached refresh those runs started has ended, and tried the key once.
+    sandbox.wait_for_quiet("default", seen);
     let stats = server.stats();
     assert_eq!(stats.failed_auth_attempts, 1, "{stats:?}");
     assert_eq!(stats.banned_responses, 0);

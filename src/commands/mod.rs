@@ -1,6 +1,7 @@
 //! The subcommands: each file turns parsed flags into output and an exit code.
 
 mod alerts_cmd;
+mod background;
 mod config_cmd;
 mod install_plugin;
 mod plugin;
@@ -192,7 +193,12 @@ pub fn obtain_scoped(
         clock: globals.clock,
         refresh_all,
     };
-    let mut outcome = session.obtain(trigger);
+    finish_view(globals, settings, session.obtain(trigger))
+}
+
+/// A view of a session's outcome: delivers its alerts and writes the widget
+/// snapshot after a fetch.
+pub fn finish_view(globals: &Globals, settings: &Settings, mut outcome: Outcome) -> View {
     let now = (globals.clock)();
     let report = outcome.report.take();
     if settings.alerts.notify && !outcome.fired_alerts.is_empty() {

@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use super::{menu_context, obtain, Globals, View};
+use super::{finish_view, menu_context, obtain, Globals, View};
 use crate::cli::{DialectArg, PluginArgs};
 use crate::config::Settings;
 use crate::model::PoolState;
@@ -20,6 +20,10 @@ const AUTOMATIC_REASONS: [&str; 3] = ["FirstLaunch", "Schedule", "WakeFromSleep"
 
 /// Run plugin mode; the exit code is always 0.
 pub fn run(globals: &Globals, args: &PluginArgs) -> i32 {
+    if args.background_refresh {
+        let reason = (globals.env)("SWIFTBAR_PLUGIN_REFRESH_REASON");
+        return super::background::run(globals, trigger_for_reason(reason.as_deref()));
+    }
     let dialect = match args.dialect {
         DialectArg::Swiftbar => Dialect::SwiftBar,
         DialectArg::Xbar => Dialect::Xbar,
@@ -68,7 +72,11 @@ fn menu_output(globals: &Globals, dialect: Dialect) -> String {
     if let Some(menu) = form_menu(globals, &settings, trigger, dialect) {
         return menu;
     }
-    let view = obtain(globals, &settings, trigger);
+    let view = if globals.demo {
+        obtain(globals, &settings, trigger)
+    } else {
+        obtain_detached(globals, &settings, trigger)
+    };
     let ctx = menu_context(globals, &settings, &view);
     let menu = render_menu(view.report.as_ref(), &ctx, dialect);
     // The process ends right after printing: skip freeing a large pool
@@ -96,7 +104,21 @@ fn form_menu(
         clock: globals.clock,
         refresh_all: false,
     };
-    let hit = session.serve_form(trigger)?;
+    let mut hit = session.serve_form(trigger)?;
+    if hit.due {
+        // Start the refresh (unless one runs) and show the form meanwhile.
+        match crate::store::lock::try_lock(&session.paths.lock) {
+            Ok(Some(guard)) => {
+                drop(guard);
+                if !super::background::spawn(globals) {
+                    return None;
+                }
+            }
+            Ok(None) => {}
+            Err(_) => return None,
+        }
+        hit.freshness = crate::session::refreshing(hit.freshness, hit.report.is_some());
+    }
     let view = View {
         outcome: Outcome {
             state: hit.updated_at.map(|at| PoolState {
@@ -119,6 +141,23 @@ fn form_menu(
     let menu = render_menu_omitting(view.report.as_ref(), &ctx, dialect, hit.omitted);
     std::mem::forget(view);
     Some(menu)
+}
+
+/// The full path of a menu run: the cache as found, and a detached refresh
+/// when it is due (see `background`).
+fn obtain_detached(globals: &Globals, settings: &Settings, trigger: Trigger) -> View {
+    let Some(dir) = Session::cache_dir(settings, globals.env) else {
+        return obtain(globals, settings, trigger);
+    };
+    let session = Session {
+        settings,
+        paths: CachePaths::in_dir(&dir, &settings.profile),
+        env: globals.env,
+        clock: globals.clock,
+        refresh_all: false,
+    };
+    let outcome = session.obtain_detached(trigger, &|| super::background::spawn(globals));
+    finish_view(globals, settings, outcome)
 }
 
 /// Every profile in one menu. Each profile has its own cache and lock; they
