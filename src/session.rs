@@ -568,8 +568,11 @@ impl Session<'_> {
         let Some(cache) = &outcome.cache else {
             return;
         };
+        // The small fields only: no state, history or alert log (a menu run
+        // neither shows nor decides on them).
         let mut head = CacheFile {
             history: Vec::new(),
+            alerts: Default::default(),
             ..cache.clone()
         };
         head.state = None;
