@@ -615,7 +615,7 @@ fn bench_plugin(options: &Options, accounts: usize) -> Result<PluginRow, String>
 
     let sandboxes = [&sandbox, &no_form];
     let string = |p: &Path| p.to_string_lossy().into_owned();
-    let variants = vec![
+    let variants = [
         Variant {
             name: "/bin/true",
             program: PathBuf::from("/bin/true"),
