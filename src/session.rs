@@ -162,11 +162,12 @@ pub fn form_stamp(settings: &Settings) -> String {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     format!(
-        "{}|{}|{}|{:?}",
+        "{}|{}|{}|{:?}|{}",
         menu_form::FORM_VERSION,
         settings.profile,
         settings.pool_url,
-        settings.quota
+        settings.quota,
+        selection_of(settings).stamp()
     )
     .hash(&mut hasher);
     format!("{:016x}", hasher.finish())
@@ -237,6 +238,16 @@ impl Session<'_> {
             })
     }
 
+    /// True when the cached state was fetched with other `providers`, `hidden` or `labels`.
+    fn selection_changed(&self, cache: &CacheFile) -> bool {
+        let stamp = selection_of(self.settings).stamp();
+        cache
+            .state
+            .as_ref()
+            .and_then(|s| s.selection.as_deref())
+            .is_some_and(|old| old != stamp)
+    }
+
     /// What invalidates an auth latch when it changes: the pool and the key's source.
     fn latch_stamp(&self) -> String {
         let source = if (self.env)(secrets::KEY_ENV).is_some_and(|k| !k.trim().is_empty()) {
@@ -299,6 +310,8 @@ impl Session<'_> {
             return self.finish_without_fetch(cache, notices, Some(error));
         }
         match decide(&cache, trigger, start, ttl, &stamp) {
+            // Changed providers/hidden/labels: the cached accounts were picked by the old ones.
+            Decision::Serve if trigger != Trigger::Offline && self.selection_changed(&cache) => {}
             Decision::Serve | Decision::Latched => {
                 return self.serve_cached(cache, notices, seen);
             }
@@ -335,6 +348,7 @@ impl Session<'_> {
         cache = self.load_cache(&mut notices);
         if cache.last_attempt_at != generation_seen
             && decide(&cache, trigger, (self.clock)(), ttl, &stamp) != Decision::Fetch
+            && !self.selection_changed(&cache)
         {
             return self.finish_without_fetch(cache, notices, None);
         }
@@ -419,8 +433,12 @@ impl Session<'_> {
         if self.settings.pool_url.is_empty() || !notices.is_empty() {
             return self.obtain_loaded(trigger, cache, seen, notices);
         }
-        if decide(&cache, trigger, (self.clock)(), ttl, &stamp) != Decision::Fetch {
-            return self.serve_cached(cache, notices, seen);
+        // As in `obtain`: changed providers/hidden/labels make a served cache due.
+        let changed = trigger != Trigger::Offline && self.selection_changed(&cache);
+        match decide(&cache, trigger, (self.clock)(), ttl, &stamp) {
+            Decision::Latched => return self.serve_cached(cache, notices, seen),
+            Decision::Serve if !changed => return self.serve_cached(cache, notices, seen),
+            _ => {}
         }
         match lock::try_lock(&self.paths.lock) {
             Ok(Some(guard)) => {

@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use super::{finish_view, menu_context, obtain, Globals, View};
+use super::{finish_view, menu_context, obtain, usable_cache, Globals, View};
 use crate::cli::{DialectArg, PluginArgs};
 use crate::config::Settings;
 use crate::model::PoolState;
@@ -13,7 +13,6 @@ use crate::render::menu::{render_menu, render_menu_omitting};
 use crate::render::multi::{render_multi, PoolMenu};
 use crate::render::{Dialect, FetchStatus, MenuContext};
 use crate::session::{Outcome, Session, Trigger};
-use crate::store::cache::CachePaths;
 
 /// SwiftBar refresh reasons that are automatic; any other reason is a user action.
 const AUTOMATIC_REASONS: [&str; 3] = ["FirstLaunch", "Schedule", "WakeFromSleep"];
@@ -96,15 +95,24 @@ fn form_menu(
     if globals.demo {
         return None;
     }
-    let dir = Session::cache_dir(settings, globals.env)?;
+    // The folder every run uses; a fallback folder (with its notice) takes the full path.
+    let mut notices = Vec::new();
+    let paths = usable_cache(globals, settings, &mut notices)?;
+    if !notices.is_empty() {
+        return None;
+    }
     let session = Session {
         settings,
-        paths: CachePaths::in_dir(&dir, &settings.profile),
+        paths,
         env: globals.env,
         clock: globals.clock,
         refresh_all: false,
     };
     let mut hit = session.serve_form(trigger)?;
+    if hit.report.as_ref().is_some_and(|r| r.accounts.is_empty()) {
+        // An empty pool says why (`notes::empty_selection`): the full path, cheap here.
+        return None;
+    }
     if hit.due {
         // Start the refresh (unless one runs) and show the form meanwhile.
         match crate::store::lock::try_lock(&session.paths.lock) {
@@ -146,18 +154,19 @@ fn form_menu(
 /// The full path of a menu run: the cache as found, and a detached refresh
 /// when it is due (see `background`).
 fn obtain_detached(globals: &Globals, settings: &Settings, trigger: Trigger) -> View {
-    let Some(dir) = Session::cache_dir(settings, globals.env) else {
+    let mut notices = Vec::new();
+    let Some(paths) = usable_cache(globals, settings, &mut notices) else {
         return obtain(globals, settings, trigger);
     };
     let session = Session {
         settings,
-        paths: CachePaths::in_dir(&dir, &settings.profile),
+        paths,
         env: globals.env,
         clock: globals.clock,
         refresh_all: false,
     };
     let outcome = session.obtain_detached(trigger, &|| super::background::spawn(globals));
-    finish_view(globals, settings, outcome)
+    finish_view(globals, settings, outcome, notices)
 }
 
 /// Every profile in one menu. Each profile has its own cache and lock; they

@@ -3,6 +3,7 @@
 
 pub mod atomic;
 pub mod cache;
+pub mod fallback;
 pub mod lock;
 pub mod menu_form;
 pub mod snapshot;
