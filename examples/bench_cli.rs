@@ -7,10 +7,16 @@
 //! ```
 //! (`scripts/bench` does all of this.) Three parts, all on loopback only:
 //!
-//! * **plugin**: `poolwatch plugin` served from a fresh cache (pools of 10 / 100 /
-//!   1000 accounts): wall time from spawn to reaping, and the child's peak RSS
-//!   (`ru_maxrss` from `wait4`, see [`reap`]).
-//! * **refresh**: `poolwatch refresh` of 200 / 1000 accounts with a fixed latency
+//! * **plugin**: `poolwatch plugin` served from a fresh cache (pools of 10 / 1000 /
+//!   5000 accounts), interleaved with `/bin/true`, `cat` of the same menu, the
+//!   same run without the menu form (the scheme before issue 10) and through the
+//!   installed and the original wrapper: wall time from spawn to reaping, the
+//!   child's peak RSS (`ru_maxrss` from `wait4`, see [`reap`]) and, with
+//!   valgrind installed, callgrind instruction counts.
+//! * **delta**: usage calls per refresh of an unchanged and a 10%-busy pool
+//!   (300 / 1000 accounts), Refresh now and `refresh --all`, with the
+//!   server-CPU model (calls × 50–100 ms of bcrypt, SPEC.md §5).
+//! * **refresh**: `poolwatch refresh --all` of 200 / 1000 accounts with a fixed latency
 //!   per usage call, compared with the ideal `ceil(calls / concurrency) x latency`
 //!   and with the original app's scheme (sequential batches of 4 with one retry
 //!   after 350 ms), simulated in this file against the same mock.
