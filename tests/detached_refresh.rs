@@ -107,3 +107,45 @@ fn a_fast_cold_start_shows_the_data_in_the_first_run() {
     assert!(run.stdout.contains("alpha@example.com"), "{}", run.stdout);
     assert!(!run.stdout.contains("Refreshing"), "{}", run.stdout);
 }
+
+#[test]
+fn every_profile_of_a_combined_menu_refreshes_detached() {
+    let first = MockServer::start(MockConfig::with_accounts(accounts()));
+    let second = MockServer::start(MockConfig::with_accounts(vec![MockAccount::new(
+        "night@example.com",
+        "plus",
+    )]));
+    let sandbox = sandbox(&first, "");
+    let config = std::fs::read_to_string(sandbox.config_path()).unwrap();
+    sandbox.write_config(&format!(
+        "{config}[profiles.night]\npool_url = \"{}\"\nusage_url = \"{}\"\n",
+        second.url(),
+        second.usage_url()
+    ));
+    assert_eq!(sandbox.run(&["plugin", "--all-profiles"]).code, 0);
+    assert_eq!(first.stats().auth_files_requests, 1);
+    assert_eq!(second.stats().auth_files_requests, 1);
+    sandbox.age_cache("default", 1_000);
+    sandbox.age_cache("night", 1_000);
+    for server in [&first, &second] {
+        server.set_config(|c| c.auth_files_delay = Duration::from_secs(3));
+    }
+    let seen = sandbox.refreshes_ended();
+    let started = Instant::now();
+    let run = sandbox.run_env(&["plugin", "--all-profiles"], &[("SWIFTBAR", "1")]);
+    assert!(
+        started.elapsed() < Duration::from_millis(1_500),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(run.stdout.contains("night@example.com"), "{}", run.stdout);
+    assert!(run.stdout.contains("alpha@example.com"), "{}", run.stdout);
+    // Both detached refreshes end and each pool was asked once more.
+    let until = Instant::now() + Duration::from_secs(30);
+    while sandbox.refreshes_ended() < seen + 2 && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(sandbox.refreshes_ended(), seen + 2);
+    assert_eq!(first.stats().auth_files_requests, 2);
+    assert_eq!(second.stats().auth_files_requests, 2);
+}

@@ -71,11 +71,7 @@ fn menu_output(globals: &Globals, dialect: Dialect) -> String {
     if let Some(menu) = form_menu(globals, &settings, trigger, dialect) {
         return menu;
     }
-    let view = if globals.demo {
-        obtain(globals, &settings, trigger)
-    } else {
-        obtain_detached(globals, &settings, trigger)
-    };
+    let view = obtain_detached(globals, &settings, trigger);
     let ctx = menu_context(globals, &settings, &view);
     let menu = render_menu(view.report.as_ref(), &ctx, dialect);
     // The process ends right after printing: skip freeing a large pool
@@ -154,6 +150,9 @@ fn form_menu(
 /// The full path of a menu run: the cache as found, and a detached refresh
 /// when it is due (see `background`).
 fn obtain_detached(globals: &Globals, settings: &Settings, trigger: Trigger) -> View {
+    if globals.demo {
+        return obtain(globals, settings, trigger);
+    }
     let mut notices = Vec::new();
     let Some(paths) = usable_cache(globals, settings, &mut notices) else {
         return obtain(globals, settings, trigger);
@@ -181,7 +180,7 @@ fn multi_output(globals: &Globals, dialect: Dialect, names: &[String]) -> String
                 scope.spawn(move || {
                     let scoped = globals.with_profile(name);
                     let settings = scoped.settings().map_err(|e| e.to_string())?;
-                    let view = obtain(&scoped, &settings, trigger);
+                    let view = obtain_detached(&scoped, &settings, trigger);
                     let ctx = menu_context(&scoped, &settings, &view);
                     Ok((view, ctx))
                 })
