@@ -104,6 +104,7 @@ fn menu_context(now: Epoch) -> MenuContext {
         demo: false,
         pace: None,
         now,
+        ban_until: None,
     }
 }
 

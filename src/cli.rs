@@ -64,6 +64,26 @@ pub enum Command {
     Man,
 }
 
+/// Options of `refresh`.
+#[derive(Debug, Args, Default)]
+pub struct RefreshArgs {
+    /// Send the management key once more although the pool rejected it.
+    ///
+    /// After a 401 poolwatch never sends the same key again on its own
+    /// (CLIProxyAPI bans an IP for 30 minutes after 5 failed attempts); a new
+    /// key (`poolwatch config set-key`, POOLWATCH_MANAGEMENT_KEY) is tried at
+    /// once. Use this flag when the pool's key was changed back instead. It
+    /// also asks during a running IP ban (such a request does not count on the
+    /// server). Never more than 3 failed attempts in 30 minutes are made,
+    /// whatever the flags.
+    #[arg(long)]
+    pub retry_key: bool,
+    /// Ask every account's usage, not only the ones that changed (costs the server one
+    /// bcrypt check and ChatGPT one request per account)
+    #[arg(long)]
+    pub all: bool,
+}
+
 /// Options of `alerts`.
 #[derive(Debug, Args, Default)]
 pub struct AlertsArgs {
@@ -103,15 +123,6 @@ pub struct StatusArgs {
     /// placeholders such as `{5h_pct}`, `{week_pct}`, `{restore}` (see README)
     #[arg(long, value_name = "TEMPLATE", conflicts_with = "json")]
     pub format: Option<String>,
-}
-
-/// Options of `refresh`.
-#[derive(Debug, Args, Default)]
-pub struct RefreshArgs {
-    /// Ask every account's usage, not only the ones that changed (costs the server one
-    /// bcrypt check and ChatGPT one request per account)
-    #[arg(long)]
-    pub all: bool,
 }
 
 /// Options of `plugin`.

@@ -103,7 +103,9 @@ pub fn merge_fetch(
                 basis: p.and_then(|p| p.usage_basis),
                 error: None,
             };
-            let usage = match results.remove(&entry.id) {
+            let result = results.remove(&entry.id);
+            let token_refused = matches!(&result, Some(Err(e)) if usage::refused_token(e));
+            let usage = match result {
                 Some(Ok(usage)) => UsageKept {
                     usage: Some(usage),
                     fetched_at: Some(now),
@@ -132,7 +134,9 @@ pub fn merge_fetch(
                     ..kept(previous)
                 },
             };
-            account_from_entry(entry, selection, usage)
+            let mut account = account_from_entry(entry, selection, usage);
+            account.token_refused = token_refused;
+            account
         })
         .collect();
     PoolState {
@@ -182,6 +186,7 @@ fn account_from_entry(entry: AuthFileEntry, selection: &Selection, kept: UsageKe
         usage_error: kept.error,
         usage_checked_at: kept.checked_at,
         usage_basis: kept.basis,
+        token_refused: false,
     }
 }
 

@@ -109,6 +109,10 @@ fn form_menu(
         // An empty pool says why (`notes::empty_selection`): the full path, cheap here.
         return None;
     }
+    if hit.due && hit.report.is_none() {
+        // No data yet: the full path waits up to `cold_start_wait` for it.
+        return None;
+    }
     if hit.due {
         // Start the refresh (unless one runs) and show the form meanwhile.
         match crate::store::lock::try_lock(&session.paths.lock) {
@@ -137,6 +141,7 @@ fn form_menu(
             pace: hit.pace,
             fired_alerts: Vec::new(),
             cache: None,
+            ban_until: hit.ban_until,
         },
         report: hit.report,
         now: hit.now,
@@ -223,6 +228,7 @@ fn fallback_menu(globals: &Globals, dialect: Dialect, error: String) -> String {
         demo: globals.demo,
         pace: None,
         now: (globals.clock)(),
+        ban_until: None,
     };
     render_menu(None, &ctx, dialect)
 }
