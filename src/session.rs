@@ -634,8 +634,8 @@ impl Session<'_> {
     }
 
     /// [`Session::obtain`] for a menu run that must not block on a fetch: when
-    /// the cache is due, `spawn` starts a detached refresh (unless one holds
-    /// the lock already) and the cache is shown at once, marked refreshing.
+    /// the cache is due, `spawn` starts a detached refresh and the cache is
+    /// shown at once, marked refreshing.
     /// With no data at all the run waits up to `cold_start_wait` for that
     /// refresh. When `spawn` fails the run fetches itself.
     pub fn obtain_detached(&self, trigger: Trigger, spawn: &dyn Fn() -> bool) -> Outcome {
@@ -655,16 +655,10 @@ impl Session<'_> {
             Decision::Serve if !changed => return self.serve_cached(cache, notices, seen),
             _ => {}
         }
-        match lock::try_lock(&self.paths.lock) {
-            Ok(Some(guard)) => {
-                drop(guard);
-                if !spawn() {
-                    return self.obtain_loaded(trigger, cache, seen, notices);
-                }
-            }
-            // A refresh is running: it asks SwiftBar to re-run when done.
-            Ok(None) => {}
-            Err(e) => return self.lock_failed(cache, notices, e),
+        // Always started: when a refresh already holds the lock, this one waits
+        // for it and then finds nothing to do (single flight is the lock's).
+        if !spawn() {
+            return self.obtain_loaded(trigger, cache, seen, notices);
         }
         if cache.state.is_none() {
             let until = std::time::Instant::now() + self.settings.cold_start_wait;

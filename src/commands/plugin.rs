@@ -114,16 +114,11 @@ fn form_menu(
         return None;
     }
     if hit.due {
-        // Start the refresh (unless one runs) and show the form meanwhile.
-        match crate::store::lock::try_lock(&session.paths.lock) {
-            Ok(Some(guard)) => {
-                drop(guard);
-                if !super::background::spawn(globals) {
-                    return None;
-                }
-            }
-            Ok(None) => {}
-            Err(_) => return None,
+        // Start a refresh and show the form meanwhile. When one already holds
+        // the lock, the new one waits for it and then finds nothing to do (a
+        // busy lock may also be another run's short probe: never skip).
+        if !super::background::spawn(globals) {
+            return None;
         }
         hit.freshness = crate::session::refreshing(hit.freshness, hit.report.is_some());
     }
