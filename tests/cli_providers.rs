@@ -271,9 +271,12 @@ fn reset_credits_are_read_at_most_every_30_minutes() {
         first["report"]["accounts"][0]["reset_credits"],
         json!({"available": 0, "expires_at": null})
     );
-    // The next fetch (TTL expired) reads usage again but not the credits...
-    sandbox.age_cache("default", 1_000);
-    status();
+    // A fetch that asks usage again (`refresh --all`) does not read the credits...
+    let refresh_all = || {
+        sandbox.age_cache("default", 60);
+        assert_eq!(sandbox.run(&["refresh", "--all"]).code, 0);
+    };
+    refresh_all();
     assert_eq!(counts(), (2, 1));
     // ...until 30 minutes have passed since they were read.
     let mut cache = sandbox.read_cache("default");
@@ -286,8 +289,7 @@ fn reset_credits_are_read_at_most_every_30_minutes() {
         serde_json::to_vec(&cache).unwrap(),
     )
     .unwrap();
-    sandbox.age_cache("default", 1_000);
-    status();
+    refresh_all();
     assert_eq!(counts(), (3, 2));
 }
 
@@ -485,9 +487,13 @@ fn plans_are_asked_at_most_every_6_hours_and_kept_in_between() {
     let first = sandbox.run(&["status", "--json"]).json();
     assert_eq!(plans(&first), expected);
     assert_eq!(plan_calls(), (1, 1, 1));
-    // A later fetch reads the quota again but reuses the plans.
-    sandbox.age_cache("default", 1_000);
-    let second = sandbox.run(&["status", "--json"]).json();
+    // A later fetch that reads the quota again (`refresh --all`) reuses the plans.
+    let refresh_all = || {
+        sandbox.age_cache("default", 60);
+        assert_eq!(sandbox.run(&["refresh", "--all"]).code, 0);
+        sandbox.run(&["status", "--json", "--offline"]).json()
+    };
+    let second = refresh_all();
     assert_eq!(plans(&second), expected);
     assert_eq!(plan_calls(), (2, 1, 1));
     // Six hours after the plan calls answered, they are asked again.
@@ -503,8 +509,7 @@ fn plans_are_asked_at_most_every_6_hours_and_kept_in_between() {
         serde_json::to_vec(&cache).unwrap(),
     )
     .unwrap();
-    sandbox.age_cache("default", 1_000);
-    let third = sandbox.run(&["status", "--json"]).json();
+    let third = refresh_all();
     assert_eq!(plans(&third), expected);
     assert_eq!(plan_calls(), (3, 2, 2));
 }
@@ -548,4 +553,65 @@ fn a_hostile_provider_name_stays_inside_its_title() {
     }
     // Never asked: an unknown provider is listed with its health only.
     assert!(!server.stats().calls_per_auth_index.contains_key(&index));
+}
+
+#[test]
+fn the_cut_menu_form_of_a_big_mixed_pool_prints_the_same_menu() {
+    use poolwatch::model::{Account, QuotaWindow, Usage};
+    use poolwatch::quota::{compute, QuotaSettings};
+    use poolwatch::render::menu::{menu_report, render_menu, render_menu_omitting};
+    use poolwatch::render::{Dialect, FetchStatus, MenuContext};
+    const NOW: i64 = 1_785_900_000;
+    let account = |provider: &str, i: usize| Account {
+        id: format!("{provider}-{i}"),
+        name: format!("{provider}-{i}.json"),
+        label: format!("{provider}{i:03}@example.com"),
+        provider: provider.into(),
+        status: "active".into(),
+        usage: Some(Usage {
+            five_hour: Some(QuotaWindow {
+                used_percent: (i % 97) as f64,
+                window_seconds: Some(18_000),
+                reset_at: Some(NOW + 600 + i as i64),
+            }),
+            ..Usage::default()
+        }),
+        usage_fetched_at: Some(NOW - 60),
+        ..Account::default()
+    };
+    let accounts: Vec<Account> = (0..130)
+        .map(|i| account("codex", i))
+        .chain((0..120).map(|i| account("claude", i)))
+        .chain((0..3).map(|i| account("kimi", i)))
+        .collect();
+    let full = compute(&accounts, &QuotaSettings::default(), NOW);
+    let (form, omitted) = menu_report(&full);
+    // Each section is cut on its own: 60 detailed + the worst 40 of the rest.
+    assert_eq!(omitted, 30 + 20);
+    assert_eq!(form.section("codex").unwrap().omitted, 30);
+    assert_eq!(form.section("claude").unwrap().omitted, 20);
+    assert_eq!(form.accounts_of("kimi").count(), 3);
+    let ctx = MenuContext {
+        profile: "default".into(),
+        pool_url: "http://127.0.0.1:8317".into(),
+        exe: "/usr/local/bin/poolwatch".into(),
+        settings_path: "/tmp/config.toml".into(),
+        updated_at: Some(NOW - 60),
+        status: FetchStatus::Fresh,
+        notices: Vec::new(),
+        sort: Default::default(),
+        demo: false,
+        pace: None,
+        now: NOW,
+        ban_until: None,
+    };
+    for dialect in [Dialect::SwiftBar, Dialect::Xbar] {
+        let whole = render_menu(Some(&full), &ctx, dialect);
+        assert!(whole.contains("More accounts (70) · details"), "{whole}");
+        assert!(whole.contains("More accounts (60) · details"), "{whole}");
+        assert_eq!(
+            render_menu_omitting(Some(&form), &ctx, dialect, omitted),
+            whole
+        );
+    }
 }

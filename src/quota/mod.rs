@@ -398,6 +398,13 @@ pub struct ProviderSection {
     /// Reset credits of the section's accounts: the sum and the soonest expiry.
     #[serde(default)]
     pub reset_credits: Option<ResetCredits>,
+    /// Accounts of this section a menu form left out (`render::menu::menu_report`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub omitted: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl PoolReport {

@@ -622,6 +622,7 @@ mod tests {
             health: report.health.clone(),
             plans: Vec::new(),
             reset_credits: None,
+            omitted: 0,
         };
         let claude = crate::quota::ProviderSection {
             provider: "claude".into(),
