@@ -8,7 +8,8 @@ final class FixtureTests: XCTestCase {
     func testAllFixturesExistAndDecode() throws {
         for kind in Fixtures.kinds {
             let snapshot = try Fixtures.load(kind)
-            XCTAssertEqual(snapshot.schemaVersion, 1, kind)
+            XCTAssertTrue((Snapshot.minimumSchemaVersion...Snapshot.supportedSchemaVersion).contains(snapshot.schemaVersion),
+                          "\(kind): schema \(snapshot.schemaVersion)")
             XCTAssertFalse(snapshot.profile.isEmpty, kind)
             XCTAssertGreaterThan(snapshot.generatedAt.timeIntervalSince1970, 0, kind)
             if let updated = snapshot.updatedAt {
@@ -25,7 +26,8 @@ final class FixtureTests: XCTestCase {
             for key in required {
                 XCTAssertNotNil(raw[key], "\(kind).json lacks \(key) (nullable fields must be present as null)")
             }
-            XCTAssertEqual(raw["schema_version"] as? Int, 1)
+            let version = try XCTUnwrap(raw["schema_version"] as? Int, kind)
+            XCTAssertTrue([1, 2].contains(version), "\(kind): schema_version \(version)")
             XCTAssertNotNil(raw["generated_at"] as? Int, "\(kind): generated_at must be integer epoch seconds")
         }
     }
