@@ -61,7 +61,7 @@ public struct ProviderSection: Codable, Equatable, Sendable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(provider, forKey: .provider)
         try c.encode(name, forKey: .name)
-        try c.encode(unit == .unknown ? QuotaUnit.percent : unit, forKey: .unit)
+        try c.encode(unit, forKey: .unit)
         try c.encode(windows, forKey: .windows)
         try c.encodeOrNull(counts, forKey: .counts)
         try c.encodeOrNull(health, forKey: .health)
