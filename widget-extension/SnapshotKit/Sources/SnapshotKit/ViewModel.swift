@@ -286,6 +286,8 @@ public struct PoolViewModel: Equatable, Sendable {
     public let weekly: WindowViewModel?
     /// `10/12 ready`
     public let readyText: String
+    /// `10/12` (the large widget's Ready pill)
+    public let readyRatioText: String
     /// `1 killed · 1 cooling · 1 erroring` (zero counts omitted), empty when all is well.
     public let issuesText: String
     public let health: HealthViewModel?
@@ -327,6 +329,7 @@ public struct PoolViewModel: Equatable, Sendable {
             fiveHour = nil
             weekly = nil
             readyText = L10n.text(.readyCount, language, "0", "0")
+            readyRatioText = "0/0"
             issuesText = ""
             health = nil
             plans = []
@@ -338,6 +341,7 @@ public struct PoolViewModel: Equatable, Sendable {
             : nil
         weekly = WindowViewModel(kind: .weekly, window: pool.weekly, pace: pool.pace?.weekly, now: now, language: language)
         readyText = L10n.text(.readyCount, language, "\(pool.counts.available)", "\(pool.counts.total)")
+        readyRatioText = "\(pool.counts.available)/\(pool.counts.total)"
         issuesText = PoolViewModel.issues(pool.counts, language: language)
         health = HealthViewModel(pool.health, language: language)
         plans = PlanRowViewModel.rows(pool.plans)

@@ -15,7 +15,7 @@ final class LocalizationTests: XCTestCase {
                 XCTAssertFalse(value?.trimmingCharacters(in: .whitespaces).isEmpty ?? true,
                                "\(key.rawValue) is blank in \(language.rawValue)")
             }
-            XCTAssertEqual(table.count, L10nKey.allCases.count, "\(language.rawValue) has keys that are not L10nKey cases")
+            XCTAssertEqual(table.count, L10nKey.allCases.count, "\(language.rawValue) table size differs from the key count")
         }
     }
 

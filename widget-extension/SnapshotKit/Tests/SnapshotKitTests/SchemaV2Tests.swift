@@ -279,3 +279,23 @@ final class SchemaV2Tests: XCTestCase {
         XCTAssertEqual(error.freshnessText, "暂无数据")
     }
 }
+
+final class SampleWholePoolTests: XCTestCase {
+    func testWholePoolSampleIsConsistent() throws {
+        let now = T0
+        let s = Snapshot.sampleWholePool(now: now, language: .zhHans, banMinutes: 23)
+        let model = PoolViewModel(snapshot: s, now: now)
+        XCTAssertEqual(model.state, .ok)
+        XCTAssertEqual(model.providers.map(\.name), ["Codex", "Claude", "Kimi"])
+        XCTAssertEqual(model.providers.first?.windows.first?.percentText, model.fiveHour?.percentText)
+        let codexAccounts = s.accounts.filter { $0.provider == "codex" }
+        XCTAssertEqual(s.pool?.counts.total, codexAccounts.count, "pool = the primary provider's section")
+        XCTAssertEqual(model.ban?.text, "服务器封禁：23分钟后重试")
+        XCTAssertEqual(model.apiKeys.first?.fingerprint, "1a2b3c4d", "the key with recent failures first")
+        XCTAssertEqual(model.apiKeysSummary, "3 个密钥 · 1 个失败")
+        // It survives the file format.
+        let data = try SnapshotLoader.makeEncoder().encode(s)
+        XCTAssertEqual(try SnapshotLoader.decode(data), s)
+        XCTAssertNil(PoolViewModel(snapshot: Snapshot.sampleWholePool(now: now), now: now).ban)
+    }
+}
