@@ -349,6 +349,17 @@ struct ProviderRowView: View {
                 }
                 .frame(maxWidth: .infinity, alignment: .leading)
             }
+            if model.windows.isEmpty, let health = model.health {
+                // A provider whose quota poolwatch does not read: its request health only.
+                HStack(spacing: 4) {
+                    Circle().fill(health.status.tint.color).frame(width: 6, height: 6)
+                    Text(health.statusTitle)
+                    Text(health.failuresText).foregroundStyle(.secondary)
+                }
+                .font(.system(size: 9))
+                .lineLimit(1)
+                .frame(maxWidth: .infinity, alignment: .leading)
+            }
             if let ready = model.readyText {
                 Text(ready)
                     .font(.system(size: 9).monospacedDigit())

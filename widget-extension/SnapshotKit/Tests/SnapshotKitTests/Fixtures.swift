@@ -28,6 +28,15 @@ enum Fixtures {
         }
     }
 
+    /// The accounts behind the `pool` section: those of the primary provider (v2: `primary_provider`, else
+    /// the first section; an account without `provider` belongs to it), or all accounts in v1.
+    static func primaryAccounts(_ snapshot: Snapshot) -> [Account] {
+        guard let primary = (snapshot.primaryProvider ?? snapshot.providers.first?.provider)?.lowercased() else {
+            return snapshot.accounts
+        }
+        return snapshot.accounts.filter { ($0.provider?.lowercased() ?? primary) == primary }
+    }
+
     /// Parsed JSON, for checks on the raw file (key presence, explicit nulls).
     static func json(_ name: String) throws -> [String: Any] {
         let data = try Data(contentsOf: url(name))
