@@ -34,6 +34,18 @@ public struct ProviderSection: Codable, Equatable, Sendable {
     public var health: Health?
 
     enum CodingKeys: String, CodingKey { case provider, name, unit, windows, counts, health }
+    /// A section written with v1-style window keys instead of `windows[]` is read too.
+    enum WindowKeys: String, CodingKey, CaseIterable {
+        case fiveHour = "five_hour", weekly, monthly
+
+        var windowName: String {
+            switch self {
+            case .fiveHour: return "5h"
+            case .weekly: return "week"
+            case .monthly: return "month"
+            }
+        }
+    }
 
     public init(provider: String, name: String? = nil, unit: QuotaUnit = .percent, windows: [ProviderWindow],
                 counts: Counts? = nil, health: Health? = nil) {
@@ -52,7 +64,16 @@ public struct ProviderSection: Codable, Equatable, Sendable {
         name = decodedName.isEmpty ? ProviderSection.displayName(provider) : decodedName
         unit = (try? c.decodeIfPresent(QuotaUnit.self, forKey: .unit))
             ?? (provider.lowercased() == "codex" ? .plusPercent : .percent)
-        windows = c.decodeLossyList(ProviderWindow.self, forKey: .windows)
+        if c.contains(.windows) {
+            windows = c.decodeLossyList(ProviderWindow.self, forKey: .windows)
+        } else {
+            let w = try decoder.container(keyedBy: WindowKeys.self)
+            windows = WindowKeys.allCases.compactMap { key in
+                guard let window = try? w.decodeIfPresent(PoolWindow.self, forKey: key) else { return nil }
+                return ProviderWindow(name: key.windowName, remaining: window.remaining, capacity: window.capacity,
+                                      level: window.level, forecast: window.forecast)
+            }
+        }
         counts = try? c.decodeIfPresent(Counts.self, forKey: .counts)
         health = try? c.decodeIfPresent(Health.self, forKey: .health)
     }

@@ -73,6 +73,19 @@ final class SchemaV2Tests: XCTestCase {
         XCTAssertEqual(s.accounts[0].lanes, [Lane(name: "x")])
     }
 
+    func testSectionWithV1StyleWindowKeysIsReadToo() throws {
+        let json = """
+        {"schema_version": 2, "generated_at": 1785900000, "pool": null, "accounts": [],
+         "providers": [{"provider": "claude", "unit": "percent",
+                        "five_hour": {"remaining": 50, "capacity": 100, "level": "yellow", "forecast": null},
+                        "weekly": {"remaining": 90, "capacity": 100, "level": "green", "forecast": null},
+                        "monthly": null}]}
+        """
+        let s = try decode(json)
+        XCTAssertEqual(s.providers.first?.windows.map(\.name), ["5h", "week"])
+        XCTAssertEqual(s.providers.first?.windows.map(\.remaining), [50, 90])
+    }
+
     func testNextMajorVersionIsRefusedClearly() {
         let json = V2Samples.pool().replacingOccurrences(of: #""schema_version": 2"#, with: #""schema_version": 3"#)
         XCTAssertThrowsError(try decode(json)) { error in
