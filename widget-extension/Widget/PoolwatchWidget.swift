@@ -222,19 +222,16 @@ struct MediumPoolView: View {
 }
 
 /// Large: the primary provider's quota rows, the other providers' rows, API-key health, plan breakdown
-/// (when there is room), overall health strip and failures.
+/// (when there is room), overall health strip and failures. `LargeLayout` (SnapshotKit) decides what fits.
 struct LargePoolView: View {
     let model: PoolViewModel
 
-    /// Sections beyond the v1 layout: other providers and API keys (schema v2).
-    private var others: [ProviderViewModel] { model.providers.filter { !$0.isPrimary } }
-    private var hasExtras: Bool { !others.isEmpty || !model.apiKeys.isEmpty || model.ban != nil }
-
     var body: some View {
-        VStack(alignment: .leading, spacing: hasExtras ? 6 : 10) {
+        let layout = LargeLayout(model)
+        VStack(alignment: .leading, spacing: layout.isDense ? 6 : 10) {
             model.header
             if let ban = model.ban { BanBanner(model: ban) }
-            if !hasExtras {
+            if layout.showsPills {
                 HStack(spacing: 8) {
                     pill(L10n.text(.readyWord, model.language), model.readyRatioText, .green)
                     if let h5 = model.fiveHour { pill(h5.title, h5.percentText, h5.tint) }
@@ -243,26 +240,24 @@ struct LargePoolView: View {
             }
             if let h5 = model.fiveHour { QuotaRow(model: h5, showsRestore: true) }
             if let week = model.weekly { QuotaRow(model: week, showsRestore: true) }
-            if !others.isEmpty {
+            if !layout.providers.isEmpty {
                 Divider()
-                let shown = ProviderViewModel.visible(others, limit: 3, language: model.language)
-                ForEach(shown.rows) { provider in ProviderRowView(model: provider) }
-                MoreLine(text: shown.more)
+                ForEach(layout.providers) { provider in ProviderRowView(model: provider) }
+                MoreLine(text: layout.moreProviders)
             }
-            if !model.apiKeys.isEmpty {
+            if !layout.keys.isEmpty {
                 Divider()
                 HStack {
-                    Text(L10n.text(.apiKeysHeader, model.language)).font(.caption2.weight(.bold))
+                    Text(layout.keysTitle).font(.caption2.weight(.bold))
                     Spacer(minLength: 4)
                     if let summary = model.apiKeysSummary {
                         Text(summary).font(.system(size: 9)).foregroundStyle(.secondary)
                     }
                 }
-                let shown = APIKeyViewModel.visible(model.apiKeys, limit: others.isEmpty ? 4 : 2, language: model.language)
-                ForEach(shown.rows) { key in APIKeyRowView(model: key) }
-                MoreLine(text: shown.more)
+                ForEach(layout.keys) { key in APIKeyRowView(model: key) }
+                MoreLine(text: layout.moreKeys)
             }
-            if !model.plans.isEmpty && others.isEmpty && model.apiKeys.isEmpty {
+            if layout.showsPlans {
                 Divider()
                 PlanBreakdown(rows: model.plans)
             }

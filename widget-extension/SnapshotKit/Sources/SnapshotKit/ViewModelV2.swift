@@ -238,3 +238,42 @@ func clip<T>(_ items: [T], limit: Int, language: Language) -> (rows: [T], more: 
     guard items.count > n else { return (items, nil) }
     return (Array(items.prefix(n)), L10n.text(.moreItems, language, "\(items.count - n)"))
 }
+
+// MARK: - large widget layout
+
+/// What the large widget shows, decided here so that it is tested: the v1 layout (pills and plan
+/// breakdown) when there is nothing else, else the primary's quota rows, up to 3 other providers and up to
+/// 4 API keys (2 when providers are shown too), each list with `+N more`.
+public struct LargeLayout: Equatable, Sendable {
+    public static let maxProviders = 3
+    public static let maxKeys = 4
+    public static let maxKeysWithProviders = 2
+
+    /// Ready / 5h / Week pills (v1 layout only).
+    public let showsPills: Bool
+    /// The plan breakdown (v1 layout only: it does not fit next to providers and keys).
+    public let showsPlans: Bool
+    /// Non-primary providers shown, and `+N more` for the rest.
+    public let providers: [ProviderViewModel]
+    public let moreProviders: String?
+    /// API keys shown (failing first), and `+N more` for the rest.
+    public let keys: [APIKeyViewModel]
+    public let moreKeys: String?
+    /// `API keys` header (`API 密钥`).
+    public let keysTitle: String
+    /// Tighter spacing when the v2 sections or the ban banner are shown.
+    public let isDense: Bool
+
+    public init(_ model: PoolViewModel) {
+        let others = model.providers.filter { !$0.isPrimary }
+        let extras = !others.isEmpty || !model.apiKeys.isEmpty
+        showsPills = !extras && model.ban == nil
+        showsPlans = !extras && !model.plans.isEmpty
+        isDense = extras || model.ban != nil
+        (providers, moreProviders) = ProviderViewModel.visible(others, limit: LargeLayout.maxProviders,
+                                                               language: model.language)
+        let keyLimit = others.isEmpty ? LargeLayout.maxKeys : LargeLayout.maxKeysWithProviders
+        (keys, moreKeys) = APIKeyViewModel.visible(model.apiKeys, limit: keyLimit, language: model.language)
+        keysTitle = L10n.text(.apiKeysHeader, model.language)
+    }
+}

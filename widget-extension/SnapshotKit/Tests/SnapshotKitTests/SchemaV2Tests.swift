@@ -312,3 +312,51 @@ final class SampleWholePoolTests: XCTestCase {
         XCTAssertNil(PoolViewModel(snapshot: Snapshot.sampleWholePool(now: now), now: now).ban)
     }
 }
+
+final class LargeLayoutTests: XCTestCase {
+    func testV1PoolKeepsTheV1Layout() {
+        let layout = LargeLayout(PoolViewModel(snapshot: ViewModelTests.makeSnapshot(), now: T0))
+        XCTAssertTrue(layout.showsPills)
+        XCTAssertTrue(layout.showsPlans)
+        XCTAssertFalse(layout.isDense)
+        XCTAssertEqual(layout.providers, [])
+        XCTAssertEqual(layout.keys, [])
+        XCTAssertNil(layout.moreProviders)
+        XCTAssertNil(layout.moreKeys)
+    }
+
+    func testWholePoolShowsProvidersAndKeys() throws {
+        let model = PoolViewModel(snapshot: try SnapshotLoader.decode(Data(V2Samples.pool().utf8)), now: T0)
+        let layout = LargeLayout(model)
+        XCTAssertFalse(layout.showsPills)
+        XCTAssertFalse(layout.showsPlans, "no room for the plan breakdown next to providers and keys")
+        XCTAssertTrue(layout.isDense)
+        XCTAssertEqual(layout.providers.map(\.name), ["Claude", "Kimi"], "the primary is drawn above as quota rows")
+        XCTAssertNil(layout.moreProviders)
+        XCTAssertEqual(layout.keys.map(\.fingerprint), ["99aa00ff", "1a2b3c4d"], "2 keys next to providers, failing first")
+        XCTAssertEqual(layout.moreKeys, "+2 more")
+        XCTAssertEqual(layout.keysTitle, "API keys")
+    }
+
+    func testKeysOnlyGetMoreRoom() throws {
+        var s = try SnapshotLoader.decode(Data(V2Samples.pool(language: "zh-Hans").utf8))
+        s.providers = [s.providers[0]]
+        let layout = LargeLayout(PoolViewModel(snapshot: s, now: T0))
+        XCTAssertEqual(layout.providers, [])
+        XCTAssertEqual(layout.keys.count, 4)
+        XCTAssertNil(layout.moreKeys)
+        XCTAssertEqual(layout.keysTitle, "API 密钥")
+        s.apiKeys += s.apiKeys
+        let more = LargeLayout(PoolViewModel(snapshot: s, now: T0))
+        XCTAssertEqual(more.moreKeys, "另有 4 个")
+    }
+
+    func testBanAloneMakesTheLayoutDenseButKeepsPlans() {
+        var s = ViewModelTests.makeSnapshot()
+        s.banUntil = T0.addingTimeInterval(600)
+        let layout = LargeLayout(PoolViewModel(snapshot: s, now: T0))
+        XCTAssertTrue(layout.isDense)
+        XCTAssertFalse(layout.showsPills, "the banner takes the pills' place")
+        XCTAssertTrue(layout.showsPlans)
+    }
+}
