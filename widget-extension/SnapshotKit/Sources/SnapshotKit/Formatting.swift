@@ -135,6 +135,7 @@ public enum Format {
     }
 
     /// Plan display name: `pro` -> `Pro`, `prolite`/`pro_lite`/`pro-lite` -> `Pro Lite`, `plus` -> `Plus`,
+    /// Claude `max20x` -> `Max 20x`, Antigravity `g1-ultra-tier` -> `Ultra`,
     /// anything else capitalised as given (`team` -> `Team`), empty -> `Plus`.
     public static func planName(_ plan: String) -> String {
         let key = plan.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
@@ -142,6 +143,14 @@ public enum Format {
         case "pro": return "Pro"
         case "prolite", "pro_lite", "pro-lite", "pro lite": return "Pro Lite"
         case "plus", "": return "Plus"
+        // Claude (oauth/profile) and Antigravity (loadCodeAssist) plans, as poolwatch normalises them.
+        case "max": return "Max"
+        case "max5x", "max_5x", "max-5x": return "Max 5x"
+        case "max20x", "max_20x", "max-20x": return "Max 20x"
+        case "free-tier": return "Free"
+        case "g1-pro-tier": return "Pro"
+        case "g1-ultra-lite-tier": return "Ultra Lite"
+        case "g1-ultra-tier": return "Ultra"
         default: return key.prefix(1).uppercased() + key.dropFirst()
         }
     }
