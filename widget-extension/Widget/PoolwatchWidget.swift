@@ -74,14 +74,10 @@ struct PoolProvider: TimelineProvider {
     func getTimeline(in context: Context, completion: @escaping (Timeline<PoolEntry>) -> Void) {
         let now = Date()
         let loaded = Self.load(now: now)
-        let count = Int(Self.refreshInterval / Self.entryStride)
-        var dates = (0..<count).map { now.addingTimeInterval(Double($0) * Self.entryStride) }
         // A server ban that ends inside this timeline gets an entry of its own, so the banner (and its
         // live countdown, which would start counting up) disappears when the ban is over.
-        if let banEnd = loaded.snapshot?.banUntil, banEnd > now, banEnd < now.addingTimeInterval(Self.refreshInterval) {
-            dates.append(banEnd.addingTimeInterval(1))
-            dates.sort()
-        }
+        let dates = TimelinePlan.entryDates(now: now, interval: Self.refreshInterval, stride: Self.entryStride,
+                                            banUntil: loaded.snapshot?.banUntil)
         let entries = dates.map { PoolEntry(date: $0, snapshot: loaded.snapshot, loadError: loaded.loadError) }
         completion(Timeline(entries: entries, policy: .after(now.addingTimeInterval(Self.refreshInterval))))
     }

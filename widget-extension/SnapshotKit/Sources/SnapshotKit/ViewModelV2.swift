@@ -277,3 +277,19 @@ public struct LargeLayout: Equatable, Sendable {
         keysTitle = L10n.text(.apiKeysHeader, model.language)
     }
 }
+
+// MARK: - timeline
+
+public enum TimelinePlan {
+    /// Entry dates of one widget timeline: every `stride` within `interval` from `now` (so relative texts
+    /// keep moving), plus one second after a server ban ends inside it, so the banner goes away on time.
+    public static func entryDates(now: Date, interval: TimeInterval, stride: TimeInterval, banUntil: Date?) -> [Date] {
+        let count = max(1, Int(interval / max(1, stride)))
+        var dates = (0..<count).map { now.addingTimeInterval(Double($0) * stride) }
+        if let banEnd = banUntil, banEnd > now, banEnd < now.addingTimeInterval(interval) {
+            dates.append(banEnd.addingTimeInterval(1))
+            dates.sort()
+        }
+        return dates
+    }
+}

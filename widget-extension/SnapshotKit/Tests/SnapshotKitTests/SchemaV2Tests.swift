@@ -360,3 +360,24 @@ final class LargeLayoutTests: XCTestCase {
         XCTAssertTrue(layout.showsPlans)
     }
 }
+
+final class TimelinePlanTests: XCTestCase {
+    func testEntriesEveryFiveMinutes() {
+        let dates = TimelinePlan.entryDates(now: T0, interval: 900, stride: 300, banUntil: nil)
+        XCTAssertEqual(dates, [T0, T0.addingTimeInterval(300), T0.addingTimeInterval(600)])
+    }
+
+    func testABanEndingInsideTheTimelineGetsItsOwnEntry() throws {
+        let end = T0.addingTimeInterval(420)
+        let dates = TimelinePlan.entryDates(now: T0, interval: 900, stride: 300, banUntil: end)
+        XCTAssertEqual(dates, [T0, T0.addingTimeInterval(300), T0.addingTimeInterval(421), T0.addingTimeInterval(600)])
+        // At that entry the banner is gone; at the one before it is still there.
+        var s = ViewModelTests.makeSnapshot()
+        s.banUntil = end
+        XCTAssertNotNil(PoolViewModel(snapshot: s, now: dates[1]).ban)
+        XCTAssertNil(PoolViewModel(snapshot: s, now: dates[2]).ban)
+        // Bans outside the timeline add nothing.
+        XCTAssertEqual(TimelinePlan.entryDates(now: T0, interval: 900, stride: 300, banUntil: T0.addingTimeInterval(-5)).count, 3)
+        XCTAssertEqual(TimelinePlan.entryDates(now: T0, interval: 900, stride: 300, banUntil: T0.addingTimeInterval(3600)).count, 3)
+    }
+}
