@@ -308,7 +308,9 @@ public struct PoolViewModel: Equatable, Sendable {
     public init(snapshot: Snapshot, now: Date, maxAge: TimeInterval = PoolViewModel.defaultMaxAge) {
         let language = snapshot.language
         self.language = language
-        title = snapshot.title.isEmpty ? L10n.text(.defaultTitle, language) : snapshot.title
+        // poolwatch's default title is translated too; a title the user chose is shown as written.
+        let isDefaultTitle = snapshot.title.isEmpty || snapshot.title == L10n.template(.defaultTitle, .en)
+        title = isDefaultTitle ? L10n.text(.defaultTitle, language) : snapshot.title
         isDemo = snapshot.demo
         headerDate = snapshot.updatedAt ?? snapshot.generatedAt
         accounts = snapshot.accounts.map { AccountRowViewModel($0, language: language) }

@@ -106,6 +106,12 @@ final class LocalizationTests: XCTestCase {
         let snapshot = try SnapshotLoader.decode(Data(V2Samples.pool(language: "zh-Hans").utf8))
         let model = PoolViewModel(snapshot: snapshot, now: T0)
         XCTAssertEqual(model.language, .zhHans)
+        XCTAssertEqual(model.title, "CLIProxy 号池", "poolwatch's default title is translated")
+        var custom = snapshot
+        custom.title = "我的号池"
+        XCTAssertEqual(PoolViewModel(snapshot: custom, now: T0).title, "我的号池", "a chosen title is kept")
+        custom.title = "Team pool"
+        XCTAssertEqual(PoolViewModel(snapshot: custom, now: T0).title, "Team pool")
         XCTAssertEqual(model.readyText, "3/3 可用")
         XCTAssertEqual(model.freshnessText, "1分钟前更新")
         XCTAssertEqual(model.fiveHour?.title, "5小时")
