@@ -35,7 +35,7 @@ public enum WindowKind: String, Sendable {
 /// Everything a ring, a bar or a row needs for one pool window.
 public struct WindowViewModel: Equatable, Sendable {
     public let kind: WindowKind
-    /// `5h` / `Week` (`5小时` / `每周`)
+    /// `5h` / `Week` (`5h` / `周`)
     public let title: String
     /// `66.0%`
     public let percentText: String

@@ -29,7 +29,7 @@ public struct BanViewModel: Equatable, Sendable {
 // MARK: - providers (issue 13)
 
 public enum WindowName {
-    /// `5h` -> `5h`/`5小时`, `week` -> `Week`/`每周`, `month` -> `Month`/`每月`; any other (a provider's
+    /// `5h` -> `5h`, `week` -> `Week`/`周`, `month` -> `Month`/`月`; any other (a provider's
     /// own lane name) is shown as written.
     public static func title(_ name: String, _ language: Language) -> String {
         switch name.trimmingCharacters(in: .whitespaces).lowercased() {
@@ -51,7 +51,7 @@ public enum WindowName {
 public struct ProviderWindowViewModel: Equatable, Sendable {
     /// As written (`5h`, `week`, `GPT-5.3-Codex-Spark` …).
     public let name: String
-    /// `5h` / `Week` / lane name (`5小时` / `每周` …)
+    /// `5h` / `Week` / lane name (`5h` / `周` …)
     public let title: String
     /// Share of capacity, one decimal: `64.2%` (the ring text).
     public let percentText: String

@@ -33,7 +33,8 @@ final class LocalizationTests: XCTestCase {
 
     /// A zh-Hans text identical to the English one is almost always a forgotten translation.
     func testChineseIsActuallyTranslated() {
-        let sameOnPurpose: Set<L10nKey> = [.restoreShort]
+        // `5h` is the same word in poolwatch's Chinese menu; `+100% · 1.3h` has no words.
+        let sameOnPurpose: Set<L10nKey> = [.restoreShort, .window5h]
         for key in L10nKey.allCases where !sameOnPurpose.contains(key) {
             XCTAssertNotEqual(L10n.template(key, .zhHans), L10n.template(key, .en), "\(key.rawValue) is not translated")
         }
@@ -87,15 +88,15 @@ final class LocalizationTests: XCTestCase {
         XCTAssertEqual(Format.restoreLong(f, now: T0.addingTimeInterval(9999), language: .zhHans), "+300% -> 1720%，现在")
         XCTAssertEqual(Format.restoreShort(nil, now: T0, language: .zhHans), "暂无恢复")
         XCTAssertEqual(Format.restoreLong(nil, now: T0, language: .zhHans), "暂无待恢复额度")
-        XCTAssertEqual(Format.failures(0, language: .zhHans), "30分钟内无失败")
-        XCTAssertEqual(Format.failures(1, language: .zhHans), "30分钟内失败 1 次")
-        XCTAssertEqual(Format.failures(12, language: .zhHans), "30分钟内失败 12 次")
+        XCTAssertEqual(Format.failures(0, language: .zhHans), "最近 30 分钟没有失败")
+        XCTAssertEqual(Format.failures(1, language: .zhHans), "最近 30 分钟失败 1 次")
+        XCTAssertEqual(Format.failures(12, language: .zhHans), "最近 30 分钟失败 12 次")
         XCTAssertEqual(Format.updatedAgo(T0, now: T0.addingTimeInterval(2), language: .zhHans), "刚刚更新")
         XCTAssertEqual(Format.updatedAgo(T0, now: T0.addingTimeInterval(38 * 60), language: .zhHans), "38分钟前更新")
         XCTAssertEqual(PoolViewModel.staleText("连接被拒绝", language: .zhHans), "数据已过期 — 连接被拒绝")
         XCTAssertEqual(PoolViewModel.staleText(nil, language: .zhHans), "数据已过期")
         XCTAssertEqual(PoolViewModel.issues(Counts(total: 5, available: 2, killed: 1, cooling: 2), language: .zhHans),
-                       "1 周额度耗尽 · 2 冷却中")
+                       "1 个周额度触线 · 2 个冷却中")
         XCTAssertEqual(WindowViewModel.paceText(PaceWindow(burnPerHour: 9, runsOutAt: T0.addingTimeInterval(38 * 60)),
                                                 now: T0, language: .zhHans), "38分钟后耗尽")
         XCTAssertEqual(WindowViewModel.paceText(PaceWindow(burnPerHour: 120.5, runsOutAt: nil), now: T0, language: .zhHans),
@@ -114,8 +115,8 @@ final class LocalizationTests: XCTestCase {
         XCTAssertEqual(PoolViewModel(snapshot: custom, now: T0).title, "Team pool")
         XCTAssertEqual(model.readyText, "3/3 可用")
         XCTAssertEqual(model.freshnessText, "1分钟前更新")
-        XCTAssertEqual(model.fiveHour?.title, "5小时")
-        XCTAssertEqual(model.weekly?.title, "每周")
+        XCTAssertEqual(model.fiveHour?.title, "5h")
+        XCTAssertEqual(model.weekly?.title, "周")
         XCTAssertEqual(model.fiveHour?.restoreShort, "+263% · 1.3小时")
         XCTAssertEqual(model.fiveHour?.restoreLong, "+263% -> 3218%，1小时18分后")
         XCTAssertEqual(model.fiveHour?.percentText, "64.2%", "numbers are the same in every language")
@@ -123,15 +124,15 @@ final class LocalizationTests: XCTestCase {
         XCTAssertEqual(model.health?.successRateText, "成功率 100.0%")
         XCTAssertEqual(model.ban?.text, "服务器封禁：23分钟后重试")
         XCTAssertEqual(model.providers.map(\.readyText), ["3/3 可用", "1/2 可用", nil])
-        XCTAssertEqual(model.providers[1].issuesText, "1 冷却中")
+        XCTAssertEqual(model.providers[1].issuesText, "1 个冷却中")
         XCTAssertEqual(model.providers[1].health?.statusTitle, "部分失败")
-        XCTAssertEqual(model.providers[0].windows.map(\.title), ["5小时", "每周"])
+        XCTAssertEqual(model.providers[0].windows.map(\.title), ["5h", "周"])
         XCTAssertEqual(model.apiKeysSummary, "4 个密钥 · 1 个失败")
-        XCTAssertEqual(model.apiKeys[0].countsText, "成功 3 · 失败 5")
-        XCTAssertEqual(model.apiKeys[0].failuresText, "30分钟内失败 4 次")
+        XCTAssertEqual(model.apiKeys[0].countsText, "3 成功 · 5 失败")
+        XCTAssertEqual(model.apiKeys[0].failuresText, "最近 30 分钟失败 4 次")
         XCTAssertEqual(model.apiKeys[0].statusTitle, "失败")
         XCTAssertEqual(APIKeyViewModel.visible(model.apiKeys, limit: 2, language: .zhHans).more, "另有 2 个")
-        XCTAssertEqual(model.accounts[0].lanes.map(\.windowTitle), ["5小时", "每周"])
+        XCTAssertEqual(model.accounts[0].lanes.map(\.windowTitle), ["5h", "周"])
     }
 
     func testPoolViewModelInEnglishIsUnchanged() throws {
@@ -149,13 +150,13 @@ final class LocalizationTests: XCTestCase {
         var snapshot = ViewModelTests.makeSnapshot(stale: true, error: "连接被拒绝")
         snapshot.language = .zhHans
         let model = PoolViewModel(snapshot: snapshot, now: T0)
-        XCTAssertEqual(model.accounts[1].tags, ["周额度耗尽"])
-        XCTAssertEqual(model.accounts[2].tags, ["冷却中", "过期", "错误"])
+        XCTAssertEqual(model.accounts[1].tags, ["周额度触线"])
+        XCTAssertEqual(model.accounts[2].tags, ["冷却", "过期", "错误"])
         XCTAssertEqual(model.freshnessText, "数据已过期 — 连接被拒绝")
-        XCTAssertEqual(model.issuesText, "1 周额度耗尽 · 1 冷却中")
+        XCTAssertEqual(model.issuesText, "1 个周额度触线 · 1 个冷却中")
         XCTAssertEqual(model.weekly?.paceText, "-41%/小时")
         XCTAssertEqual(model.fiveHour?.paceText, "2小时45分后耗尽")
-        XCTAssertEqual(model.health?.failuresText, "30分钟内失败 2 次")
+        XCTAssertEqual(model.health?.failuresText, "最近 30 分钟失败 2 次")
 
         var empty = Snapshot(generatedAt: T0, title: "", updatedAt: nil, pool: nil)
         empty.language = .zhHans

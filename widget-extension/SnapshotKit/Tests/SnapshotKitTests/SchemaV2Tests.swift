@@ -178,9 +178,9 @@ final class SchemaV2Tests: XCTestCase {
         XCTAssertEqual(WindowName.title("week", .en), "Week")
         XCTAssertEqual(WindowName.title("month", .en), "Month")
         XCTAssertEqual(WindowName.title("GPT-5.3-Codex-Spark", .en), "GPT-5.3-Codex-Spark")
-        XCTAssertEqual(WindowName.title("5h", .zhHans), "5小时")
-        XCTAssertEqual(WindowName.title("week", .zhHans), "每周")
-        XCTAssertEqual(WindowName.title("month", .zhHans), "每月")
+        XCTAssertEqual(WindowName.title("5h", .zhHans), "5h")
+        XCTAssertEqual(WindowName.title("week", .zhHans), "周")
+        XCTAssertEqual(WindowName.title("month", .zhHans), "月")
         XCTAssertEqual(WindowName.title("seven_day_opus", .zhHans), "seven_day_opus")
     }
 
