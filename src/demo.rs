@@ -259,6 +259,7 @@ pub fn auth_files_json(now: Epoch) -> String {
 pub fn pool(selection: &Selection, now: Epoch) -> PoolState {
     let entries = parse_auth_files(&auth_files_json(now)).unwrap_or_default();
     let demo = accounts();
+    let seen = entries.len();
     let entries: Vec<_> = entries.into_iter().filter(|e| selection.keeps(e)).collect();
     let usages = entries
         .iter()
@@ -277,6 +278,7 @@ pub fn pool(selection: &Selection, now: Epoch) -> PoolState {
         usages,
         server_version: Some("demo".into()),
         deadline_hit: false,
+        auth_files_seen: Some(seen),
     };
     merge_fetch(None, report, selection, now)
 }

@@ -156,6 +156,14 @@ pub struct PoolState {
     /// True when the overall deadline cut the fetch short (some usages are older).
     #[serde(default)]
     pub partial: bool,
+    /// How many auth files the server listed before `providers`/`hidden` filtered them
+    /// (so "0 accounts" can say why).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_files_seen: Option<usize>,
+    /// [`crate::api::Selection::stamp`] of the settings this state was fetched with: other
+    /// `providers`, `hidden` or `labels` make the next run fetch again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection: Option<String>,
 }
 
 /// How `recent_requests` is stored in the cache. The server labels its 20
