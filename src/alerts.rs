@@ -138,8 +138,10 @@ pub fn evaluate(
         fire(
             AlertKind::AuthFailure,
             "Pool rejected the management key".into(),
-            "poolwatch stopped asking. Fix it with `poolwatch config set-key`, then Refresh."
-                .into(),
+            format!(
+                "poolwatch will not send this key again. A new key is tried at once: {}.",
+                crate::secrets::key_hint()
+            ),
         );
     }
     state.auth_failed = auth_failed;
@@ -203,7 +205,7 @@ pub fn evaluate(
     let erroring: BTreeSet<String> = report
         .accounts
         .iter()
-        .filter(|a| a.error.is_some() || a.status == "error")
+        .filter(|a| a.erroring)
         .map(|a| a.id.clone())
         .collect();
     if previous.initialized {
@@ -342,6 +344,7 @@ mod tests {
             killed,
             available: true,
             error: error.map(str::to_string),
+            erroring: error.is_some(),
             status: "active".into(),
             ..Default::default()
         }

@@ -9,6 +9,7 @@
 //! * [`config`] — settings file, profiles, env overrides
 //! * [`secrets`] — the management key (Keychain or env)
 //! * [`cli`] — command-line parsing; [`exit_codes`] — process exit codes
+//! * [`pipe`] — ending quietly when the reader of stdout goes away
 
 pub mod alerts;
 pub mod api;
@@ -18,6 +19,7 @@ pub mod config;
 pub mod demo;
 pub mod exit_codes;
 pub mod model;
+pub mod pipe;
 pub mod quota;
 pub mod render;
 pub mod secrets;

@@ -41,6 +41,7 @@ fn fixtures() -> Vec<(&'static str, Snapshot)> {
             }),
             weekly: None,
         }),
+        ban_until: None,
     };
     let demo = snapshot::build(Some(&report), &meta, NOW);
     let stale = snapshot::build(
@@ -64,6 +65,26 @@ fn fixtures() -> Vec<(&'static str, Snapshot)> {
             stale: false,
             error: Some("Management key rejected: the pool rejected the management key".into()),
             pace: None,
+            ban_until: None,
+        },
+        NOW,
+    );
+    // The pool banned this IP (issue 9): last good data, counting down to `ban_until`.
+    let banned = snapshot::build(
+        Some(&report),
+        &SnapshotMeta {
+            demo: false,
+            stale: true,
+            updated_at: Some(NOW - 600),
+            error: Some(
+                "IP banned by the pool: the pool has banned this IP after too many failed key \
+                 attempts (from any client on this IP); the ban ends in 29m. poolwatch sends \
+                 nothing until then and tries once more by itself afterwards"
+                    .into(),
+            ),
+            pace: None,
+            ban_until: Some(NOW + 1_799),
+            ..meta.clone()
         },
         NOW,
     );
@@ -82,6 +103,7 @@ fn fixtures() -> Vec<(&'static str, Snapshot)> {
         ("stale", stale),
         ("error", error),
         ("empty", empty),
+        ("banned", banned),
     ]
 }
 

@@ -7,6 +7,7 @@ use crate::alerts::{Alert, AlertState};
 use crate::cli::AlertsArgs;
 use crate::exit_codes;
 use crate::render::duration;
+use crate::render::menu::plural;
 use crate::render::sanitize::terminal_text;
 use crate::session::Trigger;
 
@@ -63,10 +64,18 @@ pub fn run(globals: &Globals, args: &AlertsArgs) -> i32 {
         active.push("pool weekly balance below the alert line".to_string());
     }
     if !state.killed.is_empty() {
-        active.push(format!("{} week-killed accounts", state.killed.len()));
+        active.push(plural(
+            state.killed.len(),
+            "week-killed account",
+            "week-killed accounts",
+        ));
     }
     if !state.erroring.is_empty() {
-        active.push(format!("{} failing accounts", state.erroring.len()));
+        active.push(plural(
+            state.erroring.len(),
+            "failing account",
+            "failing accounts",
+        ));
     }
     if active.is_empty() {
         println!("Now: nothing to report");

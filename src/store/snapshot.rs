@@ -19,6 +19,9 @@ pub use crate::quota::pace::{Pace, WindowPace};
 /// Pool summary of the snapshot.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SnapshotPool {
+    /// Capacity 0 means no counted account has this window (e.g. 5h in a pool
+    /// of week-only Pro accounts): show no figure for it, not a red 0%.
+    /// (Kept an object, not null, so schema-1 readers keep decoding it.)
     pub five_hour: PoolWindow,
     pub weekly: PoolWindow,
     pub counts: PoolCounts,
@@ -55,6 +58,9 @@ pub struct Snapshot {
     pub updated_at: Option<Epoch>,
     pub stale: bool,
     pub error: Option<String>,
+    /// The server's IP ban ends then (null: no ban); the widget counts down to it.
+    #[serde(default)]
+    pub ban_until: Option<Epoch>,
     pub pool: Option<SnapshotPool>,
     pub accounts: Vec<SnapshotAccount>,
 }
@@ -68,6 +74,8 @@ pub struct SnapshotMeta {
     pub stale: bool,
     pub error: Option<String>,
     pub pace: Option<Pace>,
+    /// The server's IP ban ends then (None: no ban running).
+    pub ban_until: Option<Epoch>,
 }
 
 /// Build the snapshot from a report (None when there has never been data).
@@ -86,6 +94,7 @@ pub fn build(report: Option<&PoolReport>, meta: &SnapshotMeta, now: Epoch) -> Sn
         updated_at: meta.updated_at,
         stale: meta.stale,
         error: meta.error.clone(),
+        ban_until: meta.ban_until,
         pool: report.map(|r| SnapshotPool {
             five_hour: r.five_hour.clone(),
             weekly: r.weekly.clone(),

@@ -124,14 +124,13 @@ public enum Format {
     // MARK: server ban (issue 9)
 
     /// `Server ban: retry in 23m` while `until` lies ahead (`服务器封禁：23分钟后重试`); nil once it has
-    /// passed, so the widget stops showing it. Minutes are rounded up (a ban never ends earlier than
-    /// announced): 22m01s left reads `23m`.
+    /// passed, so the widget stops showing it. Truncated like every countdown here and like poolwatch's
+    /// own "the ban ends in 29m" (29m59s left reads `29m`), so the menu and the widget agree.
     public static func banCountdown(until: Date?, now: Date, language: Language = .en) -> String? {
         guard let until else { return nil }
         let left = until.timeIntervalSince(now)
         guard left > 0 else { return nil }
-        let shown = left < 60 ? left.rounded(.up) : (left / 60).rounded(.up) * 60
-        return L10n.text(.banRetryIn, language, duration(shown, language: language))
+        return L10n.text(.banRetryIn, language, duration(left, language: language))
     }
 
     /// Plan display name: `pro` -> `Pro`, `prolite`/`pro_lite`/`pro-lite` -> `Pro Lite`, `plus` -> `Plus`,

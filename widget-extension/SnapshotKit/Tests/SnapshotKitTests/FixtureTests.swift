@@ -216,6 +216,29 @@ final class FixtureTests: XCTestCase {
         }
     }
 
+    /// The server banned this IP: the widget counts down to `ban_until` and stops at its end.
+    func testBannedFixture() throws {
+        let snapshot = try Fixtures.load("banned")
+        let until = try XCTUnwrap(snapshot.banUntil, "banned.json has ban_until")
+        XCTAssertGreaterThan(until, snapshot.generatedAt)
+        let model = PoolViewModel(snapshot: snapshot, now: snapshot.generatedAt)
+        let ban = try XCTUnwrap(model.ban)
+        XCTAssertEqual(ban.until, until)
+        XCTAssertEqual(ban.text, Format.banCountdown(until: until, now: snapshot.generatedAt))
+        XCTAssertTrue(ban.text.hasPrefix("Server ban: retry in "), ban.text)
+        if snapshot.pool == nil {
+            XCTAssertEqual(model.state, .error, "no data yet: the error state, with the ban banner")
+            XCTAssertNotNil(model.message)
+        }
+        XCTAssertNil(PoolViewModel(snapshot: snapshot, now: until).ban, "gone when the ban ends")
+        XCTAssertNil(PoolViewModel(snapshot: snapshot, now: until.addingTimeInterval(60)).ban)
+        // The other fixtures carry no ban.
+        for kind in ["demo", "stale", "error", "empty"] {
+            let other = try Fixtures.load(kind)
+            XCTAssertNil(PoolViewModel(snapshot: other, now: other.generatedAt).ban, kind)
+        }
+    }
+
     func testFixturesSurviveEncodeDecodeRoundTrip() throws {
         for kind in Fixtures.kinds {
             let snapshot = try Fixtures.load(kind)

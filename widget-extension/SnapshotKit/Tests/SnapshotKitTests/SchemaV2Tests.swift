@@ -260,9 +260,11 @@ final class SchemaV2Tests: XCTestCase {
     func testBanCountdown() throws {
         let until = T0.addingTimeInterval(23 * 60)
         XCTAssertEqual(Format.banCountdown(until: until, now: T0), "Server ban: retry in 23m")
-        XCTAssertEqual(Format.banCountdown(until: until, now: T0.addingTimeInterval(61)), "Server ban: retry in 22m",
-                       "minutes round up: 21m59s left reads 22m")
+        XCTAssertEqual(Format.banCountdown(until: until, now: T0.addingTimeInterval(61)), "Server ban: retry in 21m",
+                       "truncated like poolwatch's own text: 21m59s left reads 21m")
         XCTAssertEqual(Format.banCountdown(until: until, now: T0.addingTimeInterval(23 * 60 - 45)), "Server ban: retry in 45s")
+        XCTAssertEqual(Format.banCountdown(until: until, now: T0.addingTimeInterval(23 * 60 - 0.5)), "Server ban: retry in 0s",
+                       "still shown until the very end")
         XCTAssertEqual(Format.banCountdown(until: T0.addingTimeInterval(90 * 60), now: T0), "Server ban: retry in 1h30m")
         XCTAssertNil(Format.banCountdown(until: until, now: until), "over when it ends")
         XCTAssertNil(Format.banCountdown(until: until, now: until.addingTimeInterval(1)))
