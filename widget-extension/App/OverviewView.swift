@@ -29,6 +29,8 @@ struct OverviewView: View {
                         .frame(maxWidth: .infinity)
                         if let h5 = model.fiveHour { QuotaRow(model: h5, showsRestore: true) }
                         QuotaRow(model: week, showsRestore: true)
+                    } else if let unknown = model.quotaUnknownText {
+                        QuotaUnknownLine(text: unknown)
                     }
                     let others = model.providers.filter { !$0.isPrimary }
                     if !others.isEmpty {

@@ -395,6 +395,19 @@ struct APIKeyRowView: View {
     }
 }
 
+/// In place of the quota rows when no counted account has values (all aged out): unknown, not 0%.
+struct QuotaUnknownLine: View {
+    let text: String
+
+    var body: some View {
+        Label(text, systemImage: "questionmark.circle")
+            .font(.caption2)
+            .foregroundStyle(Tint.orange.color)
+            .lineLimit(2)
+            .minimumScaleFactor(0.8)
+    }
+}
+
 /// `+2 more` under a clipped list.
 struct MoreLine: View {
     let text: String?

@@ -159,6 +159,7 @@ struct SmallPoolView: View {
             Spacer(minLength: 0)
             if let h5 = model.fiveHour { QuotaRow(model: h5) }
             if let week = model.weekly { QuotaRow(model: week) }
+            if let unknown = model.quotaUnknownText { QuotaUnknownLine(text: unknown) }
             Spacer(minLength: 0)
             if let ban = model.ban {
                 BanBanner(model: ban, compact: true)
@@ -199,6 +200,8 @@ struct MediumPoolView: View {
                     QuotaRing(model: week, diameter: diameter)
                         .frame(maxWidth: .infinity)
                 }
+            } else if let unknown = model.quotaUnknownText {
+                QuotaUnknownLine(text: unknown)
             }
             Spacer(minLength: 0)
             if let ban = model.ban { BanBanner(model: ban, compact: true) }
@@ -236,6 +239,7 @@ struct LargePoolView: View {
             }
             if let h5 = model.fiveHour { QuotaRow(model: h5, showsRestore: true) }
             if let week = model.weekly { QuotaRow(model: week, showsRestore: true) }
+            if let unknown = model.quotaUnknownText { QuotaUnknownLine(text: unknown) }
             if !layout.providers.isEmpty {
                 Divider()
                 ForEach(layout.providers) { provider in ProviderRowView(model: provider) }

@@ -77,7 +77,7 @@ public enum L10nKey: String, CaseIterable, Sendable {
     // account tags
     case tagWeekKill, tagCooling, tagDisabled, tagStale, tagError
     // window titles
-    case window5h, windowWeek, windowMonth, windowDay
+    case window5h, windowWeek, windowMonth, windowDay, quotaUnknown
     // providers
     case providersHeader, providerAccounts
     // API keys
@@ -192,6 +192,7 @@ public enum L10n {
         .windowWeek: "Week",
         .windowMonth: "Month",
         .windowDay: "Day",
+        .quotaUnknown: "Quota unknown: no account has current values",
         .providersHeader: "Providers",
         .providerAccounts: "{0}/{1} ready",
         .apiKeysHeader: "API keys",
@@ -269,6 +270,7 @@ public enum L10n {
         .windowWeek: "周",
         .windowMonth: "月",
         .windowDay: "日",
+        .quotaUnknown: "额度未知：没有账号有当前数值",
         .providersHeader: "提供方",
         .providerAccounts: "{0}/{1} 可用",
         .apiKeysHeader: "API 密钥",

@@ -283,7 +283,10 @@ public struct PoolViewModel: Equatable, Sendable {
     public let message: String?
     /// nil when the pool has no such window (e.g. only week-only Pro accounts: no 5h figure at all).
     public let fiveHour: WindowViewModel?
+    /// nil when no counted account has weekly values (all aged out): unknown, not a red 0%.
     public let weekly: WindowViewModel?
+    /// `Quota unknown: …` when the pool has accounts but neither window has a figure; nil otherwise.
+    public let quotaUnknownText: String?
     /// `10/12 ready`
     public let readyText: String
     /// `10/12` (the large widget's Ready pill)
@@ -330,6 +333,7 @@ public struct PoolViewModel: Equatable, Sendable {
                 ?? L10n.text(.noDataYet, language)
             fiveHour = nil
             weekly = nil
+            quotaUnknownText = nil
             readyText = L10n.text(.readyCount, language, "0", "0")
             readyRatioText = "0/0"
             issuesText = ""
@@ -341,7 +345,10 @@ public struct PoolViewModel: Equatable, Sendable {
         fiveHour = PoolViewModel.showsFiveHour(pool)
             ? WindowViewModel(kind: .fiveHour, window: pool.fiveHour, pace: pool.pace?.fiveHour, now: now, language: language)
             : nil
-        weekly = WindowViewModel(kind: .weekly, window: pool.weekly, pace: pool.pace?.weekly, now: now, language: language)
+        weekly = PoolViewModel.showsWindow(pool.weekly, of: pool)
+            ? WindowViewModel(kind: .weekly, window: pool.weekly, pace: pool.pace?.weekly, now: now, language: language)
+            : nil
+        quotaUnknownText = fiveHour == nil && weekly == nil ? L10n.text(.quotaUnknown, language) : nil
         readyText = L10n.text(.readyCount, language, "\(pool.counts.available)", "\(pool.counts.total)")
         readyRatioText = "\(pool.counts.available)/\(pool.counts.total)"
         issuesText = PoolViewModel.issues(pool.counts, language: language)
@@ -364,11 +371,19 @@ public struct PoolViewModel: Equatable, Sendable {
         }
     }
 
-    /// A pool shows a 5h figure unless it has no 5h window: `five_hour` null/missing, or a zero 5h
-    /// capacity next to a non-zero weekly one (every account week-only). An empty pool keeps its 0.0%.
+    /// A pool shows a 5h figure unless it has no 5h window: `five_hour` null/missing, or capacity 0 in a
+    /// pool with accounts (no counted account has the window: every account week-only, or its values aged
+    /// out). An empty pool keeps its 0.0%.
     public static func showsFiveHour(_ pool: Pool) -> Bool {
         guard pool.hasFiveHour else { return false }
-        return !(pool.fiveHour.capacity <= 0 && pool.weekly.capacity > 0)
+        return showsWindow(pool.fiveHour, of: pool)
+            && !(pool.fiveHour.capacity <= 0 && pool.weekly.capacity > 0)
+    }
+
+    /// Capacity 0 means "no counted account has this window" (SPEC/issue 9) when the pool has accounts:
+    /// no figure then. Without accounts (an empty pool) the 0.0% stays.
+    public static func showsWindow(_ window: PoolWindow, of pool: Pool) -> Bool {
+        window.capacity > 0 || pool.counts.total == 0
     }
 
     /// `stale — <error>` (or just `stale`).

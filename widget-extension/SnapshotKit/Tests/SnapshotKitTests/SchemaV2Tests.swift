@@ -198,6 +198,25 @@ final class SchemaV2Tests: XCTestCase {
         XCTAssertTrue(PoolViewModel.showsFiveHour(empty), "an empty pool keeps its 0.0%")
     }
 
+    func testAPoolWhoseValuesAllAgedOutShowsUnknownNotZero() {
+        // Accounts exist, but none has current values (stale ageing, issue 9): both capacities are 0.
+        let zero = PoolWindow(remaining: 0, capacity: 0)
+        var s = ViewModelTests.makeSnapshot()
+        s.pool = Pool(fiveHour: zero, weekly: zero, counts: Counts(total: 3, available: 3, stale: 3), health: Health(), plans: [])
+        let model = PoolViewModel(snapshot: s, now: T0)
+        XCTAssertNil(model.fiveHour)
+        XCTAssertNil(model.weekly)
+        XCTAssertEqual(model.quotaUnknownText, "Quota unknown: no account has current values")
+        s.language = .zhHans
+        XCTAssertEqual(PoolViewModel(snapshot: s, now: T0).quotaUnknownText, "额度未知：没有账号有当前数值")
+        // With figures, or in an empty pool, there is no such line.
+        XCTAssertNil(PoolViewModel(snapshot: ViewModelTests.makeSnapshot(), now: T0).quotaUnknownText)
+        let empty = Snapshot(generatedAt: T0, updatedAt: T0,
+                             pool: Pool(fiveHour: zero, weekly: zero, counts: Counts(), health: Health(), plans: []))
+        XCTAssertNil(PoolViewModel(snapshot: empty, now: T0).quotaUnknownText)
+        XCTAssertEqual(PoolViewModel(snapshot: empty, now: T0).weekly?.percentText, "0.0%")
+    }
+
     // MARK: account lanes
 
     func testAccountProviderAndLanes() throws {
