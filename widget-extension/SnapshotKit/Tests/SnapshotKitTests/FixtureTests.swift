@@ -83,7 +83,7 @@ final class FixtureTests: XCTestCase {
     }
 
     func testCountsMatchAccounts() throws {
-        for kind in ["demo", "stale", "empty"] {
+        for kind in ["demo", "stale", "empty", "whole_pool"] {
             let snapshot = try Fixtures.load(kind)
             let pool = try XCTUnwrap(snapshot.pool, kind)
             let c = pool.counts
@@ -233,9 +233,55 @@ final class FixtureTests: XCTestCase {
         XCTAssertNil(PoolViewModel(snapshot: snapshot, now: until).ban, "gone when the ban ends")
         XCTAssertNil(PoolViewModel(snapshot: snapshot, now: until.addingTimeInterval(60)).ban)
         // The other fixtures carry no ban.
-        for kind in ["demo", "stale", "error", "empty"] {
+        for kind in ["demo", "stale", "error", "empty", "whole_pool"] {
             let other = try Fixtures.load(kind)
             XCTAssertNil(PoolViewModel(snapshot: other, now: other.generatedAt).ban, kind)
+        }
+    }
+
+    /// Schema 2 from the Rust writer: Codex primary (the v1 `pool`), then Claude, Antigravity and Kimi.
+    func testWholePoolFixture() throws {
+        let snapshot = try Fixtures.load("whole_pool")
+        XCTAssertEqual(snapshot.schemaVersion, 2)
+        XCTAssertEqual(snapshot.primaryProvider, "codex")
+        let model = PoolViewModel(snapshot: snapshot, now: snapshot.generatedAt)
+        XCTAssertEqual(model.state, .ok)
+        XCTAssertEqual(model.providers.map(\.provider), ["codex", "claude", "antigravity", "kimi"])
+        XCTAssertEqual(model.providers.map(\.isPrimary), [true, false, false, false])
+        XCTAssertEqual(model.glanceProviderName, "Codex")
+        // Small/medium: one glance on the primary = the v1 pool, in Plus-base units.
+        let codex = model.providers[0]
+        XCTAssertEqual(codex.unit, .plusPercent)
+        XCTAssertEqual(codex.windows.first?.name, "5h")
+        XCTAssertEqual(codex.windows.first?.percentText, model.fiveHour?.percentText)
+        XCTAssertEqual(codex.windows.first?.ratioText, model.fiveHour?.ratioText)
+        XCTAssertEqual(codex.readyText, model.readyText)
+        let pool = try XCTUnwrap(snapshot.pool)
+        XCTAssertEqual(codex.windows.first?.amountText, Format.compact(pool.fiveHour.remaining) + "%")
+        // The others in plain percent.
+        for provider in model.providers.dropFirst() {
+            XCTAssertEqual(provider.unit, .percent, provider.name)
+            XCTAssertFalse(provider.windows.isEmpty, provider.name)
+            for window in provider.windows {
+                XCTAssertNil(window.ratioText)
+                XCTAssertEqual(window.amountText, Format.compact(window.fraction * 100) + "%")
+            }
+            XCTAssertNotNil(provider.readyText)
+        }
+        XCTAssertEqual(model.providers[1].windows.map(\.title), ["5h", "Week"])
+        // Large: every other provider fits (3), no "+N more".
+        let layout = LargeLayout(model)
+        XCTAssertEqual(layout.providers.map(\.name), ["Claude", "Antigravity", "Kimi"])
+        XCTAssertNil(layout.moreProviders)
+        XCTAssertFalse(layout.showsPills)
+        // Accounts carry their provider; lanes are drawn per account.
+        XCTAssertEqual(Set(snapshot.accounts.compactMap(\.provider)), ["codex", "claude", "antigravity", "kimi"])
+        XCTAssertTrue(model.accounts.contains { !$0.lanes.isEmpty })
+        for row in model.accounts {
+            for lane in row.lanes {
+                XCTAssert((0...1).contains(lane.fraction), lane.name)
+                XCTAssertFalse(lane.name.isEmpty)
+            }
         }
     }
 

@@ -4,7 +4,7 @@ import XCTest
 
 /// Locates the shared fixture files in widget-extension/fixtures/ relative to this source file.
 enum Fixtures {
-    static let kinds = ["demo", "stale", "error", "empty", "banned"]
+    static let kinds = ["demo", "stale", "error", "empty", "banned", "whole_pool"]
 
     static var directory: URL {
         URL(fileURLWithPath: #filePath)          // .../widget-extension/SnapshotKit/Tests/SnapshotKitTests/Fixtures.swift
