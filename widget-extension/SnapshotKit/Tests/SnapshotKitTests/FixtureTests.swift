@@ -285,6 +285,29 @@ final class FixtureTests: XCTestCase {
         }
     }
 
+    /// The Chinese demo (`language: zh-Hans`, written once poolwatch's catalogue lands): the widget speaks
+    /// Chinese with the same numbers as the English demo. Skipped while the Rust side does not write it.
+    func testChineseDemoFixtureIfPresent() throws {
+        guard FileManager.default.fileExists(atPath: Fixtures.url("demo_zh").path) else {
+            throw XCTSkip("widget-extension/fixtures/demo_zh.json is not written yet")
+        }
+        let zh = try Fixtures.load("demo_zh")
+        XCTAssertEqual(zh.language, .zhHans)
+        let model = PoolViewModel(snapshot: zh, now: zh.generatedAt)
+        XCTAssertEqual(model.language, .zhHans)
+        XCTAssertTrue(model.readyText.hasSuffix(" 可用"), model.readyText)
+        XCTAssertEqual(model.fiveHour?.title, "5h")
+        XCTAssertEqual(model.weekly?.title, "周")
+        XCTAssertTrue(model.health.map { L10n.table(.zhHans).values.contains($0.statusTitle) } ?? true)
+        for key in model.apiKeys {
+            XCTAssertTrue(key.countsText.contains("成功"), key.countsText)
+        }
+        let en = try Fixtures.load("demo")
+        let enModel = PoolViewModel(snapshot: en, now: en.generatedAt)
+        XCTAssertEqual(model.fiveHour?.percentText, enModel.fiveHour?.percentText, "same numbers in both languages")
+        XCTAssertEqual(model.weekly?.ratioText, enModel.weekly?.ratioText)
+    }
+
     func testFixturesSurviveEncodeDecodeRoundTrip() throws {
         for kind in Fixtures.kinds {
             let snapshot = try Fixtures.load(kind)
