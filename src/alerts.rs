@@ -356,6 +356,7 @@ mod tests {
             counts: PoolCounts::default(),
             health: PoolHealth::default(),
             plans: Vec::new(),
+            api_keys: Vec::new(),
         }
     }
 

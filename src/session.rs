@@ -17,7 +17,7 @@ use std::time::Duration;
 use crate::alerts::{self, Alert};
 use crate::api::client::{Client, FetchOptions};
 use crate::api::error::FetchError;
-use crate::api::{merge_fetch, Selection};
+use crate::api::{merge_api_keys, merge_fetch, Selection};
 use crate::config::Settings;
 use crate::model::{Epoch, PoolState};
 use crate::quota::pace::{self, HistoryPoint, Pace};
@@ -472,7 +472,15 @@ impl Session<'_> {
         let report = runtime
             .block_on(client.fetch_pool(|e| selection.keeps(e), now))
             .map_err(RunError::Fetch)?;
-        Ok(merge_fetch(previous, report, &selection, now))
+        // Only after the key worked: a wrong key must cost one failed attempt, not two.
+        let keys = runtime.block_on(async {
+            tokio::time::timeout(self.settings.request_timeout, client.api_key_usage())
+                .await
+                .unwrap_or_else(|_| Err("api-key-usage timed out".to_string()))
+        });
+        let mut state = merge_fetch(previous, report, &selection, now);
+        state.api_keys = merge_api_keys(previous, keys, &selection);
+        Ok(state)
     }
 }
 

@@ -15,10 +15,11 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
+use super::api_keys::parse_api_key_usage;
 use super::auth_files::{describe_non_json, parse_auth_files, AuthFileEntry};
 use super::error::{classify_auth, FetchError};
 use super::usage::interpret_upstream;
-use crate::model::{Epoch, Usage};
+use crate::model::{ApiKeyUsage, Epoch, Usage};
 use crate::secrets::Secret;
 
 /// The `User-Agent` the Codex CLI sends; `wham/usage` expects a Codex client.
@@ -132,6 +133,28 @@ impl Client {
         check_management_status(status, &body)?;
         let entries = parse_auth_files(&body).map_err(FetchError::BadResponse)?;
         Ok((entries, version))
+    }
+
+    /// `GET /v0/management/api-key-usage` (one call, no retry): `Ok(None)` when
+    /// the server is older than the endpoint (404), the parsed rows otherwise.
+    /// `Err` carries a fixed sentence (never the body: it holds raw keys); the
+    /// caller keeps the previous rows then, so this never fails a refresh.
+    pub async fn api_key_usage(&self) -> Result<Option<Vec<ApiKeyUsage>>, String> {
+        let url = self.endpoint("api-key-usage");
+        let response = self
+            .http
+            .get(&url)
+            .bearer_auth(self.key.expose())
+            .header("Accept", "application/json")
+            .send()
+            .await
+            .map_err(|e| transport_error(e).to_string())?;
+        let (status, _, body) = read_response(response).await.map_err(|e| e.to_string())?;
+        match status {
+            404 => Ok(None),
+            200..=299 => parse_api_key_usage(&body).map(Some),
+            other => Err(format!("api-key-usage answered HTTP {other}")),
+        }
     }
 
     /// One `POST /v0/management/api-call` for the account's `wham/usage`.

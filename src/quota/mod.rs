@@ -9,6 +9,7 @@ use crate::model::{Epoch, HealthBucket};
 mod account;
 mod forecast;
 mod health;
+mod keys;
 pub mod pace;
 mod plan;
 mod report;
@@ -24,6 +25,7 @@ pub use forecast::{
 pub use health::{
     last_buckets, merge_health, pool_health, recent_failures, HEALTH_BUCKETS, RECENT_BUCKETS,
 };
+pub use keys::{attach_api_keys, default_key_label, key_views, ApiKeyView, KeyDisplay};
 pub use plan::{normalize_plan, plan_weight, MAX_WEIGHT, MIN_WEIGHT};
 pub use report::{compute, pool_window};
 pub use sort::sort_accounts;
@@ -250,6 +252,9 @@ pub struct PoolReport {
     pub counts: PoolCounts,
     pub health: PoolHealth,
     pub plans: Vec<PlanGroup>,
+    /// Upstream API keys (`api-key-usage`), hidden ones left out.
+    #[serde(default)]
+    pub api_keys: Vec<ApiKeyView>,
 }
 
 #[cfg(test)]

@@ -34,6 +34,7 @@ pub fn compute(accounts: &[Account], settings: &QuotaSettings, now: Epoch) -> Po
         counts,
         health,
         plans,
+        api_keys: Vec::new(),
     }
 }
 

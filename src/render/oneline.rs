@@ -327,6 +327,7 @@ mod tests {
                 ..PoolHealth::default()
             },
             plans: Vec::new(),
+            api_keys: Vec::new(),
         }
     }
 
