@@ -380,7 +380,7 @@ impl Session<'_> {
         cache
             .state
             .as_ref()
-            .map(|s| quota::compute(&s.accounts, &self.settings.quota, now))
+            .map(|s| report_of_state(s, self.settings, now))
     }
 
     /// The outcome of a run, with the report of the cached state at `now`.
@@ -481,6 +481,22 @@ impl Session<'_> {
         let mut state = merge_fetch(previous, report, &selection, now);
         state.api_keys = merge_api_keys(previous, keys, &selection);
         Ok(state)
+    }
+}
+
+/// The report of a pool state at `now`: accounts, then the visible API keys
+/// (their buckets join the pool's health timeline).
+pub fn report_of_state(state: &PoolState, settings: &Settings, now: Epoch) -> PoolReport {
+    let mut report = quota::compute(&state.accounts, &settings.quota, now);
+    quota::attach_api_keys(&mut report, &state.api_keys, key_display(settings));
+    report
+}
+
+/// How API keys are shown: the `hidden_keys` and `[key_labels]` settings.
+pub fn key_display(settings: &Settings) -> quota::KeyDisplay<'_> {
+    quota::KeyDisplay {
+        hidden: &settings.hidden_keys,
+        labels: &settings.key_labels,
     }
 }
 

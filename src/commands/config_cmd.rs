@@ -62,6 +62,10 @@ pub fn run(globals: &Globals, command: ConfigCommand) -> i32 {
             Err(e) => report(e),
         },
         ConfigCommand::SetKey => set_key(globals),
+        ConfigCommand::HideKey { fingerprint } => super::hide_key::run(globals, &fingerprint, true),
+        ConfigCommand::ShowKey { fingerprint } => {
+            super::hide_key::run(globals, &fingerprint, false)
+        }
         ConfigCommand::Edit => edit(globals),
         ConfigCommand::DeleteKey => {
             let settings = match globals.settings_or_exit() {

@@ -2,6 +2,7 @@
 
 mod alerts_cmd;
 mod config_cmd;
+mod hide_key;
 mod install_plugin;
 mod plugin;
 mod shell;
@@ -13,7 +14,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::cli::{Cli, Command, StatusArgs};
 use crate::config::{self, LoadOptions, Settings};
 use crate::model::Epoch;
-use crate::quota::{self, PoolReport};
+use crate::quota::PoolReport;
 use crate::render::{FetchStatus, MenuContext};
 use crate::session::{Freshness, Outcome, Session, Trigger};
 use crate::store::cache::CachePaths;
@@ -136,7 +137,7 @@ pub fn obtain(globals: &Globals, settings: &Settings, trigger: Trigger) -> View 
     let now = (globals.clock)();
     if globals.demo {
         let state = demo::pool(&session::selection_of(settings), now);
-        let report = quota::compute(&state.accounts, &settings.quota, now);
+        let report = session::report_of_state(&state, settings, now);
         return View {
             outcome: Outcome {
                 state: Some(state),

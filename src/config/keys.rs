@@ -25,6 +25,10 @@ pub(crate) enum Kind {
     List,
     /// `true`/`false` (also yes/no, on/off, 1/0 as text).
     Bool,
+    /// A list of API-key fingerprints (8 hex digits each, stored lower-case).
+    Fingerprints,
+    /// The interface language: `auto`, `en` or `zh-Hans`.
+    Language,
 }
 
 /// One known key.
@@ -82,6 +86,8 @@ pub(crate) const KEYS: &[KeySpec] = &[
     key("sort", Kind::Sort, Some("POOLWATCH_SORT")),
     key("providers", Kind::List, None),
     key("hidden", Kind::List, None),
+    key("hidden_keys", Kind::Fingerprints, None),
+    key("language", Kind::Language, Some("POOLWATCH_LANGUAGE")),
     key("weights.plus", Kind::Weight, None),
     key("weights.prolite", Kind::Weight, None),
     key("weights.pro", Kind::Weight, None),
@@ -110,6 +116,8 @@ pub(crate) const KEYS: &[KeySpec] = &[
 
 /// The free-form table of account labels.
 pub(crate) const LABELS: &str = "labels";
+/// The table of API-key labels by fingerprint.
+pub(crate) const KEY_LABELS: &str = "key_labels";
 /// Top-level only: the profile used when none is given.
 pub(crate) const DEFAULT_PROFILE_KEY: &str = "default_profile";
 /// Top-level only: the table of named profiles.
@@ -140,6 +148,7 @@ pub(crate) fn layer_key_names(top: bool) -> Vec<&'static str> {
         }
     }
     names.push(LABELS);
+    names.push(KEY_LABELS);
     if top {
         names.push(DEFAULT_PROFILE_KEY);
         names.push(PROFILES);
@@ -208,10 +217,17 @@ pub(crate) fn format_float(number: f64) -> String {
 /// Parse a value from the config file. The error is a phrase such as `is out of range (1..=64)`.
 pub(crate) fn from_toml(kind: Kind, value: &toml::Value) -> Result<Value, String> {
     let parsed = match (kind, value) {
-        (Kind::PoolUrl | Kind::UsageUrl | Kind::Sort, toml::Value::String(text)) => {
-            return from_str(kind, text)
+        (
+            Kind::PoolUrl | Kind::UsageUrl | Kind::Sort | Kind::Language,
+            toml::Value::String(text),
+        ) => return from_str(kind, text),
+        (Kind::PoolUrl | Kind::UsageUrl | Kind::Sort | Kind::Language, _) => {
+            return Err("is not a string".into())
         }
-        (Kind::PoolUrl | Kind::UsageUrl | Kind::Sort, _) => return Err("is not a string".into()),
+        (Kind::Fingerprints, toml::Value::Array(items)) => {
+            Value::List(fingerprints(list_from_toml(items)?)?)
+        }
+        (Kind::Fingerprints, _) => return Err("is not a list of key fingerprints".into()),
         (Kind::Int { .. }, toml::Value::Integer(number)) => Value::Int(*number),
         (Kind::Int { .. }, _) => return Err("is not a whole number".into()),
         (Kind::Float { .. } | Kind::Weight, toml::Value::Integer(number)) => {
@@ -258,11 +274,47 @@ pub(crate) fn from_str(kind: Kind, raw: &str) -> Result<Value, String> {
                 .collect(),
         ),
         Kind::Bool => Value::Bool(parse_bool(text).ok_or("is not true or false")?),
+        Kind::Fingerprints => Value::List(fingerprints(
+            text.split(',')
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+                .map(str::to_string)
+                .collect(),
+        )?),
+        Kind::Language => Value::Str(parse_language(text)?.to_string()),
     };
     check(kind, parsed)
 }
 
 /// `true/false`, `yes/no`, `on/off`, `1/0` (case-insensitive).
+/// Fingerprints, lower-cased; anything but 8 hex digits is refused.
+fn fingerprints(items: Vec<String>) -> Result<Vec<String>, String> {
+    items
+        .into_iter()
+        .map(|item| {
+            let lower = item.trim().to_ascii_lowercase();
+            if crate::api::api_keys::is_fingerprint(&lower) {
+                Ok(lower)
+            } else {
+                Err(format!(
+                    "contains {} which is not a key fingerprint (8 hex digits, as shown in the menu)",
+                    toml_string(&item)
+                ))
+            }
+        })
+        .collect()
+}
+
+/// `auto`, `en` or `zh-Hans` (also `zh`, `zh-CN`, `zh_Hans`, any case).
+pub fn parse_language(text: &str) -> Result<&'static str, String> {
+    match text.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+        "auto" | "" => Ok("auto"),
+        "en" | "en-us" | "en-gb" | "english" => Ok("en"),
+        "zh-hans" | "zh" | "zh-cn" | "zh-sg" | "zh-hans-cn" | "chinese" => Ok("zh-Hans"),
+        _ => Err("is not a language (use \"auto\", \"en\" or \"zh-Hans\")".into()),
+    }
+}
+
 fn parse_bool(text: &str) -> Option<bool> {
     match text.to_ascii_lowercase().as_str() {
         "true" | "yes" | "on" | "1" => Some(true),

@@ -2,7 +2,7 @@
 //!
 //! Precedence, highest first: command-line flags (applied by the caller), environment variables
 //! (`POOLWATCH_*`), the selected `[profiles.NAME]` table, the top-level keys, built-in defaults.
-//! Inside a profile, `[weights]` and `[labels]` merge entry by entry with the top level; every other
+//! Inside a profile, `[weights]`, `[labels]` and `[key_labels]` merge entry by entry with the top level; every other
 //! key (including the `providers` and `hidden` lists) replaces the top-level value as a whole.
 //! Plan weights below 0.1 are clamped to 0.1 silently. The management key never lives here: see
 //! [`crate::secrets`].
@@ -17,6 +17,8 @@ mod url;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_keys;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -115,6 +117,12 @@ pub struct Settings {
     pub alerts: AlertSettings,
     /// Custom account labels by auth file name or email.
     pub labels: BTreeMap<String, String>,
+    /// API-key fingerprints to hide (`hidden_keys`, "Hide this key").
+    pub hidden_keys: Vec<String>,
+    /// API-key labels by fingerprint (`[key_labels]`).
+    pub key_labels: BTreeMap<String, String>,
+    /// Interface language setting: `auto`, `en` or `zh-Hans`.
+    pub language: String,
     /// Cache directory override (POOLWATCH_CACHE_DIR).
     pub cache_dir: Option<PathBuf>,
     /// Widget snapshot path override (POOLWATCH_SNAPSHOT_PATH).
@@ -142,6 +150,9 @@ impl Default for Settings {
             hidden: Vec::new(),
             alerts: AlertSettings::default(),
             labels: BTreeMap::new(),
+            hidden_keys: Vec::new(),
+            key_labels: BTreeMap::new(),
+            language: "auto".to_string(),
             cache_dir: None,
             snapshot_path: None,
             file_found: false,
@@ -351,6 +362,7 @@ pub(crate) fn validate_profiles(config: &file::ConfigFile, path: &Path) -> Resul
 struct Resolved {
     values: BTreeMap<&'static str, Value>,
     labels: BTreeMap<String, String>,
+    key_labels: BTreeMap<String, String>,
     sources: BTreeMap<String, ValueSource>,
 }
 
@@ -377,6 +389,11 @@ impl Resolved {
             self.labels.insert(name.clone(), label.clone());
             self.sources
                 .insert(format!("labels.{name}"), source.clone());
+        }
+        for (fingerprint, label) in &layer.key_labels {
+            self.key_labels.insert(fingerprint.clone(), label.clone());
+            self.sources
+                .insert(format!("key_labels.{fingerprint}"), source.clone());
         }
     }
 
@@ -473,6 +490,8 @@ impl Resolved {
                 .map(|items| items.iter().map(|p| p.to_ascii_lowercase()).collect())
                 .unwrap_or(defaults.providers),
             hidden: self.list("hidden").unwrap_or_default(),
+            hidden_keys: self.list("hidden_keys").unwrap_or_default(),
+            language: self.text("language").unwrap_or(defaults.language),
             alerts: AlertSettings {
                 pool_5h_below: self
                     .float("alerts.pool_5h_below")
@@ -495,6 +514,7 @@ impl Resolved {
                 notify: self.flag("alerts.notify").unwrap_or(defaults.alerts.notify),
             },
             labels: self.labels,
+            key_labels: self.key_labels,
             sources: self.sources,
             ..defaults
         };

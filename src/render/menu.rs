@@ -13,7 +13,9 @@ use super::sanitize::menu_text;
 use super::{Dialect, FetchStatus, MenuContext};
 use crate::model::{Epoch, HealthBucket};
 use crate::quota::pace::{Pace, WindowPace};
-use crate::quota::{AccountView, AccountWindow, Level, PoolReport, PoolWindow, SortKey, SortOrder};
+use crate::quota::{
+    AccountView, AccountWindow, ApiKeyView, Level, PoolReport, PoolWindow, SortKey, SortOrder,
+};
 
 /// Width of the pool `5h` / `Week` bars, in cells.
 pub const POOL_BAR_WIDTH: usize = 20;
@@ -126,6 +128,10 @@ pub fn menu_lines(
         lines.extend(menu.pool_lines(report));
         lines.push(MenuLine::separator());
         lines.extend(menu.account_lines(report));
+        if !report.api_keys.is_empty() {
+            lines.push(MenuLine::separator());
+            lines.extend(menu.api_key_lines(report));
+        }
     }
     lines.push(MenuLine::separator());
     lines.extend(menu.action_lines());
@@ -716,6 +722,80 @@ impl Menu<'_> {
         lines
     }
 
+    // ----- API keys -----
+
+    fn api_key_lines(&self, report: &PoolReport) -> Vec<MenuLine> {
+        let mut lines = vec![MenuLine::item(
+            0,
+            format!("API keys ({})", report.api_keys.len()),
+        )];
+        for key in &report.api_keys {
+            lines.push(self.api_key_row(key));
+            lines.extend(self.api_key_details(key));
+        }
+        lines
+    }
+
+    fn api_key_row(&self, key: &ApiKeyView) -> MenuLine {
+        let label = non_empty(menu_text(&key.label, KEY_LABEL_WIDTH), "(no label)");
+        let strip: String = key.health.iter().map(health_char).collect();
+        let text = format!(
+            "{} {} {:>6} ok {:>4} failed",
+            key_glyph(key),
+            pad(&label, KEY_LABEL_WIDTH),
+            key.success,
+            key.failed
+        );
+        let line = self.mono(MenuLine::item(0, text));
+        let line = self.tooltip(self.color(line, key_tone(key)), &strip);
+        self.untrusted(line)
+    }
+
+    fn api_key_details(&self, key: &ApiKeyView) -> Vec<MenuLine> {
+        let mut lines = Vec::new();
+        let provider = non_empty(menu_text(&key.provider, 48), "?");
+        lines.push(self.untrusted(MenuLine::item(1, format!("Provider {provider}"))));
+        let host = non_empty(menu_text(&key.host, 80), "—");
+        lines.push(self.untrusted(MenuLine::item(1, format!("Host {host}"))));
+        lines.push(MenuLine::item(
+            1,
+            format!("Fingerprint {}", menu_text(&key.fingerprint, 16)),
+        ));
+        lines.push(MenuLine::item(
+            1,
+            format!("Requests {} ok · {} failed", key.success, key.failed),
+        ));
+        let strip: String = if key.health.is_empty() {
+            "no data".to_string()
+        } else {
+            key.health.iter().map(health_char).collect()
+        };
+        let line = self.mono(MenuLine::item(1, format!("Health {strip}")));
+        lines.push(self.tooltip(line, HEALTH_LEGEND));
+        let failures = MenuLine::item(1, failures_text(key.recent_failures));
+        lines.push(if key.recent_failures > 0 {
+            self.color(failures, Tone::Red)
+        } else {
+            failures
+        });
+        // The only parameter is the fingerprint poolwatch computed (8 hex digits).
+        if let (Some(exe), true) = (
+            param_value(&self.ctx.exe),
+            crate::api::api_keys::is_fingerprint(&key.fingerprint),
+        ) {
+            lines.push(
+                MenuLine::item(1, "Hide this key")
+                    .param("bash", exe)
+                    .param("param1", "config")
+                    .param("param2", "hide-key")
+                    .param("param3", key.fingerprint.clone())
+                    .param("terminal", "false")
+                    .param("refresh", "true"),
+            );
+        }
+        lines
+    }
+
     // ----- actions -----
 
     fn action_lines(&self) -> Vec<MenuLine> {
@@ -832,6 +912,29 @@ fn non_empty(text: String, fallback: &str) -> String {
         fallback.to_string()
     } else {
         text
+    }
+}
+
+/// Visible characters of an API-key label on its row.
+const KEY_LABEL_WIDTH: usize = 36;
+
+fn key_glyph(key: &ApiKeyView) -> char {
+    if key.recent_failures > 0 {
+        '✕'
+    } else if key.health.iter().any(|b| b.success > 0) {
+        '●'
+    } else {
+        '○'
+    }
+}
+
+fn key_tone(key: &ApiKeyView) -> Tone {
+    if key.recent_failures > 0 {
+        Tone::Red
+    } else if key.health.iter().any(|b| b.success > 0) {
+        Tone::Green
+    } else {
+        Tone::Grey
     }
 }
 
