@@ -156,6 +156,7 @@ fn report() -> PoolReport {
             accounts: 4,
             available: 2,
         }],
+        api_keys: Vec::new(),
     }
 }
 

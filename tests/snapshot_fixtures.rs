@@ -27,7 +27,13 @@ fn codex() -> Selection {
 fn fixtures() -> Vec<(&'static str, Snapshot)> {
     let settings = QuotaSettings::default();
     let state = poolwatch::demo::pool(&codex(), NOW - 60);
-    let report = quota::compute(&state.accounts, &settings, NOW);
+    let mut report = quota::compute(&state.accounts, &settings, NOW);
+    let no_labels = std::collections::BTreeMap::new();
+    let keys = quota::KeyDisplay {
+        hidden: &[],
+        labels: &no_labels,
+    };
+    quota::attach_api_keys(&mut report, &state.api_keys, keys);
     let meta = SnapshotMeta {
         profile: "default".into(),
         demo: true,
@@ -41,6 +47,7 @@ fn fixtures() -> Vec<(&'static str, Snapshot)> {
             }),
             weekly: None,
         }),
+        language: "en".into(),
     };
     let demo = snapshot::build(Some(&report), &meta, NOW);
     let stale = snapshot::build(
@@ -64,6 +71,7 @@ fn fixtures() -> Vec<(&'static str, Snapshot)> {
             stale: false,
             error: Some("Management key rejected: the pool rejected the management key".into()),
             pace: None,
+            language: "en".into(),
         },
         NOW,
     );

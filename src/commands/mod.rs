@@ -244,6 +244,7 @@ pub fn build_snapshot(
         stale,
         error,
         pace: outcome.pace.clone(),
+        language: String::new(),
     };
     snapshot::build(report, &meta, now)
 }

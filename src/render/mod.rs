@@ -61,6 +61,7 @@ pub struct MenuContext {
 
 pub mod duration;
 pub mod json;
+pub mod keys_text;
 pub mod menu;
 pub mod metrics;
 pub mod multi;

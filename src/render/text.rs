@@ -76,6 +76,11 @@ pub fn render_status(report: Option<&PoolReport>, ctx: &MenuContext, color: bool
             pool(&mut out, report, ctx.pace.as_ref(), &p);
             out.push('\n');
             accounts(&mut out, report, &p);
+            let keys = super::keys_text::api_keys_table(report, 100, &|t| p.paint(t, Style::Red));
+            if !keys.is_empty() {
+                out.push('\n');
+                out.push_str(&keys);
+            }
         }
         None => {
             let _ = writeln!(out, "No pool data yet.");

@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::model::Epoch;
-use crate::quota::{AccountWindow, PlanGroup, PoolCounts, PoolHealth, PoolReport, PoolWindow};
+use crate::quota::{
+    AccountWindow, ApiKeyView, PlanGroup, PoolCounts, PoolHealth, PoolReport, PoolWindow,
+};
 
 /// Version of the snapshot format; readers reject other major versions.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -57,6 +59,16 @@ pub struct Snapshot {
     pub error: Option<String>,
     pub pool: Option<SnapshotPool>,
     pub accounts: Vec<SnapshotAccount>,
+    /// The interface language the widget should use: `en` or `zh-Hans`.
+    #[serde(default = "default_language")]
+    pub language: String,
+    /// Upstream API keys with their health (fingerprints only, never a raw key).
+    #[serde(default)]
+    pub api_keys: Vec<ApiKeyView>,
+}
+
+fn default_language() -> String {
+    "en".to_string()
 }
 
 /// What the snapshot says besides the report.
@@ -68,6 +80,8 @@ pub struct SnapshotMeta {
     pub stale: bool,
     pub error: Option<String>,
     pub pace: Option<Pace>,
+    /// The resolved interface language (`en` or `zh-Hans`; empty means `en`).
+    pub language: String,
 }
 
 /// Build the snapshot from a report (None when there has never been data).
@@ -115,6 +129,12 @@ pub fn build(report: Option<&PoolReport>, meta: &SnapshotMeta, now: Epoch) -> Sn
                     .collect()
             })
             .unwrap_or_default(),
+        language: if meta.language.is_empty() {
+            default_language()
+        } else {
+            meta.language.clone()
+        },
+        api_keys: report.map(|r| r.api_keys.clone()).unwrap_or_default(),
     }
 }
 
