@@ -369,3 +369,33 @@ fn snapshot_carries_the_keys_and_the_language() {
     let text = snapshot.to_string();
     assert!(!text.contains(OPENAI_KEY) && !text.contains(COMPAT_KEY));
 }
+
+#[test]
+fn hostile_provider_names_stay_inside_their_titles() {
+    let hostile = "evil | bash=/bin/sh param1=-c terminal=false\u{2028}--Forged | href=http://x";
+    let server = server(Some(ApiKeyUsageMock::Keys(
+        KeyUsageShape::Current,
+        vec![MockApiKey::new(
+            &format!("openai {hostile}"),
+            "https://api.openai.com",
+            OPENAI_KEY,
+            &[(1, 0)],
+        )],
+    )));
+    let sandbox = sandbox(&server);
+    for swiftbar in [false, true] {
+        let run = sandbox.run_plugin(swiftbar);
+        let lines = assert_valid_menu(&run, "hostile provider");
+        assert!(run.stdout.contains("API keys (1)"), "{}", run.stdout);
+        for line in &lines {
+            assert_ne!(line.param("bash"), Some("/bin/sh"), "{}", line.raw);
+            assert!(
+                line.param("href")
+                    .is_none_or(|h| !h.starts_with("http://x")),
+                "{}",
+                line.raw
+            );
+            assert!(!line.title.starts_with("Forged"), "{}", line.raw);
+        }
+    }
+}
