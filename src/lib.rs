@@ -9,6 +9,10 @@
 //! * [`config`] — settings file, profiles, env overrides
 //! * [`secrets`] — the management key (Keychain or env)
 //! * [`cli`] — command-line parsing; [`exit_codes`] — process exit codes
+//! * [`i18n`] — English / 简体中文 messages (`locales/poolwatch.toml`)
+
+// The message catalogue, embedded at compile time (see `i18n`).
+rust_i18n::i18n!("locales");
 
 pub mod alerts;
 pub mod api;
@@ -17,6 +21,7 @@ pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod exit_codes;
+pub mod i18n;
 pub mod model;
 pub mod quota;
 pub mod render;

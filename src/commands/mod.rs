@@ -19,7 +19,7 @@ use crate::render::{FetchStatus, MenuContext};
 use crate::session::{Freshness, Outcome, Session, Trigger};
 use crate::store::cache::CachePaths;
 use crate::store::snapshot::{self, SnapshotMeta};
-use crate::{alerts, demo, exit_codes, session};
+use crate::{alerts, demo, exit_codes, i18n, session};
 
 /// The real clock, in epoch seconds.
 pub fn system_now() -> Epoch {
@@ -106,13 +106,27 @@ impl<'a> Globals<'a> {
         }
     }
 
-    /// Load the settings of the selected profile.
+    /// Load the settings of the selected profile and set this run's language
+    /// from them (a settings error is then told in the language `auto` finds).
     pub fn settings(&self) -> Result<Settings, config::ConfigError> {
-        config::load(&LoadOptions {
+        let loaded = config::load(&LoadOptions {
             config_path: self.config.clone(),
             profile: self.profile.clone(),
             env: self.env,
-        })
+        });
+        let (setting, cache_dir) = match &loaded {
+            Ok(settings) => (
+                settings.language.as_str(),
+                Session::cache_dir(settings, self.env),
+            ),
+            Err(_) => ("auto", None),
+        };
+        let setting = match (loaded.is_err(), (self.env)(config::LANGUAGE_ENV)) {
+            (true, Some(env)) => config::parse_language(&env).unwrap_or("auto"),
+            _ => setting,
+        };
+        i18n::set(i18n::resolve(setting, self.env, cache_dir.as_deref()));
+        loaded
     }
 
     /// Settings, or print the error and return the exit code.
@@ -244,7 +258,7 @@ pub fn build_snapshot(
         stale,
         error,
         pace: outcome.pace.clone(),
-        language: String::new(),
+        language: i18n::current().code().to_string(),
     };
     snapshot::build(report, &meta, now)
 }

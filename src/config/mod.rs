@@ -29,7 +29,7 @@ use crate::quota::{PlanWeights, QuotaSettings};
 pub use edit::{init_file, set_value, template};
 pub use error::ConfigError;
 pub use file::valid_profile_name;
-pub use keys::{parse_sort, sort_name, MIN_WEIGHT};
+pub use keys::{parse_language, parse_sort, sort_name, MIN_WEIGHT};
 pub use show::show;
 pub use url::{normalize_pool_url, normalize_usage_url};
 
@@ -62,6 +62,8 @@ pub const CONFIG_ENV: &str = "POOLWATCH_CONFIG";
 pub const PROFILE_ENV: &str = "POOLWATCH_PROFILE";
 /// Environment variable overriding the cache directory.
 pub const CACHE_DIR_ENV: &str = "POOLWATCH_CACHE_DIR";
+/// Environment variable choosing the interface language.
+pub const LANGUAGE_ENV: &str = "POOLWATCH_LANGUAGE";
 /// Environment variable overriding the widget snapshot path.
 pub const SNAPSHOT_PATH_ENV: &str = "POOLWATCH_SNAPSHOT_PATH";
 
