@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use super::menu::health_char;
 use super::sanitize::terminal_text;
 use crate::quota::{ApiKeyView, PoolReport};
+use crate::tr;
 
 const PROVIDER_MAX: usize = 22;
 const PROVIDER_MIN: usize = 8;
@@ -67,15 +68,21 @@ pub fn api_keys_table(
     }
     let l = layout(report, width);
     let mut out = String::new();
-    let mut heading = pad("API KEY", l.provider);
+    let mut heading = pad(&tr!("keys.col_key"), l.provider);
     if l.host > 0 {
-        let _ = write!(heading, " {}", pad("HOST", l.host));
+        let _ = write!(heading, " {}", pad(&tr!("keys.col_host"), l.host));
     }
-    let _ = write!(heading, " {:<8} {:>7} {:>6}", "KEY", "OK", "FAILED");
+    let _ = write!(
+        heading,
+        " {} {} {}",
+        pad(&tr!("keys.col_fingerprint"), 8),
+        pad_left(&tr!("keys.col_ok"), 7),
+        pad_left(&tr!("keys.col_failed"), 6)
+    );
     if l.health {
-        let _ = write!(heading, "  {}", pad("HEALTH", STRIP));
+        let _ = write!(heading, "  {}", pad(&tr!("keys.col_health"), STRIP));
     }
-    let _ = writeln!(out, "{heading}  30M✕");
+    let _ = writeln!(out, "{heading}  {}", tr!("keys.col_recent"));
     for key in &report.api_keys {
         let _ = writeln!(out, "{}", row(key, &l, paint_red).trim_end());
     }
@@ -119,9 +126,15 @@ fn row(key: &ApiKeyView, l: &Layout, paint_red: &dyn Fn(&str) -> String) -> Stri
     text
 }
 
+// TODO(width): use render::width once it lands (CJK = 2 columns).
 fn pad(text: &str, width: usize) -> String {
     let len = text.chars().count();
     format!("{text}{}", " ".repeat(width.saturating_sub(len)))
+}
+
+fn pad_left(text: &str, width: usize) -> String {
+    let len = text.chars().count();
+    format!("{}{text}", " ".repeat(width.saturating_sub(len)))
 }
 
 #[cfg(test)]

@@ -727,7 +727,7 @@ impl Menu<'_> {
     fn api_key_lines(&self, report: &PoolReport) -> Vec<MenuLine> {
         let mut lines = vec![MenuLine::item(
             0,
-            format!("API keys ({})", report.api_keys.len()),
+            crate::tr!("keys.section", n = report.api_keys.len()),
         )];
         for key in &report.api_keys {
             lines.push(self.api_key_row(key));
@@ -737,14 +737,20 @@ impl Menu<'_> {
     }
 
     fn api_key_row(&self, key: &ApiKeyView) -> MenuLine {
-        let label = non_empty(menu_text(&key.label, KEY_LABEL_WIDTH), "(no label)");
+        let label = non_empty(
+            menu_text(&key.label, KEY_LABEL_WIDTH),
+            &crate::tr!("menu.no_label"),
+        );
         let strip: String = key.health.iter().map(health_char).collect();
+        let counts = crate::tr!(
+            "keys.row_counts",
+            ok = format!("{:>6}", key.success),
+            failed = format!("{:>4}", key.failed)
+        );
         let text = format!(
-            "{} {} {:>6} ok {:>4} failed",
+            "{} {} {counts}",
             key_glyph(key),
             pad(&label, KEY_LABEL_WIDTH),
-            key.success,
-            key.failed
         );
         let line = self.mono(MenuLine::item(0, text));
         let line = self.tooltip(self.color(line, key_tone(key)), &strip);
@@ -754,24 +760,25 @@ impl Menu<'_> {
     fn api_key_details(&self, key: &ApiKeyView) -> Vec<MenuLine> {
         let mut lines = Vec::new();
         let provider = non_empty(menu_text(&key.provider, 48), "?");
-        lines.push(self.untrusted(MenuLine::item(1, format!("Provider {provider}"))));
+        let provider_line = crate::tr!("keys.provider", v = provider);
+        lines.push(self.untrusted(MenuLine::item(1, provider_line)));
         let host = non_empty(menu_text(&key.host, 80), "—");
-        lines.push(self.untrusted(MenuLine::item(1, format!("Host {host}"))));
+        lines.push(self.untrusted(MenuLine::item(1, crate::tr!("keys.host", v = host))));
         lines.push(MenuLine::item(
             1,
-            format!("Fingerprint {}", menu_text(&key.fingerprint, 16)),
+            crate::tr!("keys.fingerprint", v = menu_text(&key.fingerprint, 16)),
         ));
         lines.push(MenuLine::item(
             1,
-            format!("Requests {} ok · {} failed", key.success, key.failed),
+            crate::tr!("keys.requests", ok = key.success, failed = key.failed),
         ));
         let strip: String = if key.health.is_empty() {
-            "no data".to_string()
+            crate::tr!("health.no_data")
         } else {
             key.health.iter().map(health_char).collect()
         };
-        let line = self.mono(MenuLine::item(1, format!("Health {strip}")));
-        lines.push(self.tooltip(line, HEALTH_LEGEND));
+        let line = self.mono(MenuLine::item(1, crate::tr!("health.line", strip = strip)));
+        lines.push(self.tooltip(line, &crate::tr!("health.legend")));
         let failures = MenuLine::item(1, failures_text(key.recent_failures));
         lines.push(if key.recent_failures > 0 {
             self.color(failures, Tone::Red)
@@ -784,7 +791,7 @@ impl Menu<'_> {
             crate::api::api_keys::is_fingerprint(&key.fingerprint),
         ) {
             lines.push(
-                MenuLine::item(1, "Hide this key")
+                MenuLine::item(1, crate::tr!("keys.hide"))
                     .param("bash", exe)
                     .param("param1", "config")
                     .param("param2", "hide-key")
