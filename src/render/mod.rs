@@ -60,6 +60,7 @@ pub struct MenuContext {
 }
 
 pub mod duration;
+mod duration_zh;
 pub mod json;
 pub mod keys_text;
 pub mod menu;
