@@ -137,9 +137,8 @@ pub fn evaluate(
     if auth_failed && !previous.auth_failed && settings.auth_failure {
         fire(
             AlertKind::AuthFailure,
-            "Pool rejected the management key".into(),
-            "poolwatch stopped asking. Fix it with `poolwatch config set-key`, then Refresh."
-                .into(),
+            crate::tr!("alert.auth_title"),
+            crate::tr!("alert.auth_body"),
         );
     }
     state.auth_failed = auth_failed;
@@ -149,14 +148,14 @@ pub fn evaluate(
     };
     let windows = [
         (
-            "5h",
+            crate::tr!("window.5h"),
             &report.five_hour,
             settings.pool_5h_below,
             previous.pool_5h_low,
             AlertKind::Pool5hLow,
         ),
         (
-            "Week",
+            crate::tr!("window.week"),
             &report.weekly,
             settings.pool_week_below,
             previous.pool_week_low,
@@ -174,19 +173,30 @@ pub fn evaluate(
         if low && !was_low {
             fire(
                 kind,
-                format!("Pool {name} balance low: {percent:.0}% left"),
-                format!(
-                    "{:.0}% of {:.0}% (Plus-base) remains, below the {threshold:.0}% alert line.",
-                    window.remaining, window.capacity
+                crate::tr!(
+                    "alert.low_title",
+                    name = name,
+                    percent = format!("{percent:.0}")
+                ),
+                crate::tr!(
+                    "alert.low_body",
+                    remaining = format!("{:.0}", window.remaining),
+                    capacity = format!("{:.0}", window.capacity),
+                    threshold = format!("{threshold:.0}")
                 ),
             );
         } else if !low && was_low && settings.capacity_restored {
             fire(
                 AlertKind::CapacityRestored,
-                format!("Pool {name} capacity restored: {percent:.0}% left"),
-                format!(
-                    "{:.0}% of {:.0}% (Plus-base) is available again.",
-                    window.remaining, window.capacity
+                crate::tr!(
+                    "alert.restored_title",
+                    name = name,
+                    percent = format!("{percent:.0}")
+                ),
+                crate::tr!(
+                    "alert.restored_body",
+                    remaining = format!("{:.0}", window.remaining),
+                    capacity = format!("{:.0}", window.capacity)
                 ),
             );
         }
@@ -214,9 +224,8 @@ pub fn evaluate(
             {
                 fire(
                     AlertKind::AccountKilled,
-                    format!("{} is week-killed", account.label),
-                    "Its weekly quota fell below the kill line; it no longer counts toward the pool."
-                        .into(),
+                    crate::tr!("alert.killed_title", label = &account.label),
+                    crate::tr!("alert.killed_body"),
                 );
             }
             if settings.account_error
@@ -227,10 +236,10 @@ pub fn evaluate(
                     .error
                     .clone()
                     .or_else(|| Some(account.status_message.clone()).filter(|m| !m.is_empty()))
-                    .unwrap_or_else(|| "status error".into());
+                    .unwrap_or_else(|| crate::tr!("alert.status_error"));
                 fire(
                     AlertKind::AccountError,
-                    format!("{} is failing", account.label),
+                    crate::tr!("alert.failing_title", label = &account.label),
                     detail,
                 );
             }

@@ -196,3 +196,15 @@ fn explicit_settings_need_no_lookup() {
     #[cfg(not(target_os = "macos"))]
     assert_eq!(resolve("auto", &env, None), Lang::ZhHans);
 }
+
+#[test]
+fn notifications_speak_the_run_language() {
+    let settings = crate::alerts::AlertSettings::default();
+    let previous = crate::alerts::AlertState::default();
+    let (_, zh) = with(Lang::ZhHans, || {
+        crate::alerts::evaluate(&previous, None, true, &settings, 0)
+    });
+    assert_eq!(zh[0].title, "号池拒绝了 Management key");
+    let (_, en) = crate::alerts::evaluate(&previous, None, true, &settings, 0);
+    assert_eq!(en[0].title, "Pool rejected the management key");
+}
