@@ -54,27 +54,27 @@ pub fn run(globals: &Globals, args: &AlertsArgs) -> i32 {
     let state = &log.state;
     let mut active = Vec::new();
     if state.auth_failed {
-        active.push("the pool rejects the management key".to_string());
+        active.push(crate::tr!("alerts.now_auth"));
     }
     if state.pool_5h_low {
-        active.push("pool 5h balance below the alert line".to_string());
+        active.push(crate::tr!("alerts.now_5h_low"));
     }
     if state.pool_week_low {
-        active.push("pool weekly balance below the alert line".to_string());
+        active.push(crate::tr!("alerts.now_week_low"));
     }
     if !state.killed.is_empty() {
-        active.push(format!("{} week-killed accounts", state.killed.len()));
+        active.push(crate::tr!("alerts.now_killed", n = state.killed.len()));
     }
     if !state.erroring.is_empty() {
-        active.push(format!("{} failing accounts", state.erroring.len()));
+        active.push(crate::tr!("alerts.now_failing", n = state.erroring.len()));
     }
     if active.is_empty() {
-        println!("Now: nothing to report");
+        println!("{}", crate::tr!("alerts.now_nothing"));
     } else {
-        println!("Now: {}", active.join(" · "));
+        println!("{}", crate::tr!("alerts.now", list = active.join(" · ")));
     }
     if log.recent.is_empty() {
-        println!("No alerts yet.");
+        println!("{}", crate::tr!("alerts.none_yet"));
     }
     for alert in log.recent.iter().rev() {
         println!(
