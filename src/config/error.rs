@@ -66,7 +66,7 @@ impl fmt::Display for ConfigError {
                 source,
             } => f.write_str(&tr!(
                 "config.io",
-                action = match action.as_ref() {
+                action = match *action {
                     "read" => tr!("config.action_read"),
                     "write" => tr!("config.action_write"),
                     other => other.to_string(),
