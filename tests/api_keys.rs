@@ -54,12 +54,17 @@ fn server(answer: Option<ApiKeyUsageMock>) -> MockServer {
     })
 }
 
+/// A sandbox that shows the original app's "Codex/OpenAI only" selection
+/// (spelled out: the default may select more).
 fn sandbox(server: &MockServer) -> Sandbox {
-    Sandbox::new(
+    let sandbox = Sandbox::new(
         &server.url(),
         &server.usage_url(),
         Some(DEFAULT_MANAGEMENT_KEY),
-    )
+    );
+    let config = std::fs::read_to_string(sandbox.config_path()).unwrap();
+    sandbox.write_config(&format!("{config}providers = [\"codex\", \"openai\"]\n"));
+    sandbox
 }
 
 fn status(sandbox: &Sandbox) -> Value {
@@ -100,7 +105,7 @@ fn current_shape_rows_numbers_filter_and_pool_health() {
     );
     assert_eq!(doc["state"], "fresh");
     let rows = api_keys(&doc);
-    // The default provider filter (codex, openai) drops the gemini key, as for accounts.
+    // The provider filter (codex, openai) drops the gemini key, as for accounts.
     assert_eq!(rows.len(), 2, "{rows:#?}");
     let openai = by_fingerprint(&rows, &format!("https://api.openai.com/v1|{OPENAI_KEY}"));
     assert_eq!(openai["provider"], "openai");
