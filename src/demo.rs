@@ -260,6 +260,7 @@ pub fn auth_files_json(now: Epoch) -> String {
 pub fn pool(selection: &Selection, now: Epoch) -> PoolState {
     let entries = parse_auth_files(&auth_files_json(now)).unwrap_or_default();
     let demo = accounts();
+    let seen = entries.len();
     let entries: Vec<_> = entries.into_iter().filter(|e| selection.keeps(e)).collect();
     let usages = entries
         .iter()
@@ -278,6 +279,7 @@ pub fn pool(selection: &Selection, now: Epoch) -> PoolState {
         usages,
         server_version: Some("demo".into()),
         deadline_hit: false,
+        auth_files_seen: Some(seen),
     };
     let mut state = merge_fetch(None, report, selection, now);
     let keys = parse_api_key_usage(&api_key_usage_json(now)).map(Some);

@@ -159,6 +159,14 @@ pub struct PoolState {
     /// Upstream API keys from `api-key-usage` (fingerprints only, never the raw key).
     #[serde(default)]
     pub api_keys: Vec<ApiKeyUsage>,
+    /// How many auth files the server listed before `providers`/`hidden` filtered them
+    /// (so "0 accounts" can say why).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_files_seen: Option<usize>,
+    /// [`crate::api::Selection::stamp`] of the settings this state was fetched with: other
+    /// `providers`, `hidden` or `labels` make the next run fetch again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection: Option<String>,
 }
 
 /// Usage of one upstream API key from `GET /v0/management/api-key-usage`.

@@ -87,13 +87,18 @@ pub enum KeyError {
 impl fmt::Display for KeyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            KeyError::NotSet { profile } => write!(
-                f,
-                "no management key for profile {profile:?}: run `poolwatch config set-key` (stores it in the macOS Keychain) or set {KEY_ENV}"
-            ),
+            KeyError::NotSet { profile } => {
+                write!(
+                    f,
+                    "no management key for profile {profile:?}: {}",
+                    key_hint()
+                )
+            }
             KeyError::Keychain(message) => write!(f, "keychain error: {message}"),
             KeyError::Invalid(reason) => write!(f, "invalid management key: {reason}"),
-            KeyError::Terminal(message) => write!(f, "cannot read the key from the terminal: {message}"),
+            KeyError::Terminal(message) => {
+                write!(f, "cannot read the key from the terminal: {message}")
+            }
         }
     }
 }
@@ -198,9 +203,31 @@ pub fn store_key(profile: &str, key: &Secret) -> Result<(), KeyError> {
     KeyringStore.set(profile, key)
 }
 
-/// Delete the key of `profile` from the Keychain (a missing key is fine).
-pub fn delete_key(profile: &str) -> Result<(), KeyError> {
-    KeyringStore.delete(profile)
+/// Delete the key of `profile` from the Keychain: `Ok(false)` when there was none.
+pub fn delete_key(profile: &str) -> Result<bool, KeyError> {
+    delete_key_from_store(profile, &KeyringStore)
+}
+
+/// [`delete_key`] with an explicit store: `Ok(true)` when a key was there and is gone.
+pub fn delete_key_from_store(profile: &str, store: &dyn KeyStore) -> Result<bool, KeyError> {
+    let existed = store.get(profile)?.is_some();
+    store.delete(profile)?;
+    Ok(existed)
+}
+
+/// How to give poolwatch the key here: `config set-key` where a Keychain keeps it (macOS), else
+/// the environment variable (keyring's store on other platforms forgets it when the process ends).
+pub fn key_hint() -> &'static str {
+    key_hint_for(keychain_persistent())
+}
+
+/// [`key_hint`] for a platform with (`true`) or without a persistent Keychain.
+pub fn key_hint_for(keychain: bool) -> &'static str {
+    if keychain {
+        "run `poolwatch config set-key` (stores it in the macOS Keychain) or set POOLWATCH_MANAGEMENT_KEY"
+    } else {
+        "set POOLWATCH_MANAGEMENT_KEY in the environment (no Keychain on this platform, so `config set-key` cannot keep it)"
+    }
 }
 
 /// True when [`store_key`] persists beyond this process (macOS Keychain); false with keyring's mock
@@ -377,8 +404,9 @@ mod tests {
                 profile: "default".into()
             }
         );
-        store.delete("work").expect("delete");
+        assert!(delete_key_from_store("work", &store).expect("delete"));
         assert!(load_key_from_store("work", &no_env, &store).is_err());
+        assert!(!delete_key_from_store("work", &store).expect("nothing to delete"));
     }
 
     #[test]
@@ -388,8 +416,19 @@ mod tests {
         };
         assert_eq!(
             err.to_string(),
-            "no management key for profile \"default\": run `poolwatch config set-key` (stores it in the macOS Keychain) or set POOLWATCH_MANAGEMENT_KEY"
+            format!("no management key for profile \"default\": {}", key_hint())
         );
+    }
+
+    #[test]
+    fn hints_name_set_key_only_where_a_keychain_keeps_the_key() {
+        assert!(key_hint_for(true).contains("config set-key"));
+        assert!(key_hint_for(true).contains(KEY_ENV));
+        assert!(key_hint_for(false).starts_with("set POOLWATCH_MANAGEMENT_KEY"));
+        assert!(!key_hint_for(false).contains("run `poolwatch config set-key`"));
+        // This build: macOS has the Keychain, other platforms do not.
+        assert_eq!(keychain_persistent(), cfg!(target_os = "macos"));
+        assert_eq!(key_hint(), key_hint_for(cfg!(target_os = "macos")));
     }
 
     #[test]

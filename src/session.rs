@@ -202,6 +202,16 @@ impl Session<'_> {
             })
     }
 
+    /// True when the cached state was fetched with other `providers`, `hidden` or `labels`.
+    fn selection_changed(&self, cache: &CacheFile) -> bool {
+        let stamp = selection_of(self.settings).stamp();
+        cache
+            .state
+            .as_ref()
+            .and_then(|s| s.selection.as_deref())
+            .is_some_and(|old| old != stamp)
+    }
+
     /// What invalidates an auth latch when it changes: the pool and the key's source.
     fn latch_stamp(&self) -> String {
         let source = if (self.env)(secrets::KEY_ENV).is_some_and(|k| !k.trim().is_empty()) {
@@ -246,6 +256,8 @@ impl Session<'_> {
             return self.finish_without_fetch(cache, notices, Some(error));
         }
         match decide(&cache, trigger, start, ttl, &stamp) {
+            // Changed providers/hidden/labels: the cached accounts were picked by the old ones.
+            Decision::Serve if trigger != Trigger::Offline && self.selection_changed(&cache) => {}
             Decision::Serve | Decision::Latched => {
                 return self.finish_without_fetch(cache, notices, None)
             }
@@ -283,6 +295,7 @@ impl Session<'_> {
         cache = self.load_cache(&mut notices);
         if cache.last_attempt_at != generation_seen
             && decide(&cache, trigger, (self.clock)(), ttl, &stamp) != Decision::Fetch
+            && !self.selection_changed(&cache)
         {
             return self.finish_without_fetch(cache, notices, None);
         }

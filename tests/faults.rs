@@ -204,7 +204,10 @@ fn check_broken_menu(run: &Run, scenario: &Scenario, warm: bool, what: &str) {
                 );
             }
             Shows::AuthError => {
-                assert!(lines[0].title.contains("auth"), "{what}: title:\n{menu}")
+                assert!(
+                    lines[0].title.contains("key rejected"),
+                    "{what}: title:\n{menu}"
+                )
             }
             Shows::AccountErrors => assert!(
                 lines

@@ -578,7 +578,7 @@ fn title_warns_without_data_or_when_auth_latched() {
         message: "invalid management key".into(),
     });
     let lines = check_output(Some(&report()), &auth, Dialect::Xbar);
-    assert_eq!(lines[0].title, "⚠ auth");
+    assert_eq!(lines[0].title, "⚠ key rejected");
     let lines = check_output(None, &ctx(FetchStatus::Fresh), Dialect::SwiftBar);
     assert_eq!(lines[0].title, "no data");
     assert_eq!(

@@ -56,6 +56,8 @@ pub struct FetchReport {
     pub server_version: Option<String>,
     /// True when the deadline cut the usage calls short.
     pub deadline_hit: bool,
+    /// How many auth files the server listed before `providers`/`hidden` filtered them.
+    pub auth_files_seen: Option<usize>,
 }
 
 /// Failure of one usage call: either this account's problem or the end of the fetch.
@@ -202,6 +204,7 @@ impl Client {
         let (all, server_version) = tokio::time::timeout_at(deadline, self.auth_files())
             .await
             .map_err(|_| FetchError::Deadline { seconds })??;
+        let auth_files_seen = Some(all.len());
         let entries: Vec<AuthFileEntry> = all.into_iter().filter(|e| select(e)).collect();
 
         let permits = Arc::new(Semaphore::new(self.options.concurrency.max(1)));
@@ -267,6 +270,7 @@ impl Client {
             usages,
             server_version,
             deadline_hit,
+            auth_files_seen,
         })
     }
 }

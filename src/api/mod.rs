@@ -49,6 +49,29 @@ impl Selection {
     }
 }
 
+impl Selection {
+    /// A short fingerprint of the selection (FNV-1a of providers, hidden and labels), stored with
+    /// a fetched state so a changed setting is noticed.
+    pub fn stamp(&self) -> String {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut feed = |text: &str| {
+            for byte in text.bytes().chain([0xff]) {
+                hash ^= u64::from(byte);
+                hash = hash.wrapping_mul(0x0100_0000_01b3);
+            }
+        };
+        self.providers.iter().for_each(|p| feed(p));
+        feed("\u{1}hidden");
+        self.hidden.iter().for_each(|h| feed(h));
+        feed("\u{1}labels");
+        for (name, label) in &self.labels {
+            feed(name);
+            feed(label);
+        }
+        format!("{hash:016x}")
+    }
+}
+
 /// Build the new pool state from a fetch. Accounts whose usage call failed keep
 /// their previous usage (matched by id, then name) and carry the error, so the
 /// last good values stay visible, marked stale.
@@ -102,6 +125,8 @@ pub fn merge_fetch(
         server_version: report.server_version,
         partial: report.deadline_hit,
         api_keys: Vec::new(),
+        auth_files_seen: report.auth_files_seen,
+        selection: Some(selection.stamp()),
     }
 }
 
@@ -199,6 +224,7 @@ mod tests {
                 usages: vec![("a".into(), Ok(usage(10.0))), ("b".into(), Ok(usage(20.0)))],
                 server_version: None,
                 deadline_hit: false,
+                auth_files_seen: Some(2),
             },
             &selection,
             100,
@@ -213,6 +239,7 @@ mod tests {
                 ],
                 server_version: Some("6.7.0".into()),
                 deadline_hit: true,
+                auth_files_seen: Some(2),
             },
             &selection,
             200,

@@ -14,6 +14,19 @@ use crate::store::lock;
 
 /// Run a `config` subcommand.
 pub fn run(globals: &Globals, command: ConfigCommand) -> i32 {
+    let writes = match &command {
+        ConfigCommand::Init { .. } => Some("config init"),
+        ConfigCommand::Set { .. } => Some("config set"),
+        ConfigCommand::SetKey => Some("config set-key"),
+        ConfigCommand::DeleteKey => Some("config delete-key"),
+        ConfigCommand::Edit => Some("config edit"),
+        ConfigCommand::HideKey { .. } => Some("config hide-key"),
+        ConfigCommand::ShowKey { .. } => Some("config show-key"),
+        ConfigCommand::Path | ConfigCommand::Show => None,
+    };
+    if let Some(code) = writes.and_then(|what| super::demo_guard::refuse(globals, what)) {
+        return code;
+    }
     match command {
         ConfigCommand::Path => match config_path(globals) {
             Some(path) => {
@@ -29,7 +42,14 @@ pub fn run(globals: &Globals, command: ConfigCommand) -> i32 {
             match config::init_file(&path, pool_url.as_deref(), force) {
                 Ok(()) => {
                     println!("wrote {}", path.display());
-                    println!("next: `poolwatch config set-key`, then `poolwatch test-fetch`");
+                    if secrets::keychain_persistent() {
+                        println!("next: `poolwatch config set-key`, then `poolwatch test-fetch`");
+                    } else {
+                        println!(
+                            "next: export {}=... (no Keychain on this platform), then `poolwatch test-fetch`",
+                            secrets::KEY_ENV
+                        );
+                    }
                     exit_codes::OK
                 }
                 Err(e) => report(e),
@@ -52,11 +72,23 @@ pub fn run(globals: &Globals, command: ConfigCommand) -> i32 {
         ConfigCommand::Show => match globals.settings() {
             Ok(settings) => {
                 let key_status = match secrets::load_key(&settings.profile, globals.env) {
-                    Ok((_, secrets::KeySource::Env)) => "set (from POOLWATCH_MANAGEMENT_KEY)",
-                    Ok((_, secrets::KeySource::Keychain)) => "set (in the Keychain)",
-                    Err(_) => "not set (run `poolwatch config set-key`)",
+                    Ok((_, secrets::KeySource::Env)) => {
+                        "set (from POOLWATCH_MANAGEMENT_KEY)".into()
+                    }
+                    Ok((_, secrets::KeySource::Keychain)) => "set (in the Keychain)".into(),
+                    Err(_) => format!("not set: {}", secrets::key_hint()),
                 };
-                print!("{}", config::show(&settings, key_status));
+                let cache_dir = Session::cache_dir(&settings, globals.env);
+                let snapshot = super::snapshot_path(&settings);
+                print!(
+                    "{}",
+                    config::show_with_paths(
+                        &settings,
+                        &key_status,
+                        cache_dir.as_deref(),
+                        snapshot.as_deref()
+                    )
+                );
                 exit_codes::OK
             }
             Err(e) => report(e),
@@ -73,8 +105,25 @@ pub fn run(globals: &Globals, command: ConfigCommand) -> i32 {
                 Err(code) => return code,
             };
             match secrets::delete_key(&settings.profile) {
-                Ok(()) => {
+                Ok(true) => {
                     println!("removed the management key of profile {}", settings.profile);
+                    exit_codes::OK
+                }
+                Ok(false) => {
+                    let place = match secrets::keychain_persistent() {
+                        true => "in the Keychain",
+                        false => "(this platform has no Keychain)",
+                    };
+                    println!(
+                        "no management key of profile {} is stored {place}; nothing removed",
+                        settings.profile
+                    );
+                    if (globals.env)(secrets::KEY_ENV).is_some_and(|k| !k.trim().is_empty()) {
+                        println!(
+                            "the key in use comes from {}: unset it in your environment",
+                            secrets::KEY_ENV
+                        );
+                    }
                     exit_codes::OK
                 }
                 Err(e) => {

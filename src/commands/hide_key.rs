@@ -20,10 +20,6 @@ pub fn run(globals: &Globals, fingerprint: &str, hide: bool) -> i32 {
         );
         return exit_codes::USAGE;
     }
-    if globals.demo {
-        eprintln!("poolwatch: --demo never changes the settings");
-        return exit_codes::USAGE;
-    }
     let settings = match globals.settings_or_exit() {
         Ok(s) => s,
         Err(code) => return code,

@@ -12,12 +12,28 @@ const BIN_PLACEHOLDER: &str = "POOLWATCH_BIN_DEFAULT=\"\"";
 
 /// Run the command.
 pub fn run(globals: &Globals, args: &InstallPluginArgs) -> i32 {
-    let Some(dir) = args.dir.clone().or_else(|| default_plugin_dir(globals)) else {
-        eprintln!(
-            "poolwatch: no SwiftBar or xbar plugin folder found; pass --dir DIR \
-             (SwiftBar: Preferences → Plugin Folder)"
-        );
-        return exit_codes::CONFIG;
+    if let Some(code) = super::demo_guard::refuse(globals, "install-plugin") {
+        return code;
+    }
+    let dir = match args
+        .dir
+        .clone()
+        .map(Ok)
+        .unwrap_or_else(|| default_plugin_dir(globals))
+    {
+        Ok(dir) => dir,
+        Err(tried) => {
+            let tried: Vec<String> = tried.iter().map(|p| p.display().to_string()).collect();
+            eprintln!(
+                "poolwatch: no SwiftBar or xbar plugin folder found{}; pass --dir DIR \
+                 (SwiftBar: Preferences → Plugin Folder)",
+                match tried.is_empty() {
+                    true => " (no HOME)".to_string(),
+                    false => format!(" (looked at {})", tried.join(", ")),
+                }
+            );
+            return exit_codes::CONFIG;
+        }
     };
     if !dir.is_dir() {
         eprintln!("poolwatch: {} is not a folder", dir.display());
@@ -92,28 +108,86 @@ fn write_executable(path: &Path, text: &str) -> std::io::Result<()> {
     Ok(())
 }
 
-/// SwiftBar's configured folder (macOS), else xbar's folder when it exists.
-fn default_plugin_dir(globals: &Globals) -> Option<PathBuf> {
-    let home = (globals.env)("HOME").map(PathBuf::from)?;
-    swiftbar_dir().or_else(|| {
-        let xbar = home.join("Library/Application Support/xbar/plugins");
-        xbar.is_dir().then_some(xbar)
+/// The folders `install-plugin` looks at, in order (see [`choose_plugin_dir`]).
+fn default_plugin_dir(globals: &Globals) -> Result<PathBuf, Vec<PathBuf>> {
+    let Some(home) = (globals.env)("HOME").map(PathBuf::from) else {
+        return Err(Vec::new());
+    };
+    choose_plugin_dir(&home, swiftbar_preference().as_deref(), &|p: &Path| {
+        p.is_dir()
     })
 }
 
+/// Where the plugin goes without `--dir`: SwiftBar's configured folder (its
+/// `PluginDirectory` preference, a path or a `file://` URL, `~` expanded),
+/// else xbar's plugins folder, else `~/Library/Application Support/SwiftBar/Plugins`;
+/// the first that `is_dir`. Pure: the preference is read by the caller.
+/// `Err` lists the folders that were tried.
+pub(crate) fn choose_plugin_dir(
+    home: &Path,
+    swiftbar_pref: Option<&str>,
+    is_dir: &dyn Fn(&Path) -> bool,
+) -> Result<PathBuf, Vec<PathBuf>> {
+    let mut candidates = Vec::new();
+    if let Some(pref) = swiftbar_pref.and_then(|p| preference_path(p, home)) {
+        candidates.push(pref);
+    }
+    candidates.push(home.join("Library/Application Support/xbar/plugins"));
+    candidates.push(home.join("Library/Application Support/SwiftBar/Plugins"));
+    match candidates.iter().find(|p| is_dir(p)) {
+        Some(found) => Ok(found.clone()),
+        None => Err(candidates),
+    }
+}
+
+/// A preference value as a path: `/path`, `~/path` or `file:///path` (percent-escapes decoded).
+fn preference_path(raw: &str, home: &Path) -> Option<PathBuf> {
+    let text = raw.trim();
+    let text = match text.strip_prefix("file://") {
+        Some(url) => percent_decode(url.strip_prefix("localhost").unwrap_or(url))?,
+        None => text.to_string(),
+    };
+    if text == "~" {
+        return Some(home.to_path_buf());
+    }
+    if let Some(rest) = text.strip_prefix("~/") {
+        return Some(home.join(rest));
+    }
+    text.starts_with('/').then(|| PathBuf::from(text))
+}
+
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// SwiftBar's `PluginDirectory` preference (`defaults read com.ameba.SwiftBar PluginDirectory`).
 #[cfg(target_os = "macos")]
-fn swiftbar_dir() -> Option<PathBuf> {
+fn swiftbar_preference() -> Option<String> {
     let output = std::process::Command::new("/usr/bin/defaults")
         .args(["read", "com.ameba.SwiftBar", "PluginDirectory"])
+        .stderr(std::process::Stdio::null())
         .output()
         .ok()?;
     let text = String::from_utf8(output.stdout).ok()?;
-    let path = PathBuf::from(text.trim());
-    (output.status.success() && path.is_dir()).then_some(path)
+    (output.status.success() && !text.trim().is_empty()).then(|| text.trim().to_string())
 }
 
+/// No SwiftBar off macOS.
 #[cfg(not(target_os = "macos"))]
-fn swiftbar_dir() -> Option<PathBuf> {
+fn swiftbar_preference() -> Option<String> {
     None
 }
 
@@ -128,5 +202,61 @@ mod tests {
         assert!(!script.contains(BIN_PLACEHOLDER));
         assert!(WRAPPER.contains(BIN_PLACEHOLDER));
         assert!(WRAPPER.starts_with("#!/usr/bin/env bash\n"));
+    }
+
+    fn dirs(existing: &'static [&'static str]) -> impl Fn(&Path) -> bool {
+        move |p: &Path| existing.iter().any(|e| Path::new(e) == p)
+    }
+
+    const SWIFTBAR_DEFAULT: &str = "/h/Library/Application Support/SwiftBar/Plugins";
+    const XBAR: &str = "/h/Library/Application Support/xbar/plugins";
+
+    #[test]
+    fn swiftbar_preference_first_then_xbar_then_the_swiftbar_default() {
+        let home = Path::new("/h");
+        let all = dirs(&["/h/bar", XBAR, SWIFTBAR_DEFAULT]);
+        assert_eq!(
+            choose_plugin_dir(home, Some("/h/bar\n"), &all),
+            Ok(PathBuf::from("/h/bar"))
+        );
+        assert_eq!(
+            choose_plugin_dir(home, Some("~/bar"), &all),
+            Ok(PathBuf::from("/h/bar"))
+        );
+        assert_eq!(
+            choose_plugin_dir(home, Some("file:///h/bar"), &all),
+            Ok(PathBuf::from("/h/bar"))
+        );
+        // A preference naming a missing folder falls through.
+        assert_eq!(
+            choose_plugin_dir(home, Some("/gone"), &all),
+            Ok(PathBuf::from(XBAR))
+        );
+        assert_eq!(
+            choose_plugin_dir(home, None, &dirs(&[SWIFTBAR_DEFAULT])),
+            Ok(PathBuf::from(SWIFTBAR_DEFAULT))
+        );
+        assert_eq!(
+            choose_plugin_dir(home, Some("relative/dir"), &dirs(&[SWIFTBAR_DEFAULT])),
+            Ok(PathBuf::from(SWIFTBAR_DEFAULT))
+        );
+    }
+
+    #[test]
+    fn file_urls_are_decoded_and_nothing_found_lists_what_was_tried() {
+        let home = Path::new("/h");
+        let spaced = dirs(&["/h/My Plugins"]);
+        assert_eq!(
+            choose_plugin_dir(home, Some("file:///h/My%20Plugins/"), &spaced),
+            Ok(PathBuf::from("/h/My Plugins/"))
+        );
+        assert_eq!(
+            choose_plugin_dir(home, Some("/p"), &dirs(&[])),
+            Err(vec![
+                PathBuf::from("/p"),
+                PathBuf::from(XBAR),
+                PathBuf::from(SWIFTBAR_DEFAULT)
+            ])
+        );
     }
 }

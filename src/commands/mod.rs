@@ -2,8 +2,10 @@
 
 mod alerts_cmd;
 mod config_cmd;
+mod demo_guard;
 mod hide_key;
 mod install_plugin;
+mod notes;
 mod plugin;
 mod shell;
 mod status;
@@ -18,6 +20,7 @@ use crate::quota::PoolReport;
 use crate::render::{FetchStatus, MenuContext};
 use crate::session::{Freshness, Outcome, Session, Trigger};
 use crate::store::cache::CachePaths;
+use crate::store::fallback;
 use crate::store::snapshot::{self, SnapshotMeta};
 use crate::{alerts, demo, exit_codes, i18n, session};
 
@@ -154,10 +157,12 @@ pub fn obtain(globals: &Globals, settings: &Settings, trigger: Trigger) -> View 
         let report = session::report_of_state(&state, settings, now);
         return View {
             outcome: Outcome {
+                notices: notes::empty_selection(&state, settings)
+                    .into_iter()
+                    .collect(),
                 state: Some(state),
                 freshness: Freshness::Fresh,
                 error: None,
-                notices: Vec::new(),
                 fetched: false,
                 report: None,
                 pace: Some(demo::pace(&report, now)),
@@ -168,35 +173,49 @@ pub fn obtain(globals: &Globals, settings: &Settings, trigger: Trigger) -> View 
             now,
         };
     }
-    let cache_dir = Session::cache_dir(settings, globals.env);
-    let Some(cache_dir) = cache_dir else {
-        let outcome = Outcome {
-            state: None,
-            freshness: Freshness::Stale {
-                title: "Cache problem".into(),
-                message: "no cache folder: set POOLWATCH_CACHE_DIR".into(),
-            },
-            error: Some(session::RunError::Io("no cache folder".into())),
-            notices: Vec::new(),
-            fetched: false,
-            report: None,
-            pace: None,
-            fired_alerts: Vec::new(),
-            cache: None,
-        };
-        return View {
-            outcome,
-            report: None,
-            now,
-        };
+    let mut notices = Vec::new();
+    let paths = match usable_cache(globals, settings, &mut notices) {
+        Some(paths) => paths,
+        None => {
+            let outcome = Outcome {
+                state: None,
+                freshness: Freshness::Stale {
+                    title: "Cache problem".into(),
+                    message: notices
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| "no cache folder: set POOLWATCH_CACHE_DIR".into()),
+                },
+                error: Some(session::RunError::Io("no usable cache folder".into())),
+                notices,
+                fetched: false,
+                report: None,
+                pace: None,
+                fired_alerts: Vec::new(),
+                cache: None,
+            };
+            return View {
+                outcome,
+                report: None,
+                now,
+            };
+        }
     };
     let session = Session {
         settings,
-        paths: CachePaths::in_dir(&cache_dir, &settings.profile),
+        paths,
         env: globals.env,
         clock: globals.clock,
     };
     let mut outcome = session.obtain(trigger);
+    outcome.notices.splice(0..0, notices);
+    if let Some(note) = outcome
+        .state
+        .as_ref()
+        .and_then(|state| notes::empty_selection(state, settings))
+    {
+        outcome.notices.push(note);
+    }
     let now = (globals.clock)();
     let report = outcome.report.take();
     if settings.alerts.notify && !outcome.fired_alerts.is_empty() {
@@ -214,6 +233,46 @@ pub fn obtain(globals: &Globals, settings: &Settings, trigger: Trigger) -> View 
         outcome,
         report,
         now,
+    }
+}
+
+/// The cache paths of the settings' profile; when the configured folder cannot be used, a private
+/// fallback in the OS temp dir (with a notice saying so). None when neither works (the notice says why).
+fn usable_cache(
+    globals: &Globals,
+    settings: &Settings,
+    notices: &mut Vec<String>,
+) -> Option<CachePaths> {
+    let preferred = Session::cache_dir(settings, globals.env);
+    let problem = match &preferred {
+        Some(dir) => {
+            let paths = CachePaths::in_dir(dir, &settings.profile);
+            match fallback::usable(&paths) {
+                Ok(()) => return Some(paths),
+                Err(e) => format!("Cannot use the cache folder {}: {e}", dir.display()),
+            }
+        }
+        None => "No cache folder (no home folder): set POOLWATCH_CACHE_DIR".to_string(),
+    };
+    let tag = (globals.env)("USER")
+        .or_else(|| (globals.env)("LOGNAME"))
+        .unwrap_or_else(|| "user".into());
+    let temp = (globals.env)("TMPDIR")
+        .filter(|t| !t.trim().is_empty())
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
+    match fallback::fallback_dir(&temp, &tag) {
+        Ok(dir) => {
+            notices.push(format!(
+                "{problem}; using {} until it is fixed (data is live)",
+                dir.display()
+            ));
+            Some(CachePaths::in_dir(&dir, &settings.profile))
+        }
+        Err(e) => {
+            notices.push(format!("{problem} (and no private temp folder: {e})"));
+            None
+        }
     }
 }
 

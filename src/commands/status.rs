@@ -46,7 +46,11 @@ pub fn run(globals: &Globals, args: &StatusArgs) -> i32 {
         println!("{}", json::status_json(view.report.as_ref(), &ctx));
     } else {
         let color = use_color(globals, args);
-        print!("{}", text::render_status(view.report.as_ref(), &ctx, color));
+        let width = terminal_width(globals);
+        print!(
+            "{}",
+            text::render_status_at(view.report.as_ref(), &ctx, color, width)
+        );
     }
     let code = view.outcome.exit_code();
     if code != exit_codes::OK {
@@ -88,7 +92,12 @@ fn watch(
         if tty {
             frame.push_str("\x1b[H\x1b[2J");
         }
-        frame.push_str(&text::render_status(view.report.as_ref(), &ctx, color));
+        frame.push_str(&text::render_status_at(
+            view.report.as_ref(),
+            &ctx,
+            color,
+            terminal_width(globals),
+        ));
         frame.push_str(&format!(
             "\n(refreshing every {seconds}s; Ctrl-C to quit)\n"
         ));
@@ -103,6 +112,12 @@ fn watch(
         drop(stdout);
         std::thread::sleep(std::time::Duration::from_secs(seconds));
     }
+}
+
+/// The terminal's width when stdout is one, else `COLUMNS`, else 100.
+fn terminal_width(globals: &Globals) -> usize {
+    let tty = terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| w.0 as usize);
+    text::resolve_width(tty, (globals.env)("COLUMNS").as_deref())
 }
 
 fn use_color(globals: &Globals, args: &StatusArgs) -> bool {

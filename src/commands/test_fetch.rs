@@ -1,8 +1,14 @@
 //! `poolwatch test-fetch`: the original app's "Test Fetch", step by step.
 //!
 //! Each step prints ✓ or ✗ with what to do; the first failure ends the run
-//! with its exit code. The key is loaded once and sent at most twice (the
-//! account list and one usage call): a wrong key costs one failed attempt.
+//! with its exit code. The usage step tries up to [`MAX_USAGE_TRIES`]
+//! accounts until one answers (printing `!` for each failure), so one broken
+//! account (an HTML challenge, an expired token) does not fail a working pool.
+//!
+//! The key is loaded once. A wrong key costs one failed attempt: the account
+//! list is the first request and a 401/403 there ends the run; a 401/403 on
+//! a usage call (the management key refused) ends it too, never retried on
+//! the next account.
 
 use super::Globals;
 use crate::api::client::{wants_usage, Client, FetchOptions, UsageFailure};
@@ -10,6 +16,9 @@ use crate::exit_codes;
 use crate::render::sanitize::terminal_text;
 use crate::secrets::{self, KeySource};
 use crate::session::selection_of;
+
+/// Accounts whose usage is tried before giving up.
+pub const MAX_USAGE_TRIES: usize = 5;
 
 fn ok(line: &str) {
     println!("✓ {line}");
@@ -115,39 +124,72 @@ pub fn run(globals: &Globals) -> i32 {
             ),
         );
     }
-    let Some(first) = selected.iter().find(|e| wants_usage(e)) else {
+    let candidates: Vec<_> = selected.iter().filter(|e| wants_usage(e)).collect();
+    if candidates.is_empty() {
         return fail(
-            "usage: no enabled ChatGPT account to test (check `providers` and `hidden`)",
+            &format!(
+                "usage: no enabled ChatGPT account to test ({} of {} auth files match providers = {}{})",
+                selected.len(),
+                entries.len(),
+                crate::config::toml_list(&settings.providers),
+                match settings.hidden.is_empty() {
+                    true => String::new(),
+                    false => format!(", hidden = {}", crate::config::toml_list(&settings.hidden)),
+                }
+            ),
             exit_codes::CONFIG,
         );
-    };
-    let label = terminal_text(&selection.label_for(first), 60);
-    let now = (globals.clock)();
-    match runtime.block_on(client.usage(first, now)) {
-        Ok(usage) => {
-            let pct = |w: &Option<crate::model::QuotaWindow>| {
-                w.as_ref()
-                    .map(|w| format!("{:.0}% left", w.remaining_percent()))
-                    .unwrap_or_else(|| "none".into())
-            };
-            ok(&format!(
-                "usage of {label}: plan {}, 5h {}, week {}",
-                usage.plan_type.as_deref().unwrap_or("?"),
-                pct(&usage.five_hour),
-                pct(&usage.weekly)
-            ));
-            exit_codes::OK
-        }
-        Err(UsageFailure::Fatal(e)) => fail(
-            &format!("usage of {label}: {e}"),
-            exit_codes::for_fetch_error(&e),
-        ),
-        Err(UsageFailure::Account(msg)) => fail(
-            &format!(
-                "usage of {label}: {} (the pool works; this account's token or the usage URL is the problem)",
-                terminal_text(&msg, 200)
-            ),
-            exit_codes::BAD_RESPONSE,
-        ),
     }
+    let now = (globals.clock)();
+    let mut failures = Vec::new();
+    for entry in candidates.iter().take(MAX_USAGE_TRIES) {
+        let label = terminal_text(&selection.label_for(entry), 60);
+        match runtime.block_on(client.usage(entry, now)) {
+            Ok(usage) => {
+                let pct = |w: &Option<crate::model::QuotaWindow>| {
+                    w.as_ref()
+                        .map(|w| format!("{:.0}% left", w.remaining_percent()))
+                        .unwrap_or_else(|| "none".into())
+                };
+                ok(&format!(
+                    "usage of {label}: plan {}, 5h {}, week {}",
+                    usage.plan_type.as_deref().unwrap_or("?"),
+                    pct(&usage.five_hour),
+                    pct(&usage.weekly)
+                ));
+                if !failures.is_empty() {
+                    println!(
+                        "  ({} account(s) failed before this one: their token or upstream is the problem, not the pool)",
+                        failures.len()
+                    );
+                }
+                return exit_codes::OK;
+            }
+            // The management key was refused (or management is off): one
+            // attempt is enough, never try it again on another account.
+            Err(UsageFailure::Fatal(e)) => {
+                return fail(
+                    &format!("usage of {label}: {e}"),
+                    exit_codes::for_fetch_error(&e),
+                )
+            }
+            Err(UsageFailure::Account(msg)) => {
+                println!("! usage of {label}: {}", terminal_text(&msg, 200));
+                failures.push(label);
+            }
+        }
+    }
+    let untried = candidates.len().saturating_sub(MAX_USAGE_TRIES);
+    fail(
+        &format!(
+            "usage: {} account(s) tried, none answered{} (the pool works; the accounts' tokens or the usage URL {} are the problem)",
+            failures.len(),
+            match untried {
+                0 => String::new(),
+                n => format!(" ({n} more not tried)"),
+            },
+            terminal_text(&settings.usage_url, 100)
+        ),
+        exit_codes::BAD_RESPONSE,
+    )
 }

@@ -131,7 +131,7 @@ pub fn init_file(path: &Path, pool_url: Option<&str>, force: bool) -> Result<(),
 /// its comments (creating it when missing) and write it back atomically with mode 0600.
 ///
 /// Keys: every scalar key, `weights.plus|prolite|pro`, `labels.<name>`, `hidden` and `providers`
-/// (comma-separated), and `default_profile` (top level only). An empty value removes the key from that
+/// (comma-separated or a TOML/JSON array such as `["codex", "openai"]`), and `default_profile` (top level only). An empty value removes the key from that
 /// layer (so a profile inherits it again, or the default applies).
 pub fn set_value(
     path: &Path,
@@ -159,7 +159,18 @@ pub fn set_value(
     if profile == DEFAULT_PROFILE && edit.table.is_none() && edit.value.is_some() {
         uncomment_template_line(&mut doc, &text, &edit.name);
     }
-    apply_edit(&mut doc, profile, &edit).map_err(|m| ConfigError::file(path, profile, m))?;
+    if let (DEFAULT_PROFILE, Some(table), Some(_)) = (profile, &edit.table, &edit.value) {
+        uncomment_template_table(&mut doc, &text, table);
+    }
+    // A new table is printed after everything else but before the comments that end the file
+    // (the template's commented keys): move those comments above the new header, so a key the
+    // user uncomments later stays where it belongs instead of landing in the new table.
+    let mut trailing = Some(doc.trailing().as_str().unwrap_or("").to_string());
+    apply_edit(&mut doc, profile, &edit, &mut trailing)
+        .map_err(|m| ConfigError::file(path, profile, m))?;
+    if trailing.is_none() {
+        doc.set_trailing("");
+    }
     let new_text = doc.to_string();
     let config = file::parse(&new_text, path)?;
     validate_profiles(&config, path)?;
@@ -199,6 +210,31 @@ fn uncomment_template_line(doc: &mut DocumentMut, text: &str, key: &str) {
     new_text.push('\n');
     if let Ok(new_doc) = new_text.parse::<DocumentMut>() {
         if new_doc.get(key).is_some_and(|item| item.is_value()) {
+            *doc = new_doc;
+        }
+    }
+}
+
+/// When `[table]` is absent but the template's `# [table]` line is there, uncomment that header so the
+/// table sits at its documented place, after the commented top-level keys and with its own commented
+/// examples below it.
+fn uncomment_template_table(doc: &mut DocumentMut, text: &str, table: &str) {
+    if doc.contains_key(table) {
+        return;
+    }
+    let header = format!("[{table}]");
+    let mut lines: Vec<&str> = text.lines().collect();
+    let Some(index) = lines.iter().position(|line| {
+        let trimmed = line.trim_start();
+        trimmed.starts_with('#') && trimmed.trim_start_matches(['#', ' ']).trim_end() == header
+    }) else {
+        return;
+    };
+    lines[index] = &header;
+    let mut new_text = lines.join("\n");
+    new_text.push('\n');
+    if let Ok(new_doc) = new_text.parse::<DocumentMut>() {
+        if new_doc.get(table).is_some_and(|item| item.is_table()) {
             *doc = new_doc;
         }
     }
@@ -295,14 +331,20 @@ fn unknown_set_key(key: &str) -> String {
     unknown_key_message(key, &candidates)
 }
 
-fn apply_edit(doc: &mut DocumentMut, profile: &str, edit: &Edit) -> Result<(), String> {
+/// Apply `edit`. The first table header it creates gets `trailing` (taken) as its prefix.
+fn apply_edit(
+    doc: &mut DocumentMut,
+    profile: &str,
+    edit: &Edit,
+    trailing: &mut Option<String>,
+) -> Result<(), String> {
     let mut layer = doc.as_table_mut() as &mut dyn toml_edit::TableLike;
     if profile != DEFAULT_PROFILE {
-        let profiles = child_table(layer, PROFILES, true)?;
-        layer = child_table(profiles, profile, false)?;
+        let profiles = child_table(layer, PROFILES, true, trailing)?;
+        layer = child_table(profiles, profile, false, trailing)?;
     }
     if let Some(table) = &edit.table {
-        layer = child_table(layer, table, false)?;
+        layer = child_table(layer, table, false, trailing)?;
     }
     match &edit.value {
         Some(value) => set_keeping_decor(layer, &edit.name, value.clone()),
@@ -313,15 +355,27 @@ fn apply_edit(doc: &mut DocumentMut, profile: &str, edit: &Edit) -> Result<(), S
     Ok(())
 }
 
-/// The table `name` inside `parent`, created when missing (`implicit` tables print no header).
+/// The table `name` inside `parent`, created when missing (`implicit` tables print no header). A
+/// created header table takes `prefix` (when still there) as the text printed above its header.
 fn child_table<'a>(
     parent: &'a mut dyn toml_edit::TableLike,
     name: &str,
     implicit: bool,
+    prefix: &mut Option<String>,
 ) -> Result<&'a mut dyn toml_edit::TableLike, String> {
     let item = parent.entry(name).or_insert_with(|| {
         let mut table = Table::new();
         table.set_implicit(implicit);
+        if !implicit {
+            if let Some(text) = prefix.take().filter(|t| !t.trim().is_empty()) {
+                let text = if text.ends_with("\n\n") {
+                    text
+                } else {
+                    format!("{}\n\n", text.trim_end_matches('\n'))
+                };
+                table.decor_mut().set_prefix(text);
+            }
+        }
         Item::Table(table)
     });
     item.as_table_like_mut()

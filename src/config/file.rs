@@ -81,6 +81,27 @@ fn check_not_world_writable(path: &Path, metadata: &std::fs::Metadata) -> Result
             ),
         ));
     }
+    // Whoever may write the folder may replace the file (rename over it), unless the folder is
+    // sticky (like /tmp: only the owner can replace their own file).
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if let Ok(dir_meta) = std::fs::metadata(dir) {
+        let dir_mode = dir_meta.permissions().mode() & 0o7777;
+        if dir_mode & 0o002 != 0 && dir_mode & 0o1000 == 0 {
+            return Err(ConfigError::file(
+                path,
+                DEFAULT_PROFILE,
+                format!(
+                    "its folder is writable by every user (mode {:04o}), so anyone could replace \
+                     the file; run `chmod 700 {}`",
+                    dir_mode & 0o777,
+                    dir.display()
+                ),
+            ));
+        }
+    }
     Ok(())
 }
 

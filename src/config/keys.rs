@@ -21,7 +21,7 @@ pub(crate) enum Kind {
     Weight,
     /// A sort order such as `5h` or `week-desc`.
     Sort,
-    /// A list of non-empty strings (comma-separated in env and `config set`).
+    /// A list of non-empty strings (comma-separated or a TOML/JSON array in env and `config set`).
     List,
     /// `true`/`false` (also yes/no, on/off, 1/0 as text).
     Bool,
@@ -199,7 +199,7 @@ pub(crate) fn toml_string(text: &str) -> String {
 }
 
 /// A TOML array of strings.
-pub(crate) fn toml_list(items: &[String]) -> String {
+pub fn toml_list(items: &[String]) -> String {
     let quoted: Vec<String> = items.iter().map(|item| toml_string(item)).collect();
     format!("[{}]", quoted.join(", "))
 }
@@ -266,24 +266,42 @@ pub(crate) fn from_str(kind: Kind, raw: &str) -> Result<Value, String> {
             Value::Float(text.parse().map_err(|_| "is not a number")?)
         }
         Kind::Sort => Value::Sort(parse_sort(text)?),
-        Kind::List => Value::List(
-            text.split(',')
-                .map(str::trim)
-                .filter(|item| !item.is_empty())
-                .map(str::to_string)
-                .collect(),
-        ),
+        Kind::List => Value::List(list_from_str(text)?),
         Kind::Bool => Value::Bool(parse_bool(text).ok_or("is not true or false")?),
-        Kind::Fingerprints => Value::List(fingerprints(
-            text.split(',')
-                .map(str::trim)
-                .filter(|item| !item.is_empty())
-                .map(str::to_string)
-                .collect(),
-        )?),
+        Kind::Fingerprints => Value::List(fingerprints(list_from_str(text)?)?),
         Kind::Language => Value::Str(parse_language(text)?.to_string()),
     };
     check(kind, parsed)
+}
+
+/// A list given as text: `a, b` (comma-separated) or a TOML/JSON array `["a", "b"]`. Quotes or
+/// brackets in the comma form are refused: they mean a mistyped array, not a name.
+fn list_from_str(text: &str) -> Result<Vec<String>, String> {
+    const HINT: &str = "(use a, b or [\"a\", \"b\"])";
+    if text.starts_with('[') {
+        let parsed: toml::Table = format!("v = {text}")
+            .parse()
+            .map_err(|_| format!("is not a list of strings {HINT}"))?;
+        return match parsed.get("v") {
+            Some(toml::Value::Array(items)) => {
+                list_from_toml(items).map_err(|problem| format!("{problem} {HINT}"))
+            }
+            _ => Err(format!("is not a list of strings {HINT}")),
+        };
+    }
+    let items: Vec<String> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(str::to_string)
+        .collect();
+    if items
+        .iter()
+        .any(|item| item.contains(['"', '\'', '[', ']']))
+    {
+        return Err(format!("has quotes or brackets in an item {HINT}"));
+    }
+    Ok(items)
 }
 
 /// `true/false`, `yes/no`, `on/off`, `1/0` (case-insensitive).
@@ -465,6 +483,26 @@ mod tests {
         assert!(from_toml(Kind::List, &toml::Value::Array(empty)).is_err());
         let numbers = vec![toml::Value::Integer(1)];
         assert!(from_toml(Kind::List, &toml::Value::Array(numbers)).is_err());
+    }
+
+    #[test]
+    fn lists_accept_toml_and_json_arrays_and_refuse_half_quoted_items() {
+        let both = Ok(Value::List(vec!["codex".into(), "openai".into()]));
+        assert_eq!(from_str(Kind::List, r#"["codex","openai"]"#), both);
+        assert_eq!(from_str(Kind::List, r#"[ "codex", 'openai' ]"#), both);
+        assert_eq!(from_str(Kind::List, "codex, openai"), both);
+        assert_eq!(from_str(Kind::List, "[]"), Ok(Value::List(vec![])));
+        for bad in [
+            r#"["codex","openai""#,
+            "[codex, openai]",
+            "[1, 2]",
+            r#""codex","openai""#,
+            "'codex'",
+            "codex]",
+        ] {
+            let err = from_str(Kind::List, bad).expect_err(bad);
+            assert!(err.contains(r#"["a", "b"]"#), "{bad}: {err}");
+        }
     }
 
     #[test]

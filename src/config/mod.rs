@@ -29,8 +29,9 @@ use crate::quota::{PlanWeights, QuotaSettings};
 pub use edit::{init_file, set_value, template};
 pub use error::ConfigError;
 pub use file::valid_profile_name;
+pub use keys::toml_list;
 pub use keys::{parse_language, parse_sort, sort_name, MIN_WEIGHT};
-pub use show::show;
+pub use show::{show, show_with_paths};
 pub use url::{normalize_pool_url, normalize_usage_url};
 
 pub use atomic::write_private_atomic;

@@ -6,6 +6,17 @@ use super::Settings;
 /// Render the settings with their sources. The management key is never part of [`Settings`]; only
 /// `key_status` (e.g. "from keychain", "from POOLWATCH_MANAGEMENT_KEY", "not set") is printed.
 pub fn show(settings: &Settings, key_status: &str) -> String {
+    show_with_paths(settings, key_status, None, None)
+}
+
+/// [`show`] with the cache folder and snapshot file actually used when the settings leave them to
+/// the default location (resolved by the caller: they depend on the platform and environment).
+pub fn show_with_paths(
+    settings: &Settings,
+    key_status: &str,
+    cache_dir: Option<&std::path::Path>,
+    snapshot_path: Option<&std::path::Path>,
+) -> String {
     let file_state = match (
         settings.config_path.as_os_str().is_empty(),
         settings.file_found,
@@ -45,7 +56,8 @@ pub fn show(settings: &Settings, key_status: &str) -> String {
     let default_location = "(default location)";
     let cache_dir = settings
         .cache_dir
-        .as_ref()
+        .as_deref()
+        .or(cache_dir)
         .map(|p| toml_string(&p.to_string_lossy()));
     main.line(
         "cache_dir",
@@ -54,7 +66,8 @@ pub fn show(settings: &Settings, key_status: &str) -> String {
     );
     let snapshot = settings
         .snapshot_path
-        .as_ref()
+        .as_deref()
+        .or(snapshot_path)
         .map(|p| toml_string(&p.to_string_lossy()));
     main.line(
         "snapshot_path",
@@ -163,6 +176,7 @@ impl Section {
         let width = self
             .lines
             .iter()
+            .filter(|(_, source)| source.is_some())
             .map(|(text, _)| text.chars().count())
             .max()
             .unwrap_or(0);

@@ -518,6 +518,31 @@ fn a_world_writable_file_is_refused() {
     assert_eq!(load_ok(&path, None, &[]).ttl, Duration::from_secs(60));
 }
 
+#[cfg(unix)]
+#[test]
+fn a_file_in_a_folder_writable_by_every_user_is_refused_unless_sticky() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let folder = dir.path().join("conf");
+    fs::create_dir(&folder).expect("mkdir");
+    let path = write_config(&folder, "ttl_seconds = 60\n");
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).expect("chmod");
+    fs::set_permissions(&folder, fs::Permissions::from_mode(0o777)).expect("chmod");
+    let message = load_err(&path, None, &[]);
+    assert!(
+        message.contains("folder is writable by every user (mode 0777)"),
+        "{message}"
+    );
+    assert!(message.contains("chmod 700"), "{message}");
+    // `config set` refuses it too (it reads the file first).
+    assert!(set_value(&path, None, "ttl_seconds", "90").is_err());
+    // Sticky (like /tmp): others cannot replace the file.
+    fs::set_permissions(&folder, fs::Permissions::from_mode(0o1777)).expect("chmod");
+    assert_eq!(load_ok(&path, None, &[]).ttl, Duration::from_secs(60));
+    fs::set_permissions(&folder, fs::Permissions::from_mode(0o775)).expect("chmod");
+    assert_eq!(load_ok(&path, None, &[]).ttl, Duration::from_secs(60));
+}
+
 #[test]
 fn profile_names_lists_default_first() {
     let dir = tempfile::tempdir().expect("tempdir");

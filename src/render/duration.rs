@@ -4,8 +4,12 @@ const MINUTE: i64 = 60;
 const HOUR: i64 = 60 * MINUTE;
 const DAY: i64 = 24 * HOUR;
 
-/// Formats a duration with its largest two units and no spaces: `45s`, `1m30s`, `12m`,
-/// `1h12m`, `2d3h`. A zero second unit is left out (`1h`, `3d`); 0 or negative is `now`.
+/// Formats a duration with its largest two units and no spaces: `45s`, `12m`, `1h12m`, `2d3h`.
+///
+/// One precision rule everywhere: seconds are shown only below one minute, so a
+/// countdown never reads `33m20s` beside `38m` (both whole minutes: `33m`, `38m`).
+/// Smaller parts are cut, not rounded (`1m59s` is `1m`). A zero second unit is
+/// left out (`1h`, `3d`); 0 or negative is `now`.
 pub fn short(seconds: i64) -> String {
     if seconds <= 0 {
         return crate::tr!("dur.now");
@@ -13,7 +17,10 @@ pub fn short(seconds: i64) -> String {
     if crate::i18n::is_zh() {
         return super::duration_zh::short(seconds);
     }
-    let units = [(DAY, 'd'), (HOUR, 'h'), (MINUTE, 'm'), (1, 's')];
+    if seconds < MINUTE {
+        return format!("{seconds}s");
+    }
+    let units = [(DAY, 'd'), (HOUR, 'h'), (MINUTE, 'm')];
     let Some(first) = units.iter().position(|(size, _)| seconds >= *size) else {
         return "now".to_string();
     };
@@ -57,11 +64,22 @@ mod tests {
     }
 
     #[test]
-    fn minutes_with_seconds() {
+    fn minutes_drop_seconds_like_every_other_unit() {
         assert_eq!(short(60), "1m");
-        assert_eq!(short(90), "1m30s");
+        assert_eq!(short(90), "1m");
+        assert_eq!(short(119), "1m");
         assert_eq!(short(12 * 60), "12m");
-        assert_eq!(short(3599), "59m59s");
+        assert_eq!(short(2000), "33m"); // not 33m20s beside a 38m
+        assert_eq!(short(3599), "59m");
+    }
+
+    #[test]
+    fn no_duration_of_a_minute_or_more_shows_seconds() {
+        for seconds in (60..200_000).step_by(7) {
+            let text = short(seconds);
+            assert!(!text.ends_with('s'), "{seconds}: {text}");
+            assert!(text.chars().filter(|c| c.is_alphabetic()).count() <= 2);
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 
 use super::menu::health_char;
 use super::sanitize::terminal_text;
+use super::width::{display_width, pad_left_to_width, pad_to_width, truncate_to_width};
 use crate::quota::{ApiKeyView, PoolReport};
 use crate::tr;
 
@@ -31,7 +32,7 @@ fn layout(report: &PoolReport, width: usize) -> Layout {
         report
             .api_keys
             .iter()
-            .map(|k| f(k).chars().count())
+            .map(|k| display_width(f(k)))
             .max()
             .unwrap_or(0)
             .clamp(min, max)
@@ -90,9 +91,10 @@ pub fn api_keys_table(
 }
 
 fn row(key: &ApiKeyView, l: &Layout, paint_red: &dyn Fn(&str) -> String) -> String {
-    let mut text = pad(&terminal_text(&key.provider, l.provider), l.provider);
+    let provider = truncate_to_width(&terminal_text(&key.provider, 200), l.provider);
+    let mut text = pad(&provider, l.provider);
     if l.host > 0 {
-        let host = terminal_text(&key.host, l.host);
+        let host = truncate_to_width(&terminal_text(&key.host, 200), l.host);
         let host = if host.is_empty() {
             "—".to_string()
         } else {
@@ -126,15 +128,12 @@ fn row(key: &ApiKeyView, l: &Layout, paint_red: &dyn Fn(&str) -> String) -> Stri
     text
 }
 
-// TODO(width): use render::width once it lands (CJK = 2 columns).
 fn pad(text: &str, width: usize) -> String {
-    let len = text.chars().count();
-    format!("{text}{}", " ".repeat(width.saturating_sub(len)))
+    pad_to_width(text, width)
 }
 
 fn pad_left(text: &str, width: usize) -> String {
-    let len = text.chars().count();
-    format!("{}{text}", " ".repeat(width.saturating_sub(len)))
+    pad_left_to_width(text, width)
 }
 
 #[cfg(test)]
@@ -168,7 +167,7 @@ mod tests {
             let table = api_keys_table(&report, width, &|t| t.to_string());
             for line in table.lines() {
                 assert!(
-                    line.chars().count() <= width.max(FIXED + PROVIDER_MIN + 5),
+                    display_width(line) <= width.max(FIXED + PROVIDER_MIN + 1),
                     "{width}: {line}"
                 );
             }

@@ -422,7 +422,8 @@ impl Menu<'_> {
             (FetchStatus::AuthLatched { .. }, _) => (
                 "⚠",
                 "exclamationmark.triangle.fill",
-                "auth".to_string(),
+                // Paused: the server rejected the management key.
+                "key rejected".to_string(),
                 Some(Tone::Red),
             ),
             (FetchStatus::Refreshing, None) => (
@@ -1012,7 +1013,8 @@ fn window_detail(name: &str, window: Option<&AccountWindow>, killed: bool, now: 
 
 fn status_flags(a: &AccountView, now: Epoch) -> String {
     let mut flags = String::new();
-    if a.disabled {
+    // Not again when the status already says so (`disabled · disabled`).
+    if a.disabled && !a.status.trim().eq_ignore_ascii_case("disabled") {
         flags.push_str(" · disabled");
     }
     if a.cooling {

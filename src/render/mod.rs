@@ -69,3 +69,4 @@ pub mod multi;
 pub mod oneline;
 pub mod sanitize;
 pub mod text;
+pub mod width;

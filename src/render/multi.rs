@@ -3,6 +3,7 @@
 //! menu sits in a submenu.
 
 use super::menu::{menu_lines, MenuLine};
+use super::sanitize::menu_text;
 use super::{Dialect, FetchStatus, MenuContext};
 use crate::quota::{Level, PoolReport};
 
@@ -21,8 +22,16 @@ fn severity(pool: &PoolMenu) -> (u8, Option<Level>) {
     }
 }
 
+/// `profile · title`; a pool's own title already ends in ` · profile` for a
+/// named profile, which is dropped so the name is not shown twice
+/// (`work · no data`, not `work · no data · work`).
 fn labelled(mut line: MenuLine, profile: &str) -> MenuLine {
-    line.title = format!("{profile} · {}", line.title);
+    let shown = menu_text(profile, 16);
+    let title = line
+        .title
+        .strip_suffix(&format!(" · {shown}"))
+        .unwrap_or(&line.title);
+    line.title = format!("{shown} · {title}");
     line
 }
 
@@ -65,4 +74,39 @@ pub fn render_multi(pools: &[PoolMenu], dialect: Dialect) -> String {
         text.push('\n');
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(title: &str) -> MenuLine {
+        MenuLine {
+            depth: 0,
+            separator: false,
+            title: title.into(),
+            params: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_profile_name_is_shown_once() {
+        assert_eq!(
+            labelled(line("no data · work"), "work").title,
+            "work · no data"
+        );
+        assert_eq!(
+            labelled(line("⚠ key rejected · work"), "work").title,
+            "work · ⚠ key rejected"
+        );
+        assert_eq!(
+            labelled(line("no data"), "default").title,
+            "default · no data"
+        );
+        // Only the pool's own suffix goes, not a similar one.
+        assert_eq!(
+            labelled(line("1900% · W 68% · workshop"), "work").title,
+            "work · 1900% · W 68% · workshop"
+        );
+    }
 }

@@ -12,11 +12,17 @@ use super::menu::{
     HEALTH_LEGEND, POOL_BAR_WIDTH,
 };
 use super::sanitize::terminal_text;
+use super::width::{display_width, pad_to_width, truncate_to_width, wrap_to_width};
 use super::{FetchStatus, MenuContext};
 use crate::quota::pace::Pace;
 use crate::quota::{AccountView, AccountWindow, Level, PoolReport, PoolWindow};
 
+/// The widest the label column grows (longer labels are shortened with `…`).
 const LABEL_WIDTH: usize = 28;
+/// Columns kept free for the status at the end of a row (`disabled`).
+const STATUS_ROOM: usize = 8;
+/// Labels are never shortened below this many columns.
+const MIN_LABEL_WIDTH: usize = 8;
 const PLAN_WIDTH: usize = 8;
 const MESSAGE_CHARS: usize = 160;
 
@@ -64,19 +70,51 @@ impl Painter {
     }
 }
 
-/// The `poolwatch status` output; `color` switches ANSI colours on.
-/// Always ends with a newline.
+/// The width `status` assumes when it cannot ask the terminal and `COLUMNS`
+/// is not set (output piped to a file or another program).
+pub const DEFAULT_WIDTH: usize = 100;
+/// The narrowest layout `status` makes; narrower terminals wrap it.
+pub const MIN_WIDTH: usize = 40;
+
+/// The width to render for: the terminal's (`tty`, when stdout is one), else
+/// a positive `COLUMNS`, else [`DEFAULT_WIDTH`]; never below [`MIN_WIDTH`].
+pub fn resolve_width(tty: Option<usize>, columns_env: Option<&str>) -> usize {
+    tty.filter(|w| *w > 0)
+        .or_else(|| {
+            columns_env
+                .and_then(|c| c.trim().parse::<usize>().ok())
+                .filter(|w| *w > 0)
+        })
+        .unwrap_or(DEFAULT_WIDTH)
+        .max(MIN_WIDTH)
+}
+
+/// The `poolwatch status` output at [`DEFAULT_WIDTH`]; `color` switches ANSI
+/// colours on. Always ends with a newline.
 pub fn render_status(report: Option<&PoolReport>, ctx: &MenuContext, color: bool) -> String {
+    render_status_at(report, ctx, color, DEFAULT_WIDTH)
+}
+
+/// The `poolwatch status` output fitted to `width` columns (see
+/// [`fit_columns`] for what gives way first). No line is wider than
+/// `width` (at least [`MIN_WIDTH`]).
+pub fn render_status_at(
+    report: Option<&PoolReport>,
+    ctx: &MenuContext,
+    color: bool,
+    width: usize,
+) -> String {
+    let width = width.max(MIN_WIDTH);
     let p = Painter { color };
     let mut out = String::new();
-    header(&mut out, ctx, &p, report.is_some());
+    header(&mut out, ctx, &p, report.is_some(), width);
     match report {
         Some(report) => {
             out.push('\n');
-            pool(&mut out, report, ctx.pace.as_ref(), &p);
+            pool(&mut out, report, ctx.pace.as_ref(), &p, width);
             out.push('\n');
-            accounts(&mut out, report, &p);
-            let keys = super::keys_text::api_keys_table(report, 100, &|t| p.paint(t, Style::Red));
+            accounts(&mut out, report, &p, width);
+            let keys = super::keys_text::api_keys_table(report, width, &|t| p.paint(t, Style::Red));
             if !keys.is_empty() {
                 out.push('\n');
                 out.push_str(&keys);
@@ -89,7 +127,7 @@ pub fn render_status(report: Option<&PoolReport>, ctx: &MenuContext, color: bool
     out
 }
 
-fn header(out: &mut String, ctx: &MenuContext, p: &Painter, has_report: bool) {
+fn header(out: &mut String, ctx: &MenuContext, p: &Painter, has_report: bool, width: usize) {
     let mut title = if ctx.demo {
         "Pool".to_string()
     } else if ctx.pool_url.is_empty() {
@@ -103,67 +141,118 @@ fn header(out: &mut String, ctx: &MenuContext, p: &Painter, has_report: bool) {
     if ctx.demo {
         title.push_str(" [demo pool]");
     }
+    let title = truncate_to_width(&title, width);
     let _ = writeln!(out, "{}", p.paint(&title, Style::Bold));
     let updated = match ctx.updated_at {
         Some(at) => format!("Last updated {}", ago(ctx.now - at)),
         None => "Never updated".to_string(),
     };
-    let _ = writeln!(out, "{updated} · sort: {}", sort_name(ctx.sort));
+    let line = format!("{updated} · sort: {}", sort_name(ctx.sort));
+    wrapped(out, &line, width, "", "  ", p, None);
     match &ctx.status {
         FetchStatus::Fresh => {}
         FetchStatus::Refreshing => {
-            let _ = writeln!(out, "Another run is refreshing; showing cached data.");
+            let line = "Another run is refreshing; showing cached data.";
+            wrapped(out, line, width, "", "  ", p, None);
         }
         FetchStatus::Stale { error } => {
             let mut text = terminal_text(error, MESSAGE_CHARS);
             if has_report {
                 text.push_str(" (showing the last good data)");
             }
-            let _ = writeln!(out, "{}", p.paint(&text, Style::Yellow));
+            wrapped(out, &text, width, "", "  ", p, Some(Style::Yellow));
         }
         FetchStatus::AuthLatched { message } => {
             let text = format!(
                 "Server rejected the key: {}",
                 terminal_text(message, MESSAGE_CHARS)
             );
-            let _ = writeln!(out, "{}", p.paint(&text, Style::Red));
-            let _ = writeln!(
-                out,
-                "Automatic refresh is paused until the key or settings change (or `poolwatch refresh`)."
-            );
+            wrapped(out, &text, width, "", "  ", p, Some(Style::Red));
+            let line = "Automatic refresh is paused until the key or settings change (or `poolwatch refresh`).";
+            wrapped(out, line, width, "", "  ", p, None);
         }
     }
     for notice in &ctx.notices {
-        let _ = writeln!(out, "Note: {}", terminal_text(notice, MESSAGE_CHARS));
+        let text = terminal_text(notice, MESSAGE_CHARS);
+        wrapped(out, &text, width, "Note: ", "      ", p, None);
     }
 }
 
-fn pool(out: &mut String, report: &PoolReport, pace: Option<&Pace>, p: &Painter) {
+fn pool(out: &mut String, report: &PoolReport, pace: Option<&Pace>, p: &Painter, width: usize) {
     for (name, window, window_pace) in pool_windows(report, pace) {
-        let _ = writeln!(out, "{}", window_row(name, window, report.now, p));
+        window_row(out, name, window, report.now, p, width);
         if let Some(text) = pace_text(window_pace, window, report.now) {
-            let _ = writeln!(out, "      {}", p.paint(&text, Style::Dim));
+            for line in wrap_to_width(&text, width, "      ", "        ") {
+                let (indent, body) = line.split_at(line.len() - line.trim_start().len());
+                let _ = writeln!(out, "{indent}{}", p.paint(body, Style::Dim));
+            }
         }
     }
-    let _ = writeln!(out, "{}", counts_text(report));
+    let counts = keep_parts_together(&counts_text(report), width - 2);
+    for line in wrap_to_width(&counts, width, "", "  ") {
+        let _ = writeln!(out, "{}", line.replace(NBSP, " "));
+    }
     let strip: String = report.health.buckets.iter().map(health_char).collect();
     let failures = failures_text(report.health.recent_failures);
-    let failures = if report.health.recent_failures > 0 {
-        p.paint(&failures, Style::Red)
-    } else {
-        failures
-    };
+    let failure_style = (report.health.recent_failures > 0).then_some(Style::Red);
     if strip.is_empty() {
         let _ = writeln!(out, "Health  no data");
     } else {
-        let _ = writeln!(out, "Health  {strip}  {failures}");
-        let _ = writeln!(out, "        {}", p.paint(HEALTH_LEGEND, Style::Dim));
+        let head = format!("Health  {strip}");
+        if display_width(&head) + 2 + display_width(&failures) <= width {
+            let failures = match failure_style {
+                Some(style) => p.paint(&failures, style),
+                None => failures,
+            };
+            let _ = writeln!(out, "{head}  {failures}");
+        } else {
+            let _ = writeln!(out, "{head}");
+            wrapped(
+                out,
+                &failures,
+                width,
+                "        ",
+                "        ",
+                p,
+                failure_style,
+            );
+        }
+        let legend = keep_parts_together(HEALTH_LEGEND, width - 8);
+        for line in wrap_to_width(&legend, width, "        ", "        ") {
+            let line = line.replace(NBSP, " ");
+            let (indent, body) = line.split_at(line.len() - line.trim_start().len());
+            let _ = writeln!(out, "{indent}{}", p.paint(body, Style::Dim));
+        }
     }
 }
 
-fn window_row(name: &str, window: &PoolWindow, now: i64, p: &Painter) -> String {
+/// A no-break space: [`wrap_to_width`] breaks only at plain spaces.
+const NBSP: char = '\u{a0}';
+
+/// `a b · c d` with the spaces inside each ` · `-separated part made
+/// unbreakable, so wrapping breaks only after a `·`; a part wider than
+/// `room` columns keeps its plain spaces.
+fn keep_parts_together(text: &str, room: usize) -> String {
+    text.split(" · ")
+        .map(|part| match display_width(part) + 2 <= room {
+            true => part.replace(' ', &NBSP.to_string()),
+            false => part.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(&format!("{NBSP}· "))
+}
+
+fn window_row(
+    out: &mut String,
+    name: &str,
+    window: &PoolWindow,
+    now: i64,
+    p: &Painter,
+    width: usize,
+) {
     let Some(share) = fraction(window.remaining, window.capacity) else {
-        return format!("{name:<6}{}  no data", bar(0.0, None, POOL_BAR_WIDTH));
+        let _ = writeln!(out, "{name:<6}{}  no data", bar(0.0, None, POOL_BAR_WIDTH));
+        return;
     };
     let restore = window
         .forecast
@@ -173,54 +262,214 @@ fn window_row(name: &str, window: &PoolWindow, now: i64, p: &Painter) -> String 
         &bar(share, restore, POOL_BAR_WIDTH),
         Style::of(window.level),
     );
-    let mut row = format!(
-        "{name:<6}{bar}  {} / {} ({})",
+    let amounts = format!(
+        "{} / {} ({})",
         plus_percent(window.remaining),
         plus_percent(window.capacity),
         fraction_percent(window.remaining, window.capacity)
     );
-    if let Some(forecast) = forecast_text(window, now) {
-        let _ = write!(row, "  {forecast}");
+    let pieces = [Some(amounts), forecast_text(window, now)];
+    let mut lines = vec![format!("{name:<6}{bar}")];
+    for piece in pieces.into_iter().flatten() {
+        let last = lines.last_mut().expect("one line");
+        if display_width(last) + 2 + display_width(&piece) <= width {
+            let _ = write!(last, "  {piece}");
+        } else {
+            lines.extend(wrap_to_width(&piece, width, "      ", "        "));
+        }
     }
-    row
+    for line in lines {
+        let _ = writeln!(out, "{line}");
+    }
 }
 
-fn accounts(out: &mut String, report: &PoolReport, p: &Painter) {
+/// The account table's columns that can be dropped to fit the width.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Columns {
+    label: usize,
+    plan: Option<usize>,
+    bar: bool,
+    five_reset: usize,
+    week_reset: Option<usize>,
+}
+
+impl Columns {
+    /// Columns of a row without its status text.
+    fn row_width(&self) -> usize {
+        let mut w = self.label;
+        if let Some(plan) = self.plan {
+            w += 1 + plan;
+        }
+        if self.bar {
+            w += 1 + ACCOUNT_BAR_WIDTH;
+        }
+        w += 1 + 4 + 2 + 4 + 2 + self.five_reset;
+        if let Some(week) = self.week_reset {
+            w += 1 + week;
+        }
+        w
+    }
+}
+
+/// Fit the table into `width` columns. The label column is as wide as the
+/// longest label (at least `ACCOUNT`, at most [`LABEL_WIDTH`]), the plan
+/// column as the longest plan. While a row (without its status) is wider
+/// than `width` less [`STATUS_ROOM`], in this order: drop the 5h bar, drop the PLAN column, drop
+/// the WK RESET column, then (only while the row alone is still too wide) shorten labels
+/// (with `…`, down to [`MIN_LABEL_WIDTH`]). Status text goes at the end of the row when it fits
+/// and wraps under the row when it does not.
+fn fit_columns(
+    label: usize,
+    plan: usize,
+    five_reset: usize,
+    week_reset: usize,
+    width: usize,
+) -> Columns {
+    let mut c = Columns {
+        label: label.clamp(display_width("ACCOUNT"), LABEL_WIDTH),
+        plan: Some(plan.clamp(display_width("PLAN"), PLAN_WIDTH)),
+        bar: true,
+        five_reset: five_reset.max(display_width("5H RESET")),
+        week_reset: Some(week_reset.max(display_width("WK RESET"))),
+    };
+    let steps: [fn(&mut Columns); 3] = [
+        |c| c.bar = false,
+        |c| c.plan = None,
+        |c| c.week_reset = None,
+    ];
+    for step in steps {
+        if c.row_width() + 1 + STATUS_ROOM <= width {
+            return c;
+        }
+        step(&mut c);
+    }
+    let over = c.row_width().saturating_sub(width);
+    c.label = c
+        .label
+        .saturating_sub(over)
+        .max(MIN_LABEL_WIDTH.min(c.label));
+    c
+}
+
+fn accounts(out: &mut String, report: &PoolReport, p: &Painter, width: usize) {
     if report.accounts.is_empty() {
         let _ = writeln!(out, "No accounts.");
         return;
     }
-    let heading = format!(
-        "{:<lw$} {:<pw$} {:<bw$} {:>4}  {:>4}  {:<8} {:<8} STATUS",
-        "ACCOUNT",
-        "PLAN",
-        "5H",
-        "",
-        "WEEK",
-        "5H RESET",
-        "WK RESET",
-        lw = LABEL_WIDTH,
-        pw = PLAN_WIDTH,
-        bw = ACCOUNT_BAR_WIDTH,
+    let labels: Vec<String> = report
+        .accounts
+        .iter()
+        .map(|a| terminal_text(&a.label, MESSAGE_CHARS))
+        .collect();
+    let plans: Vec<String> = report
+        .accounts
+        .iter()
+        .map(|a| terminal_text(&a.plan, PLAN_WIDTH))
+        .collect();
+    let max_width = |texts: &mut dyn Iterator<Item = String>| {
+        texts.map(|t| display_width(&t)).max().unwrap_or(0)
+    };
+    let columns = fit_columns(
+        max_width(&mut labels.iter().cloned()),
+        max_width(&mut plans.iter().cloned()),
+        max_width(
+            &mut report
+                .accounts
+                .iter()
+                .map(|a| reset(a.five_hour.as_ref(), report.now)),
+        ),
+        max_width(
+            &mut report
+                .accounts
+                .iter()
+                .map(|a| reset(a.weekly.as_ref(), report.now)),
+        ),
+        width,
     );
+    let mut heading = pad_to_width("ACCOUNT", columns.label);
+    if let Some(plan) = columns.plan {
+        let _ = write!(heading, " {}", pad_to_width("PLAN", plan));
+    }
+    if columns.bar {
+        let _ = write!(heading, " {}", pad_to_width("5H", ACCOUNT_BAR_WIDTH));
+        let _ = write!(heading, " {:>4}  {:>4}", "", "WEEK");
+    } else {
+        let _ = write!(heading, " {:>4}  {:>4}", "5H", "WEEK");
+    }
+    let _ = write!(
+        heading,
+        "  {}",
+        pad_to_width("5H RESET", columns.five_reset)
+    );
+    if let Some(week) = columns.week_reset {
+        let _ = write!(heading, " {}", pad_to_width("WK RESET", week));
+    }
+    if display_width(&heading) + " STATUS".len() <= width {
+        heading.push_str(" STATUS");
+    }
     let _ = writeln!(out, "{}", p.paint(heading.trim_end(), Style::Bold));
-    for account in &report.accounts {
-        let _ = writeln!(out, "{}", account_row(account, report.now, p));
+    for ((account, label), plan) in report.accounts.iter().zip(&labels).zip(&plans) {
+        let row = account_row(account, label, plan, &columns, report.now, p);
+        let (status, message) = status_text(account);
+        let inline = format!(
+            "{status}{}",
+            message
+                .as_deref()
+                .map(|m| format!(": {m}"))
+                .unwrap_or_default()
+        );
+        if display_width(&row) + 1 + display_width(&inline) <= width {
+            let _ = writeln!(out, "{row} {inline}");
+        } else if display_width(&row) + 1 + display_width(&status) <= width {
+            let _ = writeln!(out, "{row} {status}");
+            if let Some(message) = message {
+                wrapped(out, &message, width, "  ", "  ", p, None);
+            }
+        } else {
+            let _ = writeln!(out, "{}", row.trim_end());
+            wrapped(out, &inline, width, "  ", "  ", p, None);
+        }
         if let Some(error) = &account.error {
-            let text = format!("  error: {}", terminal_text(error, MESSAGE_CHARS));
-            let _ = writeln!(out, "{}", p.paint(&text, Style::Red));
+            let text = terminal_text(error, MESSAGE_CHARS);
+            wrapped(out, &text, width, "  error: ", "    ", p, Some(Style::Red));
         }
     }
 }
 
-fn account_row(a: &AccountView, now: i64, p: &Painter) -> String {
-    let label = padded(&terminal_text(&a.label, LABEL_WIDTH), LABEL_WIDTH);
-    let plan = padded(&terminal_text(&a.plan, PLAN_WIDTH), PLAN_WIDTH);
+/// `text` wrapped to `width` (first line after `first`, the others after
+/// `rest`), each line painted with `style`.
+fn wrapped(
+    out: &mut String,
+    text: &str,
+    width: usize,
+    first: &str,
+    rest: &str,
+    p: &Painter,
+    style: Option<Style>,
+) {
+    for line in wrap_to_width(text, width, first, rest) {
+        let line = line.trim_end();
+        match style {
+            Some(style) => {
+                let _ = writeln!(out, "{}", p.paint(line, style));
+            }
+            None => {
+                let _ = writeln!(out, "{line}");
+            }
+        }
+    }
+}
+
+/// One row without its status text.
+fn account_row(
+    a: &AccountView,
+    label: &str,
+    plan: &str,
+    columns: &Columns,
+    now: i64,
+    p: &Painter,
+) -> String {
     let muted = a.killed || a.disabled;
-    let five_bar = match &a.five_hour {
-        Some(w) => bar(w.remaining / 100.0, None, ACCOUNT_BAR_WIDTH),
-        None => "·".repeat(ACCOUNT_BAR_WIDTH),
-    };
     let five_style = match &a.five_hour {
         Some(_) if muted => Style::Dim,
         Some(w) => Style::of(w.level),
@@ -230,35 +479,59 @@ fn account_row(a: &AccountView, now: i64, p: &Painter) -> String {
         Some(w) => Style::of(w.level),
         None => Style::Dim,
     };
-    let status = status_text(a);
-    let row = format!(
-        "{label} {plan} {} {}  {}  {:<8} {:<8} {status}",
-        p.paint(&five_bar, five_style),
+    let mut row = pad_to_width(&truncate_to_width(label, columns.label), columns.label);
+    if let Some(width) = columns.plan {
+        let _ = write!(
+            row,
+            " {}",
+            pad_to_width(&truncate_to_width(plan, width), width)
+        );
+    }
+    if columns.bar {
+        let five_bar = match &a.five_hour {
+            Some(w) => bar(w.remaining / 100.0, None, ACCOUNT_BAR_WIDTH),
+            None => "·".repeat(ACCOUNT_BAR_WIDTH),
+        };
+        let _ = write!(row, " {}", p.paint(&five_bar, five_style));
+    }
+    let _ = write!(
+        row,
+        " {}  {}  {}",
         p.paint(&format!("{:>4}", percent(a.five_hour.as_ref())), five_style),
         p.paint(&format!("{:>4}", percent(a.weekly.as_ref())), week_style),
-        reset(a.five_hour.as_ref(), now),
-        reset(a.weekly.as_ref(), now),
+        pad_to_width(&reset(a.five_hour.as_ref(), now), columns.five_reset),
     );
-    row.trim_end().to_string()
+    if let Some(width) = columns.week_reset {
+        let _ = write!(
+            row,
+            " {}",
+            pad_to_width(&reset(a.weekly.as_ref(), now), width)
+        );
+    }
+    row
 }
 
-fn status_text(a: &AccountView) -> String {
+/// The short status (`active`, `error [cooling]`) and the server's message,
+/// if any. A tag repeating the status (`disabled [disabled]`) is left out.
+fn status_text(a: &AccountView) -> (String, Option<String>) {
     let status = terminal_text(&a.status, 16);
     let status = if status.is_empty() {
         "—".to_string()
     } else {
         status
     };
-    let tags = account_tags(a);
-    let mut text = if tags.is_empty() {
+    let all_tags = account_tags(a);
+    let tags: Vec<&str> = all_tags
+        .split_whitespace()
+        .filter(|tag| !tag.eq_ignore_ascii_case(&status))
+        .collect();
+    let text = if tags.is_empty() {
         status
     } else {
-        format!("{status} [{}]", tags.trim_start())
+        format!("{status} [{}]", tags.join(" "))
     };
-    if !a.status_message.trim().is_empty() {
-        let _ = write!(text, ": {}", terminal_text(&a.status_message, 60));
-    }
-    text
+    let message = Some(terminal_text(&a.status_message, 60)).filter(|m| !m.trim().is_empty());
+    (text, message)
 }
 
 fn percent(window: Option<&AccountWindow>) -> String {
@@ -275,7 +548,48 @@ fn reset(window: Option<&AccountWindow>, now: i64) -> String {
     }
 }
 
-fn padded(text: &str, width: usize) -> String {
-    let len = text.chars().count();
-    format!("{text}{}", " ".repeat(width.saturating_sub(len)))
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_give_way_in_the_stated_order() {
+        // Labels of 18 columns, plans of 7, resets of 6.
+        let at = |width| fit_columns(18, 7, 6, 6, width);
+        let full = at(200);
+        assert_eq!((full.label, full.plan, full.bar), (18, Some(7), true));
+        assert_eq!(full.week_reset, Some(8));
+        // Each step happens only when the previous one was not enough.
+        let widths: Vec<Columns> = (40..=120).map(at).collect();
+        for c in &widths {
+            if !c.bar || c.plan.is_none() || c.week_reset.is_none() {
+                assert!(!c.bar, "the bar goes first: {c:?}");
+            }
+            if c.week_reset.is_none() {
+                assert!(c.plan.is_none(), "plan goes before week reset: {c:?}");
+            }
+            if c.label < 18 {
+                assert!(c.week_reset.is_none(), "labels shrink last: {c:?}");
+            }
+        }
+        assert!(at(77).bar && !at(75).bar);
+        assert_eq!(at(60).plan, None);
+        assert_eq!(at(60).week_reset, Some(8));
+        assert_eq!(at(40).week_reset, None);
+        assert_eq!(at(40).label, 18);
+        // A very long label is capped, then shortened to fit (not below 8).
+        assert_eq!(fit_columns(60, 4, 3, 3, 200).label, LABEL_WIDTH);
+        assert_eq!(fit_columns(28, 4, 3, 3, 40).label, 40 - 21);
+        assert_eq!(fit_columns(28, 4, 3, 3, 20).label, MIN_LABEL_WIDTH);
+    }
+
+    #[test]
+    fn width_comes_from_the_tty_then_columns_then_100() {
+        assert_eq!(resolve_width(Some(132), Some("80")), 132);
+        assert_eq!(resolve_width(None, Some(" 80 ")), 80);
+        assert_eq!(resolve_width(Some(0), Some("70")), 70);
+        assert_eq!(resolve_width(None, Some("wide")), DEFAULT_WIDTH);
+        assert_eq!(resolve_width(None, None), DEFAULT_WIDTH);
+        assert_eq!(resolve_width(None, Some("10")), MIN_WIDTH);
+    }
 }

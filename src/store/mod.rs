@@ -3,5 +3,6 @@
 
 pub mod atomic;
 pub mod cache;
+pub mod fallback;
 pub mod lock;
 pub mod snapshot;

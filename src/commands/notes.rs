@@ -1,0 +1,76 @@
+//! Notices a run adds to what it shows (pure).
+
+use crate::config::{toml_list, Settings};
+use crate::model::PoolState;
+
+/// When the settings filter every auth file out, say so: `0 of 14 auth files
+/// match providers = ["codex"]`, instead of an empty pool with no reason.
+pub fn empty_selection(state: &PoolState, settings: &Settings) -> Option<String> {
+    let seen = state.auth_files_seen?;
+    if !state.accounts.is_empty() {
+        return None;
+    }
+    if seen == 0 {
+        return Some("The server lists no auth files (add accounts to CLIProxyAPI)".into());
+    }
+    let hidden = match settings.hidden.is_empty() {
+        true => String::new(),
+        false => format!(", hidden = {}", toml_list(&settings.hidden)),
+    };
+    Some(format!(
+        "0 of {seen} auth files match providers = {}{hidden}: check these settings (`poolwatch config show`)",
+        toml_list(&settings.providers)
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{load, LoadOptions};
+
+    fn settings(providers: &[&str], hidden: &[&str]) -> Settings {
+        let env = |_: &str| None;
+        let mut s = load(&LoadOptions {
+            config_path: Some("/nonexistent/poolwatch.toml".into()),
+            profile: None,
+            env: &env,
+        })
+        .expect("defaults");
+        s.providers = providers.iter().map(|p| p.to_string()).collect();
+        s.hidden = hidden.iter().map(|p| p.to_string()).collect();
+        s
+    }
+
+    fn state(seen: Option<usize>, accounts: usize) -> PoolState {
+        PoolState {
+            auth_files_seen: seen,
+            accounts: vec![Default::default(); accounts],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn says_how_many_auth_files_the_filter_dropped() {
+        let s = settings(&["claude"], &[]);
+        assert_eq!(
+            empty_selection(&state(Some(14), 0), &s).as_deref(),
+            Some("0 of 14 auth files match providers = [\"claude\"]: check these settings (`poolwatch config show`)")
+        );
+        let s = settings(&["codex"], &["a@x"]);
+        let note = empty_selection(&state(Some(3), 0), &s).unwrap();
+        assert!(
+            note.contains("0 of 3") && note.contains("hidden = [\"a@x\"]"),
+            "{note}"
+        );
+        assert!(empty_selection(&state(Some(0), 0), &s)
+            .unwrap()
+            .contains("no auth files"));
+    }
+
+    #[test]
+    fn silent_when_accounts_match_or_the_count_is_unknown() {
+        let s = settings(&["codex"], &[]);
+        assert_eq!(empty_selection(&state(Some(14), 2), &s), None);
+        assert_eq!(empty_selection(&state(None, 0), &s), None);
+    }
+}
