@@ -103,6 +103,7 @@ fn menu_context(now: Epoch) -> MenuContext {
         demo: false,
         pace: None,
         now,
+        ban_until: None,
     }
 }
 

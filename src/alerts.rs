@@ -138,7 +138,7 @@ pub fn evaluate(
         fire(
             AlertKind::AuthFailure,
             crate::tr!("alert.auth_title"),
-            crate::tr!("alert.auth_body"),
+            crate::tr!("alert.auth_body", hint = crate::secrets::key_hint()),
         );
     }
     state.auth_failed = auth_failed;
@@ -213,7 +213,7 @@ pub fn evaluate(
     let erroring: BTreeSet<String> = report
         .accounts
         .iter()
-        .filter(|a| a.error.is_some() || a.status == "error")
+        .filter(|a| a.erroring)
         .map(|a| a.id.clone())
         .collect();
     if previous.initialized {
@@ -351,6 +351,7 @@ mod tests {
             killed,
             available: true,
             error: error.map(str::to_string),
+            erroring: error.is_some(),
             status: "active".into(),
             ..Default::default()
         }

@@ -39,7 +39,7 @@ pub enum Command {
     /// Print the SwiftBar/xbar menu; always exits 0 and shows errors in the menu
     Plugin(PluginArgs),
     /// Fetch now, bypassing the cache (what the menu's "Refresh now" runs)
-    Refresh,
+    Refresh(RefreshArgs),
     /// Check the pool URL and key, list the accounts, fetch one usage, and say what is wrong
     TestFetch,
     /// Print the widget snapshot JSON (refreshing the data first when it is out of date)
@@ -61,6 +61,22 @@ pub enum Command {
     },
     /// Print the man page (roff), e.g. `poolwatch man > /usr/local/share/man/man1/poolwatch.1`
     Man,
+}
+
+/// Options of `refresh`.
+#[derive(Debug, Args, Default)]
+pub struct RefreshArgs {
+    /// Send the management key once more although the pool rejected it.
+    ///
+    /// After a 401 poolwatch never sends the same key again on its own
+    /// (CLIProxyAPI bans an IP for 30 minutes after 5 failed attempts); a new
+    /// key (`poolwatch config set-key`, POOLWATCH_MANAGEMENT_KEY) is tried at
+    /// once. Use this flag when the pool's key was changed back instead. It
+    /// also asks during a running IP ban (such a request does not count on the
+    /// server). Never more than 3 failed attempts in 30 minutes are made,
+    /// whatever the flags.
+    #[arg(long)]
+    pub retry_key: bool,
 }
 
 /// Options of `alerts`.

@@ -24,8 +24,9 @@ pub fn for_fetch_error(err: &crate::api::error::FetchError) -> i32 {
     match err {
         FetchError::Auth(_) => AUTH,
         FetchError::Unreachable(_) | FetchError::Deadline { .. } => UNREACHABLE,
-        FetchError::ManagementDisabled | FetchError::Http { .. } | FetchError::BadResponse(_) => {
-            BAD_RESPONSE
-        }
+        FetchError::ManagementDisabled
+        | FetchError::ServerTooOld { .. }
+        | FetchError::Http { .. }
+        | FetchError::BadResponse(_) => BAD_RESPONSE,
     }
 }

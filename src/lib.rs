@@ -9,6 +9,7 @@
 //! * [`config`] — settings file, profiles, env overrides
 //! * [`secrets`] — the management key (Keychain or env)
 //! * [`cli`] — command-line parsing; [`exit_codes`] — process exit codes
+//! * [`pipe`] — ending quietly when the reader of stdout goes away
 //! * [`i18n`] — English / 简体中文 messages (`locales/poolwatch.toml`)
 
 // The message catalogue, embedded at compile time (see `i18n`).
@@ -23,6 +24,7 @@ pub mod demo;
 pub mod exit_codes;
 pub mod i18n;
 pub mod model;
+pub mod pipe;
 pub mod quota;
 pub mod render;
 pub mod secrets;

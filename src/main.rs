@@ -4,6 +4,8 @@ use clap::Parser;
 use poolwatch::cli::Cli;
 
 fn main() {
+    // `poolwatch snapshot | head -c1`: end quietly instead of panicking on EPIPE.
+    poolwatch::pipe::restore_default_sigpipe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {

@@ -126,6 +126,11 @@ pub struct Account {
     /// When `usage` is also set, the usage shown is stale.
     #[serde(default)]
     pub usage_error: Option<String>,
+    /// The upstream refused the account's token (HTTP 401, or 403 that is not a
+    /// challenge page) at the latest usage fetch: revoked or expired. Its last
+    /// values no longer count toward the pool.
+    #[serde(default)]
+    pub token_refused: bool,
 }
 
 impl Account {

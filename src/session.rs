@@ -7,8 +7,14 @@
 //!   the last attempt (SwiftBar re-runs the plugin right after a click);
 //! * only the run holding the lock fetches; the others wait up to the deadline
 //!   and then show what it wrote (or the cache, marked "refreshing");
-//! * a 401/403 is latched: automatic runs stop asking until the user runs
-//!   `poolwatch refresh`, changes the key or the pool URL;
+//! * a 401/403 is latched: automatic runs and menu clicks stop asking until the
+//!   key or the pool URL changes (or `poolwatch refresh` for answers that are
+//!   not about the key, like `remote management disabled`);
+//! * the failed-key-attempt guard (`store::attempts`) is checked under the
+//!   lock before every fetch: a rejected key is never sent again unless it
+//!   changes or the user runs `poolwatch refresh --retry-key`, never more than
+//!   3 failed attempts in 30 minutes from all runs, nothing during the
+//!   server's IP ban (automatic runs try once more when it has ended);
 //! * on any failure the last good state stays in the cache, with the error.
 
 use std::path::PathBuf;
@@ -22,7 +28,9 @@ use crate::config::Settings;
 use crate::model::{Epoch, PoolState};
 use crate::quota::pace::{self, HistoryPoint, Pace};
 use crate::quota::{self, PoolReport};
-use crate::secrets::{self, KeyError};
+use crate::render::duration::short;
+use crate::secrets::{self, KeyError, KeySource, Secret};
+use crate::store::attempts::{self, Block};
 use crate::store::cache::{self, AuthLatch, CacheFile, CachePaths, LastError, Loaded};
 use crate::store::lock;
 
@@ -38,8 +46,12 @@ pub enum Trigger {
     Automatic,
     /// A menu click or refresh-all: fetch unless an attempt just happened.
     Manual,
-    /// `poolwatch refresh`: like Manual, and it also lifts an auth latch.
+    /// `poolwatch refresh` (the menu's Refresh now): like Manual, and it also
+    /// lifts an auth latch; a rejected key is still not sent again.
     Explicit,
+    /// `poolwatch refresh --retry-key`: like Explicit, and the rejected key may
+    /// be sent once more (the 3-failures-in-30-minutes budget still holds).
+    RetryKey,
     /// Never fetch.
     Offline,
 }
@@ -54,6 +66,11 @@ pub enum RunError {
     Config(String),
     /// Local disk problem (cache folder not writable, ...).
     Io(String),
+    /// The failed-key-attempt guard kept this run from asking the pool.
+    Blocked {
+        block: Block,
+        now: Epoch,
+    },
 }
 
 impl RunError {
@@ -64,6 +81,11 @@ impl RunError {
             RunError::Key(_) => "No management key",
             RunError::Config(_) => "Setup needed",
             RunError::Io(_) => "Cache problem",
+            RunError::Blocked { block, .. } => match block {
+                Block::Banned { .. } => "IP banned by the pool",
+                Block::Budget { .. } => "Key attempts paused",
+                Block::SameKeyRejected => "Management key rejected",
+            },
         }
     }
 
@@ -73,6 +95,7 @@ impl RunError {
             RunError::Fetch(e) => crate::exit_codes::for_fetch_error(e),
             RunError::Key(_) | RunError::Config(_) => crate::exit_codes::CONFIG,
             RunError::Io(_) => crate::exit_codes::FAILURE,
+            RunError::Blocked { .. } => crate::exit_codes::AUTH,
         }
     }
 }
@@ -82,6 +105,7 @@ impl std::fmt::Display for RunError {
         match self {
             RunError::Fetch(e) => write!(f, "{e}"),
             RunError::Key(m) | RunError::Config(m) | RunError::Io(m) => write!(f, "{m}"),
+            RunError::Blocked { block, now } => f.write_str(&block_message(block, *now)),
         }
     }
 }
@@ -119,6 +143,8 @@ pub struct Outcome {
     pub fired_alerts: Vec<Alert>,
     /// The cache after the run, without its state (moved to `state`); None in demo mode.
     pub cache: Option<CacheFile>,
+    /// The server's IP ban ends then (None when no ban is running).
+    pub ban_until: Option<Epoch>,
 }
 
 impl Outcome {
@@ -158,16 +184,38 @@ enum Decision {
     Fetch,
 }
 
-fn decide(cache: &CacheFile, trigger: Trigger, now: Epoch, ttl: i64, stamp: &str) -> Decision {
+/// Whether the cache holds an auth latch for this run's pool and key source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Latch {
+    /// No latch of this pool and key source.
+    None,
+    /// A latch, but the key changed since: the new key deserves an attempt now.
+    KeyChanged,
+    /// A latch of this very key.
+    Holds,
+}
+
+/// `banned`: the server's IP ban is still running.
+fn decide(
+    cache: &CacheFile,
+    trigger: Trigger,
+    now: Epoch,
+    ttl: i64,
+    latch: Latch,
+    banned: bool,
+) -> Decision {
     let since_attempt = cache.last_attempt_at.map(|t| now - t);
-    let latched = cache.auth_latch.as_ref().is_some_and(|l| l.stamp == stamp);
     match trigger {
         Trigger::Offline => Decision::Serve,
-        Trigger::Explicit => match since_attempt {
-            Some(age) if (0..MANUAL_DEBOUNCE).contains(&age) && !latched => Decision::Serve,
+        // The guard decides for the user's own refresh (ban, rejected key, budget).
+        Trigger::Explicit | Trigger::RetryKey => match since_attempt {
+            Some(age) if (0..MANUAL_DEBOUNCE).contains(&age) && latch == Latch::None => {
+                Decision::Serve
+            }
             _ => Decision::Fetch,
         },
-        _ if latched => Decision::Latched,
+        _ if banned || latch == Latch::Holds => Decision::Latched,
+        _ if latch == Latch::KeyChanged => Decision::Fetch,
         Trigger::Manual => match since_attempt {
             Some(age) if (0..MANUAL_DEBOUNCE).contains(&age) => Decision::Serve,
             _ => Decision::Fetch,
@@ -177,6 +225,40 @@ fn decide(cache: &CacheFile, trigger: Trigger, now: Epoch, ttl: i64, stamp: &str
             _ => Decision::Fetch,
         },
     }
+}
+
+/// What the guard's block means for the user, with the wait counted from `now`.
+pub fn block_message(block: &Block, now: Epoch) -> String {
+    match block {
+        Block::Banned { until } => format!(
+            "the pool has banned this IP after too many failed key attempts (from any client \
+             on this IP); the ban ends in {}. poolwatch sends nothing until then and tries \
+             once more by itself afterwards",
+            short(until - now)
+        ),
+        Block::Budget { attempts, until } => format!(
+            "{attempts} failed key attempts in the last 30 min (the pool bans this IP at 5): \
+             poolwatch makes no further attempt for {}, whatever the key or flags. Meanwhile \
+             check the key: {}",
+            short(until - now),
+            secrets::key_hint()
+        ),
+        Block::SameKeyRejected => format!(
+            "the pool rejected this management key, so poolwatch does not send it again \
+             (5 failed attempts ban this IP for 30 min; Refresh now does not retry it \
+             either). A new key is tried at once: {}. If the pool's key was changed back \
+             instead, run `poolwatch refresh --retry-key`",
+            secrets::key_hint()
+        ),
+    }
+}
+
+/// The key of a run and where it came from (loaded at most once per run).
+type LoadedKey = Result<(Secret, KeySource), KeyError>;
+
+/// The key source as part of the fingerprint (`env`, `keychain`, ...).
+fn source_name(source: KeySource) -> String {
+    format!("{source:?}").to_ascii_lowercase()
 }
 
 impl Session<'_> {
@@ -240,12 +322,41 @@ impl Session<'_> {
         }
     }
 
+    /// Load the key once per run.
+    fn key<'k>(&self, cell: &'k std::cell::OnceCell<LoadedKey>) -> &'k LoadedKey {
+        cell.get_or_init(|| secrets::load_key(&self.settings.profile, self.env))
+    }
+
+    /// The auth latch of this pool and key source, compared with this run's key.
+    /// Loads the key only when such a latch exists.
+    fn latch(&self, cache: &CacheFile, stamp: &str, key: &std::cell::OnceCell<LoadedKey>) -> Latch {
+        let Some(latch) = cache.auth_latch.as_ref().filter(|l| l.stamp == stamp) else {
+            return Latch::None;
+        };
+        let Some(rejected) = &latch.key else {
+            return Latch::Holds;
+        };
+        match self.key(key) {
+            Ok((secret, source))
+                if cache
+                    .key_guard
+                    .fingerprint(&source_name(*source), secret.expose())
+                    == *rejected =>
+            {
+                Latch::Holds
+            }
+            // Another key, or none at all (the fetch then only reports that).
+            _ => Latch::KeyChanged,
+        }
+    }
+
     /// Serve, wait for, or perform a fetch according to `trigger`.
     pub fn obtain(&self, trigger: Trigger) -> Outcome {
         let start = (self.clock)();
         let mut notices = Vec::new();
         let stamp = self.latch_stamp();
         let ttl = self.settings.ttl.as_secs() as i64;
+        let key = std::cell::OnceCell::new();
         let mut cache = self.load_cache(&mut notices);
         if self.settings.pool_url.is_empty() {
             let error = RunError::Config(
@@ -255,7 +366,16 @@ impl Session<'_> {
             );
             return self.finish_without_fetch(cache, notices, Some(error));
         }
-        match decide(&cache, trigger, start, ttl, &stamp) {
+        let decision = |cache: &CacheFile, now: Epoch| {
+            // Offline runs never ask: no need to read the key (Keychain) for the latch.
+            let latch = match trigger {
+                Trigger::Offline => Latch::None,
+                _ => self.latch(cache, &stamp, &key),
+            };
+            let banned = cache.key_guard.ban_running(now).is_some();
+            decide(cache, trigger, now, ttl, latch, banned)
+        };
+        match decision(&cache, start) {
             // Changed providers/hidden/labels: the cached accounts were picked by the old ones.
             Decision::Serve if trigger != Trigger::Offline && self.selection_changed(&cache) => {}
             Decision::Serve | Decision::Latched => {
@@ -294,14 +414,34 @@ impl Session<'_> {
         // Re-read under the lock: a run may have finished between our read and the lock.
         cache = self.load_cache(&mut notices);
         if cache.last_attempt_at != generation_seen
-            && decide(&cache, trigger, (self.clock)(), ttl, &stamp) != Decision::Fetch
+            && decision(&cache, (self.clock)()) != Decision::Fetch
             && !self.selection_changed(&cache)
         {
             return self.finish_without_fetch(cache, notices, None);
         }
 
         let now = (self.clock)();
-        let result = self.fetch(cache.state.as_ref(), now);
+        // The guard, under the lock: the ledger of every run is in this cache.
+        let mut fingerprint = None;
+        if let Ok((secret, source)) = self.key(&key) {
+            if cache.key_guard.salt.is_none() {
+                cache.key_guard.salt = Some(attempts::new_salt());
+            }
+            let print = cache
+                .key_guard
+                .fingerprint(&source_name(*source), secret.expose());
+            let retry_key = trigger == Trigger::RetryKey;
+            if let Err(block) = cache.key_guard.check(&print, retry_key, now) {
+                drop(guard);
+                let error = RunError::Blocked { block, now };
+                return self.finish_without_fetch(cache, notices, Some(error));
+            }
+            fingerprint = Some(print);
+        }
+        let result = match self.key(&key) {
+            Ok((secret, _)) => self.fetch(Secret::new(secret.expose()), cache.state.as_ref(), now),
+            Err(e) => Err(RunError::Key(e.to_string())),
+        };
         let finished = (self.clock)().max(now);
         // Every attempt moves last_attempt_at forward, so waiting runs can tell
         // that an attempt happened even within the same second.
@@ -314,6 +454,7 @@ impl Session<'_> {
                 cache.state = Some(state);
                 cache.last_error = None;
                 cache.auth_latch = None;
+                cache.key_guard.record_success(finished);
                 None
             }
             Err(error) => {
@@ -322,18 +463,31 @@ impl Session<'_> {
                     message: error.to_string(),
                     exit_code: error.exit_code(),
                 });
-                if matches!(&error, RunError::Fetch(f) if f.is_auth()) {
-                    cache.auth_latch = Some(AuthLatch {
-                        at: now,
-                        title: error.title().to_string(),
-                        message: error.to_string(),
-                        stamp: stamp.clone(),
-                    });
+                if let RunError::Fetch(fetch_error) = &error {
+                    if let Some(seconds) = fetch_error.ban_seconds() {
+                        // Not the key's fault: no latch, the ban's end decides.
+                        cache.key_guard.record_ban(finished, seconds);
+                    } else if fetch_error.is_auth() {
+                        if let (true, Some(print)) =
+                            (fetch_error.is_failed_key_attempt(), &fingerprint)
+                        {
+                            cache.key_guard.record_failure(print, finished);
+                        }
+                        cache.auth_latch = Some(AuthLatch {
+                            at: now,
+                            title: error.title().to_string(),
+                            message: error.to_string(),
+                            stamp: stamp.clone(),
+                            key: fingerprint.clone(),
+                        });
+                    }
                 }
                 Some(error)
             }
         };
-        let auth_failed = matches!(&error, Some(RunError::Fetch(f)) if f.is_auth());
+        // Only a refused key is a "key rejected" alert: a ban or `remote
+        // management disabled` is not the key's fault.
+        let auth_failed = matches!(&error, Some(RunError::Fetch(f)) if f.is_failed_key_attempt());
         // One report serves the history, the alerts and the outcome.
         let report = self.report_of(&cache, finished);
         let fired = self.after_attempt(
@@ -350,11 +504,54 @@ impl Session<'_> {
             ));
         }
         drop(guard);
-        let freshness = freshness_of(&cache, &stamp);
+        let freshness = freshness_of(&cache, &stamp, finished);
         let mut outcome = self.outcome(cache, report, finished, freshness, error, notices);
         outcome.fetched = true;
         outcome.fired_alerts = fired;
         outcome
+    }
+
+    /// One request with `key` outside [`Session::obtain`] (`test-fetch`), under the
+    /// same key guard: refused when the guard blocks it, its answer recorded like
+    /// a fetch's (failure time and fingerprint, the ban's end, or a success).
+    /// Without a usable cache folder or lock the request is made unguarded.
+    pub fn guarded<T>(
+        &self,
+        key: &Secret,
+        source: KeySource,
+        ask: impl FnOnce() -> Result<T, FetchError>,
+    ) -> Result<T, RunError> {
+        let lock = lock::lock_within(&self.paths.lock, self.settings.deadline + WAIT_SLACK);
+        let Ok(Some(_guard)) = lock else {
+            return ask().map_err(RunError::Fetch);
+        };
+        let mut notices = Vec::new();
+        let mut cache = self.load_cache(&mut notices);
+        if cache.key_guard.salt.is_none() {
+            cache.key_guard.salt = Some(attempts::new_salt());
+        }
+        let print = cache
+            .key_guard
+            .fingerprint(&source_name(source), key.expose());
+        let now = (self.clock)();
+        if let Err(block) = cache.key_guard.check(&print, false, now) {
+            return Err(RunError::Blocked { block, now });
+        }
+        let result = ask();
+        let answered = (self.clock)().max(now);
+        match &result {
+            Ok(_) => cache.key_guard.record_success(answered),
+            Err(error) => {
+                if let Some(seconds) = error.ban_seconds() {
+                    cache.key_guard.record_ban(answered, seconds);
+                } else if error.is_failed_key_attempt() {
+                    cache.key_guard.record_failure(&print, answered);
+                }
+            }
+        }
+        // Best effort: a cache that cannot be written cannot remember anything.
+        let _ = cache::save(&self.paths.data, &cache);
+        result.map_err(RunError::Fetch)
     }
 
     /// History and alerts after a fetch attempt (pure bookkeeping on the cache).
@@ -414,7 +611,9 @@ impl Session<'_> {
                 now,
             )
         });
+        let ban_until = cache.key_guard.ban_running(now);
         Outcome {
+            ban_until,
             // Moved, not cloned: at 1000 accounts the state is megabytes.
             state: cache.state.take(),
             freshness,
@@ -453,22 +652,32 @@ impl Session<'_> {
         error: Option<RunError>,
     ) -> Outcome {
         let stamp = self.latch_stamp();
+        let now = (self.clock)();
         let freshness = match &error {
+            // A rejected key that is not sent again reads like the latch it is.
+            Some(e @ RunError::Blocked { block, .. }) if *block == Block::SameKeyRejected => {
+                Freshness::AuthLatched {
+                    title: e.title().to_string(),
+                    message: e.to_string(),
+                }
+            }
             Some(e) => Freshness::Stale {
                 title: e.title().to_string(),
                 message: e.to_string(),
             },
-            None => freshness_of(&cache, &stamp),
+            None => freshness_of(&cache, &stamp, now),
         };
-        let now = (self.clock)();
         let report = self.report_of(&cache, now);
         self.outcome(cache, report, now, freshness, error, notices)
     }
 
     /// Load the key and fetch the pool; merge with the previous state.
-    fn fetch(&self, previous: Option<&PoolState>, now: Epoch) -> Result<PoolState, RunError> {
-        let (key, _source) = secrets::load_key(&self.settings.profile, self.env)
-            .map_err(|e: KeyError| RunError::Key(e.to_string()))?;
+    fn fetch(
+        &self,
+        key: Secret,
+        previous: Option<&PoolState>,
+        now: Epoch,
+    ) -> Result<PoolState, RunError> {
         let options = FetchOptions {
             pool_url: self.settings.pool_url.clone(),
             usage_url: self.settings.usage_url.clone(),
@@ -522,7 +731,20 @@ pub fn selection_of(settings: &Settings) -> Selection {
     }
 }
 
-fn freshness_of(cache: &CacheFile, stamp: &str) -> Freshness {
+fn freshness_of(cache: &CacheFile, stamp: &str, now: Epoch) -> Freshness {
+    if let Some(until) = cache.key_guard.ban_running(now) {
+        // Counted down from the stored end, not the text of the answer.
+        let block = Block::Banned { until };
+        return Freshness::Stale {
+            title: RunError::Blocked {
+                block: block.clone(),
+                now,
+            }
+            .title()
+            .to_string(),
+            message: block_message(&block, now),
+        };
+    }
     if let Some(latch) = cache.auth_latch.as_ref().filter(|l| l.stamp == stamp) {
         return Freshness::AuthLatched {
             title: latch.title.clone(),
@@ -530,6 +752,16 @@ fn freshness_of(cache: &CacheFile, stamp: &str) -> Freshness {
         };
     }
     match &cache.last_error {
+        Some(last)
+            if cache.key_guard.ban_until.is_some() && last.title == "IP banned by the pool" =>
+        {
+            Freshness::Stale {
+                title: last.title.clone(),
+                message: "the pool's IP ban has ended; poolwatch tries once more on the next \
+                          refresh"
+                    .to_string(),
+            }
+        }
         Some(last) => Freshness::Stale {
             title: last.title.clone(),
             message: last.message.clone(),
@@ -550,28 +782,38 @@ mod tests {
             title: "t".into(),
             message: "m".into(),
             stamp: s.into(),
+            key: None,
         });
         cache
+    }
+
+    /// `decide` with the latch matched by stamp only and no ban.
+    fn d(cache: &CacheFile, trigger: Trigger, now: Epoch, ttl: i64, stamp: &str) -> Decision {
+        let latch = match cache.auth_latch.as_ref() {
+            Some(l) if l.stamp == stamp => Latch::Holds,
+            _ => Latch::None,
+        };
+        decide(cache, trigger, now, ttl, latch, false)
     }
 
     #[test]
     fn automatic_runs_serve_within_ttl_and_fetch_after() {
         let cache = cache_with(Some(1000), None);
         assert_eq!(
-            decide(&cache, Trigger::Automatic, 1119, 120, "s"),
+            d(&cache, Trigger::Automatic, 1119, 120, "s"),
             Decision::Serve
         );
         assert_eq!(
-            decide(&cache, Trigger::Automatic, 1120, 120, "s"),
+            d(&cache, Trigger::Automatic, 1120, 120, "s"),
             Decision::Fetch
         );
         assert_eq!(
-            decide(&cache_with(None, None), Trigger::Automatic, 5, 120, "s"),
+            d(&cache_with(None, None), Trigger::Automatic, 5, 120, "s"),
             Decision::Fetch
         );
         // A clock that went backwards does not pin the cache forever.
         assert_eq!(
-            decide(&cache, Trigger::Automatic, 900, 120, "s"),
+            d(&cache, Trigger::Automatic, 900, 120, "s"),
             Decision::Fetch
         );
     }
@@ -579,16 +821,10 @@ mod tests {
     #[test]
     fn manual_runs_bypass_ttl_but_are_debounced() {
         let cache = cache_with(Some(1000), None);
+        assert_eq!(d(&cache, Trigger::Manual, 1004, 120, "s"), Decision::Serve);
+        assert_eq!(d(&cache, Trigger::Manual, 1005, 120, "s"), Decision::Fetch);
         assert_eq!(
-            decide(&cache, Trigger::Manual, 1004, 120, "s"),
-            Decision::Serve
-        );
-        assert_eq!(
-            decide(&cache, Trigger::Manual, 1005, 120, "s"),
-            Decision::Fetch
-        );
-        assert_eq!(
-            decide(&cache, Trigger::Offline, 99999, 120, "s"),
+            d(&cache, Trigger::Offline, 99999, 120, "s"),
             Decision::Serve
         );
     }
@@ -597,20 +833,110 @@ mod tests {
     fn auth_latch_blocks_everything_but_explicit_refresh_and_lifts_on_new_stamp() {
         let cache = cache_with(Some(1000), Some("s"));
         assert_eq!(
-            decide(&cache, Trigger::Automatic, 99999, 120, "s"),
+            d(&cache, Trigger::Automatic, 99999, 120, "s"),
             Decision::Latched
         );
         assert_eq!(
-            decide(&cache, Trigger::Manual, 99999, 120, "s"),
+            d(&cache, Trigger::Manual, 99999, 120, "s"),
             Decision::Latched
         );
         assert_eq!(
-            decide(&cache, Trigger::Explicit, 1001, 120, "s"),
+            d(&cache, Trigger::Explicit, 1001, 120, "s"),
             Decision::Fetch
         );
         assert_eq!(
-            decide(&cache, Trigger::Automatic, 99999, 120, "other"),
+            d(&cache, Trigger::Automatic, 99999, 120, "other"),
             Decision::Fetch
         );
+    }
+
+    #[test]
+    fn a_running_ban_stops_automatic_runs_and_clicks_but_not_the_users_refresh() {
+        let cache = cache_with(Some(1000), None);
+        for trigger in [Trigger::Automatic, Trigger::Manual] {
+            assert_eq!(
+                decide(&cache, trigger, 99_999, 120, Latch::None, true),
+                Decision::Latched
+            );
+        }
+        // `refresh` reaches the guard, which tells how long the ban still runs.
+        for trigger in [Trigger::Explicit, Trigger::RetryKey] {
+            assert_eq!(
+                decide(&cache, trigger, 99_999, 120, Latch::None, true),
+                Decision::Fetch
+            );
+        }
+    }
+
+    #[test]
+    fn a_changed_key_is_tried_at_once_even_within_the_ttl_or_debounce() {
+        let cache = cache_with(Some(1000), Some("s"));
+        for trigger in [Trigger::Automatic, Trigger::Manual, Trigger::Explicit] {
+            assert_eq!(
+                decide(&cache, trigger, 1001, 120, Latch::KeyChanged, false),
+                Decision::Fetch,
+                "{trigger:?}"
+            );
+            assert_ne!(
+                decide(&cache, trigger, 1001, 120, Latch::Holds, false),
+                Decision::Serve,
+                "{trigger:?}: a held latch is never served as fresh"
+            );
+        }
+        // A running ban wins over a changed key: nothing is asked during it.
+        assert_eq!(
+            decide(
+                &cache,
+                Trigger::Automatic,
+                1001,
+                120,
+                Latch::KeyChanged,
+                true
+            ),
+            Decision::Latched
+        );
+    }
+
+    #[test]
+    fn block_messages_say_what_to_do_and_count_down() {
+        let banned = block_message(
+            &Block::Banned {
+                until: 1_000 + 1_799,
+            },
+            1_000,
+        );
+        assert!(
+            banned.contains(&format!("ends in {}", short(1_799))),
+            "{banned}"
+        );
+        assert!(
+            !banned.contains("set-key"),
+            "a ban is not a key problem: {banned}"
+        );
+        let later = block_message(
+            &Block::Banned {
+                until: 1_000 + 1_799,
+            },
+            1_000 + 1_200,
+        );
+        assert!(
+            later.contains(&format!("ends in {}", short(599))),
+            "{later}"
+        );
+        let budget = block_message(
+            &Block::Budget {
+                attempts: 3,
+                until: 2_000,
+            },
+            1_100,
+        );
+        assert!(
+            budget.contains("3 failed key attempts in the last 30 min"),
+            "{budget}"
+        );
+        assert!(budget.contains("for 15m"), "{budget}");
+        let same = block_message(&Block::SameKeyRejected, 0);
+        assert!(same.contains(secrets::key_hint()), "{same}");
+        assert!(same.contains("refresh --retry-key"), "{same}");
     }
 }

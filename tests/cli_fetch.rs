@@ -162,8 +162,13 @@ fn wrong_key_is_tried_once_and_latched_so_the_ip_is_never_banned() {
         assert!(run.stdout.contains("rejected") || run.stdout.contains("key"));
     }
     assert_eq!(server.stats().failed_auth_attempts, 1);
-    // An explicit refresh is the user's decision: exactly one more attempt.
-    assert_eq!(sandbox.run(&["refresh"]).code, 4);
+    // Refresh now (`poolwatch refresh`) does not send the rejected key again…
+    let refresh = sandbox.run(&["refresh"]);
+    assert_eq!(refresh.code, 4);
+    assert!(refresh.stderr.contains("--retry-key"), "{}", refresh.stderr);
+    assert_eq!(server.stats().failed_auth_attempts, 1);
+    // …only the explicit `--retry-key` does: exactly one more attempt.
+    assert_eq!(sandbox.run(&["refresh", "--retry-key"]).code, 4);
     assert_eq!(server.stats().failed_auth_attempts, 2);
     for output in [&first.stdout, &first.stderr] {
         assert!(!output.contains("wrong-key"), "the key leaked: {output}");

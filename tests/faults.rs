@@ -203,6 +203,11 @@ fn check_broken_menu(run: &Run, scenario: &Scenario, warm: bool, what: &str) {
                     "{what}:\n{menu}"
                 );
             }
+            // The ban counts down in the title (issue 9 item 2).
+            Shows::AuthError if scenario.name == "ban" => assert!(
+                lines[0].title.contains("banned 29m") || lines[0].title.contains("banned 30m"),
+                "{what}: title:\n{menu}"
+            ),
             Shows::AuthError => {
                 assert!(
                     lines[0].title.contains("key rejected"),
@@ -263,6 +268,13 @@ fn warm(scenario: &Scenario) {
         let doc = status.json();
         let expected_state = match scenario.shows {
             Shows::FetchError => "stale",
+            // A running IP ban has its own state and end time (issue 9 item 2).
+            Shows::AuthError if scenario.name == "ban" => {
+                let until = doc["ban_until"].as_i64().expect("ban_until");
+                let left = until - doc["generated_at"].as_i64().expect("generated_at");
+                assert!((1_700..=1_800).contains(&left), "{what}: {}", status.stdout);
+                "banned"
+            }
             Shows::AuthError => "auth_failed",
             Shows::AccountErrors => "fresh",
         };

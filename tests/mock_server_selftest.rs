@@ -436,9 +436,11 @@ fn upstream_refusals_are_enveloped() {
 
     let unknown = api_call(&server, &usage_call(&server, "ffffffffffffffff"));
     assert_eq!(unknown.status, 200);
+    // What the real v7.2.140 server's upstream answered to the literal `Bearer $TOKEN$`.
     assert_eq!(
         unknown.json(),
-        json!({"status_code": 401, "header": unknown.json()["header"], "body": "{\"detail\":\"Unauthorized\"}"})
+        json!({"status_code": 401, "header": unknown.json()["header"],
+               "body": "{\"detail\": \"Could not parse your authentication token. Please try signing in again.\"}"})
     );
 
     let mut literal_token = usage_call(&server, &index);
@@ -751,4 +753,148 @@ fn generated_pool_is_deterministic_and_varied() {
     let server = MockServer::start(MockConfig::with_accounts(pool));
     let files = get_auth_files(&server, KEY).json();
     assert_eq!(files["files"].as_array().map(Vec::len), Some(200));
+}
+
+// ----- behaviours of the real CLIProxyAPI v7.2.140 (SPEC.md §5) -----
+
+#[test]
+fn the_fifth_failure_is_still_401_and_the_ban_starts_after_it() {
+    let server = MockServer::start(MockConfig::default());
+    for attempt in 1..=5 {
+        let response = get_auth_files(&server, "wrong");
+        assert_eq!(response.status, 401, "attempt {attempt}");
+        assert_eq!(
+            response.json()["error"],
+            "invalid management key",
+            "attempt {attempt}"
+        );
+    }
+    let sixth = get_auth_files(&server, KEY);
+    assert_eq!(sixth.status, 403);
+    let text = sixth.json()["error"].as_str().unwrap_or("").to_string();
+    assert!(
+        text.ends_with("Try again in 30m0s") || text.ends_with("Try again in 29m59s"),
+        "{text}"
+    );
+    // Requests during the ban are refused but not counted as failures.
+    assert_eq!(get_auth_files(&server, "wrong").status, 403);
+    assert_eq!(server.stats().failed_auth_attempts, 5);
+}
+
+#[test]
+fn a_success_resets_the_failure_count() {
+    let server = MockServer::start(MockConfig::default());
+    for round in 0..3 {
+        for _ in 0..4 {
+            assert_eq!(
+                get_auth_files(&server, "wrong").status,
+                401,
+                "round {round}"
+            );
+        }
+        assert_eq!(get_auth_files(&server, KEY).status, 200, "round {round}");
+    }
+    assert_eq!(server.stats().failed_auth_attempts, 12);
+    assert_eq!(server.stats().banned_responses, 0);
+}
+
+#[test]
+fn remote_management_disabled_does_not_count_toward_the_ban() {
+    let server = MockServer::start(MockConfig {
+        remote_disabled: true,
+        ..MockConfig::default()
+    });
+    for _ in 0..8 {
+        assert_eq!(get_auth_files(&server, "wrong").status, 403);
+    }
+    assert_eq!(server.stats().failed_auth_attempts, 0);
+    server.set_config(|c| c.remote_disabled = false);
+    assert_eq!(get_auth_files(&server, KEY).status, 200, "no ban followed");
+}
+
+#[test]
+fn a_stuck_unavailable_account_stays_stuck_after_its_retry_time() {
+    let account = MockAccount::stuck_after_errors("stuck@example.com", "plus", 600);
+    let (server, index) = one_account_server(account);
+    for round in 0..2 {
+        let file = get_auth_files(&server, KEY).json()["files"][0].clone();
+        assert_eq!(file["unavailable"], true, "round {round}");
+        assert_eq!(file["status"], "error", "round {round}");
+        assert!(
+            file.get("last_refresh").is_none(),
+            "the real server omits it"
+        );
+        let retry = file["next_retry_after"].as_str().expect("next_retry_after");
+        let parsed = chrono::DateTime::parse_from_rfc3339(retry).expect("RFC 3339");
+        let ago = now_epoch() - parsed.timestamp();
+        assert!((600..=610).contains(&ago), "{retry}: {ago}");
+        // api-call requests are not pool traffic: they change nothing.
+        assert_eq!(
+            api_call(&server, &usage_call(&server, &index)).json()["status_code"],
+            200
+        );
+    }
+}
+
+#[test]
+fn current_servers_refuse_a_numeric_auth_index() {
+    let account = MockAccount::new("n@example.com", "plus");
+    let (server, _) = one_account_server(account);
+    let mut numeric = usage_call(&server, "");
+    numeric["auth_index"] = json!(123);
+    let response = api_call(&server, &numeric);
+    assert_eq!(response.status, 400);
+    assert_eq!(response.json(), json!({"error": "invalid body"}));
+}
+
+#[test]
+fn old_servers_have_no_api_call_route() {
+    let account = MockAccount::new("o@example.com", "plus");
+    let index = account.auth_index(false);
+    let server = MockServer::start(MockConfig {
+        api_call_missing: true,
+        version: "v6.5.0".into(),
+        ..MockConfig::with_accounts(vec![account])
+    });
+    assert_eq!(get_auth_files(&server, KEY).status, 200);
+    let response = api_call(&server, &usage_call(&server, &index));
+    assert_eq!(response.status, 404);
+    assert_eq!(response.body, "404 page not found");
+}
+
+#[test]
+fn a_file_without_auth_index_is_addressed_by_its_id() {
+    let mut account = MockAccount::new("old@example.com", "plus");
+    account.omit_auth_index = true;
+    let name = account.name.clone();
+    let (server, _) = one_account_server(account);
+    let file = get_auth_files(&server, KEY).json()["files"][0].clone();
+    assert!(file.get("auth_index").is_none(), "{file}");
+    assert_eq!(file["id"], name.as_str());
+    let answer = api_call(&server, &usage_call(&server, &name)).json();
+    assert_eq!(answer["status_code"], 200, "{answer}");
+}
+
+#[test]
+fn forwarded_for_headers_are_counted() {
+    let server = MockServer::start(MockConfig::default());
+    let auth = bearer(KEY);
+    request(
+        &auth_files_url(&server),
+        "GET",
+        &[
+            ("Authorization", auth.as_str()),
+            ("X-Forwarded-For", "127.0.0.1"),
+        ],
+        None,
+    );
+    get_auth_files(&server, KEY);
+    assert_eq!(server.stats().forwarded_for_headers, 1);
+}
+
+#[test]
+fn rfc3339_of_epochs() {
+    assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
+    assert_eq!(rfc3339_utc(1_795_617_711), "2026-11-25T14:41:51Z");
+    assert_eq!(rfc3339_utc(951_782_400), "2000-02-29T00:00:00Z");
 }

@@ -143,6 +143,7 @@ fn report() -> PoolReport {
             erroring: 2,
             disabled: 0,
             stale: 1,
+            duplicates: 0,
         },
         health: PoolHealth {
             buckets: buckets(&health),
@@ -176,6 +177,7 @@ fn ctx(status: FetchStatus) -> MenuContext {
         demo: false,
         pace: None,
         now: NOW,
+        ban_until: None,
     }
 }
 

@@ -47,6 +47,7 @@ fn fixtures() -> Vec<(&'static str, Snapshot)> {
             }),
             weekly: None,
         }),
+        ban_until: None,
         language: "en".into(),
     };
     let demo = snapshot::build(Some(&report), &meta, NOW);
@@ -71,7 +72,27 @@ fn fixtures() -> Vec<(&'static str, Snapshot)> {
             stale: false,
             error: Some("Management key rejected: the pool rejected the management key".into()),
             pace: None,
+            ban_until: None,
             language: "en".into(),
+        },
+        NOW,
+    );
+    // The pool banned this IP (issue 9): last good data, counting down to `ban_until`.
+    let banned = snapshot::build(
+        Some(&report),
+        &SnapshotMeta {
+            demo: false,
+            stale: true,
+            updated_at: Some(NOW - 600),
+            error: Some(
+                "IP banned by the pool: the pool has banned this IP after too many failed key \
+                 attempts (from any client on this IP); the ban ends in 29m. poolwatch sends \
+                 nothing until then and tries once more by itself afterwards"
+                    .into(),
+            ),
+            pace: None,
+            ban_until: Some(NOW + 1_799),
+            ..meta.clone()
         },
         NOW,
     );
@@ -90,6 +111,7 @@ fn fixtures() -> Vec<(&'static str, Snapshot)> {
         ("stale", stale),
         ("error", error),
         ("empty", empty),
+        ("banned", banned),
     ]
 }
 

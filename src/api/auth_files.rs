@@ -76,8 +76,14 @@ fn parse_entry(item: &Value) -> AuthFileEntry {
     let name = string_field(item, "name").unwrap_or_default();
     let id = string_field(item, "id").unwrap_or_else(|| name.clone());
     let id_token = item.get("id_token");
+    // Servers without `auth_index` (older ones) address the file by its id.
+    let index = auth_index(item.get("auth_index").or_else(|| item.get("authIndex")));
     AuthFileEntry {
-        auth_index: auth_index(item.get("auth_index").or_else(|| item.get("authIndex"))),
+        auth_index: if index.trim().is_empty() {
+            id.clone()
+        } else {
+            index
+        },
         kind: string_field(item, "type")
             .unwrap_or_default()
             .to_lowercase(),
@@ -210,6 +216,19 @@ mod tests {
         assert!(files[1].disabled && files[1].unavailable && files[1].is_api_key());
         assert_eq!(files[1].next_retry_after, Some(1_795_600_800));
         assert!(!format!("{:?}", files).contains("sk-SECRET"));
+    }
+
+    #[test]
+    fn a_file_without_auth_index_is_addressed_by_its_id() {
+        let files = parse_auth_files(
+            r#"{"files":[{"id":"codex-a.json","name":"codex-a.json","type":"codex"},
+                         {"id":"b.json","auth_index":"","name":"b.json"},
+                         {"name":"c.json"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(files[0].auth_index, "codex-a.json");
+        assert_eq!(files[1].auth_index, "b.json");
+        assert_eq!(files[2].auth_index, "c.json", "id falls back to the name");
     }
 
     #[test]

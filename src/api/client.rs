@@ -175,13 +175,17 @@ impl Client {
             read_response(response).await
         })
         .await;
-        let (status, _, body) = match outcome {
+        let (status, version, body) = match outcome {
             Ok(answer) => answer,
             Err(FetchError::Unreachable(detail)) => return Err(UsageFailure::Account(detail)),
             Err(other) => return Err(UsageFailure::Account(other.to_string())),
         };
         if let Err(err) = check_management_status(status, &body) {
             return Err(match err {
+                // Servers before v6.6.63 have no api-call route (gin's 404 page).
+                FetchError::Http { status: 404, .. } => {
+                    UsageFailure::Fatal(FetchError::ServerTooOld { version })
+                }
                 FetchError::Auth(_) | FetchError::ManagementDisabled => UsageFailure::Fatal(err),
                 other => UsageFailure::Account(other.to_string()),
             });
@@ -252,7 +256,13 @@ impl Client {
                 }
             }
         }
-        if let Some(err) = fatal {
+        if let Some(mut err) = fatal {
+            // Old servers' 404 page has no version header: the list's had one.
+            if let FetchError::ServerTooOld { version } = &mut err {
+                if version.is_none() {
+                    version.clone_from(&server_version);
+                }
+            }
             return Err(err);
         }
         if deadline_hit {

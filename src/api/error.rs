@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::secrets;
+
 /// Why the management key was rejected. Every variant is latched by the
 /// caller: poolwatch never retries these on its own, because CLIProxyAPI bans
 /// an IP for 30 minutes after 5 failed key attempts.
@@ -28,6 +30,8 @@ pub enum FetchError {
     Auth(AuthFailure),
     /// 404 with an empty body on management routes: the server has no management key.
     ManagementDisabled,
+    /// 404 on `/v0/management/api-call`: the server predates v6.6.63 and cannot report quota.
+    ServerTooOld { version: Option<String> },
     /// Could not connect, or the connection broke / timed out.
     Unreachable(String),
     /// The overall deadline passed before the account list arrived.
@@ -44,6 +48,27 @@ impl FetchError {
         matches!(self, FetchError::Auth(_))
     }
 
+    /// True when the server counted this answer as a failed key attempt
+    /// (toward its 5-failure IP ban): a missing, wrong or otherwise refused key.
+    pub fn is_failed_key_attempt(&self) -> bool {
+        matches!(
+            self,
+            FetchError::Auth(
+                AuthFailure::MissingKey | AuthFailure::InvalidKey | AuthFailure::Other { .. }
+            )
+        )
+    }
+
+    /// The server's IP ban and its length in seconds (when its text says it).
+    pub fn ban_seconds(&self) -> Option<Option<i64>> {
+        match self {
+            FetchError::Auth(AuthFailure::Banned { retry_in }) => {
+                Some(retry_in.as_deref().and_then(wait_seconds))
+            }
+            _ => None,
+        }
+    }
+
     /// A short title for menus ("Key rejected", "Server unreachable", ...).
     pub fn title(&self) -> &'static str {
         match self {
@@ -53,6 +78,7 @@ impl FetchError {
             }
             FetchError::Auth(_) => "Management key rejected",
             FetchError::ManagementDisabled => "Management API disabled",
+            FetchError::ServerTooOld { .. } => "CLIProxyAPI too old",
             FetchError::Unreachable(_) => "Pool unreachable",
             FetchError::Deadline { .. } => "Pool too slow",
             FetchError::Http { .. } => "Pool error",
@@ -66,32 +92,37 @@ impl fmt::Display for FetchError {
         match self {
             FetchError::Auth(AuthFailure::MissingKey) => write!(
                 f,
-                "the pool wants a management key and none was sent: run `poolwatch config set-key`"
+                "the pool wants a management key and none was sent: {}",
+                secrets::key_hint()
             ),
             FetchError::Auth(AuthFailure::InvalidKey) => write!(
                 f,
                 "the pool rejected the management key (401 invalid management key). \
-                 poolwatch will not retry on its own (5 failures ban this IP for 30 min): \
-                 fix it with `poolwatch config set-key`, then Refresh now (or `poolwatch refresh`)"
+                 poolwatch will not send this key again, because 5 failed attempts ban \
+                 this IP for 30 min. A new key is tried at once: {}. If the pool's key was \
+                 changed back instead, run `poolwatch refresh --retry-key`",
+                secrets::key_hint()
             ),
             FetchError::Auth(AuthFailure::Banned { retry_in }) => {
                 write!(
                     f,
-                    "the pool has banned this IP after too many failed key attempts"
+                    "the pool has banned this IP after too many failed key attempts \
+                     (from any client on this IP)"
                 )?;
                 if let Some(wait) = retry_in {
                     write!(f, "; try again in {wait}")?;
                 }
                 write!(
                     f,
-                    ". Check the key with `poolwatch config set-key` before retrying"
+                    ". poolwatch sends nothing until the ban ends, then tries once more by itself"
                 )
             }
             FetchError::Auth(AuthFailure::RemoteDisabled) => write!(
                 f,
                 "the pool refuses remote management (403 remote management disabled): set \
                  `remote-management.allow-remote: true` in CLIProxyAPI's config.yaml or use a \
-                 loopback URL"
+                 loopback URL; the key is not the problem (this answer does not count toward \
+                 the IP ban)"
             ),
             FetchError::Auth(AuthFailure::RemoteKeyNotSet) => write!(
                 f,
@@ -100,14 +131,27 @@ impl fmt::Display for FetchError {
             ),
             FetchError::Auth(AuthFailure::Other { status }) => write!(
                 f,
-                "the pool refused access (HTTP {status}); poolwatch will not retry on its own: \
-                 check the key with `poolwatch config set-key`, then Refresh now (or `poolwatch refresh`)"
+                "the pool refused access (HTTP {status}); poolwatch will not send this key \
+                 again on its own. For another key, {}; or run `poolwatch refresh --retry-key` \
+                 to try it once more",
+                secrets::key_hint()
             ),
             FetchError::ManagementDisabled => write!(
                 f,
                 "the pool answered 404 on the Management API: it has no management key set. \
                  Set `remote-management.secret-key` in CLIProxyAPI's config.yaml and restart it"
             ),
+            FetchError::ServerTooOld { version } => {
+                write!(f, "this CLIProxyAPI")?;
+                if let Some(version) = version {
+                    write!(f, " ({version})")?;
+                }
+                write!(
+                    f,
+                    " answers 404 on /v0/management/api-call, which servers before v6.6.63 \
+                     lack: poolwatch cannot read quota through it. Update CLIProxyAPI"
+                )
+            }
             FetchError::Unreachable(detail) => {
                 write!(
                     f,
@@ -132,6 +176,41 @@ impl fmt::Display for FetchError {
 
 impl std::error::Error for FetchError {}
 
+/// Seconds of a Go duration as the server writes it: `29m59s`, `1h0m0s`,
+/// `45s`, `1.5s`, `500ms`, `2h`. None when the text is not such a duration.
+pub fn wait_seconds(text: &str) -> Option<i64> {
+    let text = text.trim().trim_end_matches('.');
+    let mut total = 0.0_f64;
+    let mut rest = text;
+    let mut any = false;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        if digits == 0 {
+            return None;
+        }
+        let value: f64 = rest[..digits].parse().ok()?;
+        rest = &rest[digits..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let scale = match &rest[..unit_len] {
+            "h" => 3600.0,
+            "m" => 60.0,
+            "s" => 1.0,
+            "ms" => 0.001,
+            "us" | "µs" => 0.000_001,
+            "ns" => 0.000_000_001,
+            _ => return None,
+        };
+        rest = &rest[unit_len..];
+        total += value * scale;
+        any = true;
+    }
+    (any && total.is_finite() && total <= 86_400.0 * 365.0).then(|| total.ceil() as i64)
+}
+
 /// Classify a 401/403 answer of the Management API from its `{"error": "..."}` text.
 pub fn classify_auth(status: u16, error_text: &str) -> AuthFailure {
     let lower = error_text.to_ascii_lowercase();
@@ -140,10 +219,12 @@ pub fn classify_auth(status: u16, error_text: &str) -> AuthFailure {
             .split("try again in")
             .nth(1)
             .map(|rest| {
-                rest.trim()
+                rest.split_whitespace()
+                    .next()
+                    .unwrap_or("")
                     .trim_end_matches('.')
                     .chars()
-                    .filter(|c| c.is_ascii_alphanumeric())
+                    .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
                     .take(16)
                     .collect::<String>()
             })
@@ -178,6 +259,12 @@ mod tests {
             }
         );
         assert_eq!(
+            classify_auth(403, "IP banned. Try again in 1h0m0s. Contact the admin"),
+            AuthFailure::Banned {
+                retry_in: Some("1h0m0s".into())
+            }
+        );
+        assert_eq!(
             classify_auth(403, "remote management disabled"),
             AuthFailure::RemoteDisabled
         );
@@ -207,11 +294,53 @@ mod tests {
         assert!(banned.to_string().contains("try again in 12m3s"));
         assert!(FetchError::Auth(AuthFailure::InvalidKey)
             .to_string()
-            .contains("poolwatch config set-key"));
+            .contains(crate::secrets::key_hint()));
         assert!(FetchError::ManagementDisabled
             .to_string()
             .contains("secret-key"));
         assert!(banned.is_auth());
         assert!(!FetchError::ManagementDisabled.is_auth());
+    }
+
+    #[test]
+    fn ban_and_remote_disabled_are_not_fix_the_key_messages() {
+        let banned = FetchError::Auth(AuthFailure::Banned {
+            retry_in: Some("29m59s".into()),
+        });
+        let remote = FetchError::Auth(AuthFailure::RemoteDisabled);
+        for error in [&banned, &remote] {
+            let text = error.to_string();
+            assert!(!text.contains("set-key"), "{text}");
+            assert!(!error.is_failed_key_attempt());
+        }
+        assert!(banned.to_string().contains("tries once more by itself"));
+        assert!(remote.to_string().contains("the key is not the problem"));
+        let invalid = FetchError::Auth(AuthFailure::InvalidKey);
+        assert!(invalid.is_failed_key_attempt());
+        assert!(invalid.to_string().contains("will not send this key again"));
+        assert!(invalid.to_string().contains("refresh --retry-key"));
+        assert_eq!(banned.ban_seconds(), Some(Some(29 * 60 + 59)));
+        assert_eq!(invalid.ban_seconds(), None);
+        let old = FetchError::ServerTooOld {
+            version: Some("v6.5.0".into()),
+        };
+        assert_eq!(old.title(), "CLIProxyAPI too old");
+        assert!(old.to_string().contains("v6.6.63"), "{old}");
+    }
+
+    #[test]
+    fn go_durations_of_the_ban_text() {
+        assert_eq!(wait_seconds("29m59s"), Some(1799));
+        assert_eq!(wait_seconds("30m0s"), Some(1800));
+        assert_eq!(wait_seconds("1h0m0s"), Some(3600));
+        assert_eq!(wait_seconds("1h2m3s."), Some(3723));
+        assert_eq!(wait_seconds("2h"), Some(7200));
+        assert_eq!(wait_seconds("45s"), Some(45));
+        assert_eq!(wait_seconds("1.5s"), Some(2));
+        assert_eq!(wait_seconds("500ms"), Some(1));
+        assert_eq!(wait_seconds(""), None);
+        assert_eq!(wait_seconds("soon"), None);
+        assert_eq!(wait_seconds("12x"), None);
+        assert_eq!(wait_seconds("m5"), None);
     }
 }

@@ -97,7 +97,9 @@ pub fn merge_fetch(
             let previous = old
                 .get(entry.id.as_str())
                 .or_else(|| old.get(entry.name.as_str()));
-            let (usage, usage_fetched_at, usage_error) = match results.remove(&entry.id) {
+            let result = results.remove(&entry.id);
+            let token_refused = matches!(&result, Some(Err(e)) if usage::refused_token(e));
+            let (usage, usage_fetched_at, usage_error) = match result {
                 Some(Ok(usage)) => (Some(usage), Some(now), None),
                 Some(Err(error)) => (
                     previous.and_then(|p| p.usage.clone()),
@@ -116,7 +118,10 @@ pub fn merge_fetch(
                     None,
                 ),
             };
-            account_from_entry(entry, selection, usage, usage_fetched_at, usage_error)
+            let mut account =
+                account_from_entry(entry, selection, usage, usage_fetched_at, usage_error);
+            account.token_refused = token_refused;
+            account
         })
         .collect();
     PoolState {
@@ -180,6 +185,7 @@ fn account_from_entry(
         usage,
         usage_fetched_at,
         usage_error,
+        token_refused: false,
     }
 }
 

@@ -66,6 +66,24 @@ impl fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
+/// True when a usage failure (as [`UsageError`]'s text) says the upstream
+/// refused the account's token: HTTP 401, or 403 that is not an HTML
+/// challenge page. Such an account is revoked or expired.
+pub fn refused_token(message: &str) -> bool {
+    let Some(rest) = message.strip_prefix("upstream HTTP ") else {
+        return false;
+    };
+    let status = rest
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .unwrap_or("");
+    match status {
+        "401" => true,
+        "403" => !rest.contains("HTML page"),
+        _ => false,
+    }
+}
+
 /// Parse the upstream body (the api-call envelope's `body` string) into [`Usage`].
 ///
 /// `now` resolves `reset_after_seconds`. Accepts the usage JSON and, as quota
@@ -132,7 +150,13 @@ fn unwrap_json_string(value: Value) -> Value {
 /// The whole usage answer, or a limit-reached error turned into usage.
 fn usage_from_value(value: &Value, now: Epoch) -> Option<Usage> {
     let root = value.as_object()?;
-    let plan_type = field(root, "plan_type").and_then(plan_string);
+    // `plan_type`, else `account_plan.plan_type` (some answers nest it there).
+    let plan_type = field(root, "plan_type").and_then(plan_string).or_else(|| {
+        field(root, "account_plan")
+            .and_then(Value::as_object)
+            .and_then(|plan| field(plan, "plan_type"))
+            .and_then(plan_string)
+    });
     let block = rate_limit_block(root);
     let mut usage = Usage {
         plan_type,
@@ -149,7 +173,26 @@ fn usage_from_value(value: &Value, now: Epoch) -> Option<Usage> {
     if usage.five_hour.is_some() || usage.weekly.is_some() {
         return Some(usage);
     }
+    if let Some(window) = generic_window(root, now) {
+        usage.five_hour = Some(window);
+        return Some(usage);
+    }
     limit_error_usage(root, now)
+}
+
+/// A generic `{"remaining": 12, "limit": 20}` answer (no rate-limit windows):
+/// the share left of the 5h window (here 60% left), as the original app reads it.
+fn generic_window(root: &Map<String, Value>, now: Epoch) -> Option<QuotaWindow> {
+    let remaining = field(root, "remaining").and_then(number)?;
+    let limit = field(root, "limit")
+        .and_then(number)
+        .filter(|limit| *limit > 0.0)?;
+    let left = (remaining / limit * 100.0).clamp(0.0, 100.0);
+    Some(QuotaWindow {
+        used_percent: 100.0 - left,
+        window_seconds: None,
+        reset_at: reset_time(root, now),
+    })
 }
 
 /// `rate_limit` (or `rateLimit`), else the root itself when it holds windows.
@@ -533,6 +576,57 @@ mod tests {
             window_seconds: seconds,
             reset_at,
         }
+    }
+
+    #[test]
+    fn plan_type_nested_in_account_plan_is_read() {
+        let usage = parse(json!({
+            "account_plan": {"plan_type": "Pro", "is_active": true},
+            "rate_limit": {"primary_window": {"used_percent": 25, "limit_window_seconds": 604800,
+                "reset_at": NOW + 500_000}}
+        }));
+        assert_eq!(usage.plan_type.as_deref(), Some("pro"));
+        // The top-level field wins when both exist.
+        let both = parse(json!({
+            "plan_type": "plus", "account_plan": {"plan_type": "pro"},
+            "rate_limit": {"primary_window": {"used_percent": 1}}
+        }));
+        assert_eq!(both.plan_type.as_deref(), Some("plus"));
+    }
+
+    #[test]
+    fn generic_remaining_and_limit_is_the_share_left_of_the_5h_window() {
+        let usage = parse(json!({"remaining": 12, "limit": 20}));
+        let five = usage.five_hour.expect("5h window");
+        assert_eq!(five.used_percent, 40.0);
+        assert_eq!(five.remaining_percent(), 60.0);
+        assert_eq!(usage.weekly, None);
+        let with_reset =
+            parse(json!({"remaining": "5", "limit": "20", "reset_after_seconds": 600}));
+        assert_eq!(with_reset.five_hour.unwrap().reset_at, Some(NOW + 600));
+        // A zero limit is not a window.
+        assert_eq!(
+            parse_usage(r#"{"remaining": 1, "limit": 0}"#, NOW),
+            Err(UsageError::NoWindows)
+        );
+    }
+
+    #[test]
+    fn refused_tokens_are_401_and_non_challenge_403() {
+        let text = |status, body: &str| {
+            interpret_upstream(status, body, NOW)
+                .expect_err("an error")
+                .to_string()
+        };
+        assert!(refused_token(&text(401, r#"{"detail":"Unauthorized"}"#)));
+        assert!(refused_token(&text(
+            403,
+            r#"{"error":{"message":"token revoked"}}"#
+        )));
+        assert!(!refused_token(&text(403, "<!DOCTYPE html><html>cf</html>")));
+        assert!(!refused_token(&text(500, "")));
+        assert!(!refused_token(&text(429, r#"{"error":"slow down"}"#)));
+        assert!(!refused_token("request failed"));
     }
 
     #[test]

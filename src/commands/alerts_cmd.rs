@@ -63,10 +63,16 @@ pub fn run(globals: &Globals, args: &AlertsArgs) -> i32 {
         active.push(crate::tr!("alerts.now_week_low"));
     }
     if !state.killed.is_empty() {
-        active.push(crate::tr!("alerts.now_killed", n = state.killed.len()));
+        active.push(match state.killed.len() {
+            1 => crate::tr!("alerts.now_killed_one"),
+            n => crate::tr!("alerts.now_killed", n = n),
+        });
     }
     if !state.erroring.is_empty() {
-        active.push(crate::tr!("alerts.now_failing", n = state.erroring.len()));
+        active.push(match state.erroring.len() {
+            1 => crate::tr!("alerts.now_failing_one"),
+            n => crate::tr!("alerts.now_failing", n = n),
+        });
     }
     if active.is_empty() {
         println!("{}", crate::tr!("alerts.now_nothing"));

@@ -240,6 +240,9 @@ fn lift_auth_latch(globals: &Globals, settings: &config::Settings) {
     };
     if let Ok(Loaded::Found(mut found)) = cache::load(&paths.data) {
         if found.auth_latch.take().is_some() {
+            // The next run asks at once with the new key (the key guard still
+            // refuses it if it is the very key that was rejected).
+            found.last_attempt_at = None;
             let _ = cache::save(&paths.data, &found);
         }
     }

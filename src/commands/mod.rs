@@ -46,7 +46,7 @@ pub fn run(cli: Cli) -> i32 {
         None => status::run(&globals, &StatusArgs::default()),
         Some(Command::Status(args)) => status::run(&globals, &args),
         Some(Command::Plugin(args)) => plugin::run(&globals, &args),
-        Some(Command::Refresh) => status::refresh(&globals),
+        Some(Command::Refresh(args)) => status::refresh(&globals, &args),
         Some(Command::TestFetch) => test_fetch::run(&globals),
         Some(Command::Snapshot(args)) => status::snapshot(&globals, &args),
         Some(Command::Config(cmd)) => config_cmd::run(&globals, cmd),
@@ -168,6 +168,7 @@ pub fn obtain(globals: &Globals, settings: &Settings, trigger: Trigger) -> View 
                 pace: Some(demo::pace(&report, now)),
                 fired_alerts: Vec::new(),
                 cache: None,
+                ban_until: None,
             },
             report: Some(report),
             now,
@@ -193,6 +194,7 @@ pub fn obtain(globals: &Globals, settings: &Settings, trigger: Trigger) -> View 
                 pace: None,
                 fired_alerts: Vec::new(),
                 cache: None,
+                ban_until: None,
             };
             return View {
                 outcome,
@@ -234,6 +236,19 @@ pub fn obtain(globals: &Globals, settings: &Settings, trigger: Trigger) -> View 
         report,
         now,
     }
+}
+
+/// The session of the selected profile, in the same cache folder `obtain` uses
+/// (None when no folder is usable).
+pub fn session_for<'a>(globals: &'a Globals, settings: &'a Settings) -> Option<Session<'a>> {
+    let mut notices = Vec::new();
+    let paths = usable_cache(globals, settings, &mut notices)?;
+    Some(Session {
+        settings,
+        paths,
+        env: globals.env,
+        clock: globals.clock,
+    })
 }
 
 /// The cache paths of the settings' profile; when the configured folder cannot be used, a private
@@ -307,7 +322,7 @@ pub fn build_snapshot(
     let (stale, error) = match &outcome.freshness {
         Freshness::Fresh | Freshness::Refreshing => (false, None),
         Freshness::Stale { title, message } | Freshness::AuthLatched { title, message } => {
-            (report.is_some(), Some(format!("{title}: {message}")))
+            (report.is_some(), Some(headline(title, message)))
         }
     };
     let meta = SnapshotMeta {
@@ -317,6 +332,7 @@ pub fn build_snapshot(
         stale,
         error,
         pace: outcome.pace.clone(),
+        ban_until: outcome.ban_until,
         language: i18n::current().code().to_string(),
     };
     snapshot::build(report, &meta, now)
@@ -347,16 +363,31 @@ fn write_snapshot(
     Ok(())
 }
 
+/// `Title: message`, without saying the same words twice when the message
+/// already starts with them ("No management key: no management key for …").
+pub fn headline(title: &str, message: &str) -> String {
+    let lower_title = title.trim().to_lowercase();
+    let trimmed = message.trim_start();
+    if !lower_title.is_empty() && trimmed.to_lowercase().starts_with(&lower_title) {
+        let mut chars = trimmed.chars();
+        return match chars.next() {
+            Some(first) => first.to_uppercase().chain(chars).collect(),
+            None => title.to_string(),
+        };
+    }
+    format!("{title}: {message}")
+}
+
 /// The menu/status context of a view.
 pub fn menu_context(globals: &Globals, settings: &Settings, view: &View) -> MenuContext {
     let status = match &view.outcome.freshness {
         Freshness::Fresh => FetchStatus::Fresh,
         Freshness::Refreshing => FetchStatus::Refreshing,
         Freshness::Stale { title, message } => FetchStatus::Stale {
-            error: format!("{title}: {message}"),
+            error: headline(title, message),
         },
         Freshness::AuthLatched { title, message } => FetchStatus::AuthLatched {
-            message: format!("{title}: {message}"),
+            message: headline(title, message),
         },
     };
     MenuContext {
@@ -373,5 +404,6 @@ pub fn menu_context(globals: &Globals, settings: &Settings, view: &View) -> Menu
         demo: globals.demo,
         pace: view.outcome.pace.clone(),
         now: view.now,
+        ban_until: view.outcome.ban_until,
     }
 }

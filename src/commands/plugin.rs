@@ -125,6 +125,7 @@ fn fallback_menu(globals: &Globals, dialect: Dialect, error: String) -> String {
         demo: globals.demo,
         pace: None,
         now: (globals.clock)(),
+        ban_until: None,
     };
     render_menu(None, &ctx, dialect)
 }

@@ -3,8 +3,9 @@
 use std::io::{IsTerminal, Write};
 
 use super::{build_snapshot, menu_context, obtain, snapshot_path, Globals};
-use crate::cli::{SnapshotArgs, StatusArgs};
+use crate::cli::{RefreshArgs, SnapshotArgs, StatusArgs};
 use crate::exit_codes;
+use crate::render::menu::plural;
 use crate::render::{json, oneline, text};
 use crate::session::{Freshness, Trigger};
 
@@ -65,11 +66,11 @@ pub fn run(globals: &Globals, args: &StatusArgs) -> i32 {
 /// The full text of what went wrong, if anything.
 fn problem_text(outcome: &crate::session::Outcome) -> Option<String> {
     if let Some(error) = &outcome.error {
-        return Some(error.to_string());
+        return Some(super::headline(error.title(), &error.to_string()));
     }
     match &outcome.freshness {
         Freshness::Stale { title, message } | Freshness::AuthLatched { title, message } => {
-            Some(format!("{title}: {message}"))
+            Some(super::headline(title, message))
         }
         _ => None,
     }
@@ -127,12 +128,18 @@ fn use_color(globals: &Globals, args: &StatusArgs) -> bool {
 }
 
 /// `poolwatch refresh`: fetch now (also lifts an auth latch) and say how it went.
-pub fn refresh(globals: &Globals) -> i32 {
+/// A rejected key is only sent again with `--retry-key` (see `store::attempts`).
+pub fn refresh(globals: &Globals, args: &RefreshArgs) -> i32 {
     let settings = match globals.settings_or_exit() {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let view = obtain(globals, &settings, Trigger::Explicit);
+    let trigger = if args.retry_key {
+        Trigger::RetryKey
+    } else {
+        Trigger::Explicit
+    };
+    let view = obtain(globals, &settings, trigger);
     for notice in &view.outcome.notices {
         eprintln!("poolwatch: {notice}");
     }
@@ -155,14 +162,17 @@ pub fn refresh(globals: &Globals) -> i32 {
     } else {
         "up to date (refreshed moments ago)"
     };
-    println!(
-        "{what}: {} accounts, 5h {:.0}% / {:.0}%, week {:.0}% / {:.0}%",
-        report.accounts.len(),
-        report.five_hour.remaining,
-        report.five_hour.capacity,
-        report.weekly.remaining,
-        report.weekly.capacity
-    );
+    // Only the windows the pool has: a week-only pool shows no 5h figure.
+    let mut summary = vec![plural(report.accounts.len(), "account", "accounts")];
+    for (name, window) in [("5h", &report.five_hour), ("week", &report.weekly)] {
+        if let Some(w) = window.known() {
+            summary.push(format!("{name} {:.0}% / {:.0}%", w.remaining, w.capacity));
+        }
+    }
+    if summary.len() == 1 {
+        summary.push("no quota data".to_string());
+    }
+    println!("{what}: {}", summary.join(", "));
     if failed.is_empty() {
         exit_codes::OK
     } else {
@@ -179,8 +189,8 @@ pub fn refresh(globals: &Globals) -> i32 {
             ));
         }
         println!(
-            "{} accounts could not be refreshed: {}",
-            failed.len(),
+            "{} not be refreshed: {}",
+            plural(failed.len(), "account could", "accounts could"),
             names.join(", ")
         );
         exit_codes::PARTIAL

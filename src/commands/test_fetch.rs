@@ -13,9 +13,11 @@
 use super::Globals;
 use crate::api::client::{wants_usage, Client, FetchOptions, UsageFailure};
 use crate::exit_codes;
+use crate::render::menu::plural;
 use crate::render::sanitize::terminal_text;
-use crate::secrets::{self, KeySource};
+use crate::secrets::{self, KeySource, Secret};
 use crate::session::selection_of;
+use crate::session::RunError;
 
 /// Accounts whose usage is tried before giving up.
 pub const MAX_USAGE_TRIES: usize = 5;
@@ -85,24 +87,33 @@ pub fn run(globals: &Globals) -> i32 {
             )
         }
     };
+    let guard_key = Secret::new(key.expose());
     let client = match Client::new(options, key) {
         Ok(c) => c,
         Err(e) => return fail(&e.to_string(), exit_codes::for_fetch_error(&e)),
     };
-    let (entries, version) = match runtime.block_on(client.auth_files()) {
+    // The key is sent under the same guard as every refresh: a rejected key
+    // is not sent again and never more than 3 failures in 30 minutes.
+    let ask = || runtime.block_on(client.auth_files());
+    let listed = match super::session_for(globals, &settings) {
+        Some(session) => session.guarded(&guard_key, source, ask),
+        None => ask().map_err(RunError::Fetch),
+    };
+    let (entries, version) = match listed {
         Ok(found) => found,
-        Err(e) => {
+        Err(RunError::Fetch(e)) => {
             return fail(
                 &format!("account list: {e}"),
                 exit_codes::for_fetch_error(&e),
             )
         }
+        Err(e) => return fail(&format!("account list: {e}"), e.exit_code()),
     };
     let selection = selection_of(&settings);
     let selected: Vec<_> = entries.iter().filter(|e| selection.keeps(e)).collect();
     ok(&format!(
-        "account list: {} auth files, {} selected (providers: {}){}",
-        entries.len(),
+        "account list: {}, {} selected (providers: {}){}",
+        plural(entries.len(), "auth file", "auth files"),
         selected.len(),
         settings.providers.join(", "),
         version

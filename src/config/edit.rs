@@ -47,6 +47,10 @@ pool_url = {pool_url}
 # An account whose weekly remaining percent is below this is "week-killed" (0..=100).
 # kill_line = {kill_line}
 
+# An account whose usage fetch keeps failing keeps its last values this many minutes (1..=10080),
+# never past a window's reset; then they leave the pool sums (shown as unknown, marked stale).
+# stale_limit_minutes = {stale_limit}
+
 # Account order: "5h", "week" or "name", optionally with "-desc" (e.g. "week-desc").
 # sort = "{sort}"
 
@@ -94,6 +98,7 @@ pool_url = {pool_url}
         timeout = super::DEFAULT_TIMEOUT_SECONDS,
         deadline = super::DEFAULT_DEADLINE_SECONDS,
         kill_line = keys::format_float(quota.kill_line),
+        stale_limit = quota.stale_limit / 60,
         sort = keys::sort_name(quota.sort),
         min_weight = keys::MIN_WEIGHT,
         plus = keys::format_float(weights.plus),

@@ -83,6 +83,14 @@ pub(crate) const KEYS: &[KeySpec] = &[
         },
         Some("POOLWATCH_KILL_LINE"),
     ),
+    key(
+        "stale_limit_minutes",
+        Kind::Int {
+            min: 1,
+            max: 10_080,
+        },
+        Some("POOLWATCH_STALE_LIMIT_MINUTES"),
+    ),
     key("sort", Kind::Sort, Some("POOLWATCH_SORT")),
     key("providers", Kind::List, None),
     key("hidden", Kind::List, None),

@@ -487,6 +487,10 @@ impl Resolved {
                 weights,
                 kill_line: self.float("kill_line").unwrap_or(defaults.quota.kill_line),
                 sort,
+                stale_limit: self
+                    .int("stale_limit_minutes")
+                    .map(|minutes| minutes as i64 * 60)
+                    .unwrap_or(defaults.quota.stale_limit),
             },
             providers: self
                 .list("providers")

@@ -45,6 +45,11 @@ pub fn show_with_paths(
         settings,
     );
     main.line(
+        "stale_limit_minutes",
+        (settings.quota.stale_limit / 60).to_string(),
+        settings,
+    );
+    main.line(
         "sort",
         toml_string(&sort_name(settings.quota.sort)),
         settings,

@@ -909,3 +909,22 @@ fn set_never_uncomments_keys_inside_commented_tables() {
     assert!(text.contains("ttl_seconds = 60\n"), "{text}");
     assert_eq!(load_ok(&path, None, &[]).ttl, Duration::from_secs(60));
 }
+
+#[test]
+fn stale_limit_minutes_from_file_env_and_default() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let none = write_config(dir.path(), "pool_url = \"http://127.0.0.1:8317\"\n");
+    assert_eq!(load_ok(&none, None, &[]).quota.stale_limit, 30 * 60);
+    let path = write_config(
+        dir.path(),
+        "pool_url = \"http://127.0.0.1:8317\"\nstale_limit_minutes = 45\n",
+    );
+    assert_eq!(load_ok(&path, None, &[]).quota.stale_limit, 45 * 60);
+    let env = [("POOLWATCH_STALE_LIMIT_MINUTES", "5")];
+    assert_eq!(load_ok(&path, None, &env).quota.stale_limit, 5 * 60);
+    let zero = write_config(
+        dir.path(),
+        "pool_url = \"http://127.0.0.1:8317\"\nstale_limit_minutes = 0\n",
+    );
+    assert!(load_err(&zero, None, &[]).contains("stale_limit_minutes"));
+}

@@ -5,8 +5,11 @@ use crate::model::{Account, Epoch, QuotaWindow, Usage};
 
 use super::health::{last_buckets, recent_failures};
 
-/// Server statuses under which an account without quota data is still available.
-const AVAILABLE_STATUSES: [&str; 3] = ["", "active", "ok"];
+/// Server statuses under which an account without quota data is available:
+/// the usable ones, and `error` once its retry time has passed (the server
+/// keeps `status: "error"` until the account serves a request again, and
+/// routes requests to it meanwhile).
+const AVAILABLE_STATUSES: [&str; 4] = ["", "active", "ok", "error"];
 
 fn status_is(account: &Account, wanted: &str) -> bool {
     account.status.trim().eq_ignore_ascii_case(wanted)
@@ -25,28 +28,74 @@ pub fn has_quota_data(account: &Account) -> bool {
         .is_some_and(|usage| usage.five_hour.is_some() || usage.weekly.is_some())
 }
 
-/// Available: not disabled, and (quota data) or (not unavailable and status
-/// `""`, `active` or `ok`, case-insensitive).
-pub fn is_available(account: &Account) -> bool {
-    if is_disabled(account) {
+/// The 5h and weekly windows that count at `now`, and whether kept values
+/// were dropped ("expired").
+///
+/// A successful fetch's values count. An account whose latest usage fetch
+/// failed keeps its last good values for at most `stale_limit` seconds after
+/// they were fetched, and each window only until its reset time (after a reset
+/// the old numbers say nothing). A refused token (upstream 401/403) keeps
+/// nothing: the account no longer serves requests.
+pub fn current_windows(
+    account: &Account,
+    stale_limit: i64,
+    now: Epoch,
+) -> (Option<&QuotaWindow>, Option<&QuotaWindow>, bool) {
+    let Some(usage) = account.usage.as_ref() else {
+        return (None, None, false);
+    };
+    let (five_hour, weekly) = (usage.five_hour.as_ref(), usage.weekly.as_ref());
+    if account.usage_error.is_none() {
+        return (five_hour, weekly, false);
+    }
+    let young = !account.token_refused
+        && account
+            .usage_fetched_at
+            .is_some_and(|at| now - at <= stale_limit);
+    let keep = |w: &&QuotaWindow| young && w.reset_at.is_none_or(|reset| reset > now);
+    let (kept_five, kept_week) = (five_hour.filter(keep), weekly.filter(keep));
+    let expired =
+        (five_hour.is_some() && kept_five.is_none()) || (weekly.is_some() && kept_week.is_none());
+    (kept_five, kept_week, expired)
+}
+
+/// Available: what the pool can count on now. Not disabled, its token not
+/// refused, and either quota values that still count ([`current_windows`]) or,
+/// without them, not cooling and a usable server status (`""`, `active`,
+/// `ok`, or `error` once the retry time has passed). `unavailable` alone does
+/// not matter: the server keeps it set after the cooldown and routes anyway.
+pub fn is_available(account: &Account, stale_limit: i64, now: Epoch) -> bool {
+    if is_disabled(account) || account.token_refused {
         return false;
     }
-    if has_quota_data(account) {
+    let (five_hour, weekly, _) = current_windows(account, stale_limit, now);
+    if five_hour.is_some() || weekly.is_some() {
         return true;
     }
     let status = account.status.trim().to_ascii_lowercase();
-    !account.unavailable && AVAILABLE_STATUSES.contains(&status.as_str())
+    !is_cooling(account, now) && AVAILABLE_STATUSES.contains(&status.as_str())
 }
 
-/// Cooling: `unavailable`, or a `next_retry_after` still in the future.
-/// A `next_retry_after` at or before `now` has expired and no longer cools.
+/// Cooling: a `next_retry_after` still in the future. Only that: the server
+/// keeps `unavailable: true` after the time has passed (see [`is_recovering`]).
 pub fn is_cooling(account: &Account, now: Epoch) -> bool {
-    account.unavailable || account.next_retry_after.is_some_and(|until| until > now)
+    account.next_retry_after.is_some_and(|until| until > now)
 }
 
-/// Erroring: the latest usage fetch failed, or the server status is `error`.
-pub fn is_erroring(account: &Account) -> bool {
-    account.usage_error.is_some() || status_is(account, "error")
+/// Recovering: the server still flags the account (`unavailable`, status
+/// `error`) although its retry time has passed: its last request failed and
+/// the pool tries it again. Neither cooling nor erroring.
+pub fn is_recovering(account: &Account, now: Epoch) -> bool {
+    !is_disabled(account)
+        && !is_cooling(account, now)
+        && (account.unavailable || status_is(account, "error"))
+}
+
+/// Erroring: the latest usage fetch failed, or the server reports an error
+/// and still cools the account down. An error status after the retry time is
+/// [`is_recovering`], not erroring forever.
+pub fn is_erroring(account: &Account, now: Epoch) -> bool {
+    account.usage_error.is_some() || (status_is(account, "error") && is_cooling(account, now))
 }
 
 /// Week-killed: the weekly remaining is strictly below `kill_line`.
@@ -81,13 +130,9 @@ fn account_window(window: &QuotaWindow, killed: bool) -> AccountWindow {
 /// Build the row of one account.
 pub fn account_view(account: &Account, settings: &QuotaSettings, now: Epoch) -> AccountView {
     let plan = account.plan();
-    let usage = account.usage.as_ref();
-    let killed = usage.is_some_and(|u| is_week_killed(u, settings.kill_line));
-    let window_of = |pick: fn(&Usage) -> Option<&QuotaWindow>| {
-        usage
-            .and_then(pick)
-            .map(|window| account_window(window, killed))
-    };
+    let (five_hour, weekly, expired) = current_windows(account, settings.stale_limit, now);
+    let killed = weekly.is_some_and(|w| remaining_of(w) < settings.kill_line);
+    let window_of = |window: Option<&QuotaWindow>| window.map(|w| account_window(w, killed));
     let health = last_buckets(&account.recent_requests).to_vec();
     AccountView {
         id: account.id.clone(),
@@ -96,14 +141,18 @@ pub fn account_view(account: &Account, settings: &QuotaSettings, now: Epoch) -> 
         email: account.email.clone(),
         plan: normalize_plan(plan),
         weight: plan_weight(plan, &settings.weights),
-        five_hour: window_of(|u| u.five_hour.as_ref()),
-        weekly: window_of(|u| u.weekly.as_ref()),
+        five_hour: window_of(five_hour),
+        weekly: window_of(weekly),
         killed,
-        available: is_available(account),
+        available: is_available(account, settings.stale_limit, now),
         cooling: is_cooling(account, now),
+        recovering: is_recovering(account, now),
+        erroring: is_erroring(account, now),
         disabled: is_disabled(account),
         error: account.usage_error.clone(),
         stale: account.is_stale(),
+        expired,
+        duplicate_of: None,
         status: account.status.clone(),
         status_message: account.status_message.clone(),
         next_retry_after: account.next_retry_after,
@@ -174,6 +223,8 @@ mod tests {
         assert_eq!(view.five_hour.map(|w| w.remaining), Some(0.0));
     }
 
+    const LIMIT: i64 = 1800;
+
     #[test]
     fn availability_rules() {
         let bare = |status: &str, unavailable: bool, disabled: bool| Account {
@@ -182,24 +233,41 @@ mod tests {
             disabled,
             ..Account::default()
         };
-        assert!(is_available(&bare("", false, false)));
-        assert!(is_available(&bare("Active", false, false)));
-        assert!(is_available(&bare("ok", false, false)));
-        assert!(!is_available(&bare("error", false, false)));
-        assert!(!is_available(&bare("pending", false, false)));
-        assert!(!is_available(&bare("active", true, false)));
-        assert!(!is_available(&bare("active", false, true)));
-        // quota data overrides unavailable/status, but not disabled.
+        let available = |a: &Account| is_available(a, LIMIT, NOW);
+        assert!(available(&bare("", false, false)));
+        assert!(available(&bare("Active", false, false)));
+        assert!(available(&bare("ok", false, false)));
+        assert!(!available(&bare("pending", false, false)));
+        assert!(!available(&bare("refreshing", false, false)));
+        assert!(!available(&bare("active", false, true)));
+        // The real server keeps `unavailable: true, status: "error"` after the
+        // cooldown and routes requests to such an account: it is available.
+        assert!(available(&bare("error", false, false)));
+        assert!(available(&bare("active", true, false)));
+        let mut stuck = bare("error", true, false);
+        stuck.next_retry_after = Some(NOW - 60);
+        assert!(available(&stuck));
+        // While it cools down (retry time in the future) it is not.
+        stuck.next_retry_after = Some(NOW + 60);
+        assert!(!available(&stuck));
+        // Quota values that count override cooling and status, not disabled.
         let mut with_data = with_usage(Some(10.0), None);
         with_data.unavailable = true;
         with_data.status = "error".into();
-        assert!(is_available(&with_data));
+        with_data.next_retry_after = Some(NOW + 60);
+        assert!(available(&with_data));
         with_data.disabled = true;
-        assert!(!is_available(&with_data));
-        // a usage without windows is not quota data.
-        let mut empty_usage = bare("error", false, false);
+        assert!(!available(&with_data));
+        // A refused token (upstream 401/403) is never available.
+        let mut refused = with_usage(Some(10.0), Some(10.0));
+        refused.usage_error = Some("upstream HTTP 401".into());
+        refused.token_refused = true;
+        refused.usage_fetched_at = Some(NOW - 10);
+        assert!(!available(&refused));
+        // A usage without windows is not quota data.
+        let mut empty_usage = bare("pending", false, false);
         empty_usage.usage = Some(Usage::default());
-        assert!(!is_available(&empty_usage));
+        assert!(!available(&empty_usage));
         assert!(is_disabled(&bare("disabled", false, false)));
     }
 
@@ -213,22 +281,111 @@ mod tests {
         assert!(!is_cooling(&account, NOW));
         account.next_retry_after = Some(NOW - 60);
         assert!(!is_cooling(&account, NOW));
+        // `unavailable` alone is not cooling: the flag stays after the retry time.
         account.unavailable = true;
+        assert!(!is_cooling(&account, NOW));
+        assert!(is_recovering(&account, NOW));
+        account.next_retry_after = Some(NOW + 30);
         assert!(is_cooling(&account, NOW));
+        assert!(!is_recovering(&account, NOW));
     }
 
     #[test]
-    fn erroring_and_stale() {
+    fn erroring_ends_with_the_cooldown() {
         let mut account = with_usage(Some(10.0), None);
-        assert!(!is_erroring(&account));
+        assert!(!is_erroring(&account, NOW));
         account.status = "ERROR".into();
-        assert!(is_erroring(&account));
+        account.next_retry_after = Some(NOW + 60);
+        assert!(is_erroring(&account, NOW));
+        assert!(!is_recovering(&account, NOW));
+        // After the retry time: recovering, not erroring forever.
+        assert!(!is_erroring(&account, NOW + 60));
+        assert!(is_recovering(&account, NOW + 60));
         account.status = "active".into();
-        account.usage_error = Some("upstream HTTP 401".into());
-        assert!(is_erroring(&account));
+        account.next_retry_after = None;
+        account.usage_error = Some("upstream HTTP 502".into());
+        account.usage_fetched_at = Some(NOW - 60);
+        assert!(is_erroring(&account, NOW));
         let view = account_view(&account, &QuotaSettings::default(), NOW);
-        assert!(view.stale);
-        assert_eq!(view.error.as_deref(), Some("upstream HTTP 401"));
+        assert!(view.stale && view.erroring && !view.expired);
+        assert_eq!(view.error.as_deref(), Some("upstream HTTP 502"));
+    }
+
+    /// Windows resetting at +1h (5h) and +3d (week); fetched at `fetched`, failing since.
+    fn failing(fetched: Epoch) -> Account {
+        let mut account = Account {
+            id: "f".into(),
+            status: "active".into(),
+            usage: Some(Usage {
+                five_hour: Some(QuotaWindow {
+                    used_percent: 30.0,
+                    window_seconds: Some(18_000),
+                    reset_at: Some(NOW + 3_600),
+                }),
+                weekly: Some(QuotaWindow {
+                    used_percent: 50.0,
+                    window_seconds: Some(604_800),
+                    reset_at: Some(NOW + 259_200),
+                }),
+                ..Usage::default()
+            }),
+            usage_fetched_at: Some(fetched),
+            usage_error: Some("upstream HTTP 502".into()),
+            ..Account::default()
+        };
+        account.id_token_plan = Some("plus".into());
+        account
+    }
+
+    #[test]
+    fn failing_accounts_keep_values_for_the_stale_limit_only() {
+        // Fetched 29m59s ago: kept. 30m: kept (limit inclusive). 30m01s: gone.
+        for (age, kept) in [(1_799, true), (1_800, true), (1_801, false)] {
+            let account = failing(NOW - age);
+            let (five, week, expired) = current_windows(&account, LIMIT, NOW);
+            assert_eq!(five.is_some(), kept, "age {age}");
+            assert_eq!(week.is_some(), kept, "age {age}");
+            assert_eq!(expired, !kept, "age {age}");
+        }
+        // The setting is used: 10 minutes.
+        let account = failing(NOW - 601);
+        let (five, _, expired) = current_windows(&account, 600, NOW);
+        assert!(five.is_none() && expired);
+        // A successful fetch is never aged out here, whatever its age.
+        let mut ok = failing(NOW - 100_000);
+        ok.usage_error = None;
+        let (five, week, expired) = current_windows(&ok, LIMIT, NOW);
+        assert!(five.is_some() && week.is_some() && !expired);
+    }
+
+    #[test]
+    fn kept_values_never_outlive_their_window_reset() {
+        // Fetched 1 min ago, but the 5h window reset 1 s ago: only the week stays.
+        let mut account = failing(NOW - 60);
+        if let Some(five) = account.usage.as_mut().and_then(|u| u.five_hour.as_mut()) {
+            five.reset_at = Some(NOW - 1);
+        }
+        let view = account_view(&account, &QuotaSettings::default(), NOW);
+        assert_eq!(view.five_hour, None);
+        assert_eq!(view.weekly.as_ref().map(|w| w.remaining), Some(50.0));
+        assert!(view.expired && view.stale && view.available);
+        // At the reset second itself the old number is already void.
+        let account = failing(NOW - 60);
+        let (five, _, _) = current_windows(&account, LIMIT, NOW + 3_600);
+        assert!(five.is_none());
+    }
+
+    #[test]
+    fn a_refused_token_drops_the_values_at_once() {
+        let mut account = failing(NOW - 5);
+        account.usage_error = Some("upstream HTTP 401: Unauthorized".into());
+        account.token_refused = true;
+        let view = account_view(&account, &QuotaSettings::default(), NOW);
+        assert_eq!(
+            (view.five_hour.is_some(), view.weekly.is_some()),
+            (false, false)
+        );
+        assert!(view.expired && !view.available);
     }
 
     #[test]

@@ -16,8 +16,8 @@ mod report;
 mod sort;
 
 pub use account::{
-    account_view, has_quota_data, is_available, is_cooling, is_disabled, is_erroring,
-    is_week_killed,
+    account_view, current_windows, has_quota_data, is_available, is_cooling, is_disabled,
+    is_erroring, is_recovering, is_week_killed,
 };
 pub use forecast::{
     five_hour_events, forecast, weekly_events, RestoreEvent, GROUP_SECONDS, MIN_EVENT_UNITS,
@@ -112,6 +112,18 @@ pub struct QuotaSettings {
     /// Weekly remaining strictly below this percentage kills the account (default 3.0).
     pub kill_line: f64,
     pub sort: SortOrder,
+    /// How long an account whose usage fetch keeps failing keeps its last good
+    /// values, in seconds (`stale_limit_minutes`, default 30 min). Never past a
+    /// window's reset either; after that its values leave the pool sums.
+    #[serde(default = "default_stale_limit")]
+    pub stale_limit: i64,
+}
+
+/// The default of [`QuotaSettings::stale_limit`]: 30 minutes.
+pub const DEFAULT_STALE_LIMIT_SECONDS: i64 = 30 * 60;
+
+fn default_stale_limit() -> i64 {
+    DEFAULT_STALE_LIMIT_SECONDS
 }
 
 impl Default for QuotaSettings {
@@ -120,6 +132,7 @@ impl Default for QuotaSettings {
             weights: PlanWeights::default(),
             kill_line: 3.0,
             sort: SortOrder::default(),
+            stale_limit: DEFAULT_STALE_LIMIT_SECONDS,
         }
     }
 }
@@ -153,6 +166,45 @@ pub struct PoolWindow {
     pub level: Level,
 }
 
+impl PoolWindow {
+    /// True when some counted account has this window. A pool without it
+    /// (e.g. only week-only Pro accounts have no 5h window) shows no figure
+    /// for it anywhere, and its JSON is `null`, not a red 0%.
+    pub fn is_known(&self) -> bool {
+        self.capacity > 0.0
+    }
+
+    /// The window when it is known.
+    pub fn known(&self) -> Option<&PoolWindow> {
+        self.is_known().then_some(self)
+    }
+
+    /// The placeholder of an unknown window (what `null` reads back as).
+    pub fn unknown() -> PoolWindow {
+        PoolWindow {
+            remaining: 0.0,
+            capacity: 0.0,
+            forecast: None,
+            level: Level::Red,
+        }
+    }
+}
+
+/// Serde for a pool window that is written as `null` when unknown.
+pub mod known_window {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::PoolWindow;
+
+    pub fn serialize<S: Serializer>(window: &PoolWindow, s: S) -> Result<S::Ok, S::Error> {
+        window.known().serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<PoolWindow, D::Error> {
+        Ok(Option::<PoolWindow>::deserialize(d)?.unwrap_or_else(PoolWindow::unknown))
+    }
+}
+
 /// One account window as shown on an account row.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AccountWindow {
@@ -177,13 +229,31 @@ pub struct AccountView {
     pub five_hour: Option<AccountWindow>,
     pub weekly: Option<AccountWindow>,
     pub killed: bool,
+    /// See `docs/quota-model.md`: enabled, token accepted, and quota known or
+    /// routable now (not cooling). Only available accounts count in the pool.
     pub available: bool,
+    /// The server cools it down: `next_retry_after` is in the future.
     pub cooling: bool,
+    /// The server still flags it (`unavailable`, status `error`) after its
+    /// retry time: its last request failed, the pool routes to it again.
+    #[serde(default)]
+    pub recovering: bool,
+    /// Failing now: its usage fetch failed, or the server cools it after an error.
+    #[serde(default)]
+    pub erroring: bool,
     pub disabled: bool,
     /// The latest usage error, if the last fetch for this account failed.
     pub error: Option<String>,
     /// Usage shown is from an earlier fetch.
     pub stale: bool,
+    /// The kept values of a failing account aged out (older than the stale
+    /// limit, or past a window's reset, or a refused token): shown as unknown.
+    #[serde(default)]
+    pub expired: bool,
+    /// Another auth file of the same login (same `chatgpt_account_id`) is
+    /// counted instead of this one: label of that file.
+    #[serde(default)]
+    pub duplicate_of: Option<String>,
     pub status: String,
     pub status_message: String,
     pub next_retry_after: Option<Epoch>,
@@ -204,6 +274,9 @@ pub struct PoolCounts {
     pub erroring: usize,
     pub disabled: usize,
     pub stale: usize,
+    /// Auth files of a login already counted (same `chatgpt_account_id`).
+    #[serde(default)]
+    pub duplicates: usize,
 }
 
 /// Colour of one health bucket.
@@ -241,11 +314,26 @@ pub struct PlanGroup {
     pub available: usize,
 }
 
+impl PoolReport {
+    /// The worse level of the known windows (red when none is known).
+    pub fn level(&self) -> Level {
+        [&self.five_hour, &self.weekly]
+            .into_iter()
+            .filter(|w| w.is_known())
+            .map(|w| w.level)
+            .min()
+            .unwrap_or(Level::Red)
+    }
+}
+
 /// Everything the renderers show about a pool at `now`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PoolReport {
     pub now: Epoch,
+    /// `null` in JSON when no counted account has a 5h window.
+    #[serde(with = "known_window")]
     pub five_hour: PoolWindow,
+    #[serde(with = "known_window")]
     pub weekly: PoolWindow,
     /// Accounts in the configured sort order.
     pub accounts: Vec<AccountView>,

@@ -18,6 +18,7 @@ pub fn compute(accounts: &[Account], settings: &QuotaSettings, now: Epoch) -> Po
         .iter()
         .map(|account| account_view(account, settings, now))
         .collect();
+    mark_duplicates(accounts, &mut views);
     let five_hour = pool_window(&views, |v| v.five_hour.as_ref(), five_hour_events, now);
     let weekly = pool_window(&views, |v| v.weekly.as_ref(), weekly_events, now);
     let counts = counts(&views);
@@ -48,7 +49,7 @@ pub fn pool_window(
     events: fn(&AccountView) -> Vec<RestoreEvent>,
     now: Epoch,
 ) -> PoolWindow {
-    let available = || views.iter().filter(|v| v.available);
+    let available = || views.iter().filter(|v| counts_in_pool(v));
     let (remaining, capacity) = available()
         .filter_map(|v| window(v).map(|w| (v.weight, w)))
         .fold((0.0, 0.0), |(remaining, capacity), (weight, w)| {
@@ -63,6 +64,58 @@ pub fn pool_window(
     }
 }
 
+/// True when the account's quota counts in the pool: available, and not a
+/// duplicate of a login already counted.
+pub fn counts_in_pool(view: &AccountView) -> bool {
+    view.available && view.duplicate_of.is_none()
+}
+
+/// Auth files of the same login (same `chatgpt_account_id` and, when both
+/// files name one, the same email) count once: the one with quota values that
+/// count, else the latest fetched, else the first by name; the others get
+/// `duplicate_of` = its label. The email is part of the key because members of
+/// one ChatGPT Team workspace share its `chatgpt_account_id` but are separate
+/// seats with their own quota.
+/// `views[i]` belongs to `accounts[i]` (before sorting).
+fn mark_duplicates(accounts: &[Account], views: &mut [AccountView]) {
+    let mut groups: BTreeMap<(&str, String), Vec<usize>> = BTreeMap::new();
+    for (i, account) in accounts.iter().enumerate() {
+        if let Some(id) = account
+            .chatgpt_account_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|id| !id.is_empty())
+        {
+            let email = account
+                .email
+                .as_deref()
+                .map(|e| e.trim().to_lowercase())
+                .unwrap_or_default();
+            groups.entry((id, email)).or_default().push(i);
+        }
+    }
+    for members in groups.values().filter(|m| m.len() > 1) {
+        let rank = |&i: &usize| {
+            let v = &views[i];
+            let has_values = v.available && (v.five_hour.is_some() || v.weekly.is_some());
+            (
+                std::cmp::Reverse(has_values),
+                std::cmp::Reverse(v.available),
+                std::cmp::Reverse(v.usage_fetched_at.unwrap_or(i64::MIN)),
+                accounts[i].name.as_str(),
+                i,
+            )
+        };
+        let Some(&keep) = members.iter().min_by_key(|i| rank(i)) else {
+            continue;
+        };
+        let label = views[keep].label.clone();
+        for &i in members.iter().filter(|&&i| i != keep) {
+            views[i].duplicate_of = Some(label.clone());
+        }
+    }
+}
+
 /// Level of a pool window; an empty pool (capacity 0) is red.
 fn pool_level(remaining: f64, capacity: f64) -> Level {
     if capacity > 0.0 {
@@ -72,17 +125,19 @@ fn pool_level(remaining: f64, capacity: f64) -> Level {
     }
 }
 
-/// Account counts; each flag is counted over all accounts.
+/// Account counts; each flag is counted over all accounts; `available` counts
+/// each login once.
 fn counts(views: &[AccountView]) -> PoolCounts {
     let count = |flag: fn(&AccountView) -> bool| views.iter().filter(|v| flag(v)).count();
     PoolCounts {
         total: views.len(),
-        available: count(|v| v.available),
+        available: count(counts_in_pool),
         killed: count(|v| v.killed),
         cooling: count(|v| v.cooling),
-        erroring: count(|v| v.error.is_some() || v.status.trim().eq_ignore_ascii_case("error")),
+        erroring: count(|v| v.erroring),
         disabled: count(|v| v.disabled),
         stale: count(|v| v.stale),
+        duplicates: count(|v| v.duplicate_of.is_some()),
     }
 }
 
@@ -99,7 +154,7 @@ fn plan_groups(views: &[AccountView]) -> Vec<PlanGroup> {
                 available: 0,
             });
         group.accounts += 1;
-        group.available += usize::from(view.available);
+        group.available += usize::from(counts_in_pool(view));
     }
     let mut groups: Vec<PlanGroup> = groups.into_values().collect();
     groups.sort_by(|a, b| {
@@ -159,7 +214,7 @@ mod tests {
 
     /// a: plus 5h 60% / week 50%; b: pro, week 2% (killed), 5h raw 90%;
     /// c: prolite, weekly only 70%; d: disabled plus; e: erroring plus without
-    /// usage; f: active plus without usage.
+    /// usage, cooling down; f: active plus without usage.
     fn pool() -> Vec<Account> {
         let mut a = account("a", "plus", window(40.0, 1000), window(50.0, 100_000));
         a.recent_requests = buckets(&[(1, 0); 20]);
@@ -170,6 +225,8 @@ mod tests {
         d.disabled = true;
         let mut e = account("e", "plus", None, None);
         e.status = "error".into();
+        // Still cooling down after its error (the server retries it in 5 min).
+        e.next_retry_after = Some(NOW + 300);
         let f = account("f", "plus", None, None);
         vec![f, e, d, c, b, a]
     }
@@ -214,10 +271,11 @@ mod tests {
                 total: 6,
                 available: 4,
                 killed: 1,
-                cooling: 0,
+                cooling: 1,
                 erroring: 1,
                 disabled: 1,
                 stale: 0,
+                duplicates: 0,
             }
         );
         let plans: Vec<(&str, f64, usize, usize)> = report
@@ -264,6 +322,108 @@ mod tests {
         assert_eq!((health.success, health.failed), (22, 4));
         let b = report.accounts.iter().find(|v| v.id == "b").expect("b");
         assert_eq!(b.recent_failures, 4);
+    }
+
+    #[test]
+    fn duplicate_logins_count_once() {
+        // a1 and a2 are the same ChatGPT login; a2 was fetched later and counts.
+        let mut a1 = account("a1", "plus", window(40.0, 1000), window(50.0, 100_000));
+        a1.chatgpt_account_id = Some("acc-1".into());
+        a1.usage_fetched_at = Some(NOW - 600);
+        let mut a2 = account("a2", "plus", window(20.0, 1000), window(30.0, 100_000));
+        a2.chatgpt_account_id = Some("acc-1".into());
+        a2.usage_fetched_at = Some(NOW - 60);
+        let mut b = account("b", "pro", window(50.0, 1000), window(50.0, 100_000));
+        b.chatgpt_account_id = Some("acc-2".into());
+        let report = compute(&[a1, a2, b], &QuotaSettings::default(), NOW);
+        // 5h: a2 80 + b 20 * 50 = 1080 of (1 + 20) * 100; a1 not counted.
+        assert_eq!(report.five_hour.remaining, 1080.0);
+        assert_eq!(report.five_hour.capacity, 2100.0);
+        assert_eq!(report.weekly.remaining, 70.0 + 1000.0);
+        assert_eq!((report.counts.available, report.counts.duplicates), (2, 1));
+        assert_eq!(report.counts.total, 3);
+        let a1 = report.accounts.iter().find(|v| v.id == "a1").unwrap();
+        assert_eq!(a1.duplicate_of.as_deref(), Some("a2"));
+        assert!(report
+            .accounts
+            .iter()
+            .filter(|v| v.id != "a1")
+            .all(|v| v.duplicate_of.is_none()));
+        let plus = report.plans.iter().find(|p| p.plan == "plus").unwrap();
+        assert_eq!((plus.accounts, plus.available), (2, 1));
+    }
+
+    #[test]
+    fn team_seats_sharing_a_workspace_id_are_not_duplicates() {
+        // Same ChatGPT Team workspace (one chatgpt_account_id), two people.
+        let mut ann = account("ann", "team", window(40.0, 1000), window(50.0, 100_000));
+        ann.chatgpt_account_id = Some("ws-1".into());
+        ann.email = Some("ann@team.example".into());
+        let mut bo = account("bo", "team", window(20.0, 1000), window(30.0, 100_000));
+        bo.chatgpt_account_id = Some("ws-1".into());
+        bo.email = Some("bo@team.example".into());
+        // A second file of Ann's login (email differs only in case) is a duplicate.
+        let mut ann2 = account("ann2", "team", window(40.0, 1000), window(50.0, 100_000));
+        ann2.chatgpt_account_id = Some("ws-1".into());
+        ann2.email = Some("Ann@Team.example".into());
+        let report = compute(&[ann, bo, ann2], &QuotaSettings::default(), NOW);
+        assert_eq!(report.counts.duplicates, 1);
+        // 5h: ann 60 + bo 80 (team weighs 1).
+        assert_eq!(report.five_hour.remaining, 140.0);
+        let bo = report.accounts.iter().find(|v| v.id == "bo").unwrap();
+        assert!(bo.duplicate_of.is_none());
+    }
+
+    #[test]
+    fn a_duplicate_with_values_wins_over_one_without() {
+        let mut with = account("z-with", "plus", window(40.0, 1000), None);
+        with.chatgpt_account_id = Some("acc".into());
+        let mut without = account("a-without", "plus", None, None);
+        without.chatgpt_account_id = Some("acc".into());
+        without.usage_fetched_at = Some(NOW);
+        let report = compute(&[without, with], &QuotaSettings::default(), NOW);
+        let loser = report
+            .accounts
+            .iter()
+            .find(|v| v.id == "a-without")
+            .unwrap();
+        assert_eq!(loser.duplicate_of.as_deref(), Some("z-with"));
+        assert_eq!(report.five_hour.remaining, 60.0);
+    }
+
+    #[test]
+    fn a_pool_without_5h_windows_has_no_5h_figure() {
+        // Only week-only Pro accounts (SPEC §1: the weekly window in primary_window).
+        let accounts = [
+            account("p1", "pro", None, window(25.0, 500_000)),
+            account("p2", "pro", None, window(75.0, 400_000)),
+        ];
+        let report = compute(&accounts, &QuotaSettings::default(), NOW);
+        assert!(!report.five_hour.is_known());
+        assert_eq!(report.five_hour.known(), None);
+        assert!(report.weekly.is_known());
+        assert_eq!(report.weekly.remaining, 20.0 * 75.0 + 20.0 * 25.0);
+        let json = serde_json::to_value(&report).unwrap();
+        assert!(json["five_hour"].is_null(), "{}", json["five_hour"]);
+        assert_eq!(json["weekly"]["capacity"], 4000.0);
+        // And it reads back.
+        let back: PoolReport = serde_json::from_value(json).unwrap();
+        assert_eq!(back.five_hour, PoolWindow::unknown());
+        assert_eq!(back.weekly, report.weekly);
+    }
+
+    #[test]
+    fn a_stuck_unavailable_account_from_the_real_server_counts() {
+        // `unavailable: true, status: "error"` with next_retry_after 10 min ago.
+        let mut stuck = account("s", "plus", window(40.0, 1000), window(50.0, 100_000));
+        stuck.unavailable = true;
+        stuck.status = "error".into();
+        stuck.next_retry_after = Some(NOW - 600);
+        let report = compute(&[stuck], &QuotaSettings::default(), NOW);
+        let c = &report.counts;
+        assert_eq!((c.available, c.cooling, c.erroring), (1, 0, 0));
+        assert!(report.accounts[0].recovering);
+        assert_eq!(report.five_hour.remaining, 60.0);
     }
 
     #[test]
@@ -372,6 +532,7 @@ mod tests {
                         weights: PlanWeights { plus, prolite, pro },
                         kill_line,
                         sort: SortOrder { key, descending },
+                        stale_limit: crate::quota::DEFAULT_STALE_LIMIT_SECONDS,
                     }
                 })
         }
@@ -409,7 +570,7 @@ mod tests {
                     prop_assert!(n <= c.total);
                 }
                 prop_assert!(c.available + c.disabled <= c.total);
-                prop_assert_eq!(c.available, report.accounts.iter().filter(|v| v.available).count());
+                prop_assert_eq!(c.available, report.accounts.iter().filter(|v| counts_in_pool(v)).count());
                 let plan_total: usize = report.plans.iter().map(|p| p.accounts).sum();
                 prop_assert_eq!(plan_total, c.total);
                 let plan_available: usize = report.plans.iter().map(|p| p.available).sum();

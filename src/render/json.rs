@@ -17,9 +17,11 @@ struct StatusDocument<'a> {
     demo: bool,
     generated_at: Epoch,
     updated_at: Option<Epoch>,
-    /// `fresh`, `stale`, `refreshing` or `auth_failed`.
+    /// `fresh`, `stale`, `refreshing`, `auth_failed` or `banned`.
     state: &'static str,
     error: Option<&'a str>,
+    /// The server's IP ban ends then; null when no ban runs.
+    ban_until: Option<Epoch>,
     notices: &'a [String],
     report: Option<&'a PoolReport>,
     /// Burn rate and run-out estimate; null without enough history.
@@ -28,7 +30,9 @@ struct StatusDocument<'a> {
 
 /// The JSON document for a report and its context (pretty-printed).
 pub fn status_json(report: Option<&PoolReport>, ctx: &MenuContext) -> String {
+    let ban_until = ctx.ban_until.filter(|until| *until > ctx.now);
     let (state, error) = match &ctx.status {
+        FetchStatus::Stale { error } if ban_until.is_some() => ("banned", Some(error.as_str())),
         FetchStatus::Fresh => ("fresh", None),
         FetchStatus::Stale { error } => ("stale", Some(error.as_str())),
         FetchStatus::Refreshing => ("refreshing", None),
@@ -42,6 +46,7 @@ pub fn status_json(report: Option<&PoolReport>, ctx: &MenuContext) -> String {
         updated_at: ctx.updated_at,
         state,
         error,
+        ban_until,
         notices: &ctx.notices,
         report,
         pace: ctx.pace.as_ref(),

@@ -30,7 +30,7 @@ const MESSAGE_CHARS: usize = 100;
 /// Accounts shown with their detail submenu; the rest go into "More accounts".
 pub const MENU_DETAILED_ACCOUNTS: usize = 60;
 /// Characters kept from an error message (the host truncates for display).
-const PROBLEM_CHARS: usize = 400;
+const PROBLEM_CHARS: usize = 640;
 /// `length=` of an error line: longer text is cut with a tooltip holding all of it.
 const PROBLEM_LENGTH: &str = "100";
 /// `length=` cap put on every line that carries untrusted text.
@@ -195,11 +195,13 @@ pub fn forecast_text(window: &PoolWindow, now: Epoch) -> Option<String> {
     ))
 }
 
-/// The two pool windows with their names and pace, in display order.
+/// The known pool windows with their names and pace, in display order. A
+/// window no counted account has (e.g. 5h in a pool of week-only Pro
+/// accounts) is left out: no figure rather than a red 0%.
 pub fn pool_windows<'a>(
     report: &'a PoolReport,
     pace: Option<&'a Pace>,
-) -> [(&'static str, &'a PoolWindow, Option<&'a WindowPace>); 2] {
+) -> Vec<(&'static str, &'a PoolWindow, Option<&'a WindowPace>)> {
     [
         (
             "5h",
@@ -208,6 +210,9 @@ pub fn pool_windows<'a>(
         ),
         ("Week", &report.weekly, pace.and_then(|p| p.weekly.as_ref())),
     ]
+    .into_iter()
+    .filter(|(_, window, _)| window.is_known())
+    .collect()
 }
 
 /// The pace of a window: `"burning 240%/h · runs out in 2h10m, restore in 38m"`.
@@ -238,9 +243,26 @@ pub fn health_char(bucket: &HealthBucket) -> char {
     }
 }
 
+/// What a latched 401/403 means for refreshing (the message says what to fix).
+pub const PAUSED_TEXT: &str =
+    "Automatic refresh is paused until this is fixed; the message says how";
+
+/// What a running IP ban means for refreshing.
+pub const BAN_PAUSED_TEXT: &str =
+    "Automatic refresh is paused until the ban ends, then poolwatch tries once more";
+
 /// Legend of the health strip (trusted text, used as tooltip and submenu).
 pub const HEALTH_LEGEND: &str =
     "▮ ok · ◆ some failed · ✕ all failed · ▯ idle (10 min each, oldest first)";
+
+/// `1 account`, `3 accounts`: a count with the right form of its noun.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
 
 /// `N failures in the last 30 min` with the right plural.
 pub fn failures_text(failures: u64) -> String {
@@ -418,7 +440,15 @@ impl Menu<'_> {
 
     fn title_line(&self, report: Option<&PoolReport>) -> MenuLine {
         let profile = self.profile_suffix();
+        let ban = self.ctx.ban_until.filter(|until| *until > self.ctx.now);
         let (glyph, symbol, text, tone) = match (&self.ctx.status, report) {
+            // The ban's countdown, in the title: nothing is asked until it ends.
+            _ if ban.is_some() => (
+                "⚠",
+                "hand.raised.fill",
+                format!("banned {}", short(ban.unwrap_or(0) - self.ctx.now)),
+                Some(Tone::Red),
+            ),
             (FetchStatus::AuthLatched { .. }, _) => (
                 "⚠",
                 "exclamationmark.triangle.fill",
@@ -439,7 +469,7 @@ impl Menu<'_> {
                 Some(Tone::Yellow),
             ),
             (status, Some(report)) => {
-                let level = report.five_hour.level.min(report.weekly.level);
+                let level = report.level();
                 let symbol = match level {
                     Level::Green => "gauge.with.dots.needle.67percent",
                     Level::Yellow => "gauge.with.dots.needle.33percent",
@@ -450,11 +480,21 @@ impl Menu<'_> {
                 } else {
                     ""
                 };
-                let text = format!(
-                    "{} · W {}{stale}",
-                    plus_percent(report.five_hour.remaining),
-                    fraction_percent(report.weekly.remaining, report.weekly.capacity)
-                );
+                // Only the windows the pool has: no red 0% for a missing 5h window.
+                let mut parts = Vec::new();
+                if let Some(five) = report.five_hour.known() {
+                    parts.push(plus_percent(five.remaining));
+                }
+                if let Some(week) = report.weekly.known() {
+                    parts.push(format!(
+                        "W {}",
+                        fraction_percent(week.remaining, week.capacity)
+                    ));
+                }
+                if parts.is_empty() {
+                    parts.push("no quota data".to_string());
+                }
+                let text = format!("{}{stale}", parts.join(" · "));
                 ("⚡", symbol, text, Some(Tone::of(level)))
             }
         };
@@ -506,17 +546,22 @@ impl Menu<'_> {
             FetchStatus::Fresh => {}
             FetchStatus::Refreshing => lines.push(MenuLine::item(0, "↻ Refreshing…")),
             FetchStatus::Stale { error } => {
-                lines.push(self.problem("⚠ ", error, Tone::Yellow));
+                let tone = if self.ctx.ban_until.is_some_and(|until| until > self.ctx.now) {
+                    Tone::Red
+                } else {
+                    Tone::Yellow
+                };
+                lines.push(self.problem("⚠ ", error, tone));
+                if tone == Tone::Red {
+                    lines.push(MenuLine::item(0, BAN_PAUSED_TEXT));
+                }
                 if report.is_some() {
                     lines.push(MenuLine::item(0, "Showing the last good data"));
                 }
             }
             FetchStatus::AuthLatched { message } => {
                 lines.push(self.problem("⚠ ", message, Tone::Red));
-                lines.push(MenuLine::item(
-                    0,
-                    "Automatic refresh is paused: fix the key, then Refresh now",
-                ));
+                lines.push(MenuLine::item(0, PAUSED_TEXT));
             }
         }
         for notice in &self.ctx.notices {
@@ -541,7 +586,14 @@ impl Menu<'_> {
 
     fn pool_lines(&self, report: &PoolReport) -> Vec<MenuLine> {
         let mut lines = Vec::new();
-        for (name, window, window_pace) in pool_windows(report, self.ctx.pace.as_ref()) {
+        let windows = pool_windows(report, self.ctx.pace.as_ref());
+        if windows.is_empty() {
+            lines.push(self.color(
+                MenuLine::item(0, "Quota: no account has usage data"),
+                Tone::Grey,
+            ));
+        }
+        for (name, window, window_pace) in windows {
             lines.push(self.window_line(name, window));
             if let Some(text) = forecast_text(window, report.now) {
                 let line = MenuLine::item(0, format!("     ↳ {text}")).param("trim", "false");
@@ -553,6 +605,10 @@ impl Menu<'_> {
             }
         }
         lines.push(MenuLine::item(0, counts_text(report)));
+        lines.push(MenuLine::item(1, AVAILABLE_MEANING));
+        if report.counts.duplicates > 0 {
+            lines.push(MenuLine::item(0, duplicates_text(report.counts.duplicates)));
+        }
         lines.extend(self.health_lines(report));
         lines
     }
@@ -638,6 +694,7 @@ impl Menu<'_> {
         let label = non_empty(menu_text(&a.label, LABEL_WIDTH), "(no label)");
         let plan = non_empty(menu_text(&a.plan, PLAN_WIDTH), "?");
         let quota = match (&a.five_hour, &a.weekly) {
+            (None, None) if a.expired => "values too old: not counted".to_string(),
             (None, None) => "no usage data".to_string(),
             (five, week) => format!(
                 "{} {:>4}  W {:>4}",
@@ -697,16 +754,28 @@ impl Menu<'_> {
                 format!("Message {}", menu_text(&a.status_message, MESSAGE_CHARS)),
             )));
         }
-        lines.push(MenuLine::item(
-            1,
-            match a.last_refresh {
-                Some(at) => format!("Token refreshed {}", ago(now - at)),
-                None => "Token refresh time unknown".to_string(),
-            },
-        ));
+        // The real server usually sends no `last_refresh`: then say nothing.
+        if let Some(at) = a.last_refresh {
+            lines.push(MenuLine::item(
+                1,
+                format!("Token refreshed {}", ago(now - at)),
+            ));
+        }
+        if let Some(counted) = &a.duplicate_of {
+            lines.push(self.untrusted(MenuLine::item(
+                1,
+                format!(
+                    "Same login as {}: counted once, there",
+                    menu_text(counted, LABEL_WIDTH)
+                ),
+            )));
+        }
         lines.push(MenuLine::item(
             1,
             match a.usage_fetched_at {
+                Some(at) if a.expired => {
+                    format!("Usage fetched {} (stale: too old to count)", ago(now - at))
+                }
                 Some(at) if a.stale => format!("Usage fetched {} (stale)", ago(now - at)),
                 Some(at) => format!("Usage fetched {}", ago(now - at)),
                 None => "Usage never fetched".to_string(),
@@ -897,6 +966,18 @@ pub fn sort_name(order: SortOrder) -> String {
     format!("{key}, {direction}")
 }
 
+/// What "available" counts, in the menu's words (docs/quota-model.md).
+pub const AVAILABLE_MEANING: &str =
+    "Available: enabled, token accepted, quota known or not cooling; only they count";
+
+/// The notice about auth files of a login that is already counted.
+pub fn duplicates_text(duplicates: usize) -> String {
+    format!(
+        "ℹ {} the same ChatGPT login as another (same account id): counted once",
+        plural(duplicates, "auth file is", "auth files are")
+    )
+}
+
 /// `4/7 available · 1 week-killed · 1 cooling · 1 erroring` (zero counts left out).
 pub fn counts_text(report: &PoolReport) -> String {
     let c = &report.counts;
@@ -968,9 +1049,11 @@ pub fn account_tags(a: &AccountView) -> String {
     for (on, tag) in [
         (a.killed, "weekKILL"),
         (a.cooling, "cooling"),
+        (a.recovering, "recovering"),
         (a.stale, "stale"),
         (a.error.is_some() && !a.stale, "error"),
         (a.disabled, "disabled"),
+        (a.duplicate_of.is_some(), "duplicate"),
     ] {
         if on {
             tags.push(' ');
@@ -1024,6 +1107,9 @@ fn status_flags(a: &AccountView, now: Epoch) -> String {
             }
             _ => flags.push_str(" · cooling"),
         }
+    }
+    if a.recovering {
+        flags.push_str(" · last request failed, the pool tries it again");
     }
     if !a.available && !a.disabled {
         flags.push_str(" · unavailable");

@@ -404,9 +404,13 @@ fn pool_flag_families(pools: &[Prepared]) -> [Family; 3] {
     [updated, stale, auth]
 }
 
-/// The two pool windows with their `window` label values.
-fn windows(report: &PoolReport) -> [(&'static str, &PoolWindow); 2] {
+/// The known pool windows with their `window` label values (a pool without
+/// a 5h window has no 5h samples, not a 0).
+fn windows(report: &PoolReport) -> Vec<(&'static str, &PoolWindow)> {
     [("5h", &report.five_hour), ("week", &report.weekly)]
+        .into_iter()
+        .filter(|(_, window)| window.is_known())
+        .collect()
 }
 
 fn pool_window_families(pools: &[Prepared]) -> [Family; 4] {

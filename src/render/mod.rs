@@ -57,6 +57,8 @@ pub struct MenuContext {
     pub pace: Option<Pace>,
     /// `now`, for ages and countdowns.
     pub now: Epoch,
+    /// The server's IP ban ends then (None: no ban running); counted down from `now`.
+    pub ban_until: Option<Epoch>,
 }
 
 pub mod duration;

@@ -18,7 +18,7 @@ pub struct PoolMenu<'a> {
 fn severity(pool: &PoolMenu) -> (u8, Option<Level>) {
     match (pool.report, &pool.ctx.status) {
         (None, _) | (_, FetchStatus::AuthLatched { .. }) => (0, None),
-        (Some(r), _) => (1, Some(r.five_hour.level.min(r.weekly.level))),
+        (Some(r), _) => (1, Some(r.level())),
     }
 }
 

@@ -200,6 +200,9 @@ fn report_value(name: &str, report: &PoolReport) -> String {
     let c = &report.counts;
     let (five, week) = (&report.five_hour, &report.weekly);
     match name {
+        // A pool without a 5h window has no 5h figure, not 0%.
+        "5h" | "5h_cap" | "5h_pct" if !five.is_known() => NO_DATA.to_string(),
+        "week" | "week_cap" | "week_pct" if !week.is_known() => NO_DATA.to_string(),
         "5h" => plus_percent(five.remaining),
         "5h_cap" => plus_percent(five.capacity),
         "5h_pct" => fraction_percent(five.remaining, five.capacity),
@@ -212,7 +215,7 @@ fn report_value(name: &str, report: &PoolReport) -> String {
         "cooling" => c.cooling.to_string(),
         "erroring" => c.erroring.to_string(),
         "failures" => report.health.recent_failures.to_string(),
-        "level" => level_name(five.level.min(week.level)).to_string(),
+        "level" => level_name(report.level()).to_string(),
         _ => NO_DATA.to_string(),
     }
 }
@@ -282,6 +285,7 @@ mod tests {
             demo: false,
             pace: None,
             now: NOW,
+            ban_until: None,
         }
     }
 
@@ -321,6 +325,7 @@ mod tests {
                 erroring: 1,
                 disabled: 0,
                 stale: 0,
+                duplicates: 0,
             },
             health: PoolHealth {
                 recent_failures: 4,
@@ -380,8 +385,21 @@ mod tests {
     fn small_values_keep_one_decimal() {
         let mut r = report();
         r.five_hour.remaining = 2.54;
-        r.five_hour.capacity = 0.0;
-        assert_eq!(render("{5h} {5h_pct}", Some(&r), &fresh()), "2.5% —");
+        r.five_hour.capacity = 100.0;
+        assert_eq!(render("{5h} {5h_pct}", Some(&r), &fresh()), "2.5% 3%");
+    }
+
+    #[test]
+    fn a_pool_without_a_5h_window_has_no_5h_figure() {
+        let mut r = report();
+        r.five_hour = PoolWindow::unknown();
+        assert_eq!(
+            render("{5h} {5h_cap} {5h_pct} w={week_pct}", Some(&r), &fresh()),
+            "— — — w=68%"
+        );
+        // The level is the known window's, not the red of the missing one.
+        r.weekly.level = Level::Green;
+        assert_eq!(render("{level}", Some(&r), &fresh()), "green");
     }
 
     #[test]

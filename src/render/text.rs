@@ -7,9 +7,10 @@ use std::fmt::Write as _;
 
 use super::duration::{ago, short};
 use super::menu::{
-    account_tags, bar, counts_text, failures_text, forecast_text, fraction, fraction_percent,
-    health_char, pace_text, plus_percent, pool_windows, sort_name, ACCOUNT_BAR_WIDTH,
-    HEALTH_LEGEND, POOL_BAR_WIDTH,
+    account_tags, bar, counts_text, duplicates_text, failures_text, forecast_text, fraction,
+    fraction_percent, health_char, pace_text, plus_percent, pool_windows, sort_name,
+    ACCOUNT_BAR_WIDTH, AVAILABLE_MEANING, BAN_PAUSED_TEXT, HEALTH_LEGEND, PAUSED_TEXT,
+    POOL_BAR_WIDTH,
 };
 use super::sanitize::terminal_text;
 use super::width::{display_width, pad_to_width, truncate_to_width, wrap_to_width};
@@ -25,6 +26,8 @@ const STATUS_ROOM: usize = 8;
 const MIN_LABEL_WIDTH: usize = 8;
 const PLAN_WIDTH: usize = 8;
 const MESSAGE_CHARS: usize = 160;
+/// Characters kept from a fetch problem: its advice comes last and must not be cut.
+const PROBLEM_CHARS: usize = 640;
 
 /// ANSI styles used by the table.
 #[derive(Clone, Copy)]
@@ -156,20 +159,23 @@ fn header(out: &mut String, ctx: &MenuContext, p: &Painter, has_report: bool, wi
             wrapped(out, line, width, "", "  ", p, None);
         }
         FetchStatus::Stale { error } => {
-            let mut text = terminal_text(error, MESSAGE_CHARS);
+            let mut text = terminal_text(error, PROBLEM_CHARS);
             if has_report {
                 text.push_str(" (showing the last good data)");
             }
-            wrapped(out, &text, width, "", "  ", p, Some(Style::Yellow));
+            if ctx.ban_until.is_some_and(|until| until > ctx.now) {
+                wrapped(out, &text, width, "", "  ", p, Some(Style::Red));
+                let line = format!("{BAN_PAUSED_TEXT}.");
+                wrapped(out, &line, width, "", "  ", p, None);
+            } else {
+                wrapped(out, &text, width, "", "  ", p, Some(Style::Yellow));
+            }
         }
         FetchStatus::AuthLatched { message } => {
-            let text = format!(
-                "Server rejected the key: {}",
-                terminal_text(message, MESSAGE_CHARS)
-            );
+            let text = terminal_text(message, PROBLEM_CHARS);
             wrapped(out, &text, width, "", "  ", p, Some(Style::Red));
-            let line = "Automatic refresh is paused until the key or settings change (or `poolwatch refresh`).";
-            wrapped(out, line, width, "", "  ", p, None);
+            let line = format!("{PAUSED_TEXT}.");
+            wrapped(out, &line, width, "", "  ", p, None);
         }
     }
     for notice in &ctx.notices {
@@ -191,6 +197,15 @@ fn pool(out: &mut String, report: &PoolReport, pace: Option<&Pace>, p: &Painter,
     let counts = keep_parts_together(&counts_text(report), width - 2);
     for line in wrap_to_width(&counts, width, "", "  ") {
         let _ = writeln!(out, "{}", line.replace(NBSP, " "));
+    }
+    for line in wrap_to_width(AVAILABLE_MEANING, width, "", "  ") {
+        let _ = writeln!(out, "{}", p.paint(&line, Style::Dim));
+    }
+    if report.counts.duplicates > 0 {
+        let notice = duplicates_text(report.counts.duplicates);
+        for line in wrap_to_width(&notice, width, "", "  ") {
+            let _ = writeln!(out, "{line}");
+        }
     }
     let strip: String = report.health.buckets.iter().map(health_char).collect();
     let failures = failures_text(report.health.recent_failures);
@@ -432,6 +447,20 @@ fn accounts(out: &mut String, report: &PoolReport, p: &Painter, width: usize) {
         if let Some(error) = &account.error {
             let text = terminal_text(error, MESSAGE_CHARS);
             wrapped(out, &text, width, "  error: ", "    ", p, Some(Style::Red));
+        }
+        if let (true, Some(at)) = (account.expired, account.usage_fetched_at) {
+            let text = format!(
+                "  stale: its values from {} are too old to count",
+                ago(report.now - at)
+            );
+            let _ = writeln!(out, "{}", p.paint(&text, Style::Dim));
+        }
+        if let Some(counted) = &account.duplicate_of {
+            let text = format!(
+                "  same login as {}: counted once, there",
+                terminal_text(counted, LABEL_WIDTH)
+            );
+            let _ = writeln!(out, "{}", p.paint(&text, Style::Dim));
         }
     }
 }

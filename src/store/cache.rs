@@ -1,4 +1,5 @@
-//! The per-profile cache: last good pool state, last error, auth latch.
+//! The per-profile cache: last good pool state, last error, auth latch, and
+//! the failed-key-attempt guard (ledger, rejected key fingerprint, ban end).
 //!
 //! Stored as JSON next to a lock file; written atomically. A corrupt or
 //! truncated file is moved aside (kept for diagnosis) and rebuilt.
@@ -10,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::atomic::write_private;
+use super::attempts::KeyGuard;
 use crate::alerts::AlertLog;
 use crate::model::{Epoch, PoolState};
 use crate::quota::pace::HistoryPoint;
@@ -28,6 +30,10 @@ pub struct AuthLatch {
     /// The config file stamp and key source when it happened: a change of
     /// either (new key, edited config) lifts the latch.
     pub stamp: String,
+    /// Salted fingerprint of the key that was refused (see `attempts`): a
+    /// different key lifts the latch. None in caches of older versions.
+    #[serde(default)]
+    pub key: Option<String>,
 }
 
 /// The error of the last fetch attempt.
@@ -64,6 +70,10 @@ pub struct CacheFile {
     /// Alert state and the recently fired alerts.
     #[serde(default)]
     pub alerts: AlertLog,
+    /// Failed key attempts of all runs, the rejected key's fingerprint and the
+    /// server's IP ban (`ban_until`): what keeps poolwatch from getting banned.
+    #[serde(default)]
+    pub key_guard: KeyGuard,
 }
 
 impl CacheFile {

@@ -21,6 +21,9 @@ pub use crate::quota::pace::{Pace, WindowPace};
 /// Pool summary of the snapshot.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SnapshotPool {
+    /// Capacity 0 means no counted account has this window (e.g. 5h in a pool
+    /// of week-only Pro accounts): show no figure for it, not a red 0%.
+    /// (Kept an object, not null, so schema-1 readers keep decoding it.)
     pub five_hour: PoolWindow,
     pub weekly: PoolWindow,
     pub counts: PoolCounts,
@@ -57,6 +60,9 @@ pub struct Snapshot {
     pub updated_at: Option<Epoch>,
     pub stale: bool,
     pub error: Option<String>,
+    /// The server's IP ban ends then (null: no ban); the widget counts down to it.
+    #[serde(default)]
+    pub ban_until: Option<Epoch>,
     pub pool: Option<SnapshotPool>,
     pub accounts: Vec<SnapshotAccount>,
     /// The interface language the widget should use: `en` or `zh-Hans`.
@@ -80,6 +86,8 @@ pub struct SnapshotMeta {
     pub stale: bool,
     pub error: Option<String>,
     pub pace: Option<Pace>,
+    /// The server's IP ban ends then (None: no ban running).
+    pub ban_until: Option<Epoch>,
     /// The resolved interface language (`en` or `zh-Hans`; empty means `en`).
     pub language: String,
 }
@@ -100,6 +108,7 @@ pub fn build(report: Option<&PoolReport>, meta: &SnapshotMeta, now: Epoch) -> Sn
         updated_at: meta.updated_at,
         stale: meta.stale,
         error: meta.error.clone(),
+        ban_until: meta.ban_until,
         pool: report.map(|r| SnapshotPool {
             five_hour: r.five_hour.clone(),
             weekly: r.weekly.clone(),

@@ -157,6 +157,10 @@ impl UsageBehaviour {
 
 const HTML_CHALLENGE: &str = "<!DOCTYPE html><html lang=\"en-US\"><head><title>Just a moment...</title></head><body><noscript>Enable JavaScript and cookies to continue</noscript></body></html>";
 const UNAUTHORIZED_BODY: &str = "{\"detail\":\"Unauthorized\"}";
+/// What chatgpt.com answers (401) to the literal `Bearer $TOKEN$` that CLIProxyAPI v7.2.140
+/// sends upstream for an unknown `auth_index` (recorded: fixtures/cliproxyapi-v7.2.140).
+const UNPARSED_TOKEN_BODY: &str =
+    "{\"detail\": \"Could not parse your authentication token. Please try signing in again.\"}";
 
 /// One auth file of the mock pool.
 #[derive(Clone, Debug, PartialEq)]
@@ -187,6 +191,10 @@ pub struct MockAccount {
     /// `(success, failed)` per 10-minute bucket, oldest first; padded/truncated to 20.
     pub recent_requests: Vec<(u64, u64)>,
     pub behaviour: UsageBehaviour,
+    /// Sent verbatim as `last_refresh` when set (the real v7.2.140 server usually omits it).
+    pub last_refresh: Option<String>,
+    /// Leave `auth_index` out of the entry (old servers); api-call then finds it by `id`.
+    pub omit_auth_index: bool,
 }
 
 impl MockAccount {
@@ -209,6 +217,25 @@ impl MockAccount {
             priority: None,
             recent_requests: Vec::new(),
             behaviour: UsageBehaviour::ok(10.0, 20.0),
+            last_refresh: Some("2026-01-19T22:00:00Z".to_string()),
+            omit_auth_index: false,
+        }
+    }
+
+    /// What the real v7.2.140 server lists after upstream failures: `unavailable: true`,
+    /// `status: "error"` and a `next_retry_after` that passed `seconds_ago` ago. It stays
+    /// so (api-calls do not change it) until the account serves a pool request again.
+    pub fn stuck_after_errors(email: &str, plan: &str, seconds_ago: i64) -> Self {
+        let retry = rfc3339_utc(now_epoch() - seconds_ago);
+        MockAccount {
+            status: "error".to_string(),
+            status_message:
+                "Post \"https://chatgpt.com/backend-api/codex/responses\": dial tcp: i/o timeout"
+                    .to_string(),
+            unavailable: true,
+            next_retry_after: Some(retry),
+            last_refresh: None,
+            ..MockAccount::new(email, plan)
         }
     }
 
@@ -272,6 +299,8 @@ pub struct MockConfig {
     pub build_date: String,
     /// Pretend the client is remote with `allow-remote: false`: 403 `remote management disabled`.
     pub remote_disabled: bool,
+    /// A server before v6.6.63: no `/v0/management/api-call` route (gin 404 page).
+    pub api_call_missing: bool,
     /// What `GET /v0/management/api-key-usage` answers; None: no such route (404).
     pub api_key_usage: Option<ApiKeyUsageMock>,
 }
@@ -346,6 +375,7 @@ impl Default for MockConfig {
             commit: "0a1b2c3d".to_string(),
             build_date: "2026-01-15T08:00:00Z".to_string(),
             remote_disabled: false,
+            api_call_missing: false,
             api_key_usage: None,
         }
     }
@@ -391,6 +421,9 @@ pub struct MockStats {
     pub upstream_unauthorized: u64,
     /// api-calls whose `url` was not [`MockServer::usage_url`].
     pub wrong_url_calls: u64,
+    /// Requests carrying `X-Forwarded-For` (CLIProxyAPI trusts it from anyone; clients must
+    /// never send it).
+    pub forwarded_for_headers: u64,
 }
 
 #[derive(Default)]
@@ -884,12 +917,12 @@ enum Route {
     Other,
 }
 
-fn classify(request: &Request) -> Route {
+fn classify(request: &Request, api_call_missing: bool) -> Route {
     let in_management = request.path == MANAGEMENT_PREFIX
         || request.path.starts_with(&format!("{MANAGEMENT_PREFIX}/"));
     match (request.method.as_str(), request.path.as_str()) {
         ("GET", "/v0/management/auth-files") => Route::AuthFiles,
-        ("POST", "/v0/management/api-call") => Route::ApiCall,
+        ("POST", "/v0/management/api-call") if !api_call_missing => Route::ApiCall,
         ("GET", "/v0/management/api-key-usage") => Route::ApiKeyUsage,
         _ if in_management => Route::UnknownManagement,
         _ => Route::Other,
@@ -923,7 +956,11 @@ fn gate_config(shared: &Shared) -> GateConfig {
 }
 
 fn route(request: &Request, peer_ip: IpAddr, shared: &Shared) -> Outcome {
-    let route = classify(request);
+    if request.header("x-forwarded-for").is_some() {
+        shared.stats().stats.forwarded_for_headers += 1;
+    }
+    let api_call_missing = shared.config().api_call_missing;
+    let route = classify(request, api_call_missing);
     match route {
         Route::AuthFiles => shared.stats().stats.auth_files_requests += 1,
         Route::ApiCall => shared.stats().stats.api_call_requests += 1,
@@ -1152,7 +1189,9 @@ fn auth_file_entry(account: &MockAccount, numeric_index: bool, now: i64) -> Valu
 
     let mut entry = Map::new();
     entry.insert("id".into(), account.name.clone().into());
-    entry.insert("auth_index".into(), index_value);
+    if !account.omit_auth_index {
+        entry.insert("auth_index".into(), index_value);
+    }
     entry.insert("name".into(), account.name.clone().into());
     entry.insert("type".into(), account.provider.clone().into());
     entry.insert("provider".into(), account.provider.clone().into());
@@ -1183,7 +1222,9 @@ fn auth_file_entry(account: &MockAccount, numeric_index: bool, now: i64) -> Valu
     );
     entry.insert("modtime".into(), "2026-01-20T09:30:00.5+08:00".into());
     entry.insert("updated_at".into(), "2026-01-20T09:30:00.5+08:00".into());
-    entry.insert("last_refresh".into(), "2026-01-19T22:00:00Z".into());
+    if let Some(last_refresh) = &account.last_refresh {
+        entry.insert("last_refresh".into(), last_refresh.clone().into());
+    }
     // An unknown field, to prove clients ignore what they do not know.
     entry.insert(
         "x_mock_unknown".into(),
@@ -1403,7 +1444,12 @@ fn find_target(shared: &Shared, auth_index: &str) -> (Option<Target>, Duration) 
         .accounts
         .iter()
         .find(|account| {
-            !auth_index.is_empty() && account.auth_index(config.numeric_auth_index) == auth_index
+            !auth_index.is_empty()
+                && if account.omit_auth_index {
+                    account.name == auth_index
+                } else {
+                    account.auth_index(config.numeric_auth_index) == auth_index
+                }
         })
         .map(|account| Target {
             chatgpt_account_id: account.chatgpt_account_id.clone(),
@@ -1523,6 +1569,11 @@ fn upstream_response(
     let bearer_ok = call.header("authorization") == Some("Bearer $TOKEN$");
     let target = match target {
         Some(target) if bearer_ok => target,
+        // Unknown auth_index: the server sends the literal `Bearer $TOKEN$` upstream.
+        None if bearer_ok => {
+            shared.stats().stats.upstream_unauthorized += 1;
+            return envelope(401, UNPARSED_TOKEN_BODY);
+        }
         _ => {
             shared.stats().stats.upstream_unauthorized += 1;
             return envelope(401, UNAUTHORIZED_BODY);
@@ -1640,6 +1691,28 @@ fn go_json(value: &Value) -> String {
         .replace('&', "\\u0026")
         .replace('\u{2028}', "\\u2028")
         .replace('\u{2029}', "\\u2029")
+}
+
+/// RFC 3339 (UTC, `Z`) of an epoch, without a date library.
+pub fn rfc3339_utc(epoch: i64) -> String {
+    let days = epoch.div_euclid(86_400);
+    let secs = epoch.rem_euclid(86_400);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
 }
 
 fn now_epoch() -> i64 {
