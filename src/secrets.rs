@@ -217,16 +217,16 @@ pub fn delete_key_from_store(profile: &str, store: &dyn KeyStore) -> Result<bool
 
 /// How to give poolwatch the key here: `config set-key` where a Keychain keeps it (macOS), else
 /// the environment variable (keyring's store on other platforms forgets it when the process ends).
-pub fn key_hint() -> &'static str {
+pub fn key_hint() -> String {
     key_hint_for(keychain_persistent())
 }
 
 /// [`key_hint`] for a platform with (`true`) or without a persistent Keychain.
-pub fn key_hint_for(keychain: bool) -> &'static str {
+pub fn key_hint_for(keychain: bool) -> String {
     if keychain {
-        "run `poolwatch config set-key` (stores it in the macOS Keychain) or set POOLWATCH_MANAGEMENT_KEY"
+        crate::tr!("key.hint_keychain")
     } else {
-        "set POOLWATCH_MANAGEMENT_KEY in the environment (no Keychain on this platform, so `config set-key` cannot keep it)"
+        crate::tr!("key.hint_env")
     }
 }
 

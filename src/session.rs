@@ -75,16 +75,16 @@ pub enum RunError {
 
 impl RunError {
     /// Short title for menus.
-    pub fn title(&self) -> &'static str {
+    pub fn title(&self) -> String {
         match self {
             RunError::Fetch(e) => e.title(),
-            RunError::Key(_) => "No management key",
-            RunError::Config(_) => "Setup needed",
-            RunError::Io(_) => "Cache problem",
+            RunError::Key(_) => crate::tr!("run.title_no_key"),
+            RunError::Config(_) => crate::tr!("run.title_setup"),
+            RunError::Io(_) => crate::tr!("run.title_cache"),
             RunError::Blocked { block, .. } => match block {
-                Block::Banned { .. } => "IP banned by the pool",
-                Block::Budget { .. } => "Key attempts paused",
-                Block::SameKeyRejected => "Management key rejected",
+                Block::Banned { .. } => crate::tr!("fetch.title_banned"),
+                Block::Budget { .. } => crate::tr!("run.title_budget"),
+                Block::SameKeyRejected => crate::tr!("fetch.title_key_rejected"),
             },
         }
     }
@@ -936,7 +936,7 @@ mod tests {
         );
         assert!(budget.contains("for 15m"), "{budget}");
         let same = block_message(&Block::SameKeyRejected, 0);
-        assert!(same.contains(secrets::key_hint()), "{same}");
+        assert!(same.contains(&secrets::key_hint()), "{same}");
         assert!(same.contains("refresh --retry-key"), "{same}");
     }
 }

@@ -66,7 +66,7 @@ pub fn run(globals: &Globals, args: &StatusArgs) -> i32 {
 /// The full text of what went wrong, if anything.
 fn problem_text(outcome: &crate::session::Outcome) -> Option<String> {
     if let Some(error) = &outcome.error {
-        return Some(super::headline(error.title(), &error.to_string()));
+        return Some(super::headline(&error.title(), &error.to_string()));
     }
     match &outcome.freshness {
         Freshness::Stale { title, message } | Freshness::AuthLatched { title, message } => {
