@@ -152,3 +152,33 @@ fn the_snapshot_tells_the_widget_the_language() {
         assert_eq!(snapshot["language"], want);
     }
 }
+
+#[test]
+fn commands_speak_chinese_too() {
+    let sandbox = demo_sandbox();
+    let zh = [("POOLWATCH_LANGUAGE", "zh-Hans")];
+    let run = sandbox.run_env(&["--demo", "test-fetch"], &zh);
+    assert!(run.stdout.contains("演示模式"), "{}", run.stdout);
+    let run = sandbox.run_env(&["config", "hide-key", "nope"], &zh);
+    assert!(run.stderr.contains("不是密钥指纹"), "{}", run.stderr);
+    let run = sandbox.run_env(&["--demo", "config", "set", "sort", "week"], &zh);
+    assert!(run.stderr.contains("从不写入"), "{}", run.stderr);
+    std::fs::remove_file(sandbox.config_path()).unwrap();
+    let run = sandbox.run_env(&["config", "init"], &zh);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("已写入"), "{}", run.stdout);
+    sandbox.write_config("ttl_secnds = 3\n");
+    let run = sandbox.run_env(&["status"], &zh);
+    assert!(
+        run.stderr.contains("配置错误") && run.stderr.contains("是不是“ttl_seconds”"),
+        "{}",
+        run.stderr
+    );
+    sandbox.write_config("");
+    let status = sandbox.run_env(&["--demo", "status"], &[("LANG", "zh_CN.UTF-8")]);
+    assert!(
+        status.stdout.contains("账号") && status.stdout.contains("API 密钥"),
+        "{}",
+        status.stdout
+    );
+}

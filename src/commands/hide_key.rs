@@ -9,14 +9,18 @@ use super::Globals;
 use crate::api::api_keys::is_fingerprint;
 use crate::config;
 use crate::exit_codes;
+use crate::tr;
 
 /// Hide (`hide = true`) or show again the key with `fingerprint`.
 pub fn run(globals: &Globals, fingerprint: &str, hide: bool) -> i32 {
     let fingerprint = fingerprint.trim().to_ascii_lowercase();
     if !is_fingerprint(&fingerprint) {
         eprintln!(
-            "poolwatch: {:?} is not a key fingerprint (8 hex digits, as shown in the menu)",
-            fingerprint.chars().take(20).collect::<String>()
+            "poolwatch: {}",
+            tr!(
+                "cfg.not_fingerprint",
+                text = format!("{:?}", fingerprint.chars().take(20).collect::<String>())
+            )
         );
         return exit_codes::USAGE;
     }
@@ -25,7 +29,7 @@ pub fn run(globals: &Globals, fingerprint: &str, hide: bool) -> i32 {
         Err(code) => return code,
     };
     let Some(path) = globals.config_path() else {
-        eprintln!("poolwatch: cannot find a home folder; pass --config PATH");
+        eprintln!("poolwatch: {}", tr!("cfg.no_home"));
         return exit_codes::CONFIG;
     };
     let mut list: Vec<String> = settings
@@ -42,9 +46,9 @@ pub fn run(globals: &Globals, fingerprint: &str, hide: bool) -> i32 {
     match config::set_value(&path, profile, "hidden_keys", &list.join(",")) {
         Ok(()) => {
             if hide {
-                println!("hid key {fingerprint} (undo: poolwatch config show-key {fingerprint})");
+                println!("{}", tr!("cfg.key_hidden", fp = &fingerprint));
             } else {
-                println!("key {fingerprint} is shown again");
+                println!("{}", tr!("cfg.key_shown", fp = &fingerprint));
             }
             exit_codes::OK
         }

@@ -47,10 +47,20 @@ pub fn run(cli: Cli) -> i32 {
         Some(Command::Status(args)) => status::run(&globals, &args),
         Some(Command::Plugin(args)) => plugin::run(&globals, &args),
         Some(Command::Refresh(args)) => status::refresh(&globals, &args),
-        Some(Command::TestFetch) => test_fetch::run(&globals),
+        Some(Command::TestFetch) => {
+            let _ = globals.settings();
+            test_fetch::run(&globals)
+        }
         Some(Command::Snapshot(args)) => status::snapshot(&globals, &args),
-        Some(Command::Config(cmd)) => config_cmd::run(&globals, cmd),
-        Some(Command::InstallPlugin(args)) => install_plugin::run(&globals, &args),
+        Some(Command::Config(cmd)) => {
+            // Some config commands never load the settings: the language still applies.
+            let _ = globals.settings();
+            config_cmd::run(&globals, cmd)
+        }
+        Some(Command::InstallPlugin(args)) => {
+            let _ = globals.settings();
+            install_plugin::run(&globals, &args)
+        }
         Some(Command::Alerts(args)) => alerts_cmd::run(&globals, &args),
         Some(Command::Metrics(args)) => shell::metrics(&globals, &args),
         Some(Command::Completions { shell }) => shell::completions(shell),
@@ -112,6 +122,12 @@ impl<'a> Globals<'a> {
     /// Load the settings of the selected profile and set this run's language
     /// from them (a settings error is then told in the language `auto` finds).
     pub fn settings(&self) -> Result<Settings, config::ConfigError> {
+        // Messages made while loading (a settings error) follow the
+        // environment; the setting itself decides once it is known.
+        let env_setting = (self.env)(config::LANGUAGE_ENV)
+            .and_then(|v| config::parse_language(&v).ok())
+            .unwrap_or("auto");
+        i18n::set(i18n::choose(env_setting, None, self.env));
         let loaded = config::load(&LoadOptions {
             config_path: self.config.clone(),
             profile: self.profile.clone(),
