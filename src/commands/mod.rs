@@ -71,9 +71,19 @@ pub fn run(cli: Cli) -> i32 {
 /// The menu printed when plugin mode cannot even parse its command line.
 pub fn command_line_error_menu(error: &str) -> String {
     let first_line = error.lines().next().unwrap_or("bad command line");
+    // Nothing was parsed: the language comes from the environment alone.
+    let env = config::process_env;
+    let setting = env(config::LANGUAGE_ENV)
+        .and_then(|v| config::parse_language(&v).ok())
+        .unwrap_or("auto");
+    i18n::set(i18n::choose(setting, None, &env));
     format!(
-        "⚠ poolwatch\n---\nThe plugin command line is wrong: {}\nCheck the plugin script (VAR_PROFILE, VAR_POOLWATCH_BIN) and POOLWATCH_* variables\n",
-        crate::render::sanitize::menu_text(first_line, 160)
+        "⚠ poolwatch\n---\n{}\n{}\n",
+        crate::tr!(
+            "plugin.bad_command_line",
+            error = crate::render::sanitize::menu_text(first_line, 160)
+        ),
+        crate::tr!("plugin.bad_command_line_hint")
     )
 }
 

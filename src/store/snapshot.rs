@@ -95,9 +95,9 @@ pub struct SnapshotMeta {
 /// Build the snapshot from a report (None when there has never been data).
 pub fn build(report: Option<&PoolReport>, meta: &SnapshotMeta, now: Epoch) -> Snapshot {
     let title = if meta.profile == "default" {
-        "CLIProxy Pool".to_string()
+        crate::tr!("snapshot.title")
     } else {
-        format!("CLIProxy Pool · {}", meta.profile)
+        format!("{} · {}", crate::tr!("snapshot.title"), meta.profile)
     };
     Snapshot {
         schema_version: SCHEMA_VERSION,
