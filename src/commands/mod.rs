@@ -207,13 +207,13 @@ pub fn obtain(globals: &Globals, settings: &Settings, trigger: Trigger) -> View 
             let outcome = Outcome {
                 state: None,
                 freshness: Freshness::Stale {
-                    title: "Cache problem".into(),
+                    title: crate::tr!("run.title_cache"),
                     message: notices
                         .first()
                         .cloned()
-                        .unwrap_or_else(|| "no cache folder: set POOLWATCH_CACHE_DIR".into()),
+                        .unwrap_or_else(|| crate::tr!("cache.no_folder")),
                 },
-                error: Some(session::RunError::Io("no usable cache folder".into())),
+                error: Some(session::RunError::Io(crate::tr!("cache.no_usable_folder"))),
                 notices,
                 fetched: false,
                 report: None,
@@ -290,10 +290,10 @@ fn usable_cache(
             let paths = CachePaths::in_dir(dir, &settings.profile);
             match fallback::usable(&paths) {
                 Ok(()) => return Some(paths),
-                Err(e) => format!("Cannot use the cache folder {}: {e}", dir.display()),
+                Err(e) => crate::tr!("cache.cannot_use", dir = dir.display(), error = e),
             }
         }
-        None => "No cache folder (no home folder): set POOLWATCH_CACHE_DIR".to_string(),
+        None => crate::tr!("cache.no_home"),
     };
     let tag = (globals.env)("USER")
         .or_else(|| (globals.env)("LOGNAME"))
@@ -379,7 +379,7 @@ fn write_snapshot(
         .and_then(|bytes| serde_json::from_slice::<snapshot::Snapshot>(&bytes).ok());
     let bytes = serde_json::to_vec_pretty(&new).map_err(|e| e.to_string())?;
     crate::store::atomic::write_private(&path, &bytes)
-        .map_err(|e| format!("Cannot write the widget snapshot {}: {e}", path.display()))?;
+        .map_err(|e| crate::tr!("snapshot.cannot_write", path = path.display(), error = e))?;
     if snapshot::visible_change(old.as_ref(), &new) {
         let home = directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf());
         if home.is_some_and(|h| snapshot::host_app_installed(&h)) {
