@@ -230,26 +230,14 @@ fn decide(
 /// What the guard's block means for the user, with the wait counted from `now`.
 pub fn block_message(block: &Block, now: Epoch) -> String {
     match block {
-        Block::Banned { until } => format!(
-            "the pool has banned this IP after too many failed key attempts (from any client \
-             on this IP); the ban ends in {}. poolwatch sends nothing until then and tries \
-             once more by itself afterwards",
-            short(until - now)
+        Block::Banned { until } => crate::tr!("block.banned", d = short(until - now)),
+        Block::Budget { attempts, until } => crate::tr!(
+            "block.budget",
+            n = attempts,
+            d = short(until - now),
+            hint = secrets::key_hint()
         ),
-        Block::Budget { attempts, until } => format!(
-            "{attempts} failed key attempts in the last 30 min (the pool bans this IP at 5): \
-             poolwatch makes no further attempt for {}, whatever the key or flags. Meanwhile \
-             check the key: {}",
-            short(until - now),
-            secrets::key_hint()
-        ),
-        Block::SameKeyRejected => format!(
-            "the pool rejected this management key, so poolwatch does not send it again \
-             (5 failed attempts ban this IP for 30 min; Refresh now does not retry it \
-             either). A new key is tried at once: {}. If the pool's key was changed back \
-             instead, run `poolwatch refresh --retry-key`",
-            secrets::key_hint()
-        ),
+        Block::SameKeyRejected => crate::tr!("block.same_key", hint = secrets::key_hint()),
     }
 }
 
@@ -309,14 +297,11 @@ impl Session<'_> {
             Ok(Loaded::Found(found)) if found.pool_url == self.settings.pool_url => *found,
             Ok(Loaded::Found(_)) | Ok(Loaded::Missing) => CacheFile::new(&self.settings.pool_url),
             Ok(Loaded::Corrupt { moved_to }) => {
-                notices.push(format!(
-                    "The cache was damaged and has been rebuilt (old copy: {})",
-                    moved_to.display()
-                ));
+                notices.push(crate::tr!("cache.rebuilt", path = moved_to.display()));
                 CacheFile::new(&self.settings.pool_url)
             }
             Err(e) => {
-                notices.push(format!("Cannot read the cache: {e}"));
+                notices.push(crate::tr!("cache.cannot_read", error = e));
                 CacheFile::new(&self.settings.pool_url)
             }
         }
@@ -359,11 +344,7 @@ impl Session<'_> {
         let key = std::cell::OnceCell::new();
         let mut cache = self.load_cache(&mut notices);
         if self.settings.pool_url.is_empty() {
-            let error = RunError::Config(
-                "no pool URL configured: run `poolwatch config init --pool-url http://HOST:PORT` \
-                 (or set POOLWATCH_POOL_URL)"
-                    .into(),
-            );
+            let error = RunError::Config(crate::tr!("run.no_pool_url"));
             return self.finish_without_fetch(cache, notices, Some(error));
         }
         let decision = |cache: &CacheFile, now: Epoch| {
@@ -498,9 +479,10 @@ impl Session<'_> {
             now,
         );
         if let Err(e) = cache::save(&self.paths.data, &cache) {
-            notices.push(format!(
-                "Cannot write the cache in {}: {e}",
-                self.paths.data.display()
+            notices.push(crate::tr!(
+                "cache.cannot_write",
+                path = self.paths.data.display(),
+                error = e
             ));
         }
         drop(guard);
@@ -633,15 +615,17 @@ impl Session<'_> {
         mut notices: Vec<String>,
         e: std::io::Error,
     ) -> Outcome {
-        notices.push(format!(
-            "Cannot use the cache folder {}: {e}",
-            self.paths
+        notices.push(crate::tr!(
+            "cache.cannot_use",
+            dir = self
+                .paths
                 .lock
                 .parent()
                 .unwrap_or(&self.paths.lock)
-                .display()
+                .display(),
+            error = e
         ));
-        let error = RunError::Io(format!("cannot lock the cache: {e}"));
+        let error = RunError::Io(crate::tr!("cache.cannot_lock", error = e));
         self.finish_without_fetch(cache, notices, Some(error))
     }
 
@@ -689,7 +673,7 @@ impl Session<'_> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| RunError::Io(format!("cannot start the async runtime: {e}")))?;
+            .map_err(|e| RunError::Io(crate::tr!("run.runtime", error = e)))?;
         let client = Client::new(options, key).map_err(RunError::Fetch)?;
         let report = runtime
             .block_on(client.fetch_pool(|e| selection.keeps(e), now))
@@ -753,13 +737,14 @@ fn freshness_of(cache: &CacheFile, stamp: &str, now: Epoch) -> Freshness {
     }
     match &cache.last_error {
         Some(last)
-            if cache.key_guard.ban_until.is_some() && last.title == "IP banned by the pool" =>
+            if cache.key_guard.ban_until.is_some()
+                && crate::i18n::Lang::ALL.iter().any(|lang| {
+                    crate::i18n::with(*lang, || crate::tr!("fetch.title_banned")) == last.title
+                }) =>
         {
             Freshness::Stale {
                 title: last.title.clone(),
-                message: "the pool's IP ban has ended; poolwatch tries once more on the next \
-                          refresh"
-                    .to_string(),
+                message: crate::tr!("block.ban_ended"),
             }
         }
         Some(last) => Freshness::Stale {
