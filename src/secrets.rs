@@ -86,20 +86,17 @@ pub enum KeyError {
 
 impl fmt::Display for KeyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            KeyError::NotSet { profile } => {
-                write!(
-                    f,
-                    "no management key for profile {profile:?}: {}",
-                    key_hint()
-                )
-            }
-            KeyError::Keychain(message) => write!(f, "keychain error: {message}"),
-            KeyError::Invalid(reason) => write!(f, "invalid management key: {reason}"),
-            KeyError::Terminal(message) => {
-                write!(f, "cannot read the key from the terminal: {message}")
-            }
-        }
+        let text = match self {
+            KeyError::NotSet { profile } => crate::tr!(
+                "key.not_set",
+                profile = format!("{profile:?}"),
+                hint = key_hint()
+            ),
+            KeyError::Keychain(message) => crate::tr!("key.keychain_error", message = message),
+            KeyError::Invalid(reason) => crate::tr!("key.invalid", reason = reason),
+            KeyError::Terminal(message) => crate::tr!("key.terminal", message = message),
+        };
+        f.write_str(&text)
     }
 }
 
