@@ -106,11 +106,9 @@ pub fn merge_fetch(
                     previous.and_then(|p| p.usage_fetched_at),
                     Some(error),
                 ),
-                None if entry.is_api_key() => (
-                    None,
-                    None,
-                    Some("API-key account: no ChatGPT quota to show".to_string()),
-                ),
+                None if entry.is_api_key() => {
+                    (None, None, Some(crate::tr!("account.api_key_no_quota")))
+                }
                 // Disabled accounts are not asked; keep what we knew.
                 None => (
                     previous.and_then(|p| p.usage.clone()),
