@@ -51,6 +51,17 @@ fn fixtures() -> Vec<(&'static str, Snapshot)> {
         language: "en".into(),
     };
     let demo = snapshot::build(Some(&report), &meta, NOW);
+    // The Chinese interface (issue 12): what poolwatch writes when it runs in zh-Hans.
+    let demo_zh = poolwatch::i18n::with(poolwatch::i18n::Lang::ZhHans, || {
+        snapshot::build(
+            Some(&report),
+            &SnapshotMeta {
+                language: "zh-Hans".into(),
+                ..meta.clone()
+            },
+            NOW,
+        )
+    });
     let stale = snapshot::build(
         Some(&report),
         &SnapshotMeta {
@@ -108,6 +119,7 @@ fn fixtures() -> Vec<(&'static str, Snapshot)> {
     );
     vec![
         ("demo", demo),
+        ("demo_zh", demo_zh),
         ("stale", stale),
         ("error", error),
         ("empty", empty),
