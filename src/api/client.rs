@@ -88,7 +88,7 @@ impl Client {
         }
         let http = builder
             .build()
-            .map_err(|e| FetchError::Unreachable(format!("cannot start the HTTP client: {e}")))?;
+            .map_err(|e| FetchError::Unreachable(crate::tr!("net.client", error = e)))?;
         Ok(Client {
             http,
             options,
@@ -103,9 +103,10 @@ impl Client {
                 if self.options.pool_url.starts_with("https://")
                     && is_loopback_url(&self.options.pool_url) =>
             {
-                FetchError::Unreachable(format!(
-                    "{detail} (a local CLIProxyAPI usually speaks plain http: try pool_url = \"{}\")",
-                    self.options.pool_url.replacen("https://", "http://", 1)
+                FetchError::Unreachable(crate::tr!(
+                    "net.scheme_hint",
+                    detail = detail,
+                    url = self.options.pool_url.replacen("https://", "http://", 1)
                 ))
             }
             other => other,
@@ -358,16 +359,16 @@ fn error_text(body: &str) -> String {
 
 fn transport_error(err: reqwest::Error) -> FetchError {
     let kind = if err.is_timeout() {
-        "request timed out"
+        crate::tr!("net.timeout")
     } else if err.is_connect() {
-        "connection refused or host unreachable"
+        crate::tr!("net.connect")
     } else if err.is_body() || err.is_decode() {
-        "connection broke while reading the answer"
+        crate::tr!("net.broken")
     } else {
-        "request failed"
+        crate::tr!("net.failed")
     };
     // reqwest's own text may contain the URL (never the key); keep only the kind.
-    FetchError::Unreachable(kind.to_string())
+    FetchError::Unreachable(kind)
 }
 
 /// The largest answer read from the pool (a 10,000-account auth-files list is
@@ -384,9 +385,9 @@ async fn read_response(
         .and_then(|v| v.to_str().ok())
         .map(|v| v.chars().take(40).collect());
     let too_large = || {
-        FetchError::BadResponse(format!(
-            "the pool's answer is larger than {} MiB: is pool_url the CLIProxyAPI server?",
-            MAX_BODY_BYTES / (1024 * 1024)
+        FetchError::BadResponse(crate::tr!(
+            "net.too_large",
+            mib = MAX_BODY_BYTES / (1024 * 1024)
         ))
     };
     if response
