@@ -64,6 +64,7 @@ fn fetch_cache_bytes(size: usize) -> Result<Vec<u8>, String> {
         paths: CachePaths::in_dir(dir.path(), &settings.profile),
         env: &env,
         clock: &system_now,
+        refresh_all: false,
     };
     let outcome = session.obtain(Trigger::Explicit);
     if let Some(error) = outcome.error {

@@ -7,10 +7,16 @@
 //! ```
 //! (`scripts/bench` does all of this.) Three parts, all on loopback only:
 //!
-//! * **plugin**: `poolwatch plugin` served from a fresh cache (pools of 10 / 100 /
-//!   1000 accounts): wall time from spawn to reaping, and the child's peak RSS
-//!   (`ru_maxrss` from `wait4`, see [`reap`]).
-//! * **refresh**: `poolwatch refresh` of 200 / 1000 accounts with a fixed latency
+//! * **plugin**: `poolwatch plugin` served from a fresh cache (pools of 10 / 1000 /
+//!   5000 accounts), interleaved with `/bin/true`, `cat` of the same menu, the
+//!   same run without the menu form (the scheme before issue 10) and through the
+//!   installed and the original wrapper: wall time from spawn to reaping, the
+//!   child's peak RSS (`ru_maxrss` from `wait4`, see [`reap`]) and, with
+//!   valgrind installed, callgrind instruction counts.
+//! * **delta**: usage calls per refresh of an unchanged and a 10%-busy pool
+//!   (300 / 1000 accounts), Refresh now and `refresh --all`, with the
+//!   server-CPU model (calls × 50–100 ms of bcrypt, SPEC.md §5).
+//! * **refresh**: `poolwatch refresh --all` of 200 / 1000 accounts with a fixed latency
 //!   per usage call, compared with the ideal `ceil(calls / concurrency) x latency`
 //!   and with the original app's scheme (sequential batches of 4 with one retry
 //!   after 350 ms), simulated in this file against the same mock.
@@ -52,11 +58,14 @@ struct Options {
     baseline_runs: usize,
     latency: Duration,
     concurrency: usize,
+    delta_sizes: Vec<usize>,
+    callgrind: bool,
 }
 
 const USAGE: &str = "usage: bench_cli [--bin PATH] [--plugin-runs N] [--warmup-runs N] \
 [--refresh-runs N] [--baseline-runs N] [--latency-ms MS] [--concurrency C] \
-[--plugin-sizes 10,100,1000] [--refresh-sizes 200,1000] [--quick]";
+[--plugin-sizes 10,1000,5000] [--refresh-sizes 200,1000] [--delta-sizes 300,1000] \
+[--no-callgrind] [--quick]";
 
 fn default_bin() -> PathBuf {
     // target/release/examples/bench_cli -> target/release/poolwatch
@@ -80,7 +89,7 @@ fn parse_list(flag: &str, value: &str) -> Result<Vec<usize>, String> {
 fn parse_options(args: impl Iterator<Item = String>) -> Result<Options, String> {
     let mut options = Options {
         bin: default_bin(),
-        plugin_sizes: vec![10, 100, 1000],
+        plugin_sizes: vec![10, 1000, 5000],
         refresh_sizes: vec![200, 1000],
         plugin_runs: 40,
         warmup_runs: 3,
@@ -88,6 +97,12 @@ fn parse_options(args: impl Iterator<Item = String>) -> Result<Options, String> 
         baseline_runs: 1,
         latency: Duration::from_millis(100),
         concurrency: 16,
+        delta_sizes: vec![300, 1000],
+        callgrind: Command::new("valgrind")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success()),
     };
     let mut args = args.peekable();
     while let Some(flag) = args.next() {
@@ -97,6 +112,13 @@ fn parse_options(args: impl Iterator<Item = String>) -> Result<Options, String> 
             options.refresh_runs = 1;
             options.baseline_runs = 1;
             options.refresh_sizes = vec![200];
+            options.plugin_sizes = vec![10, 1000];
+            options.delta_sizes = vec![300];
+            options.callgrind = false;
+            continue;
+        }
+        if flag == "--no-callgrind" {
+            options.callgrind = false;
             continue;
         }
         let value = args
@@ -117,6 +139,7 @@ fn parse_options(args: impl Iterator<Item = String>) -> Result<Options, String> 
             "--concurrency" => options.concurrency = number()?.clamp(1, 64),
             "--plugin-sizes" => options.plugin_sizes = parse_list(&flag, &value)?,
             "--refresh-sizes" => options.refresh_sizes = parse_list(&flag, &value)?,
+            "--delta-sizes" => options.delta_sizes = parse_list(&flag, &value)?,
             _ => return Err(format!("unknown option {flag}\n{USAGE}")),
         }
     }
@@ -385,23 +408,17 @@ impl Sandbox {
     /// Runs the binary with a clean environment through the small launcher
     /// process (see [`measure_child`]); stderr goes to a file in the sandbox.
     fn run(&self, args: &[&str]) -> Result<Measured, String> {
+        self.run_program(&self.bin, args)
+    }
+
+    /// [`Sandbox::run`] of any program (`/bin/true`, `cat`, a wrapper script).
+    fn run_program(&self, program: &Path, args: &[&str]) -> Result<Measured, String> {
         let stderr = File::create(self.dir.path().join("stderr.txt")).map_err(|e| e.to_string())?;
         let launcher = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
-        let output = Command::new(launcher)
-            .arg(MEASURE_CHILD)
-            .arg(&self.bin)
-            .args(args)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", self.dir.path().join("home"))
-            .env("POOLWATCH_CONFIG", self.dir.path().join("config.toml"))
-            .env("POOLWATCH_CACHE_DIR", self.cache_dir())
-            .env(
-                "POOLWATCH_SNAPSHOT_PATH",
-                self.dir.path().join("widget").join("snapshot.json"),
-            )
-            .env("POOLWATCH_MANAGEMENT_KEY", DEFAULT_MANAGEMENT_KEY)
-            .env("SWIFTBAR", "1")
+        let mut command = Command::new(launcher);
+        command.arg(MEASURE_CHILD).arg(program).args(args);
+        self.environment(&mut command);
+        let output = command
             .stdin(Stdio::null())
             .stderr(Stdio::from(stderr))
             .output()
@@ -413,6 +430,41 @@ impl Sandbox {
                 self.stderr().trim()
             )
         })
+    }
+
+    /// The clean environment of every run in this sandbox.
+    fn environment(&self, command: &mut Command) {
+        command
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path().join("home"))
+            .env("POOLWATCH_CONFIG", self.dir.path().join("config.toml"))
+            .env("POOLWATCH_CACHE_DIR", self.cache_dir())
+            .env(
+                "POOLWATCH_SNAPSHOT_PATH",
+                self.dir.path().join("widget").join("snapshot.json"),
+            )
+            .env("POOLWATCH_MANAGEMENT_KEY", DEFAULT_MANAGEMENT_KEY)
+            .env("SWIFTBAR", "1");
+    }
+
+    /// Pretend the last fetch happened `seconds` earlier (the cache is due),
+    /// replacing the file the way poolwatch does (temp file + rename).
+    fn age_cache(&self, seconds: i64) -> Result<(), String> {
+        let path = self.cache_file();
+        let bytes = std::fs::read(&path).map_err(|e| format!("read cache: {e}"))?;
+        let mut cache: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|e| format!("cache JSON: {e}"))?;
+        if let Some(t) = cache["last_attempt_at"].as_i64() {
+            cache["last_attempt_at"] = (t - seconds).into();
+        }
+        let temp = path.with_extension("aged.tmp");
+        std::fs::write(
+            &temp,
+            serde_json::to_vec(&cache).map_err(|e| e.to_string())?,
+        )
+        .map_err(|e| e.to_string())?;
+        std::fs::rename(&temp, &path).map_err(|e| e.to_string())
     }
 
     fn stderr(&self) -> String {
@@ -437,23 +489,85 @@ fn mib(bytes: f64) -> f64 {
 // plugin from a fresh cache
 // ---------------------------------------------------------------------------------------
 
+/// The wrapper `plugin/poolwatch.1m.sh` before issue 10 (bash; a subshell
+/// and `command -v` before the exec), for the side-by-side wrapper cost.
+const ORIGINAL_WRAPPER: &str = r#"#!/usr/bin/env bash
+POOLWATCH_BIN_DEFAULT=""
+find_poolwatch() {
+  local candidate
+  for candidate in "${VAR_POOLWATCH_BIN:-}" "$POOLWATCH_BIN_DEFAULT" "$(command -v poolwatch 2>/dev/null)" \
+    "$HOME/.cargo/bin/poolwatch" /opt/homebrew/bin/poolwatch /usr/local/bin/poolwatch; do
+    if [ -n "$candidate" ] && [ -x "$candidate" ] && [ ! -d "$candidate" ]; then
+      printf '%s\n' "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}
+if ! bin="$(find_poolwatch)"; then
+  echo "poolwatch binary not found"
+  exit 0
+fi
+if [ "${VAR_ALL_PROFILES:-false}" = "true" ]; then
+  export POOLWATCH_ALL_PROFILES=1
+fi
+if [ -n "${VAR_PROFILE:-}" ]; then
+  exec "$bin" plugin --profile "$VAR_PROFILE"
+fi
+exec "$bin" plugin
+"#;
+
+/// What one menu-run variant runs.
+struct Variant {
+    name: &'static str,
+    program: PathBuf,
+    args: Vec<String>,
+    /// The sandbox it runs in (the "no form" variant has its own).
+    sandbox: usize,
+}
+
 /// Results of the cached-plugin benchmark for one pool size.
 struct PluginRow {
     accounts: usize,
     cache_bytes: usize,
+    form_bytes: usize,
     menu_bytes: usize,
     runs: usize,
-    wall_ms: Spread,
+    /// Wall ms per variant, in [`Variant`] order.
+    walls: Vec<(&'static str, Spread)>,
     rss_mib: Option<Spread>,
     /// The launcher's peak RSS (the child's figure cannot go below it).
     floor_mib: Option<f64>,
+    /// callgrind instruction counts per variant (when valgrind is installed).
+    instructions: Vec<(&'static str, u64)>,
 }
 
+impl PluginRow {
+    fn median(&self, name: &str) -> f64 {
+        self.walls
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(f64::NAN, |(_, s)| s.median)
+    }
+
+    fn instructions(&self, name: &str) -> Option<u64> {
+        self.instructions
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, i)| *i)
+    }
+}
+
+/// Every variant of a menu run, measured in one interleaved loop so that the
+/// machine's noise (other builds on a shared machine) hits them alike:
+/// `/bin/true`, `cat` of the finished menu, the cache hit (menu form), the
+/// same without a form (the whole cache parsed, as before issue 10), and the
+/// hit through the installed wrapper and through the original wrapper.
 fn bench_plugin(options: &Options, accounts: usize) -> Result<PluginRow, String> {
     let server = MockServer::start(MockConfig::with_accounts(generated_pool(accounts)));
     let sandbox = Sandbox::new(&options.bin, &config_text(&server, options.concurrency))?;
     // One real fetch fills the cache; afterwards no run may touch the network.
-    let prime = sandbox.run(&["plugin"])?;
+    let prime = sandbox.run(&["refresh"])?;
     let fetched_calls = server.stats().api_call_requests;
     server.stop();
     let cache = std::fs::read(sandbox.cache_file()).map_err(|e| {
@@ -462,77 +576,352 @@ fn bench_plugin(options: &Options, accounts: usize) -> Result<PluginRow, String>
             sandbox.stderr()
         )
     })?;
-    if fetched_calls == 0 || !prime.success() {
+    if fetched_calls == 0 || ![exit_codes::OK, exit_codes::PARTIAL].contains(&prime.code) {
         return Err(format!(
             "priming run did not fetch (exit code {}, {fetched_calls} api-calls)",
             prime.code
         ));
     }
-    for _ in 0..options.warmup_runs {
-        sandbox.run(&["plugin"])?;
-    }
-    let mut walls = Vec::new();
+    // The first plugin run writes the menu form; keep its menu for `cat`.
+    let menu = plugin_output(&sandbox)?;
+    let menu_file = sandbox.dir.path().join("menu.txt");
+    std::fs::write(&menu_file, &menu).map_err(|e| e.to_string())?;
+    let form = sandbox.cache_file().with_file_name("menu.json");
+    let form_bytes = std::fs::metadata(&form)
+        .map(|m| m.len() as usize)
+        .unwrap_or(0);
+
+    // The same cache without a usable form: menu.json is a folder, so every
+    // run parses cache.json (its attempt to write a form fails and is ignored).
+    let no_form = Sandbox::new(
+        &options.bin,
+        &std::fs::read_to_string(sandbox.dir.path().join("config.toml"))
+            .map_err(|e| e.to_string())?,
+    )?;
+    std::fs::create_dir_all(no_form.cache_file().parent().unwrap()).map_err(|e| e.to_string())?;
+    std::fs::write(no_form.cache_file(), &cache).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(no_form.cache_file().with_file_name("menu.json"))
+        .map_err(|e| e.to_string())?;
+
+    let plugin_dir = sandbox.dir.path().join("plugins");
+    std::fs::create_dir_all(&plugin_dir).map_err(|e| e.to_string())?;
+    sandbox.run(&["install-plugin", "--dir", &plugin_dir.to_string_lossy()])?;
+    let wrapper = plugin_dir.join("poolwatch.1m.sh");
+    let original = sandbox.dir.path().join("original.1m.sh");
+    let quoted = format!("'{}'", options.bin.display());
+    std::fs::write(
+        &original,
+        ORIGINAL_WRAPPER.replacen(
+            "POOLWATCH_BIN_DEFAULT=\"\"",
+            &format!("POOLWATCH_BIN_DEFAULT={quoted}"),
+            1,
+        ),
+    )
+    .map_err(|e| e.to_string())?;
+
+    let sandboxes = [&sandbox, &no_form];
+    let string = |p: &Path| p.to_string_lossy().into_owned();
+    let variants = [
+        Variant {
+            name: "/bin/true",
+            program: PathBuf::from("/bin/true"),
+            args: vec![],
+            sandbox: 0,
+        },
+        Variant {
+            name: "cat menu",
+            program: PathBuf::from("/bin/cat"),
+            args: vec![string(&menu_file)],
+            sandbox: 0,
+        },
+        Variant {
+            name: "hit (form)",
+            program: options.bin.clone(),
+            args: vec!["plugin".into()],
+            sandbox: 0,
+        },
+        Variant {
+            name: "no form (before)",
+            program: options.bin.clone(),
+            args: vec!["plugin".into()],
+            sandbox: 1,
+        },
+        Variant {
+            name: "hit via wrapper (sh)",
+            program: PathBuf::from("/bin/sh"),
+            args: vec![string(&wrapper)],
+            sandbox: 0,
+        },
+        Variant {
+            name: "hit via wrapper (bash)",
+            program: PathBuf::from("/bin/bash"),
+            args: vec![string(&wrapper)],
+            sandbox: 0,
+        },
+        Variant {
+            name: "hit via original wrapper",
+            program: PathBuf::from("/bin/bash"),
+            args: vec![string(&original)],
+            sandbox: 0,
+        },
+    ];
+    let mut walls: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
     let mut rss = Vec::new();
-    let mut menu_bytes = 0;
     let mut floor = None;
-    for _ in 0..options.plugin_runs {
-        let run = sandbox.run(&["plugin"])?;
-        if !run.success() || run.stdout_bytes == 0 {
-            return Err(format!(
-                "plugin run failed (exit code {}): {}",
-                run.code,
-                sandbox.stderr()
-            ));
-        }
-        menu_bytes = run.stdout_bytes;
-        floor = floor.max(run.floor_rss);
-        walls.push(run.wall.as_secs_f64() * 1e3);
-        if let Some(peak) = run.peak_rss {
-            rss.push(mib(peak as f64));
+    for round in 0..options.warmup_runs + options.plugin_runs {
+        for (i, variant) in variants.iter().enumerate() {
+            let args: Vec<&str> = variant.args.iter().map(String::as_str).collect();
+            let run = sandboxes[variant.sandbox].run_program(&variant.program, &args)?;
+            if !run.success() || (i > 0 && run.stdout_bytes == 0) {
+                return Err(format!(
+                    "{} failed (exit code {}): {}",
+                    variant.name,
+                    run.code,
+                    sandboxes[variant.sandbox].stderr()
+                ));
+            }
+            if round < options.warmup_runs {
+                continue;
+            }
+            walls[i].push(run.wall.as_secs_f64() * 1e3);
+            if variant.name == "hit (form)" {
+                floor = floor.max(run.floor_rss);
+                if let Some(peak) = run.peak_rss {
+                    rss.push(mib(peak as f64));
+                }
+            }
         }
     }
-    let after = std::fs::read(sandbox.cache_file()).unwrap_or_default();
-    if after != cache {
+    if std::fs::read(sandbox.cache_file()).unwrap_or_default() != cache {
         eprintln!("warning: the cache changed during the plugin runs ({accounts} accounts): a run fetched");
     }
+    let instructions = if options.callgrind {
+        variants
+            .iter()
+            .filter(|v| ["cat menu", "hit (form)", "no form (before)"].contains(&v.name))
+            .filter_map(|v| {
+                let args: Vec<&str> = v.args.iter().map(String::as_str).collect();
+                callgrind(sandboxes[v.sandbox], &v.program, &args).map(|n| (v.name, n))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(PluginRow {
         accounts,
         cache_bytes: cache.len(),
-        menu_bytes,
-        runs: walls.len(),
-        wall_ms: spread(&walls),
+        form_bytes,
+        menu_bytes: menu.len(),
+        runs: options.plugin_runs,
+        walls: variants
+            .iter()
+            .zip(&walls)
+            .map(|(v, w)| (v.name, spread(w)))
+            .collect(),
         rss_mib: (!rss.is_empty()).then(|| spread(&rss)),
         floor_mib: floor.map(|b| mib(b as f64)),
+        instructions,
     })
 }
 
+/// The menu a plugin run prints in `sandbox`.
+fn plugin_output(sandbox: &Sandbox) -> Result<Vec<u8>, String> {
+    let mut command = Command::new(&sandbox.bin);
+    command.arg("plugin");
+    sandbox.environment(&mut command);
+    let output = command.output().map_err(|e| e.to_string())?;
+    Ok(output.stdout)
+}
+
+/// Instructions executed by `program args` under callgrind (None without valgrind).
+fn callgrind(sandbox: &Sandbox, program: &Path, args: &[&str]) -> Option<u64> {
+    let mut command = Command::new("valgrind");
+    command
+        .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+        .arg(program)
+        .args(args);
+    sandbox.environment(&mut command);
+    let output = command.stdin(Stdio::null()).output().ok()?;
+    let text = String::from_utf8_lossy(&output.stderr);
+    let line = text.lines().find(|l| l.contains("Collected :"))?;
+    line.rsplit(':').next()?.trim().parse().ok()
+}
+
 fn print_plugin(rows: &[PluginRow]) {
-    println!("\n## plugin from a fresh cache (`poolwatch plugin`, SWIFTBAR=1, release)");
+    println!("\n## a menu run served from the cache (SWIFTBAR=1, release), side by side");
     println!(
-        "Wall time (spawn to reap) in ms; peak RSS of the child (wait4 ru_maxrss, via a \
-         small launcher) in MiB; RSS floor = the launcher's own peak.\n"
+        "Wall time (spawn to reap) in ms, every variant measured in one interleaved loop \
+         (the machine is shared: compare ratios). `hit` reads the menu form (menu.json); \
+         `no form` parses the whole cache.json as every run did before issue 10.\n"
     );
-    println!(
-        "| accounts | cache.json KiB | menu KiB | runs | wall min | p25 | median | p75 | max | \
-         RSS min | p25 | median | p75 | max | RSS floor |"
-    );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("| accounts | variant | runs | wall min | p25 | median | p75 | max |");
+    println!("|---:|---|---:|---:|---:|---:|---:|---:|");
     for row in rows {
-        let rss = row
-            .rss_mib
-            .map(|s| s.cells(1))
-            .unwrap_or_else(|| "n/a | | | |".into());
+        for (name, wall) in &row.walls {
+            println!(
+                "| {} | {} | {} | {} |",
+                row.accounts,
+                name,
+                row.runs,
+                wall.cells(2)
+            );
+        }
+    }
+    println!(
+        "\n| accounts | cache.json KiB | menu.json KiB | menu KiB | hit / cat | hit / true | \
+         no form / hit | wrapper sh − hit ms | wrapper bash − hit ms | original wrapper − hit ms | \
+         hit RSS MiB (median) | RSS floor |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for row in rows {
+        let hit = row.median("hit (form)");
         println!(
-            "| {} | {:.0} | {:.0} | {} | {} | {} | {} |",
+            "| {} | {:.0} | {:.1} | {:.1} | {:.2}x | {:.2}x | {:.2}x | {:+.2} | {:+.2} | {:+.2} | {} | {} |",
             row.accounts,
             row.cache_bytes as f64 / 1024.0,
+            row.form_bytes as f64 / 1024.0,
             row.menu_bytes as f64 / 1024.0,
-            row.runs,
-            row.wall_ms.cells(2),
-            rss,
+            hit / row.median("cat menu"),
+            hit / row.median("/bin/true"),
+            row.median("no form (before)") / hit,
+            row.median("hit via wrapper (sh)") - hit,
+            row.median("hit via wrapper (bash)") - hit,
+            row.median("hit via original wrapper") - hit,
+            row.rss_mib
+                .map(|s| format!("{:.1}", s.median))
+                .unwrap_or_else(|| "-".into()),
             row.floor_mib
                 .map(|m| format!("{m:.1}"))
                 .unwrap_or_else(|| "-".into())
+        );
+    }
+    if let (Some(small), Some(big)) = (
+        rows.iter().find(|r| r.accounts == 1000),
+        rows.iter().find(|r| r.accounts == 5000),
+    ) {
+        println!(
+            "\nhit at 5000 / hit at 1000 accounts: {:.2}x (wall medians)",
+            big.median("hit (form)") / small.median("hit (form)")
+        );
+    }
+    if rows.iter().any(|r| !r.instructions.is_empty()) {
+        println!("\nInstructions (valgrind --tool=callgrind; deterministic, unlike wall time):\n");
+        println!(
+            "| accounts | cat menu | hit (form) | no form (before) | hit / cat | no form / hit |"
+        );
+        println!("|---:|---:|---:|---:|---:|---:|");
+        for row in rows {
+            let of = |n: &str| row.instructions(n);
+            let ratio = |a: Option<u64>, b: Option<u64>| match (a, b) {
+                (Some(a), Some(b)) if b > 0 => format!("{:.2}x", a as f64 / b as f64),
+                _ => "-".into(),
+            };
+            let cell = |v: Option<u64>| v.map_or("-".into(), |v| v.to_string());
+            println!(
+                "| {} | {} | {} | {} | {} | {} |",
+                row.accounts,
+                cell(of("cat menu")),
+                cell(of("hit (form)")),
+                cell(of("no form (before)")),
+                ratio(of("hit (form)"), of("cat menu")),
+                ratio(of("no form (before)"), of("hit (form)"))
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// usage calls per refresh: delta refresh
+// ---------------------------------------------------------------------------------------
+
+/// Usage calls and wall time of one refresh kind.
+struct DeltaRow {
+    accounts: usize,
+    kind: &'static str,
+    usage_calls: u64,
+    wall_s: f64,
+}
+
+/// The calls a pool of `accounts` costs: a first (full) refresh, a scheduled
+/// refresh of the unchanged pool, one after 10% of the accounts served
+/// requests, and `refresh --all`.
+fn bench_delta(options: &Options, accounts: usize) -> Result<Vec<DeltaRow>, String> {
+    let config = MockConfig {
+        api_call_delay: options.latency,
+        ..MockConfig::with_accounts(generated_pool(accounts))
+    };
+    let server = MockServer::start(config);
+    let sandbox = Sandbox::new(&options.bin, &config_text(&server, options.concurrency))?;
+    let mut rows = Vec::new();
+    let mut step = |kind: &'static str, args: &[&str]| -> Result<(), String> {
+        server.reset_stats();
+        let run = sandbox.run(args)?;
+        rows.push(DeltaRow {
+            accounts,
+            kind,
+            usage_calls: server.stats().api_call_requests,
+            wall_s: run.wall.as_secs_f64(),
+        });
+        Ok(())
+    };
+    step("first refresh (every account)", &["refresh"])?;
+    sandbox.age_cache(100_000)?;
+    step("scheduled, unchanged pool", &["status", "--json"])?;
+    let names: Vec<String> = server
+        .config()
+        .accounts
+        .iter()
+        .map(|a| a.name.clone())
+        .collect();
+    for name in names.iter().step_by(10) {
+        server.serve_requests(name, 3, 0);
+    }
+    sandbox.age_cache(100_000)?;
+    step("scheduled, 10% of accounts busy", &["status", "--json"])?;
+    sandbox.age_cache(60)?;
+    step("Refresh now, unchanged pool", &["refresh"])?;
+    sandbox.age_cache(60)?;
+    step("refresh --all", &["refresh", "--all"])?;
+    server.stop();
+    Ok(rows)
+}
+
+fn print_delta(rows: &[DeltaRow], options: &Options) {
+    println!(
+        "\n## usage calls per refresh (delta refresh), {} ms per usage call",
+        options.latency.as_millis()
+    );
+    println!(
+        "Server CPU: every management call costs the server one bcrypt comparison, 50–100 ms \
+         of CPU (SPEC.md §5: 308 accounts took ~16 s whatever the client's concurrency), so \
+         server CPU ≈ (usage calls + 1 auth-files) × 50–100 ms. Per hour at the default TTL \
+         (120 s: 30 scheduled refreshes).\n"
+    );
+    println!(
+        "| accounts | refresh | usage calls | share of the pool | wall s | server CPU s (50–100 ms/call) | per hour of scheduled refreshes |"
+    );
+    println!("|---:|---|---:|---:|---:|---:|---:|");
+    for row in rows {
+        let calls = row.usage_calls + 1;
+        let hourly = if row.kind.starts_with("scheduled") {
+            format!(
+                "{:.0}–{:.0} s",
+                calls as f64 * 0.05 * 30.0,
+                calls as f64 * 0.1 * 30.0
+            )
+        } else {
+            "".into()
+        };
+        println!(
+            "| {} | {} | {} | {:.1}% | {:.2} | {:.1}–{:.1} | {} |",
+            row.accounts,
+            row.kind,
+            row.usage_calls,
+            100.0 * row.usage_calls as f64 / row.accounts as f64,
+            row.wall_s,
+            calls as f64 * 0.05,
+            calls as f64 * 0.1,
+            hourly
         );
     }
 }
@@ -570,10 +959,11 @@ fn bench_refresh(options: &Options, accounts: usize) -> Result<Vec<RefreshRow>, 
     let mut peak_in_flight = 0;
     let mut peak_rss: Option<u64> = None;
     for _ in 0..options.refresh_runs {
-        // A fresh cache each run: a refresh within 5 s of the last attempt is debounced.
+        // A fresh cache each run: a refresh within 5 s of the last attempt is
+        // debounced; `--all`: every account's usage, the full cost.
         let _ = std::fs::remove_dir_all(sandbox.cache_dir());
         server.reset_stats();
-        let run = sandbox.run(&["refresh"])?;
+        let run = sandbox.run(&["refresh", "--all"])?;
         let stats = server.stats();
         if stats.api_call_requests == 0 {
             return Err(format!(
@@ -766,6 +1156,15 @@ fn run(options: &Options) -> Result<(), String> {
         plugin_rows.push(bench_plugin(options, accounts)?);
     }
     print_plugin(&plugin_rows);
+
+    let mut delta_rows = Vec::new();
+    for &accounts in &options.delta_sizes {
+        eprintln!("delta refresh: {accounts} accounts ...");
+        delta_rows.extend(bench_delta(options, accounts)?);
+    }
+    if !delta_rows.is_empty() {
+        print_delta(&delta_rows, options);
+    }
 
     let mut refresh_rows = Vec::new();
     for &accounts in &options.refresh_sizes {

@@ -38,7 +38,8 @@ pub enum Command {
     Status(StatusArgs),
     /// Print the SwiftBar/xbar menu; always exits 0 and shows errors in the menu
     Plugin(PluginArgs),
-    /// Fetch now, bypassing the cache (what the menu's "Refresh now" runs)
+    /// Fetch now, bypassing the cache (what the menu's "Refresh now" runs); asks usage only
+    /// for accounts that changed or whose usage is over 5 minutes old, unless --all
     Refresh(RefreshArgs),
     /// Check the pool URL and key, list the accounts, fetch one usage, and say what is wrong
     TestFetch,
@@ -77,6 +78,10 @@ pub struct RefreshArgs {
     /// whatever the flags.
     #[arg(long)]
     pub retry_key: bool,
+    /// Ask every account's usage, not only the ones that changed (costs the server one
+    /// bcrypt check and ChatGPT one request per account)
+    #[arg(long)]
+    pub all: bool,
 }
 
 /// Options of `alerts`.
@@ -129,6 +134,9 @@ pub struct PluginArgs {
     /// Show every profile of the settings file in one menu (title: the worst pool)
     #[arg(long, env = "POOLWATCH_ALL_PROFILES", value_parser = clap::builder::BoolishValueParser::new())]
     pub all_profiles: bool,
+    /// Internal: the detached refresh a menu run leaves behind when its cache is due
+    #[arg(long, hide = true)]
+    pub background_refresh: bool,
 }
 
 /// `--dialect` values.

@@ -131,6 +131,21 @@ pub struct Account {
     /// values no longer count toward the pool.
     #[serde(default)]
     pub token_refused: bool,
+    /// When a usage call for this account last got an answer, good or bad
+    /// (the refresh planner asks the longest-unanswered accounts first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage_checked_at: Option<Epoch>,
+    /// The request counters when `usage` was fetched: while they stay the same
+    /// the account served no requests and its usage is still valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage_basis: Option<UsageBasis>,
+}
+
+/// An account's request counters as seen at its last usage fetch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageBasis {
+    pub success: u64,
+    pub failed: u64,
 }
 
 impl Account {

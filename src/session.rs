@@ -23,6 +23,7 @@ use std::time::Duration;
 use crate::alerts::{self, Alert};
 use crate::api::client::{Client, FetchOptions};
 use crate::api::error::FetchError;
+use crate::api::refresh_plan::{self, Scope, MANUAL_MAX_AGE};
 use crate::api::{merge_api_keys, merge_fetch, Selection};
 use crate::config::Settings;
 use crate::model::{Epoch, PoolState};
@@ -33,6 +34,7 @@ use crate::secrets::{self, KeyError, KeySource, Secret};
 use crate::store::attempts::{self, Block};
 use crate::store::cache::{self, AuthLatch, CacheFile, CachePaths, LastError, Loaded};
 use crate::store::lock;
+use crate::store::menu_form::{self, FileIdentity, MenuForm};
 
 /// A manual refresh right after an attempt reuses it instead of asking again.
 pub const MANUAL_DEBOUNCE: i64 = 5;
@@ -165,6 +167,42 @@ impl Outcome {
     }
 }
 
+/// What a cache-hit menu run shows, read from the menu form.
+#[derive(Clone, Debug)]
+pub struct FormHit {
+    /// `trigger` would fetch: the caller starts a (detached) refresh.
+    pub due: bool,
+    /// The server's IP ban runs until then.
+    pub ban_until: Option<Epoch>,
+    pub freshness: Freshness,
+    /// The report cut to the menu's accounts, dated `now`.
+    pub report: Option<PoolReport>,
+    /// Accounts of the pool not in `report`.
+    pub omitted: usize,
+    pub updated_at: Option<Epoch>,
+    pub pace: Option<Pace>,
+    pub now: Epoch,
+}
+
+/// The settings a menu form's report depends on; another value re-renders the
+/// form from the full cache (without fetching).
+pub fn form_stamp(settings: &Settings) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    format!(
+        "{}|{}|{}|{:?}|{}|{:?}|{:?}",
+        menu_form::FORM_VERSION,
+        settings.profile,
+        settings.pool_url,
+        settings.quota,
+        selection_of(settings).stamp(),
+        settings.hidden_keys,
+        settings.key_labels
+    )
+    .hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
+}
+
 /// Environment lookups, injectable for tests.
 pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
@@ -174,6 +212,8 @@ pub struct Session<'a> {
     pub paths: CachePaths,
     pub env: EnvLookup<'a>,
     pub clock: &'a dyn Fn() -> Epoch,
+    /// Ask every account's usage (`refresh --all`) instead of only what changed.
+    pub refresh_all: bool,
 }
 
 /// What to do with the cache as found.
@@ -292,6 +332,13 @@ impl Session<'_> {
         format!("{}|{source}", self.settings.pool_url)
     }
 
+    /// The cache, and the identity of the file it was read from (taken before
+    /// reading: a file replaced meanwhile then never matches a form made from it).
+    fn load_cache_seen(&self, notices: &mut Vec<String>) -> (CacheFile, Option<FileIdentity>) {
+        let seen = menu_form::identity(&self.paths.data);
+        (self.load_cache(notices), seen)
+    }
+
     fn load_cache(&self, notices: &mut Vec<String>) -> CacheFile {
         match cache::load(&self.paths.data) {
             Ok(Loaded::Found(found)) if found.pool_url == self.settings.pool_url => *found,
@@ -335,32 +382,54 @@ impl Session<'_> {
         }
     }
 
+    /// What `trigger` does with `cache` at `now` (see [`decide`]).
+    fn decision(
+        &self,
+        cache: &CacheFile,
+        trigger: Trigger,
+        now: Epoch,
+        stamp: &str,
+        key: &std::cell::OnceCell<LoadedKey>,
+    ) -> Decision {
+        let ttl = self.settings.ttl.as_secs() as i64;
+        // Offline runs never ask: no need to read the key (Keychain) for the latch.
+        let latch = match trigger {
+            Trigger::Offline => Latch::None,
+            _ => self.latch(cache, stamp, key),
+        };
+        let banned = cache.key_guard.ban_running(now).is_some();
+        decide(cache, trigger, now, ttl, latch, banned)
+    }
+
     /// Serve, wait for, or perform a fetch according to `trigger`.
     pub fn obtain(&self, trigger: Trigger) -> Outcome {
-        let start = (self.clock)();
         let mut notices = Vec::new();
+        let (cache, seen) = self.load_cache_seen(&mut notices);
+        self.obtain_loaded(trigger, cache, seen, notices)
+    }
+
+    /// [`Session::obtain`] with the cache already read.
+    fn obtain_loaded(
+        &self,
+        trigger: Trigger,
+        mut cache: CacheFile,
+        seen: Option<FileIdentity>,
+        mut notices: Vec<String>,
+    ) -> Outcome {
+        let start = (self.clock)();
         let stamp = self.latch_stamp();
-        let ttl = self.settings.ttl.as_secs() as i64;
         let key = std::cell::OnceCell::new();
-        let mut cache = self.load_cache(&mut notices);
         if self.settings.pool_url.is_empty() {
             let error = RunError::Config(crate::tr!("run.no_pool_url"));
             return self.finish_without_fetch(cache, notices, Some(error));
         }
-        let decision = |cache: &CacheFile, now: Epoch| {
-            // Offline runs never ask: no need to read the key (Keychain) for the latch.
-            let latch = match trigger {
-                Trigger::Offline => Latch::None,
-                _ => self.latch(cache, &stamp, &key),
-            };
-            let banned = cache.key_guard.ban_running(now).is_some();
-            decide(cache, trigger, now, ttl, latch, banned)
-        };
+        let decision =
+            |cache: &CacheFile, now: Epoch| self.decision(cache, trigger, now, &stamp, &key);
         match decision(&cache, start) {
             // Changed providers/hidden/labels: the cached accounts were picked by the old ones.
             Decision::Serve if trigger != Trigger::Offline && self.selection_changed(&cache) => {}
             Decision::Serve | Decision::Latched => {
-                return self.finish_without_fetch(cache, notices, None)
+                return self.serve_cached(cache, notices, seen);
             }
             Decision::Fetch => {}
         }
@@ -373,18 +442,17 @@ impl Session<'_> {
                 let budget = self.settings.deadline + WAIT_SLACK;
                 match lock::lock_within(&self.paths.lock, budget) {
                     Ok(Some(guard)) => {
-                        cache = self.load_cache(&mut notices);
+                        let (fresh, seen) = self.load_cache_seen(&mut notices);
+                        cache = fresh;
                         if cache.last_attempt_at != generation_seen {
                             // The other run fetched while we waited: show its result.
-                            return self.finish_without_fetch(cache, notices, None);
+                            return self.serve_cached(cache, notices, seen);
                         }
                         guard
                     }
                     Ok(None) => {
                         let mut outcome = self.finish_without_fetch(cache, notices, None);
-                        if outcome.freshness == Freshness::Fresh || outcome.state.is_some() {
-                            outcome.freshness = Freshness::Refreshing;
-                        }
+                        outcome.freshness = refreshing(outcome.freshness, outcome.state.is_some());
                         return outcome;
                     }
                     Err(e) => return self.lock_failed(cache, notices, e),
@@ -420,7 +488,12 @@ impl Session<'_> {
             fingerprint = Some(print);
         }
         let result = match self.key(&key) {
-            Ok((secret, _)) => self.fetch(Secret::new(secret.expose()), cache.state.as_ref(), now),
+            Ok((secret, _)) => self.fetch(
+                Secret::new(secret.expose()),
+                cache.state.as_ref(),
+                self.scope(trigger),
+                now,
+            ),
             Err(e) => Err(RunError::Key(e.to_string())),
         };
         let finished = (self.clock)().max(now);
@@ -478,16 +551,24 @@ impl Session<'_> {
             error.is_none(),
             now,
         );
-        if let Err(e) = cache::save(&self.paths.data, &cache) {
-            notices.push(crate::tr!(
-                "cache.cannot_write",
-                path = self.paths.data.display(),
-                error = e
-            ));
-        }
-        drop(guard);
+        let saved = match cache::save(&self.paths.data, &cache) {
+            Ok(()) => menu_form::identity(&self.paths.data),
+            Err(e) => {
+                notices.push(crate::tr!(
+                    "cache.cannot_write",
+                    path = self.paths.data.display(),
+                    error = e
+                ));
+                None
+            }
+        };
         let freshness = freshness_of(&cache, &stamp, finished);
         let mut outcome = self.outcome(cache, report, finished, freshness, error, notices);
+        if let Some(identity) = saved {
+            // Under the lock, so the form and the cache always match.
+            self.write_form(&outcome, identity);
+        }
+        drop(guard);
         outcome.fetched = true;
         outcome.fired_alerts = fired;
         outcome
@@ -534,6 +615,50 @@ impl Session<'_> {
         // Best effort: a cache that cannot be written cannot remember anything.
         let _ = cache::save(&self.paths.data, &cache);
         result.map_err(RunError::Fetch)
+    }
+
+    /// [`Session::obtain`] for a menu run that must not block on a fetch: when
+    /// the cache is due, `spawn` starts a detached refresh and the cache is
+    /// shown at once, marked refreshing.
+    /// With no data at all the run waits up to `cold_start_wait` for that
+    /// refresh. When `spawn` fails the run fetches itself.
+    pub fn obtain_detached(&self, trigger: Trigger, spawn: &dyn Fn() -> bool) -> Outcome {
+        let mut notices = Vec::new();
+        let stamp = self.latch_stamp();
+        let (cache, seen) = self.load_cache_seen(&mut notices);
+        // A cache that cannot be read (or was damaged) is dealt with in this
+        // run, which says so; a detached refresh could not show its result.
+        if self.settings.pool_url.is_empty() || !notices.is_empty() {
+            return self.obtain_loaded(trigger, cache, seen, notices);
+        }
+        // As in `obtain`: changed providers/hidden/labels make a served cache due.
+        let changed = trigger != Trigger::Offline && self.selection_changed(&cache);
+        let key = std::cell::OnceCell::new();
+        match self.decision(&cache, trigger, (self.clock)(), &stamp, &key) {
+            Decision::Latched => return self.serve_cached(cache, notices, seen),
+            Decision::Serve if !changed => return self.serve_cached(cache, notices, seen),
+            _ => {}
+        }
+        // Always started: when a refresh already holds the lock, this one waits
+        // for it and then finds nothing to do (single flight is the lock's).
+        if !spawn() {
+            return self.obtain_loaded(trigger, cache, seen, notices);
+        }
+        if cache.state.is_none() {
+            let until = std::time::Instant::now() + self.settings.cold_start_wait;
+            while std::time::Instant::now() < until {
+                std::thread::sleep(Duration::from_millis(50));
+                if menu_form::identity(&self.paths.data) != seen {
+                    let (fresh, fresh_seen) = self.load_cache_seen(&mut notices);
+                    if fresh.last_attempt_at != cache.last_attempt_at {
+                        return self.serve_cached(fresh, notices, fresh_seen);
+                    }
+                }
+            }
+        }
+        let mut outcome = self.finish_without_fetch(cache, notices, None);
+        outcome.freshness = refreshing(outcome.freshness, outcome.state.is_some());
+        outcome
     }
 
     /// History and alerts after a fetch attempt (pure bookkeeping on the cache).
@@ -629,6 +754,98 @@ impl Session<'_> {
         self.finish_without_fetch(cache, notices, Some(error))
     }
 
+    /// Serve the cache as found; (re)write the menu form when it does not
+    /// match this cache or these settings (first run, settings changed).
+    fn serve_cached(
+        &self,
+        cache: CacheFile,
+        notices: Vec<String>,
+        seen: Option<FileIdentity>,
+    ) -> Outcome {
+        let outcome = self.finish_without_fetch(cache, notices, None);
+        if let Some(seen) = seen {
+            let current = menu_form::load(&self.form_path());
+            let stamp = form_stamp(self.settings);
+            if !current.is_some_and(|f| f.cache == seen && f.stamp == stamp) {
+                self.write_form(&outcome, seen);
+            }
+        }
+        outcome
+    }
+
+    fn form_path(&self) -> PathBuf {
+        menu_form::path_beside(&self.paths.data)
+    }
+
+    /// Write the menu form of `outcome`, made from the cache file `identity`.
+    /// Best effort: without a form the next run takes the full path.
+    fn write_form(&self, outcome: &Outcome, identity: FileIdentity) {
+        let Some(cache) = &outcome.cache else {
+            return;
+        };
+        // The small fields only: no state, history or alert log (a menu run
+        // neither shows nor decides on them).
+        let mut head = CacheFile {
+            history: Vec::new(),
+            alerts: Default::default(),
+            ..cache.clone()
+        };
+        head.state = None;
+        let (report, omitted) = match &outcome.report {
+            Some(r) => {
+                let (cut, omitted) = crate::render::menu::menu_report(r);
+                (Some(cut), omitted)
+            }
+            None => (None, 0),
+        };
+        let form = MenuForm {
+            form_version: menu_form::FORM_VERSION,
+            stamp: form_stamp(self.settings),
+            cache: identity,
+            head,
+            updated_at: outcome.state.as_ref().map(|s| s.fetched_at),
+            pace: outcome.pace.clone(),
+            report,
+            omitted,
+        };
+        let _ = menu_form::save(&self.form_path(), &form);
+    }
+
+    /// A cache-hit menu from the form alone, when the form matches the cache
+    /// and the settings and `trigger` would serve the cache without fetching.
+    /// Reads one small file; no work grows with the pool.
+    pub fn serve_form(&self, trigger: Trigger) -> Option<FormHit> {
+        if trigger == Trigger::Explicit || self.settings.pool_url.is_empty() {
+            return None;
+        }
+        let form = menu_form::load(&self.form_path())?;
+        if form.stamp != form_stamp(self.settings)
+            || form.head.pool_url != self.settings.pool_url
+            || menu_form::identity(&self.paths.data)? != form.cache
+        {
+            return None;
+        }
+        let now = (self.clock)();
+        let stamp = self.latch_stamp();
+        let key = std::cell::OnceCell::new();
+        let due = self.decision(&form.head, trigger, now, &stamp, &key) == Decision::Fetch;
+        let mut report = form.report;
+        if let Some(report) = report.as_mut() {
+            // Re-dated: countdowns and ages are computed against this run's clock.
+            report.now = now;
+        }
+        Some(FormHit {
+            due,
+            ban_until: form.head.key_guard.ban_running(now),
+            freshness: freshness_of(&form.head, &stamp, now),
+            report,
+            omitted: form.omitted,
+            updated_at: form.updated_at,
+            pace: form.pace,
+            now,
+        })
+    }
+
     fn finish_without_fetch(
         &self,
         cache: CacheFile,
@@ -655,11 +872,24 @@ impl Session<'_> {
         self.outcome(cache, report, now, freshness, error, notices)
     }
 
+    /// Which usage calls a fetch of `trigger` makes (see [`refresh_plan`]).
+    fn scope(&self, trigger: Trigger) -> Scope {
+        let scheduled = self.settings.usage_max_age.as_secs() as i64;
+        match trigger {
+            _ if self.refresh_all => Scope::All,
+            Trigger::Automatic | Trigger::Offline => Scope::Changed { max_age: scheduled },
+            Trigger::Manual | Trigger::Explicit | Trigger::RetryKey => Scope::Changed {
+                max_age: MANUAL_MAX_AGE.min(scheduled),
+            },
+        }
+    }
+
     /// Load the key and fetch the pool; merge with the previous state.
     fn fetch(
         &self,
         key: Secret,
         previous: Option<&PoolState>,
+        scope: Scope,
         now: Epoch,
     ) -> Result<PoolState, RunError> {
         let options = FetchOptions {
@@ -676,7 +906,11 @@ impl Session<'_> {
             .map_err(|e| RunError::Io(crate::tr!("run.runtime", error = e)))?;
         let client = Client::new(options, key).map_err(RunError::Fetch)?;
         let report = runtime
-            .block_on(client.fetch_pool(|e| selection.keeps(e), now))
+            .block_on(client.fetch_pool(
+                |e| selection.keeps(e),
+                |entries| refresh_plan::plan(previous, entries, scope, now).ids(),
+                now,
+            ))
             .map_err(RunError::Fetch)?;
         // Only after the key worked: a wrong key must cost one failed attempt, not two.
         let keys = runtime.block_on(async {
@@ -712,6 +946,16 @@ pub fn selection_of(settings: &Settings) -> Selection {
         providers: settings.providers.clone(),
         hidden: settings.hidden.clone(),
         labels: settings.labels.clone(),
+    }
+}
+
+/// The freshness shown while another run fetches: "refreshing", unless there
+/// is no data and the last attempt failed (then its error says more).
+pub fn refreshing(freshness: Freshness, has_state: bool) -> Freshness {
+    if freshness == Freshness::Fresh || has_state {
+        Freshness::Refreshing
+    } else {
+        freshness
     }
 }
 

@@ -19,12 +19,18 @@ fn pool(five_hour_used: f64) -> Vec<MockAccount> {
     ]
 }
 
+/// Every account's usage changes, because it served requests (which also
+/// moves its counters: an account without traffic keeps its usage, and a
+/// scheduled refresh does not ask it again).
 fn set_usage(server: &MockServer, five_hour_used: f64) {
     server.set_config(|c| {
         for account in &mut c.accounts {
             account.behaviour = UsageBehaviour::ok(five_hour_used, 20.0);
         }
     });
+    for account in server.config().accounts {
+        server.serve_requests(&account.name, 1, 0);
+    }
 }
 
 fn recent_kinds(sandbox: &Sandbox) -> Vec<String> {
@@ -101,6 +107,9 @@ fn opt_in_alerts_and_auth_failure_alert() {
         c.accounts[0].behaviour = UsageBehaviour::ok(10.0, 99.0);
         c.accounts[1].behaviour = UsageBehaviour::html_challenge();
     });
+    for account in server.config().accounts {
+        server.serve_requests(&account.name, 1, 0);
+    }
     sandbox.age_cache("default", 600);
     assert_eq!(sandbox.run(&["status"]).code, 0);
     assert_eq!(

@@ -284,6 +284,9 @@ fn failures_keep_the_last_good_state_marked_stale() {
         c.auth_files_fault = None;
         c.accounts[0].behaviour = UsageBehaviour::Envelope502;
     });
+    // It served requests since (so its usage is asked again).
+    let name = server.config().accounts[0].name.clone();
+    server.serve_requests(&name, 1, 0);
     sandbox.age_cache("default", 1_000);
     let doc = sandbox.run(&["status", "--json"]).json();
     let a = account(&doc["report"], "a@example.com");

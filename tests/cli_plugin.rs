@@ -118,7 +118,12 @@ fn refresh_reasons_schedule_uses_cache_menu_action_fetches() {
     assert_menu(&reason("MenuAction"));
     assert_eq!(server.stats().auth_files_requests, 1);
     sandbox.age_cache("default", 6);
-    assert_menu(&reason("MenuAction"));
+    let seen = sandbox.refreshes_ended();
+    let clicked = reason("MenuAction");
+    assert_menu(&clicked);
+    // The menu does not wait: it shows the cache while a detached refresh fetches.
+    assert!(clicked.stdout.contains("Refreshing…"), "{}", clicked.stdout);
+    assert!(sandbox.wait_for_refresh(seen));
     assert_eq!(
         server.stats().auth_files_requests,
         2,

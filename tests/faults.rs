@@ -117,7 +117,14 @@ impl Pool {
                     );
                 }
             }
-            Break::Accounts(change) => self.server().set_config(change),
+            Break::Accounts(change) => {
+                self.server().set_config(change);
+                // The accounts served requests (their counters move), so the
+                // next scheduled refresh asks their usage and meets the break.
+                for account in self.server().config().accounts {
+                    self.server().serve_requests(&account.name, 1, 0);
+                }
+            }
         }
     }
 
@@ -478,6 +485,11 @@ fn thirty_concurrent_runs_on_an_expired_cache_fetch_once() {
     sandbox.age_cache("default", 1_000);
     server.reset_stats();
     server.set_config(|c| c.auth_files_delay = Duration::from_millis(300));
+    // Every account served requests: the one fetch asks each of them once.
+    for account in server.config().accounts {
+        server.serve_requests(&account.name, 1, 0);
+    }
+    let seen = sandbox.refreshes_ended();
     let started = Instant::now();
     let runs = run_concurrently(&sandbox, 30);
     assert!(
@@ -495,9 +507,15 @@ fn thirty_concurrent_runs_on_an_expired_cache_fetch_once() {
             );
         }
     }
+    // The runs showed the cache at once; the fetch runs detached.
+    sandbox.wait_for_quiet("default", seen);
     let stats = server.stats();
     assert_eq!(stats.auth_files_requests, 1, "single flight: {stats:?}");
     assert_eq!(stats.api_call_requests, 3, "one usage call per account");
+    // And every menu shows its result afterwards.
+    let after = sandbox.run(&["plugin"]);
+    assert!(!after.stdout.contains("Refreshing"), "{}", after.stdout);
+    assert_eq!(server.stats().auth_files_requests, 1);
 }
 
 #[test]
@@ -507,6 +525,7 @@ fn thirty_concurrent_runs_with_a_wrong_key_try_it_once() {
         ..MockConfig::with_accounts(healthy_accounts())
     });
     let sandbox = Sandbox::new(&server.url(), &server.usage_url(), Some("wrong-key-0000"));
+    let seen = sandbox.refreshes_ended();
     let runs = run_concurrently(&sandbox, 30);
     for (i, run) in runs.iter().enumerate() {
         let lines = assert_valid_menu(run, &format!("wrong-key run {i}"));
@@ -518,6 +537,8 @@ fn thirty_concurrent_runs_with_a_wrong_key_try_it_once() {
             run.stdout
         );
     }
+    // Every detached refresh those runs started has ended, and tried the key once.
+    sandbox.wait_for_quiet("default", seen);
     let stats = server.stats();
     assert_eq!(stats.failed_auth_attempts, 1, "{stats:?}");
     assert_eq!(stats.banned_responses, 0);
@@ -596,10 +617,11 @@ fn crash_storm(
         storm.iterations += 1;
         let delay = Duration::from_millis(rng.below(15));
         server.set_config(|c| c.api_call_delay = delay);
-        // Step back past the manual debounce so every refresh really fetches and writes.
+        // Step back past the manual debounce so every refresh really fetches
+        // and writes (`--all`: every account's usage, not only what changed).
         sandbox.age_cache_if_present("default", 10);
         let mut child = sandbox
-            .command(&["refresh"])
+            .command(&["refresh", "--all"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -612,6 +634,10 @@ fn crash_storm(
         child.wait().expect("reap");
         assert_absent_or_complete_json(&sandbox.cache_file("default"), storm.iterations);
         assert_absent_or_complete_json(&sandbox.snapshot_path(), storm.iterations);
+        assert_absent_or_complete_json(
+            &sandbox.cache_file("default").with_file_name("menu.json"),
+            storm.iterations,
+        );
     }
     storm
 }
@@ -657,9 +683,10 @@ fn sigkill_during_refresh_never_tears_cache_or_snapshot() {
     };
     assert!(count(".cache.json.") <= storm.killed, "{stranded:?}");
     assert!(count(".snapshot.json.") <= storm.killed, "{stranded:?}");
+    assert!(count(".menu.json.") <= storm.killed, "{stranded:?}");
     assert_eq!(
         stranded.len(),
-        count(".cache.json.") + count(".snapshot.json.")
+        count(".cache.json.") + count(".snapshot.json.") + count(".menu.json.")
     );
     // A minute later (simulated) a normal run works, rewrites both files and
     // sweeps every temp file the killed writers stranded.

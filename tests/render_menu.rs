@@ -977,3 +977,85 @@ fn big_pools_keep_details_for_the_first_accounts_and_list_the_rest_in_a_submenu(
         assert!(tail[9].title.contains("user069@example.com"));
     }
 }
+
+#[test]
+fn more_accounts_lists_the_worst_forty_and_counts_the_rest() {
+    use poolwatch::render::menu::{
+        menu_accounts, menu_report, render_menu, render_menu_omitting, MENU_DETAILED_ACCOUNTS,
+        MORE_ACCOUNTS_SHOWN,
+    };
+    let mut big = report();
+    let template = big.accounts[0].clone();
+    let rest = 100;
+    big.accounts = (0..MENU_DETAILED_ACCOUNTS + rest)
+        .map(|i| {
+            let mut a = template.clone();
+            a.id = format!("id{i}");
+            a.label = format!("user{i:03}@example.com");
+            a.error = None;
+            a.stale = false;
+            a.killed = false;
+            a.cooling = false;
+            a.disabled = false;
+            if let Some(w) = a.five_hour.as_mut() {
+                // Later accounts have less left: the worst are the last ones.
+                w.remaining = 100.0 - (i as f64) * 0.5;
+            }
+            if let Some(w) = a.weekly.as_mut() {
+                w.remaining = 100.0;
+            }
+            a
+        })
+        .collect();
+    // A failing account early in the rest is among the worst whatever its quota.
+    big.accounts[MENU_DETAILED_ACCOUNTS + 2].error = Some("upstream HTTP 429".into());
+    for dialect in [Dialect::SwiftBar, Dialect::Xbar] {
+        let lines = check_output(Some(&big), &ctx(FetchStatus::Fresh), dialect);
+        let more = lines
+            .iter()
+            .position(|l| l.depth == 0 && l.title.starts_with(&format!("More accounts ({rest})")))
+            .expect("a More accounts submenu");
+        let tail: Vec<&Parsed> = lines[more + 1..]
+            .iter()
+            .take_while(|l| l.depth == 1)
+            .collect();
+        assert_eq!(tail.len(), MORE_ACCOUNTS_SHOWN + 1);
+        assert!(
+            tail[0].title.contains("user062@example.com"),
+            "{}",
+            tail[0].title
+        );
+        // The 39 with the least quota left, in display order, then the count.
+        assert!(
+            tail[1].title.contains("user121@example.com"),
+            "{}",
+            tail[1].title
+        );
+        assert!(tail[39].title.contains("user159@example.com"));
+        let skipped = rest - MORE_ACCOUNTS_SHOWN;
+        assert_eq!(
+            tail[40].title,
+            format!("… {skipped} more: open `poolwatch status`")
+        );
+        // The cut report of the menu form gives exactly the same menu.
+        let (cut, omitted) = menu_accounts(&big.accounts);
+        assert_eq!(cut.len(), MENU_DETAILED_ACCOUNTS + MORE_ACCOUNTS_SHOWN);
+        assert_eq!(omitted, skipped);
+        let mut small = big.clone();
+        small.accounts = cut;
+        let ctx = ctx(FetchStatus::Fresh);
+        let full = render_menu(Some(&big), &ctx, dialect);
+        assert_eq!(
+            render_menu_omitting(Some(&small), &ctx, dialect, omitted),
+            full
+        );
+        // The menu form's report: the same cut, without per-account health.
+        let (form, form_omitted) = menu_report(&big);
+        assert_eq!(form_omitted, skipped);
+        assert!(form.accounts.iter().all(|a| a.health.is_empty()));
+        assert_eq!(
+            render_menu_omitting(Some(&form), &ctx, dialect, form_omitted),
+            full
+        );
+    }
+}

@@ -103,6 +103,9 @@ fn failing_accounts_keep_their_values_for_the_stale_limit_then_leave_the_sums() 
 
     // b's usage call starts failing: its values are kept (5 min old < 10 min).
     server.set_config(|c| c.accounts[1].behaviour = UsageBehaviour::Envelope502);
+    // It served requests (so a refresh asks its usage again and meets the failure).
+    let b_name = server.config().accounts[1].name.clone();
+    server.serve_requests(&b_name, 1, 0);
     age(&sandbox, "b@example.com", 5 * 60);
     let kept = sandbox.run(&["status", "--json"]);
     assert_eq!(kept.code, 0, "{}", kept.stderr);
@@ -132,6 +135,9 @@ fn failing_accounts_keep_their_values_for_the_stale_limit_then_leave_the_sums() 
 
     // A revoked token (upstream 401) drops an account at once.
     server.set_config(|c| c.accounts[0].behaviour = UsageBehaviour::unauthorized());
+    // The pool's own requests with it fail too (its counters move, so it is asked).
+    let a_name = server.config().accounts[0].name.clone();
+    server.serve_requests(&a_name, 0, 1);
     sandbox.age_cache("default", 3_600);
     let revoked = sandbox.run(&["status", "--json"]).json();
     let a = account(&revoked, "a@example.com");

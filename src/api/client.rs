@@ -24,6 +24,8 @@ use crate::secrets::Secret;
 
 /// The `User-Agent` the Codex CLI sends; `wham/usage` expects a Codex client.
 pub const CODEX_USER_AGENT: &str = "codex_cli_rs/0.76.0 (Debian 13.0.0; x86_64) WindowsTerminal";
+/// How the error of an account cut by the deadline starts (such an account got no answer).
+pub const DEADLINE_PREFIX: &str = "no answer within the ";
 /// Pause before the single retry of a transport error or 5xx.
 const RETRY_PAUSE: Duration = Duration::from_millis(350);
 
@@ -197,11 +199,14 @@ impl Client {
             .map_err(|e| UsageFailure::Account(e.to_string()))
     }
 
-    /// The whole fetch: auth files, then usage for every entry `select` keeps,
-    /// in a sliding window of `concurrency` calls, within the deadline.
+    /// The whole fetch: auth files, then usage for the entries `plan` picks out
+    /// of those `select` keeps (ids, in the order to ask them; see
+    /// [`super::refresh_plan`]), in a sliding window of `concurrency` calls,
+    /// within the deadline.
     pub async fn fetch_pool(
         &self,
         select: impl Fn(&AuthFileEntry) -> bool,
+        plan: impl FnOnce(&[AuthFileEntry]) -> Vec<String>,
         now: Epoch,
     ) -> Result<FetchReport, FetchError> {
         let deadline = Instant::now() + self.options.deadline;
@@ -211,11 +216,22 @@ impl Client {
             .map_err(|_| FetchError::Deadline { seconds })??;
         let auth_files_seen = Some(all.len());
         let entries: Vec<AuthFileEntry> = all.into_iter().filter(|e| select(e)).collect();
+        // The semaphore hands out permits in FIFO order, so spawning in plan
+        // order asks in plan order.
+        let by_id: std::collections::HashMap<&str, &AuthFileEntry> = entries
+            .iter()
+            .filter(|e| wants_usage(e))
+            .map(|e| (e.id.as_str(), e))
+            .collect();
+        let asked: Vec<AuthFileEntry> = plan(&entries)
+            .iter()
+            .filter_map(|id| by_id.get(id.as_str()).map(|e| (*e).clone()))
+            .collect();
 
         let permits = Arc::new(Semaphore::new(self.options.concurrency.max(1)));
         let abort = Arc::new(AtomicBool::new(false));
         let mut tasks = JoinSet::new();
-        for entry in entries.iter().filter(|e| wants_usage(e)) {
+        for entry in asked.iter() {
             let client = self.clone();
             let entry = entry.clone();
             let permits = Arc::clone(&permits);
@@ -267,13 +283,13 @@ impl Client {
             return Err(err);
         }
         if deadline_hit {
-            for entry in entries.iter().filter(|e| wants_usage(e)) {
-                if !usages.iter().any(|(id, _)| *id == entry.id) {
-                    usages.push((
-                        entry.id.clone(),
-                        Err(format!("no answer within the {seconds} s deadline")),
-                    ));
-                }
+            let answered: std::collections::HashSet<String> =
+                usages.iter().map(|(id, _)| id.clone()).collect();
+            for entry in asked.iter().filter(|e| !answered.contains(&e.id)) {
+                usages.push((
+                    entry.id.clone(),
+                    Err(format!("{DEADLINE_PREFIX}{seconds} s deadline")),
+                ));
             }
         }
         Ok(FetchReport {

@@ -5,15 +5,16 @@ pub mod api_keys;
 pub mod auth_files;
 pub mod client;
 pub mod error;
+pub mod refresh_plan;
 pub mod usage;
 
 use std::collections::{BTreeMap, HashMap};
 
 use auth_files::AuthFileEntry;
-use client::FetchReport;
+use client::{FetchReport, DEADLINE_PREFIX};
 
 use crate::config;
-use crate::model::{Account, ApiKeyUsage, Epoch, PoolState};
+use crate::model::{Account, ApiKeyUsage, Epoch, PoolState, UsageBasis};
 
 /// Which auth files to show, and how to name them.
 #[derive(Clone, Debug, Default)]
@@ -97,27 +98,49 @@ pub fn merge_fetch(
             let previous = old
                 .get(entry.id.as_str())
                 .or_else(|| old.get(entry.name.as_str()));
+            let basis = UsageBasis {
+                success: entry.success,
+                failed: entry.failed,
+            };
+            let kept = |p: Option<&&Account>| UsageKept {
+                usage: p.and_then(|p| p.usage.clone()),
+                fetched_at: p.and_then(|p| p.usage_fetched_at),
+                checked_at: p.and_then(|p| p.usage_checked_at),
+                basis: p.and_then(|p| p.usage_basis),
+                error: None,
+            };
             let result = results.remove(&entry.id);
             let token_refused = matches!(&result, Some(Err(e)) if usage::refused_token(e));
-            let (usage, usage_fetched_at, usage_error) = match result {
-                Some(Ok(usage)) => (Some(usage), Some(now), None),
-                Some(Err(error)) => (
-                    previous.and_then(|p| p.usage.clone()),
-                    previous.and_then(|p| p.usage_fetched_at),
-                    Some(error),
-                ),
-                None if entry.is_api_key() => {
-                    (None, None, Some(crate::tr!("account.api_key_no_quota")))
-                }
-                // Disabled accounts are not asked; keep what we knew.
-                None => (
-                    previous.and_then(|p| p.usage.clone()),
-                    previous.and_then(|p| p.usage_fetched_at),
-                    None,
-                ),
+            let usage = match result {
+                Some(Ok(usage)) => UsageKept {
+                    usage: Some(usage),
+                    fetched_at: Some(now),
+                    checked_at: Some(now),
+                    basis: Some(basis),
+                    error: None,
+                },
+                // Cut by the deadline: no answer, so the answer time stays.
+                Some(Err(error)) if error.starts_with(DEADLINE_PREFIX) => UsageKept {
+                    error: Some(error),
+                    ..kept(previous)
+                },
+                Some(Err(error)) => UsageKept {
+                    checked_at: Some(now),
+                    error: Some(error),
+                    ..kept(previous)
+                },
+                None if entry.is_api_key() => UsageKept {
+                    error: Some(crate::tr!("account.api_key_no_quota")),
+                    ..kept(None)
+                },
+                // Not asked (disabled, or unchanged since its last fetch): keep
+                // what we knew, with its age and its last error.
+                None => UsageKept {
+                    error: previous.and_then(|p| p.usage_error.clone()),
+                    ..kept(previous)
+                },
             };
-            let mut account =
-                account_from_entry(entry, selection, usage, usage_fetched_at, usage_error);
+            let mut account = account_from_entry(entry, selection, usage);
             account.token_refused = token_refused;
             account
         })
@@ -151,13 +174,16 @@ pub fn merge_api_keys(
     }
 }
 
-fn account_from_entry(
-    entry: AuthFileEntry,
-    selection: &Selection,
+/// What an account keeps of its usage after a fetch.
+struct UsageKept {
     usage: Option<crate::model::Usage>,
-    usage_fetched_at: Option<Epoch>,
-    usage_error: Option<String>,
-) -> Account {
+    fetched_at: Option<Epoch>,
+    checked_at: Option<Epoch>,
+    basis: Option<UsageBasis>,
+    error: Option<String>,
+}
+
+fn account_from_entry(entry: AuthFileEntry, selection: &Selection, kept: UsageKept) -> Account {
     Account {
         label: selection.label_for(&entry),
         id: entry.id,
@@ -180,9 +206,11 @@ fn account_from_entry(
         success: entry.success,
         failed: entry.failed,
         recent_requests: entry.recent_requests,
-        usage,
-        usage_fetched_at,
-        usage_error,
+        usage: kept.usage,
+        usage_fetched_at: kept.fetched_at,
+        usage_error: kept.error,
+        usage_checked_at: kept.checked_at,
+        usage_basis: kept.basis,
         token_refused: false,
     }
 }

@@ -213,7 +213,8 @@ mod tests {
         assert!(script.contains(r"POOLWATCH_BIN_DEFAULT='/Users/o'\''neil/bin/poolwatch'"));
         assert!(!script.contains(BIN_PLACEHOLDER));
         assert!(WRAPPER.contains(BIN_PLACEHOLDER));
-        assert!(WRAPPER.starts_with("#!/usr/bin/env bash\n"));
+        // POSIX sh: the cheapest shell to start (builtins only, see the script).
+        assert!(WRAPPER.starts_with("#!/bin/sh\n"));
     }
 
     fn dirs(existing: &'static [&'static str]) -> impl Fn(&Path) -> bool {

@@ -1,6 +1,7 @@
 //! The subcommands: each file turns parsed flags into output and an exit code.
 
 mod alerts_cmd;
+mod background;
 mod config_cmd;
 mod demo_guard;
 mod hide_key;
@@ -177,6 +178,16 @@ pub struct View {
 /// Obtain the pool (demo or real) and compute its report; writes the widget
 /// snapshot after a fetch.
 pub fn obtain(globals: &Globals, settings: &Settings, trigger: Trigger) -> View {
+    obtain_scoped(globals, settings, trigger, false)
+}
+
+/// [`obtain`], asking every account's usage when `refresh_all` (`refresh --all`).
+pub fn obtain_scoped(
+    globals: &Globals,
+    settings: &Settings,
+    trigger: Trigger,
+    refresh_all: bool,
+) -> View {
     let now = (globals.clock)();
     if globals.demo {
         let state = demo::pool(&session::selection_of(settings), now);
@@ -234,8 +245,20 @@ pub fn obtain(globals: &Globals, settings: &Settings, trigger: Trigger) -> View 
         paths,
         env: globals.env,
         clock: globals.clock,
+        refresh_all,
     };
-    let mut outcome = session.obtain(trigger);
+    let outcome = session.obtain(trigger);
+    finish_view(globals, settings, outcome, notices)
+}
+
+/// A view of a session's outcome: the run's own notices first, delivers its
+/// alerts and writes the widget snapshot after a fetch.
+pub fn finish_view(
+    globals: &Globals,
+    settings: &Settings,
+    mut outcome: Outcome,
+    notices: Vec<String>,
+) -> View {
     outcome.notices.splice(0..0, notices);
     if let Some(note) = outcome
         .state
@@ -274,12 +297,13 @@ pub fn session_for<'a>(globals: &'a Globals, settings: &'a Settings) -> Option<S
         paths,
         env: globals.env,
         clock: globals.clock,
+        refresh_all: false,
     })
 }
 
 /// The cache paths of the settings' profile; when the configured folder cannot be used, a private
 /// fallback in the OS temp dir (with a notice saying so). None when neither works (the notice says why).
-fn usable_cache(
+pub(crate) fn usable_cache(
     globals: &Globals,
     settings: &Settings,
     notices: &mut Vec<String>,

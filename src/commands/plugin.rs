@@ -4,19 +4,25 @@
 
 use std::io::Write;
 
-use super::{menu_context, obtain, Globals, View};
+use super::{finish_view, menu_context, obtain, usable_cache, Globals, View};
 use crate::cli::{DialectArg, PluginArgs};
+use crate::config::Settings;
+use crate::model::PoolState;
 use crate::quota::SortOrder;
-use crate::render::menu::render_menu;
+use crate::render::menu::{render_menu, render_menu_omitting};
 use crate::render::multi::{render_multi, PoolMenu};
 use crate::render::{Dialect, FetchStatus, MenuContext};
-use crate::session::Trigger;
+use crate::session::{Outcome, Session, Trigger};
 
 /// SwiftBar refresh reasons that are automatic; any other reason is a user action.
 const AUTOMATIC_REASONS: [&str; 3] = ["FirstLaunch", "Schedule", "WakeFromSleep"];
 
 /// Run plugin mode; the exit code is always 0.
 pub fn run(globals: &Globals, args: &PluginArgs) -> i32 {
+    if args.background_refresh {
+        let reason = (globals.env)("SWIFTBAR_PLUGIN_REFRESH_REASON");
+        return super::background::run(globals, trigger_for_reason(reason.as_deref()));
+    }
     let dialect = match args.dialect {
         DialectArg::Swiftbar => Dialect::SwiftBar,
         DialectArg::Xbar => Dialect::Xbar,
@@ -55,13 +61,105 @@ fn menu_output(globals: &Globals, dialect: Dialect) -> String {
         Err(e) => return fallback_menu(globals, dialect, e.to_string()),
     };
     let reason = (globals.env)("SWIFTBAR_PLUGIN_REFRESH_REASON");
-    let view = obtain(globals, &settings, trigger_for_reason(reason.as_deref()));
+    let trigger = trigger_for_reason(reason.as_deref());
+    if let Some(menu) = form_menu(globals, &settings, trigger, dialect) {
+        return menu;
+    }
+    let view = obtain_detached(globals, &settings, trigger);
     let ctx = menu_context(globals, &settings, &view);
     let menu = render_menu(view.report.as_ref(), &ctx, dialect);
     // The process ends right after printing: skip freeing a large pool
     // account by account (measurable at 1000 accounts).
     std::mem::forget(view);
     menu
+}
+
+/// The cache-hit menu from the precomputed form (`store::menu_form`), when it
+/// is valid: one small file read, no work that grows with the pool.
+fn form_menu(
+    globals: &Globals,
+    settings: &Settings,
+    trigger: Trigger,
+    dialect: Dialect,
+) -> Option<String> {
+    if globals.demo {
+        return None;
+    }
+    // The folder every run uses; a fallback folder (with its notice) takes the full path.
+    let mut notices = Vec::new();
+    let paths = usable_cache(globals, settings, &mut notices)?;
+    if !notices.is_empty() {
+        return None;
+    }
+    let session = Session {
+        settings,
+        paths,
+        env: globals.env,
+        clock: globals.clock,
+        refresh_all: false,
+    };
+    let mut hit = session.serve_form(trigger)?;
+    if hit.report.as_ref().is_some_and(|r| r.accounts.is_empty()) {
+        // An empty pool says why (`notes::empty_selection`): the full path, cheap here.
+        return None;
+    }
+    if hit.due && hit.report.is_none() {
+        // No data yet: the full path waits up to `cold_start_wait` for it.
+        return None;
+    }
+    if hit.due {
+        // Start a refresh and show the form meanwhile. When one already holds
+        // the lock, the new one waits for it and then finds nothing to do (a
+        // busy lock may also be another run's short probe: never skip).
+        if !super::background::spawn(globals) {
+            return None;
+        }
+        hit.freshness = crate::session::refreshing(hit.freshness, hit.report.is_some());
+    }
+    let view = View {
+        outcome: Outcome {
+            state: hit.updated_at.map(|at| PoolState {
+                fetched_at: at,
+                ..Default::default()
+            }),
+            freshness: hit.freshness,
+            error: None,
+            notices: Vec::new(),
+            fetched: false,
+            report: None,
+            pace: hit.pace,
+            fired_alerts: Vec::new(),
+            cache: None,
+            ban_until: hit.ban_until,
+        },
+        report: hit.report,
+        now: hit.now,
+    };
+    let ctx = menu_context(globals, settings, &view);
+    let menu = render_menu_omitting(view.report.as_ref(), &ctx, dialect, hit.omitted);
+    std::mem::forget(view);
+    Some(menu)
+}
+
+/// The full path of a menu run: the cache as found, and a detached refresh
+/// when it is due (see `background`).
+fn obtain_detached(globals: &Globals, settings: &Settings, trigger: Trigger) -> View {
+    if globals.demo {
+        return obtain(globals, settings, trigger);
+    }
+    let mut notices = Vec::new();
+    let Some(paths) = usable_cache(globals, settings, &mut notices) else {
+        return obtain(globals, settings, trigger);
+    };
+    let session = Session {
+        settings,
+        paths,
+        env: globals.env,
+        clock: globals.clock,
+        refresh_all: false,
+    };
+    let outcome = session.obtain_detached(trigger, &|| super::background::spawn(globals));
+    finish_view(globals, settings, outcome, notices)
 }
 
 /// Every profile in one menu. Each profile has its own cache and lock; they
@@ -76,7 +174,7 @@ fn multi_output(globals: &Globals, dialect: Dialect, names: &[String]) -> String
                 scope.spawn(move || {
                     let scoped = globals.with_profile(name);
                     let settings = scoped.settings().map_err(|e| e.to_string())?;
-                    let view = obtain(&scoped, &settings, trigger);
+                    let view = obtain_detached(&scoped, &settings, trigger);
                     let ctx = menu_context(&scoped, &settings, &view);
                     Ok((view, ctx))
                 })

@@ -2,7 +2,7 @@
 
 use std::io::{IsTerminal, Write};
 
-use super::{build_snapshot, menu_context, obtain, snapshot_path, Globals};
+use super::{build_snapshot, menu_context, obtain, obtain_scoped, snapshot_path, Globals};
 use crate::cli::{RefreshArgs, SnapshotArgs, StatusArgs};
 use crate::exit_codes;
 use crate::render::{json, oneline, text};
@@ -138,7 +138,7 @@ pub fn refresh(globals: &Globals, args: &RefreshArgs) -> i32 {
     } else {
         Trigger::Explicit
     };
-    let view = obtain(globals, &settings, trigger);
+    let view = obtain_scoped(globals, &settings, trigger, args.all);
     for notice in &view.outcome.notices {
         eprintln!("poolwatch: {notice}");
     }

@@ -44,6 +44,14 @@ pool_url = {pool_url}
 # Deadline of a whole fetch in seconds (timeout_seconds..=300).
 # deadline_seconds = {deadline}
 
+# A scheduled refresh asks an account's usage again only when it served requests, a window reset,
+# it failed or is new, or its usage is older than this many minutes (1..=1440). Every call costs
+# the server a bcrypt check and ChatGPT an upstream request (docs/refresh.md).
+# usage_max_age_minutes = {usage_max_age}
+
+# How long a menu run with no data yet waits for the first fetch before showing "Loading" (0..=60).
+# cold_start_wait_seconds = {cold_start_wait}
+
 # An account whose weekly remaining percent is below this is "week-killed" (0..=100).
 # kill_line = {kill_line}
 
@@ -97,6 +105,8 @@ pool_url = {pool_url}
         concurrency = super::DEFAULT_CONCURRENCY,
         timeout = super::DEFAULT_TIMEOUT_SECONDS,
         deadline = super::DEFAULT_DEADLINE_SECONDS,
+        usage_max_age = super::DEFAULT_USAGE_MAX_AGE_MINUTES,
+        cold_start_wait = super::DEFAULT_COLD_START_WAIT_SECONDS,
         kill_line = keys::format_float(quota.kill_line),
         stale_limit = quota.stale_limit / 60,
         sort = keys::sort_name(quota.sort),

@@ -76,6 +76,16 @@ pub(crate) const KEYS: &[KeySpec] = &[
         Some("POOLWATCH_DEADLINE_SECONDS"),
     ),
     key(
+        "usage_max_age_minutes",
+        Kind::Int { min: 1, max: 1_440 },
+        Some("POOLWATCH_USAGE_MAX_AGE_MINUTES"),
+    ),
+    key(
+        "cold_start_wait_seconds",
+        Kind::Int { min: 0, max: 60 },
+        Some("POOLWATCH_COLD_START_WAIT_SECONDS"),
+    ),
+    key(
         "kill_line",
         Kind::Float {
             min: 0.0,

@@ -48,6 +48,10 @@ pub const DEFAULT_TTL_SECONDS: u64 = 120;
 pub const DEFAULT_CONCURRENCY: usize = 8;
 /// Default per-request timeout, in seconds.
 pub const DEFAULT_TIMEOUT_SECONDS: u64 = 10;
+/// Default max age of an account's usage before a scheduled refresh asks again, in minutes.
+pub const DEFAULT_USAGE_MAX_AGE_MINUTES: u64 = 30;
+/// Default wait of a menu run with no cached data for the first fetch, in seconds.
+pub const DEFAULT_COLD_START_WAIT_SECONDS: u64 = 3;
 /// Default deadline for a whole fetch, in seconds.
 pub const DEFAULT_DEADLINE_SECONDS: u64 = 25;
 /// Providers selected by default (matched by "contains", lower-case).
@@ -111,6 +115,10 @@ pub struct Settings {
     pub request_timeout: Duration,
     /// Deadline of a whole fetch (>= `request_timeout`).
     pub deadline: Duration,
+    /// A scheduled refresh asks an unchanged account's usage again after this.
+    pub usage_max_age: Duration,
+    /// How long a menu run with no cached data waits for the first fetch.
+    pub cold_start_wait: Duration,
     pub quota: QuotaSettings,
     /// Lower-case provider fragments; see [`provider_selected`].
     pub providers: Vec<String>,
@@ -148,6 +156,8 @@ impl Default for Settings {
             concurrency: DEFAULT_CONCURRENCY,
             request_timeout: Duration::from_secs(DEFAULT_TIMEOUT_SECONDS),
             deadline: Duration::from_secs(DEFAULT_DEADLINE_SECONDS),
+            usage_max_age: Duration::from_secs(DEFAULT_USAGE_MAX_AGE_MINUTES * 60),
+            cold_start_wait: Duration::from_secs(DEFAULT_COLD_START_WAIT_SECONDS),
             quota: QuotaSettings::default(),
             providers: DEFAULT_PROVIDERS.iter().map(|p| p.to_string()).collect(),
             hidden: Vec::new(),
@@ -483,6 +493,12 @@ impl Resolved {
                 .unwrap_or(DEFAULT_CONCURRENCY),
             request_timeout: secs("timeout_seconds", DEFAULT_TIMEOUT_SECONDS),
             deadline: secs("deadline_seconds", DEFAULT_DEADLINE_SECONDS),
+            usage_max_age: Duration::from_secs(
+                60 * self
+                    .int("usage_max_age_minutes")
+                    .unwrap_or(DEFAULT_USAGE_MAX_AGE_MINUTES),
+            ),
+            cold_start_wait: secs("cold_start_wait_seconds", DEFAULT_COLD_START_WAIT_SECONDS),
             quota: QuotaSettings {
                 weights,
                 kill_line: self.float("kill_line").unwrap_or(defaults.quota.kill_line),

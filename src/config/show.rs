@@ -40,6 +40,16 @@ pub fn show_with_paths(
         settings,
     );
     main.line(
+        "usage_max_age_minutes",
+        (settings.usage_max_age.as_secs() / 60).to_string(),
+        settings,
+    );
+    main.line(
+        "cold_start_wait_seconds",
+        settings.cold_start_wait.as_secs().to_string(),
+        settings,
+    );
+    main.line(
         "kill_line",
         format_float(settings.quota.kill_line),
         settings,

@@ -70,13 +70,12 @@ pub fn counts_in_pool(view: &AccountView) -> bool {
     view.available && view.duplicate_of.is_none()
 }
 
-/// Auth files of the same login (same `chatgpt_account_id` and, when both
-/// files name one, the same email) count once: the one with quota values that
-/// count, else the latest fetched, else the first by name; the others get
-/// `duplicate_of` = its label. The email is part of the key because members of
-/// one ChatGPT Team workspace share its `chatgpt_account_id` but are separate
-/// seats with their own quota.
-/// `views[i]` belongs to `accounts[i]` (before sorting).
+/// Auth files of the same login (same `chatgpt_account_id`) count once: the
+/// one with quota values that count, else the latest fetched, else the first
+/// by name; the others get `duplicate_of` = its label. On workspace plans
+/// (team, business, enterprise, edu) the email is part of the key too: the
+/// seats of one workspace share its `chatgpt_account_id` but each has its own
+/// quota. `views[i]` belongs to `accounts[i]` (before sorting).
 fn mark_duplicates(accounts: &[Account], views: &mut [AccountView]) {
     let mut groups: BTreeMap<(&str, String), Vec<usize>> = BTreeMap::new();
     for (i, account) in accounts.iter().enumerate() {
@@ -86,11 +85,12 @@ fn mark_duplicates(accounts: &[Account], views: &mut [AccountView]) {
             .map(str::trim)
             .filter(|id| !id.is_empty())
         {
-            let email = account
-                .email
-                .as_deref()
-                .map(|e| e.trim().to_lowercase())
-                .unwrap_or_default();
+            let email = match is_workspace_plan(&views[i].plan) {
+                true => account.email.as_deref().unwrap_or_default(),
+                false => "",
+            }
+            .trim()
+            .to_lowercase();
             groups.entry((id, email)).or_default().push(i);
         }
     }
@@ -114,6 +114,11 @@ fn mark_duplicates(accounts: &[Account], views: &mut [AccountView]) {
             views[i].duplicate_of = Some(label.clone());
         }
     }
+}
+
+/// Plans whose accounts are seats of a shared workspace.
+fn is_workspace_plan(plan: &str) -> bool {
+    matches!(plan, "team" | "business" | "enterprise" | "edu")
 }
 
 /// Level of a pool window; an empty pool (capacity 0) is red.
@@ -372,6 +377,19 @@ mod tests {
         assert_eq!(report.five_hour.remaining, 140.0);
         let bo = report.accounts.iter().find(|v| v.id == "bo").unwrap();
         assert!(bo.duplicate_of.is_none());
+    }
+
+    #[test]
+    fn personal_plans_with_one_account_id_are_one_login_whatever_the_email() {
+        let mut a = account("a", "plus", window(40.0, 1000), window(50.0, 100_000));
+        a.chatgpt_account_id = Some("acc".into());
+        a.email = Some("a@example.com".into());
+        let mut b = account("b", "plus", window(40.0, 1000), window(50.0, 100_000));
+        b.chatgpt_account_id = Some("acc".into());
+        b.email = Some("b@example.com".into());
+        let report = compute(&[a, b], &QuotaSettings::default(), NOW);
+        assert_eq!(report.counts.duplicates, 1);
+        assert_eq!(report.five_hour.remaining, 60.0);
     }
 
     #[test]

@@ -29,6 +29,10 @@ const PLAN_WIDTH: usize = 7;
 const MESSAGE_CHARS: usize = 100;
 /// Accounts shown with their detail submenu; the rest go into "More accounts".
 pub const MENU_DETAILED_ACCOUNTS: usize = 60;
+/// Rows listed under "More accounts": the worst ones; the rest are counted in
+/// a "… N more" line that points to `poolwatch status` (a menu of 900 rows is
+/// not something a person scrolls, and it is slow to print and to open).
+pub const MORE_ACCOUNTS_SHOWN: usize = 40;
 /// Characters kept from an error message (the host truncates for display).
 const PROBLEM_CHARS: usize = 640;
 /// `length=` of an error line: longer text is cut with a tooltip holding all of it.
@@ -106,8 +110,20 @@ impl MenuLine {
 /// Renders the whole plugin output: one menu-bar title line, then the dropdown.
 /// Always valid UTF-8 and newline-terminated.
 pub fn render_menu(report: Option<&PoolReport>, ctx: &MenuContext, dialect: Dialect) -> String {
+    render_menu_omitting(report, ctx, dialect, 0)
+}
+
+/// [`render_menu`] of a report whose account list was cut to what the menu
+/// shows ([`menu_accounts`]): `omitted` accounts of the pool are not in it.
+/// Gives the same text as [`render_menu`] of the whole report.
+pub fn render_menu_omitting(
+    report: Option<&PoolReport>,
+    ctx: &MenuContext,
+    dialect: Dialect,
+    omitted: usize,
+) -> String {
     let mut out = String::new();
-    for line in menu_lines(report, ctx, dialect) {
+    for line in menu_lines_omitting(report, ctx, dialect, omitted) {
         out.push_str(&line.to_output());
         out.push('\n');
     }
@@ -120,7 +136,20 @@ pub fn menu_lines(
     ctx: &MenuContext,
     dialect: Dialect,
 ) -> Vec<MenuLine> {
-    let menu = Menu { ctx, dialect };
+    menu_lines_omitting(report, ctx, dialect, 0)
+}
+
+fn menu_lines_omitting(
+    report: Option<&PoolReport>,
+    ctx: &MenuContext,
+    dialect: Dialect,
+    omitted: usize,
+) -> Vec<MenuLine> {
+    let menu = Menu {
+        ctx,
+        dialect,
+        omitted,
+    };
     let mut lines = vec![menu.title_line(report), MenuLine::separator()];
     lines.extend(menu.status_lines(report));
     if let Some(report) = report {
@@ -401,6 +430,8 @@ fn management_url(pool_url: &str) -> Option<String> {
 struct Menu<'a> {
     ctx: &'a MenuContext,
     dialect: Dialect,
+    /// Accounts of the pool left out of the report (see [`menu_accounts`]).
+    omitted: usize,
 }
 
 impl Menu<'_> {
@@ -688,13 +719,22 @@ impl Menu<'_> {
             lines.extend(self.account_details(account, report.now));
         }
         if !rest.is_empty() {
-            // Big pools: the rest as one-line rows in a submenu keeps the menu
-            // quick to open (and to print) while every account stays listed.
-            lines.push(MenuLine::item(0, tr!("menu.more_accounts", n = rest.len())));
-            for account in rest {
-                let mut row = self.account_row(account);
+            // Big pools: the worst of the rest as one-line rows in a submenu
+            // keeps the menu quick to open (and to print); `status` lists all.
+            let total = rest.len() + self.omitted;
+            lines.push(MenuLine::item(0, tr!("menu.more_accounts", n = total)));
+            let listed = worst_rows(rest);
+            for &i in &listed {
+                let mut row = self.account_row(&rest[i]);
                 row.depth = 1;
                 lines.push(row);
+            }
+            let unlisted = total - listed.len();
+            if unlisted > 0 {
+                lines.push(MenuLine::item(
+                    1,
+                    format!("… {unlisted} more: open `poolwatch status`"),
+                ));
             }
         }
         lines
@@ -1048,6 +1088,74 @@ fn key_tone(key: &ApiKeyView) -> Tone {
     } else {
         Tone::Grey
     }
+}
+
+/// The accounts a menu of `accounts` (in display order) lists: the first
+/// [`MENU_DETAILED_ACCOUNTS`] and the worst [`MORE_ACCOUNTS_SHOWN`] of the rest,
+/// in display order; and how many it leaves out. A report cut to these gives
+/// the same menu ([`render_menu_omitting`]).
+pub fn menu_accounts(accounts: &[AccountView]) -> (Vec<AccountView>, usize) {
+    let detailed = accounts.len().min(MENU_DETAILED_ACCOUNTS);
+    let (shown, rest) = accounts.split_at(detailed);
+    let listed = worst_rows(rest);
+    let mut out = Vec::with_capacity(detailed + listed.len());
+    out.extend_from_slice(shown);
+    out.extend(listed.iter().map(|&i| rest[i].clone()));
+    (out, rest.len() - listed.len())
+}
+
+/// The report a menu needs of `report`: the accounts of [`menu_accounts`],
+/// without the per-account health strips (the menu shows the pool's), and
+/// the number of accounts left out. [`render_menu_omitting`] of it gives the
+/// same text as [`render_menu`] of `report`.
+pub fn menu_report(report: &PoolReport) -> (PoolReport, usize) {
+    let (mut accounts, omitted) = menu_accounts(&report.accounts);
+    for account in &mut accounts {
+        account.health = Vec::new();
+    }
+    let mut cut = PoolReport {
+        accounts: Vec::new(),
+        ..report.clone()
+    };
+    cut.accounts = accounts;
+    (cut, omitted)
+}
+
+/// Indexes (ascending) of the worst [`MORE_ACCOUNTS_SHOWN`] of `rest`: failing,
+/// then week-killed, cooling, stale, then the least quota left; disabled last.
+fn worst_rows(rest: &[AccountView]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..rest.len()).collect();
+    if rest.len() > MORE_ACCOUNTS_SHOWN {
+        order.sort_by(|&a, &b| {
+            let (ra, rb) = (worst_key(&rest[a]), worst_key(&rest[b]));
+            ra.0.cmp(&rb.0).then(ra.1.total_cmp(&rb.1)).then(a.cmp(&b))
+        });
+        order.truncate(MORE_ACCOUNTS_SHOWN);
+        order.sort_unstable();
+    }
+    order
+}
+
+fn worst_key(a: &AccountView) -> (u8, f64) {
+    let rank = if a.disabled {
+        5
+    } else if a.error.is_some() && !a.stale {
+        0
+    } else if a.killed {
+        1
+    } else if a.cooling {
+        2
+    } else if a.stale {
+        3
+    } else {
+        4
+    };
+    let left = [a.five_hour.as_ref(), a.weekly.as_ref()]
+        .into_iter()
+        .flatten()
+        .map(|w| w.remaining)
+        .fold(f64::INFINITY, f64::min);
+    (rank, if left.is_finite() { left } else { -1.0 })
 }
 
 fn account_glyph(a: &AccountView) -> char {

@@ -7,4 +7,5 @@ pub mod attempts;
 pub mod cache;
 pub mod fallback;
 pub mod lock;
+pub mod menu_form;
 pub mod snapshot;

@@ -28,6 +28,10 @@ pub const XBAR_PARAMS: &[&str] = &[
     "ansi",
 ];
 
+/// A first menu run waits this long for the detached fetch: long enough for
+/// any mock answer or deadline here, so a cold menu shows what it fetched.
+pub const COLD_START: &str = "cold_start_wait_seconds = 20\n";
+
 /// A sandbox: its own HOME, settings file, cache dir and snapshot path.
 pub struct Sandbox {
     pub dir: tempfile::TempDir,
@@ -71,7 +75,7 @@ impl Sandbox {
             extra_env: Vec::new(),
         };
         sandbox.write_config(&format!(
-            "pool_url = \"{pool_url}\"\nusage_url = \"{usage_url}\"\ntimeout_seconds = 3\ndeadline_seconds = 8\n"
+            "pool_url = \"{pool_url}\"\nusage_url = \"{usage_url}\"\ntimeout_seconds = 3\ndeadline_seconds = 8\n{COLD_START}"
         ));
         sandbox
     }
@@ -96,6 +100,75 @@ impl Sandbox {
         self.dir.path().join("widget").join("snapshot.json")
     }
 
+    /// Where a detached refresh reports that it ended (one line each).
+    pub fn notify_file(&self) -> PathBuf {
+        self.dir.path().join("refresh-notify.log")
+    }
+
+    /// How many detached refreshes have ended.
+    pub fn refreshes_ended(&self) -> usize {
+        std::fs::read_to_string(self.notify_file())
+            .map(|t| t.lines().count())
+            .unwrap_or(0)
+    }
+
+    /// Wait until more than `seen` detached refreshes have ended (true), or 30 s.
+    pub fn wait_for_refresh(&self, seen: usize) -> bool {
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::time::Instant::now() < until {
+            if self.refreshes_ended() > seen {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        false
+    }
+
+    /// Wait until every detached refresh has ended: one ended, the profile's
+    /// lock is free and no other refresh ended for half a second.
+    pub fn wait_for_quiet(&self, profile: &str, seen: usize) {
+        assert!(self.wait_for_refresh(seen), "a detached refresh ended");
+        let lock = self.cache_dir().join(profile).join("cache.lock");
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let mut last = (self.refreshes_ended(), std::time::Instant::now());
+        while std::time::Instant::now() < until {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            let count = self.refreshes_ended();
+            if count != last.0 {
+                last = (count, std::time::Instant::now());
+                continue;
+            }
+            let free = std::fs::File::open(&lock)
+                .map(|f| f.try_lock().is_ok())
+                .unwrap_or(true);
+            if free && last.1.elapsed() > std::time::Duration::from_millis(500) {
+                return;
+            }
+        }
+        panic!("detached refreshes did not settle");
+    }
+
+    /// A plugin run as the user sees it: when it shows the cache while a
+    /// detached refresh runs, wait for that refresh and run again (what
+    /// SwiftBar does when the refresh asks it to).
+    pub fn run_plugin_settled(&self, env: &[(&str, &str)]) -> Run {
+        let mut seen = self.refreshes_ended();
+        let mut run = self.run_env(&["plugin"], env);
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while run.stdout.contains("Refreshing…") {
+            assert!(
+                std::time::Instant::now() < until,
+                "the detached refresh never ended:\n{}",
+                run.stdout
+            );
+            if self.wait_for_refresh(seen) {
+                seen = self.refreshes_ended();
+                run = self.run_env(&["plugin"], env);
+            }
+        }
+        run
+    }
+
     pub fn home(&self) -> PathBuf {
         self.dir.path().join("home")
     }
@@ -110,6 +183,7 @@ impl Sandbox {
             .env("POOLWATCH_CONFIG", self.config_path())
             .env("POOLWATCH_CACHE_DIR", self.cache_dir())
             .env("POOLWATCH_SNAPSHOT_PATH", self.snapshot_path())
+            .env("POOLWATCH_REFRESH_NOTIFY_FILE", self.notify_file())
             .stdin(Stdio::null());
         if let Some(key) = &self.key {
             cmd.env("POOLWATCH_MANAGEMENT_KEY", key);
@@ -151,7 +225,11 @@ impl Sandbox {
                 }
             }
         }
-        std::fs::write(&path, serde_json::to_vec(&cache).unwrap()).unwrap();
+        // Replaced like poolwatch writes it (temp file + rename: a new inode),
+        // so the menu form made from the old file no longer matches it.
+        let temp = path.with_extension("aged.tmp");
+        std::fs::write(&temp, serde_json::to_vec(&cache).unwrap()).unwrap();
+        std::fs::rename(&temp, &path).unwrap();
     }
 
     pub fn read_cache(&self, profile: &str) -> serde_json::Value {
@@ -333,11 +411,12 @@ pub fn assert_valid_menu(run: &Run, what: &str) -> Vec<PluginLine> {
 
 impl Sandbox {
     /// `poolwatch plugin`, as xbar (no SWIFTBAR) or SwiftBar (`SWIFTBAR=1`) runs it.
+    /// A plugin run, settled (see [`Sandbox::run_plugin_settled`]).
     pub fn run_plugin(&self, swiftbar: bool) -> Run {
         if swiftbar {
-            self.run_env(&["plugin"], &[("SWIFTBAR", "1")])
+            self.run_plugin_settled(&[("SWIFTBAR", "1")])
         } else {
-            self.run(&["plugin"])
+            self.run_plugin_settled(&[])
         }
     }
 

@@ -563,6 +563,25 @@ impl MockServer {
         change(&mut self.shared.config());
     }
 
+    /// The account named `name` serves requests through the proxy: its newest
+    /// `recent_requests` bucket (hence its `success`/`failed` counters) grows.
+    /// Panics when there is no such account.
+    pub fn serve_requests(&self, name: &str, success: u64, failed: u64) {
+        let mut config = self.shared.config();
+        let account = config
+            .accounts
+            .iter_mut()
+            .find(|a| a.name == name)
+            .unwrap_or_else(|| panic!("no mock account {name}"));
+        match account.recent_requests.last_mut() {
+            Some(last) => {
+                last.0 += success;
+                last.1 += failed;
+            }
+            None => account.recent_requests.push((success, failed)),
+        }
+    }
+
     /// A copy of the current config.
     pub fn config(&self) -> MockConfig {
         self.shared.config().clone()

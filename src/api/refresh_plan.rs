@@ -1,0 +1,375 @@
+//! Which accounts a refresh asks for usage, and in which order (pure).
+//!
+//! Every Management API call costs the server a bcrypt comparison of the key
+//! (50–100 ms of CPU, SPEC.md §5), and every usage call is an upstream request
+//! to ChatGPT made with the account's token (429s, risk control). Requests that
+//! go through `api-call` do not show in an account's `success`/`failed`
+//! counters, so an account whose counters did not move since its last usage
+//! fetch has not used any quota since: its usage is still what we have, apart
+//! from window resets, which we know the time of.
+//!
+//! A refresh therefore reads auth-files (one call) and asks usage only for
+//! accounts that
+//! * are new (never fetched),
+//! * failed last time (including "no answer before the deadline"),
+//! * served requests since their last usage fetch (counters differ from the
+//!   basis stored at that fetch),
+//! * have a window whose reset time has passed,
+//! * or whose usage is older than the max age (`usage_max_age_minutes`, 30 min
+//!   for scheduled refreshes, [`MANUAL_MAX_AGE`] for "Refresh now").
+//!
+//! `refresh --all` asks every account. Accounts are asked in the order of their
+//! last answer, oldest first (never answered first), so a deadline that cuts a
+//! big pool short never starves the same tail twice (issue 9 item 9).
+
+use std::collections::HashMap;
+
+use super::auth_files::AuthFileEntry;
+use super::client::wants_usage;
+use crate::model::{Account, Epoch, PoolState};
+
+/// The max age of usage for "Refresh now" (`poolwatch refresh`, a menu click).
+pub const MANUAL_MAX_AGE: i64 = 5 * 60;
+
+/// How much a refresh asks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Only what changed, or is older than `max_age` seconds.
+    Changed { max_age: i64 },
+    /// Every account (`refresh --all`).
+    All,
+}
+
+/// Why an account is asked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Reason {
+    /// Not in the previous state, or never had an answer.
+    New,
+    /// The last usage call failed (or was cut by the deadline).
+    Failed,
+    /// Its request counters moved since the last usage fetch.
+    Traffic,
+    /// A window's reset time has passed.
+    WindowReset,
+    /// Usage older than the max age.
+    MaxAge,
+    /// `refresh --all`.
+    All,
+}
+
+/// One planned usage call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Planned {
+    /// Auth file id.
+    pub id: String,
+    pub reason: Reason,
+}
+
+/// The usage calls of one refresh, in the order to make them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub calls: Vec<Planned>,
+    /// Accounts that want usage but keep their values this time.
+    pub kept: usize,
+}
+
+impl Plan {
+    /// The ids to ask, in order.
+    pub fn ids(&self) -> Vec<String> {
+        self.calls.iter().map(|p| p.id.clone()).collect()
+    }
+}
+
+/// Plan the usage calls for `entries` (the selected auth files just read)
+/// given the `previous` state.
+pub fn plan(
+    previous: Option<&PoolState>,
+    entries: &[AuthFileEntry],
+    scope: Scope,
+    now: Epoch,
+) -> Plan {
+    let old: HashMap<&str, &Account> = previous
+        .map(|p| {
+            p.accounts
+                .iter()
+                .flat_map(|a| [(a.name.as_str(), a), (a.id.as_str(), a)])
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut asked: Vec<(Option<Epoch>, usize, Planned)> = Vec::new();
+    let mut kept = 0;
+    for (position, entry) in entries.iter().enumerate().filter(|(_, e)| wants_usage(e)) {
+        let previous = old
+            .get(entry.id.as_str())
+            .or_else(|| old.get(entry.name.as_str()))
+            .copied();
+        let reason = match scope {
+            Scope::All => Some(Reason::All),
+            Scope::Changed { max_age } => reason(previous, entry, max_age, now),
+        };
+        match reason {
+            Some(reason) => asked.push((
+                previous.and_then(last_answer),
+                position,
+                Planned {
+                    id: entry.id.clone(),
+                    reason,
+                },
+            )),
+            None => kept += 1,
+        }
+    }
+    // Oldest answer first; never answered (None) sorts before any time.
+    asked.sort_by_key(|(answered, position, _)| (*answered, *position));
+    Plan {
+        calls: asked.into_iter().map(|(_, _, p)| p).collect(),
+        kept,
+    }
+}
+
+/// When the account last got an answer to a usage call (good or bad).
+fn last_answer(account: &Account) -> Option<Epoch> {
+    match (account.usage_checked_at, account.usage_fetched_at) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn reason(
+    previous: Option<&Account>,
+    entry: &AuthFileEntry,
+    max_age: i64,
+    now: Epoch,
+) -> Option<Reason> {
+    let Some(previous) = previous else {
+        return Some(Reason::New);
+    };
+    let (Some(usage), Some(fetched_at)) = (&previous.usage, previous.usage_fetched_at) else {
+        return Some(if previous.usage_error.is_some() {
+            Reason::Failed
+        } else {
+            Reason::New
+        });
+    };
+    if previous.usage_error.is_some() {
+        return Some(Reason::Failed);
+    }
+    match previous.usage_basis {
+        Some(basis) if basis.success == entry.success && basis.failed == entry.failed => {}
+        // Moved, or no basis recorded (a cache from before delta refresh).
+        _ => return Some(Reason::Traffic),
+    }
+    let reset_passed = [usage.five_hour.as_ref(), usage.weekly.as_ref()]
+        .into_iter()
+        .flatten()
+        .chain(
+            usage
+                .additional
+                .iter()
+                .flat_map(|l| [l.five_hour.as_ref(), l.weekly.as_ref()])
+                .flatten(),
+        )
+        .any(|w| w.reset_at.is_some_and(|at| at > fetched_at && at <= now));
+    if reset_passed {
+        return Some(Reason::WindowReset);
+    }
+    if now - fetched_at >= max_age || fetched_at > now {
+        return Some(Reason::MaxAge);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{QuotaWindow, Usage, UsageBasis};
+
+    fn entry(id: &str, success: u64) -> AuthFileEntry {
+        AuthFileEntry {
+            id: id.into(),
+            name: id.into(),
+            provider: "codex".into(),
+            kind: "codex".into(),
+            success,
+            ..Default::default()
+        }
+    }
+
+    fn account(id: &str, fetched_at: Epoch, success: u64, reset_at: Epoch) -> Account {
+        Account {
+            id: id.into(),
+            name: id.into(),
+            usage: Some(Usage {
+                five_hour: Some(QuotaWindow {
+                    used_percent: 10.0,
+                    window_seconds: Some(18_000),
+                    reset_at: Some(reset_at),
+                }),
+                ..Default::default()
+            }),
+            usage_fetched_at: Some(fetched_at),
+            usage_checked_at: Some(fetched_at),
+            usage_basis: Some(UsageBasis { success, failed: 0 }),
+            ..Default::default()
+        }
+    }
+
+    fn state(accounts: Vec<Account>) -> PoolState {
+        PoolState {
+            fetched_at: 1_000,
+            accounts,
+            ..Default::default()
+        }
+    }
+
+    const CHANGED: Scope = Scope::Changed { max_age: 1_800 };
+
+    #[test]
+    fn unchanged_accounts_keep_their_values_and_each_trigger_asks() {
+        let mut failed = account("failed", 1_000, 5, 90_000);
+        failed.usage_error = Some("upstream HTTP 429".into());
+        let mut no_basis = account("nobasis", 1_000, 5, 90_000);
+        no_basis.usage_basis = None;
+        let previous = state(vec![
+            account("same", 1_000, 5, 90_000),
+            account("busy", 1_000, 5, 90_000),
+            account("reset", 1_000, 5, 1_100),
+            account("old", 1_000 - 1_800, 5, 90_000),
+            failed,
+            no_basis,
+        ]);
+        let entries = vec![
+            entry("same", 5),
+            entry("busy", 6),
+            entry("reset", 5),
+            entry("old", 5),
+            entry("failed", 5),
+            entry("nobasis", 5),
+            entry("new", 0),
+        ];
+        let plan = plan(Some(&previous), &entries, CHANGED, 1_200);
+        let reasons: HashMap<&str, Reason> = plan
+            .calls
+            .iter()
+            .map(|p| (p.id.as_str(), p.reason))
+            .collect();
+        assert_eq!(plan.kept, 1);
+        assert!(!reasons.contains_key("same"));
+        assert_eq!(reasons["busy"], Reason::Traffic);
+        assert_eq!(reasons["reset"], Reason::WindowReset);
+        assert_eq!(reasons["old"], Reason::MaxAge);
+        assert_eq!(reasons["failed"], Reason::Failed);
+        assert_eq!(reasons["nobasis"], Reason::Traffic);
+        assert_eq!(reasons["new"], Reason::New);
+        // Never answered first, then the oldest answer.
+        assert_eq!(plan.calls[0].id, "new");
+        assert_eq!(plan.calls[1].id, "old");
+    }
+
+    #[test]
+    fn the_failed_failed_counter_counts_as_traffic_too() {
+        let previous = state(vec![account("a", 1_000, 5, 90_000)]);
+        let mut moved = entry("a", 5);
+        moved.failed = 1;
+        let plan = plan(Some(&previous), &[moved], CHANGED, 1_010);
+        assert_eq!(plan.calls[0].reason, Reason::Traffic);
+    }
+
+    #[test]
+    fn all_asks_everything_and_disabled_or_api_key_accounts_never() {
+        let previous = state(vec![account("a", 1_000, 5, 90_000)]);
+        let mut disabled = entry("d", 0);
+        disabled.disabled = true;
+        let mut key = entry("k", 0);
+        key.account_type = Some("api_key".into());
+        let entries = vec![entry("a", 5), disabled, key];
+        let all = plan(Some(&previous), &entries, Scope::All, 1_010);
+        assert_eq!(all.ids(), vec!["a".to_string()]);
+        assert_eq!(all.calls[0].reason, Reason::All);
+        let changed = plan(Some(&previous), &entries, CHANGED, 1_010);
+        assert!(changed.calls.is_empty());
+        assert_eq!(changed.kept, 1);
+    }
+
+    #[test]
+    fn a_shorter_max_age_asks_sooner() {
+        let previous = state(vec![account("a", 1_000, 5, 90_000)]);
+        let manual = Scope::Changed {
+            max_age: MANUAL_MAX_AGE,
+        };
+        assert!(plan(Some(&previous), &[entry("a", 5)], CHANGED, 1_400)
+            .calls
+            .is_empty());
+        assert_eq!(
+            plan(Some(&previous), &[entry("a", 5)], manual, 1_400).calls[0].reason,
+            Reason::MaxAge
+        );
+    }
+
+    #[test]
+    fn a_clock_that_went_back_does_not_pin_old_usage() {
+        let previous = state(vec![account("a", 5_000, 5, 90_000)]);
+        assert_eq!(
+            plan(Some(&previous), &[entry("a", 5)], CHANGED, 1_000).calls[0].reason,
+            Reason::MaxAge
+        );
+    }
+
+    /// Issue 9 item 9: with a deadline that lets only `budget` calls through per
+    /// run, every account of a 320-account pool gets data within a few runs, and
+    /// the next runs go on with the oldest instead of the same head.
+    #[test]
+    fn a_short_deadline_never_starves_the_same_tail() {
+        let n = 320;
+        let budget = 100;
+        let entries: Vec<AuthFileEntry> = (0..n).map(|i| entry(&format!("a{i:03}"), 1)).collect();
+        let mut accounts: Vec<Account> = entries
+            .iter()
+            .map(|e| Account {
+                id: e.id.clone(),
+                name: e.name.clone(),
+                ..Default::default()
+            })
+            .collect();
+        let mut runs_until_complete = None;
+        for run in 0..6_i64 {
+            let now = 10_000 + run * 120;
+            let previous = state(accounts.clone());
+            let planned = plan(Some(&previous), &entries, CHANGED, now);
+            // The "fetch": the first `budget` calls answer, the rest hit the deadline.
+            for (i, call) in planned.calls.iter().enumerate() {
+                let a = accounts.iter_mut().find(|a| a.id == call.id).unwrap();
+                if i < budget {
+                    *a = account(&a.id, now, 1, now + 90_000);
+                } else {
+                    a.usage_error = Some("no answer within the deadline".into());
+                }
+            }
+            if runs_until_complete.is_none() && accounts.iter().all(|a| a.usage.is_some()) {
+                runs_until_complete = Some(run + 1);
+            }
+        }
+        assert_eq!(runs_until_complete, Some(4), "ceil(320 / 100) runs");
+        // After that, nothing changed: nothing is asked.
+        let previous = state(accounts.clone());
+        let quiet = plan(Some(&previous), &entries, CHANGED, 10_000 + 6 * 120);
+        assert!(quiet.calls.is_empty(), "{:?}", quiet.calls.len());
+    }
+
+    #[test]
+    fn deadline_victims_come_before_accounts_answered_later() {
+        let mut cut = account("cut", 900, 5, 90_000);
+        cut.usage_error = Some("no answer".into());
+        let mut failing = account("failing", 900, 5, 90_000);
+        failing.usage_error = Some("upstream HTTP 429".into());
+        failing.usage_checked_at = Some(1_100);
+        let previous = state(vec![failing, cut]);
+        let order = plan(
+            Some(&previous),
+            &[entry("failing", 5), entry("cut", 5)],
+            CHANGED,
+            1_200,
+        );
+        assert_eq!(order.ids(), vec!["cut".to_string(), "failing".to_string()]);
+    }
+}

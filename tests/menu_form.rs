@@ -1,0 +1,173 @@
+//! The precomputed menu form (issue 10 item 2): a cache-hit plugin run reads
+//! `menu.json` only, prints the same menu the full path prints, and falls back
+//! to the full cache (without fetching) when the form does not match.
+
+mod common;
+mod support;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use common::{Run, Sandbox};
+use support::{generated_pool, MockConfig, MockServer, DEFAULT_MANAGEMENT_KEY};
+
+fn pool(n: usize) -> (MockServer, Sandbox) {
+    let server = MockServer::start(MockConfig::with_accounts(generated_pool(n)));
+    let sandbox = Sandbox::new(
+        &server.url(),
+        &server.usage_url(),
+        Some(DEFAULT_MANAGEMENT_KEY),
+    );
+    sandbox.write_config(&format!(
+        "pool_url = \"{}\"\nusage_url = \"{}\"\ntimeout_seconds = 5\ndeadline_seconds = 60\nconcurrency = 16\nttl_seconds = 3600\n",
+        server.url(),
+        server.usage_url()
+    ));
+    (server, sandbox)
+}
+
+fn form_path(sandbox: &Sandbox) -> std::path::PathBuf {
+    sandbox.cache_file("default").with_file_name("menu.json")
+}
+
+fn second() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// Two menus printed within the same second (relative times then match).
+fn same_second(mut first: impl FnMut() -> Run, mut second_run: impl FnMut() -> Run) -> (Run, Run) {
+    for _ in 0..5 {
+        let start = second();
+        let a = first();
+        let b = second_run();
+        if second() == start {
+            return (a, b);
+        }
+    }
+    panic!("could not run twice within one second");
+}
+
+#[test]
+fn a_cache_hit_prints_the_full_menu_from_the_small_form() {
+    let (server, sandbox) = pool(300);
+    let first = sandbox.run_env(&["plugin"], &[("SWIFTBAR", "1")]);
+    assert_eq!(first.code, 0);
+    let form = std::fs::read(form_path(&sandbox)).expect("the fetch wrote menu.json");
+    let cache = std::fs::read(sandbox.cache_file("default")).unwrap();
+    assert!(
+        form.len() * 3 < cache.len(),
+        "form {} bytes vs cache {} bytes",
+        form.len(),
+        cache.len()
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(form_path(&sandbox))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let doc: serde_json::Value = serde_json::from_slice(&form).unwrap();
+    assert_eq!(doc["omitted"], 300 - 60 - 40, "{}", doc["omitted"]);
+    assert!(
+        doc["head"]["state"].is_null(),
+        "the form holds no pool state"
+    );
+    server.reset_stats();
+    for dialect in [&[("SWIFTBAR", "1")][..], &[]] {
+        let (hit, full) = same_second(
+            || sandbox.run_env(&["plugin"], dialect),
+            || {
+                std::fs::remove_file(form_path(&sandbox)).unwrap();
+                sandbox.run_env(&["plugin"], dialect)
+            },
+        );
+        assert_eq!(
+            hit.stdout, full.stdout,
+            "the form gives the full path's menu"
+        );
+        assert!(hit.stdout.contains("… 200 more: open `poolwatch status`"));
+        assert!(
+            form_path(&sandbox).exists(),
+            "the full path rewrote the form"
+        );
+    }
+    assert_eq!(server.stats().total_requests, 0, "cache hits do not fetch");
+}
+
+#[test]
+fn a_cache_hit_never_reads_the_cache_file() {
+    let (_server, sandbox) = pool(30);
+    assert_eq!(sandbox.run(&["plugin"]).code, 0);
+    let good = sandbox.run(&["plugin"]);
+    assert!(good.stdout.contains("user0001@example.com"));
+    // Garbage of the same size in place, with the old modification time: the
+    // file's identity is unchanged, so only a run that reads it can notice.
+    let path = sandbox.cache_file("default");
+    let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+    let len = std::fs::metadata(&path).unwrap().len() as usize;
+    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    std::io::Write::write_all(&mut &file, &vec![b'x'; len]).unwrap();
+    file.set_modified(modified).unwrap();
+    drop(file);
+    let hit = sandbox.run(&["plugin"]);
+    assert!(
+        hit.stdout.contains("user0001@example.com"),
+        "{}",
+        hit.stdout
+    );
+    assert!(!hit.stdout.contains("damaged"), "{}", hit.stdout);
+    // The full path (here: `status`, which never uses the form) does read it.
+    let status = sandbox.run(&["status"]);
+    assert!(
+        status.stderr.contains("damaged") || status.stdout.contains("damaged"),
+        "{}{}",
+        status.stdout,
+        status.stderr
+    );
+}
+
+#[test]
+fn a_settings_change_re_renders_from_the_cache_without_fetching() {
+    let (server, sandbox) = pool(30);
+    assert_eq!(sandbox.run(&["plugin"]).code, 0);
+    let before = std::fs::read(form_path(&sandbox)).unwrap();
+    server.reset_stats();
+    // Week-killed needs weekly < kill_line: raise it so most accounts are killed.
+    let killed = sandbox.run_env(&["plugin"], &[("POOLWATCH_KILL_LINE", "99.5")]);
+    assert_eq!(server.stats().total_requests, 0, "no fetch");
+    let after = std::fs::read(form_path(&sandbox)).unwrap();
+    assert_ne!(
+        before, after,
+        "the form was re-rendered for the new setting"
+    );
+    let plain = sandbox.run(&["plugin"]);
+    let count = |run: &Run| run.stdout.matches("weekKILL").count();
+    assert!(
+        count(&killed) > count(&plain),
+        "{} vs {}",
+        count(&killed),
+        count(&plain)
+    );
+    assert_eq!(server.stats().total_requests, 0, "no fetch");
+}
+
+#[test]
+fn an_aged_cache_is_not_served_from_the_old_form() {
+    let (server, sandbox) = pool(20);
+    assert_eq!(sandbox.run(&["status"]).code, 0);
+    assert_eq!(sandbox.run(&["plugin"]).code, 0);
+    server.reset_stats();
+    sandbox.age_cache("default", 7_200);
+    let run = sandbox.run(&["plugin"]);
+    assert_eq!(run.code, 0);
+    assert!(
+        server.stats().auth_files_requests >= 1 || run.stdout.contains("Refreshing"),
+        "a due cache is refreshed: {}",
+        run.stdout
+    );
+}
