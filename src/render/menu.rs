@@ -731,10 +731,7 @@ impl Menu<'_> {
             }
             let unlisted = total - listed.len();
             if unlisted > 0 {
-                lines.push(MenuLine::item(
-                    1,
-                    format!("… {unlisted} more: open `poolwatch status`"),
-                ));
+                lines.push(MenuLine::item(1, tr!("menu.unlisted", n = unlisted)));
             }
         }
         lines
