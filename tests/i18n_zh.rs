@@ -4,6 +4,7 @@
 //! the locale environment.
 
 mod common;
+mod support;
 
 use common::{assert_valid_menu, Sandbox};
 use poolwatch::config::Settings;
@@ -115,7 +116,13 @@ fn demo_sandbox() -> Sandbox {
 }
 
 fn menu_with(sandbox: &Sandbox, env: &[(&str, &str)]) -> String {
-    let run = sandbox.run_env(&["--demo", "plugin"], env);
+    let demo = sandbox.key.is_none();
+    let args: &[&str] = if demo {
+        &["--demo", "plugin"]
+    } else {
+        &["plugin"]
+    };
+    let run = sandbox.run_env(args, env);
     assert_valid_menu(&run, "demo");
     run.stdout
 }
@@ -181,4 +188,35 @@ fn commands_speak_chinese_too() {
         "{}",
         status.stdout
     );
+}
+
+#[test]
+fn cached_menus_follow_the_language_of_each_run() {
+    use support::{MockAccount, MockConfig, MockServer, UsageBehaviour, DEFAULT_MANAGEMENT_KEY};
+    let server = MockServer::start(MockConfig::with_accounts(vec![MockAccount::new(
+        "a@example.com",
+        "plus",
+    )
+    .with_behaviour(UsageBehaviour::ok(40.0, 50.0))]));
+    let sandbox = Sandbox::new(
+        &server.url(),
+        &server.usage_url(),
+        Some(DEFAULT_MANAGEMENT_KEY),
+    );
+    let zh = [("POOLWATCH_LANGUAGE", "zh-Hans")];
+    let first = sandbox.run_env(&["refresh"], &zh);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(first.stdout.contains("已刷新"), "{}", first.stdout);
+    // Served from the cache (and its precomputed menu form), in either language.
+    for _ in 0..2 {
+        let menu = menu_with(&sandbox, &zh);
+        assert!(menu.contains("立即刷新") && menu.contains("剩余"), "{menu}");
+        let menu = menu_with(&sandbox, &[]);
+        assert!(
+            menu.contains("Refresh now") && menu.contains("left"),
+            "{menu}"
+        );
+    }
+    let calls = server.stats().auth_files_requests;
+    assert_eq!(calls, 1, "the menus were cache hits");
 }
