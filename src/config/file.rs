@@ -344,10 +344,10 @@ pub(crate) fn check_label(name: &str, label: &str) -> Result<String, String> {
     }
     let label = label.trim();
     if label.is_empty() {
-        return Err(format!("{shown} is empty"));
+        return Err(crate::tr!("val.label_empty", label = shown));
     }
     if label.chars().any(char::is_control) {
-        return Err(format!("{shown} contains control characters"));
+        return Err(crate::tr!("val.label_controls", label = shown));
     }
     Ok(label.to_string())
 }

@@ -240,23 +240,23 @@ pub(crate) fn from_toml(kind: Kind, value: &toml::Value) -> Result<Value, String
             toml::Value::String(text),
         ) => return from_str(kind, text),
         (Kind::PoolUrl | Kind::UsageUrl | Kind::Sort | Kind::Language, _) => {
-            return Err("is not a string".into())
+            return Err(crate::tr!("val.not_string"))
         }
         (Kind::Fingerprints, toml::Value::Array(items)) => {
             Value::List(fingerprints(list_from_toml(items)?)?)
         }
-        (Kind::Fingerprints, _) => return Err("is not a list of key fingerprints".into()),
+        (Kind::Fingerprints, _) => return Err(crate::tr!("val.not_fingerprints")),
         (Kind::Int { .. }, toml::Value::Integer(number)) => Value::Int(*number),
-        (Kind::Int { .. }, _) => return Err("is not a whole number".into()),
+        (Kind::Int { .. }, _) => return Err(crate::tr!("val.not_int")),
         (Kind::Float { .. } | Kind::Weight, toml::Value::Integer(number)) => {
             Value::Float(*number as f64)
         }
         (Kind::Float { .. } | Kind::Weight, toml::Value::Float(number)) => Value::Float(*number),
-        (Kind::Float { .. } | Kind::Weight, _) => return Err("is not a number".into()),
+        (Kind::Float { .. } | Kind::Weight, _) => return Err(crate::tr!("val.not_number")),
         (Kind::List, toml::Value::Array(items)) => Value::List(list_from_toml(items)?),
-        (Kind::List, _) => return Err("is not a list of strings".into()),
+        (Kind::List, _) => return Err(crate::tr!("val.not_list")),
         (Kind::Bool, toml::Value::Boolean(flag)) => Value::Bool(*flag),
-        (Kind::Bool, _) => return Err("is not true or false".into()),
+        (Kind::Bool, _) => return Err(crate::tr!("val.not_bool")),
     };
     check(kind, parsed)
 }
@@ -266,8 +266,8 @@ fn list_from_toml(items: &[toml::Value]) -> Result<Vec<String>, String> {
         .iter()
         .map(|item| match item {
             toml::Value::String(text) if !text.trim().is_empty() => Ok(text.trim().to_string()),
-            toml::Value::String(_) => Err("contains an empty string".to_string()),
-            _ => Err("is not a list of strings".to_string()),
+            toml::Value::String(_) => Err(crate::tr!("val.empty_item")),
+            _ => Err(crate::tr!("val.not_list")),
         })
         .collect()
 }
@@ -279,13 +279,13 @@ pub(crate) fn from_str(kind: Kind, raw: &str) -> Result<Value, String> {
         Kind::PoolUrl if text.is_empty() => Value::Str(String::new()),
         Kind::PoolUrl => Value::Str(super::normalize_pool_url(text).map_err(invalid_url)?),
         Kind::UsageUrl => Value::Str(super::normalize_usage_url(text).map_err(invalid_url)?),
-        Kind::Int { .. } => Value::Int(text.parse().map_err(|_| "is not a whole number")?),
+        Kind::Int { .. } => Value::Int(text.parse().map_err(|_| crate::tr!("val.not_int"))?),
         Kind::Float { .. } | Kind::Weight => {
-            Value::Float(text.parse().map_err(|_| "is not a number")?)
+            Value::Float(text.parse().map_err(|_| crate::tr!("val.not_number"))?)
         }
         Kind::Sort => Value::Sort(parse_sort(text)?),
         Kind::List => Value::List(list_from_str(text)?),
-        Kind::Bool => Value::Bool(parse_bool(text).ok_or("is not true or false")?),
+        Kind::Bool => Value::Bool(parse_bool(text).ok_or_else(|| crate::tr!("val.not_bool"))?),
         Kind::Fingerprints => Value::List(fingerprints(list_from_str(text)?)?),
         Kind::Language => Value::Str(parse_language(text)?.to_string()),
     };
@@ -295,16 +295,16 @@ pub(crate) fn from_str(kind: Kind, raw: &str) -> Result<Value, String> {
 /// A list given as text: `a, b` (comma-separated) or a TOML/JSON array `["a", "b"]`. Quotes or
 /// brackets in the comma form are refused: they mean a mistyped array, not a name.
 fn list_from_str(text: &str) -> Result<Vec<String>, String> {
-    const HINT: &str = "(use a, b or [\"a\", \"b\"])";
+    let hint = crate::tr!("val.list_hint");
     if text.starts_with('[') {
         let parsed: toml::Table = format!("v = {text}")
             .parse()
-            .map_err(|_| format!("is not a list of strings {HINT}"))?;
+            .map_err(|_| format!("{} {hint}", crate::tr!("val.not_list")))?;
         return match parsed.get("v") {
             Some(toml::Value::Array(items)) => {
-                list_from_toml(items).map_err(|problem| format!("{problem} {HINT}"))
+                list_from_toml(items).map_err(|problem| format!("{problem} {hint}"))
             }
-            _ => Err(format!("is not a list of strings {HINT}")),
+            _ => Err(format!("{} {hint}", crate::tr!("val.not_list"))),
         };
     }
     let items: Vec<String> = text
@@ -317,7 +317,7 @@ fn list_from_str(text: &str) -> Result<Vec<String>, String> {
         .iter()
         .any(|item| item.contains(['"', '\'', '[', ']']))
     {
-        return Err(format!("has quotes or brackets in an item {HINT}"));
+        return Err(format!("{} {hint}", crate::tr!("val.quotes_in_item")));
     }
     Ok(items)
 }
@@ -332,10 +332,7 @@ fn fingerprints(items: Vec<String>) -> Result<Vec<String>, String> {
             if crate::api::api_keys::is_fingerprint(&lower) {
                 Ok(lower)
             } else {
-                Err(format!(
-                    "contains {} which is not a key fingerprint (8 hex digits, as shown in the menu)",
-                    toml_string(&item)
-                ))
+                Err(crate::tr!("val.bad_fingerprint", item = toml_string(&item)))
             }
         })
         .collect()
@@ -347,7 +344,7 @@ pub fn parse_language(text: &str) -> Result<&'static str, String> {
         "auto" | "" => Ok("auto"),
         "en" | "en-us" | "en-gb" | "english" => Ok("en"),
         "zh-hans" | "zh" | "zh-cn" | "zh-sg" | "zh-hans-cn" | "chinese" => Ok("zh-Hans"),
-        _ => Err("is not a language (use \"auto\", \"en\" or \"zh-Hans\")".into()),
+        _ => Err(crate::tr!("val.not_language")),
     }
 }
 
@@ -360,20 +357,20 @@ fn parse_bool(text: &str) -> Option<bool> {
 }
 
 fn invalid_url(reason: String) -> String {
-    format!("is not a valid URL: {reason}")
+    crate::tr!("val.bad_url", reason = reason)
 }
 
 /// Range checks and clamping.
 fn check(kind: Kind, value: Value) -> Result<Value, String> {
     match (kind, value) {
         (Kind::Int { min, max }, Value::Int(number)) if !(min..=max).contains(&number) => {
-            Err(format!("is out of range ({min}..={max})"))
+            Err(crate::tr!("val.out_of_range", min = min, max = max))
         }
         (Kind::Float { .. } | Kind::Weight, Value::Float(number)) if !number.is_finite() => {
-            Err("is not a finite number".into())
+            Err(crate::tr!("val.not_finite"))
         }
         (Kind::Float { min, max }, Value::Float(number)) if !(min..=max).contains(&number) => {
-            Err(format!("is out of range ({min}..={max})"))
+            Err(crate::tr!("val.out_of_range", min = min, max = max))
         }
         (Kind::Weight, Value::Float(number)) => Ok(Value::Float(number.max(MIN_WEIGHT))),
         (_, value) => Ok(value),
@@ -392,10 +389,7 @@ pub fn parse_sort(raw: &str) -> Result<SortOrder, String> {
         "5h" => SortKey::FiveHour,
         "week" => SortKey::Week,
         "name" => SortKey::Name,
-        _ => return Err(
-            "is not a sort order (use 5h, week or name, optionally with -desc, e.g. \"week-desc\")"
-                .into(),
-        ),
+        _ => return Err(crate::tr!("val.not_sort")),
     };
     Ok(SortOrder { key, descending })
 }
