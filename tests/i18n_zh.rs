@@ -220,3 +220,25 @@ fn cached_menus_follow_the_language_of_each_run() {
     let calls = server.stats().auth_files_requests;
     assert_eq!(calls, 1, "the menus were cache hits");
 }
+
+#[test]
+fn chinese_status_fits_the_terminal_by_display_width() {
+    use poolwatch::render::width::display_width;
+    let sandbox = demo_sandbox();
+    for width in [60usize, 80, 100] {
+        let columns = width.to_string();
+        let run = sandbox.run_env(
+            &["--demo", "status"],
+            &[("POOLWATCH_LANGUAGE", "zh-Hans"), ("COLUMNS", &columns)],
+        );
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(run.stdout.contains("账号"), "{}", run.stdout);
+        for line in run.stdout.lines() {
+            assert!(
+                display_width(line) <= width,
+                "{width}: {line} ({} columns)",
+                display_width(line)
+            );
+        }
+    }
+}
