@@ -86,6 +86,10 @@ pub struct AlertState {
     pub killed: BTreeSet<String>,
     #[serde(default)]
     pub erroring: BTreeSet<String>,
+    /// Low windows of the other providers' sections, as `provider:5h` / `provider:week`
+    /// (the primary provider's are `pool_5h_low` / `pool_week_low`).
+    #[serde(default)]
+    pub section_lows: BTreeSet<String>,
 }
 
 /// The alert part of the cache: state plus the recent alerts.
@@ -203,6 +207,7 @@ pub fn evaluate(
     }
     state.pool_5h_low = lows[0];
     state.pool_week_low = lows[1];
+    state.section_lows = section_alerts(previous, report, settings, &mut fire);
 
     let killed: BTreeSet<String> = report
         .accounts
@@ -249,6 +254,78 @@ pub fn evaluate(
     state.erroring = erroring;
     state.initialized = true;
     (state, fired)
+}
+
+/// The low-balance alerts of every other provider's section (same thresholds,
+/// each provider in its own units); returns the set of low windows.
+fn section_alerts(
+    previous: &AlertState,
+    report: &PoolReport,
+    settings: &AlertSettings,
+    fire: &mut impl FnMut(AlertKind, String, String),
+) -> BTreeSet<String> {
+    let mut lows = BTreeSet::new();
+    let others = report
+        .sections
+        .iter()
+        .filter(|s| s.quota && s.provider != report.primary_provider);
+    for section in others {
+        let unit = match section.unit {
+            crate::provider::Unit::PlusPercent => "Plus-base",
+            crate::provider::Unit::Percent => "base account",
+        };
+        let windows = [
+            (
+                "5h",
+                &section.five_hour,
+                settings.pool_5h_below,
+                AlertKind::Pool5hLow,
+            ),
+            (
+                "Week",
+                &section.weekly,
+                settings.pool_week_below,
+                AlertKind::PoolWeekLow,
+            ),
+        ];
+        for (name, window, threshold, kind) in windows {
+            let key = format!("{}:{}", section.provider, name.to_ascii_lowercase());
+            let was_low = previous.section_lows.contains(&key);
+            let Some(percent) = percent_of(window.remaining, window.capacity) else {
+                if was_low {
+                    lows.insert(key);
+                }
+                continue;
+            };
+            let low = threshold > 0.0 && percent < threshold;
+            if low && !was_low {
+                fire(
+                    kind,
+                    format!("{} {name} balance low: {percent:.0}% left", section.name),
+                    format!(
+                        "{:.0}% of {:.0}% ({unit}) remains, below the {threshold:.0}% alert line.",
+                        window.remaining, window.capacity
+                    ),
+                );
+            } else if !low && was_low && settings.capacity_restored {
+                fire(
+                    AlertKind::CapacityRestored,
+                    format!(
+                        "{} {name} capacity restored: {percent:.0}% left",
+                        section.name
+                    ),
+                    format!(
+                        "{:.0}% of {:.0}% ({unit}) is available again.",
+                        window.remaining, window.capacity
+                    ),
+                );
+            }
+            if low {
+                lows.insert(key);
+            }
+        }
+    }
+    lows
 }
 
 /// Keep notification text short and free of control characters.
@@ -366,6 +443,8 @@ mod tests {
             counts: PoolCounts::default(),
             health: PoolHealth::default(),
             plans: Vec::new(),
+            primary_provider: "codex".into(),
+            sections: Vec::new(),
             api_keys: Vec::new(),
         }
     }
@@ -502,6 +581,62 @@ mod tests {
         assert_eq!(log.recent.len(), ALERT_LOG_LEN);
         assert_eq!(log.recent.first().unwrap().at, 20);
         assert_eq!(log.recent.last().unwrap().at, 69);
+    }
+
+    #[test]
+    fn each_provider_section_alerts_on_its_own_balance() {
+        use crate::model::{Account, QuotaWindow, Usage};
+        let account = |id: &str, provider: &str, plan: &str, used: f64| Account {
+            id: id.into(),
+            label: id.into(),
+            provider: provider.into(),
+            status: "active".into(),
+            usage: Some(Usage {
+                plan_type: Some(plan.into()),
+                five_hour: Some(QuotaWindow {
+                    used_percent: used,
+                    window_seconds: Some(18_000),
+                    reset_at: None,
+                }),
+                ..Usage::default()
+            }),
+            ..Account::default()
+        };
+        let settings = AlertSettings {
+            capacity_restored: true,
+            ..AlertSettings::default()
+        };
+        let quota = crate::quota::QuotaSettings::default();
+        // Codex is fine (50% left); Claude max20x at 97% used: 3% < 10%.
+        let low = crate::quota::compute(
+            &[
+                account("c", "codex", "plus", 50.0),
+                account("m", "claude", "max20x", 97.0),
+            ],
+            &quota,
+            1,
+        );
+        let (state, fired) = evaluate(&AlertState::default(), Some(&low), false, &settings, 1);
+        assert_eq!(kinds(&fired), [AlertKind::Pool5hLow]);
+        assert_eq!(fired[0].title, "Claude 5h balance low: 3% left");
+        assert!(fired[0].body.contains("60% of 2000% (base account)"));
+        assert!(!state.pool_5h_low);
+        assert!(state.section_lows.contains("claude:5h"));
+        // Once per crossing, then restored.
+        let (state, fired) = evaluate(&state, Some(&low), false, &settings, 2);
+        assert!(fired.is_empty());
+        let fine = crate::quota::compute(
+            &[
+                account("c", "codex", "plus", 50.0),
+                account("m", "claude", "max20x", 10.0),
+            ],
+            &quota,
+            3,
+        );
+        let (state, fired) = evaluate(&state, Some(&fine), false, &settings, 3);
+        assert_eq!(kinds(&fired), [AlertKind::CapacityRestored]);
+        assert!(fired[0].title.starts_with("Claude 5h capacity restored"));
+        assert!(state.section_lows.is_empty());
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! The built-in demo pool (`--demo`): a realistic pool of 12 accounts.
+//! The built-in demo pool (`--demo`): a realistic pool of 12 Codex accounts
+//! plus a few Claude, Antigravity and Kimi accounts (the whole pool).
 //!
 //! The demo builds the same JSON a CLIProxyAPI server sends (auth-files, and
 //! the api-call upstream status/body per account) and runs it through the
@@ -7,8 +8,9 @@
 use serde_json::{json, Value};
 
 use crate::api::api_keys::parse_api_key_usage;
-use crate::api::auth_files::parse_auth_files;
+use crate::api::auth_files::{parse_auth_files, AuthFileEntry};
 use crate::api::client::{wants_usage, FetchReport};
+use crate::api::providers::{antigravity, claude, kimi, section_of};
 use crate::api::usage::interpret_upstream;
 use crate::api::{merge_api_keys, merge_fetch, Selection};
 use crate::model::{Epoch, PoolState};
@@ -197,6 +199,100 @@ fn upstream_answer(account: &DemoAccount, now: Epoch) -> (u16, String) {
     }
 }
 
+/// A demo account of another provider: its quota answer and its plan answer.
+struct OtherAccount {
+    provider: &'static str,
+    email: &'static str,
+    project_id: Option<&'static str>,
+    /// (success, failed) per 10 minutes; repeated over 20 buckets.
+    traffic: (u64, u64),
+}
+
+fn other_accounts() -> Vec<OtherAccount> {
+    let other = |provider, email, project_id, traffic| OtherAccount {
+        provider,
+        email,
+        project_id,
+        traffic,
+    };
+    vec![
+        other("claude", "nina@studio.dev", None, (12, 0)),
+        other("claude", "oscar@studio.dev", None, (5, 1)),
+        other(
+            "antigravity",
+            "quinn@studio.dev",
+            Some("demo-quinn-4821"),
+            (8, 0),
+        ),
+        other("kimi", "rita@studio.dev", None, (3, 0)),
+    ]
+}
+
+fn iso(at: Epoch) -> String {
+    chrono::DateTime::from_timestamp(at, 0)
+        .map(|d| d.to_rfc3339())
+        .unwrap_or_default()
+}
+
+/// The quota answer of another provider's demo account, parsed by that
+/// provider's real parser (plan or tier included).
+fn other_usage(entry: &AuthFileEntry, now: Epoch) -> Option<Result<crate::model::Usage, String>> {
+    let text = |e: crate::api::providers::UsageError| e.to_string();
+    let usage = match entry.email.as_deref()? {
+        "nina@studio.dev" => {
+            let body = json!({
+                "five_hour": {"utilization": 35.0, "resets_at": iso(now + 6_300)},
+                "seven_day": {"utilization": 52.0, "resets_at": iso(now + 280_000)},
+                "seven_day_opus": {"utilization": 70.0, "resets_at": iso(now + 280_000)},
+                "seven_day_sonnet": {"utilization": 18.0, "resets_at": iso(now + 280_000)},
+                "seven_day_oauth_apps": null,
+                "extra_usage": {"is_enabled": false},
+            });
+            let profile = json!({"account": {"has_claude_max": true, "has_claude_pro": false},
+                "organization": {"organization_type": "claude_max", "rate_limit_tier": "default_claude_max_20x"}});
+            claude::interpret_usage(200, &body.to_string(), now).map(|mut u| {
+                u.plan_type = claude::interpret_profile(200, &profile.to_string());
+                u
+            })
+        }
+        "oscar@studio.dev" => {
+            let body = json!({
+                "five_hour": {"utilization": 80.0, "resets_at": iso(now + 2_100)},
+                "seven_day": {"utilization": 30.0, "resets_at": iso(now + 410_000)},
+            });
+            let profile = json!({"account": {"has_claude_max": false, "has_claude_pro": true}});
+            claude::interpret_usage(200, &body.to_string(), now).map(|mut u| {
+                u.plan_type = claude::interpret_profile(200, &profile.to_string());
+                u
+            })
+        }
+        "quinn@studio.dev" => {
+            let body = json!({"groups": [
+                {"displayName": "Gemini", "buckets": [
+                    {"bucketId": "gemini-5h", "displayName": "5h", "window": "5h", "resetTime": iso(now + 9_000), "remainingFraction": 0.55},
+                    {"bucketId": "gemini-week", "displayName": "Weekly", "window": "weekly", "resetTime": iso(now + 350_000), "remainingFraction": 0.8}]},
+                {"displayName": "Claude", "buckets": [
+                    {"bucketId": "claude-5h", "displayName": "5h", "window": "5h", "resetTime": iso(now + 9_000), "remainingFraction": 0.9}]}
+            ]});
+            let tier = json!({"currentTier": {"id": "g1-pro-tier"}});
+            antigravity::interpret_quota(200, &body.to_string(), now).map(|mut u| {
+                u.plan_type = antigravity::interpret_tier(200, &tier.to_string());
+                u
+            })
+        }
+        "rita@studio.dev" => {
+            let body = json!({
+                "usage": {"used": "120", "limit": "400", "resetAt": iso(now + 500_000)},
+                "limits": [{"name": "5h", "window": {"duration": 300, "timeUnit": "TIME_UNIT_MINUTE"},
+                    "detail": {"limit": 50, "remaining": 35, "resetAt": iso(now + 4_000)}}],
+            });
+            kimi::interpret_usage(200, &body.to_string(), now)
+        }
+        _ => return None,
+    };
+    Some(usage.map_err(text))
+}
+
 fn bucket_label(now: Epoch, index: i64) -> String {
     let end = now - now.rem_euclid(600) + 600 - (19 - index) * 600;
     let fmt = |t: Epoch| {
@@ -252,6 +348,38 @@ pub fn auth_files_json(now: Epoch) -> String {
             }
             file
         })
+        .chain(other_accounts().iter().enumerate().map(|(i, a)| {
+            let buckets: Vec<Value> = (0..20)
+                .map(|b| {
+                    let (s, f) = if (8..11).contains(&b) { (0, 0) } else { a.traffic };
+                    json!({"time": bucket_label(now, b), "success": s, "failed": if b >= 18 { f } else { 0 }})
+                })
+                .collect();
+            let mut file = json!({
+                "id": format!("{}-{}.json", a.provider, a.email),
+                "auth_index": format!("{:016x}", 0x5eed_1000_u64 + i as u64),
+                "name": format!("{}-{}.json", a.provider, a.email),
+                "type": a.provider,
+                "provider": a.provider,
+                "label": a.email,
+                "email": a.email,
+                "account_type": "oauth",
+                "status": "active",
+                "status_message": "",
+                "disabled": false,
+                "unavailable": false,
+                "runtime_only": false,
+                "source": "file",
+                "size": 2048,
+                "success": a.traffic.0 * 140,
+                "failed": a.traffic.1 * 9,
+                "recent_requests": buckets,
+            });
+            if let Some(project) = a.project_id {
+                file["project_id"] = json!(project);
+            }
+            file
+        }))
         .collect();
     json!({ "files": files }).to_string()
 }
@@ -266,6 +394,9 @@ pub fn pool(selection: &Selection, now: Epoch) -> PoolState {
         .iter()
         .filter(|e| wants_usage(e))
         .filter_map(|entry| {
+            if section_of(entry) != crate::provider::CODEX.id {
+                return Some((entry.id.clone(), other_usage(entry, now)?));
+            }
             let account = demo
                 .iter()
                 .find(|a| entry.email.as_deref() == Some(a.email))?;
@@ -389,5 +520,47 @@ mod tests {
         let mallory = by("mallory@studio.dev");
         assert!(mallory.disabled && mallory.usage.is_none());
         assert!(pool.accounts.iter().all(|a| a.recent_requests.len() == 20));
+        // Peggy's 30-day team window is also a monthly lane.
+        let peggy = by("peggy@studio.dev").usage.as_ref().unwrap();
+        assert_eq!(peggy.monthly.as_ref().map(|m| m.used_percent), Some(45.0));
+    }
+
+    #[test]
+    fn the_whole_demo_pool_has_every_provider_and_the_same_codex_numbers() {
+        let now = 1_785_900_000;
+        let all = Selection {
+            providers: vec!["*".into()],
+            ..Default::default()
+        };
+        let settings = crate::quota::QuotaSettings::default();
+        let whole = crate::quota::compute(&pool(&all, now).accounts, &settings, now);
+        let codex_only = crate::quota::compute(&pool(&codex(), now).accounts, &settings, now);
+        assert_eq!(whole.primary_provider, "codex");
+        assert_eq!(whole.five_hour, codex_only.five_hour);
+        assert_eq!(whole.weekly, codex_only.weekly);
+        assert_eq!(whole.counts, codex_only.counts);
+        assert_eq!(whole.health, codex_only.health);
+        let ids: Vec<&str> = whole.sections.iter().map(|s| s.provider.as_str()).collect();
+        assert_eq!(ids, ["codex", "claude", "antigravity", "kimi"]);
+        let claude = whole.section("claude").unwrap();
+        // nina max20x: 65 * 20; oscar pro: 20 * 1.
+        assert_eq!(claude.five_hour.remaining, 1320.0);
+        assert_eq!(claude.five_hour.capacity, 2100.0);
+        let nina = whole
+            .accounts_of("claude")
+            .find(|a| a.plan == "max20x")
+            .unwrap();
+        assert_eq!(nina.lanes.len(), 2);
+        let quinn = whole.section("antigravity").unwrap();
+        assert_eq!(quinn.five_hour.remaining, 55.0);
+        let kimi = whole.section("kimi").unwrap();
+        assert_eq!(
+            (kimi.five_hour.remaining, kimi.weekly.remaining),
+            (70.0, 70.0)
+        );
+        assert!(whole
+            .accounts
+            .iter()
+            .all(|a| a.error.is_none() || a.label.starts_with("heidi")));
     }
 }

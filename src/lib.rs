@@ -25,6 +25,7 @@ pub mod exit_codes;
 pub mod i18n;
 pub mod model;
 pub mod pipe;
+pub mod provider;
 pub mod quota;
 pub mod render;
 pub mod secrets;

@@ -60,6 +60,46 @@ pub struct Usage {
     /// Additional named limits, shown in the account submenu only.
     #[serde(default)]
     pub additional: Vec<NamedLimit>,
+    /// A 28–31-day window (Codex Team), kept apart from the 5h/week sums.
+    #[serde(default)]
+    pub monthly: Option<QuotaWindow>,
+    /// Scoped, per-model or extra limits (Claude `seven_day_opus`, Codex Spark,
+    /// code review, Antigravity model buckets, Kimi limits): never in the pool sums.
+    #[serde(default)]
+    pub lanes: Vec<Lane>,
+    /// Reset credits read with this usage (moved onto the account by `merge_fetch`).
+    #[serde(default, skip_serializing)]
+    pub reset_credits: Option<ResetCredits>,
+    /// True when this fetch asked for reset credits (even if the answer was unusable).
+    #[serde(default, skip_serializing)]
+    pub reset_credits_checked: bool,
+    /// True when `plan_type` came from a plan call answered in this fetch
+    /// (Claude profile, Antigravity tier), not from an earlier one.
+    #[serde(default, skip_serializing)]
+    pub plan_checked: bool,
+}
+
+/// One extra limit of an account, shown next to its main windows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Lane {
+    pub name: String,
+    /// `5h`, `week`, `month`, a provider's own window name, or None when unknown.
+    #[serde(default)]
+    pub window: Option<String>,
+    /// Remaining share in percent (0..=100), when known.
+    #[serde(default)]
+    pub remaining: Option<f64>,
+    #[serde(default)]
+    pub reset_at: Option<Epoch>,
+}
+
+/// Codex rate-limit reset credits of one account (never consumed by poolwatch).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResetCredits {
+    pub available: u32,
+    /// The soonest expiry among the available credits.
+    #[serde(default)]
+    pub expires_at: Option<Epoch>,
 }
 
 /// One 10-minute bucket of `recent_requests` (oldest first, 20 per account).
@@ -85,7 +125,7 @@ pub struct Account {
     pub label: String,
     #[serde(default)]
     pub email: Option<String>,
-    /// Provider / type, lower-cased (`codex`, ...).
+    /// Provider / type: `(provider ?? type)` lower-cased with `_` as `-` (`codex`, `claude`, ...).
     pub provider: String,
     /// Plan from the auth file's id_token (`plus`, `pro`, ...), used when usage has none.
     #[serde(default)]
@@ -126,6 +166,18 @@ pub struct Account {
     /// When `usage` is also set, the usage shown is stale.
     #[serde(default)]
     pub usage_error: Option<String>,
+    /// `project_id` of the auth file (Antigravity needs it for its quota call).
+    #[serde(default)]
+    pub project_id: Option<String>,
+    /// Codex reset credits, when read (at most every 30 minutes).
+    #[serde(default)]
+    pub reset_credits: Option<ResetCredits>,
+    /// When `reset_credits` was read.
+    #[serde(default)]
+    pub reset_credits_fetched_at: Option<Epoch>,
+    /// When the plan call (Claude profile, Antigravity tier) last answered.
+    #[serde(default)]
+    pub plan_checked_at: Option<Epoch>,
     /// The upstream refused the account's token (HTTP 401, or 403 that is not a
     /// challenge page) at the latest usage fetch: revoked or expired. Its last
     /// values no longer count toward the pool.

@@ -904,7 +904,11 @@ impl Session<'_> {
             .enable_all()
             .build()
             .map_err(|e| RunError::Io(crate::tr!("run.runtime", error = e)))?;
-        let client = Client::new(options, key).map_err(RunError::Fetch)?;
+        let client = Client::new(options, key)
+            .map_err(RunError::Fetch)?
+            .with_provider_urls(provider_urls_of(self.settings))
+            .with_reset_credits_fresh(reset_credits_fresh(previous, now))
+            .with_known_plans(known_plans(previous, now));
         let report = runtime
             .block_on(client.fetch_pool(
                 |e| selection.keeps(e),
@@ -938,6 +942,65 @@ pub fn key_display(settings: &Settings) -> quota::KeyDisplay<'_> {
         hidden: &settings.hidden_keys,
         labels: &settings.key_labels,
     }
+}
+
+/// Every provider URL configured in `settings`.
+pub fn provider_urls_of(settings: &Settings) -> crate::api::providers::ProviderUrls {
+    crate::api::providers::ProviderUrls {
+        codex_usage: settings.usage_url.clone(),
+        codex_reset_credits: settings.reset_credits_url.clone(),
+        claude_usage: settings.claude_usage_url.clone(),
+        claude_profile: settings.claude_profile_url.clone(),
+        antigravity: settings.antigravity_urls.clone(),
+        kimi_usage: settings.kimi_usage_url.clone(),
+    }
+}
+
+/// Reset credits are read at most every 30 minutes per account.
+pub const RESET_CREDITS_EVERY: Epoch = 30 * 60;
+
+/// Auth file names whose reset credits were read less than 30 minutes ago.
+pub fn reset_credits_fresh(
+    previous: Option<&PoolState>,
+    now: Epoch,
+) -> std::collections::HashSet<String> {
+    previous
+        .map(|p| {
+            p.accounts
+                .iter()
+                .filter(|a| {
+                    a.reset_credits_fetched_at
+                        .is_some_and(|at| (0..RESET_CREDITS_EVERY).contains(&(now - at)))
+                })
+                .map(|a| a.name.clone())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A plan call (Claude profile, Antigravity tier) is made at most every 6 hours per account.
+pub const PLAN_EVERY: Epoch = 6 * 3600;
+
+/// Plans read by a plan call less than [`PLAN_EVERY`] ago, by auth file name.
+pub fn known_plans(
+    previous: Option<&PoolState>,
+    now: Epoch,
+) -> std::collections::HashMap<String, Option<String>> {
+    previous
+        .map(|p| {
+            p.accounts
+                .iter()
+                .filter(|a| {
+                    a.plan_checked_at
+                        .is_some_and(|at| (0..PLAN_EVERY).contains(&(now - at)))
+                })
+                .map(|a| {
+                    let plan = a.usage.as_ref().and_then(|u| u.plan_type.clone());
+                    (a.name.clone(), plan)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The account selection configured in `settings`.

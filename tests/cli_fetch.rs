@@ -83,10 +83,15 @@ fn mixed_pool_numbers_and_errors() {
     assert_eq!(report["counts"]["killed"], 1);
     // API-key auths are never sent to wham/usage, and their key never shows.
     let stats = server.stats();
-    assert_eq!(stats.api_call_requests, 5);
+    // One usage call per OAuth account, plus one reset-credits read for each of
+    // the 4 whose usage answered (d's challenge page did not); never a consume.
+    assert_eq!(stats.calls_per_path["/backend-api/wham/usage"], 5);
+    assert_eq!(stats.reset_credit_calls.values().sum::<u64>(), 4);
+    assert_eq!(stats.api_call_requests, 9);
+    assert_eq!(stats.consume_calls, 0);
     assert_eq!(stats.wrong_url_calls, 0);
     assert_eq!(stats.upstream_unauthorized, 0);
-    assert_eq!(stats.calls_with_account_id_header, 5);
+    assert_eq!(stats.calls_with_account_id_header, 9);
     assert_eq!(stats.account_id_mismatches, 0);
     for (path, bytes) in sandbox.written_files() {
         let text = String::from_utf8_lossy(&bytes);
@@ -105,7 +110,7 @@ fn mixed_pool_numbers_and_errors() {
     // The snapshot was written next to the cache.
     let snapshot: serde_json::Value =
         serde_json::from_slice(&std::fs::read(sandbox.snapshot_path()).unwrap()).unwrap();
-    assert_eq!(snapshot["schema_version"], 1);
+    assert_eq!(snapshot["schema_version"], 2);
     assert_eq!(
         snapshot["pool"]["five_hour"]["remaining"].as_f64().unwrap(),
         1560.0
@@ -311,9 +316,15 @@ fn retries_once_on_5xx_and_never_more() {
     let doc = sandbox.run(&["status", "--json"]).json();
     assert!(account(&doc["report"], "once@example.com")["error"].is_null());
     assert!(!account(&doc["report"], "twice@example.com")["error"].is_null());
-    let calls = server.stats().calls_per_auth_index;
-    assert_eq!(calls[&accounts[0].auth_index(false)], 2);
-    assert_eq!(calls[&accounts[1].auth_index(false)], 2);
+    let stats = server.stats();
+    let usage_calls = |i: usize| {
+        let index = accounts[i].auth_index(false);
+        stats.calls_per_auth_index[&index] - stats.reset_credit_calls.get(&index).unwrap_or(&0)
+    };
+    assert_eq!(usage_calls(0), 2);
+    assert_eq!(usage_calls(1), 2);
+    // Only the account whose usage answered reads its reset credits.
+    assert_eq!(stats.reset_credit_calls.len(), 1);
 }
 
 #[test]

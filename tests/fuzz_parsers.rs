@@ -783,3 +783,137 @@ fn sub_second_times_are_not_reset_times_or_windows() {
     assert_eq!(window.window_seconds, None);
     assert_eq!(window.reset_at, Some(1_785_900_060));
 }
+
+// ----- the other providers (issue 13) -----
+
+mod providers {
+    use super::*;
+    use poolwatch::api::providers::{antigravity, claude, kimi, reset_credits};
+    use poolwatch::model::Lane;
+
+    fn assert_lanes(lanes: &[Lane]) -> Result<(), TestCaseError> {
+        for lane in lanes {
+            assert_one_line(&lane.name, 240)?;
+            if let Some(r) = lane.remaining {
+                prop_assert!((0.0..=100.0).contains(&r), "lane remaining {r}");
+            }
+            if let Some(reset) = lane.reset_at {
+                prop_assert!((1..=MAX_EPOCH).contains(&reset), "lane reset {reset}");
+            }
+        }
+        Ok(())
+    }
+
+    fn check(result: Result<Usage, impl ToString>) -> Result<(), TestCaseError> {
+        match result {
+            Ok(usage) => {
+                assert_usage(&usage)?;
+                if let Some(m) = &usage.monthly {
+                    assert_window(m)?;
+                }
+                assert_lanes(&usage.lanes)
+            }
+            Err(error) => assert_one_line(&error.to_string(), 200),
+        }
+    }
+
+    fn time_or_junk() -> BoxedStrategy<Value> {
+        prop_oneof![
+            Just(Value::from("2026-08-05T05:00:00Z")),
+            Just(Value::from("2026-08-05T05:00:00.123+08:00")),
+            numberish(),
+            any::<String>().prop_map(Value::from),
+        ]
+        .boxed()
+    }
+
+    fn claude_body() -> impl Strategy<Value = String> {
+        let window = object_of(
+            &["utilization", "resets_at"],
+            prop_oneof![numberish(), time_or_junk()].boxed(),
+        );
+        let value = prop_oneof![window, any_json(), Just(Value::Null)].boxed();
+        object_of(
+            &[
+                "five_hour",
+                "seven_day",
+                "seven_day_opus",
+                "seven_day_sonnet",
+                "seven_day_oauth_apps",
+                "extra_usage",
+            ],
+            value,
+        )
+        .prop_map(|v| v.to_string())
+    }
+
+    fn antigravity_body() -> impl Strategy<Value = String> {
+        let bucket = object_of(
+            &[
+                "bucketId",
+                "displayName",
+                "window",
+                "resetTime",
+                "remainingFraction",
+            ],
+            prop_oneof![
+                Just(Value::from("5h")),
+                Just(Value::from("weekly")),
+                numberish(),
+                time_or_junk(),
+                nasty_string().prop_map(Value::from),
+            ]
+            .boxed(),
+        );
+        let group = (nasty_string(), prop::collection::vec(bucket, 0..5))
+            .prop_map(|(name, buckets)| json!({"displayName": name, "buckets": buckets}));
+        prop::collection::vec(group, 0..4)
+            .prop_map(|groups| json!({ "groups": groups }).to_string())
+    }
+
+    fn kimi_body() -> impl Strategy<Value = String> {
+        let amounts = object_of(
+            &["used", "limit", "remaining", "resetAt", "reset_time"],
+            prop_oneof![numberish(), time_or_junk()].boxed(),
+        );
+        let window = object_of(
+            &["duration", "timeUnit"],
+            prop_oneof![numberish(), any_json()].boxed(),
+        );
+        let limit = (nasty_string(), amounts.clone(), window).prop_map(
+            |(name, detail, window)| json!({"name": name, "detail": detail, "window": window}),
+        );
+        (amounts, prop::collection::vec(limit, 0..4))
+            .prop_map(|(usage, limits)| json!({"usage": usage, "limits": limits}).to_string())
+    }
+
+    proptest! {
+        #![proptest_config(cfg(1_000))]
+
+        #[test]
+        fn claude_never_panics(body in prop_oneof![claude_body(), any::<String>()], status in any::<u16>(), now in any_now()) {
+            check(claude::interpret_usage(status, &body, now))?;
+            if let Some(plan) = claude::interpret_profile(status, &body) {
+                prop_assert!(["team", "max20x", "max5x", "max", "pro", "free"].contains(&plan.as_str()));
+            }
+        }
+
+        #[test]
+        fn antigravity_never_panics(body in prop_oneof![antigravity_body(), any::<String>()], status in any::<u16>(), now in any_now()) {
+            check(antigravity::interpret_quota(status, &body, now))?;
+            if let Some(tier) = antigravity::interpret_tier(status, &body) {
+                assert_one_line(&tier, 40)?;
+            }
+        }
+
+        #[test]
+        fn kimi_never_panics(body in prop_oneof![kimi_body(), any::<String>()], status in any::<u16>(), now in any_now()) {
+            check(kimi::interpret_usage(status, &body, now))?;
+        }
+
+        #[test]
+        fn reset_credits_never_panic(body in any_json(), status in any::<u16>()) {
+            let _ = reset_credits::interpret(status, &body.to_string());
+        }
+    }
+}

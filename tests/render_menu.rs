@@ -157,6 +157,8 @@ fn report() -> PoolReport {
             accounts: 4,
             available: 2,
         }],
+        primary_provider: "codex".into(),
+        sections: Vec::new(),
         api_keys: Vec::new(),
     }
 }

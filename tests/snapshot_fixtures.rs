@@ -24,6 +24,13 @@ fn codex() -> Selection {
     }
 }
 
+fn all_providers() -> Selection {
+    Selection {
+        providers: vec!["*".into()],
+        ..Default::default()
+    }
+}
+
 fn fixtures() -> Vec<(&'static str, Snapshot)> {
     let settings = QuotaSettings::default();
     let state = poolwatch::demo::pool(&codex(), NOW - 60);
@@ -107,6 +114,10 @@ fn fixtures() -> Vec<(&'static str, Snapshot)> {
         },
         NOW,
     );
+    let whole_state = poolwatch::demo::pool(&all_providers(), NOW - 60);
+    let mut whole_report = quota::compute(&whole_state.accounts, &settings, NOW);
+    quota::attach_api_keys(&mut whole_report, &whole_state.api_keys, keys);
+    let whole_pool = snapshot::build(Some(&whole_report), &meta, NOW);
     let empty_report = quota::compute(&[], &settings, NOW);
     let empty = snapshot::build(
         Some(&empty_report),
@@ -123,6 +134,7 @@ fn fixtures() -> Vec<(&'static str, Snapshot)> {
         ("stale", stale),
         ("error", error),
         ("empty", empty),
+        ("whole_pool", whole_pool),
         ("banned", banned),
     ]
 }
@@ -175,12 +187,29 @@ fn schema_rejects_what_the_widget_could_not_read() {
     let (_, demo) = fixtures().remove(0);
     let good = serde_json::to_value(&demo).unwrap();
     let mut wrong_version = good.clone();
-    wrong_version["schema_version"] = 2.into();
+    wrong_version["schema_version"] = 3.into();
+    let mut old_version = good.clone();
+    old_version["schema_version"] = 1.into();
+    let mut no_providers = good.clone();
+    no_providers.as_object_mut().unwrap().remove("providers");
+    let mut bad_unit = good.clone();
+    bad_unit["providers"][0]["unit"] = "dollars".into();
+    let mut bad_lane = good.clone();
+    bad_lane["accounts"][0]["lanes"] =
+        serde_json::json!([{"name": "x", "window": "5h", "remaining": 101.0, "reset_at": null}]);
     let mut missing_pool = good.clone();
     missing_pool.as_object_mut().unwrap().remove("pool");
     let mut bad_level = good.clone();
     bad_level["pool"]["five_hour"]["level"] = "purple".into();
-    for broken in [wrong_version, missing_pool, bad_level] {
+    for broken in [
+        wrong_version,
+        old_version,
+        missing_pool,
+        bad_level,
+        no_providers,
+        bad_unit,
+        bad_lane,
+    ] {
         assert!(!validator.is_valid(&broken));
     }
     assert!(validator.is_valid(&good));
@@ -198,6 +227,48 @@ fn demo_fixture_carries_the_cases_the_widget_shows() {
     assert!(pool.five_hour.forecast.is_some());
     assert!(demo.accounts.iter().any(|a| a.killed));
     assert!(demo.accounts.iter().all(|a| !a.label.is_empty()));
+}
+
+#[test]
+fn whole_pool_fixture_has_a_section_per_provider_and_the_codex_pool_unchanged() {
+    let all = fixtures();
+    let demo = &all.iter().find(|(n, _)| *n == "demo").unwrap().1;
+    let whole = &all.iter().find(|(n, _)| *n == "whole_pool").unwrap().1;
+    assert_eq!(whole.schema_version, 2);
+    assert_eq!(whole.primary_provider.as_deref(), Some("codex"));
+    // v1 meaning kept: `pool` is the Codex section, identical to the Codex-only demo.
+    assert_eq!(whole.pool, demo.pool);
+    let ids: Vec<&str> = whole
+        .providers
+        .iter()
+        .map(|p| p.provider.as_str())
+        .collect();
+    assert_eq!(ids, ["codex", "claude", "antigravity", "kimi"]);
+    let codex = &whole.providers[0];
+    assert_eq!(codex.windows[0].name, "5h");
+    assert_eq!(
+        codex.windows[0].remaining,
+        demo.pool.as_ref().unwrap().five_hour.remaining
+    );
+    let claude = &whole.providers[1];
+    assert_eq!(claude.unit, poolwatch::provider::Unit::Percent);
+    assert_eq!(claude.windows.len(), 2);
+    assert_eq!(claude.counts.total, 2);
+    assert_eq!(whole.accounts.len(), 16);
+    let nina = whole
+        .accounts
+        .iter()
+        .find(|a| a.label == "nina@studio.dev")
+        .unwrap();
+    assert_eq!(nina.provider, "claude");
+    assert_eq!(nina.plan, "max20x");
+    assert!(nina.lanes.iter().any(|l| l.name == "Opus"));
+    let peggy = whole
+        .accounts
+        .iter()
+        .find(|a| a.label == "peggy@studio.dev")
+        .unwrap();
+    assert_eq!(peggy.lanes[0].window.as_deref(), Some("month"));
 }
 
 #[test]

@@ -27,6 +27,8 @@ pub struct AuthFileEntry {
     pub unavailable: bool,
     pub id_token_plan: Option<String>,
     pub chatgpt_account_id: Option<String>,
+    /// `project_id` (Antigravity and Gemini auth files).
+    pub project_id: Option<String>,
     pub next_retry_after: Option<Epoch>,
     pub last_refresh: Option<Epoch>,
     pub success: u64,
@@ -105,6 +107,7 @@ fn parse_entry(item: &Value) -> AuthFileEntry {
         chatgpt_account_id: id_token
             .and_then(|t| string_field(t, "chatgpt_account_id"))
             .filter(|a| !a.is_empty()),
+        project_id: project_id(item),
         next_retry_after: item.get("next_retry_after").and_then(time_value),
         last_refresh: item.get("last_refresh").and_then(time_value),
         success: count_field(item, "success"),
@@ -117,6 +120,24 @@ fn parse_entry(item: &Value) -> AuthFileEntry {
         id,
         name,
     }
+}
+
+/// `project_id` (or `projectId`), else the same inside `metadata` or
+/// `attributes` (where some servers keep it).
+fn project_id(item: &Value) -> Option<String> {
+    let direct = |v: &Value| {
+        ["project_id", "projectId"]
+            .iter()
+            .filter_map(|key| string_field(v, key))
+            .map(|p| p.trim().to_string())
+            .find(|p| !p.is_empty())
+    };
+    direct(item).or_else(|| {
+        ["metadata", "attributes"]
+            .iter()
+            .filter_map(|key| item.get(key))
+            .find_map(direct)
+    })
 }
 
 fn auth_index(value: Option<&Value>) -> String {
@@ -255,5 +276,29 @@ mod tests {
         );
         assert_eq!(time_value(&Value::from("0001-01-01T00:00:00Z")), None);
         assert_eq!(time_value(&Value::from("")), None);
+    }
+
+    #[test]
+    fn project_id_is_read_at_the_top_or_in_metadata_or_attributes() {
+        let body = r#"{"files":[
+          {"id":"a","name":"a","provider":"antigravity","project_id":" p-top "},
+          {"id":"b","name":"b","provider":"antigravity","metadata":{"projectId":"p-meta"}},
+          {"id":"c","name":"c","provider":"antigravity","attributes":{"project_id":"p-attr"}},
+          {"id":"d","name":"d","provider":"antigravity","project_id":"  ","metadata":{"x":1}}
+        ]}"#;
+        let ids: Vec<Option<String>> = parse_auth_files(body)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.project_id)
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                Some("p-top".to_string()),
+                Some("p-meta".to_string()),
+                Some("p-attr".to_string()),
+                None
+            ]
+        );
     }
 }

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
@@ -18,12 +18,10 @@ use tokio::time::Instant;
 use super::api_keys::parse_api_key_usage;
 use super::auth_files::{describe_non_json, parse_auth_files, AuthFileEntry};
 use super::error::{classify_auth, FetchError};
-use super::usage::interpret_upstream;
+pub use super::providers::codex::{usage_request, CODEX_USER_AGENT};
+use super::providers::ProviderUrls;
 use crate::model::{ApiKeyUsage, Epoch, Usage};
 use crate::secrets::Secret;
-
-/// The `User-Agent` the Codex CLI sends; `wham/usage` expects a Codex client.
-pub const CODEX_USER_AGENT: &str = "codex_cli_rs/0.76.0 (Debian 13.0.0; x86_64) WindowsTerminal";
 /// How the error of an account cut by the deadline starts (such an account got no answer).
 pub const DEADLINE_PREFIX: &str = "no answer within the ";
 /// Pause before the single retry of a transport error or 5xx.
@@ -75,6 +73,14 @@ pub struct Client {
     http: reqwest::Client,
     options: FetchOptions,
     key: Arc<Secret>,
+    /// Upstream URLs of every provider (Codex usage from `options.usage_url`).
+    urls: Arc<ProviderUrls>,
+    /// Auth file names whose reset credits were read less than 30 minutes ago.
+    reset_credits_fresh: Arc<std::collections::HashSet<String>>,
+    /// False: never read reset credits (`test-fetch` makes one usage call only).
+    reset_credits: bool,
+    /// Plans read by a plan call recently, by auth file name: no new call for those.
+    known_plans: Arc<std::collections::HashMap<String, Option<String>>>,
 }
 
 impl Client {
@@ -91,11 +97,64 @@ impl Client {
         let http = builder
             .build()
             .map_err(|e| FetchError::Unreachable(crate::tr!("net.client", error = e)))?;
+        let urls = ProviderUrls {
+            codex_usage: options.usage_url.clone(),
+            ..ProviderUrls::default()
+        };
         Ok(Client {
             http,
             options,
             key: Arc::new(key),
+            urls: Arc::new(urls),
+            reset_credits_fresh: Arc::default(),
+            reset_credits: true,
+            known_plans: Arc::default(),
         })
+    }
+
+    /// Use these provider URLs (the Codex usage URL stays `options.usage_url`).
+    pub fn with_provider_urls(mut self, urls: ProviderUrls) -> Self {
+        self.urls = Arc::new(ProviderUrls {
+            codex_usage: self.options.usage_url.clone(),
+            ..urls
+        });
+        self
+    }
+
+    /// Skip the reset-credits call for these auth file names (read recently).
+    pub fn with_reset_credits_fresh(mut self, names: std::collections::HashSet<String>) -> Self {
+        self.reset_credits_fresh = Arc::new(names);
+        self
+    }
+
+    /// Reuse these plans (by auth file name) instead of asking the plan call again.
+    pub fn with_known_plans(
+        mut self,
+        plans: std::collections::HashMap<String, Option<String>>,
+    ) -> Self {
+        self.known_plans = Arc::new(plans);
+        self
+    }
+
+    /// The plan read recently for this account, if any (`Some(None)`: read, no plan).
+    pub fn known_plan(&self, entry: &AuthFileEntry) -> Option<Option<String>> {
+        self.known_plans.get(&entry.name).cloned()
+    }
+
+    /// Never read reset credits with this client.
+    pub fn without_reset_credits(mut self) -> Self {
+        self.reset_credits = false;
+        self
+    }
+
+    /// The provider URLs in use.
+    pub fn provider_urls(&self) -> &ProviderUrls {
+        &self.urls
+    }
+
+    /// True when this Codex account's reset credits should be read in this fetch.
+    pub fn reset_credits_due(&self, entry: &AuthFileEntry) -> bool {
+        self.reset_credits && !self.reset_credits_fresh.contains(&entry.name)
     }
 
     /// A local pool reached over https usually speaks plain http: say so.
@@ -162,16 +221,22 @@ impl Client {
         }
     }
 
-    /// One `POST /v0/management/api-call` for the account's `wham/usage`.
+    /// The account's quota, read with its provider's recipe (one api-call for
+    /// Codex `wham/usage`, see [`super::providers`]).
     pub async fn usage(&self, entry: &AuthFileEntry, now: Epoch) -> Result<Usage, UsageFailure> {
-        let request = usage_request(entry, &self.options.usage_url);
+        super::providers::read_usage(self, entry, now).await
+    }
+
+    /// One `POST /v0/management/api-call`: the upstream status and body.
+    /// Management auth failures are fatal; everything else is the account's.
+    pub async fn api_call(&self, request: &Value) -> Result<(u16, String), UsageFailure> {
         let url = self.endpoint("api-call");
         let outcome = with_one_retry(|| async {
             let response = self
                 .http
                 .post(&url)
                 .bearer_auth(self.key.expose())
-                .json(&request)
+                .json(request)
                 .send()
                 .await
                 .map_err(transport_error)?;
@@ -193,10 +258,7 @@ impl Client {
                 other => UsageFailure::Account(other.to_string()),
             });
         }
-        let (upstream_status, upstream_body) =
-            parse_envelope(&body).map_err(UsageFailure::Account)?;
-        interpret_upstream(upstream_status, &upstream_body, now)
-            .map_err(|e| UsageFailure::Account(e.to_string()))
+        parse_envelope(&body).map_err(UsageFailure::Account)
     }
 
     /// The whole fetch: auth files, then usage for the entries `plan` picks out
@@ -302,28 +364,10 @@ impl Client {
     }
 }
 
-/// Accounts whose quota is worth asking for: enabled ChatGPT (non API-key) auths.
+/// Accounts whose quota is worth asking for: enabled OAuth (non API-key)
+/// auths of a provider poolwatch reads.
 pub fn wants_usage(entry: &AuthFileEntry) -> bool {
-    !entry.disabled && !entry.is_api_key()
-}
-
-/// The api-call request body for one account (SPEC.md §1).
-pub fn usage_request(entry: &AuthFileEntry, usage_url: &str) -> Value {
-    let mut header = json!({
-        "Authorization": "Bearer $TOKEN$",
-        "Accept": "application/json",
-        "Content-Type": "application/json",
-        "User-Agent": CODEX_USER_AGENT,
-    });
-    if let Some(account_id) = &entry.chatgpt_account_id {
-        header["Chatgpt-Account-Id"] = Value::String(account_id.clone());
-    }
-    json!({
-        "auth_index": entry.auth_index,
-        "method": "GET",
-        "url": usage_url,
-        "header": header,
-    })
+    !entry.disabled && !entry.is_api_key() && super::providers::readable(entry)
 }
 
 /// Unpack the api-call envelope `{"status_code", "header", "body"}`.

@@ -5,8 +5,11 @@ pub mod api_keys;
 pub mod auth_files;
 pub mod client;
 pub mod error;
+pub mod providers;
 pub mod refresh_plan;
-pub mod usage;
+
+/// The Codex `wham/usage` parser under its former name.
+pub use providers::codex as usage;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -91,7 +94,7 @@ pub fn merge_fetch(
         })
         .unwrap_or_default();
     let mut results: HashMap<String, client::UsageResult> = report.usages.into_iter().collect();
-    let accounts = report
+    let mut accounts: Vec<Account> = report
         .entries
         .into_iter()
         .map(|entry| {
@@ -145,6 +148,7 @@ pub fn merge_fetch(
             account
         })
         .collect();
+    providers::reset_credits::carry_over(&mut accounts, &old, now);
     PoolState {
         fetched_at: now,
         accounts,
@@ -190,11 +194,8 @@ fn account_from_entry(entry: AuthFileEntry, selection: &Selection, kept: UsageKe
         auth_index: entry.auth_index,
         name: entry.name,
         email: entry.email,
-        provider: if entry.provider.is_empty() {
-            entry.kind
-        } else {
-            entry.provider
-        },
+        provider: crate::provider::normalize(&entry.provider, &entry.kind),
+        project_id: entry.project_id,
         id_token_plan: entry.id_token_plan,
         chatgpt_account_id: entry.chatgpt_account_id,
         status: entry.status,
@@ -211,7 +212,7 @@ fn account_from_entry(entry: AuthFileEntry, selection: &Selection, kept: UsageKe
         usage_error: kept.error,
         usage_checked_at: kept.checked_at,
         usage_basis: kept.basis,
-        token_refused: false,
+        ..Account::default()
     }
 }
 

@@ -80,7 +80,9 @@ pub fn run(globals: &Globals) -> i32 {
     };
     let guard_key = Secret::new(key.expose());
     let client = match Client::new(options, key) {
-        Ok(c) => c,
+        Ok(c) => c
+            .with_provider_urls(crate::session::provider_urls_of(&settings))
+            .without_reset_credits(),
         Err(e) => return fail(&e.to_string(), exit_codes::for_fetch_error(&e)),
     };
     // The key is sent under the same guard as every refresh: a rejected key

@@ -32,6 +32,13 @@ pool_url = {pool_url}
 # Usage endpoint queried through the pool for each account.
 # usage_url = "{usage_url}"
 
+# The other providers' endpoints, all asked through the pool's api-call (tests point them at a mock).
+# reset_credits_url = "{reset_credits_url}"   # Codex reset credits, read at most every 30 min
+# claude_usage_url = "{claude_usage_url}"
+# claude_profile_url = "{claude_profile_url}"
+# antigravity_urls = ["{antigravity_url}", ...]   # tried in order; the next on 403/404
+# kimi_usage_url = "{kimi_usage_url}"
+
 # Cache time-to-live in seconds (5..=86400).
 # ttl_seconds = {ttl}
 
@@ -62,8 +69,12 @@ pool_url = {pool_url}
 # Account order: "5h", "week" or "name", optionally with "-desc" (e.g. "week-desc").
 # sort = "{sort}"
 
-# An auth file is shown when its provider or type contains one of these (lower-case).
-# providers = ["codex", "openai"]
+# Every provider's accounts are shown ("*"). A list narrows it: an auth file is shown when its
+# provider or type contains one of these (lower-case), e.g. ["codex", "openai"] for Codex only.
+# providers = ["*"]
+
+# The provider of the menu-bar title and the widget's main numbers (default: codex when present).
+# primary_provider = "claude"
 
 # Auth file names or emails to hide.
 # hidden = ["old@example.com"]
@@ -73,6 +84,11 @@ pool_url = {pool_url}
 # plus = {plus}
 # prolite = {prolite}
 # pro = {pro}
+# Other providers weigh against their base account (Claude Pro, Antigravity Pro tier; Kimi: 1).
+# claude_max5x = 5.0
+# claude_max20x = 20.0       # Max 5x/20x told apart by the profile's rate_limit_tier
+# claude_max = 5.0           # Max whose tier the profile does not say
+# antigravity_g1_ultra_tier = 5.0
 
 # Custom account labels, by auth file name or email.
 # [labels]
@@ -101,6 +117,11 @@ pool_url = {pool_url}
 # pool_url = "https://pool.example.com"
 "#,
         usage_url = super::DEFAULT_USAGE_URL,
+        reset_credits_url = crate::provider::urls::CODEX_RESET_CREDITS,
+        claude_usage_url = crate::provider::urls::CLAUDE_USAGE,
+        claude_profile_url = crate::provider::urls::CLAUDE_PROFILE,
+        antigravity_url = crate::provider::urls::ANTIGRAVITY[0],
+        kimi_usage_url = crate::provider::urls::KIMI_USAGE,
         ttl = super::DEFAULT_TTL_SECONDS,
         concurrency = super::DEFAULT_CONCURRENCY,
         timeout = super::DEFAULT_TIMEOUT_SECONDS,

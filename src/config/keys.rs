@@ -23,6 +23,10 @@ pub(crate) enum Kind {
     Sort,
     /// A list of non-empty strings (comma-separated or a TOML/JSON array in env and `config set`).
     List,
+    /// A list of URLs (each checked like `usage_url`).
+    UrlList,
+    /// A provider name (`codex`, `claude`, ...), lower-cased.
+    Provider,
     /// `true`/`false` (also yes/no, on/off, 1/0 as text).
     Bool,
     /// A list of API-key fingerprints (8 hex digits each, stored lower-case).
@@ -52,6 +56,36 @@ const fn key(name: &'static str, kind: Kind, env: Option<&'static str>) -> KeySp
 pub(crate) const KEYS: &[KeySpec] = &[
     key("pool_url", Kind::PoolUrl, Some("POOLWATCH_POOL_URL")),
     key("usage_url", Kind::UsageUrl, Some("POOLWATCH_USAGE_URL")),
+    key(
+        "reset_credits_url",
+        Kind::UsageUrl,
+        Some("POOLWATCH_RESET_CREDITS_URL"),
+    ),
+    key(
+        "claude_usage_url",
+        Kind::UsageUrl,
+        Some("POOLWATCH_CLAUDE_USAGE_URL"),
+    ),
+    key(
+        "claude_profile_url",
+        Kind::UsageUrl,
+        Some("POOLWATCH_CLAUDE_PROFILE_URL"),
+    ),
+    key(
+        "antigravity_urls",
+        Kind::UrlList,
+        Some("POOLWATCH_ANTIGRAVITY_URLS"),
+    ),
+    key(
+        "kimi_usage_url",
+        Kind::UsageUrl,
+        Some("POOLWATCH_KIMI_USAGE_URL"),
+    ),
+    key(
+        "primary_provider",
+        Kind::Provider,
+        Some("POOLWATCH_PRIMARY_PROVIDER"),
+    ),
     key(
         "ttl_seconds",
         Kind::Int {
@@ -109,6 +143,16 @@ pub(crate) const KEYS: &[KeySpec] = &[
     key("weights.plus", Kind::Weight, None),
     key("weights.prolite", Kind::Weight, None),
     key("weights.pro", Kind::Weight, None),
+    key("weights.claude_free", Kind::Weight, None),
+    key("weights.claude_pro", Kind::Weight, None),
+    key("weights.claude_team", Kind::Weight, None),
+    key("weights.claude_max", Kind::Weight, None),
+    key("weights.claude_max5x", Kind::Weight, None),
+    key("weights.claude_max20x", Kind::Weight, None),
+    key("weights.antigravity_free_tier", Kind::Weight, None),
+    key("weights.antigravity_g1_pro_tier", Kind::Weight, None),
+    key("weights.antigravity_g1_ultra_lite_tier", Kind::Weight, None),
+    key("weights.antigravity_g1_ultra_tier", Kind::Weight, None),
     key(
         "alerts.pool_5h_below",
         Kind::Float {
@@ -236,16 +280,23 @@ pub(crate) fn format_float(number: f64) -> String {
 pub(crate) fn from_toml(kind: Kind, value: &toml::Value) -> Result<Value, String> {
     let parsed = match (kind, value) {
         (
-            Kind::PoolUrl | Kind::UsageUrl | Kind::Sort | Kind::Language,
+            Kind::PoolUrl | Kind::UsageUrl | Kind::Sort | Kind::Provider | Kind::Language,
             toml::Value::String(text),
         ) => return from_str(kind, text),
-        (Kind::PoolUrl | Kind::UsageUrl | Kind::Sort | Kind::Language, _) => {
+        (Kind::PoolUrl | Kind::UsageUrl | Kind::Sort | Kind::Provider | Kind::Language, _) => {
             return Err(crate::tr!("val.not_string"))
         }
         (Kind::Fingerprints, toml::Value::Array(items)) => {
             Value::List(fingerprints(list_from_toml(items)?)?)
         }
         (Kind::Fingerprints, _) => return Err(crate::tr!("val.not_fingerprints")),
+        (Kind::UrlList, toml::Value::Array(items)) => Value::List(
+            list_from_toml(items)?
+                .iter()
+                .map(|url| super::normalize_usage_url(url).map_err(invalid_url))
+                .collect::<Result<_, _>>()?,
+        ),
+        (Kind::UrlList, _) => return Err(crate::tr!("val.not_list")),
         (Kind::Int { .. }, toml::Value::Integer(number)) => Value::Int(*number),
         (Kind::Int { .. }, _) => return Err(crate::tr!("val.not_int")),
         (Kind::Float { .. } | Kind::Weight, toml::Value::Integer(number)) => {
@@ -288,6 +339,14 @@ pub(crate) fn from_str(kind: Kind, raw: &str) -> Result<Value, String> {
         Kind::Bool => Value::Bool(parse_bool(text).ok_or_else(|| crate::tr!("val.not_bool"))?),
         Kind::Fingerprints => Value::List(fingerprints(list_from_str(text)?)?),
         Kind::Language => Value::Str(parse_language(text)?.to_string()),
+        Kind::UrlList => Value::List(
+            list_from_str(text)?
+                .iter()
+                .map(|url| super::normalize_usage_url(url).map_err(invalid_url))
+                .collect::<Result<_, _>>()?,
+        ),
+        Kind::Provider if text.is_empty() => return Err(crate::tr!("val.empty")),
+        Kind::Provider => Value::Str(crate::provider::section_id(text)),
     };
     check(kind, parsed)
 }
@@ -534,10 +593,17 @@ mod tests {
         assert!(names.contains(&"labels"));
         assert!(!names.contains(&"profiles"));
         assert!(layer_key_names(true).contains(&"default_profile"));
+        let weights = table_key_names("weights");
         assert_eq!(
-            table_key_names("weights"),
+            weights[..3],
             ["weights.plus", "weights.prolite", "weights.pro"]
         );
+        // Every table weight of a provider (crate::provider) is a key, and nothing else.
+        let provider_keys: Vec<String> = crate::provider::table_weight_keys()
+            .into_iter()
+            .map(|(key, _)| format!("weights.{key}"))
+            .collect();
+        assert_eq!(weights[3..], provider_keys);
         assert!(is_table("weights"));
         assert!(!is_table("labels"));
     }

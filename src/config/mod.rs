@@ -20,6 +20,7 @@ mod tests;
 #[cfg(test)]
 mod tests_keys;
 
+use crate::provider::urls;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -54,8 +55,11 @@ pub const DEFAULT_USAGE_MAX_AGE_MINUTES: u64 = 30;
 pub const DEFAULT_COLD_START_WAIT_SECONDS: u64 = 3;
 /// Default deadline for a whole fetch, in seconds.
 pub const DEFAULT_DEADLINE_SECONDS: u64 = 25;
-/// Providers selected by default (matched by "contains", lower-case).
-pub const DEFAULT_PROVIDERS: [&str; 2] = ["codex", "openai"];
+/// Providers selected by default: `*` selects every auth file (the whole
+/// pool); an explicit list narrows it (matched by "contains", lower-case).
+pub const DEFAULT_PROVIDERS: [&str; 1] = [ALL_PROVIDERS];
+/// The provider filter entry that selects every provider.
+pub const ALL_PROVIDERS: &str = "*";
 
 /// What to tell the user when `pool_url` is empty.
 pub const NO_POOL_URL: &str =
@@ -107,6 +111,15 @@ pub struct Settings {
     /// Normalised pool base URL ("" when not configured).
     pub pool_url: String,
     pub usage_url: String,
+    /// Codex `wham/rate-limit-reset-credits` URL.
+    pub reset_credits_url: String,
+    /// Claude `oauth/usage` and `oauth/profile` URLs.
+    pub claude_usage_url: String,
+    pub claude_profile_url: String,
+    /// Antigravity base URLs, tried in order.
+    pub antigravity_urls: Vec<String>,
+    /// Kimi `coding/v1/usages` URL.
+    pub kimi_usage_url: String,
     /// Cache time-to-live.
     pub ttl: Duration,
     /// Usage requests in flight at once.
@@ -152,6 +165,11 @@ impl Default for Settings {
             config_path: PathBuf::new(),
             pool_url: String::new(),
             usage_url: DEFAULT_USAGE_URL.to_string(),
+            reset_credits_url: urls::CODEX_RESET_CREDITS.to_string(),
+            claude_usage_url: urls::CLAUDE_USAGE.to_string(),
+            claude_profile_url: urls::CLAUDE_PROFILE.to_string(),
+            antigravity_urls: urls::ANTIGRAVITY.iter().map(|u| u.to_string()).collect(),
+            kimi_usage_url: urls::KIMI_USAGE.to_string(),
             ttl: Duration::from_secs(DEFAULT_TTL_SECONDS),
             concurrency: DEFAULT_CONCURRENCY,
             request_timeout: Duration::from_secs(DEFAULT_TIMEOUT_SECONDS),
@@ -284,7 +302,9 @@ pub fn provider_selected(provider: &str, kind: &str, providers: &[String]) -> bo
         .iter()
         .map(|wanted| wanted.trim().to_ascii_lowercase())
         .filter(|wanted| !wanted.is_empty())
-        .any(|wanted| provider.contains(&wanted) || kind.contains(&wanted))
+        .any(|wanted| {
+            wanted == ALL_PROVIDERS || provider.contains(&wanted) || kind.contains(&wanted)
+        })
 }
 
 /// `--config`, else POOLWATCH_CONFIG, else the default path (empty when there is no home directory).
@@ -486,6 +506,21 @@ impl Resolved {
             config_path: path.to_path_buf(),
             pool_url: self.text("pool_url").unwrap_or_default(),
             usage_url: self.text("usage_url").unwrap_or(defaults.usage_url),
+            reset_credits_url: self
+                .text("reset_credits_url")
+                .unwrap_or(defaults.reset_credits_url),
+            claude_usage_url: self
+                .text("claude_usage_url")
+                .unwrap_or(defaults.claude_usage_url),
+            claude_profile_url: self
+                .text("claude_profile_url")
+                .unwrap_or(defaults.claude_profile_url),
+            antigravity_urls: self
+                .list("antigravity_urls")
+                .unwrap_or(defaults.antigravity_urls),
+            kimi_usage_url: self
+                .text("kimi_usage_url")
+                .unwrap_or(defaults.kimi_usage_url),
             ttl: secs("ttl_seconds", DEFAULT_TTL_SECONDS),
             concurrency: self
                 .int("concurrency")
@@ -503,6 +538,14 @@ impl Resolved {
                 weights,
                 kill_line: self.float("kill_line").unwrap_or(defaults.quota.kill_line),
                 sort,
+                primary_provider: self.text("primary_provider"),
+                provider_weights: crate::provider::table_weight_keys()
+                    .into_iter()
+                    .filter_map(|(key, _)| {
+                        let value = self.float(&format!("weights.{key}"))?;
+                        Some((key, value))
+                    })
+                    .collect(),
                 stale_limit: self
                     .int("stale_limit_minutes")
                     .map(|minutes| minutes as i64 * 60)

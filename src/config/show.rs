@@ -30,6 +30,19 @@ pub fn show_with_paths(
     main.line("profile", toml_string(&settings.profile), settings);
     main.line("pool_url", toml_string(&settings.pool_url), settings);
     main.line("usage_url", toml_string(&settings.usage_url), settings);
+    for (key, url) in [
+        ("reset_credits_url", &settings.reset_credits_url),
+        ("claude_usage_url", &settings.claude_usage_url),
+        ("claude_profile_url", &settings.claude_profile_url),
+        ("kimi_usage_url", &settings.kimi_usage_url),
+    ] {
+        main.line(key, toml_string(url), settings);
+    }
+    main.line(
+        "antigravity_urls",
+        toml_list(&settings.antigravity_urls),
+        settings,
+    );
     main.line("ttl_seconds", settings.ttl.as_secs().to_string(), settings);
     main.line("concurrency", settings.concurrency.to_string(), settings);
     let timeout = settings.request_timeout.as_secs().to_string();
@@ -65,6 +78,12 @@ pub fn show_with_paths(
         settings,
     );
     main.line("providers", toml_list(&settings.providers), settings);
+    let primary = settings.quota.primary_provider.as_deref();
+    main.line(
+        "primary_provider",
+        primary.map_or("(codex when present, else the first)".into(), toml_string),
+        settings,
+    );
     main.line("hidden", toml_list(&settings.hidden), settings);
     main.line("hidden_keys", toml_list(&settings.hidden_keys), settings);
     main.line("language", toml_string(&settings.language), settings);
@@ -112,6 +131,15 @@ pub fn show_with_paths(
         format_float(plan_weights.pro),
         settings,
     );
+    for (key, default) in crate::provider::table_weight_keys() {
+        let value = settings.quota.provider_weights.get(&key).copied();
+        weights.line_as(
+            &key,
+            &format!("weights.{key}"),
+            format_float(value.unwrap_or(default)),
+            settings,
+        );
+    }
     out.push_str("\n[weights]\n");
     out.push_str(&weights.render());
 

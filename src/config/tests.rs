@@ -96,7 +96,10 @@ fn a_missing_file_gives_the_defaults() {
     assert_eq!(settings, expected);
     assert_eq!(settings.pool_url, "");
     assert_eq!(settings.ttl, Duration::from_secs(120));
-    assert_eq!(settings.providers, ["codex", "openai"]);
+    // The whole pool by default; an explicit `providers` list narrows it.
+    assert_eq!(settings.providers, ["*"]);
+    assert!(provider_selected("claude", "claude", &settings.providers));
+    assert!(provider_selected("", "gemini-cli", &settings.providers));
     assert!(!settings.file_found);
 }
 
@@ -908,6 +911,49 @@ fn set_never_uncomments_keys_inside_commented_tables() {
     );
     assert!(text.contains("ttl_seconds = 60\n"), "{text}");
     assert_eq!(load_ok(&path, None, &[]).ttl, Duration::from_secs(60));
+}
+
+#[test]
+fn provider_urls_primary_provider_and_provider_weights_load_from_file_and_env() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write_config(
+        dir.path(),
+        "claude_usage_url = \"http://127.0.0.1:9/api/oauth/usage\"\nantigravity_urls = [\"http://127.0.0.1:9/a\", \"http://127.0.0.1:9/b\"]\nprimary_provider = \"Claude\"\n[weights]\nclaude_max20x = 15\nantigravity_g1_ultra_tier = 0.0\n",
+    );
+    let s = load_ok(&path, None, &[]);
+    assert_eq!(s.claude_usage_url, "http://127.0.0.1:9/api/oauth/usage");
+    assert_eq!(s.claude_profile_url, crate::provider::urls::CLAUDE_PROFILE);
+    assert_eq!(
+        s.antigravity_urls,
+        ["http://127.0.0.1:9/a", "http://127.0.0.1:9/b"]
+    );
+    assert_eq!(s.quota.primary_provider.as_deref(), Some("claude"));
+    assert_eq!(s.quota.provider_weights["claude_max20x"], 15.0);
+    // Weights are raised to the minimum like the Codex ones.
+    assert_eq!(s.quota.provider_weights["antigravity_g1_ultra_tier"], 0.1);
+    assert!(!s.quota.provider_weights.contains_key("claude_pro"));
+
+    let env = [
+        ("POOLWATCH_KIMI_USAGE_URL", "http://127.0.0.1:9/k"),
+        ("POOLWATCH_RESET_CREDITS_URL", "http://127.0.0.1:9/r"),
+        (
+            "POOLWATCH_ANTIGRAVITY_URLS",
+            "http://127.0.0.1:9/x, http://127.0.0.1:9/y",
+        ),
+        ("POOLWATCH_PRIMARY_PROVIDER", "kimi"),
+    ];
+    let s = load_ok(&path, None, &env);
+    assert_eq!(s.kimi_usage_url, "http://127.0.0.1:9/k");
+    assert_eq!(s.reset_credits_url, "http://127.0.0.1:9/r");
+    assert_eq!(
+        s.antigravity_urls,
+        ["http://127.0.0.1:9/x", "http://127.0.0.1:9/y"]
+    );
+    assert_eq!(s.quota.primary_provider.as_deref(), Some("kimi"));
+
+    let bad = write_config(dir.path(), "antigravity_urls = [\"not a url\"]\n");
+    let err = load_with(&bad, None, &[]).unwrap_err().to_string();
+    assert!(err.contains("antigravity_urls"), "{err}");
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! One account's row: availability, cooling, week kill line and window values.
 
+use super::plan::clamp_weight;
 use super::{level, normalize_plan, plan_weight, AccountView, AccountWindow, QuotaSettings};
-use crate::model::{Account, Epoch, QuotaWindow, Usage};
+use crate::model::{Account, Epoch, Lane, QuotaWindow, Usage};
+use crate::provider;
 
 use super::health::{last_buckets, recent_failures};
 
@@ -57,6 +59,44 @@ pub fn current_windows(
     let expired =
         (five_hour.is_some() && kept_five.is_none()) || (weekly.is_some() && kept_week.is_none());
     (kept_five, kept_week, expired)
+}
+
+/// Kept values of a failing account still say something (see [`current_windows`]).
+fn kept_values_count(account: &Account, stale_limit: i64, now: Epoch) -> bool {
+    account.usage_error.is_none()
+        || (!account.token_refused
+            && account
+                .usage_fetched_at
+                .is_some_and(|at| now - at <= stale_limit))
+}
+
+/// The monthly window under the same rule as the 5h and weekly ones.
+fn current_monthly(account: &Account, stale_limit: i64, now: Epoch) -> Option<&QuotaWindow> {
+    let monthly = account.usage.as_ref()?.monthly.as_ref()?;
+    let fresh = account.usage_error.is_none();
+    (fresh
+        || (kept_values_count(account, stale_limit, now)
+            && monthly.reset_at.is_none_or(|r| r > now)))
+    .then_some(monthly)
+}
+
+/// The lanes under the same rule as the 5h and weekly windows.
+fn current_lanes(account: &Account, stale_limit: i64, now: Epoch) -> Vec<Lane> {
+    let Some(usage) = account.usage.as_ref() else {
+        return Vec::new();
+    };
+    if account.usage_error.is_none() {
+        return usage.lanes.clone();
+    }
+    if !kept_values_count(account, stale_limit, now) {
+        return Vec::new();
+    }
+    usage
+        .lanes
+        .iter()
+        .filter(|lane| lane.reset_at.is_none_or(|r| r > now))
+        .cloned()
+        .collect()
 }
 
 /// Available: what the pool can count on now. Not disabled, its token not
@@ -134,15 +174,24 @@ pub fn account_view(account: &Account, settings: &QuotaSettings, now: Epoch) -> 
     let killed = weekly.is_some_and(|w| remaining_of(w) < settings.kill_line);
     let window_of = |window: Option<&QuotaWindow>| window.map(|w| account_window(w, killed));
     let health = last_buckets(&account.recent_requests).to_vec();
+    let section = provider::section_id(&account.provider);
+    let weight = provider::descriptor(&section)
+        .and_then(|d| provider::table_weight(d, &normalize_plan(plan), &settings.provider_weights))
+        .map_or_else(|| plan_weight(plan, &settings.weights), clamp_weight);
     AccountView {
         id: account.id.clone(),
+        provider: section,
         name: account.name.clone(),
         label: account.label.clone(),
         email: account.email.clone(),
         plan: normalize_plan(plan),
-        weight: plan_weight(plan, &settings.weights),
+        weight,
         five_hour: window_of(five_hour),
         weekly: window_of(weekly),
+        monthly: current_monthly(account, settings.stale_limit, now)
+            .map(|window| account_window(window, false)),
+        lanes: current_lanes(account, settings.stale_limit, now),
+        reset_credits: account.reset_credits.clone(),
         killed,
         available: is_available(account, settings.stale_limit, now),
         cooling: is_cooling(account, now),
@@ -406,5 +455,50 @@ mod tests {
         assert_eq!(view.health.len(), 20);
         assert_eq!(view.health[0].time, "t2");
         assert_eq!(view.recent_failures, 60);
+    }
+
+    #[test]
+    fn lanes_and_monthly_age_like_the_main_windows() {
+        let lane = |name: &str, reset_at| crate::model::Lane {
+            name: name.into(),
+            window: Some("week".into()),
+            remaining: Some(40.0),
+            reset_at,
+        };
+        let mut account = Account {
+            id: "a".into(),
+            status: "active".into(),
+            usage_fetched_at: Some(NOW - 600),
+            usage: Some(Usage {
+                weekly: Some(window(10.0)),
+                monthly: Some(QuotaWindow {
+                    used_percent: 45.0,
+                    window_seconds: Some(2_592_000),
+                    reset_at: Some(NOW + 5_000),
+                }),
+                lanes: vec![lane("later", Some(NOW + 100)), lane("past", Some(NOW - 1))],
+                ..Usage::default()
+            }),
+            ..Account::default()
+        };
+        let settings = QuotaSettings::default();
+        // A good fetch shows everything it said.
+        let view = account_view(&account, &settings, NOW);
+        assert_eq!(view.lanes.len(), 2);
+        assert_eq!(view.monthly.as_ref().map(|m| m.remaining), Some(55.0));
+        // A failing account keeps young values until their reset...
+        account.usage_error = Some("upstream HTTP 502".into());
+        let view = account_view(&account, &settings, NOW);
+        let names: Vec<&str> = view.lanes.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(names, ["later"]);
+        assert!(view.monthly.is_some());
+        // ...and nothing once they are older than the stale limit, or the token was refused.
+        account.usage_fetched_at = Some(NOW - settings.stale_limit - 1);
+        let view = account_view(&account, &settings, NOW);
+        assert!(view.lanes.is_empty() && view.monthly.is_none());
+        account.usage_fetched_at = Some(NOW - 600);
+        account.token_refused = true;
+        let view = account_view(&account, &settings, NOW);
+        assert!(view.lanes.is_empty() && view.monthly.is_none());
     }
 }

@@ -79,7 +79,8 @@ pub fn key_views(keys: &[ApiKeyUsage], display: KeyDisplay) -> Vec<ApiKeyView> {
 }
 
 /// Add the visible keys to a report and merge their buckets into the pool's
-/// health timeline (hidden keys count nowhere).
+/// health timeline (hidden keys count nowhere): the top-level health and the
+/// primary provider's section, which shows it when there are several.
 pub fn attach_api_keys(report: &mut PoolReport, keys: &[ApiKeyUsage], display: KeyDisplay) {
     let views = key_views(keys, display);
     if !views.is_empty() {
@@ -88,6 +89,10 @@ pub fn attach_api_keys(report: &mut PoolReport, keys: &[ApiKeyUsage], display: K
                 .chain(views.iter().map(|v| v.health.as_slice())),
         );
         report.health = pool_health(merged);
+        let primary = report.primary_provider.clone();
+        if let Some(section) = report.sections.iter_mut().find(|s| s.provider == primary) {
+            section.health = report.health.clone();
+        }
     }
     report.api_keys = views;
 }
@@ -152,6 +157,9 @@ mod tests {
         );
         assert_eq!(report.health.buckets[19].failed, 1 + 3);
         assert_eq!(report.health.recent_failures, 4);
+        // The primary section (shown when a pool has several) carries them too.
+        let primary = report.section(&report.primary_provider).expect("a section");
+        assert_eq!(primary.health, report.health);
     }
 
     #[test]

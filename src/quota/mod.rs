@@ -4,7 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Epoch, HealthBucket};
+use std::collections::BTreeMap;
+
+use crate::model::{Epoch, HealthBucket, Lane, ResetCredits};
+use crate::provider::Unit;
 
 mod account;
 mod forecast;
@@ -13,6 +16,7 @@ mod keys;
 pub mod pace;
 mod plan;
 mod report;
+mod sections;
 mod sort;
 
 pub use account::{
@@ -28,6 +32,7 @@ pub use health::{
 pub use keys::{attach_api_keys, default_key_label, key_views, ApiKeyView, KeyDisplay};
 pub use plan::{normalize_plan, plan_weight, MAX_WEIGHT, MIN_WEIGHT};
 pub use report::{compute, pool_window};
+pub use sections::{choose_primary, section_order, total_reset_credits};
 pub use sort::sort_accounts;
 
 /// Colour of a remaining fraction (0..=1): red < 0.20, yellow < 0.70, green
@@ -112,6 +117,13 @@ pub struct QuotaSettings {
     /// Weekly remaining strictly below this percentage kills the account (default 3.0).
     pub kill_line: f64,
     pub sort: SortOrder,
+    /// The provider of the menu-bar title and the top-level pool numbers
+    /// (`primary_provider`); None: Codex when present, else the first present.
+    #[serde(default)]
+    pub primary_provider: Option<String>,
+    /// Overrides of table weights (`claude_max20x` = 20, see [`crate::provider::weight_key`]).
+    #[serde(default)]
+    pub provider_weights: BTreeMap<String, f64>,
     /// How long an account whose usage fetch keeps failing keeps its last good
     /// values, in seconds (`stale_limit_minutes`, default 30 min). Never past a
     /// window's reset either; after that its values leave the pool sums.
@@ -132,6 +144,8 @@ impl Default for QuotaSettings {
             weights: PlanWeights::default(),
             kill_line: 3.0,
             sort: SortOrder::default(),
+            primary_provider: None,
+            provider_weights: BTreeMap::new(),
             stale_limit: DEFAULT_STALE_LIMIT_SECONDS,
         }
     }
@@ -220,6 +234,9 @@ pub struct AccountWindow {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct AccountView {
     pub id: String,
+    /// The account's section: `codex`, `claude`, `antigravity`, `kimi` or another provider id.
+    #[serde(default)]
+    pub provider: String,
     pub name: String,
     pub label: String,
     pub email: Option<String>,
@@ -228,6 +245,15 @@ pub struct AccountView {
     pub weight: f64,
     pub five_hour: Option<AccountWindow>,
     pub weekly: Option<AccountWindow>,
+    /// A 28–31-day window (Codex Team); never part of the 5h/week sums.
+    #[serde(default)]
+    pub monthly: Option<AccountWindow>,
+    /// Scoped, per-model or extra limits; never part of the pool sums.
+    #[serde(default)]
+    pub lanes: Vec<Lane>,
+    /// Codex reset credits, when read.
+    #[serde(default)]
+    pub reset_credits: Option<ResetCredits>,
     pub killed: bool,
     /// See `docs/quota-model.md`: enabled, token accepted, and quota known or
     /// routable now (not cooling). Only available accounts count in the pool.
@@ -343,6 +369,92 @@ pub struct PoolReport {
     /// Upstream API keys (`api-key-usage`), hidden ones left out.
     #[serde(default)]
     pub api_keys: Vec<ApiKeyView>,
+    /// The provider of the top-level numbers (`five_hour`, `weekly`, `counts`,
+    /// `health`, `plans` are this provider's section; `accounts` lists all).
+    #[serde(default = "default_primary")]
+    pub primary_provider: String,
+    /// One section per provider present, the primary first.
+    #[serde(default)]
+    pub sections: Vec<ProviderSection>,
+}
+
+fn default_primary() -> String {
+    crate::provider::CODEX.id.to_string()
+}
+
+/// One provider's part of the pool, in its own units and weights.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProviderSection {
+    /// Section id (`codex`, `claude`, ...); matches [`AccountView::provider`].
+    pub provider: String,
+    /// Display name (`Claude`).
+    pub name: String,
+    pub unit: Unit,
+    /// False for providers whose quota poolwatch does not read (health only).
+    pub quota: bool,
+    /// `null` in JSON when no counted account of the section has a 5h window.
+    #[serde(with = "known_window")]
+    pub five_hour: PoolWindow,
+    #[serde(with = "known_window")]
+    pub weekly: PoolWindow,
+    pub counts: PoolCounts,
+    pub health: PoolHealth,
+    pub plans: Vec<PlanGroup>,
+    /// Reset credits of the section's accounts: the sum and the soonest expiry.
+    #[serde(default)]
+    pub reset_credits: Option<ResetCredits>,
+    /// Accounts of this section a menu form left out (`render::menu::menu_report`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub omitted: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+impl PoolReport {
+    /// The accounts of one section, in report order.
+    pub fn accounts_of<'a>(&'a self, provider: &'a str) -> impl Iterator<Item = &'a AccountView> {
+        self.accounts.iter().filter(move |a| {
+            a.provider == provider || (a.provider.is_empty() && provider == default_primary())
+        })
+    }
+
+    /// The section of `provider`, if present.
+    pub fn section(&self, provider: &str) -> Option<&ProviderSection> {
+        self.sections.iter().find(|s| s.provider == provider)
+    }
+
+    /// The primary provider's part: the report itself when it has one
+    /// section (no copy), else [`PoolReport::section_report`] of the primary.
+    pub fn primary_part(&self) -> std::borrow::Cow<'_, PoolReport> {
+        if self.sections.len() <= 1 {
+            std::borrow::Cow::Borrowed(self)
+        } else {
+            std::borrow::Cow::Owned(self.section_report(&self.primary_provider))
+        }
+    }
+
+    /// One section as a report of its own (its windows, counts, health, plans
+    /// and accounts), so every renderer building block works per provider.
+    /// A report without sections (built by hand) is returned as it is.
+    pub fn section_report(&self, provider: &str) -> PoolReport {
+        let Some(section) = self.section(provider) else {
+            return self.clone();
+        };
+        PoolReport {
+            now: self.now,
+            five_hour: section.five_hour.clone(),
+            weekly: section.weekly.clone(),
+            accounts: self.accounts_of(provider).cloned().collect(),
+            counts: section.counts.clone(),
+            health: section.health.clone(),
+            plans: section.plans.clone(),
+            primary_provider: section.provider.clone(),
+            sections: Vec::new(),
+            api_keys: Vec::new(),
+        }
+    }
 }
 
 #[cfg(test)]

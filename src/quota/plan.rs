@@ -30,7 +30,7 @@ pub fn plan_weight(plan: Option<&str>, weights: &PlanWeights) -> f64 {
     clamp_weight(raw)
 }
 
-fn clamp_weight(weight: f64) -> f64 {
+pub(crate) fn clamp_weight(weight: f64) -> f64 {
     if weight.is_nan() {
         MIN_WEIGHT
     } else {

@@ -5,37 +5,90 @@ use std::collections::BTreeMap;
 use super::account::account_view;
 use super::forecast::{five_hour_events, forecast, weekly_events, RestoreEvent};
 use super::health::{merge_health, pool_health};
+use super::sections::{choose_primary, section_order, total_reset_credits};
 use super::sort::sort_accounts;
 use super::{
     level, AccountView, AccountWindow, Level, PlanGroup, PoolCounts, PoolReport, PoolWindow,
-    QuotaSettings,
+    ProviderSection, QuotaSettings,
 };
 use crate::model::{Account, Epoch};
+use crate::provider;
 
 /// Compute the report of `accounts` at `now` (SPEC §2).
+///
+/// Every provider gets its own section with its own weights; the top-level
+/// windows, counts, health and plans are the primary provider's section, and
+/// `accounts` lists every account.
 pub fn compute(accounts: &[Account], settings: &QuotaSettings, now: Epoch) -> PoolReport {
     let mut views: Vec<AccountView> = accounts
         .iter()
         .map(|account| account_view(account, settings, now))
         .collect();
     mark_duplicates(accounts, &mut views);
-    let five_hour = pool_window(&views, |v| v.five_hour.as_ref(), five_hour_events, now);
-    let weekly = pool_window(&views, |v| v.weekly.as_ref(), weekly_events, now);
-    let counts = counts(&views);
-    let health = pool_health(merge_health(
-        accounts.iter().map(|a| a.recent_requests.as_slice()),
-    ));
-    let plans = plan_groups(&views);
+    let primary = choose_primary(&views, settings);
+    let mut ids = section_order(&views, &primary);
+    if !ids.contains(&primary) {
+        ids.insert(0, primary.clone());
+    }
+    let sections: Vec<ProviderSection> = ids
+        .iter()
+        .map(|id| {
+            let members: Vec<usize> = (0..views.len())
+                .filter(|&i| views[i].provider == *id)
+                .collect();
+            let health = pool_health(merge_health(
+                members
+                    .iter()
+                    .map(|&i| accounts[i].recent_requests.as_slice()),
+            ));
+            if members.len() == views.len() {
+                // One provider (the usual pool): no copy of the rows.
+                return section(id, &views, health, now);
+            }
+            let section_views: Vec<AccountView> =
+                members.iter().map(|&i| views[i].clone()).collect();
+            section(id, &section_views, health, now)
+        })
+        .collect();
     sort_accounts(&mut views, settings.sort);
+    let top = sections
+        .iter()
+        .find(|s| s.provider == primary)
+        .cloned()
+        .unwrap_or_else(|| section(&primary, &[], pool_health(Vec::new()), now));
     PoolReport {
         now,
-        five_hour,
-        weekly,
+        five_hour: top.five_hour,
+        weekly: top.weekly,
         accounts: views,
-        counts,
-        health,
-        plans,
+        counts: top.counts,
+        health: top.health,
+        plans: top.plans,
+        primary_provider: primary,
+        sections,
         api_keys: Vec::new(),
+    }
+}
+
+/// One provider's section over its accounts.
+fn section(
+    id: &str,
+    views: &[AccountView],
+    health: super::PoolHealth,
+    now: Epoch,
+) -> ProviderSection {
+    ProviderSection {
+        provider: id.to_string(),
+        name: provider::display_name(id),
+        unit: provider::unit(id),
+        quota: provider::descriptor(id).is_some_and(|d| d.readable),
+        five_hour: pool_window(views, |v| v.five_hour.as_ref(), five_hour_events, now),
+        weekly: pool_window(views, |v| v.weekly.as_ref(), weekly_events, now),
+        counts: counts(views),
+        health,
+        plans: plan_groups(views),
+        reset_credits: total_reset_credits(views),
+        omitted: 0,
     }
 }
 
@@ -550,7 +603,7 @@ mod tests {
                         weights: PlanWeights { plus, prolite, pro },
                         kill_line,
                         sort: SortOrder { key, descending },
-                        stale_limit: crate::quota::DEFAULT_STALE_LIMIT_SECONDS,
+                        ..QuotaSettings::default()
                     }
                 })
         }
@@ -603,6 +656,48 @@ mod tests {
                 let again = compute(&reversed, &settings, NOW);
                 let ids = |r: &PoolReport| r.accounts.iter().map(|v| v.id.clone()).collect::<Vec<_>>();
                 prop_assert_eq!(ids(&report), ids(&again));
+            }
+
+            #[test]
+            fn other_providers_never_change_the_codex_numbers(
+                codex in prop::collection::vec(account_strategy(), 1..8),
+                others in prop::collection::vec(
+                    (account_strategy(), prop::sample::select(vec!["claude", "antigravity", "kimi", "gemini-cli", "xai"])),
+                    0..8,
+                ),
+                settings in settings_strategy(),
+            ) {
+                let codex: Vec<Account> = codex
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, a)| Account { id: format!("c{i:02}"), provider: "codex".into(), ..a })
+                    .collect();
+                let mut all = codex.clone();
+                all.extend(others.into_iter().enumerate().map(|(i, (a, provider))| Account {
+                    id: format!("o{i:02}"),
+                    provider: provider.into(),
+                    ..a
+                }));
+                let alone = compute(&codex, &settings, NOW);
+                let mixed = compute(&all, &settings, NOW);
+                prop_assert_eq!(&mixed.primary_provider, "codex");
+                prop_assert_eq!(&mixed.five_hour, &alone.five_hour);
+                prop_assert_eq!(&mixed.weekly, &alone.weekly);
+                prop_assert_eq!(&mixed.counts, &alone.counts);
+                prop_assert_eq!(&mixed.health, &alone.health);
+                prop_assert_eq!(&mixed.plans, &alone.plans);
+                prop_assert_eq!(mixed.accounts.len(), all.len());
+                // Every section holds exactly its provider's accounts and keeps the invariants.
+                let total: usize = mixed.sections.iter().map(|s| s.counts.total).sum();
+                prop_assert_eq!(total, all.len());
+                for section in &mixed.sections {
+                    check_window(&section.five_hour)?;
+                    check_window(&section.weekly)?;
+                    prop_assert_eq!(section.counts.total, mixed.accounts_of(&section.provider).count());
+                    if !section.quota {
+                        prop_assert!(mixed.accounts_of(&section.provider).all(|a| a.provider != "codex"));
+                    }
+                }
             }
         }
     }

@@ -11,9 +11,12 @@ use super::sanitize::menu_text;
 use super::width::display_width;
 use super::{Dialect, FetchStatus, MenuContext};
 use crate::model::{Epoch, HealthBucket};
+use crate::model::{Lane, ResetCredits};
+use crate::provider::Unit;
 use crate::quota::pace::{Pace, WindowPace};
 use crate::quota::{
-    AccountView, AccountWindow, ApiKeyView, Level, PoolReport, PoolWindow, SortKey, SortOrder,
+    AccountView, AccountWindow, ApiKeyView, Level, PoolReport, PoolWindow, ProviderSection,
+    SortKey, SortOrder,
 };
 use crate::tr;
 
@@ -145,18 +148,44 @@ fn menu_lines_omitting(
     dialect: Dialect,
     omitted: usize,
 ) -> Vec<MenuLine> {
-    let menu = Menu {
-        ctx,
-        dialect,
-        omitted,
-    };
+    let menu = Menu { ctx, dialect };
     let mut lines = vec![menu.title_line(report), MenuLine::separator()];
     lines.extend(menu.status_lines(report));
     if let Some(report) = report {
+        // The primary provider first (the title's numbers), then one section per
+        // other provider, built from the same blocks.
+        let several = report.sections.len() > 1;
+        let primary = report.primary_part();
         lines.push(MenuLine::separator());
-        lines.extend(menu.pool_lines(report));
+        if let Some(section) = report.section(&report.primary_provider).filter(|_| several) {
+            lines.push(menu.section_header(section));
+        }
+        lines.extend(menu.pool_lines(&primary));
+        lines.extend(menu.reset_credit_lines(report.section(&report.primary_provider)));
         lines.push(MenuLine::separator());
-        lines.extend(menu.account_lines(report));
+        // A menu form cut each section's rows itself (see `menu_report`).
+        let primary_omitted = match report.section(&report.primary_provider) {
+            Some(section) if several => section.omitted,
+            _ => omitted,
+        };
+        lines.extend(menu.account_lines_omitting(&primary, primary_omitted));
+        for section in report
+            .sections
+            .iter()
+            .filter(|s| s.provider != report.primary_provider)
+        {
+            let part = report.section_report(&section.provider);
+            lines.push(MenuLine::separator());
+            lines.push(menu.section_header(section));
+            if section.quota {
+                lines.extend(menu.pool_lines_with(&part, None));
+                lines.extend(menu.reset_credit_lines(Some(section)));
+            } else {
+                lines.push(MenuLine::item(0, counts_text(&part)));
+                lines.extend(menu.health_lines(&part));
+            }
+            lines.extend(menu.account_lines_omitting(&part, section.omitted));
+        }
         if !report.api_keys.is_empty() {
             lines.push(MenuLine::separator());
             lines.extend(menu.api_key_lines(report));
@@ -430,8 +459,6 @@ fn management_url(pool_url: &str) -> Option<String> {
 struct Menu<'a> {
     ctx: &'a MenuContext,
     dialect: Dialect,
-    /// Accounts of the pool left out of the report (see [`menu_accounts`]).
-    omitted: usize,
 }
 
 impl Menu<'_> {
@@ -627,8 +654,43 @@ impl Menu<'_> {
     // ----- pool block -----
 
     fn pool_lines(&self, report: &PoolReport) -> Vec<MenuLine> {
+        self.pool_lines_with(report, self.ctx.pace.as_ref())
+    }
+
+    /// The heading of one provider's section: name, accounts and what 100% means.
+    fn section_header(&self, section: &ProviderSection) -> MenuLine {
+        let accounts = match section.counts.total {
+            1 => "1 account".to_string(),
+            n => format!("{n} accounts"),
+        };
+        let note = match (section.quota, section.unit) {
+            (false, _) => "quota not read: health only".to_string(),
+            (true, Unit::PlusPercent) => "100% = one Plus account".to_string(),
+            (true, Unit::Percent) => match crate::provider::descriptor(&section.provider) {
+                Some(d) if d.base_plan != "unknown" => {
+                    format!("100% = one {} account", d.base_plan)
+                }
+                _ => "100% = one account".to_string(),
+            },
+        };
+        let name = non_empty(menu_text(&section.name, 24), "?");
+        self.untrusted(MenuLine::item(0, format!("{name} · {accounts} · {note}")))
+    }
+
+    /// The reset credits of a section: `Reset credits 3 · soonest expires in 4d`.
+    fn reset_credit_lines(&self, section: Option<&ProviderSection>) -> Vec<MenuLine> {
+        let Some(credits) = section.and_then(|s| s.reset_credits.as_ref()) else {
+            return Vec::new();
+        };
+        vec![MenuLine::item(
+            0,
+            format!("Reset credits {}", credits_text(credits, self.ctx.now)),
+        )]
+    }
+
+    fn pool_lines_with(&self, report: &PoolReport, pace: Option<&Pace>) -> Vec<MenuLine> {
         let mut lines = Vec::new();
-        let windows = pool_windows(report, self.ctx.pace.as_ref());
+        let windows = pool_windows(report, pace);
         if windows.is_empty() {
             lines.push(self.color(MenuLine::item(0, tr!("menu.no_quota_windows")), Tone::Grey));
         }
@@ -706,7 +768,7 @@ impl Menu<'_> {
 
     // ----- accounts -----
 
-    fn account_lines(&self, report: &PoolReport) -> Vec<MenuLine> {
+    fn account_lines_omitting(&self, report: &PoolReport, omitted: usize) -> Vec<MenuLine> {
         if report.accounts.is_empty() {
             return vec![MenuLine::item(0, tr!("menu.no_accounts"))];
         }
@@ -721,7 +783,7 @@ impl Menu<'_> {
         if !rest.is_empty() {
             // Big pools: the worst of the rest as one-line rows in a submenu
             // keeps the menu quick to open (and to print); `status` lists all.
-            let total = rest.len() + self.omitted;
+            let total = rest.len() + omitted;
             lines.push(MenuLine::item(0, tr!("menu.more_accounts", n = total)));
             let listed = worst_rows(rest);
             for &i in &listed {
@@ -741,6 +803,7 @@ impl Menu<'_> {
         let label = non_empty(menu_text(&a.label, LABEL_WIDTH), &tr!("menu.no_label"));
         let plan = non_empty(menu_text(&a.plan, PLAN_WIDTH), "?");
         let quota = match (&a.five_hour, &a.weekly) {
+            (None, None) if health_only(a) => tr!("menu.quota_not_read"),
             (None, None) if a.expired => tr!("menu.values_too_old"),
             (None, None) => tr!("menu.no_usage_data"),
             (five, week) => format!(
@@ -797,6 +860,21 @@ impl Menu<'_> {
             1,
             window_detail("Week", a.weekly.as_ref(), a.killed, now),
         ));
+        if let Some(monthly) = &a.monthly {
+            lines.push(MenuLine::item(
+                1,
+                window_detail("Month", Some(monthly), false, now),
+            ));
+        }
+        for lane in &a.lanes {
+            lines.push(self.untrusted(MenuLine::item(1, lane_detail(lane, now))));
+        }
+        if let Some(credits) = &a.reset_credits {
+            lines.push(MenuLine::item(
+                1,
+                format!("Reset credits {}", credits_text(credits, now)),
+            ));
+        }
         let status = non_empty(menu_text(&a.status, 24), "—");
         lines.push(self.untrusted(MenuLine::item(
             1,
@@ -1106,6 +1184,9 @@ pub fn menu_accounts(accounts: &[AccountView]) -> (Vec<AccountView>, usize) {
 /// the number of accounts left out. [`render_menu_omitting`] of it gives the
 /// same text as [`render_menu`] of `report`.
 pub fn menu_report(report: &PoolReport) -> (PoolReport, usize) {
+    if report.sections.len() > 1 {
+        return menu_report_by_section(report);
+    }
     let (mut accounts, omitted) = menu_accounts(&report.accounts);
     for account in &mut accounts {
         account.health = Vec::new();
@@ -1116,6 +1197,31 @@ pub fn menu_report(report: &PoolReport) -> (PoolReport, usize) {
     };
     cut.accounts = accounts;
     (cut, omitted)
+}
+
+/// [`menu_report`] of a pool with several providers: each section lists its
+/// own rows, so each is cut on its own and keeps how many it left out.
+fn menu_report_by_section(report: &PoolReport) -> (PoolReport, usize) {
+    let mut cut = PoolReport {
+        accounts: Vec::new(),
+        sections: Vec::new(),
+        ..report.clone()
+    };
+    let mut total = 0;
+    for section in &report.sections {
+        let rows: Vec<AccountView> = report.accounts_of(&section.provider).cloned().collect();
+        let (mut accounts, omitted) = menu_accounts(&rows);
+        for account in &mut accounts {
+            account.health = Vec::new();
+        }
+        cut.accounts.extend(accounts);
+        cut.sections.push(ProviderSection {
+            omitted,
+            ..section.clone()
+        });
+        total += omitted;
+    }
+    (cut, total)
 }
 
 /// Indexes (ascending) of the worst [`MORE_ACCOUNTS_SHOWN`] of `rest`: failing,
@@ -1214,8 +1320,14 @@ fn account_tone(a: &AccountView) -> Tone {
     );
     match level {
         Some(level) => Tone::of(level),
+        None if health_only(a) && a.error.is_none() => Tone::Grey,
         None => Tone::Red,
     }
+}
+
+/// An account of a provider whose quota poolwatch does not read (listed with its health).
+fn health_only(a: &AccountView) -> bool {
+    !a.provider.is_empty() && crate::provider::descriptor(&a.provider).is_none()
 }
 
 fn window_detail(name: &str, window: Option<&AccountWindow>, killed: bool, now: Epoch) -> String {
@@ -1240,6 +1352,34 @@ fn window_detail(name: &str, window: Option<&AccountWindow>, killed: bool, now: 
         note = note,
         reset = reset
     )
+}
+
+/// `Opus (week) 20% left · resets in 2d` (the lane name is server text).
+fn lane_detail(lane: &Lane, now: Epoch) -> String {
+    let name = non_empty(menu_text(&lane.name, 40), "limit");
+    let window = lane
+        .window
+        .as_deref()
+        .map(|w| format!(" ({})", menu_text(w, 12)))
+        .unwrap_or_default();
+    let left = lane.remaining.map_or_else(
+        || "no data".to_string(),
+        |r| format!("{} left", percent_whole(r)),
+    );
+    let reset = match lane.reset_at {
+        Some(at) if at > now => format!(" · resets in {}", short(at - now)),
+        _ => String::new(),
+    };
+    format!("{name}{window} {left}{reset}")
+}
+
+/// `2 · soonest expires in 4d` (or `none`).
+fn credits_text(credits: &ResetCredits, now: Epoch) -> String {
+    match (credits.available, credits.expires_at) {
+        (0, _) => "none".to_string(),
+        (n, Some(at)) if at > now => format!("{n} · soonest expires in {}", short(at - now)),
+        (n, _) => n.to_string(),
+    }
 }
 
 fn status_flags(a: &AccountView, now: Epoch) -> String {

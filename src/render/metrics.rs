@@ -152,10 +152,25 @@ const KEY_FAILURES: FamilyDef = FamilyDef {
     unit: None,
     help: "Failed requests through an upstream API key in the last 30 minutes.",
 };
+const PROVIDER_REMAINING: FamilyDef = FamilyDef {
+    name: "poolwatch_provider_remaining_percent",
+    unit: Some("percent"),
+    help: "Remaining quota of each provider's section per window, in that section's unit (label unit: plus_percent = Plus-base for Codex, percent = one base account of the provider).",
+};
+const PROVIDER_CAPACITY: FamilyDef = FamilyDef {
+    name: "poolwatch_provider_capacity_percent",
+    unit: Some("percent"),
+    help: "Capacity of each provider's section per window, in that section's unit.",
+};
+const PROVIDER_ACCOUNTS: FamilyDef = FamilyDef {
+    name: "poolwatch_provider_accounts",
+    unit: None,
+    help: "Accounts of each provider's section: total and available.",
+};
 
 /// Every family, in output order.
 #[cfg(test)]
-const ALL_FAMILIES: [&FamilyDef; 18] = [
+const ALL_FAMILIES: [&FamilyDef; 21] = [
     &GENERATED,
     &LAST_UPDATE,
     &STALE,
@@ -174,6 +189,9 @@ const ALL_FAMILIES: [&FamilyDef; 18] = [
     &ACCOUNT_RESET_AT,
     &KEY_REQUESTS,
     &KEY_FAILURES,
+    &PROVIDER_REMAINING,
+    &PROVIDER_CAPACITY,
+    &PROVIDER_ACCOUNTS,
 ];
 
 /// One sample: cleaned (unescaped) label pairs and a value.
@@ -355,6 +373,7 @@ fn families(pools: &[Prepared], now: Epoch) -> Vec<Family> {
     out.extend(pool_count_families(pools));
     out.extend(account_families(pools));
     out.extend(api_key_families(pools));
+    out.extend(provider_families(pools));
     out
 }
 
@@ -387,6 +406,51 @@ fn api_key_families(pools: &[Prepared]) -> [Family; 2] {
         }
     }
     [requests, failures]
+}
+
+/// Per provider section (issue 13): remaining and capacity per known window,
+/// and the account counts. The `pool_*` families stay the primary provider's.
+fn provider_families(pools: &[Prepared]) -> [Family; 3] {
+    let mut remaining = Family::new(&PROVIDER_REMAINING);
+    let mut capacity = Family::new(&PROVIDER_CAPACITY);
+    let mut accounts = Family::new(&PROVIDER_ACCOUNTS);
+    for p in pools {
+        let Some(report) = p.pool.report else {
+            continue;
+        };
+        for section in &report.sections {
+            let provider = clean_label_value(&section.provider, LABEL_VALUE_MAX_CHARS);
+            let unit = match section.unit {
+                crate::provider::Unit::PlusPercent => "plus_percent",
+                crate::provider::Unit::Percent => "percent",
+            };
+            for (window, data) in [("5h", &section.five_hour), ("week", &section.weekly)] {
+                if !data.is_known() {
+                    continue;
+                }
+                let labels = vec![
+                    ("profile", p.profile.clone()),
+                    ("provider", provider.clone()),
+                    ("unit", unit.to_string()),
+                    ("window", window.to_string()),
+                ];
+                remaining.push(labels.clone(), data.remaining);
+                capacity.push(labels, data.capacity);
+            }
+            for (state, n) in [
+                ("total", section.counts.total),
+                ("available", section.counts.available),
+            ] {
+                let labels = vec![
+                    ("profile", p.profile.clone()),
+                    ("provider", provider.clone()),
+                    ("state", state.to_string()),
+                ];
+                accounts.push(labels, n as f64);
+            }
+        }
+    }
+    [remaining, capacity, accounts]
 }
 
 fn pool_flag_families(pools: &[Prepared]) -> [Family; 3] {
@@ -573,6 +637,8 @@ mod tests {
                 ..PoolHealth::default()
             },
             plans: Vec::new(),
+            primary_provider: "codex".into(),
+            sections: Vec::new(),
             api_keys: Vec::new(),
         }
     }
@@ -622,7 +688,36 @@ mod tests {
         let mut alice = account("alice", "plus", 1.0);
         alice.five_hour = Some(account_window(40.0, Some(NOW + 3600)));
         alice.weekly = Some(account_window(80.0, None));
-        report(vec![bob, alice])
+        let mut report = report(vec![bob, alice]);
+        // The Codex section is the top level; a Claude section has a 5h window only.
+        let codex = crate::quota::ProviderSection {
+            provider: "codex".into(),
+            name: "Codex".into(),
+            unit: crate::provider::Unit::PlusPercent,
+            quota: true,
+            five_hour: report.five_hour.clone(),
+            weekly: report.weekly.clone(),
+            counts: report.counts.clone(),
+            health: report.health.clone(),
+            plans: Vec::new(),
+            reset_credits: None,
+            omitted: 0,
+        };
+        let claude = crate::quota::ProviderSection {
+            provider: "claude".into(),
+            name: "Claude".into(),
+            unit: crate::provider::Unit::Percent,
+            five_hour: window(150.0, 200.0, None),
+            weekly: PoolWindow::unknown(),
+            counts: PoolCounts {
+                total: 3,
+                available: 2,
+                ..PoolCounts::default()
+            },
+            ..codex.clone()
+        };
+        report.sections = vec![codex, claude];
+        report
     }
 
     fn pool<'a>(profile: &'a str, report: Option<&'a PoolReport>) -> PoolMetrics<'a> {
@@ -871,11 +966,29 @@ poolwatch_account_recent_failures{profile=\"default\",account=\"bob\",plan=\"pro
 # HELP poolwatch_account_reset_timestamp_seconds When the account window resets (Unix time).
 poolwatch_account_reset_timestamp_seconds{profile=\"default\",account=\"alice\",plan=\"plus\",window=\"5h\"} 1700003600
 poolwatch_account_reset_timestamp_seconds{profile=\"default\",account=\"bob\",plan=\"pro\",window=\"week\"} 1700086400
+# TYPE poolwatch_provider_remaining_percent gauge
+# UNIT poolwatch_provider_remaining_percent percent
+# HELP poolwatch_provider_remaining_percent Remaining quota of each provider's section per window, in that section's unit (label unit: plus_percent = Plus-base for Codex, percent = one base account of the provider).
+poolwatch_provider_remaining_percent{profile=\"default\",provider=\"codex\",unit=\"plus_percent\",window=\"5h\"} 263
+poolwatch_provider_remaining_percent{profile=\"default\",provider=\"codex\",unit=\"plus_percent\",window=\"week\"} 1428.5
+poolwatch_provider_remaining_percent{profile=\"default\",provider=\"claude\",unit=\"percent\",window=\"5h\"} 150
+# TYPE poolwatch_provider_capacity_percent gauge
+# UNIT poolwatch_provider_capacity_percent percent
+# HELP poolwatch_provider_capacity_percent Capacity of each provider's section per window, in that section's unit.
+poolwatch_provider_capacity_percent{profile=\"default\",provider=\"codex\",unit=\"plus_percent\",window=\"5h\"} 1420
+poolwatch_provider_capacity_percent{profile=\"default\",provider=\"codex\",unit=\"plus_percent\",window=\"week\"} 2100
+poolwatch_provider_capacity_percent{profile=\"default\",provider=\"claude\",unit=\"percent\",window=\"5h\"} 200
+# TYPE poolwatch_provider_accounts gauge
+# HELP poolwatch_provider_accounts Accounts of each provider's section: total and available.
+poolwatch_provider_accounts{profile=\"default\",provider=\"codex\",state=\"total\"} 2
+poolwatch_provider_accounts{profile=\"default\",provider=\"codex\",state=\"available\"} 1
+poolwatch_provider_accounts{profile=\"default\",provider=\"claude\",state=\"total\"} 3
+poolwatch_provider_accounts{profile=\"default\",provider=\"claude\",state=\"available\"} 2
 # EOF
 ";
         assert_eq!(text, expected);
         // The structural checker accepts it too.
-        assert_eq!(parse(&text).len(), 31);
+        assert_eq!(parse(&text).len(), 41);
     }
 
     #[test]

@@ -332,6 +332,8 @@ mod tests {
                 ..PoolHealth::default()
             },
             plans: Vec::new(),
+            primary_provider: "codex".into(),
+            sections: Vec::new(),
             api_keys: Vec::new(),
         }
     }

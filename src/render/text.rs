@@ -116,10 +116,33 @@ pub fn render_status_at(
     header(&mut out, ctx, &p, report.is_some(), width);
     match report {
         Some(report) => {
+            // The primary provider's pool and accounts, then each other provider's.
+            let primary = report.primary_part();
             out.push('\n');
-            pool(&mut out, report, ctx.pace.as_ref(), &p, width);
+            pool(&mut out, &primary, ctx.pace.as_ref(), &p, width);
             out.push('\n');
-            accounts(&mut out, report, &p, width);
+            accounts(&mut out, &primary, &p, width);
+            for section in report
+                .sections
+                .iter()
+                .filter(|s| s.provider != report.primary_provider)
+            {
+                let part = report.section_report(&section.provider);
+                let name = terminal_text(&section.name, 24);
+                if section.quota {
+                    let _ = writeln!(out, "\n{}", p.paint(&name, Style::Bold));
+                    pool(&mut out, &part, None, &p, width);
+                } else {
+                    let title = tr!(
+                        "status.health_only",
+                        name = name,
+                        counts = counts_text(&part)
+                    );
+                    let _ = writeln!(out, "\n{}", p.paint(&title, Style::Bold));
+                }
+                out.push('\n');
+                accounts(&mut out, &part, &p, width);
+            }
             let keys = super::keys_text::api_keys_table(report, width, &|t| p.paint(t, Style::Red));
             if !keys.is_empty() {
                 out.push('\n');

@@ -1,4 +1,9 @@
-//! The widget snapshot (`docs/snapshot.schema.json`, schema_version 1).
+//! The widget snapshot (`docs/snapshot.schema.json`, schema_version 2).
+//!
+//! Version 2 keeps every version 1 field with the same meaning (`pool` is the
+//! primary provider's section, in its units) and adds `primary_provider`,
+//! `providers` (one section per provider) and, per account, `provider` and
+//! `lanes`.
 //!
 //! A plain CLI must not write into an App Group container, so poolwatch
 //! writes `~/Library/Application Support/poolwatch/widget/snapshot.json` and
@@ -8,13 +13,15 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::Epoch;
+use crate::model::{Epoch, Lane, ResetCredits};
+use crate::provider::Unit;
 use crate::quota::{
-    AccountWindow, ApiKeyView, PlanGroup, PoolCounts, PoolHealth, PoolReport, PoolWindow,
+    AccountWindow, ApiKeyView, Forecast, Level, PlanGroup, PoolCounts, PoolHealth, PoolReport,
+    PoolWindow, ProviderSection,
 };
 
 /// Version of the snapshot format; readers reject other major versions.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 pub use crate::quota::pace::{Pace, WindowPace};
 
@@ -32,9 +39,39 @@ pub struct SnapshotPool {
     pub pace: Option<Pace>,
 }
 
+/// One pool window of a provider section (`5h`, `week`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotWindow {
+    pub name: String,
+    pub remaining: f64,
+    pub capacity: f64,
+    pub level: Level,
+    pub forecast: Option<Forecast>,
+}
+
+/// One provider's section of the pool (v2).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotProvider {
+    pub provider: String,
+    pub name: String,
+    pub unit: Unit,
+    /// False when poolwatch does not read this provider's quota (health only).
+    pub quota: bool,
+    /// The windows with capacity, in order `5h`, `week` (empty for health only).
+    pub windows: Vec<SnapshotWindow>,
+    pub counts: PoolCounts,
+    pub health: PoolHealth,
+    /// Codex reset credits of the section: the sum and the soonest expiry.
+    #[serde(default)]
+    pub reset_credits: Option<ResetCredits>,
+}
+
 /// One account row of the snapshot (no email unless it is the label, no secrets).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SnapshotAccount {
+    /// The account's provider section (v2).
+    #[serde(default)]
+    pub provider: String,
     pub label: String,
     pub plan: String,
     pub weight: f64,
@@ -47,6 +84,9 @@ pub struct SnapshotAccount {
     pub stale: bool,
     pub error: Option<String>,
     pub recent_failures: u64,
+    /// Scoped, per-model, extra and monthly limits (v2); never in the pool sums.
+    #[serde(default)]
+    pub lanes: Vec<Lane>,
 }
 
 /// The whole snapshot file.
@@ -65,6 +105,12 @@ pub struct Snapshot {
     pub ban_until: Option<Epoch>,
     pub pool: Option<SnapshotPool>,
     pub accounts: Vec<SnapshotAccount>,
+    /// The provider of `pool` and the title (v2).
+    #[serde(default)]
+    pub primary_provider: Option<String>,
+    /// One section per provider, the primary first (v2; empty without data).
+    #[serde(default)]
+    pub providers: Vec<SnapshotProvider>,
     /// The interface language the widget should use: `en` or `zh-Hans`.
     #[serde(default = "default_language")]
     pub language: String,
@@ -117,11 +163,17 @@ pub fn build(report: Option<&PoolReport>, meta: &SnapshotMeta, now: Epoch) -> Sn
             plans: r.plans.clone(),
             pace: meta.pace.clone(),
         }),
+        primary_provider: report.map(|r| r.primary_provider.clone()),
+        providers: report
+            .map(|r| r.sections.iter().map(snapshot_provider).collect())
+            .unwrap_or_default(),
         accounts: report
             .map(|r| {
                 r.accounts
                     .iter()
                     .map(|a| SnapshotAccount {
+                        provider: a.provider.clone(),
+                        lanes: account_lanes(a),
                         label: a.label.clone(),
                         plan: a.plan.clone(),
                         weight: a.weight,
@@ -145,6 +197,44 @@ pub fn build(report: Option<&PoolReport>, meta: &SnapshotMeta, now: Epoch) -> Sn
         },
         api_keys: report.map(|r| r.api_keys.clone()).unwrap_or_default(),
     }
+}
+
+fn snapshot_provider(section: &ProviderSection) -> SnapshotProvider {
+    let windows = [("5h", &section.five_hour), ("week", &section.weekly)]
+        .into_iter()
+        .filter(|(_, w)| section.quota && w.capacity > 0.0)
+        .map(|(name, w)| SnapshotWindow {
+            name: name.to_string(),
+            remaining: w.remaining,
+            capacity: w.capacity,
+            level: w.level,
+            forecast: w.forecast.clone(),
+        })
+        .collect();
+    SnapshotProvider {
+        provider: section.provider.clone(),
+        name: section.name.clone(),
+        unit: section.unit,
+        quota: section.quota,
+        windows,
+        counts: section.counts.clone(),
+        health: section.health.clone(),
+        reset_credits: section.reset_credits.clone(),
+    }
+}
+
+/// The account's lanes, with a monthly window as the lane `Month` (`month`).
+fn account_lanes(account: &crate::quota::AccountView) -> Vec<Lane> {
+    let monthly = account.monthly.as_ref().map(|m| Lane {
+        name: "Month".to_string(),
+        window: Some("month".to_string()),
+        remaining: Some(m.remaining),
+        reset_at: m.reset_at,
+    });
+    monthly
+        .into_iter()
+        .chain(account.lanes.iter().cloned())
+        .collect()
 }
 
 /// The snapshot file of a profile inside `dir`: `snapshot.json` for the

@@ -66,6 +66,17 @@ impl Run {
     }
 }
 
+/// Config lines pointing every other provider URL at the mock that serves `usage_url`
+/// (nothing when `usage_url` is not a mock's), so no test ever leaves loopback.
+pub fn provider_urls_for(usage_url: &str) -> String {
+    let Some(origin) = usage_url.strip_suffix("/backend-api/wham/usage") else {
+        return String::new();
+    };
+    format!(
+        "reset_credits_url = \"{origin}/backend-api/wham/rate-limit-reset-credits\"\nclaude_usage_url = \"{origin}/api/oauth/usage\"\nclaude_profile_url = \"{origin}/api/oauth/profile\"\nantigravity_urls = [\"{origin}/agy-denied\", \"{origin}/agy\"]\nkimi_usage_url = \"{origin}/coding/v1/usages\"\n"
+    )
+}
+
 impl Sandbox {
     /// A sandbox whose settings point at `pool_url` and the mock's usage URL.
     pub fn new(pool_url: &str, usage_url: &str, key: Option<&str>) -> Sandbox {
@@ -75,7 +86,8 @@ impl Sandbox {
             extra_env: Vec::new(),
         };
         sandbox.write_config(&format!(
-            "pool_url = \"{pool_url}\"\nusage_url = \"{usage_url}\"\ntimeout_seconds = 3\ndeadline_seconds = 8\n{COLD_START}"
+            "pool_url = \"{pool_url}\"\nusage_url = \"{usage_url}\"\ntimeout_seconds = 3\ndeadline_seconds = 8\n{COLD_START}{}",
+            provider_urls_for(usage_url)
         ));
         sandbox
     }

@@ -59,6 +59,19 @@ use serde_json::{json, Map, Value};
 pub const DEFAULT_MANAGEMENT_KEY: &str = "mock-management-key";
 /// Path of the simulated usage endpoint (appended to the server URL by [`MockServer::usage_url`]).
 pub const USAGE_PATH: &str = "/backend-api/wham/usage";
+/// Path of the simulated Codex reset-credits endpoint (read only; `…/consume` is never served).
+pub const RESET_CREDITS_PATH: &str = "/backend-api/wham/rate-limit-reset-credits";
+/// Paths of the simulated Claude endpoints.
+pub const CLAUDE_USAGE_PATH: &str = "/api/oauth/usage";
+pub const CLAUDE_PROFILE_PATH: &str = "/api/oauth/profile";
+/// Base paths of the simulated Antigravity hosts: the first answers 403 (so a
+/// client must fall back), the second serves the quota.
+pub const ANTIGRAVITY_DENIED_BASE: &str = "/agy-denied";
+pub const ANTIGRAVITY_BASE: &str = "/agy";
+pub const ANTIGRAVITY_QUOTA_PATH: &str = "/v1internal:retrieveUserQuotaSummary";
+pub const ANTIGRAVITY_TIER_PATH: &str = "/v1internal:loadCodeAssist";
+/// Path of the simulated Kimi usage endpoint.
+pub const KIMI_USAGE_PATH: &str = "/coding/v1/usages";
 /// The management API prefix.
 pub const MANAGEMENT_PREFIX: &str = "/v0/management";
 /// Length of one usage window of 5 hours, in seconds.
@@ -155,6 +168,10 @@ impl UsageBehaviour {
     }
 }
 
+/// A reset-credits answer without credits.
+pub const RESET_CREDITS_NONE: &str =
+    "{\"available_count\":0,\"applicable_available_count\":0,\"credits\":[]}";
+
 const HTML_CHALLENGE: &str = "<!DOCTYPE html><html lang=\"en-US\"><head><title>Just a moment...</title></head><body><noscript>Enable JavaScript and cookies to continue</noscript></body></html>";
 const UNAUTHORIZED_BODY: &str = "{\"detail\":\"Unauthorized\"}";
 /// What chatgpt.com answers (401) to the literal `Bearer $TOKEN$` that CLIProxyAPI v7.2.140
@@ -191,6 +208,13 @@ pub struct MockAccount {
     /// `(success, failed)` per 10-minute bucket, oldest first; padded/truncated to 20.
     pub recent_requests: Vec<(u64, u64)>,
     pub behaviour: UsageBehaviour,
+    /// `project_id` (Antigravity); the quota call must send `{"project": it}`.
+    pub project_id: Option<String>,
+    /// 2xx body of the side call: Claude `oauth/profile`, Antigravity `loadCodeAssist`
+    /// (None: that call answers 404).
+    pub side_body: Option<String>,
+    /// 2xx body of Codex `wham/rate-limit-reset-credits` (None: 404).
+    pub reset_credits: Option<String>,
     /// Sent verbatim as `last_refresh` when set (the real v7.2.140 server usually omits it).
     pub last_refresh: Option<String>,
     /// Leave `auth_index` out of the entry (old servers); api-call then finds it by `id`.
@@ -217,8 +241,28 @@ impl MockAccount {
             priority: None,
             recent_requests: Vec::new(),
             behaviour: UsageBehaviour::ok(10.0, 20.0),
+            project_id: None,
+            side_body: None,
+            reset_credits: Some(RESET_CREDITS_NONE.to_string()),
             last_refresh: Some("2026-01-19T22:00:00Z".to_string()),
             omit_auth_index: false,
+        }
+    }
+
+    /// An active account of another provider (`claude`, `antigravity`, `kimi`, ...)
+    /// whose quota call answers `status` with `body`.
+    pub fn provider(provider: &str, email: &str, status: u16, body: &str) -> Self {
+        MockAccount {
+            name: format!("{provider}-{email}.json"),
+            provider: provider.to_string(),
+            plan: String::new(),
+            chatgpt_account_id: None,
+            reset_credits: None,
+            behaviour: UsageBehaviour::Raw {
+                status_code: status,
+                body: body.to_string(),
+            },
+            ..MockAccount::new(email, "")
         }
     }
 
@@ -419,8 +463,15 @@ pub struct MockStats {
     pub account_id_mismatches: u64,
     /// api-calls the upstream refused with 401 (unknown account or no `Bearer $TOKEN$`).
     pub upstream_unauthorized: u64,
-    /// api-calls whose `url` was not [`MockServer::usage_url`].
+    /// api-calls whose `url` was not [`MockServer::usage_url`] (or, for other providers
+    /// and side calls, not one of the provider URLs of this mock).
     pub wrong_url_calls: u64,
+    /// api-calls to the reset-credits URL, per `auth_index`.
+    pub reset_credit_calls: BTreeMap<String, u64>,
+    /// api-calls whose URL contains `consume` (spending a reset credit): must stay 0.
+    pub consume_calls: u64,
+    /// api-calls per URL path (`/api/oauth/usage`, ...).
+    pub calls_per_path: BTreeMap<String, u64>,
     /// Requests carrying `X-Forwarded-For` (CLIProxyAPI trusts it from anyone; clients must
     /// never send it).
     pub forwarded_for_headers: u64,
@@ -536,6 +587,46 @@ impl MockServer {
     /// The usage URL poolwatch must put in api-call bodies (`{url}/backend-api/wham/usage`).
     pub fn usage_url(&self) -> String {
         self.shared.usage_url.clone()
+    }
+
+    /// The Codex reset-credits URL of this mock.
+    pub fn reset_credits_url(&self) -> String {
+        format!("{}{RESET_CREDITS_PATH}", self.url())
+    }
+
+    /// The Claude usage URL of this mock.
+    pub fn claude_usage_url(&self) -> String {
+        format!("{}{CLAUDE_USAGE_PATH}", self.url())
+    }
+
+    /// The Claude profile URL of this mock.
+    pub fn claude_profile_url(&self) -> String {
+        format!("{}{CLAUDE_PROFILE_PATH}", self.url())
+    }
+
+    /// The Antigravity base URLs, in the order a client tries them (the first answers 403).
+    pub fn antigravity_urls(&self) -> [String; 2] {
+        [
+            format!("{}{ANTIGRAVITY_DENIED_BASE}", self.url()),
+            format!("{}{ANTIGRAVITY_BASE}", self.url()),
+        ]
+    }
+
+    /// The Kimi usage URL of this mock.
+    pub fn kimi_usage_url(&self) -> String {
+        format!("{}{KIMI_USAGE_PATH}", self.url())
+    }
+
+    /// Config lines pointing every provider URL at this mock.
+    pub fn provider_url_config(&self) -> String {
+        let [denied, agy] = self.antigravity_urls();
+        format!(
+            "reset_credits_url = \"{}\"\nclaude_usage_url = \"{}\"\nclaude_profile_url = \"{}\"\nantigravity_urls = [\"{denied}\", \"{agy}\"]\nkimi_usage_url = \"{}\"\n",
+            self.reset_credits_url(),
+            self.claude_usage_url(),
+            self.claude_profile_url(),
+            self.kimi_usage_url()
+        )
     }
 
     /// The bound address.
@@ -1271,6 +1362,9 @@ fn insert_optional_fields(entry: &mut Map<String, Value>, account: &MockAccount)
     if let Some(priority) = account.priority {
         entry.insert("priority".into(), priority.into());
     }
+    if let Some(project) = &account.project_id {
+        entry.insert("project_id".into(), project.clone().into());
+    }
     let mut id_token = Map::new();
     if let Some(id) = account
         .chatgpt_account_id
@@ -1334,6 +1428,7 @@ struct ApiCall {
     method: String,
     url: String,
     header: Vec<(String, String)>,
+    data: String,
 }
 
 impl ApiCall {
@@ -1393,7 +1488,7 @@ fn parse_api_call(body: &[u8], numeric_index: bool) -> Result<ApiCall, &'static 
     ];
     let method = string_field("method")?;
     let url = string_field("url")?;
-    string_field("data")?;
+    let data = string_field("data")?;
     let header = match object.get("header") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Object(map)) => {
@@ -1431,6 +1526,7 @@ fn parse_api_call(body: &[u8], numeric_index: bool) -> Result<ApiCall, &'static 
         method,
         url,
         header,
+        data,
     })
 }
 
@@ -1455,6 +1551,10 @@ struct Target {
     chatgpt_account_id: Option<String>,
     plan: String,
     behaviour: UsageBehaviour,
+    provider: String,
+    project_id: Option<String>,
+    side_body: Option<String>,
+    reset_credits: Option<String>,
 }
 
 fn find_target(shared: &Shared, auth_index: &str) -> (Option<Target>, Duration) {
@@ -1474,6 +1574,10 @@ fn find_target(shared: &Shared, auth_index: &str) -> (Option<Target>, Duration) 
             chatgpt_account_id: account.chatgpt_account_id.clone(),
             plan: account.plan.clone(),
             behaviour: account.behaviour.clone(),
+            provider: account.provider.clone(),
+            project_id: account.project_id.clone(),
+            side_body: account.side_body.clone(),
+            reset_credits: account.reset_credits.clone(),
         });
     (target, config.api_call_delay)
 }
@@ -1482,6 +1586,17 @@ fn find_target(shared: &Shared, auth_index: &str) -> (Option<Target>, Duration) 
 fn record_api_call(shared: &Shared, call: &ApiCall, target: Option<&Target>) -> u64 {
     let mut stats = shared.stats();
     let stats = &mut stats.stats;
+    let path = url_path(&call.url);
+    *stats.calls_per_path.entry(path.clone()).or_insert(0) += 1;
+    if call.url.to_ascii_lowercase().contains("consume") {
+        stats.consume_calls += 1;
+    }
+    if path == RESET_CREDITS_PATH {
+        *stats
+            .reset_credit_calls
+            .entry(call.auth_index.clone())
+            .or_insert(0) += 1;
+    }
     let calls = stats
         .calls_per_auth_index
         .entry(call.auth_index.clone())
@@ -1582,8 +1697,12 @@ fn upstream_response(
         }
     }
     if call.url != shared.usage_url {
+        return provider_response(shared, call, target);
+    }
+    if target.is_some_and(|t| !t.provider.eq_ignore_ascii_case("codex")) {
+        // Another provider's account asked at the Codex usage URL.
         shared.stats().stats.wrong_url_calls += 1;
-        return envelope(404, "{\"detail\":\"Not Found\"}");
+        return envelope(401, UNAUTHORIZED_BODY);
     }
     let bearer_ok = call.header("authorization") == Some("Bearer $TOKEN$");
     let target = match target {
@@ -1616,6 +1735,119 @@ fn upstream_response(
             );
             envelope(200, &body)
         }
+        UsageBehaviour::Raw { status_code, body } => envelope(*status_code, body),
+        _ => {
+            shared.stats().stats.upstream_unauthorized += 1;
+            envelope(401, UNAUTHORIZED_BODY)
+        }
+    }
+}
+
+/// The path of an absolute URL (`/api/oauth/usage`).
+fn url_path(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let path = rest.find('/').map_or("/", |i| &rest[i..]);
+    path.split(['?', '#']).next().unwrap_or("/").to_string()
+}
+
+/// What the provider URL of a call is for, when it is one of this mock's.
+#[derive(PartialEq)]
+enum ProviderRoute {
+    ResetCredits,
+    ClaudeUsage,
+    ClaudeProfile,
+    AntigravityDenied,
+    AntigravityQuota,
+    AntigravityTier,
+    KimiUsage,
+}
+
+fn provider_route(path: &str) -> Option<(ProviderRoute, &'static str, &'static str)> {
+    let route = match path {
+        RESET_CREDITS_PATH => (ProviderRoute::ResetCredits, "codex", "GET"),
+        CLAUDE_USAGE_PATH => (ProviderRoute::ClaudeUsage, "claude", "GET"),
+        CLAUDE_PROFILE_PATH => (ProviderRoute::ClaudeProfile, "claude", "GET"),
+        KIMI_USAGE_PATH => (ProviderRoute::KimiUsage, "kimi", "GET"),
+        p if p.starts_with(ANTIGRAVITY_DENIED_BASE) => {
+            (ProviderRoute::AntigravityDenied, "antigravity", "POST")
+        }
+        p if p == format!("{ANTIGRAVITY_BASE}{ANTIGRAVITY_QUOTA_PATH}") => {
+            (ProviderRoute::AntigravityQuota, "antigravity", "POST")
+        }
+        p if p == format!("{ANTIGRAVITY_BASE}{ANTIGRAVITY_TIER_PATH}") => {
+            (ProviderRoute::AntigravityTier, "antigravity", "POST")
+        }
+        _ => return None,
+    };
+    Some(route)
+}
+
+/// Upstream answers of the non-Codex provider URLs and the Codex reset credits.
+fn provider_response(shared: &Shared, call: &ApiCall, target: Option<&Target>) -> Outcome {
+    let expected_origin = shared
+        .usage_url
+        .strip_suffix(USAGE_PATH)
+        .unwrap_or(&shared.usage_url)
+        .to_string();
+    let path = url_path(&call.url);
+    let route = provider_route(&path).filter(|_| call.url.starts_with(&expected_origin));
+    let (route, provider, method) = match route {
+        Some(route) => route,
+        None => {
+            shared.stats().stats.wrong_url_calls += 1;
+            return envelope(404, "{\"detail\":\"Not Found\"}");
+        }
+    };
+    let bearer_ok = call.header("authorization") == Some("Bearer $TOKEN$");
+    let target = match target {
+        Some(target) if bearer_ok => target,
+        _ => {
+            shared.stats().stats.upstream_unauthorized += 1;
+            return envelope(401, UNAUTHORIZED_BODY);
+        }
+    };
+    if !target.provider.eq_ignore_ascii_case(provider) {
+        shared.stats().stats.wrong_url_calls += 1;
+        return envelope(401, UNAUTHORIZED_BODY);
+    }
+    if call.method != method {
+        return envelope(405, "{\"detail\":\"Method Not Allowed\"}");
+    }
+    let not_found = || envelope(404, "{\"error\":{\"code\":404,\"message\":\"Not Found\"}}");
+    match route {
+        ProviderRoute::ResetCredits => match &target.reset_credits {
+            Some(body) => envelope(200, body),
+            None => not_found(),
+        },
+        ProviderRoute::ClaudeProfile | ProviderRoute::AntigravityTier => match &target.side_body {
+            Some(body) => envelope(200, body),
+            None => not_found(),
+        },
+        ProviderRoute::AntigravityDenied => envelope(
+            403,
+            "{\"error\":{\"code\":403,\"message\":\"The caller does not have permission\",\"status\":\"PERMISSION_DENIED\"}}",
+        ),
+        ProviderRoute::AntigravityQuota => {
+            let sent: Option<Value> = serde_json::from_str(&call.data).ok();
+            let project = sent
+                .as_ref()
+                .and_then(|v| v.get("project"))
+                .and_then(Value::as_str);
+            if project.is_none() || project != target.project_id.as_deref() {
+                return envelope(
+                    400,
+                    "{\"error\":{\"code\":400,\"message\":\"Invalid project\",\"status\":\"INVALID_ARGUMENT\"}}",
+                );
+            }
+            raw_behaviour(shared, target)
+        }
+        ProviderRoute::ClaudeUsage | ProviderRoute::KimiUsage => raw_behaviour(shared, target),
+    }
+}
+
+/// The account's `Raw` behaviour as the upstream answer (others: 401).
+fn raw_behaviour(shared: &Shared, target: &Target) -> Outcome {
+    match innermost(&target.behaviour) {
         UsageBehaviour::Raw { status_code, body } => envelope(*status_code, body),
         _ => {
             shared.stats().stats.upstream_unauthorized += 1;

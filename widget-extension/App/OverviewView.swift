@@ -10,21 +10,41 @@ struct OverviewView: View {
         VStack(alignment: .leading, spacing: 12) {
             if let snapshot = store.snapshot {
                 let model = PoolViewModel(snapshot: snapshot, now: store.loadedAt)
-                PoolHeader(title: model.title, date: model.headerDate, stale: model.state == .stale, demo: model.isDemo)
+                PoolHeader(title: model.title, date: model.headerDate, stale: model.state == .stale, demo: model.isDemo,
+                           subtitle: model.glanceProviderName, language: model.language)
                     .font(.headline)
                 if model.state == .error {
-                    PoolMessageView(title: "No pool data", message: model.message ?? "No data", detail: model.freshnessText)
+                    PoolMessageView(title: L10n.text(.noPoolData, model.language),
+                                    message: model.message ?? L10n.text(.noData, model.language),
+                                    detail: model.freshnessText, ban: model.ban)
                         .frame(maxHeight: 120)
                 } else {
-                    if let h5 = model.fiveHour, let week = model.weekly {
+                    if let ban = model.ban { BanBanner(model: ban) }
+                    if let week = model.weekly {
                         HStack(alignment: .center, spacing: 16) {
-                            QuotaRing(model: h5, diameter: 84, lineWidth: 9)
-                            RestoreCard(fiveHour: h5, weekly: week).frame(width: 140)
+                            if let h5 = model.fiveHour { QuotaRing(model: h5, diameter: 84, lineWidth: 9) }
+                            RestoreCard(fiveHour: model.fiveHour, weekly: week, language: model.language).frame(width: 140)
                             QuotaRing(model: week, diameter: 84, lineWidth: 9)
                         }
                         .frame(maxWidth: .infinity)
-                        QuotaRow(model: h5, showsRestore: true)
+                        if let h5 = model.fiveHour { QuotaRow(model: h5, showsRestore: true) }
                         QuotaRow(model: week, showsRestore: true)
+                    } else if let unknown = model.quotaUnknownText {
+                        QuotaUnknownLine(text: unknown)
+                    }
+                    let others = model.providers.filter { !$0.isPrimary }
+                    if !others.isEmpty {
+                        Text(L10n.text(.providersHeader, model.language)).font(.caption.weight(.bold))
+                        ForEach(others) { provider in ProviderRowView(model: provider) }
+                    }
+                    if !model.apiKeys.isEmpty {
+                        HStack {
+                            Text(L10n.text(.apiKeysHeader, model.language)).font(.caption.weight(.bold))
+                            if let summary = model.apiKeysSummary {
+                                Text(summary).font(.caption2).foregroundStyle(.secondary)
+                            }
+                        }
+                        ForEach(model.apiKeys) { key in APIKeyRowView(model: key) }
                     }
                     HStack {
                         Text(model.readyText).font(.callout.weight(.semibold))
@@ -35,14 +55,14 @@ struct OverviewView: View {
                     .font(.caption)
                     if !model.plans.isEmpty { PlanBreakdown(rows: model.plans) }
                     if let health = model.health { HealthSummaryView(model: health) }
-                    AccountList(rows: model.accounts)
+                    AccountList(rows: model.accounts, language: model.language)
                 }
                 Text(model.freshnessText)
                     .font(.caption)
                     .foregroundStyle(model.state == .stale ? Tint.orange.color : .secondary)
             } else {
-                PoolMessageView(title: "No snapshot",
-                                message: store.loadError ?? "No snapshot yet — run poolwatch",
+                PoolMessageView(title: L10n.text(.noSnapshot, store.language),
+                                message: store.loadError ?? L10n.text(.noSnapshotYetRun, store.language),
                                 detail: store.url.path,
                                 systemImage: "tray")
             }
@@ -55,8 +75,8 @@ struct OverviewView: View {
                     .truncationMode(.middle)
                     .textSelection(.enabled)
                 Spacer()
-                Button("Reload") { store.reload() }
-                Button("Reload Widgets") {
+                Button(L10n.text(.reloadButton, store.language)) { store.reload() }
+                Button(L10n.text(.reloadWidgetsButton, store.language)) {
                     store.reload()
                     reloadWidgets()
                 }
@@ -65,14 +85,16 @@ struct OverviewView: View {
         }
         .padding(16)
         .frame(minWidth: 420, minHeight: 480)
+        .environment(\.locale, Locale(identifier: store.language.localeIdentifier))
         .onAppear { store.startPolling() }
         .onDisappear { store.stopPolling() }
     }
 }
 
-/// Per-account rows: label, plan, 5h and Week bars, tags (weekKILL, cooling, error ...).
+/// Per-account rows: label, provider, plan, 5h and Week bars, tags (weekKILL, cooling, error ...), lanes.
 struct AccountList: View {
     let rows: [AccountRowViewModel]
+    var language: Language = .en
 
     var body: some View {
         ScrollView {
@@ -81,6 +103,9 @@ struct AccountList: View {
                     VStack(alignment: .leading, spacing: 2) {
                         HStack(spacing: 6) {
                             Text(row.label).font(.caption.weight(.semibold)).lineLimit(1)
+                            if let provider = row.provider {
+                                Text(provider).font(.caption2.weight(.semibold)).foregroundStyle(Tint.blue.color)
+                            }
                             Text(row.planName).font(.caption2).foregroundStyle(.secondary)
                             ForEach(row.tags, id: \.self) { tag in
                                 Text(tag)
@@ -91,10 +116,22 @@ struct AccountList: View {
                             Spacer(minLength: 0)
                         }
                         HStack(spacing: 8) {
-                            bar("5h", row.fiveHourText, row.fiveHourFraction, row.fiveHourTint)
-                            bar("Week", row.weeklyText, row.weeklyFraction, row.weeklyTint)
+                            bar(WindowKind.fiveHour.title(language), row.fiveHourText, row.fiveHourFraction, row.fiveHourTint)
+                            bar(WindowKind.weekly.title(language), row.weeklyText, row.weeklyFraction, row.weeklyTint)
                         }
                         .opacity(row.muted ? 0.55 : 1)
+                        ForEach(Array(row.lanes.enumerated()), id: \.offset) { _, lane in
+                            HStack(spacing: 4) {
+                                Text(lane.name).font(.system(size: 9)).lineLimit(1)
+                                if let window = lane.windowTitle {
+                                    Text(window).font(.system(size: 9)).foregroundStyle(.secondary)
+                                }
+                                QuotaBar(fraction: lane.fraction, tint: lane.tint, height: 4)
+                                Text(lane.remainingText).font(.system(size: 9, design: .monospaced))
+                                    .frame(width: 38, alignment: .trailing)
+                            }
+                            .padding(.leading, 12)
+                        }
                         if let error = row.error {
                             Text(error).font(.caption2).foregroundStyle(Tint.red.color).lineLimit(2)
                         }

@@ -14,13 +14,19 @@ final class SnapshotStore: ObservableObject {
         self.url = url
     }
 
+    /// The snapshot's language, else the user's preferred one (nothing loaded yet).
+    var language: Language {
+        snapshot?.language ?? Language.preferred(Locale.preferredLanguages)
+    }
+
     func reload() {
         do {
             snapshot = try SnapshotLoader.load(from: url)
             loadError = nil
         } catch {
             snapshot = nil
-            loadError = String(describing: error)
+            let language = Language.preferred(Locale.preferredLanguages)
+            loadError = (error as? SnapshotError)?.message(language) ?? String(describing: error)
         }
         loadedAt = Date()
     }

@@ -20,19 +20,28 @@ extension Tint {
 }
 
 /// "CLIProxy Pool" with the time of the last update at the right (like the original widget).
+/// `subtitle` names the provider the glance is about when the pool has several (v2).
 struct PoolHeader: View {
     let title: String
     let date: Date
     var stale: Bool = false
     var demo: Bool = false
+    var subtitle: String? = nil
+    var language: Language = .en
 
     var body: some View {
         HStack(spacing: 4) {
             Label(title, systemImage: "switch.2")
                 .font(.caption.weight(.bold))
                 .lineLimit(1)
+            if let subtitle {
+                Text(subtitle)
+                    .font(.caption2.weight(.semibold))
+                    .foregroundStyle(.secondary)
+                    .lineLimit(1)
+            }
             if demo {
-                Text("DEMO")
+                Text(L10n.text(.demoBadge, language))
                     .font(.system(size: 8, weight: .heavy))
                     .padding(.horizontal, 3)
                     .background(Tint.orange.color.opacity(0.25), in: RoundedRectangle(cornerRadius: 3))
@@ -165,16 +174,18 @@ struct QuotaRow: View {
 }
 
 /// The original medium widget's centre card: `Restore` with `5h  +100% · 1.3h` and `Week  +100% · 1.3h`.
+/// Without a 5h window (week-only pools) only the Week row is shown.
 struct RestoreCard: View {
-    let fiveHour: WindowViewModel
+    let fiveHour: WindowViewModel?
     let weekly: WindowViewModel
+    var language: Language = .en
 
     var body: some View {
         VStack(alignment: .leading, spacing: 6) {
-            Text("Restore")
+            Text(L10n.text(.restoreCardTitle, language))
                 .font(.caption2.weight(.bold))
                 .foregroundStyle(.secondary)
-            row(fiveHour)
+            if let fiveHour { row(fiveHour) }
             row(weekly)
         }
         .padding(.horizontal, 8)
@@ -226,7 +237,7 @@ struct HealthSummaryView: View {
         VStack(alignment: .leading, spacing: 4) {
             HStack(spacing: 6) {
                 Circle().fill(model.status.tint.color).frame(width: 7, height: 7)
-                Text(model.status.title)
+                Text(model.statusTitle)
                     .font(.caption.weight(.bold))
                 Spacer(minLength: 4)
                 Text(model.failuresText)
@@ -263,18 +274,20 @@ struct PlanBreakdown: View {
     }
 }
 
-/// Error / no-data state.
+/// Error / no-data state (with the ban countdown when the server banned this IP).
 struct PoolMessageView: View {
     let title: String
     let message: String
     var detail: String? = nil
     var systemImage = "exclamationmark.triangle"
+    var ban: BanViewModel? = nil
 
     var body: some View {
         VStack(alignment: .leading, spacing: 6) {
             Label(title, systemImage: systemImage)
                 .font(.caption.weight(.bold))
                 .foregroundStyle(Tint.orange.color)
+            if let ban { BanBanner(model: ban) }
             Text(message)
                 .font(.caption)
                 .foregroundStyle(.primary)
@@ -288,6 +301,123 @@ struct PoolMessageView: View {
             Spacer(minLength: 0)
         }
         .frame(maxWidth: .infinity, maxHeight: .infinity, alignment: .topLeading)
+    }
+}
+/// `Server ban: retry in` + a live countdown (`服务器封禁：` + countdown + `后重试`). The countdown is
+/// `Text(date, style: .relative)`, which the system keeps current between timeline entries; the widget
+/// adds a timeline entry at the ban's end, where SnapshotKit drops the banner.
+struct BanBanner: View {
+    let model: BanViewModel
+    var compact = false
+
+    var body: some View {
+        HStack(spacing: 4) {
+            Image(systemName: "hand.raised.fill")
+            Text(model.before) + Text(model.until, style: .relative).monospacedDigit() + Text(model.after)
+        }
+        .font(.system(size: compact ? 9 : 10, weight: .semibold))
+        .foregroundStyle(Tint.red.color)
+        .lineLimit(1)
+        .minimumScaleFactor(0.7)
+        .accessibilityElement(children: .ignore)
+        .accessibilityLabel(model.text)
+    }
+}
+
+/// One provider in a line: `Claude  5h 64% ▬▬  Week 81% ▬▬  1/2 ready`.
+struct ProviderRowView: View {
+    let model: ProviderViewModel
+    var maxWindows = 3
+
+    var body: some View {
+        HStack(alignment: .center, spacing: 6) {
+            Text(model.name)
+                .font(.caption2.weight(.bold))
+                .lineLimit(1)
+                .frame(width: 62, alignment: .leading)
+            ForEach(Array(model.windows.prefix(maxWindows).enumerated()), id: \.offset) { _, window in
+                VStack(alignment: .leading, spacing: 2) {
+                    HStack(spacing: 3) {
+                        Text(window.title).foregroundStyle(.secondary)
+                        Text(window.amountText).fontWeight(.bold).foregroundStyle(window.tint.color)
+                    }
+                    .font(.system(size: 9).monospacedDigit())
+                    .lineLimit(1)
+                    .minimumScaleFactor(0.6)
+                    QuotaBar(fraction: window.fraction, forecastFraction: window.forecastFraction,
+                             tint: window.tint, height: 4)
+                }
+                .frame(maxWidth: .infinity, alignment: .leading)
+            }
+            if model.windows.isEmpty, let health = model.health {
+                // A provider whose quota poolwatch does not read: its request health only.
+                HStack(spacing: 4) {
+                    Circle().fill(health.status.tint.color).frame(width: 6, height: 6)
+                    Text(health.statusTitle)
+                    Text(health.failuresText).foregroundStyle(.secondary)
+                }
+                .font(.system(size: 9))
+                .lineLimit(1)
+                .frame(maxWidth: .infinity, alignment: .leading)
+            }
+            if let ready = model.readyText {
+                Text(ready)
+                    .font(.system(size: 9).monospacedDigit())
+                    .foregroundStyle(model.issuesText.isEmpty ? Color.secondary : Tint.orange.color)
+                    .lineLimit(1)
+                    .fixedSize()
+            }
+        }
+    }
+}
+
+/// One API key: status dot, label (never the key), its 20-bucket strip, `12 ok · 1 failed`.
+struct APIKeyRowView: View {
+    let model: APIKeyViewModel
+
+    var body: some View {
+        HStack(spacing: 6) {
+            Circle().fill(model.status.tint.color).frame(width: 6, height: 6)
+            Text(model.label)
+                .font(.system(size: 9, weight: .semibold))
+                .lineLimit(1)
+                .truncationMode(.middle)
+                .frame(width: 110, alignment: .leading)
+            HealthStrip(states: model.states, height: 6)
+            Text(model.countsText)
+                .font(.system(size: 8).monospacedDigit())
+                .foregroundStyle(model.recentFailures > 0 ? Tint.red.color : .secondary)
+                .lineLimit(1)
+                .fixedSize()
+        }
+        .accessibilityElement(children: .ignore)
+        .accessibilityLabel("\(model.label), \(model.statusTitle), \(model.countsText), \(model.failuresText)")
+    }
+}
+
+/// In place of the quota rows when no counted account has values (all aged out): unknown, not 0%.
+struct QuotaUnknownLine: View {
+    let text: String
+
+    var body: some View {
+        Label(text, systemImage: "questionmark.circle")
+            .font(.caption2)
+            .foregroundStyle(Tint.orange.color)
+            .lineLimit(2)
+            .minimumScaleFactor(0.8)
+    }
+}
+
+/// `+2 more` under a clipped list.
+struct MoreLine: View {
+    let text: String?
+
+    var body: some View {
+        if let text {
+            Text(text)
+                .font(.system(size: 8, weight: .semibold))
+                .foregroundStyle(.secondary)
+        }
     }
 }
 #endif

@@ -16,12 +16,15 @@ struct PoolwatchWidgetBundle: WidgetBundle {
 struct PoolWidget: Widget {
     static let kind = "PoolwatchPoolWidget"
 
+    /// The gallery texts exist before any snapshot: they follow the user's preferred language.
+    static var galleryLanguage: Language { Language.preferred(Locale.preferredLanguages) }
+
     var body: some WidgetConfiguration {
         StaticConfiguration(kind: Self.kind, provider: PoolProvider()) { entry in
             PoolWidgetView(entry: entry)
         }
-        .configurationDisplayName("CLIProxy Pool")
-        .description("Pool quota, restore forecast and request health from poolwatch.")
+        .configurationDisplayName(L10n.text(.widgetDisplayName, Self.galleryLanguage))
+        .description(L10n.text(.widgetDescription, Self.galleryLanguage))
         .supportedFamilies([.systemSmall, .systemMedium, .systemLarge])
     }
 }
@@ -32,11 +35,16 @@ struct PoolEntry: TimelineEntry {
     /// Render time; also the "now" of every relative text in the view models.
     let date: Date
     let snapshot: Snapshot?
-    /// Why the snapshot could not be loaded (missing file, permissions, schema).
+    /// Why the snapshot could not be loaded (missing file, permissions, schema), already localised.
     let loadError: String?
 
     var model: PoolViewModel? {
         snapshot.map { PoolViewModel(snapshot: $0, now: date) }
+    }
+
+    /// The snapshot's language, else the user's preferred one (no snapshot to ask).
+    var language: Language {
+        snapshot?.language ?? Language.preferred(Locale.preferredLanguages)
     }
 }
 
@@ -66,11 +74,11 @@ struct PoolProvider: TimelineProvider {
     func getTimeline(in context: Context, completion: @escaping (Timeline<PoolEntry>) -> Void) {
         let now = Date()
         let loaded = Self.load(now: now)
-        let count = Int(Self.refreshInterval / Self.entryStride)
-        let entries = (0..<count).map { i in
-            PoolEntry(date: now.addingTimeInterval(Double(i) * Self.entryStride),
-                      snapshot: loaded.snapshot, loadError: loaded.loadError)
-        }
+        // A server ban that ends inside this timeline gets an entry of its own, so the banner (and its
+        // live countdown, which would start counting up) disappears when the ban is over.
+        let dates = TimelinePlan.entryDates(now: now, interval: Self.refreshInterval, stride: Self.entryStride,
+                                            banUntil: loaded.snapshot?.banUntil)
+        let entries = dates.map { PoolEntry(date: $0, snapshot: loaded.snapshot, loadError: loaded.loadError) }
         completion(Timeline(entries: entries, policy: .after(now.addingTimeInterval(Self.refreshInterval))))
     }
 
@@ -78,7 +86,9 @@ struct PoolProvider: TimelineProvider {
         do {
             return PoolEntry(date: now, snapshot: try SnapshotLoader.loadDefault(), loadError: nil)
         } catch {
-            return PoolEntry(date: now, snapshot: nil, loadError: String(describing: error))
+            let language = Language.preferred(Locale.preferredLanguages)
+            let text = (error as? SnapshotError)?.message(language) ?? String(describing: error)
+            return PoolEntry(date: now, snapshot: nil, loadError: text)
         }
     }
 }
@@ -91,6 +101,7 @@ struct PoolWidgetView: View {
 
     var body: some View {
         content
+            .environment(\.locale, Locale(identifier: entry.language.localeIdentifier))
             .containerBackground(.background, for: .widget)
             .widgetURL(URL(string: "poolwatch://show"))
     }
@@ -99,8 +110,8 @@ struct PoolWidgetView: View {
     private var content: some View {
         if let model = entry.model {
             if model.state == .error {
-                PoolMessageView(title: model.title, message: model.message ?? "No data",
-                                detail: model.freshnessText)
+                PoolMessageView(title: model.title, message: model.message ?? L10n.text(.noData, model.language),
+                                detail: model.freshnessText, ban: model.ban)
             } else {
                 switch family {
                 case .systemSmall: SmallPoolView(model: model)
@@ -109,9 +120,9 @@ struct PoolWidgetView: View {
                 }
             }
         } else {
-            PoolMessageView(title: "CLIProxy Pool",
-                            message: entry.loadError ?? "No snapshot yet — run poolwatch",
-                            detail: "poolwatch writes ~/Library/Application Support/poolwatch/widget/snapshot.json",
+            PoolMessageView(title: L10n.text(.defaultTitle, entry.language),
+                            message: entry.loadError ?? L10n.text(.noSnapshotYetRun, entry.language),
+                            detail: "~/Library/Application Support/poolwatch/widget/snapshot.json",
                             systemImage: "tray")
         }
     }
@@ -130,51 +141,70 @@ struct FreshnessFooter: View {
     }
 }
 
-/// Small: compact balance rows for 5h and Week.
+extension PoolViewModel {
+    /// The header every size shares (the glance names the primary provider when there are several).
+    var header: PoolHeader {
+        PoolHeader(title: title, date: headerDate, stale: state == .stale, demo: isDemo,
+                   subtitle: glanceProviderName, language: language)
+    }
+}
+
+/// Small: compact balance rows for 5h and Week of the primary provider.
 struct SmallPoolView: View {
     let model: PoolViewModel
 
     var body: some View {
         VStack(alignment: .leading, spacing: 8) {
-            PoolHeader(title: model.title, date: model.headerDate, stale: model.state == .stale, demo: model.isDemo)
+            model.header
             Spacer(minLength: 0)
             if let h5 = model.fiveHour { QuotaRow(model: h5) }
             if let week = model.weekly { QuotaRow(model: week) }
+            if let unknown = model.quotaUnknownText { QuotaUnknownLine(text: unknown) }
             Spacer(minLength: 0)
-            HStack {
-                Text(model.readyText)
-                Spacer(minLength: 2)
-                if let h5 = model.fiveHour, h5.restoreAt != nil {
-                    Text(h5.restoreShort).foregroundStyle(WindowKind.fiveHour.restoreTint.color)
+            if let ban = model.ban {
+                BanBanner(model: ban, compact: true)
+            } else {
+                HStack {
+                    Text(model.readyText)
+                    Spacer(minLength: 2)
+                    if let h5 = model.fiveHour, h5.restoreAt != nil {
+                        Text(h5.restoreShort).foregroundStyle(WindowKind.fiveHour.restoreTint.color)
+                    }
                 }
+                .font(.system(size: 9, weight: .semibold).monospacedDigit())
+                .foregroundStyle(.secondary)
+                .lineLimit(1)
+                .minimumScaleFactor(0.7)
             }
-            .font(.system(size: 9, weight: .semibold).monospacedDigit())
-            .foregroundStyle(.secondary)
-            .lineLimit(1)
-            .minimumScaleFactor(0.7)
             if model.state != .ok { FreshnessFooter(model: model) }
         }
     }
 }
 
-/// Medium: left 5h ring, centre restore card, right Week ring (the original layout).
+/// Medium: left 5h ring, centre restore card, right Week ring (the original layout), primary provider.
 struct MediumPoolView: View {
     let model: PoolViewModel
 
     var body: some View {
-        VStack(alignment: .leading, spacing: 8) {
-            PoolHeader(title: model.title, date: model.headerDate, stale: model.state == .stale, demo: model.isDemo)
-            if let h5 = model.fiveHour, let week = model.weekly {
+        VStack(alignment: .leading, spacing: model.ban == nil ? 8 : 5) {
+            model.header
+            if let week = model.weekly {
+                let diameter: CGFloat = model.ban == nil ? 64 : 54
                 HStack(alignment: .center, spacing: 8) {
-                    QuotaRing(model: h5)
-                        .frame(maxWidth: .infinity)
-                    RestoreCard(fiveHour: h5, weekly: week)
+                    if let h5 = model.fiveHour {
+                        QuotaRing(model: h5, diameter: diameter)
+                            .frame(maxWidth: .infinity)
+                    }
+                    RestoreCard(fiveHour: model.fiveHour, weekly: week, language: model.language)
                         .frame(width: 112)
-                    QuotaRing(model: week)
+                    QuotaRing(model: week, diameter: diameter)
                         .frame(maxWidth: .infinity)
                 }
+            } else if let unknown = model.quotaUnknownText {
+                QuotaUnknownLine(text: unknown)
             }
             Spacer(minLength: 0)
+            if let ban = model.ban { BanBanner(model: ban, compact: true) }
             HStack(spacing: 6) {
                 Text(model.readyText)
                 if !model.issuesText.isEmpty {
@@ -190,21 +220,44 @@ struct MediumPoolView: View {
     }
 }
 
-/// Large: quota rows, plan breakdown, overall health strip and failures.
+/// Large: the primary provider's quota rows, the other providers' rows, API-key health, plan breakdown
+/// (when there is room), overall health strip and failures. `LargeLayout` (SnapshotKit) decides what fits.
 struct LargePoolView: View {
     let model: PoolViewModel
 
     var body: some View {
-        VStack(alignment: .leading, spacing: 10) {
-            PoolHeader(title: model.title, date: model.headerDate, stale: model.state == .stale, demo: model.isDemo)
-            HStack(spacing: 8) {
-                pill("Ready", model.readyText.replacingOccurrences(of: " ready", with: ""), .green)
-                if let h5 = model.fiveHour { pill("5h", h5.percentText, h5.tint) }
-                if let week = model.weekly { pill("Week", week.percentText, week.tint) }
+        let layout = LargeLayout(model)
+        VStack(alignment: .leading, spacing: layout.isDense ? 6 : 10) {
+            model.header
+            if let ban = model.ban { BanBanner(model: ban) }
+            if layout.showsPills {
+                HStack(spacing: 8) {
+                    pill(L10n.text(.readyWord, model.language), model.readyRatioText, .green)
+                    if let h5 = model.fiveHour { pill(h5.title, h5.percentText, h5.tint) }
+                    if let week = model.weekly { pill(week.title, week.percentText, week.tint) }
+                }
             }
             if let h5 = model.fiveHour { QuotaRow(model: h5, showsRestore: true) }
             if let week = model.weekly { QuotaRow(model: week, showsRestore: true) }
-            if !model.plans.isEmpty {
+            if let unknown = model.quotaUnknownText { QuotaUnknownLine(text: unknown) }
+            if !layout.providers.isEmpty {
+                Divider()
+                ForEach(layout.providers) { provider in ProviderRowView(model: provider) }
+                MoreLine(text: layout.moreProviders)
+            }
+            if !layout.keys.isEmpty {
+                Divider()
+                HStack {
+                    Text(layout.keysTitle).font(.caption2.weight(.bold))
+                    Spacer(minLength: 4)
+                    if let summary = model.apiKeysSummary {
+                        Text(summary).font(.system(size: 9)).foregroundStyle(.secondary)
+                    }
+                }
+                ForEach(layout.keys) { key in APIKeyRowView(model: key) }
+                MoreLine(text: layout.moreKeys)
+            }
+            if layout.showsPlans {
                 Divider()
                 PlanBreakdown(rows: model.plans)
             }
@@ -266,6 +319,20 @@ private let previewNow = Date()
 } timeline: {
     PoolEntry(date: previewNow, snapshot: .sample(now: previewNow), loadError: nil)
     PoolEntry(date: previewNow, snapshot: nil, loadError: "No snapshot at ~/Library/Application Support/poolwatch/widget/snapshot.json — run poolwatch")
+}
+
+#Preview("Large, whole pool", as: .systemLarge) {
+    PoolWidget()
+} timeline: {
+    PoolEntry(date: previewNow, snapshot: .sampleWholePool(now: previewNow, banMinutes: 23), loadError: nil)
+    PoolEntry(date: previewNow, snapshot: .sampleWholePool(now: previewNow, language: .zhHans, banMinutes: 23), loadError: nil)
+    PoolEntry(date: previewNow, snapshot: .sampleWholePool(now: previewNow, language: .zhHans), loadError: nil)
+}
+
+#Preview("Medium, 中文", as: .systemMedium) {
+    PoolWidget()
+} timeline: {
+    PoolEntry(date: previewNow, snapshot: .sampleWholePool(now: previewNow, language: .zhHans, banMinutes: 23), loadError: nil)
 }
 #endif
 #endif

@@ -54,66 +54,87 @@ public enum Format {
 
     /// Compact countdown: `45s`, `12m`, `1h12m`, `3h`, `2d3h`, `2d`. Negative durations give `0s`.
     /// Seconds are truncated (a countdown never claims more time than is left).
-    public static func duration(_ interval: TimeInterval) -> String {
+    /// Chinese: `45秒`, `38分钟`, `1小时12分`, `3小时`, `2天3小时`, `3天`.
+    public static func duration(_ interval: TimeInterval, language: Language = .en) -> String {
         let total = interval.isFinite ? max(0, Int64(interval.rounded(.down))) : 0
-        if total < 60 { return "\(total)s" }
+        if total < 60 { return L10n.text(.durSeconds, language, "\(total)") }
         let minutes = total / 60
-        if minutes < 60 { return "\(minutes)m" }
+        if minutes < 60 { return L10n.text(.durMinutes, language, "\(minutes)") }
         let hours = minutes / 60
         let restMinutes = minutes % 60
-        if hours < 24 { return restMinutes == 0 ? "\(hours)h" : "\(hours)h\(restMinutes)m" }
+        if hours < 24 {
+            return restMinutes == 0 ? L10n.text(.durHours, language, "\(hours)")
+                : L10n.text(.durHoursMinutes, language, "\(hours)", "\(restMinutes)")
+        }
         let days = hours / 24
         let restHours = hours % 24
-        return restHours == 0 ? "\(days)d" : "\(days)d\(restHours)h"
+        return restHours == 0 ? L10n.text(.durDays, language, "\(days)")
+            : L10n.text(.durDaysHours, language, "\(days)", "\(restHours)")
     }
 
     /// The original restore card's short style: `45s`, `12m` below one hour, `1.3h` below two days,
-    /// `2.5d` above.
-    public static func decimalDuration(_ interval: TimeInterval) -> String {
+    /// `2.5d` above (Chinese: `1.3小时`, `2.5天`).
+    public static func decimalDuration(_ interval: TimeInterval, language: Language = .en) -> String {
         let total = interval.isFinite ? max(0, interval) : 0
-        if total < 3600 { return duration(total) }
-        if total < 48 * 3600 { return oneDecimal(total / 3600) + "h" }
-        return oneDecimal(total / 86400) + "d"
+        if total < 3600 { return duration(total, language: language) }
+        if total < 48 * 3600 { return L10n.text(.durDecimalHours, language, oneDecimal(total / 3600)) }
+        return L10n.text(.durDecimalDays, language, oneDecimal(total / 86400))
     }
 
     // MARK: restore forecast
 
     /// Restore card row: `+100% · 1.3h`; `+100% · now` when the time has passed; `no restore` without a forecast.
-    public static func restoreShort(_ forecast: Forecast?, now: Date) -> String {
-        guard let forecast else { return "no restore" }
+    public static func restoreShort(_ forecast: Forecast?, now: Date, language: Language = .en) -> String {
+        guard let forecast else { return L10n.text(.restoreNone, language) }
         let remaining = forecast.at.timeIntervalSince(now)
-        let when = remaining > 0 ? decimalDuration(remaining) : "now"
-        return "+\(compact(forecast.restored))% · \(when)"
+        let when = remaining > 0 ? decimalDuration(remaining, language: language) : L10n.text(.restoreNow, language)
+        return L10n.text(.restoreShort, language, compact(forecast.restored), when)
     }
 
     /// Long form used on bars and in the host app: `+300% -> 1720% in 1h12m` (`... -> 1720% now` when due).
-    public static func restoreLong(_ forecast: Forecast?, now: Date) -> String {
-        guard let forecast else { return "no restore pending" }
+    public static func restoreLong(_ forecast: Forecast?, now: Date, language: Language = .en) -> String {
+        guard let forecast else { return L10n.text(.restoreLongNone, language) }
         let remaining = forecast.at.timeIntervalSince(now)
-        let head = "+\(compact(forecast.restored))% -> \(compact(forecast.target))%"
-        return remaining > 0 ? "\(head) in \(duration(remaining))" : "\(head) now"
+        let restored = compact(forecast.restored)
+        let target = compact(forecast.target)
+        return remaining > 0
+            ? L10n.text(.restoreLongIn, language, restored, target, duration(remaining, language: language))
+            : L10n.text(.restoreLongNow, language, restored, target)
     }
 
     // MARK: health and freshness
 
     /// `no failures in 30 min`, `1 failure in 30 min`, `12 failures in 30 min`.
-    public static func failures(_ count: Int) -> String {
+    public static func failures(_ count: Int, language: Language = .en) -> String {
         switch count {
-        case ..<1: return "no failures in 30 min"
-        case 1: return "1 failure in 30 min"
-        default: return "\(count) failures in 30 min"
+        case ..<1: return L10n.text(.failuresNone, language)
+        case 1: return L10n.text(.failuresOne, language)
+        default: return L10n.text(.failuresMany, language, "\(count)")
         }
     }
 
     /// `updated just now` (< 5 s), `updated 45s ago`, `updated 3m ago`, `updated 1h12m ago`.
     /// A date in the future (clock skew) counts as just now.
-    public static func updatedAgo(_ date: Date, now: Date) -> String {
+    public static func updatedAgo(_ date: Date, now: Date, language: Language = .en) -> String {
         let age = now.timeIntervalSince(date)
-        if age < 5 { return "updated just now" }
-        return "updated \(duration(age)) ago"
+        if age < 5 { return L10n.text(.updatedJustNow, language) }
+        return L10n.text(.updatedAgo, language, duration(age, language: language))
+    }
+
+    // MARK: server ban (issue 9)
+
+    /// `Server ban: retry in 23m` while `until` lies ahead (`服务器封禁：23分钟后重试`); nil once it has
+    /// passed, so the widget stops showing it. Truncated like every countdown here and like poolwatch's
+    /// own "the ban ends in 29m" (29m59s left reads `29m`), so the menu and the widget agree.
+    public static func banCountdown(until: Date?, now: Date, language: Language = .en) -> String? {
+        guard let until else { return nil }
+        let left = until.timeIntervalSince(now)
+        guard left > 0 else { return nil }
+        return L10n.text(.banRetryIn, language, duration(left, language: language))
     }
 
     /// Plan display name: `pro` -> `Pro`, `prolite`/`pro_lite`/`pro-lite` -> `Pro Lite`, `plus` -> `Plus`,
+    /// Claude `max20x` -> `Max 20x`, Antigravity `g1-ultra-tier` -> `Ultra`,
     /// anything else capitalised as given (`team` -> `Team`), empty -> `Plus`.
     public static func planName(_ plan: String) -> String {
         let key = plan.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
@@ -121,6 +142,14 @@ public enum Format {
         case "pro": return "Pro"
         case "prolite", "pro_lite", "pro-lite", "pro lite": return "Pro Lite"
         case "plus", "": return "Plus"
+        // Claude (oauth/profile) and Antigravity (loadCodeAssist) plans, as poolwatch normalises them.
+        case "max": return "Max"
+        case "max5x", "max_5x", "max-5x": return "Max 5x"
+        case "max20x", "max_20x", "max-20x": return "Max 20x"
+        case "free-tier": return "Free"
+        case "g1-pro-tier": return "Pro"
+        case "g1-ultra-lite-tier": return "Ultra Lite"
+        case "g1-ultra-tier": return "Ultra"
         default: return key.prefix(1).uppercased() + key.dropFirst()
         }
     }

@@ -42,4 +42,54 @@ extension Snapshot {
         return Snapshot(generatedAt: now, demo: true, updatedAt: now.addingTimeInterval(-60),
                         pool: pool, accounts: accounts)
     }
+
+    /// The v2 sample: `sample(now:)` as the Codex section of a pool that also holds Claude and Kimi
+    /// accounts, three API keys, and optionally a server ban `banMinutes` from now.
+    public static func sampleWholePool(now: Date = Date(), language: Language = .en, banMinutes: Double? = nil) -> Snapshot {
+        func at(_ seconds: TimeInterval) -> Date { now.addingTimeInterval(seconds) }
+        var s = sample(now: now)
+        s.language = language
+        s.banUntil = banMinutes.map { at($0 * 60) }
+        s.primaryProvider = "codex"
+        s.accounts = s.accounts.map { account in
+            var a = account
+            a.provider = "codex"
+            return a
+        }
+        s.accounts[0].lanes = [Lane(name: "GPT-5.3-Codex-Spark", window: "5h", remaining: 80, resetAt: at(4500))]
+        s.accounts.append(Account(label: "claude-max@example.com", plan: "max", weight: 20,
+                                  fiveHour: AccountWindow(remaining: 64, resetAt: at(2 * 3600)),
+                                  weekly: AccountWindow(remaining: 81, resetAt: at(3 * 86400)),
+                                  provider: "claude",
+                                  lanes: [Lane(name: "seven_day_opus", window: "week", remaining: 15, resetAt: at(3 * 86400))]))
+        s.accounts.append(Account(label: "kimi@example.com", plan: "", weight: 1, fiveHour: nil,
+                                  weekly: AccountWindow(remaining: 42, resetAt: at(5 * 86400)), provider: "kimi"))
+        let buckets = (0..<20).map { i in Bucket(success: 3, failed: i >= 18 ? 1 : 0) }
+        if let pool = s.pool {
+            s.providers = [
+                ProviderSection(provider: "codex", name: "Codex", unit: .plusPercent, windows: [
+                    ProviderWindow(name: "5h", remaining: pool.fiveHour.remaining, capacity: pool.fiveHour.capacity,
+                                   level: pool.fiveHour.level, forecast: pool.fiveHour.forecast),
+                    ProviderWindow(name: "week", remaining: pool.weekly.remaining, capacity: pool.weekly.capacity,
+                                   level: pool.weekly.level, forecast: pool.weekly.forecast),
+                ], counts: pool.counts, health: pool.health),
+                ProviderSection(provider: "claude", name: "Claude", unit: .percent, windows: [
+                    ProviderWindow(name: "5h", remaining: 64, capacity: 100),
+                    ProviderWindow(name: "week", remaining: 81, capacity: 100,
+                                   forecast: Forecast(restored: 19, target: 100, at: at(3 * 86400))),
+                ], counts: Counts(total: 1, available: 1)),
+                ProviderSection(provider: "kimi", name: "Kimi", unit: .percent, windows: [
+                    ProviderWindow(name: "week", remaining: 42, capacity: 100),
+                ], counts: Counts(total: 1, available: 1)),
+            ]
+        }
+        s.apiKeys = [
+            APIKey(provider: "openai", host: "api.openai.com", fingerprint: "1a2b3c4d", success: 58, failed: 2,
+                   recentFailures: 2, health: buckets),
+            APIKey(provider: "claude", host: "api.anthropic.com", fingerprint: "cafe0001", label: "team claude",
+                   success: 31, failed: 0, health: (0..<20).map { _ in Bucket(success: 2, failed: 0) }),
+            APIKey(provider: "gemini", host: "generativelanguage.googleapis.com", fingerprint: "0badf00d"),
+        ]
+        return s
+    }
 }

@@ -1,6 +1,6 @@
 import Foundation
 
-// The widget snapshot written by `poolwatch` (schema_version 1).
+// The widget snapshot written by `poolwatch` (schema_version 1 and 2; v2 additions in SnapshotV2.swift).
 // Contract: notes/snapshot-schema.md, machine-readable: docs/snapshot.schema.json.
 //
 // Decoding rules:
@@ -38,7 +38,10 @@ public enum Level: String, Codable, Sendable, CaseIterable {
 }
 
 public struct Snapshot: Codable, Equatable, Sendable {
-    public static let supportedSchemaVersion = 1
+    /// The newest schema this reader understands. Newer files give `SnapshotError.unsupportedSchema`.
+    public static let supportedSchemaVersion = 2
+    /// The oldest schema this reader still decodes (v1 files have no v2 fields; those stay empty).
+    public static let minimumSchemaVersion = 1
 
     public var schemaVersion: Int
     public var generatedAt: Date
@@ -54,6 +57,17 @@ public struct Snapshot: Codable, Equatable, Sendable {
     /// nil when there has never been data.
     public var pool: Pool?
     public var accounts: [Account]
+    // v2 (empty / nil in v1 files)
+    /// Interface language chosen by poolwatch (`language`: `en` | `zh-Hans`; missing or unknown -> en).
+    public var language: Language
+    /// The server's IP ban ends then (`ban_until`); nil when there is no ban.
+    public var banUntil: Date?
+    /// Provider of the v1 `pool` section (`primary_provider`, e.g. `codex`).
+    public var primaryProvider: String?
+    /// One section per provider, the primary one included.
+    public var providers: [ProviderSection]
+    /// Upstream API-key health rows.
+    public var apiKeys: [APIKey]
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version"
@@ -61,6 +75,11 @@ public struct Snapshot: Codable, Equatable, Sendable {
         case profile, title, demo
         case updatedAt = "updated_at"
         case stale, error, pool, accounts
+        case language
+        case banUntil = "ban_until"
+        case primaryProvider = "primary_provider"
+        case providers
+        case apiKeys = "api_keys"
     }
 
     public init(
@@ -73,7 +92,12 @@ public struct Snapshot: Codable, Equatable, Sendable {
         stale: Bool = false,
         error: String? = nil,
         pool: Pool?,
-        accounts: [Account] = []
+        accounts: [Account] = [],
+        language: Language = .en,
+        banUntil: Date? = nil,
+        primaryProvider: String? = nil,
+        providers: [ProviderSection] = [],
+        apiKeys: [APIKey] = []
     ) {
         self.schemaVersion = schemaVersion
         self.generatedAt = generatedAt
@@ -85,6 +109,11 @@ public struct Snapshot: Codable, Equatable, Sendable {
         self.error = error
         self.pool = pool
         self.accounts = accounts
+        self.language = language
+        self.banUntil = banUntil
+        self.primaryProvider = primaryProvider
+        self.providers = providers
+        self.apiKeys = apiKeys
     }
 
     public init(from decoder: Decoder) throws {
@@ -99,6 +128,13 @@ public struct Snapshot: Codable, Equatable, Sendable {
         error = try c.decodeIfPresent(String.self, forKey: .error)
         pool = try c.decodeIfPresent(Pool.self, forKey: .pool)
         accounts = try c.decodeIfPresent([Account].self, forKey: .accounts) ?? []
+        // v2: optional, and never the reason a snapshot fails to decode.
+        language = Language(tag: try? c.decodeIfPresent(String.self, forKey: .language))
+        banUntil = try? c.decodeEpochIfPresent(forKey: .banUntil)
+        let primary = (try? c.decodeIfPresent(String.self, forKey: .primaryProvider)) ?? ""
+        primaryProvider = primary.isEmpty ? nil : primary
+        providers = c.decodeLossyList(ProviderSection.self, forKey: .providers)
+        apiKeys = c.decodeLossyList(APIKey.self, forKey: .apiKeys)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -113,11 +149,20 @@ public struct Snapshot: Codable, Equatable, Sendable {
         try c.encodeOrNull(error, forKey: .error)
         try c.encodeOrNull(pool, forKey: .pool)
         try c.encode(accounts, forKey: .accounts)
+        try c.encode(language, forKey: .language)
+        try c.encodeEpochOrNull(banUntil, forKey: .banUntil)
+        try c.encodeOrNull(primaryProvider, forKey: .primaryProvider)
+        try c.encode(providers, forKey: .providers)
+        try c.encode(apiKeys, forKey: .apiKeys)
     }
 }
 
 public struct Pool: Codable, Equatable, Sendable {
+    /// The 5h window; a zero window when the writer has none (see `hasFiveHour`).
     public var fiveHour: PoolWindow
+    /// False when the pool has no 5h window at all (`five_hour` null or missing, e.g. only week-only Pro
+    /// accounts): the widget then shows no 5h figure instead of a red 0.0%.
+    public var hasFiveHour: Bool
     public var weekly: PoolWindow
     public var counts: Counts
     public var health: Health
@@ -129,8 +174,10 @@ public struct Pool: Codable, Equatable, Sendable {
         case weekly, counts, health, plans, pace
     }
 
-    public init(fiveHour: PoolWindow, weekly: PoolWindow, counts: Counts, health: Health, plans: [Plan], pace: Pace? = nil) {
+    public init(fiveHour: PoolWindow, weekly: PoolWindow, counts: Counts, health: Health, plans: [Plan], pace: Pace? = nil,
+                hasFiveHour: Bool = true) {
         self.fiveHour = fiveHour
+        self.hasFiveHour = hasFiveHour
         self.weekly = weekly
         self.counts = counts
         self.health = health
@@ -140,7 +187,13 @@ public struct Pool: Codable, Equatable, Sendable {
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        fiveHour = try c.decode(PoolWindow.self, forKey: .fiveHour)
+        if let window = try c.decodeIfPresent(PoolWindow.self, forKey: .fiveHour) {
+            fiveHour = window
+            hasFiveHour = true
+        } else {
+            fiveHour = PoolWindow(remaining: 0, capacity: 0)
+            hasFiveHour = false
+        }
         weekly = try c.decode(PoolWindow.self, forKey: .weekly)
         counts = try c.decodeIfPresent(Counts.self, forKey: .counts) ?? Counts()
         health = try c.decodeIfPresent(Health.self, forKey: .health) ?? Health()
@@ -150,7 +203,7 @@ public struct Pool: Codable, Equatable, Sendable {
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(fiveHour, forKey: .fiveHour)
+        try c.encodeOrNull(hasFiveHour ? fiveHour : nil, forKey: .fiveHour)
         try c.encode(weekly, forKey: .weekly)
         try c.encode(counts, forKey: .counts)
         try c.encode(health, forKey: .health)
@@ -378,17 +431,23 @@ public struct Account: Codable, Equatable, Sendable {
     public var stale: Bool
     public var error: String?
     public var recentFailures: Int
+    /// v2: normalised provider (`codex`, `claude`, …); nil in v1 files.
+    public var provider: String?
+    /// v2: scoped / per-model / extra limits, never part of the 5h/week sums.
+    public var lanes: [Lane]
 
     enum CodingKeys: String, CodingKey {
         case label, plan, weight
         case fiveHour = "five_hour"
         case weekly, killed, available, cooling, disabled, stale, error
         case recentFailures = "recent_failures"
+        case provider, lanes
     }
 
     public init(label: String, plan: String, weight: Double, fiveHour: AccountWindow?, weekly: AccountWindow?,
                 killed: Bool = false, available: Bool = true, cooling: Bool = false, disabled: Bool = false,
-                stale: Bool = false, error: String? = nil, recentFailures: Int = 0) {
+                stale: Bool = false, error: String? = nil, recentFailures: Int = 0,
+                provider: String? = nil, lanes: [Lane] = []) {
         self.label = label
         self.plan = plan
         self.weight = weight
@@ -401,6 +460,8 @@ public struct Account: Codable, Equatable, Sendable {
         self.stale = stale
         self.error = error
         self.recentFailures = recentFailures
+        self.provider = provider
+        self.lanes = lanes
     }
 
     public init(from decoder: Decoder) throws {
@@ -417,6 +478,9 @@ public struct Account: Codable, Equatable, Sendable {
         stale = try c.decodeIfPresent(Bool.self, forKey: .stale) ?? false
         error = try c.decodeIfPresent(String.self, forKey: .error)
         recentFailures = try c.decodeIfPresent(Int.self, forKey: .recentFailures) ?? 0
+        let provider = (try? c.decodeIfPresent(String.self, forKey: .provider)) ?? ""
+        self.provider = provider.isEmpty ? nil : provider
+        lanes = c.decodeLossyList(Lane.self, forKey: .lanes)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -433,6 +497,8 @@ public struct Account: Codable, Equatable, Sendable {
         try c.encode(stale, forKey: .stale)
         try c.encodeOrNull(error, forKey: .error)
         try c.encode(recentFailures, forKey: .recentFailures)
+        try c.encodeOrNull(provider, forKey: .provider)
+        try c.encode(lanes, forKey: .lanes)
     }
 }
 

@@ -18,17 +18,33 @@ public enum SnapshotError: Error, Equatable, CustomStringConvertible {
     /// Written by a newer (or older) poolwatch with an incompatible schema.
     case unsupportedSchema(found: Int, supported: Int)
 
-    public var description: String {
+    public var description: String { message(.en) }
+
+    /// The user-readable text in `language` (the widget passes the user's preferred language: there is
+    /// no snapshot to take it from).
+    public func message(_ language: Language) -> String {
         switch self {
         case .missing(let path):
-            return "No snapshot at \(path) — run poolwatch"
+            return L10n.text(.errMissing, language, path)
         case .unreadable(let path, let reason):
-            return "Cannot read \(path): \(reason)"
+            return L10n.text(.errUnreadable, language, path, SnapshotError.localizedReason(reason, language))
         case .invalid(let reason):
-            return "Snapshot is not valid: \(reason)"
+            return L10n.text(.errInvalid, language, SnapshotError.localizedReason(reason, language))
         case .unsupportedSchema(let found, let supported):
-            return "Snapshot schema \(found) is not supported (widget reads \(supported)); update the widget or poolwatch"
+            // Newer than this widget: the widget is outdated; older than it reads: poolwatch is.
+            let key: L10nKey = found > supported ? .errSchemaNewer : .errSchemaOlder
+            let range = Snapshot.minimumSchemaVersion == supported
+                ? "\(supported)" : "\(Snapshot.minimumSchemaVersion)–\(supported)"
+            return L10n.text(key, language, "\(found)", range)
         }
+    }
+
+    /// Reasons the loader itself words (permission, missing version) are translated; decoding paths stay.
+    static func localizedReason(_ reason: String, _ language: Language) -> String {
+        for key in [L10nKey.errPermission, .errSchemaMissing] where reason == L10n.template(key, .en) {
+            return L10n.template(key, language)
+        }
+        return reason
     }
 }
 
@@ -96,9 +112,11 @@ public enum SnapshotLoader {
             throw SnapshotError.invalid(reason: describe(error))
         }
         guard let found = version.schemaVersion else {
-            throw SnapshotError.invalid(reason: "schema_version is missing")
+            throw SnapshotError.invalid(reason: L10n.template(.errSchemaMissing, .en))
         }
-        guard found == Snapshot.supportedSchemaVersion else {
+        // v1 and v2 decode with one model (v2 fields are optional); anything newer may have moved
+        // fields, so it gets a clear "update the widget" instead of a half-drawn widget.
+        guard (Snapshot.minimumSchemaVersion...Snapshot.supportedSchemaVersion).contains(found) else {
             throw SnapshotError.unsupportedSchema(found: found, supported: Snapshot.supportedSchemaVersion)
         }
         do {
@@ -143,7 +161,7 @@ public enum SnapshotLoader {
         }
         let ns = error as NSError
         if ns.domain == NSCocoaErrorDomain && ns.code == NSFileReadNoPermissionError {
-            return "permission denied (check the widget's home-relative-path entitlement)"
+            return L10n.template(.errPermission, .en)
         }
         return ns.localizedDescription
     }

@@ -8,7 +8,8 @@ final class FixtureTests: XCTestCase {
     func testAllFixturesExistAndDecode() throws {
         for kind in Fixtures.kinds {
             let snapshot = try Fixtures.load(kind)
-            XCTAssertEqual(snapshot.schemaVersion, 1, kind)
+            XCTAssertTrue((Snapshot.minimumSchemaVersion...Snapshot.supportedSchemaVersion).contains(snapshot.schemaVersion),
+                          "\(kind): schema \(snapshot.schemaVersion)")
             XCTAssertFalse(snapshot.profile.isEmpty, kind)
             XCTAssertGreaterThan(snapshot.generatedAt.timeIntervalSince1970, 0, kind)
             if let updated = snapshot.updatedAt {
@@ -25,7 +26,8 @@ final class FixtureTests: XCTestCase {
             for key in required {
                 XCTAssertNotNil(raw[key], "\(kind).json lacks \(key) (nullable fields must be present as null)")
             }
-            XCTAssertEqual(raw["schema_version"] as? Int, 1)
+            let version = try XCTUnwrap(raw["schema_version"] as? Int, kind)
+            XCTAssertTrue([1, 2].contains(version), "\(kind): schema_version \(version)")
             XCTAssertNotNil(raw["generated_at"] as? Int, "\(kind): generated_at must be integer epoch seconds")
         }
     }
@@ -85,10 +87,12 @@ final class FixtureTests: XCTestCase {
             let snapshot = try Fixtures.load(kind)
             let pool = try XCTUnwrap(snapshot.pool, kind)
             let c = pool.counts
-            XCTAssertEqual(c.total, snapshot.accounts.count, "\(kind): counts.total")
-            XCTAssertEqual(c.available, snapshot.accounts.filter(\.available).count, "\(kind): counts.available")
-            XCTAssertEqual(c.killed, snapshot.accounts.filter(\.killed).count, "\(kind): counts.killed")
-            XCTAssertEqual(c.disabled, snapshot.accounts.filter(\.disabled).count, "\(kind): counts.disabled")
+            // `pool` is the primary provider's section (v2); in v1 every account is in it.
+            let accounts = Fixtures.primaryAccounts(snapshot)
+            XCTAssertEqual(c.total, accounts.count, "\(kind): counts.total")
+            XCTAssertEqual(c.available, accounts.filter(\.available).count, "\(kind): counts.available")
+            XCTAssertEqual(c.killed, accounts.filter(\.killed).count, "\(kind): counts.killed")
+            XCTAssertEqual(c.disabled, accounts.filter(\.disabled).count, "\(kind): counts.disabled")
             XCTAssertLessThanOrEqual(c.available, c.total)
             XCTAssertEqual(pool.plans.reduce(0) { $0 + $1.accounts }, c.total, "\(kind): plan rows cover all accounts")
             XCTAssertEqual(pool.plans.reduce(0) { $0 + $1.available }, c.available, "\(kind): plan availability")
@@ -103,7 +107,7 @@ final class FixtureTests: XCTestCase {
         XCTAssertTrue(snapshot.demo)
         XCTAssertFalse(snapshot.stale)
         let pool = try XCTUnwrap(snapshot.pool)
-        XCTAssertEqual(snapshot.accounts.count, 12)
+        XCTAssertEqual(Fixtures.primaryAccounts(snapshot).count, 12)
         XCTAssertGreaterThan(pool.fiveHour.capacity, 0)
         XCTAssertGreaterThanOrEqual(pool.counts.killed, 1, "demo has a week-killed account")
         XCTAssertGreaterThanOrEqual(pool.counts.cooling, 1, "demo has a cooling account")
@@ -171,6 +175,68 @@ final class FixtureTests: XCTestCase {
         XCTAssertEqual(model.fiveHour?.percentText, "0.0%")
         XCTAssertEqual(model.fiveHour?.level, .red, "capacity 0 => red")
         XCTAssertEqual(model.readyText, "0/0 ready")
+    }
+
+    /// v2 parts, whenever a fixture has them (the Rust side fills them in steps).
+    func testV2PartsAreConsistentWhereverPresent() throws {
+        for kind in Fixtures.kinds {
+            let snapshot = try Fixtures.load(kind)
+            let raw = try Fixtures.json(kind)
+            if let language = raw["language"] as? String {
+                XCTAssertTrue(["en", "zh-Hans"].contains(language), "\(kind): language \(language)")
+                XCTAssertEqual(snapshot.language.rawValue, language)
+            }
+            for key in snapshot.apiKeys {
+                XCTAssertFalse(key.fingerprint.isEmpty, "\(kind): key without fingerprint")
+                XCTAssertLessThanOrEqual(key.fingerprint.count, 16, "\(kind): a fingerprint, not a key")
+                XCTAssertFalse(key.label.contains("|"), "\(kind): key label looks like a raw map key: \(key.label)")
+                XCTAssertTrue(key.health.isEmpty || key.health.count == 20, "\(kind): key buckets must be 20 or 0")
+            }
+            if let rawKeys = raw["api_keys"] as? [Any] {
+                XCTAssertEqual(snapshot.apiKeys.count, rawKeys.count, "\(kind): every api_keys entry decodes")
+            }
+            if let rawProviders = raw["providers"] as? [Any] {
+                XCTAssertEqual(snapshot.providers.count, rawProviders.count, "\(kind): every providers entry decodes")
+            }
+            let model = PoolViewModel(snapshot: snapshot, now: snapshot.generatedAt)
+            XCTAssertEqual(model.apiKeys.count, snapshot.apiKeys.count)
+            for provider in model.providers {
+                for window in provider.windows {
+                    XCTAssert((0...1).contains(window.fraction), "\(kind) \(provider.name) \(window.name)")
+                    XCTAssertTrue(window.amountText.hasSuffix("%"))
+                }
+            }
+            if !snapshot.providers.isEmpty {
+                XCTAssertEqual(model.providers.filter(\.isPrimary).count, 1, "\(kind): exactly one primary section")
+                if let primary = snapshot.primaryProvider {
+                    XCTAssertTrue(snapshot.providers.contains { $0.provider == primary } || snapshot.pool == nil,
+                                  "\(kind): primary_provider \(primary) has a section")
+                }
+            }
+        }
+    }
+
+    /// The server banned this IP: the widget counts down to `ban_until` and stops at its end.
+    func testBannedFixture() throws {
+        let snapshot = try Fixtures.load("banned")
+        let until = try XCTUnwrap(snapshot.banUntil, "banned.json has ban_until")
+        XCTAssertGreaterThan(until, snapshot.generatedAt)
+        let model = PoolViewModel(snapshot: snapshot, now: snapshot.generatedAt)
+        let ban = try XCTUnwrap(model.ban)
+        XCTAssertEqual(ban.until, until)
+        XCTAssertEqual(ban.text, Format.banCountdown(until: until, now: snapshot.generatedAt))
+        XCTAssertTrue(ban.text.hasPrefix("Server ban: retry in "), ban.text)
+        if snapshot.pool == nil {
+            XCTAssertEqual(model.state, .error, "no data yet: the error state, with the ban banner")
+            XCTAssertNotNil(model.message)
+        }
+        XCTAssertNil(PoolViewModel(snapshot: snapshot, now: until).ban, "gone when the ban ends")
+        XCTAssertNil(PoolViewModel(snapshot: snapshot, now: until.addingTimeInterval(60)).ban)
+        // The other fixtures carry no ban.
+        for kind in ["demo", "stale", "error", "empty"] {
+            let other = try Fixtures.load(kind)
+            XCTAssertNil(PoolViewModel(snapshot: other, now: other.generatedAt).ban, kind)
+        }
     }
 
     func testFixturesSurviveEncodeDecodeRoundTrip() throws {

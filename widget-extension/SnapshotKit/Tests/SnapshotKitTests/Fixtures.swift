@@ -4,7 +4,7 @@ import XCTest
 
 /// Locates the shared fixture files in widget-extension/fixtures/ relative to this source file.
 enum Fixtures {
-    static let kinds = ["demo", "stale", "error", "empty"]
+    static let kinds = ["demo", "stale", "error", "empty", "banned"]
 
     static var directory: URL {
         URL(fileURLWithPath: #filePath)          // .../widget-extension/SnapshotKit/Tests/SnapshotKitTests/Fixtures.swift
@@ -26,6 +26,15 @@ enum Fixtures {
             XCTFail("fixture \(name).json does not decode: \(error)", file: file, line: line)
             throw error
         }
+    }
+
+    /// The accounts behind the `pool` section: those of the primary provider (v2: `primary_provider`, else
+    /// the first section; an account without `provider` belongs to it), or all accounts in v1.
+    static func primaryAccounts(_ snapshot: Snapshot) -> [Account] {
+        guard let primary = (snapshot.primaryProvider ?? snapshot.providers.first?.provider)?.lowercased() else {
+            return snapshot.accounts
+        }
+        return snapshot.accounts.filter { ($0.provider?.lowercased() ?? primary) == primary }
     }
 
     /// Parsed JSON, for checks on the raw file (key presence, explicit nulls).

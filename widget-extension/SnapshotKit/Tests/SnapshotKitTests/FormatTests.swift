@@ -131,6 +131,12 @@ final class FormatTests: XCTestCase {
         XCTAssertEqual(Format.planName("plus"), "Plus")
         XCTAssertEqual(Format.planName(""), "Plus")
         XCTAssertEqual(Format.planName("team"), "Team")
+        XCTAssertEqual(Format.planName("max20x"), "Max 20x")
+        XCTAssertEqual(Format.planName("max5x"), "Max 5x")
+        XCTAssertEqual(Format.planName("max"), "Max")
+        XCTAssertEqual(Format.planName("g1-ultra-tier"), "Ultra")
+        XCTAssertEqual(Format.planName("g1-ultra-lite-tier"), "Ultra Lite")
+        XCTAssertEqual(Format.planName("free-tier"), "Free")
     }
 
     func testClock() throws {

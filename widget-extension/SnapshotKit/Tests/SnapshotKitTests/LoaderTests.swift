@@ -104,9 +104,16 @@ final class LoaderTests: XCTestCase {
     }
 
     func testUnsupportedSchemaVersion() {
-        let json = #"{"schema_version": 2, "generated_at": 1785900000, "totally": "different"}"#
+        // Schema 2 is read now (SchemaV2Tests); the next major version is not.
+        let json = #"{"schema_version": 3, "generated_at": 1785900000, "totally": "different"}"#
         XCTAssertThrowsError(try SnapshotLoader.decode(Data(json.utf8))) { error in
-            XCTAssertEqual(error as? SnapshotError, .unsupportedSchema(found: 2, supported: 1))
+            XCTAssertEqual(error as? SnapshotError, .unsupportedSchema(found: 3, supported: 2))
+            XCTAssertEqual("\(error)", "Snapshot schema 3 is not supported (widget reads 1–2); update the widget")
+        }
+        let old = #"{"schema_version": 0, "generated_at": 1785900000}"#
+        XCTAssertThrowsError(try SnapshotLoader.decode(Data(old.utf8))) { error in
+            XCTAssertEqual(error as? SnapshotError, .unsupportedSchema(found: 0, supported: 2))
+            XCTAssertEqual("\(error)", "Snapshot schema 0 is not supported (widget reads 1–2); update poolwatch")
         }
     }
 

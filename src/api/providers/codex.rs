@@ -10,8 +10,30 @@ use serde_json::{Map, Value};
 
 use crate::model::{Epoch, NamedLimit, QuotaWindow, Usage};
 
+/// The `User-Agent` the Codex CLI sends; `wham/usage` expects a Codex client.
+pub const CODEX_USER_AGENT: &str = "codex_cli_rs/0.76.0 (Debian 13.0.0; x86_64) WindowsTerminal";
+
+/// The api-call request body for one account's `wham/usage` (SPEC.md §1).
+pub fn usage_request(entry: &crate::api::auth_files::AuthFileEntry, usage_url: &str) -> Value {
+    let mut header = serde_json::json!({
+        "Authorization": "Bearer $TOKEN$",
+        "Accept": "application/json",
+        "Content-Type": "application/json",
+        "User-Agent": CODEX_USER_AGENT,
+    });
+    if let Some(account_id) = &entry.chatgpt_account_id {
+        header["Chatgpt-Account-Id"] = Value::String(account_id.clone());
+    }
+    serde_json::json!({
+        "auth_index": entry.auth_index,
+        "method": "GET",
+        "url": usage_url,
+        "header": header,
+    })
+}
+
 /// Windows shorter than a day are the short (5h) window; the rest are long.
-const DAY_SECONDS: i64 = 86_400;
+pub(super) const DAY_SECONDS: i64 = 86_400;
 /// A limit-reached error whose reset is at most this far away is taken as the 5h window.
 const FIVE_HOURS_SECONDS: i64 = 18_000;
 /// `reset_at` values above this are milliseconds.
@@ -19,9 +41,9 @@ const MILLIS_THRESHOLD: f64 = 1e11;
 /// Latest accepted epoch (9999-12-31T23:59:59Z); later values are capped.
 const MAX_EPOCH: i64 = 253_402_300_799;
 /// Characters of a body kept in an error message.
-const SNIPPET_CHARS: usize = 80;
+pub(super) const SNIPPET_CHARS: usize = 80;
 /// Characters of an upstream error message kept in an error message.
-const MESSAGE_CHARS: usize = 120;
+pub(super) const MESSAGE_CHARS: usize = 120;
 
 /// Why an upstream answer could not be turned into usage.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -138,7 +160,7 @@ fn has_reset_info(usage: &Usage) -> bool {
 }
 
 /// A body that is a JSON string holding JSON (double-encoded) is decoded once.
-fn unwrap_json_string(value: Value) -> Value {
+pub(super) fn unwrap_json_string(value: Value) -> Value {
     if let Value::String(inner) = &value {
         if let Ok(decoded @ Value::Object(_)) = serde_json::from_str::<Value>(inner.trim()) {
             return decoded;
@@ -169,7 +191,9 @@ fn usage_from_value(value: &Value, now: Epoch) -> Option<Usage> {
         usage.weekly = parsed.weekly;
         usage.allowed = parsed.allowed;
         usage.limit_reached = parsed.limit_reached;
+        usage.monthly = super::codex_extras::monthly_window(block, now);
     }
+    usage.lanes = super::codex_extras::lanes(root, &usage.additional, now);
     if usage.five_hour.is_some() || usage.weekly.is_some() {
         return Some(usage);
     }
@@ -196,7 +220,7 @@ fn generic_window(root: &Map<String, Value>, now: Epoch) -> Option<QuotaWindow> 
 }
 
 /// `rate_limit` (or `rateLimit`), else the root itself when it holds windows.
-fn rate_limit_block(obj: &Map<String, Value>) -> Option<&Map<String, Value>> {
+pub(super) fn rate_limit_block(obj: &Map<String, Value>) -> Option<&Map<String, Value>> {
     if let Some(block) = field(obj, "rate_limit").and_then(Value::as_object) {
         return Some(block);
     }
@@ -207,9 +231,9 @@ fn rate_limit_block(obj: &Map<String, Value>) -> Option<&Map<String, Value>> {
 
 /// The two main windows and flags of one rate-limit block.
 #[derive(Default)]
-struct ParsedBlock {
-    five_hour: Option<QuotaWindow>,
-    weekly: Option<QuotaWindow>,
+pub(super) struct ParsedBlock {
+    pub(super) five_hour: Option<QuotaWindow>,
+    pub(super) weekly: Option<QuotaWindow>,
     allowed: Option<bool>,
     limit_reached: Option<bool>,
 }
@@ -220,7 +244,7 @@ struct SlotWindow {
     window: QuotaWindow,
 }
 
-fn parse_block(block: &Map<String, Value>, now: Epoch) -> ParsedBlock {
+pub(super) fn parse_block(block: &Map<String, Value>, now: Epoch) -> ParsedBlock {
     let allowed = field(block, "allowed").and_then(boolean);
     let limit_reached = field(block, "limit_reached").and_then(boolean);
     let limited = allowed == Some(false) || limit_reached == Some(true);
@@ -276,13 +300,13 @@ fn window_seconds(window: &Map<String, Value>) -> Option<i64> {
 
 /// Whole seconds, kept only when at least one: a sub-second value would
 /// otherwise truncate to 0 (the epoch, or a zero-length window).
-fn whole_positive_seconds(seconds: f64) -> Option<i64> {
+pub(super) fn whole_positive_seconds(seconds: f64) -> Option<i64> {
     let whole = seconds.min(MAX_EPOCH as f64) as i64;
     (whole > 0).then_some(whole)
 }
 
 /// `reset_at` (seconds or milliseconds), else `now + reset_after_seconds`.
-fn reset_time(obj: &Map<String, Value>, now: Epoch) -> Option<Epoch> {
+pub(super) fn reset_time(obj: &Map<String, Value>, now: Epoch) -> Option<Epoch> {
     let absolute = field(obj, "reset_at")
         .or_else(|| field(obj, "resets_at"))
         .and_then(epoch_value);
@@ -302,7 +326,7 @@ fn reset_time(obj: &Map<String, Value>, now: Epoch) -> Option<Epoch> {
 }
 
 /// An absolute time: epoch seconds, epoch milliseconds (> 1e11) or RFC 3339.
-fn epoch_value(value: &Value) -> Option<Epoch> {
+pub(super) fn epoch_value(value: &Value) -> Option<Epoch> {
     if let Some(raw) = number(value) {
         let seconds = if raw > MILLIS_THRESHOLD {
             raw / 1000.0
@@ -412,6 +436,7 @@ fn limit_error_usage(root: &Map<String, Value>, now: Epoch) -> Option<Usage> {
         allowed: Some(false),
         limit_reached: Some(true),
         additional: Vec::new(),
+        ..Usage::default()
     })
 }
 
@@ -428,7 +453,7 @@ fn is_usage_limit_error(error: &Map<String, Value>) -> bool {
 }
 
 /// A short reason from an error body: the JSON `error`/`detail`/`message`, else its start.
-fn error_message(body: &str) -> String {
+pub(super) fn error_message(body: &str) -> String {
     let trimmed = body.trim();
     if trimmed.is_empty() {
         return String::new();
@@ -467,7 +492,7 @@ fn message_of(value: &Value) -> Option<String> {
 }
 
 /// Look a key up by its snake_case name or its camelCase spelling; null is absent.
-fn field<'a>(obj: &'a Map<String, Value>, snake: &str) -> Option<&'a Value> {
+pub(super) fn field<'a>(obj: &'a Map<String, Value>, snake: &str) -> Option<&'a Value> {
     let found = obj.get(snake).or_else(|| obj.get(&camel_case(snake)));
     found.filter(|value| !value.is_null())
 }
@@ -489,7 +514,7 @@ fn camel_case(snake: &str) -> String {
 }
 
 /// A finite number from a JSON number or a numeric string.
-fn number(value: &Value) -> Option<f64> {
+pub(super) fn number(value: &Value) -> Option<f64> {
     let parsed = match value {
         Value::Number(n) => n.as_f64(),
         Value::String(text) => text.trim().parse::<f64>().ok(),
@@ -499,7 +524,7 @@ fn number(value: &Value) -> Option<f64> {
 }
 
 /// A boolean from `true`/`false`, `"true"`/`"false"` or 0/1.
-fn boolean(value: &Value) -> Option<bool> {
+pub(super) fn boolean(value: &Value) -> Option<bool> {
     match value {
         Value::Bool(b) => Some(*b),
         Value::String(text) => match text.trim().to_ascii_lowercase().as_str() {
@@ -517,12 +542,12 @@ fn boolean(value: &Value) -> Option<bool> {
 }
 
 /// A plan name: trimmed, lower-cased, control characters removed; None when empty.
-fn plan_string(value: &Value) -> Option<String> {
+pub(super) fn plan_string(value: &Value) -> Option<String> {
     let plan = snippet(value.as_str()?, 40).to_lowercase();
     (!plan.is_empty()).then_some(plan)
 }
 
-fn contains_html_tag(text: &str) -> bool {
+pub(super) fn contains_html_tag(text: &str) -> bool {
     text.as_bytes()
         .windows(5)
         .any(|w| w.eq_ignore_ascii_case(b"<html"))
@@ -530,7 +555,7 @@ fn contains_html_tag(text: &str) -> bool {
 
 /// At most `max` characters of `text`: control and line-separator characters
 /// dropped, whitespace runs collapsed to one space, trimmed.
-fn snippet(text: &str, max: usize) -> String {
+pub(super) fn snippet(text: &str, max: usize) -> String {
     let mut out = String::new();
     let mut count = 0;
     let mut pending_space = false;

@@ -1,0 +1,159 @@
+//! One file per provider whose quota poolwatch reads (SPEC.md §7): its
+//! api-call request(s) and its parser. This module picks the provider of an
+//! auth file, runs its calls through [`Client::api_call`] and hands back a
+//! [`Usage`]. What a provider *is* (name, unit, weights) lives in
+//! [`crate::provider`].
+
+pub mod antigravity;
+pub mod claude;
+pub mod codex;
+pub mod codex_extras;
+pub mod kimi;
+pub mod reset_credits;
+
+use serde_json::{Map, Value};
+
+pub use codex::UsageError;
+
+use super::auth_files::AuthFileEntry;
+use super::client::{Client, UsageFailure};
+use crate::model::{Epoch, Usage};
+use crate::provider;
+
+/// Every upstream URL poolwatch asks through api-call (all configurable).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProviderUrls {
+    pub codex_usage: String,
+    pub codex_reset_credits: String,
+    pub claude_usage: String,
+    pub claude_profile: String,
+    /// Antigravity base URLs, tried in order (the next on 403/404).
+    pub antigravity: Vec<String>,
+    pub kimi_usage: String,
+}
+
+impl Default for ProviderUrls {
+    fn default() -> Self {
+        ProviderUrls {
+            codex_usage: crate::config::DEFAULT_USAGE_URL.to_string(),
+            codex_reset_credits: reset_credits::URL.to_string(),
+            claude_usage: claude::USAGE_URL.to_string(),
+            claude_profile: claude::PROFILE_URL.to_string(),
+            antigravity: antigravity::BASE_URLS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            kimi_usage: kimi::USAGE_URL.to_string(),
+        }
+    }
+}
+
+/// The section id of an auth file (`codex`, `claude`, ...).
+pub fn section_of(entry: &AuthFileEntry) -> String {
+    provider::section_id(&provider::normalize(&entry.provider, &entry.kind))
+}
+
+/// True when poolwatch reads this auth file's provider (xAI and unknown
+/// providers are listed with their health only).
+pub fn readable(entry: &AuthFileEntry) -> bool {
+    provider::descriptor(&section_of(entry)).is_some_and(|d| d.readable)
+}
+
+/// Read one account's quota with its provider's recipe.
+pub async fn read_usage(
+    client: &Client,
+    entry: &AuthFileEntry,
+    now: Epoch,
+) -> Result<Usage, UsageFailure> {
+    let urls = client.provider_urls();
+    let account = |e: UsageError| UsageFailure::Account(e.to_string());
+    match section_of(entry).as_str() {
+        "claude" => {
+            let (status, body) = client
+                .api_call(&claude::usage_request(entry, &urls.claude_usage))
+                .await?;
+            let mut usage = claude::interpret_usage(status, &body, now).map_err(account)?;
+            // The plan is optional: a failed profile call never fails the account.
+            // A plan read recently is reused (see `session::PLAN_EVERY`).
+            if let Some(plan) = client.known_plan(entry) {
+                usage.plan_type = plan;
+            } else if let Some((status, body)) = side_call(
+                client,
+                &claude::profile_request(entry, &urls.claude_profile),
+            )
+            .await?
+            {
+                usage.plan_type = claude::interpret_profile(status, &body);
+                usage.plan_checked = (200..300).contains(&status);
+            }
+            Ok(usage)
+        }
+        "antigravity" => antigravity::read(client, entry, &urls.antigravity, now).await,
+        "kimi" => {
+            let (status, body) = client
+                .api_call(&kimi::usage_request(entry, &urls.kimi_usage))
+                .await?;
+            kimi::interpret_usage(status, &body, now).map_err(account)
+        }
+        _ => {
+            let (status, body) = client
+                .api_call(&codex::usage_request(entry, &urls.codex_usage))
+                .await?;
+            let mut usage = codex::interpret_upstream(status, &body, now).map_err(account)?;
+            if client.reset_credits_due(entry) {
+                // One extra call at most every 30 minutes; its failure is not the account's.
+                if let Some((status, body)) = side_call(
+                    client,
+                    &reset_credits::request(entry, &urls.codex_reset_credits),
+                )
+                .await?
+                {
+                    usage.reset_credits = reset_credits::interpret(status, &body);
+                }
+                usage.reset_credits_checked = true;
+            }
+            Ok(usage)
+        }
+    }
+}
+
+/// An optional call next to the quota call (plan, reset credits): its failure
+/// is not the account's (None), but a rejected management key still ends the fetch.
+pub(crate) async fn side_call(
+    client: &Client,
+    request: &Value,
+) -> Result<Option<(u16, String)>, UsageFailure> {
+    match client.api_call(request).await {
+        Ok(answer) => Ok(Some(answer)),
+        Err(UsageFailure::Account(_)) => Ok(None),
+        Err(fatal @ UsageFailure::Fatal(_)) => Err(fatal),
+    }
+}
+
+/// The upstream body as a JSON object (a double-encoded string is decoded once).
+pub(crate) fn json_object(body: &str) -> Result<Map<String, Value>, UsageError> {
+    let trimmed = body.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    if trimmed.is_empty() {
+        return Err(UsageError::Empty);
+    }
+    if trimmed.starts_with('<') {
+        return Err(UsageError::Html);
+    }
+    match serde_json::from_str::<Value>(trimmed).map(codex::unwrap_json_string) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(UsageError::NoWindows),
+        Err(_) if codex::contains_html_tag(trimmed) => Err(UsageError::Html),
+        Err(_) => Err(UsageError::NotJson(codex::snippet(
+            trimmed,
+            codex::SNIPPET_CHARS,
+        ))),
+    }
+}
+
+/// A non-2xx upstream answer as an error with a short reason from the body.
+pub(crate) fn non_success(status: u16, body: &str) -> UsageError {
+    UsageError::Http {
+        status,
+        message: codex::error_message(body),
+    }
+}
