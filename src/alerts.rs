@@ -271,8 +271,8 @@ fn section_alerts(
         .filter(|s| s.quota && s.provider != report.primary_provider);
     for section in others {
         let unit = match section.unit {
-            crate::provider::Unit::PlusPercent => "Plus-base",
-            crate::provider::Unit::Percent => "base account",
+            crate::provider::Unit::PlusPercent => crate::tr!("alert.unit_plus"),
+            crate::provider::Unit::Percent => crate::tr!("alert.unit_base"),
         };
         let windows = [
             (
@@ -301,22 +301,34 @@ fn section_alerts(
             if low && !was_low {
                 fire(
                     kind,
-                    format!("{} {name} balance low: {percent:.0}% left", section.name),
-                    format!(
-                        "{:.0}% of {:.0}% ({unit}) remains, below the {threshold:.0}% alert line.",
-                        window.remaining, window.capacity
+                    crate::tr!(
+                        "alert.section_low_title",
+                        section = &section.name,
+                        name = crate::render::menu::window_name(name),
+                        percent = format!("{percent:.0}")
+                    ),
+                    crate::tr!(
+                        "alert.section_low_body",
+                        remaining = format!("{:.0}", window.remaining),
+                        capacity = format!("{:.0}", window.capacity),
+                        unit = &unit,
+                        threshold = format!("{threshold:.0}")
                     ),
                 );
             } else if !low && was_low && settings.capacity_restored {
                 fire(
                     AlertKind::CapacityRestored,
-                    format!(
-                        "{} {name} capacity restored: {percent:.0}% left",
-                        section.name
+                    crate::tr!(
+                        "alert.section_restored_title",
+                        section = &section.name,
+                        name = crate::render::menu::window_name(name),
+                        percent = format!("{percent:.0}")
                     ),
-                    format!(
-                        "{:.0}% of {:.0}% ({unit}) is available again.",
-                        window.remaining, window.capacity
+                    crate::tr!(
+                        "alert.section_restored_body",
+                        remaining = format!("{:.0}", window.remaining),
+                        capacity = format!("{:.0}", window.capacity),
+                        unit = &unit
                     ),
                 );
             }

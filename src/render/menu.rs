@@ -660,17 +660,17 @@ impl Menu<'_> {
     /// The heading of one provider's section: name, accounts and what 100% means.
     fn section_header(&self, section: &ProviderSection) -> MenuLine {
         let accounts = match section.counts.total {
-            1 => "1 account".to_string(),
-            n => format!("{n} accounts"),
+            1 => tr!("refresh.one_account"),
+            n => tr!("refresh.n_accounts", n = n),
         };
         let note = match (section.quota, section.unit) {
-            (false, _) => "quota not read: health only".to_string(),
-            (true, Unit::PlusPercent) => "100% = one Plus account".to_string(),
+            (false, _) => tr!("section.health_only"),
+            (true, Unit::PlusPercent) => tr!("section.unit_plus"),
             (true, Unit::Percent) => match crate::provider::descriptor(&section.provider) {
                 Some(d) if d.base_plan != "unknown" => {
-                    format!("100% = one {} account", d.base_plan)
+                    tr!("section.unit_plan", plan = d.base_plan)
                 }
-                _ => "100% = one account".to_string(),
+                _ => tr!("section.unit_account"),
             },
         };
         let name = non_empty(menu_text(&section.name, 24), "?");
@@ -684,7 +684,10 @@ impl Menu<'_> {
         };
         vec![MenuLine::item(
             0,
-            format!("Reset credits {}", credits_text(credits, self.ctx.now)),
+            tr!(
+                "credits.line",
+                credits = credits_text(credits, self.ctx.now)
+            ),
         )]
     }
 
@@ -872,7 +875,7 @@ impl Menu<'_> {
         if let Some(credits) = &a.reset_credits {
             lines.push(MenuLine::item(
                 1,
-                format!("Reset credits {}", credits_text(credits, now)),
+                tr!("credits.line", credits = credits_text(credits, now)),
             ));
         }
         let status = non_empty(menu_text(&a.status, 24), "—");
@@ -1356,18 +1359,18 @@ fn window_detail(name: &str, window: Option<&AccountWindow>, killed: bool, now: 
 
 /// `Opus (week) 20% left · resets in 2d` (the lane name is server text).
 fn lane_detail(lane: &Lane, now: Epoch) -> String {
-    let name = non_empty(menu_text(&lane.name, 40), "limit");
+    let name = non_empty(menu_text(&lane.name, 40), &tr!("lane.limit"));
     let window = lane
         .window
         .as_deref()
         .map(|w| format!(" ({})", menu_text(w, 12)))
         .unwrap_or_default();
     let left = lane.remaining.map_or_else(
-        || "no data".to_string(),
-        |r| format!("{} left", percent_whole(r)),
+        || tr!("window.no_data"),
+        |r| tr!("lane.left", pct = percent_whole(r)),
     );
     let reset = match lane.reset_at {
-        Some(at) if at > now => format!(" · resets in {}", short(at - now)),
+        Some(at) if at > now => tr!("window.resets_in", d = short(at - now)),
         _ => String::new(),
     };
     format!("{name}{window} {left}{reset}")
@@ -1376,8 +1379,8 @@ fn lane_detail(lane: &Lane, now: Epoch) -> String {
 /// `2 · soonest expires in 4d` (or `none`).
 fn credits_text(credits: &ResetCredits, now: Epoch) -> String {
     match (credits.available, credits.expires_at) {
-        (0, _) => "none".to_string(),
-        (n, Some(at)) if at > now => format!("{n} · soonest expires in {}", short(at - now)),
+        (0, _) => tr!("tf.none"),
+        (n, Some(at)) if at > now => tr!("credits.soonest", n = n, d = short(at - now)),
         (n, _) => n.to_string(),
     }
 }
