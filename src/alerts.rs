@@ -141,11 +141,8 @@ pub fn evaluate(
     if auth_failed && !previous.auth_failed && settings.auth_failure {
         fire(
             AlertKind::AuthFailure,
-            "Pool rejected the management key".into(),
-            format!(
-                "poolwatch will not send this key again. A new key is tried at once: {}.",
-                crate::secrets::key_hint()
-            ),
+            crate::tr!("alert.auth_title"),
+            crate::tr!("alert.auth_body", hint = crate::secrets::key_hint()),
         );
     }
     state.auth_failed = auth_failed;
@@ -155,14 +152,14 @@ pub fn evaluate(
     };
     let windows = [
         (
-            "5h",
+            crate::tr!("window.5h"),
             &report.five_hour,
             settings.pool_5h_below,
             previous.pool_5h_low,
             AlertKind::Pool5hLow,
         ),
         (
-            "Week",
+            crate::tr!("window.week"),
             &report.weekly,
             settings.pool_week_below,
             previous.pool_week_low,
@@ -180,19 +177,30 @@ pub fn evaluate(
         if low && !was_low {
             fire(
                 kind,
-                format!("Pool {name} balance low: {percent:.0}% left"),
-                format!(
-                    "{:.0}% of {:.0}% (Plus-base) remains, below the {threshold:.0}% alert line.",
-                    window.remaining, window.capacity
+                crate::tr!(
+                    "alert.low_title",
+                    name = name,
+                    percent = format!("{percent:.0}")
+                ),
+                crate::tr!(
+                    "alert.low_body",
+                    remaining = format!("{:.0}", window.remaining),
+                    capacity = format!("{:.0}", window.capacity),
+                    threshold = format!("{threshold:.0}")
                 ),
             );
         } else if !low && was_low && settings.capacity_restored {
             fire(
                 AlertKind::CapacityRestored,
-                format!("Pool {name} capacity restored: {percent:.0}% left"),
-                format!(
-                    "{:.0}% of {:.0}% (Plus-base) is available again.",
-                    window.remaining, window.capacity
+                crate::tr!(
+                    "alert.restored_title",
+                    name = name,
+                    percent = format!("{percent:.0}")
+                ),
+                crate::tr!(
+                    "alert.restored_body",
+                    remaining = format!("{:.0}", window.remaining),
+                    capacity = format!("{:.0}", window.capacity)
                 ),
             );
         }
@@ -221,9 +229,8 @@ pub fn evaluate(
             {
                 fire(
                     AlertKind::AccountKilled,
-                    format!("{} is week-killed", account.label),
-                    "Its weekly quota fell below the kill line; it no longer counts toward the pool."
-                        .into(),
+                    crate::tr!("alert.killed_title", label = &account.label),
+                    crate::tr!("alert.killed_body"),
                 );
             }
             if settings.account_error
@@ -234,10 +241,10 @@ pub fn evaluate(
                     .error
                     .clone()
                     .or_else(|| Some(account.status_message.clone()).filter(|m| !m.is_empty()))
-                    .unwrap_or_else(|| "status error".into());
+                    .unwrap_or_else(|| crate::tr!("alert.status_error"));
                 fire(
                     AlertKind::AccountError,
-                    format!("{} is failing", account.label),
+                    crate::tr!("alert.failing_title", label = &account.label),
                     detail,
                 );
             }
@@ -264,8 +271,8 @@ fn section_alerts(
         .filter(|s| s.quota && s.provider != report.primary_provider);
     for section in others {
         let unit = match section.unit {
-            crate::provider::Unit::PlusPercent => "Plus-base",
-            crate::provider::Unit::Percent => "base account",
+            crate::provider::Unit::PlusPercent => crate::tr!("alert.unit_plus"),
+            crate::provider::Unit::Percent => crate::tr!("alert.unit_base"),
         };
         let windows = [
             (
@@ -294,22 +301,34 @@ fn section_alerts(
             if low && !was_low {
                 fire(
                     kind,
-                    format!("{} {name} balance low: {percent:.0}% left", section.name),
-                    format!(
-                        "{:.0}% of {:.0}% ({unit}) remains, below the {threshold:.0}% alert line.",
-                        window.remaining, window.capacity
+                    crate::tr!(
+                        "alert.section_low_title",
+                        section = &section.name,
+                        name = crate::render::menu::window_name(name),
+                        percent = format!("{percent:.0}")
+                    ),
+                    crate::tr!(
+                        "alert.section_low_body",
+                        remaining = format!("{:.0}", window.remaining),
+                        capacity = format!("{:.0}", window.capacity),
+                        unit = &unit,
+                        threshold = format!("{threshold:.0}")
                     ),
                 );
             } else if !low && was_low && settings.capacity_restored {
                 fire(
                     AlertKind::CapacityRestored,
-                    format!(
-                        "{} {name} capacity restored: {percent:.0}% left",
-                        section.name
+                    crate::tr!(
+                        "alert.section_restored_title",
+                        section = &section.name,
+                        name = crate::render::menu::window_name(name),
+                        percent = format!("{percent:.0}")
                     ),
-                    format!(
-                        "{:.0}% of {:.0}% ({unit}) is available again.",
-                        window.remaining, window.capacity
+                    crate::tr!(
+                        "alert.section_restored_body",
+                        remaining = format!("{:.0}", window.remaining),
+                        capacity = format!("{:.0}", window.capacity),
+                        unit = &unit
                     ),
                 );
             }
@@ -438,6 +457,7 @@ mod tests {
             plans: Vec::new(),
             primary_provider: "codex".into(),
             sections: Vec::new(),
+            api_keys: Vec::new(),
         }
     }
 

@@ -185,6 +185,16 @@ pub enum ConfigCommand {
     SetKey,
     /// Remove the management key from the Keychain
     DeleteKey,
+    /// Hide an upstream API key from the menu, status and widget (the menu's "Hide this key")
+    HideKey {
+        /// The key's fingerprint: 8 hex digits, as shown in the menu and `status`
+        fingerprint: String,
+    },
+    /// Show a hidden upstream API key again
+    ShowKey {
+        /// The key's fingerprint: 8 hex digits
+        fingerprint: String,
+    },
 }
 
 /// Options of `install-plugin`.

@@ -7,11 +7,12 @@
 
 use serde_json::{json, Value};
 
+use crate::api::api_keys::parse_api_key_usage;
 use crate::api::auth_files::{parse_auth_files, AuthFileEntry};
 use crate::api::client::{wants_usage, FetchReport};
 use crate::api::providers::{antigravity, claude, kimi, section_of};
 use crate::api::usage::interpret_upstream;
-use crate::api::{merge_fetch, Selection};
+use crate::api::{merge_api_keys, merge_fetch, Selection};
 use crate::model::{Epoch, PoolState};
 use crate::quota::pace::{self, HistoryPoint, Pace};
 use crate::quota::PoolReport;
@@ -411,7 +412,50 @@ pub fn pool(selection: &Selection, now: Epoch) -> PoolState {
         deadline_hit: false,
         auth_files_seen: Some(seen),
     };
-    merge_fetch(None, report, selection, now)
+    let mut state = merge_fetch(None, report, selection, now);
+    let keys = parse_api_key_usage(&api_key_usage_json(now)).map(Some);
+    state.api_keys = merge_api_keys(None, keys, selection);
+    state
+}
+
+/// The demo's `api-key-usage` answer: three made-up upstream keys (the raw
+/// text is invented and, like a real key, never leaves the parser).
+fn api_key_usage_json(now: Epoch) -> String {
+    let buckets = |seed: u64, failing: bool| -> Vec<Value> {
+        (0..20u64)
+            .map(|i| {
+                let end = now - now.rem_euclid(600) + 600 - (19 - i as i64) * 600;
+                let label = |t: Epoch| {
+                    format!(
+                        "{:02}:{:02}",
+                        t.rem_euclid(86_400) / 3600,
+                        t.rem_euclid(3600) / 60
+                    )
+                };
+                json!({
+                    "time": format!("{}-{}", label(end - 600), label(end)),
+                    "success": (i * seed + 3) % 9,
+                    "failed": u64::from(failing && i >= 17),
+                })
+            })
+            .collect()
+    };
+    json!({
+        "openai": {
+            "https://api.openai.com/v1|sk-demo-not-a-real-key-0001": {
+                "success": 1_284, "failed": 3, "recent_requests": buckets(5, true)
+            },
+        },
+        "openai-compat-deepseek": {
+            "https://api.deepseek.com/v1|sk-demo-not-a-real-key-0002": {
+                "success": 311, "failed": 0, "recent_requests": buckets(3, false)
+            },
+        },
+        "codex": {
+            "sk-demo-not-a-real-key-0003": {"success": 42, "failed": 0, "recent_requests": []},
+        },
+    })
+    .to_string()
 }
 
 /// The demo's pace: an hour of synthetic history (240%/h on the 5h window,

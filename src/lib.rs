@@ -10,6 +10,10 @@
 //! * [`secrets`] — the management key (Keychain or env)
 //! * [`cli`] — command-line parsing; [`exit_codes`] — process exit codes
 //! * [`pipe`] — ending quietly when the reader of stdout goes away
+//! * [`i18n`] — English / 简体中文 messages (`locales/poolwatch.toml`)
+
+// The message catalogue, embedded at compile time (see `i18n`).
+rust_i18n::i18n!("locales");
 
 pub mod alerts;
 pub mod api;
@@ -18,6 +22,7 @@ pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod exit_codes;
+pub mod i18n;
 pub mod model;
 pub mod pipe;
 pub mod provider;

@@ -228,6 +228,9 @@ pub struct PoolState {
     /// True when the overall deadline cut the fetch short (some usages are older).
     #[serde(default)]
     pub partial: bool,
+    /// Upstream API keys from `api-key-usage` (fingerprints only, never the raw key).
+    #[serde(default)]
+    pub api_keys: Vec<ApiKeyUsage>,
     /// How many auth files the server listed before `providers`/`hidden` filtered them
     /// (so "0 accounts" can say why).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -236,6 +239,29 @@ pub struct PoolState {
     /// `providers`, `hidden` or `labels` make the next run fetch again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selection: Option<String>,
+}
+
+/// Usage of one upstream API key from `GET /v0/management/api-key-usage`.
+///
+/// The server's object key holds the raw key; only this reduced form ever
+/// leaves the parser: the provider, the host of the base URL and a short
+/// fingerprint (see [`crate::api::api_keys`]).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ApiKeyUsage {
+    /// Provider or openai-compat name, lower-cased.
+    pub provider: String,
+    /// Host (and port) of the key's base URL; empty when the server gave none.
+    #[serde(default)]
+    pub host: String,
+    /// First 8 hex digits of the SHA-256 of the server's whole key string.
+    pub fingerprint: String,
+    #[serde(default)]
+    pub success: u64,
+    #[serde(default)]
+    pub failed: u64,
+    /// The 10-minute buckets, oldest first.
+    #[serde(default, with = "compact_buckets")]
+    pub recent_requests: Vec<HealthBucket>,
 }
 
 /// How `recent_requests` is stored in the cache. The server labels its 20

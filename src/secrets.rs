@@ -86,20 +86,17 @@ pub enum KeyError {
 
 impl fmt::Display for KeyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            KeyError::NotSet { profile } => {
-                write!(
-                    f,
-                    "no management key for profile {profile:?}: {}",
-                    key_hint()
-                )
-            }
-            KeyError::Keychain(message) => write!(f, "keychain error: {message}"),
-            KeyError::Invalid(reason) => write!(f, "invalid management key: {reason}"),
-            KeyError::Terminal(message) => {
-                write!(f, "cannot read the key from the terminal: {message}")
-            }
-        }
+        let text = match self {
+            KeyError::NotSet { profile } => crate::tr!(
+                "key.not_set",
+                profile = format!("{profile:?}"),
+                hint = key_hint()
+            ),
+            KeyError::Keychain(message) => crate::tr!("key.keychain_error", message = message),
+            KeyError::Invalid(reason) => crate::tr!("key.invalid", reason = reason),
+            KeyError::Terminal(message) => crate::tr!("key.terminal", message = message),
+        };
+        f.write_str(&text)
     }
 }
 
@@ -217,16 +214,16 @@ pub fn delete_key_from_store(profile: &str, store: &dyn KeyStore) -> Result<bool
 
 /// How to give poolwatch the key here: `config set-key` where a Keychain keeps it (macOS), else
 /// the environment variable (keyring's store on other platforms forgets it when the process ends).
-pub fn key_hint() -> &'static str {
+pub fn key_hint() -> String {
     key_hint_for(keychain_persistent())
 }
 
 /// [`key_hint`] for a platform with (`true`) or without a persistent Keychain.
-pub fn key_hint_for(keychain: bool) -> &'static str {
+pub fn key_hint_for(keychain: bool) -> String {
     if keychain {
-        "run `poolwatch config set-key` (stores it in the macOS Keychain) or set POOLWATCH_MANAGEMENT_KEY"
+        crate::tr!("key.hint_keychain")
     } else {
-        "set POOLWATCH_MANAGEMENT_KEY in the environment (no Keychain on this platform, so `config set-key` cannot keep it)"
+        crate::tr!("key.hint_env")
     }
 }
 

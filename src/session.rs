@@ -24,7 +24,7 @@ use crate::alerts::{self, Alert};
 use crate::api::client::{Client, FetchOptions};
 use crate::api::error::FetchError;
 use crate::api::refresh_plan::{self, Scope, MANUAL_MAX_AGE};
-use crate::api::{merge_fetch, Selection};
+use crate::api::{merge_api_keys, merge_fetch, Selection};
 use crate::config::Settings;
 use crate::model::{Epoch, PoolState};
 use crate::quota::pace::{self, HistoryPoint, Pace};
@@ -77,16 +77,16 @@ pub enum RunError {
 
 impl RunError {
     /// Short title for menus.
-    pub fn title(&self) -> &'static str {
+    pub fn title(&self) -> String {
         match self {
             RunError::Fetch(e) => e.title(),
-            RunError::Key(_) => "No management key",
-            RunError::Config(_) => "Setup needed",
-            RunError::Io(_) => "Cache problem",
+            RunError::Key(_) => crate::tr!("run.title_no_key"),
+            RunError::Config(_) => crate::tr!("run.title_setup"),
+            RunError::Io(_) => crate::tr!("run.title_cache"),
             RunError::Blocked { block, .. } => match block {
-                Block::Banned { .. } => "IP banned by the pool",
-                Block::Budget { .. } => "Key attempts paused",
-                Block::SameKeyRejected => "Management key rejected",
+                Block::Banned { .. } => crate::tr!("fetch.title_banned"),
+                Block::Budget { .. } => crate::tr!("run.title_budget"),
+                Block::SameKeyRejected => crate::tr!("fetch.title_key_rejected"),
             },
         }
     }
@@ -190,12 +190,14 @@ pub fn form_stamp(settings: &Settings) -> String {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     format!(
-        "{}|{}|{}|{:?}|{}",
+        "{}|{}|{}|{:?}|{}|{:?}|{:?}",
         menu_form::FORM_VERSION,
         settings.profile,
         settings.pool_url,
         settings.quota,
-        selection_of(settings).stamp()
+        selection_of(settings).stamp(),
+        settings.hidden_keys,
+        settings.key_labels
     )
     .hash(&mut hasher);
     format!("{:016x}", hasher.finish())
@@ -268,26 +270,14 @@ fn decide(
 /// What the guard's block means for the user, with the wait counted from `now`.
 pub fn block_message(block: &Block, now: Epoch) -> String {
     match block {
-        Block::Banned { until } => format!(
-            "the pool has banned this IP after too many failed key attempts (from any client \
-             on this IP); the ban ends in {}. poolwatch sends nothing until then and tries \
-             once more by itself afterwards",
-            short(until - now)
+        Block::Banned { until } => crate::tr!("block.banned", d = short(until - now)),
+        Block::Budget { attempts, until } => crate::tr!(
+            "block.budget",
+            n = attempts,
+            d = short(until - now),
+            hint = secrets::key_hint()
         ),
-        Block::Budget { attempts, until } => format!(
-            "{attempts} failed key attempts in the last 30 min (the pool bans this IP at 5): \
-             poolwatch makes no further attempt for {}, whatever the key or flags. Meanwhile \
-             check the key: {}",
-            short(until - now),
-            secrets::key_hint()
-        ),
-        Block::SameKeyRejected => format!(
-            "the pool rejected this management key, so poolwatch does not send it again \
-             (5 failed attempts ban this IP for 30 min; Refresh now does not retry it \
-             either). A new key is tried at once: {}. If the pool's key was changed back \
-             instead, run `poolwatch refresh --retry-key`",
-            secrets::key_hint()
-        ),
+        Block::SameKeyRejected => crate::tr!("block.same_key", hint = secrets::key_hint()),
     }
 }
 
@@ -354,14 +344,11 @@ impl Session<'_> {
             Ok(Loaded::Found(found)) if found.pool_url == self.settings.pool_url => *found,
             Ok(Loaded::Found(_)) | Ok(Loaded::Missing) => CacheFile::new(&self.settings.pool_url),
             Ok(Loaded::Corrupt { moved_to }) => {
-                notices.push(format!(
-                    "The cache was damaged and has been rebuilt (old copy: {})",
-                    moved_to.display()
-                ));
+                notices.push(crate::tr!("cache.rebuilt", path = moved_to.display()));
                 CacheFile::new(&self.settings.pool_url)
             }
             Err(e) => {
-                notices.push(format!("Cannot read the cache: {e}"));
+                notices.push(crate::tr!("cache.cannot_read", error = e));
                 CacheFile::new(&self.settings.pool_url)
             }
         }
@@ -433,11 +420,7 @@ impl Session<'_> {
         let stamp = self.latch_stamp();
         let key = std::cell::OnceCell::new();
         if self.settings.pool_url.is_empty() {
-            let error = RunError::Config(
-                "no pool URL configured: run `poolwatch config init --pool-url http://HOST:PORT` \
-                 (or set POOLWATCH_POOL_URL)"
-                    .into(),
-            );
+            let error = RunError::Config(crate::tr!("run.no_pool_url"));
             return self.finish_without_fetch(cache, notices, Some(error));
         }
         let decision =
@@ -571,9 +554,10 @@ impl Session<'_> {
         let saved = match cache::save(&self.paths.data, &cache) {
             Ok(()) => menu_form::identity(&self.paths.data),
             Err(e) => {
-                notices.push(format!(
-                    "Cannot write the cache in {}: {e}",
-                    self.paths.data.display()
+                notices.push(crate::tr!(
+                    "cache.cannot_write",
+                    path = self.paths.data.display(),
+                    error = e
                 ));
                 None
             }
@@ -713,7 +697,7 @@ impl Session<'_> {
         cache
             .state
             .as_ref()
-            .map(|s| quota::compute(&s.accounts, &self.settings.quota, now))
+            .map(|s| report_of_state(s, self.settings, now))
     }
 
     /// The outcome of a run, with the report of the cached state at `now`.
@@ -756,15 +740,17 @@ impl Session<'_> {
         mut notices: Vec<String>,
         e: std::io::Error,
     ) -> Outcome {
-        notices.push(format!(
-            "Cannot use the cache folder {}: {e}",
-            self.paths
+        notices.push(crate::tr!(
+            "cache.cannot_use",
+            dir = self
+                .paths
                 .lock
                 .parent()
                 .unwrap_or(&self.paths.lock)
-                .display()
+                .display(),
+            error = e
         ));
-        let error = RunError::Io(format!("cannot lock the cache: {e}"));
+        let error = RunError::Io(crate::tr!("cache.cannot_lock", error = e));
         self.finish_without_fetch(cache, notices, Some(error))
     }
 
@@ -917,7 +903,7 @@ impl Session<'_> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| RunError::Io(format!("cannot start the async runtime: {e}")))?;
+            .map_err(|e| RunError::Io(crate::tr!("run.runtime", error = e)))?;
         let client = Client::new(options, key)
             .map_err(RunError::Fetch)?
             .with_provider_urls(provider_urls_of(self.settings))
@@ -930,7 +916,31 @@ impl Session<'_> {
                 now,
             ))
             .map_err(RunError::Fetch)?;
-        Ok(merge_fetch(previous, report, &selection, now))
+        // Only after the key worked: a wrong key must cost one failed attempt, not two.
+        let keys = runtime.block_on(async {
+            tokio::time::timeout(self.settings.request_timeout, client.api_key_usage())
+                .await
+                .unwrap_or_else(|_| Err("api-key-usage timed out".to_string()))
+        });
+        let mut state = merge_fetch(previous, report, &selection, now);
+        state.api_keys = merge_api_keys(previous, keys, &selection);
+        Ok(state)
+    }
+}
+
+/// The report of a pool state at `now`: accounts, then the visible API keys
+/// (their buckets join the pool's health timeline).
+pub fn report_of_state(state: &PoolState, settings: &Settings, now: Epoch) -> PoolReport {
+    let mut report = quota::compute(&state.accounts, &settings.quota, now);
+    quota::attach_api_keys(&mut report, &state.api_keys, key_display(settings));
+    report
+}
+
+/// How API keys are shown: the `hidden_keys` and `[key_labels]` settings.
+pub fn key_display(settings: &Settings) -> quota::KeyDisplay<'_> {
+    quota::KeyDisplay {
+        hidden: &settings.hidden_keys,
+        labels: &settings.key_labels,
     }
 }
 
@@ -1034,13 +1044,14 @@ fn freshness_of(cache: &CacheFile, stamp: &str, now: Epoch) -> Freshness {
     }
     match &cache.last_error {
         Some(last)
-            if cache.key_guard.ban_until.is_some() && last.title == "IP banned by the pool" =>
+            if cache.key_guard.ban_until.is_some()
+                && crate::i18n::Lang::ALL.iter().any(|lang| {
+                    crate::i18n::with(*lang, || crate::tr!("fetch.title_banned")) == last.title
+                }) =>
         {
             Freshness::Stale {
                 title: last.title.clone(),
-                message: "the pool's IP ban has ended; poolwatch tries once more on the next \
-                          refresh"
-                    .to_string(),
+                message: crate::tr!("block.ban_ended"),
             }
         }
         Some(last) => Freshness::Stale {
@@ -1217,7 +1228,7 @@ mod tests {
         );
         assert!(budget.contains("for 15m"), "{budget}");
         let same = block_message(&Block::SameKeyRejected, 0);
-        assert!(same.contains(secrets::key_hint()), "{same}");
+        assert!(same.contains(&secrets::key_hint()), "{same}");
         assert!(same.contains("refresh --retry-key"), "{same}");
     }
 }

@@ -159,6 +159,7 @@ fn report() -> PoolReport {
         }],
         primary_provider: "codex".into(),
         sections: Vec::new(),
+        api_keys: Vec::new(),
     }
 }
 

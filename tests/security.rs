@@ -10,7 +10,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{assert_valid_menu, PluginLine, Run, Sandbox};
-use support::{Fault, MockAccount, MockConfig, MockServer, UsageBehaviour};
+use support::{
+    ApiKeyUsageMock, Fault, KeyUsageShape, MockAccount, MockApiKey, MockConfig, MockServer,
+    UsageBehaviour,
+};
 
 /// The management key of these tests; its middle part is unique enough to grep for.
 const KEY: &str = "pw-mgmt-Zq7XK3vR9s-SECRET";
@@ -169,6 +172,67 @@ fn raw_api_keys_of_api_key_auths_never_appear() {
     assert_nowhere("api-key", &sandbox, &runs, &[RAW_API_KEY, RAW_API_KEY_CORE]);
     // It is never sent to the usage endpoint either.
     assert_eq!(server.stats().upstream_unauthorized, 0);
+}
+
+/// Raw upstream keys inside the object keys of `api-key-usage`.
+const UPSTREAM_KEY: &str = "sk-proj-Hq5TT2mWx8-UPSTREAM";
+const UPSTREAM_KEY_CORE: &str = "Hq5TT2mWx8";
+const BARE_KEY: &str = "sk-bare-Pc3NN7rFz1-UPSTREAM";
+const BARE_KEY_CORE: &str = "Pc3NN7rFz1";
+
+#[test]
+fn upstream_keys_of_api_key_usage_never_appear() {
+    let needles = [UPSTREAM_KEY, UPSTREAM_KEY_CORE, BARE_KEY, BARE_KEY_CORE];
+    let keys = vec![
+        MockApiKey::new(
+            "openai",
+            &format!("https://user:{UPSTREAM_KEY}@api.openai.com/v1?key={UPSTREAM_KEY}"),
+            UPSTREAM_KEY,
+            &[(3, 1)],
+        ),
+        MockApiKey::new("codex", "", BARE_KEY, &[(1, 0)]),
+    ];
+    for shape in [KeyUsageShape::Current, KeyUsageShape::BareBuckets] {
+        let server = MockServer::start(MockConfig {
+            management_key: Some(KEY.to_string()),
+            api_key_usage: Some(ApiKeyUsageMock::Keys(shape.clone(), keys.clone())),
+            ..MockConfig::with_accounts(accounts())
+        });
+        let sandbox = Sandbox::new(&server.url(), &server.usage_url(), Some(KEY));
+        let mut runs = every_command(&sandbox);
+        runs.push(("metrics".into(), sandbox.run(&["metrics"])));
+        runs.push(("alerts".into(), sandbox.run(&["alerts"])));
+        // The rows are there (so the test can fail), named by fingerprint.
+        let status = &runs.iter().find(|(w, _)| w == "status --json").unwrap().1;
+        let fingerprint = poolwatch::api::api_keys::fingerprint(BARE_KEY);
+        assert!(
+            status.stdout.contains(&fingerprint),
+            "{shape:?}: {}",
+            status.stdout
+        );
+        assert!(
+            runs[0].1.stdout.contains("API keys (2)"),
+            "{}",
+            runs[0].1.stdout
+        );
+        assert_nowhere(&format!("{shape:?}"), &sandbox, &runs, &needles);
+
+        // Error answers that quote a key: never repeated anywhere either.
+        for (status, body) in [
+            (500, format!("{{\"error\":\"bad key {UPSTREAM_KEY}\"}}")),
+            (200, format!("<html>{UPSTREAM_KEY}</html>")),
+            (200, format!("{{\"openai\": [\"{UPSTREAM_KEY}\"]}}")),
+        ] {
+            server.set_config(|c| {
+                c.api_key_usage = Some(ApiKeyUsageMock::Raw {
+                    status,
+                    body: body.clone(),
+                })
+            });
+            let runs = every_command(&sandbox);
+            assert_nowhere(&format!("{shape:?} {status}"), &sandbox, &runs, &needles);
+        }
+    }
 }
 
 // ----- file permissions -----

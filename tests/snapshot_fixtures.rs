@@ -34,7 +34,13 @@ fn all_providers() -> Selection {
 fn fixtures() -> Vec<(&'static str, Snapshot)> {
     let settings = QuotaSettings::default();
     let state = poolwatch::demo::pool(&codex(), NOW - 60);
-    let report = quota::compute(&state.accounts, &settings, NOW);
+    let mut report = quota::compute(&state.accounts, &settings, NOW);
+    let no_labels = std::collections::BTreeMap::new();
+    let keys = quota::KeyDisplay {
+        hidden: &[],
+        labels: &no_labels,
+    };
+    quota::attach_api_keys(&mut report, &state.api_keys, keys);
     let meta = SnapshotMeta {
         profile: "default".into(),
         demo: true,
@@ -49,8 +55,20 @@ fn fixtures() -> Vec<(&'static str, Snapshot)> {
             weekly: None,
         }),
         ban_until: None,
+        language: "en".into(),
     };
     let demo = snapshot::build(Some(&report), &meta, NOW);
+    // The Chinese interface (issue 12): what poolwatch writes when it runs in zh-Hans.
+    let demo_zh = poolwatch::i18n::with(poolwatch::i18n::Lang::ZhHans, || {
+        snapshot::build(
+            Some(&report),
+            &SnapshotMeta {
+                language: "zh-Hans".into(),
+                ..meta.clone()
+            },
+            NOW,
+        )
+    });
     let stale = snapshot::build(
         Some(&report),
         &SnapshotMeta {
@@ -73,6 +91,7 @@ fn fixtures() -> Vec<(&'static str, Snapshot)> {
             error: Some("Management key rejected: the pool rejected the management key".into()),
             pace: None,
             ban_until: None,
+            language: "en".into(),
         },
         NOW,
     );
@@ -96,7 +115,8 @@ fn fixtures() -> Vec<(&'static str, Snapshot)> {
         NOW,
     );
     let whole_state = poolwatch::demo::pool(&all_providers(), NOW - 60);
-    let whole_report = quota::compute(&whole_state.accounts, &settings, NOW);
+    let mut whole_report = quota::compute(&whole_state.accounts, &settings, NOW);
+    quota::attach_api_keys(&mut whole_report, &whole_state.api_keys, keys);
     let whole_pool = snapshot::build(Some(&whole_report), &meta, NOW);
     let empty_report = quota::compute(&[], &settings, NOW);
     let empty = snapshot::build(
@@ -110,6 +130,7 @@ fn fixtures() -> Vec<(&'static str, Snapshot)> {
     );
     vec![
         ("demo", demo),
+        ("demo_zh", demo_zh),
         ("stale", stale),
         ("error", error),
         ("empty", empty),

@@ -65,12 +65,11 @@ pub fn parse_auth_files(body: &str) -> Result<Vec<AuthFileEntry>, String> {
 pub fn describe_non_json(body: &str) -> String {
     let trimmed = body.trim_start();
     if trimmed.is_empty() {
-        "the server answered with an empty body".to_string()
+        crate::tr!("net.empty_body")
     } else if trimmed.starts_with('<') || trimmed.to_ascii_lowercase().contains("<html") {
-        "the server answered with an HTML page instead of JSON (wrong URL or a proxy login page?)"
-            .to_string()
+        crate::tr!("net.html")
     } else {
-        "the server answered with something that is not JSON".to_string()
+        crate::tr!("net.not_json")
     }
 }
 

@@ -15,11 +15,12 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
+use super::api_keys::parse_api_key_usage;
 use super::auth_files::{describe_non_json, parse_auth_files, AuthFileEntry};
 use super::error::{classify_auth, FetchError};
 pub use super::providers::codex::{usage_request, CODEX_USER_AGENT};
 use super::providers::ProviderUrls;
-use crate::model::{Epoch, Usage};
+use crate::model::{ApiKeyUsage, Epoch, Usage};
 use crate::secrets::Secret;
 /// How the error of an account cut by the deadline starts (such an account got no answer).
 pub const DEADLINE_PREFIX: &str = "no answer within the ";
@@ -95,7 +96,7 @@ impl Client {
         }
         let http = builder
             .build()
-            .map_err(|e| FetchError::Unreachable(format!("cannot start the HTTP client: {e}")))?;
+            .map_err(|e| FetchError::Unreachable(crate::tr!("net.client", error = e)))?;
         let urls = ProviderUrls {
             codex_usage: options.usage_url.clone(),
             ..ProviderUrls::default()
@@ -163,9 +164,10 @@ impl Client {
                 if self.options.pool_url.starts_with("https://")
                     && is_loopback_url(&self.options.pool_url) =>
             {
-                FetchError::Unreachable(format!(
-                    "{detail} (a local CLIProxyAPI usually speaks plain http: try pool_url = \"{}\")",
-                    self.options.pool_url.replacen("https://", "http://", 1)
+                FetchError::Unreachable(crate::tr!(
+                    "net.scheme_hint",
+                    detail = detail,
+                    url = self.options.pool_url.replacen("https://", "http://", 1)
                 ))
             }
             other => other,
@@ -195,6 +197,28 @@ impl Client {
         check_management_status(status, &body)?;
         let entries = parse_auth_files(&body).map_err(FetchError::BadResponse)?;
         Ok((entries, version))
+    }
+
+    /// `GET /v0/management/api-key-usage` (one call, no retry): `Ok(None)` when
+    /// the server is older than the endpoint (404), the parsed rows otherwise.
+    /// `Err` carries a fixed sentence (never the body: it holds raw keys); the
+    /// caller keeps the previous rows then, so this never fails a refresh.
+    pub async fn api_key_usage(&self) -> Result<Option<Vec<ApiKeyUsage>>, String> {
+        let url = self.endpoint("api-key-usage");
+        let response = self
+            .http
+            .get(&url)
+            .bearer_auth(self.key.expose())
+            .header("Accept", "application/json")
+            .send()
+            .await
+            .map_err(|e| transport_error(e).to_string())?;
+        let (status, _, body) = read_response(response).await.map_err(|e| e.to_string())?;
+        match status {
+            404 => Ok(None),
+            200..=299 => parse_api_key_usage(&body).map(Some),
+            other => Err(format!("api-key-usage answered HTTP {other}")),
+        }
     }
 
     /// The account's quota, read with its provider's recipe (one api-call for
@@ -395,16 +419,16 @@ fn error_text(body: &str) -> String {
 
 fn transport_error(err: reqwest::Error) -> FetchError {
     let kind = if err.is_timeout() {
-        "request timed out"
+        crate::tr!("net.timeout")
     } else if err.is_connect() {
-        "connection refused or host unreachable"
+        crate::tr!("net.connect")
     } else if err.is_body() || err.is_decode() {
-        "connection broke while reading the answer"
+        crate::tr!("net.broken")
     } else {
-        "request failed"
+        crate::tr!("net.failed")
     };
     // reqwest's own text may contain the URL (never the key); keep only the kind.
-    FetchError::Unreachable(kind.to_string())
+    FetchError::Unreachable(kind)
 }
 
 /// The largest answer read from the pool (a 10,000-account auth-files list is
@@ -421,9 +445,9 @@ async fn read_response(
         .and_then(|v| v.to_str().ok())
         .map(|v| v.chars().take(40).collect());
     let too_large = || {
-        FetchError::BadResponse(format!(
-            "the pool's answer is larger than {} MiB: is pool_url the CLIProxyAPI server?",
-            MAX_BODY_BYTES / (1024 * 1024)
+        FetchError::BadResponse(crate::tr!(
+            "net.too_large",
+            mib = MAX_BODY_BYTES / (1024 * 1024)
         ))
     };
     if response

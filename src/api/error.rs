@@ -1,5 +1,6 @@
 //! Errors of a pool fetch, each with a message that says what to do.
 
+use crate::tr;
 use std::fmt;
 
 use crate::secrets;
@@ -70,107 +71,57 @@ impl FetchError {
     }
 
     /// A short title for menus ("Key rejected", "Server unreachable", ...).
-    pub fn title(&self) -> &'static str {
+    pub fn title(&self) -> String {
         match self {
-            FetchError::Auth(AuthFailure::Banned { .. }) => "IP banned by the pool",
+            FetchError::Auth(AuthFailure::Banned { .. }) => tr!("fetch.title_banned"),
             FetchError::Auth(AuthFailure::RemoteDisabled | AuthFailure::RemoteKeyNotSet) => {
-                "Remote management disabled"
+                tr!("fetch.title_remote_disabled")
             }
-            FetchError::Auth(_) => "Management key rejected",
-            FetchError::ManagementDisabled => "Management API disabled",
-            FetchError::ServerTooOld { .. } => "CLIProxyAPI too old",
-            FetchError::Unreachable(_) => "Pool unreachable",
-            FetchError::Deadline { .. } => "Pool too slow",
-            FetchError::Http { .. } => "Pool error",
-            FetchError::BadResponse(_) => "Unexpected answer",
+            FetchError::Auth(_) => tr!("fetch.title_key_rejected"),
+            FetchError::ManagementDisabled => tr!("fetch.title_management_disabled"),
+            FetchError::ServerTooOld { .. } => tr!("fetch.title_too_old"),
+            FetchError::Unreachable(_) => tr!("fetch.title_unreachable"),
+            FetchError::Deadline { .. } => tr!("fetch.title_deadline"),
+            FetchError::Http { .. } => tr!("fetch.title_http"),
+            FetchError::BadResponse(_) => tr!("fetch.title_bad_response"),
         }
     }
 }
 
 impl fmt::Display for FetchError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            FetchError::Auth(AuthFailure::MissingKey) => write!(
-                f,
-                "the pool wants a management key and none was sent: {}",
-                secrets::key_hint()
-            ),
-            FetchError::Auth(AuthFailure::InvalidKey) => write!(
-                f,
-                "the pool rejected the management key (401 invalid management key). \
-                 poolwatch will not send this key again, because 5 failed attempts ban \
-                 this IP for 30 min. A new key is tried at once: {}. If the pool's key was \
-                 changed back instead, run `poolwatch refresh --retry-key`",
-                secrets::key_hint()
-            ),
-            FetchError::Auth(AuthFailure::Banned { retry_in }) => {
-                write!(
-                    f,
-                    "the pool has banned this IP after too many failed key attempts \
-                     (from any client on this IP)"
-                )?;
-                if let Some(wait) = retry_in {
-                    write!(f, "; try again in {wait}")?;
-                }
-                write!(
-                    f,
-                    ". poolwatch sends nothing until the ban ends, then tries once more by itself"
-                )
+        let text = match self {
+            FetchError::Auth(AuthFailure::MissingKey) => {
+                tr!("fetch.missing_key", hint = secrets::key_hint())
             }
-            FetchError::Auth(AuthFailure::RemoteDisabled) => write!(
-                f,
-                "the pool refuses remote management (403 remote management disabled): set \
-                 `remote-management.allow-remote: true` in CLIProxyAPI's config.yaml or use a \
-                 loopback URL; the key is not the problem (this answer does not count toward \
-                 the IP ban)"
-            ),
-            FetchError::Auth(AuthFailure::RemoteKeyNotSet) => write!(
-                f,
-                "the pool has no remote management key (403 remote management key not set): \
-                 set `remote-management.secret-key` in CLIProxyAPI's config.yaml"
-            ),
-            FetchError::Auth(AuthFailure::Other { status }) => write!(
-                f,
-                "the pool refused access (HTTP {status}); poolwatch will not send this key \
-                 again on its own. For another key, {}; or run `poolwatch refresh --retry-key` \
-                 to try it once more",
-                secrets::key_hint()
-            ),
-            FetchError::ManagementDisabled => write!(
-                f,
-                "the pool answered 404 on the Management API: it has no management key set. \
-                 Set `remote-management.secret-key` in CLIProxyAPI's config.yaml and restart it"
-            ),
-            FetchError::ServerTooOld { version } => {
-                write!(f, "this CLIProxyAPI")?;
-                if let Some(version) = version {
-                    write!(f, " ({version})")?;
-                }
-                write!(
-                    f,
-                    " answers 404 on /v0/management/api-call, which servers before v6.6.63 \
-                     lack: poolwatch cannot read quota through it. Update CLIProxyAPI"
-                )
+            FetchError::Auth(AuthFailure::InvalidKey) => {
+                tr!("fetch.invalid_key", hint = secrets::key_hint())
             }
-            FetchError::Unreachable(detail) => {
-                write!(
-                    f,
-                    "cannot reach the pool: {detail}. Is CLIProxyAPI running and pool_url right?"
-                )
+            FetchError::Auth(AuthFailure::Banned { retry_in }) => match retry_in {
+                Some(wait) => tr!("fetch.banned_wait", wait = wait),
+                None => tr!("fetch.banned"),
+            },
+            FetchError::Auth(AuthFailure::RemoteDisabled) => tr!("fetch.remote_disabled"),
+            FetchError::Auth(AuthFailure::RemoteKeyNotSet) => tr!("fetch.remote_key_not_set"),
+            FetchError::Auth(AuthFailure::Other { status }) => {
+                tr!("fetch.refused", status = status, hint = secrets::key_hint())
             }
-            FetchError::Deadline { seconds } => write!(
-                f,
-                "the pool did not answer within the {seconds} s deadline (raise deadline_seconds?)"
-            ),
+            FetchError::ManagementDisabled => tr!("fetch.management_disabled"),
+            FetchError::ServerTooOld { version } => match version {
+                Some(version) => tr!("fetch.too_old_version", version = version),
+                None => tr!("fetch.too_old"),
+            },
+            FetchError::Unreachable(detail) => tr!("fetch.unreachable", detail = detail),
+            FetchError::Deadline { seconds } => tr!("fetch.deadline", seconds = seconds),
+            FetchError::Http { status, message } if message.is_empty() => {
+                tr!("fetch.http", status = status)
+            }
             FetchError::Http { status, message } => {
-                write!(f, "the pool answered HTTP {status}")?;
-                if !message.is_empty() {
-                    write!(f, ": {message}")?;
-                }
-                Ok(())
+                tr!("fetch.http_message", status = status, message = message)
             }
-            FetchError::BadResponse(detail) => write!(f, "{detail}"),
-        }
+            FetchError::BadResponse(detail) => detail.clone(),
+        };
+        f.write_str(&text)
     }
 }
 
@@ -294,7 +245,7 @@ mod tests {
         assert!(banned.to_string().contains("try again in 12m3s"));
         assert!(FetchError::Auth(AuthFailure::InvalidKey)
             .to_string()
-            .contains(crate::secrets::key_hint()));
+            .contains(&crate::secrets::key_hint()));
         assert!(FetchError::ManagementDisabled
             .to_string()
             .contains("secret-key"));

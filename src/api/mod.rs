@@ -1,6 +1,7 @@
 //! The CLIProxyAPI Management API: parsing its answers, the HTTP client, and
 //! turning one fetch into a [`PoolState`] that keeps the last good values.
 
+pub mod api_keys;
 pub mod auth_files;
 pub mod client;
 pub mod error;
@@ -16,7 +17,7 @@ use auth_files::AuthFileEntry;
 use client::{FetchReport, DEADLINE_PREFIX};
 
 use crate::config;
-use crate::model::{Account, Epoch, PoolState, UsageBasis};
+use crate::model::{Account, ApiKeyUsage, Epoch, PoolState, UsageBasis};
 
 /// Which auth files to show, and how to name them.
 #[derive(Clone, Debug, Default)]
@@ -34,6 +35,11 @@ impl Selection {
     pub fn keeps(&self, entry: &AuthFileEntry) -> bool {
         config::provider_selected(&entry.provider, &entry.kind, &self.providers)
             && !config::hidden_matches(&self.hidden, &entry.name, entry.email.as_deref())
+    }
+
+    /// True when an API key's provider passes the provider filter (the same rule as accounts).
+    pub fn keeps_key(&self, key: &ApiKeyUsage) -> bool {
+        config::provider_selected(&key.provider, "", &self.providers)
     }
 
     /// The label shown for an entry: custom label, else email, else label, else name.
@@ -127,7 +133,7 @@ pub fn merge_fetch(
                     ..kept(previous)
                 },
                 None if entry.is_api_key() => UsageKept {
-                    error: Some("API-key account: no ChatGPT quota to show".to_string()),
+                    error: Some(crate::tr!("account.api_key_no_quota")),
                     ..kept(None)
                 },
                 // Not asked (disabled, or unchanged since its last fetch): keep
@@ -148,8 +154,27 @@ pub fn merge_fetch(
         accounts,
         server_version: report.server_version,
         partial: report.deadline_hit,
+        api_keys: Vec::new(),
         auth_files_seen: report.auth_files_seen,
         selection: Some(selection.stamp()),
+    }
+}
+
+/// The API-key rows after a refresh: the fetched rows the provider filter keeps;
+/// none when the server has no such endpoint (`Ok(None)`, a 404); the previous
+/// rows when the call failed, so a bad answer never loses what was known.
+pub fn merge_api_keys(
+    previous: Option<&PoolState>,
+    fetched: Result<Option<Vec<ApiKeyUsage>>, String>,
+    selection: &Selection,
+) -> Vec<ApiKeyUsage> {
+    match fetched {
+        Ok(Some(rows)) => rows
+            .into_iter()
+            .filter(|k| selection.keeps_key(k))
+            .collect(),
+        Ok(None) => Vec::new(),
+        Err(_) => previous.map(|p| p.api_keys.clone()).unwrap_or_default(),
     }
 }
 
@@ -261,6 +286,41 @@ mod tests {
         assert_eq!((a.usage_fetched_at, a.is_stale()), (Some(200), false));
         assert!(second.partial);
         assert_eq!(second.fetched_at, 200);
+    }
+
+    fn key(provider: &str, fingerprint: &str) -> ApiKeyUsage {
+        ApiKeyUsage {
+            provider: provider.into(),
+            fingerprint: fingerprint.into(),
+            success: 1,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn api_keys_follow_the_provider_filter_and_survive_a_failed_call() {
+        let selection = Selection {
+            providers: vec!["codex".into(), "openai".into()],
+            ..Default::default()
+        };
+        let fetched = vec![
+            key("openai", "00000001"),
+            key("openai-compat-x", "00000002"),
+            key("codex", "00000003"),
+            key("gemini", "00000004"),
+        ];
+        let kept = merge_api_keys(None, Ok(Some(fetched)), &selection);
+        let prints: Vec<&str> = kept.iter().map(|k| k.fingerprint.as_str()).collect();
+        assert_eq!(prints, ["00000001", "00000002", "00000003"]);
+        let previous = PoolState {
+            api_keys: kept.clone(),
+            ..Default::default()
+        };
+        assert_eq!(
+            merge_api_keys(Some(&previous), Err("bad".into()), &selection),
+            kept
+        );
+        assert!(merge_api_keys(Some(&previous), Ok(None), &selection).is_empty());
     }
 
     #[test]

@@ -7,7 +7,6 @@ use crate::alerts::{Alert, AlertState};
 use crate::cli::AlertsArgs;
 use crate::exit_codes;
 use crate::render::duration;
-use crate::render::menu::plural;
 use crate::render::sanitize::terminal_text;
 use crate::session::Trigger;
 
@@ -55,35 +54,33 @@ pub fn run(globals: &Globals, args: &AlertsArgs) -> i32 {
     let state = &log.state;
     let mut active = Vec::new();
     if state.auth_failed {
-        active.push("the pool rejects the management key".to_string());
+        active.push(crate::tr!("alerts.now_auth"));
     }
     if state.pool_5h_low {
-        active.push("pool 5h balance below the alert line".to_string());
+        active.push(crate::tr!("alerts.now_5h_low"));
     }
     if state.pool_week_low {
-        active.push("pool weekly balance below the alert line".to_string());
+        active.push(crate::tr!("alerts.now_week_low"));
     }
     if !state.killed.is_empty() {
-        active.push(plural(
-            state.killed.len(),
-            "week-killed account",
-            "week-killed accounts",
-        ));
+        active.push(match state.killed.len() {
+            1 => crate::tr!("alerts.now_killed_one"),
+            n => crate::tr!("alerts.now_killed", n = n),
+        });
     }
     if !state.erroring.is_empty() {
-        active.push(plural(
-            state.erroring.len(),
-            "failing account",
-            "failing accounts",
-        ));
+        active.push(match state.erroring.len() {
+            1 => crate::tr!("alerts.now_failing_one"),
+            n => crate::tr!("alerts.now_failing", n = n),
+        });
     }
     if active.is_empty() {
-        println!("Now: nothing to report");
+        println!("{}", crate::tr!("alerts.now_nothing"));
     } else {
-        println!("Now: {}", active.join(" · "));
+        println!("{}", crate::tr!("alerts.now", list = active.join(" · ")));
     }
     if log.recent.is_empty() {
-        println!("No alerts yet.");
+        println!("{}", crate::tr!("alerts.none_yet"));
     }
     for alert in log.recent.iter().rev() {
         println!(

@@ -1,5 +1,6 @@
 //! `poolwatch config ...`: settings file and management key.
 
+use crate::tr;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -20,6 +21,8 @@ pub fn run(globals: &Globals, command: ConfigCommand) -> i32 {
         ConfigCommand::SetKey => Some("config set-key"),
         ConfigCommand::DeleteKey => Some("config delete-key"),
         ConfigCommand::Edit => Some("config edit"),
+        ConfigCommand::HideKey { .. } => Some("config hide-key"),
+        ConfigCommand::ShowKey { .. } => Some("config show-key"),
         ConfigCommand::Path | ConfigCommand::Show => None,
     };
     if let Some(code) = writes.and_then(|what| super::demo_guard::refuse(globals, what)) {
@@ -39,14 +42,11 @@ pub fn run(globals: &Globals, command: ConfigCommand) -> i32 {
             };
             match config::init_file(&path, pool_url.as_deref(), force) {
                 Ok(()) => {
-                    println!("wrote {}", path.display());
+                    println!("{}", tr!("cfg.wrote", path = path.display()));
                     if secrets::keychain_persistent() {
-                        println!("next: `poolwatch config set-key`, then `poolwatch test-fetch`");
+                        println!("{}", tr!("cfg.next_keychain"));
                     } else {
-                        println!(
-                            "next: export {}=... (no Keychain on this platform), then `poolwatch test-fetch`",
-                            secrets::KEY_ENV
-                        );
+                        println!("{}", tr!("cfg.next_env", var = secrets::KEY_ENV));
                     }
                     exit_codes::OK
                 }
@@ -70,11 +70,9 @@ pub fn run(globals: &Globals, command: ConfigCommand) -> i32 {
         ConfigCommand::Show => match globals.settings() {
             Ok(settings) => {
                 let key_status = match secrets::load_key(&settings.profile, globals.env) {
-                    Ok((_, secrets::KeySource::Env)) => {
-                        "set (from POOLWATCH_MANAGEMENT_KEY)".into()
-                    }
-                    Ok((_, secrets::KeySource::Keychain)) => "set (in the Keychain)".into(),
-                    Err(_) => format!("not set: {}", secrets::key_hint()),
+                    Ok((_, secrets::KeySource::Env)) => tr!("cfg.key_from_env"),
+                    Ok((_, secrets::KeySource::Keychain)) => tr!("cfg.key_in_keychain"),
+                    Err(_) => tr!("cfg.key_not_set", hint = secrets::key_hint()),
                 };
                 let cache_dir = Session::cache_dir(&settings, globals.env);
                 let snapshot = super::snapshot_path(&settings);
@@ -92,6 +90,10 @@ pub fn run(globals: &Globals, command: ConfigCommand) -> i32 {
             Err(e) => report(e),
         },
         ConfigCommand::SetKey => set_key(globals),
+        ConfigCommand::HideKey { fingerprint } => super::hide_key::run(globals, &fingerprint, true),
+        ConfigCommand::ShowKey { fingerprint } => {
+            super::hide_key::run(globals, &fingerprint, false)
+        }
         ConfigCommand::Edit => edit(globals),
         ConfigCommand::DeleteKey => {
             let settings = match globals.settings_or_exit() {
@@ -100,23 +102,17 @@ pub fn run(globals: &Globals, command: ConfigCommand) -> i32 {
             };
             match secrets::delete_key(&settings.profile) {
                 Ok(true) => {
-                    println!("removed the management key of profile {}", settings.profile);
+                    println!("{}", tr!("cfg.key_removed", profile = &settings.profile));
                     exit_codes::OK
                 }
                 Ok(false) => {
-                    let place = match secrets::keychain_persistent() {
-                        true => "in the Keychain",
-                        false => "(this platform has no Keychain)",
+                    let text = match secrets::keychain_persistent() {
+                        true => tr!("cfg.no_key_keychain", profile = &settings.profile),
+                        false => tr!("cfg.no_key_no_keychain", profile = &settings.profile),
                     };
-                    println!(
-                        "no management key of profile {} is stored {place}; nothing removed",
-                        settings.profile
-                    );
+                    println!("{text}");
                     if (globals.env)(secrets::KEY_ENV).is_some_and(|k| !k.trim().is_empty()) {
-                        println!(
-                            "the key in use comes from {}: unset it in your environment",
-                            secrets::KEY_ENV
-                        );
+                        println!("{}", tr!("cfg.key_from_env_unset", var = secrets::KEY_ENV));
                     }
                     exit_codes::OK
                 }
@@ -136,16 +132,13 @@ fn set_key(globals: &Globals) -> i32 {
     };
     if !secrets::keychain_persistent() {
         eprintln!(
-            "poolwatch: this platform has no Keychain; set {} in the environment instead",
-            secrets::KEY_ENV
+            "poolwatch: {}",
+            tr!("cfg.no_keychain", var = secrets::KEY_ENV)
         );
         return exit_codes::CONFIG;
     }
     let key = if std::io::stdin().is_terminal() {
-        secrets::prompt_key_no_echo(&format!(
-            "Management key for profile {} (input hidden): ",
-            settings.profile
-        ))
+        secrets::prompt_key_no_echo(&tr!("cfg.prompt", profile = &settings.profile))
     } else {
         secrets::read_key_from(std::io::stdin().lock())
     };
@@ -161,10 +154,7 @@ fn set_key(globals: &Globals) -> i32 {
         return exit_codes::CONFIG;
     }
     lift_auth_latch(globals, &settings);
-    println!(
-        "stored the management key of profile {} in the Keychain",
-        settings.profile
-    );
+    println!("{}", tr!("cfg.key_stored", profile = &settings.profile));
     exit_codes::OK
 }
 
@@ -177,7 +167,7 @@ fn edit(globals: &Globals) -> i32 {
         if let Err(e) = config::init_file(&path, None, false) {
             return report(e);
         }
-        eprintln!("created {}", path.display());
+        eprintln!("{}", tr!("cfg.created", path = path.display()));
     }
     let mut command = match editor_command(globals) {
         Some(argv) => {
@@ -187,18 +177,18 @@ fn edit(globals: &Globals) -> i32 {
         }
         None => {
             println!("{}", path.display());
-            eprintln!("poolwatch: set $VISUAL or $EDITOR to open it from here");
+            eprintln!("poolwatch: {}", tr!("cfg.no_editor"));
             return exit_codes::OK;
         }
     };
     match command.arg(&path).status() {
         Ok(status) if status.success() => exit_codes::OK,
         Ok(status) => {
-            eprintln!("poolwatch: the editor exited with {status}");
+            eprintln!("poolwatch: {}", tr!("cfg.editor_exit", status = status));
             exit_codes::FAILURE
         }
         Err(e) => {
-            eprintln!("poolwatch: cannot start the editor: {e}");
+            eprintln!("poolwatch: {}", tr!("cfg.editor_error", error = e));
             exit_codes::FAILURE
         }
     }
@@ -248,7 +238,7 @@ fn config_path(globals: &Globals) -> Option<PathBuf> {
 }
 
 fn no_home() -> i32 {
-    eprintln!("poolwatch: cannot find a home folder; pass --config PATH");
+    eprintln!("poolwatch: {}", tr!("cfg.no_home"));
     exit_codes::CONFIG
 }
 

@@ -11,8 +11,8 @@ pub fn refuse(globals: &Globals, command: &str) -> Option<i32> {
         return None;
     }
     eprintln!(
-        "poolwatch: `{command}` changes files or keys, and --demo never writes anything; \
-         run it without --demo"
+        "poolwatch: {}",
+        crate::tr!("cfg.demo_never_writes", command = command)
     );
     Some(exit_codes::USAGE)
 }

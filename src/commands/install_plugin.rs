@@ -24,35 +24,41 @@ pub fn run(globals: &Globals, args: &InstallPluginArgs) -> i32 {
         Ok(dir) => dir,
         Err(tried) => {
             let tried: Vec<String> = tried.iter().map(|p| p.display().to_string()).collect();
+            let tried = match tried.is_empty() {
+                true => crate::tr!("install.no_home"),
+                false => crate::tr!("install.looked_at", dirs = tried.join(", ")),
+            };
             eprintln!(
-                "poolwatch: no SwiftBar or xbar plugin folder found{}; pass --dir DIR \
-                 (SwiftBar: Preferences → Plugin Folder)",
-                match tried.is_empty() {
-                    true => " (no HOME)".to_string(),
-                    false => format!(" (looked at {})", tried.join(", ")),
-                }
+                "poolwatch: {}",
+                crate::tr!("install.no_folder", tried = tried)
             );
             return exit_codes::CONFIG;
         }
     };
     if !dir.is_dir() {
-        eprintln!("poolwatch: {} is not a folder", dir.display());
+        eprintln!(
+            "poolwatch: {}",
+            crate::tr!("install.not_a_folder", dir = dir.display())
+        );
         return exit_codes::CONFIG;
     }
     let target = dir.join(format!("poolwatch.{}.sh", args.interval));
     let others = existing_plugins(&dir, &target);
     if !others.is_empty() && !args.force {
         eprintln!(
-            "poolwatch: {} already has a poolwatch plugin ({}); pass --force to replace it",
-            dir.display(),
-            others.join(", ")
+            "poolwatch: {}",
+            crate::tr!(
+                "install.other_plugin",
+                dir = dir.display(),
+                files = others.join(", ")
+            )
         );
         return exit_codes::CONFIG;
     }
     if target.exists() && !args.force {
         eprintln!(
-            "poolwatch: {} exists; pass --force to replace it",
-            target.display()
+            "poolwatch: {}",
+            crate::tr!("install.exists", path = target.display())
         );
         return exit_codes::CONFIG;
     }
@@ -62,10 +68,16 @@ pub fn run(globals: &Globals, args: &InstallPluginArgs) -> i32 {
         let _ = std::fs::remove_file(dir.join(old));
     }
     if let Err(e) = write_executable(&target, &script) {
-        eprintln!("poolwatch: cannot write {}: {e}", target.display());
+        eprintln!(
+            "poolwatch: {}",
+            crate::tr!("install.cannot_write", path = target.display(), error = e)
+        );
         return exit_codes::FAILURE;
     }
-    println!("installed {}", target.display());
+    println!(
+        "{}",
+        crate::tr!("install.installed", path = target.display())
+    );
     exit_codes::OK
 }
 

@@ -4,6 +4,7 @@ mod alerts_cmd;
 mod background;
 mod config_cmd;
 mod demo_guard;
+mod hide_key;
 mod install_plugin;
 mod notes;
 mod plugin;
@@ -16,13 +17,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::cli::{Cli, Command, StatusArgs};
 use crate::config::{self, LoadOptions, Settings};
 use crate::model::Epoch;
-use crate::quota::{self, PoolReport};
+use crate::quota::PoolReport;
 use crate::render::{FetchStatus, MenuContext};
 use crate::session::{Freshness, Outcome, Session, Trigger};
 use crate::store::cache::CachePaths;
 use crate::store::fallback;
 use crate::store::snapshot::{self, SnapshotMeta};
-use crate::{alerts, demo, exit_codes, session};
+use crate::{alerts, demo, exit_codes, i18n, session};
 
 /// The real clock, in epoch seconds.
 pub fn system_now() -> Epoch {
@@ -47,10 +48,20 @@ pub fn run(cli: Cli) -> i32 {
         Some(Command::Status(args)) => status::run(&globals, &args),
         Some(Command::Plugin(args)) => plugin::run(&globals, &args),
         Some(Command::Refresh(args)) => status::refresh(&globals, &args),
-        Some(Command::TestFetch) => test_fetch::run(&globals),
+        Some(Command::TestFetch) => {
+            let _ = globals.settings();
+            test_fetch::run(&globals)
+        }
         Some(Command::Snapshot(args)) => status::snapshot(&globals, &args),
-        Some(Command::Config(cmd)) => config_cmd::run(&globals, cmd),
-        Some(Command::InstallPlugin(args)) => install_plugin::run(&globals, &args),
+        Some(Command::Config(cmd)) => {
+            // Some config commands never load the settings: the language still applies.
+            let _ = globals.settings();
+            config_cmd::run(&globals, cmd)
+        }
+        Some(Command::InstallPlugin(args)) => {
+            let _ = globals.settings();
+            install_plugin::run(&globals, &args)
+        }
         Some(Command::Alerts(args)) => alerts_cmd::run(&globals, &args),
         Some(Command::Metrics(args)) => shell::metrics(&globals, &args),
         Some(Command::Completions { shell }) => shell::completions(shell),
@@ -61,9 +72,19 @@ pub fn run(cli: Cli) -> i32 {
 /// The menu printed when plugin mode cannot even parse its command line.
 pub fn command_line_error_menu(error: &str) -> String {
     let first_line = error.lines().next().unwrap_or("bad command line");
+    // Nothing was parsed: the language comes from the environment alone.
+    let env = config::process_env;
+    let setting = env(config::LANGUAGE_ENV)
+        .and_then(|v| config::parse_language(&v).ok())
+        .unwrap_or("auto");
+    i18n::set(i18n::choose(setting, None, &env));
     format!(
-        "⚠ poolwatch\n---\nThe plugin command line is wrong: {}\nCheck the plugin script (VAR_PROFILE, VAR_POOLWATCH_BIN) and POOLWATCH_* variables\n",
-        crate::render::sanitize::menu_text(first_line, 160)
+        "⚠ poolwatch\n---\n{}\n{}\n",
+        crate::tr!(
+            "plugin.bad_command_line",
+            error = crate::render::sanitize::menu_text(first_line, 160)
+        ),
+        crate::tr!("plugin.bad_command_line_hint")
     )
 }
 
@@ -109,13 +130,33 @@ impl<'a> Globals<'a> {
         }
     }
 
-    /// Load the settings of the selected profile.
+    /// Load the settings of the selected profile and set this run's language
+    /// from them (a settings error is then told in the language `auto` finds).
     pub fn settings(&self) -> Result<Settings, config::ConfigError> {
-        config::load(&LoadOptions {
+        // Messages made while loading (a settings error) follow the
+        // environment; the setting itself decides once it is known.
+        let env_setting = (self.env)(config::LANGUAGE_ENV)
+            .and_then(|v| config::parse_language(&v).ok())
+            .unwrap_or("auto");
+        i18n::set(i18n::choose(env_setting, None, self.env));
+        let loaded = config::load(&LoadOptions {
             config_path: self.config.clone(),
             profile: self.profile.clone(),
             env: self.env,
-        })
+        });
+        let (setting, cache_dir) = match &loaded {
+            Ok(settings) => (
+                settings.language.as_str(),
+                Session::cache_dir(settings, self.env),
+            ),
+            Err(_) => ("auto", None),
+        };
+        let setting = match (loaded.is_err(), (self.env)(config::LANGUAGE_ENV)) {
+            (true, Some(env)) => config::parse_language(&env).unwrap_or("auto"),
+            _ => setting,
+        };
+        i18n::set(i18n::resolve(setting, self.env, cache_dir.as_deref()));
+        loaded
     }
 
     /// Settings, or print the error and return the exit code.
@@ -150,7 +191,7 @@ pub fn obtain_scoped(
     let now = (globals.clock)();
     if globals.demo {
         let state = demo::pool(&session::selection_of(settings), now);
-        let report = quota::compute(&state.accounts, &settings.quota, now);
+        let report = session::report_of_state(&state, settings, now);
         return View {
             outcome: Outcome {
                 notices: notes::empty_selection(&state, settings)
@@ -177,13 +218,13 @@ pub fn obtain_scoped(
             let outcome = Outcome {
                 state: None,
                 freshness: Freshness::Stale {
-                    title: "Cache problem".into(),
+                    title: crate::tr!("run.title_cache"),
                     message: notices
                         .first()
                         .cloned()
-                        .unwrap_or_else(|| "no cache folder: set POOLWATCH_CACHE_DIR".into()),
+                        .unwrap_or_else(|| crate::tr!("cache.no_folder")),
                 },
-                error: Some(session::RunError::Io("no usable cache folder".into())),
+                error: Some(session::RunError::Io(crate::tr!("cache.no_usable_folder"))),
                 notices,
                 fetched: false,
                 report: None,
@@ -273,10 +314,10 @@ pub(crate) fn usable_cache(
             let paths = CachePaths::in_dir(dir, &settings.profile);
             match fallback::usable(&paths) {
                 Ok(()) => return Some(paths),
-                Err(e) => format!("Cannot use the cache folder {}: {e}", dir.display()),
+                Err(e) => crate::tr!("cache.cannot_use", dir = dir.display(), error = e),
             }
         }
-        None => "No cache folder (no home folder): set POOLWATCH_CACHE_DIR".to_string(),
+        None => crate::tr!("cache.no_home"),
     };
     let tag = (globals.env)("USER")
         .or_else(|| (globals.env)("LOGNAME"))
@@ -342,6 +383,7 @@ pub fn build_snapshot(
         error,
         pace: outcome.pace.clone(),
         ban_until: outcome.ban_until,
+        language: i18n::current().code().to_string(),
     };
     snapshot::build(report, &meta, now)
 }
@@ -361,7 +403,7 @@ fn write_snapshot(
         .and_then(|bytes| serde_json::from_slice::<snapshot::Snapshot>(&bytes).ok());
     let bytes = serde_json::to_vec_pretty(&new).map_err(|e| e.to_string())?;
     crate::store::atomic::write_private(&path, &bytes)
-        .map_err(|e| format!("Cannot write the widget snapshot {}: {e}", path.display()))?;
+        .map_err(|e| crate::tr!("snapshot.cannot_write", path = path.display(), error = e))?;
     if snapshot::visible_change(old.as_ref(), &new) {
         let home = directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf());
         if home.is_some_and(|h| snapshot::host_app_installed(&h)) {

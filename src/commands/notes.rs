@@ -11,15 +11,17 @@ pub fn empty_selection(state: &PoolState, settings: &Settings) -> Option<String>
         return None;
     }
     if seen == 0 {
-        return Some("The server lists no auth files (add accounts to CLIProxyAPI)".into());
+        return Some(crate::tr!("notes.no_auth_files"));
     }
     let hidden = match settings.hidden.is_empty() {
         true => String::new(),
         false => format!(", hidden = {}", toml_list(&settings.hidden)),
     };
-    Some(format!(
-        "0 of {seen} auth files match providers = {}{hidden}: check these settings (`poolwatch config show`)",
-        toml_list(&settings.providers)
+    Some(crate::tr!(
+        "notes.none_selected",
+        seen = seen,
+        providers = toml_list(&settings.providers),
+        hidden = hidden
     ))
 }
 

@@ -39,13 +39,7 @@ pub fn run(globals: &Globals, args: &PluginArgs) -> i32 {
         }
         menu_output(globals, dialect)
     }))
-    .unwrap_or_else(|_| {
-        fallback_menu(
-            globals,
-            dialect,
-            "poolwatch hit an internal error; please report it".into(),
-        )
-    });
+    .unwrap_or_else(|_| fallback_menu(globals, dialect, crate::tr!("plugin.internal_error")));
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(output.as_bytes());
     let _ = stdout.flush();

@@ -5,7 +5,6 @@ use std::io::{IsTerminal, Write};
 use super::{build_snapshot, menu_context, obtain, obtain_scoped, snapshot_path, Globals};
 use crate::cli::{RefreshArgs, SnapshotArgs, StatusArgs};
 use crate::exit_codes;
-use crate::render::menu::plural;
 use crate::render::{json, oneline, text};
 use crate::session::{Freshness, Trigger};
 
@@ -66,7 +65,7 @@ pub fn run(globals: &Globals, args: &StatusArgs) -> i32 {
 /// The full text of what went wrong, if anything.
 fn problem_text(outcome: &crate::session::Outcome) -> Option<String> {
     if let Some(error) = &outcome.error {
-        return Some(super::headline(error.title(), &error.to_string()));
+        return Some(super::headline(&error.title(), &error.to_string()));
     }
     match &outcome.freshness {
         Freshness::Stale { title, message } | Freshness::AuthLatched { title, message } => {
@@ -148,7 +147,7 @@ pub fn refresh(globals: &Globals, args: &RefreshArgs) -> i32 {
         return view.outcome.exit_code();
     }
     let Some(report) = &view.report else {
-        eprintln!("poolwatch: no data yet");
+        eprintln!("poolwatch: {}", crate::tr!("refresh.no_data"));
         return exit_codes::FAILURE;
     };
     let failed: Vec<&str> = report
@@ -158,21 +157,28 @@ pub fn refresh(globals: &Globals, args: &RefreshArgs) -> i32 {
         .map(|a| a.label.as_str())
         .collect();
     let what = if view.outcome.fetched || globals.demo {
-        "refreshed"
+        crate::tr!("refresh.refreshed")
     } else {
-        "up to date (refreshed moments ago)"
+        crate::tr!("refresh.up_to_date")
     };
     // Only the windows the pool has: a week-only pool shows no 5h figure.
-    let mut summary = vec![plural(report.accounts.len(), "account", "accounts")];
-    for (name, window) in [("5h", &report.five_hour), ("week", &report.weekly)] {
+    let mut summary = vec![match report.accounts.len() {
+        1 => crate::tr!("refresh.one_account"),
+        n => crate::tr!("refresh.n_accounts", n = n),
+    }];
+    let names = [crate::tr!("window.5h"), crate::tr!("refresh.week")];
+    for (name, window) in names.iter().zip([&report.five_hour, &report.weekly]) {
         if let Some(w) = window.known() {
             summary.push(format!("{name} {:.0}% / {:.0}%", w.remaining, w.capacity));
         }
     }
     if summary.len() == 1 {
-        summary.push("no quota data".to_string());
+        summary.push(crate::tr!("title.no_quota_data"));
     }
-    println!("{what}: {}", summary.join(", "));
+    println!(
+        "{}",
+        crate::tr!("refresh.summary", what = what, summary = summary.join(", "))
+    );
     if failed.is_empty() {
         exit_codes::OK
     } else {
@@ -183,15 +189,14 @@ pub fn refresh(globals: &Globals, args: &RefreshArgs) -> i32 {
             .map(|l| crate::render::sanitize::terminal_text(l, 60))
             .collect();
         if failed.len() > NAMED {
-            names.push(format!(
-                "and {} more (see `poolwatch status`)",
-                failed.len() - NAMED
-            ));
+            names.push(crate::tr!("refresh.and_more", n = failed.len() - NAMED));
         }
         println!(
-            "{} not be refreshed: {}",
-            plural(failed.len(), "account could", "accounts could"),
-            names.join(", ")
+            "{}",
+            match failed.len() {
+                1 => crate::tr!("refresh.failed_one", names = names.join(", ")),
+                n => crate::tr!("refresh.failed_many", n = n, names = names.join(", ")),
+            }
         );
         exit_codes::PARTIAL
     }
@@ -210,7 +215,7 @@ pub fn snapshot(globals: &Globals, args: &SnapshotArgs) -> i32 {
                 exit_codes::OK
             }
             None => {
-                eprintln!("poolwatch: no home folder: set POOLWATCH_SNAPSHOT_PATH");
+                eprintln!("poolwatch: {}", crate::tr!("snapshot.no_home"));
                 exit_codes::CONFIG
             }
         };

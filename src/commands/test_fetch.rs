@@ -13,11 +13,11 @@
 use super::Globals;
 use crate::api::client::{wants_usage, Client, FetchOptions, UsageFailure};
 use crate::exit_codes;
-use crate::render::menu::plural;
 use crate::render::sanitize::terminal_text;
 use crate::secrets::{self, KeySource, Secret};
 use crate::session::selection_of;
 use crate::session::RunError;
+use crate::tr;
 
 /// Accounts whose usage is tried before giving up.
 pub const MAX_USAGE_TRIES: usize = 5;
@@ -34,38 +34,34 @@ fn fail(line: &str, code: i32) -> i32 {
 /// Run the checks.
 pub fn run(globals: &Globals) -> i32 {
     if globals.demo {
-        println!(
-            "demo mode: there is no server to test; `poolwatch --demo status` shows the demo pool"
-        );
+        println!("{}", tr!("tf.demo"));
         return exit_codes::OK;
     }
     let settings = match globals.settings() {
         Ok(s) => s,
-        Err(e) => return fail(&format!("settings: {e}"), exit_codes::CONFIG),
+        Err(e) => return fail(&tr!("tf.settings_error", error = e), exit_codes::CONFIG),
     };
     let where_from = if settings.file_found {
         settings.config_path.display().to_string()
     } else {
-        "defaults (no settings file)".to_string()
+        tr!("tf.defaults")
     };
-    ok(&format!(
-        "settings: profile {} from {where_from}",
-        settings.profile
+    ok(&tr!(
+        "tf.settings",
+        profile = &settings.profile,
+        from = where_from
     ));
     if settings.pool_url.is_empty() {
-        return fail(
-            "pool URL: not configured. Run `poolwatch config init --pool-url http://HOST:PORT`",
-            exit_codes::CONFIG,
-        );
+        return fail(&tr!("tf.no_pool_url"), exit_codes::CONFIG);
     }
-    ok(&format!("pool URL: {}", settings.pool_url));
+    ok(&tr!("tf.pool_url", url = &settings.pool_url));
     let (key, source) = match secrets::load_key(&settings.profile, globals.env) {
         Ok(found) => found,
-        Err(e) => return fail(&format!("management key: {e}"), exit_codes::CONFIG),
+        Err(e) => return fail(&tr!("tf.key_error", error = e), exit_codes::CONFIG),
     };
-    ok(match source {
-        KeySource::Env => "management key: from POOLWATCH_MANAGEMENT_KEY",
-        KeySource::Keychain => "management key: from the Keychain",
+    ok(&match source {
+        KeySource::Env => tr!("tf.key_env"),
+        KeySource::Keychain => tr!("tf.key_keychain"),
     });
 
     let options = FetchOptions {
@@ -80,12 +76,7 @@ pub fn run(globals: &Globals) -> i32 {
         .build()
     {
         Ok(rt) => rt,
-        Err(e) => {
-            return fail(
-                &format!("cannot start the runtime: {e}"),
-                exit_codes::FAILURE,
-            )
-        }
+        Err(e) => return fail(&tr!("tf.runtime", error = e), exit_codes::FAILURE),
     };
     let guard_key = Secret::new(key.expose());
     let client = match Client::new(options, key) {
@@ -105,21 +96,24 @@ pub fn run(globals: &Globals) -> i32 {
         Ok(found) => found,
         Err(RunError::Fetch(e)) => {
             return fail(
-                &format!("account list: {e}"),
+                &tr!("tf.list_error", error = e),
                 exit_codes::for_fetch_error(&e),
             )
         }
-        Err(e) => return fail(&format!("account list: {e}"), e.exit_code()),
+        Err(e) => return fail(&tr!("tf.list_error", error = e), e.exit_code()),
     };
     let selection = selection_of(&settings);
     let selected: Vec<_> = entries.iter().filter(|e| selection.keeps(e)).collect();
-    ok(&format!(
-        "account list: {}, {} selected (providers: {}){}",
-        plural(entries.len(), "auth file", "auth files"),
-        selected.len(),
-        settings.providers.join(", "),
-        version
-            .map(|v| format!(", server {}", terminal_text(&v, 40)))
+    ok(&tr!(
+        "tf.list",
+        files = match entries.len() {
+            1 => tr!("tf.one_file"),
+            n => tr!("tf.n_files", n = n),
+        },
+        selected = selected.len(),
+        providers = settings.providers.join(", "),
+        server = version
+            .map(|v| tr!("tf.server", version = terminal_text(&v, 40)))
             .unwrap_or_default()
     ));
     for entry in &selected {
@@ -127,25 +121,22 @@ pub fn run(globals: &Globals) -> i32 {
             "    {:<40} {:<8} {}",
             terminal_text(&selection.label_for(entry), 40),
             terminal_text(entry.id_token_plan.as_deref().unwrap_or("?"), 8),
-            terminal_text(
-                if entry.disabled {
-                    "disabled"
-                } else {
-                    &entry.status
-                },
-                20
-            ),
+            if entry.disabled {
+                tr!("tag.disabled")
+            } else {
+                terminal_text(&entry.status, 20)
+            },
         );
     }
     let candidates: Vec<_> = selected.iter().filter(|e| wants_usage(e)).collect();
     if candidates.is_empty() {
         return fail(
-            &format!(
-                "usage: no enabled ChatGPT account to test ({} of {} auth files match providers = {}{})",
-                selected.len(),
-                entries.len(),
-                crate::config::toml_list(&settings.providers),
-                match settings.hidden.is_empty() {
+            &tr!(
+                "tf.no_candidates",
+                selected = selected.len(),
+                total = entries.len(),
+                providers = crate::config::toml_list(&settings.providers),
+                hidden = match settings.hidden.is_empty() {
                     true => String::new(),
                     false => format!(", hidden = {}", crate::config::toml_list(&settings.hidden)),
                 }
@@ -161,20 +152,18 @@ pub fn run(globals: &Globals) -> i32 {
             Ok(usage) => {
                 let pct = |w: &Option<crate::model::QuotaWindow>| {
                     w.as_ref()
-                        .map(|w| format!("{:.0}% left", w.remaining_percent()))
-                        .unwrap_or_else(|| "none".into())
+                        .map(|w| tr!("tf.pct_left", pct = format!("{:.0}", w.remaining_percent())))
+                        .unwrap_or_else(|| tr!("tf.none"))
                 };
-                ok(&format!(
-                    "usage of {label}: plan {}, 5h {}, week {}",
-                    usage.plan_type.as_deref().unwrap_or("?"),
-                    pct(&usage.five_hour),
-                    pct(&usage.weekly)
+                ok(&tr!(
+                    "tf.usage",
+                    label = &label,
+                    plan = usage.plan_type.as_deref().unwrap_or("?"),
+                    five = pct(&usage.five_hour),
+                    week = pct(&usage.weekly)
                 ));
                 if !failures.is_empty() {
-                    println!(
-                        "  ({} account(s) failed before this one: their token or upstream is the problem, not the pool)",
-                        failures.len()
-                    );
+                    println!("{}", tr!("tf.failed_before", n = failures.len()));
                 }
                 return exit_codes::OK;
             }
@@ -182,26 +171,33 @@ pub fn run(globals: &Globals) -> i32 {
             // attempt is enough, never try it again on another account.
             Err(UsageFailure::Fatal(e)) => {
                 return fail(
-                    &format!("usage of {label}: {e}"),
+                    &tr!("tf.usage_error", label = &label, error = e),
                     exit_codes::for_fetch_error(&e),
                 )
             }
             Err(UsageFailure::Account(msg)) => {
-                println!("! usage of {label}: {}", terminal_text(&msg, 200));
+                println!(
+                    "! {}",
+                    tr!(
+                        "tf.usage_error",
+                        label = &label,
+                        error = terminal_text(&msg, 200)
+                    )
+                );
                 failures.push(label);
             }
         }
     }
     let untried = candidates.len().saturating_sub(MAX_USAGE_TRIES);
     fail(
-        &format!(
-            "usage: {} account(s) tried, none answered{} (the pool works; the accounts' tokens or the usage URL {} are the problem)",
-            failures.len(),
-            match untried {
+        &tr!(
+            "tf.none_answered",
+            n = failures.len(),
+            untried = match untried {
                 0 => String::new(),
-                n => format!(" ({n} more not tried)"),
+                n => tr!("tf.untried", n = n),
             },
-            terminal_text(&settings.usage_url, 100)
+            url = terminal_text(&settings.usage_url, 100)
         ),
         exit_codes::BAD_RESPONSE,
     )

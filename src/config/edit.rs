@@ -5,7 +5,7 @@ use std::path::Path;
 use toml_edit::{DocumentMut, Item, Table};
 
 use super::error::{unknown_key_message, ConfigError};
-use super::keys::{self, DEFAULT_PROFILE_KEY, LABELS, PROFILES};
+use super::keys::{self, DEFAULT_PROFILE_KEY, KEY_LABELS, LABELS, PROFILES};
 use super::{file, validate_profiles, write_private_atomic, DEFAULT_PROFILE};
 
 /// The commented template written by `config init`: every key with its default, commented out except
@@ -93,6 +93,14 @@ pool_url = {pool_url}
 # Custom account labels, by auth file name or email.
 # [labels]
 # "codex-alice@example.com.json" = "Alice"
+
+# Upstream API keys (api-key-usage) are named by a fingerprint: 8 hex digits shown in the menu.
+# hidden_keys = ["1a2b3c4d"]   # "Hide this key" in the menu adds to it
+# [key_labels]
+# "1a2b3c4d" = "Team OpenAI key"
+
+# Interface language: "auto" (the macOS language, else LANG), "en" or "zh-Hans" (env POOLWATCH_LANGUAGE).
+# language = "auto"
 
 # Alerts (macOS notifications; always listed by `poolwatch alerts`). Each fires once per crossing.
 # [alerts]
@@ -294,6 +302,21 @@ fn plan_edit(key: &str, raw: &str, profile: &str) -> Result<Edit, String> {
             value: value.map(Into::into),
         });
     }
+    if let Some(fingerprint) = key.strip_prefix("key_labels.") {
+        let fingerprint = file::check_key_fingerprint(fingerprint)?;
+        let value = match remove {
+            true => None,
+            false => Some(
+                file::check_label(&fingerprint, raw)
+                    .map_err(|problem| format!("key_labels.{fingerprint} = {problem}"))?,
+            ),
+        };
+        return Ok(Edit {
+            table: Some(KEY_LABELS.to_string()),
+            name: fingerprint,
+            value: value.map(Into::into),
+        });
+    }
     let Some(spec) = keys::spec(key) else {
         return Err(unknown_set_key(key));
     };
@@ -340,6 +363,7 @@ fn unknown_set_key(key: &str) -> String {
     let mut candidates: Vec<&str> = keys::KEYS.iter().map(|spec| spec.name).collect();
     candidates.push(DEFAULT_PROFILE_KEY);
     candidates.push("labels.NAME");
+    candidates.push("key_labels.FINGERPRINT");
     unknown_key_message(key, &candidates)
 }
 

@@ -1,5 +1,6 @@
 //! The configuration error type and the "did you mean" helper.
 
+use crate::tr;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -63,40 +64,45 @@ impl fmt::Display for ConfigError {
                 path,
                 action,
                 source,
-            } => write!(f, "cannot {action} {}: {source}", path.display()),
+            } => f.write_str(&tr!(
+                "config.io",
+                action = match *action {
+                    "read" => tr!("config.action_read"),
+                    "write" => tr!("config.action_write"),
+                    other => other.to_string(),
+                },
+                path = path.display(),
+                error = source
+            )),
             ConfigError::File {
                 path,
                 profile,
                 message,
             } => {
-                write!(f, "config error in {}", path.display())?;
-                if let Some(profile) = profile {
-                    write!(f, " [profiles.{profile}]")?;
-                }
-                write!(f, ": {message}")
+                let place = match profile {
+                    Some(profile) => format!("{} [profiles.{profile}]", path.display()),
+                    None => path.display().to_string(),
+                };
+                f.write_str(&tr!("config.file", place = place, message = message))
             }
             ConfigError::Env { var, message } => {
-                write!(f, "bad environment variable {var}: {message}")
+                f.write_str(&tr!("config.env", var = var, message = message))
             }
-            ConfigError::UnknownProfile { name, known, path } => write!(
-                f,
-                "unknown profile \"{name}\" (known profiles: {}; config file {})",
-                known.join(", "),
-                path.display()
-            ),
-            ConfigError::BadProfileName { name, origin } => write!(
-                f,
-                "invalid profile name {name:?} from {origin}: use 1 to 64 letters, digits, '_' or '-'"
-            ),
-            ConfigError::AlreadyExists { path } => write!(
-                f,
-                "{} already exists: edit it, use `poolwatch config set`, or pass --force to overwrite it",
-                path.display()
-            ),
-            ConfigError::NoConfigPath => write!(
-                f,
-                "cannot find the config directory (no home directory): pass --config PATH or set POOLWATCH_CONFIG"
-            ),
+            ConfigError::UnknownProfile { name, known, path } => f.write_str(&tr!(
+                "config.unknown_profile",
+                name = name,
+                known = known.join(", "),
+                path = path.display()
+            )),
+            ConfigError::BadProfileName { name, origin } => f.write_str(&tr!(
+                "config.bad_profile_name",
+                name = format!("{name:?}"),
+                origin = origin
+            )),
+            ConfigError::AlreadyExists { path } => {
+                f.write_str(&tr!("config.already_exists", path = path.display()))
+            }
+            ConfigError::NoConfigPath => f.write_str(&tr!("config.no_config_path")),
         }
     }
 }
@@ -113,10 +119,11 @@ impl std::error::Error for ConfigError {
 /// `unknown key "x"` plus ` (did you mean "y"?)` when a known key is close enough.
 pub(crate) fn unknown_key_message(key: &str, candidates: &[&str]) -> String {
     match did_you_mean(key, candidates) {
-        Some(best) => format!("unknown key \"{key}\" (did you mean \"{best}\"?)"),
-        None => format!(
-            "unknown key \"{key}\" (known keys: {})",
-            candidates.join(", ")
+        Some(best) => tr!("config.unknown_key_did_you_mean", key = key, best = best),
+        None => tr!(
+            "config.unknown_key",
+            key = key,
+            known = candidates.join(", ")
         ),
     }
 }

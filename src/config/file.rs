@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::error::{unknown_key_message, ConfigError};
-use super::keys::{self, Value, DEFAULT_PROFILE_KEY, LABELS, PROFILES};
+use super::keys::{self, Value, DEFAULT_PROFILE_KEY, KEY_LABELS, LABELS, PROFILES};
 use super::DEFAULT_PROFILE;
 
 /// Config files larger than this are refused (a settings file is a few hundred bytes).
@@ -17,6 +17,8 @@ pub(crate) struct Layer {
     pub values: BTreeMap<&'static str, Value>,
     /// Account labels by auth file name or email.
     pub labels: BTreeMap<String, String>,
+    /// API-key labels by fingerprint (lower-case).
+    pub key_labels: BTreeMap<String, String>,
 }
 
 /// A parsed and checked config file.
@@ -214,6 +216,8 @@ fn parse_layer(table: &toml::Table, path: &Path, profile: &str) -> Result<Layer,
             parse_table(name, value, &mut layer, path, profile)?;
         } else if name == LABELS {
             layer.labels = parse_labels(value, path, profile)?;
+        } else if name == KEY_LABELS {
+            layer.key_labels = parse_key_labels(value, path, profile)?;
         } else if !(top && (name == DEFAULT_PROFILE_KEY || name == PROFILES)) {
             let candidates = keys::layer_key_names(top);
             return Err(ConfigError::file(
@@ -294,6 +298,44 @@ fn parse_labels(
     Ok(labels)
 }
 
+/// `[key_labels]`: labels by key fingerprint (8 hex digits, stored lower-case).
+fn parse_key_labels(
+    value: &toml::Value,
+    path: &Path,
+    profile: &str,
+) -> Result<BTreeMap<String, String>, ConfigError> {
+    let labels = match value {
+        toml::Value::Table(_) => parse_labels(value, path, profile),
+        _ => Err(ConfigError::file(
+            path,
+            profile,
+            "key_labels must be a table ([key_labels])",
+        )),
+    }?;
+    let mut checked = BTreeMap::new();
+    for (fingerprint, label) in labels {
+        checked.insert(
+            check_key_fingerprint(&fingerprint)
+                .map_err(|problem| ConfigError::file(path, profile, problem))?,
+            label,
+        );
+    }
+    Ok(checked)
+}
+
+/// The fingerprint of a `key_labels` entry, lower-cased, or what is wrong with it.
+pub(crate) fn check_key_fingerprint(name: &str) -> Result<String, String> {
+    let lower = name.trim().to_ascii_lowercase();
+    if crate::api::api_keys::is_fingerprint(&lower) {
+        Ok(lower)
+    } else {
+        Err(format!(
+            "key_labels.{} is not a key fingerprint (8 hex digits, as shown in the menu)",
+            keys::toml_string(name)
+        ))
+    }
+}
+
 /// A label is trimmed, non-empty and free of control characters; its key must be non-empty.
 pub(crate) fn check_label(name: &str, label: &str) -> Result<String, String> {
     let shown = keys::toml_string(label);
@@ -302,10 +344,10 @@ pub(crate) fn check_label(name: &str, label: &str) -> Result<String, String> {
     }
     let label = label.trim();
     if label.is_empty() {
-        return Err(format!("{shown} is empty"));
+        return Err(crate::tr!("val.label_empty", label = shown));
     }
     if label.chars().any(char::is_control) {
-        return Err(format!("{shown} contains control characters"));
+        return Err(crate::tr!("val.label_controls", label = shown));
     }
     Ok(label.to_string())
 }

@@ -29,6 +29,10 @@ pub(crate) enum Kind {
     Provider,
     /// `true`/`false` (also yes/no, on/off, 1/0 as text).
     Bool,
+    /// A list of API-key fingerprints (8 hex digits each, stored lower-case).
+    Fingerprints,
+    /// The interface language: `auto`, `en` or `zh-Hans`.
+    Language,
 }
 
 /// One known key.
@@ -134,6 +138,8 @@ pub(crate) const KEYS: &[KeySpec] = &[
     key("sort", Kind::Sort, Some("POOLWATCH_SORT")),
     key("providers", Kind::List, None),
     key("hidden", Kind::List, None),
+    key("hidden_keys", Kind::Fingerprints, None),
+    key("language", Kind::Language, Some("POOLWATCH_LANGUAGE")),
     key("weights.plus", Kind::Weight, None),
     key("weights.prolite", Kind::Weight, None),
     key("weights.pro", Kind::Weight, None),
@@ -172,6 +178,8 @@ pub(crate) const KEYS: &[KeySpec] = &[
 
 /// The free-form table of account labels.
 pub(crate) const LABELS: &str = "labels";
+/// The table of API-key labels by fingerprint.
+pub(crate) const KEY_LABELS: &str = "key_labels";
 /// Top-level only: the profile used when none is given.
 pub(crate) const DEFAULT_PROFILE_KEY: &str = "default_profile";
 /// Top-level only: the table of named profiles.
@@ -202,6 +210,7 @@ pub(crate) fn layer_key_names(top: bool) -> Vec<&'static str> {
         }
     }
     names.push(LABELS);
+    names.push(KEY_LABELS);
     if top {
         names.push(DEFAULT_PROFILE_KEY);
         names.push(PROFILES);
@@ -271,30 +280,34 @@ pub(crate) fn format_float(number: f64) -> String {
 pub(crate) fn from_toml(kind: Kind, value: &toml::Value) -> Result<Value, String> {
     let parsed = match (kind, value) {
         (
-            Kind::PoolUrl | Kind::UsageUrl | Kind::Sort | Kind::Provider,
+            Kind::PoolUrl | Kind::UsageUrl | Kind::Sort | Kind::Provider | Kind::Language,
             toml::Value::String(text),
         ) => return from_str(kind, text),
-        (Kind::PoolUrl | Kind::UsageUrl | Kind::Sort | Kind::Provider, _) => {
-            return Err("is not a string".into())
+        (Kind::PoolUrl | Kind::UsageUrl | Kind::Sort | Kind::Provider | Kind::Language, _) => {
+            return Err(crate::tr!("val.not_string"))
         }
+        (Kind::Fingerprints, toml::Value::Array(items)) => {
+            Value::List(fingerprints(list_from_toml(items)?)?)
+        }
+        (Kind::Fingerprints, _) => return Err(crate::tr!("val.not_fingerprints")),
         (Kind::UrlList, toml::Value::Array(items)) => Value::List(
             list_from_toml(items)?
                 .iter()
                 .map(|url| super::normalize_usage_url(url).map_err(invalid_url))
                 .collect::<Result<_, _>>()?,
         ),
-        (Kind::UrlList, _) => return Err("is not a list of strings".into()),
+        (Kind::UrlList, _) => return Err(crate::tr!("val.not_list")),
         (Kind::Int { .. }, toml::Value::Integer(number)) => Value::Int(*number),
-        (Kind::Int { .. }, _) => return Err("is not a whole number".into()),
+        (Kind::Int { .. }, _) => return Err(crate::tr!("val.not_int")),
         (Kind::Float { .. } | Kind::Weight, toml::Value::Integer(number)) => {
             Value::Float(*number as f64)
         }
         (Kind::Float { .. } | Kind::Weight, toml::Value::Float(number)) => Value::Float(*number),
-        (Kind::Float { .. } | Kind::Weight, _) => return Err("is not a number".into()),
+        (Kind::Float { .. } | Kind::Weight, _) => return Err(crate::tr!("val.not_number")),
         (Kind::List, toml::Value::Array(items)) => Value::List(list_from_toml(items)?),
-        (Kind::List, _) => return Err("is not a list of strings".into()),
+        (Kind::List, _) => return Err(crate::tr!("val.not_list")),
         (Kind::Bool, toml::Value::Boolean(flag)) => Value::Bool(*flag),
-        (Kind::Bool, _) => return Err("is not true or false".into()),
+        (Kind::Bool, _) => return Err(crate::tr!("val.not_bool")),
     };
     check(kind, parsed)
 }
@@ -304,8 +317,8 @@ fn list_from_toml(items: &[toml::Value]) -> Result<Vec<String>, String> {
         .iter()
         .map(|item| match item {
             toml::Value::String(text) if !text.trim().is_empty() => Ok(text.trim().to_string()),
-            toml::Value::String(_) => Err("contains an empty string".to_string()),
-            _ => Err("is not a list of strings".to_string()),
+            toml::Value::String(_) => Err(crate::tr!("val.empty_item")),
+            _ => Err(crate::tr!("val.not_list")),
         })
         .collect()
 }
@@ -317,20 +330,22 @@ pub(crate) fn from_str(kind: Kind, raw: &str) -> Result<Value, String> {
         Kind::PoolUrl if text.is_empty() => Value::Str(String::new()),
         Kind::PoolUrl => Value::Str(super::normalize_pool_url(text).map_err(invalid_url)?),
         Kind::UsageUrl => Value::Str(super::normalize_usage_url(text).map_err(invalid_url)?),
-        Kind::Int { .. } => Value::Int(text.parse().map_err(|_| "is not a whole number")?),
+        Kind::Int { .. } => Value::Int(text.parse().map_err(|_| crate::tr!("val.not_int"))?),
         Kind::Float { .. } | Kind::Weight => {
-            Value::Float(text.parse().map_err(|_| "is not a number")?)
+            Value::Float(text.parse().map_err(|_| crate::tr!("val.not_number"))?)
         }
         Kind::Sort => Value::Sort(parse_sort(text)?),
         Kind::List => Value::List(list_from_str(text)?),
-        Kind::Bool => Value::Bool(parse_bool(text).ok_or("is not true or false")?),
+        Kind::Bool => Value::Bool(parse_bool(text).ok_or_else(|| crate::tr!("val.not_bool"))?),
+        Kind::Fingerprints => Value::List(fingerprints(list_from_str(text)?)?),
+        Kind::Language => Value::Str(parse_language(text)?.to_string()),
         Kind::UrlList => Value::List(
             list_from_str(text)?
                 .iter()
                 .map(|url| super::normalize_usage_url(url).map_err(invalid_url))
                 .collect::<Result<_, _>>()?,
         ),
-        Kind::Provider if text.is_empty() => return Err("is empty".into()),
+        Kind::Provider if text.is_empty() => return Err(crate::tr!("val.empty")),
         Kind::Provider => Value::Str(crate::provider::section_id(text)),
     };
     check(kind, parsed)
@@ -339,16 +354,16 @@ pub(crate) fn from_str(kind: Kind, raw: &str) -> Result<Value, String> {
 /// A list given as text: `a, b` (comma-separated) or a TOML/JSON array `["a", "b"]`. Quotes or
 /// brackets in the comma form are refused: they mean a mistyped array, not a name.
 fn list_from_str(text: &str) -> Result<Vec<String>, String> {
-    const HINT: &str = "(use a, b or [\"a\", \"b\"])";
+    let hint = crate::tr!("val.list_hint");
     if text.starts_with('[') {
         let parsed: toml::Table = format!("v = {text}")
             .parse()
-            .map_err(|_| format!("is not a list of strings {HINT}"))?;
+            .map_err(|_| format!("{} {hint}", crate::tr!("val.not_list")))?;
         return match parsed.get("v") {
             Some(toml::Value::Array(items)) => {
-                list_from_toml(items).map_err(|problem| format!("{problem} {HINT}"))
+                list_from_toml(items).map_err(|problem| format!("{problem} {hint}"))
             }
-            _ => Err(format!("is not a list of strings {HINT}")),
+            _ => Err(format!("{} {hint}", crate::tr!("val.not_list"))),
         };
     }
     let items: Vec<String> = text
@@ -361,12 +376,37 @@ fn list_from_str(text: &str) -> Result<Vec<String>, String> {
         .iter()
         .any(|item| item.contains(['"', '\'', '[', ']']))
     {
-        return Err(format!("has quotes or brackets in an item {HINT}"));
+        return Err(format!("{} {hint}", crate::tr!("val.quotes_in_item")));
     }
     Ok(items)
 }
 
 /// `true/false`, `yes/no`, `on/off`, `1/0` (case-insensitive).
+/// Fingerprints, lower-cased; anything but 8 hex digits is refused.
+fn fingerprints(items: Vec<String>) -> Result<Vec<String>, String> {
+    items
+        .into_iter()
+        .map(|item| {
+            let lower = item.trim().to_ascii_lowercase();
+            if crate::api::api_keys::is_fingerprint(&lower) {
+                Ok(lower)
+            } else {
+                Err(crate::tr!("val.bad_fingerprint", item = toml_string(&item)))
+            }
+        })
+        .collect()
+}
+
+/// `auto`, `en` or `zh-Hans` (also `zh`, `zh-CN`, `zh_Hans`, any case).
+pub fn parse_language(text: &str) -> Result<&'static str, String> {
+    match text.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+        "auto" | "" => Ok("auto"),
+        "en" | "en-us" | "en-gb" | "english" => Ok("en"),
+        "zh-hans" | "zh" | "zh-cn" | "zh-sg" | "zh-hans-cn" | "chinese" => Ok("zh-Hans"),
+        _ => Err(crate::tr!("val.not_language")),
+    }
+}
+
 fn parse_bool(text: &str) -> Option<bool> {
     match text.to_ascii_lowercase().as_str() {
         "true" | "yes" | "on" | "1" => Some(true),
@@ -376,20 +416,20 @@ fn parse_bool(text: &str) -> Option<bool> {
 }
 
 fn invalid_url(reason: String) -> String {
-    format!("is not a valid URL: {reason}")
+    crate::tr!("val.bad_url", reason = reason)
 }
 
 /// Range checks and clamping.
 fn check(kind: Kind, value: Value) -> Result<Value, String> {
     match (kind, value) {
         (Kind::Int { min, max }, Value::Int(number)) if !(min..=max).contains(&number) => {
-            Err(format!("is out of range ({min}..={max})"))
+            Err(crate::tr!("val.out_of_range", min = min, max = max))
         }
         (Kind::Float { .. } | Kind::Weight, Value::Float(number)) if !number.is_finite() => {
-            Err("is not a finite number".into())
+            Err(crate::tr!("val.not_finite"))
         }
         (Kind::Float { min, max }, Value::Float(number)) if !(min..=max).contains(&number) => {
-            Err(format!("is out of range ({min}..={max})"))
+            Err(crate::tr!("val.out_of_range", min = min, max = max))
         }
         (Kind::Weight, Value::Float(number)) => Ok(Value::Float(number.max(MIN_WEIGHT))),
         (_, value) => Ok(value),
@@ -408,10 +448,7 @@ pub fn parse_sort(raw: &str) -> Result<SortOrder, String> {
         "5h" => SortKey::FiveHour,
         "week" => SortKey::Week,
         "name" => SortKey::Name,
-        _ => return Err(
-            "is not a sort order (use 5h, week or name, optionally with -desc, e.g. \"week-desc\")"
-                .into(),
-        ),
+        _ => return Err(crate::tr!("val.not_sort")),
     };
     Ok(SortOrder { key, descending })
 }

@@ -2,7 +2,7 @@
 //!
 //! Precedence, highest first: command-line flags (applied by the caller), environment variables
 //! (`POOLWATCH_*`), the selected `[profiles.NAME]` table, the top-level keys, built-in defaults.
-//! Inside a profile, `[weights]` and `[labels]` merge entry by entry with the top level; every other
+//! Inside a profile, `[weights]`, `[labels]` and `[key_labels]` merge entry by entry with the top level; every other
 //! key (including the `providers` and `hidden` lists) replaces the top-level value as a whole.
 //! Plan weights below 0.1 are clamped to 0.1 silently. The management key never lives here: see
 //! [`crate::secrets`].
@@ -17,6 +17,8 @@ mod url;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_keys;
 
 use crate::provider::urls;
 use std::collections::BTreeMap;
@@ -29,7 +31,7 @@ pub use edit::{init_file, set_value, template};
 pub use error::ConfigError;
 pub use file::valid_profile_name;
 pub use keys::toml_list;
-pub use keys::{parse_sort, sort_name, MIN_WEIGHT};
+pub use keys::{parse_language, parse_sort, sort_name, MIN_WEIGHT};
 pub use show::{show, show_with_paths};
 pub use url::{normalize_pool_url, normalize_usage_url};
 
@@ -69,6 +71,8 @@ pub const CONFIG_ENV: &str = "POOLWATCH_CONFIG";
 pub const PROFILE_ENV: &str = "POOLWATCH_PROFILE";
 /// Environment variable overriding the cache directory.
 pub const CACHE_DIR_ENV: &str = "POOLWATCH_CACHE_DIR";
+/// Environment variable choosing the interface language.
+pub const LANGUAGE_ENV: &str = "POOLWATCH_LANGUAGE";
 /// Environment variable overriding the widget snapshot path.
 pub const SNAPSHOT_PATH_ENV: &str = "POOLWATCH_SNAPSHOT_PATH";
 
@@ -137,6 +141,12 @@ pub struct Settings {
     pub alerts: AlertSettings,
     /// Custom account labels by auth file name or email.
     pub labels: BTreeMap<String, String>,
+    /// API-key fingerprints to hide (`hidden_keys`, "Hide this key").
+    pub hidden_keys: Vec<String>,
+    /// API-key labels by fingerprint (`[key_labels]`).
+    pub key_labels: BTreeMap<String, String>,
+    /// Interface language setting: `auto`, `en` or `zh-Hans`.
+    pub language: String,
     /// Cache directory override (POOLWATCH_CACHE_DIR).
     pub cache_dir: Option<PathBuf>,
     /// Widget snapshot path override (POOLWATCH_SNAPSHOT_PATH).
@@ -171,6 +181,9 @@ impl Default for Settings {
             hidden: Vec::new(),
             alerts: AlertSettings::default(),
             labels: BTreeMap::new(),
+            hidden_keys: Vec::new(),
+            key_labels: BTreeMap::new(),
+            language: "auto".to_string(),
             cache_dir: None,
             snapshot_path: None,
             file_found: false,
@@ -382,6 +395,7 @@ pub(crate) fn validate_profiles(config: &file::ConfigFile, path: &Path) -> Resul
 struct Resolved {
     values: BTreeMap<&'static str, Value>,
     labels: BTreeMap<String, String>,
+    key_labels: BTreeMap<String, String>,
     sources: BTreeMap<String, ValueSource>,
 }
 
@@ -408,6 +422,11 @@ impl Resolved {
             self.labels.insert(name.clone(), label.clone());
             self.sources
                 .insert(format!("labels.{name}"), source.clone());
+        }
+        for (fingerprint, label) in &layer.key_labels {
+            self.key_labels.insert(fingerprint.clone(), label.clone());
+            self.sources
+                .insert(format!("key_labels.{fingerprint}"), source.clone());
         }
     }
 
@@ -537,6 +556,8 @@ impl Resolved {
                 .map(|items| items.iter().map(|p| p.to_ascii_lowercase()).collect())
                 .unwrap_or(defaults.providers),
             hidden: self.list("hidden").unwrap_or_default(),
+            hidden_keys: self.list("hidden_keys").unwrap_or_default(),
+            language: self.text("language").unwrap_or(defaults.language),
             alerts: AlertSettings {
                 pool_5h_below: self
                     .float("alerts.pool_5h_below")
@@ -559,6 +580,7 @@ impl Resolved {
                 notify: self.flag("alerts.notify").unwrap_or(defaults.alerts.notify),
             },
             labels: self.labels,
+            key_labels: self.key_labels,
             sources: self.sources,
             ..defaults
         };

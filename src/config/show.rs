@@ -85,6 +85,8 @@ pub fn show_with_paths(
         settings,
     );
     main.line("hidden", toml_list(&settings.hidden), settings);
+    main.line("hidden_keys", toml_list(&settings.hidden_keys), settings);
+    main.line("language", toml_string(&settings.language), settings);
     let default_location = "(default location)";
     let cache_dir = settings
         .cache_dir
@@ -177,6 +179,18 @@ pub fn show_with_paths(
         );
     }
     out.push_str(&labels.render());
+
+    out.push_str("\n[key_labels]\n");
+    let mut key_labels = Section::default();
+    for (fingerprint, label) in &settings.key_labels {
+        key_labels.line_as(
+            &toml_string(fingerprint),
+            &format!("key_labels.{fingerprint}"),
+            toml_string(label),
+            settings,
+        );
+    }
+    out.push_str(&key_labels.render());
     out
 }
 

@@ -12,6 +12,7 @@ use crate::provider::Unit;
 mod account;
 mod forecast;
 mod health;
+mod keys;
 pub mod pace;
 mod plan;
 mod report;
@@ -28,6 +29,7 @@ pub use forecast::{
 pub use health::{
     last_buckets, merge_health, pool_health, recent_failures, HEALTH_BUCKETS, RECENT_BUCKETS,
 };
+pub use keys::{attach_api_keys, default_key_label, key_views, ApiKeyView, KeyDisplay};
 pub use plan::{normalize_plan, plan_weight, MAX_WEIGHT, MIN_WEIGHT};
 pub use report::{compute, pool_window};
 pub use sections::{choose_primary, section_order, total_reset_credits};
@@ -364,6 +366,9 @@ pub struct PoolReport {
     pub counts: PoolCounts,
     pub health: PoolHealth,
     pub plans: Vec<PlanGroup>,
+    /// Upstream API keys (`api-key-usage`), hidden ones left out.
+    #[serde(default)]
+    pub api_keys: Vec<ApiKeyView>,
     /// The provider of the top-level numbers (`five_hour`, `weekly`, `counts`,
     /// `health`, `plans` are this provider's section; `accounts` lists all).
     #[serde(default = "default_primary")]
@@ -447,6 +452,7 @@ impl PoolReport {
             plans: section.plans.clone(),
             primary_provider: section.provider.clone(),
             sections: Vec::new(),
+            api_keys: Vec::new(),
         }
     }
 }

@@ -66,6 +66,7 @@ pub fn compute(accounts: &[Account], settings: &QuotaSettings, now: Epoch) -> Po
         plans: top.plans,
         primary_provider: primary,
         sections,
+        api_keys: Vec::new(),
     }
 }
 

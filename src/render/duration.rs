@@ -12,7 +12,10 @@ const DAY: i64 = 24 * HOUR;
 /// left out (`1h`, `3d`); 0 or negative is `now`.
 pub fn short(seconds: i64) -> String {
     if seconds <= 0 {
-        return "now".to_string();
+        return crate::tr!("dur.now");
+    }
+    if crate::i18n::is_zh() {
+        return super::duration_zh::short(seconds);
     }
     if seconds < MINUTE {
         return format!("{seconds}s");
@@ -36,9 +39,9 @@ pub fn short(seconds: i64) -> String {
 /// `3m ago`, or `just now` for ages of zero or less (clock skew).
 pub fn ago(seconds: i64) -> String {
     if seconds <= 0 {
-        "just now".to_string()
+        crate::tr!("dur.just_now")
     } else {
-        format!("{} ago", short(seconds))
+        crate::tr!("dur.ago", d = short(seconds))
     }
 }
 
@@ -98,6 +101,19 @@ mod tests {
     #[test]
     fn huge_values_do_not_panic() {
         assert_eq!(short(i64::MAX), "106751991167300d15h");
+    }
+
+    #[test]
+    fn chinese_durations_follow_the_thread_language() {
+        crate::i18n::with(crate::i18n::Lang::ZhHans, || {
+            assert_eq!(short(0), "现在");
+            assert_eq!(short(38 * 60), "38分钟");
+            assert_eq!(short(3600 + 12 * 60), "1小时12分");
+            assert_eq!(short(3 * 86_400), "3天");
+            assert_eq!(ago(180), "3分钟前");
+            assert_eq!(ago(0), "刚刚");
+        });
+        assert_eq!(short(38 * 60), "38m");
     }
 
     #[test]

@@ -6,18 +6,19 @@
 //! only ever built from trusted values (the binary path, the settings path, a
 //! validated pool URL, fixed colours), so untrusted text cannot reach them.
 
-use std::fmt::Write as _;
-
 use super::duration::{ago, short};
 use super::sanitize::menu_text;
+use super::width::display_width;
 use super::{Dialect, FetchStatus, MenuContext};
 use crate::model::{Epoch, HealthBucket};
 use crate::model::{Lane, ResetCredits};
 use crate::provider::Unit;
 use crate::quota::pace::{Pace, WindowPace};
 use crate::quota::{
-    AccountView, AccountWindow, Level, PoolReport, PoolWindow, ProviderSection, SortKey, SortOrder,
+    AccountView, AccountWindow, ApiKeyView, Level, PoolReport, PoolWindow, ProviderSection,
+    SortKey, SortOrder,
 };
+use crate::tr;
 
 /// Width of the pool `5h` / `Week` bars, in cells.
 pub const POOL_BAR_WIDTH: usize = 20;
@@ -185,6 +186,10 @@ fn menu_lines_omitting(
             }
             lines.extend(menu.account_lines_omitting(&part, section.omitted));
         }
+        if !report.api_keys.is_empty() {
+            lines.push(MenuLine::separator());
+            lines.extend(menu.api_key_lines(report));
+        }
     }
     lines.push(MenuLine::separator());
     lines.extend(menu.action_lines());
@@ -240,11 +245,11 @@ pub fn fraction_percent(remaining: f64, capacity: f64) -> String {
 /// `+300% -> 1720% in 1h12m` for a pool window with a restore forecast.
 pub fn forecast_text(window: &PoolWindow, now: Epoch) -> Option<String> {
     let forecast = window.forecast.as_ref()?;
-    Some(format!(
-        "+{} -> {} in {}",
-        plus_percent(forecast.restored),
-        plus_percent(forecast.target),
-        short(forecast.at - now)
+    Some(tr!(
+        "forecast",
+        restored = plus_percent(forecast.restored),
+        target = plus_percent(forecast.target),
+        d = short(forecast.at - now)
     ))
 }
 
@@ -273,14 +278,14 @@ pub fn pool_windows<'a>(
 pub fn pace_text(pace: Option<&WindowPace>, window: &PoolWindow, now: Epoch) -> Option<String> {
     let pace = pace?;
     let mut text = if pace.burn_per_hour < 0.05 {
-        "not burning".to_string()
+        tr!("pace.idle")
     } else {
-        format!("burning {}/h", plus_percent(pace.burn_per_hour))
+        tr!("pace.burning", rate = plus_percent(pace.burn_per_hour))
     };
     if let Some(at) = pace.runs_out_at {
-        let _ = write!(text, " · runs out in {}", short(at - now));
+        text.push_str(&tr!("pace.runs_out", d = short(at - now)));
         if let Some(forecast) = &window.forecast {
-            let _ = write!(text, ", restore in {}", short(forecast.at - now));
+            text.push_str(&tr!("pace.restore", d = short(forecast.at - now)));
         }
     }
     Some(text)
@@ -297,16 +302,28 @@ pub fn health_char(bucket: &HealthBucket) -> char {
 }
 
 /// What a latched 401/403 means for refreshing (the message says what to fix).
-pub const PAUSED_TEXT: &str =
-    "Automatic refresh is paused until this is fixed; the message says how";
+pub fn paused_text() -> String {
+    tr!("menu.paused")
+}
 
 /// What a running IP ban means for refreshing.
-pub const BAN_PAUSED_TEXT: &str =
-    "Automatic refresh is paused until the ban ends, then poolwatch tries once more";
+pub fn ban_paused_text() -> String {
+    tr!("menu.ban_paused")
+}
 
 /// Legend of the health strip (trusted text, used as tooltip and submenu).
-pub const HEALTH_LEGEND: &str =
-    "▮ ok · ◆ some failed · ✕ all failed · ▯ idle (10 min each, oldest first)";
+pub fn health_legend() -> String {
+    tr!("health.legend")
+}
+
+/// The display name of a pool window (`5h`, `Week`; lanes keep their own names).
+pub fn window_name(name: &str) -> String {
+    match name {
+        "5h" => tr!("window.5h"),
+        "Week" => tr!("window.week"),
+        other => other.to_string(),
+    }
+}
 
 /// `1 account`, `3 accounts`: a count with the right form of its noun.
 pub fn plural(n: usize, one: &str, many: &str) -> String {
@@ -320,9 +337,9 @@ pub fn plural(n: usize, one: &str, many: &str) -> String {
 /// `N failures in the last 30 min` with the right plural.
 pub fn failures_text(failures: u64) -> String {
     match failures {
-        0 => "No failures in the last 30 min".to_string(),
-        1 => "1 failure in the last 30 min".to_string(),
-        n => format!("{n} failures in the last 30 min"),
+        0 => tr!("failures.none"),
+        1 => tr!("failures.one"),
+        n => tr!("failures.many", n = n),
     }
 }
 
@@ -393,7 +410,7 @@ impl Tone {
 
 /// Padding to a visible width (the sanitised text may contain doubled backslashes).
 fn pad(text: &str, width: usize) -> String {
-    let visible = text.chars().count() - text.matches("\\\\").count();
+    let visible = display_width(text).saturating_sub(text.matches("\\\\").count());
     format!("{text}{}", " ".repeat(width.saturating_sub(visible)))
 }
 
@@ -499,26 +516,26 @@ impl Menu<'_> {
             _ if ban.is_some() => (
                 "⚠",
                 "hand.raised.fill",
-                format!("banned {}", short(ban.unwrap_or(0) - self.ctx.now)),
+                tr!("title.banned", d = short(ban.unwrap_or(0) - self.ctx.now)),
                 Some(Tone::Red),
             ),
             (FetchStatus::AuthLatched { .. }, _) => (
                 "⚠",
                 "exclamationmark.triangle.fill",
                 // Paused: the server rejected the management key.
-                "key rejected".to_string(),
+                tr!("title.key_rejected"),
                 Some(Tone::Red),
             ),
             (FetchStatus::Refreshing, None) => (
                 "↻",
                 "arrow.triangle.2.circlepath",
-                "loading".to_string(),
+                tr!("title.loading"),
                 None,
             ),
             (_, None) => (
                 "⚠",
                 "exclamationmark.triangle.fill",
-                "no data".to_string(),
+                tr!("title.no_data"),
                 Some(Tone::Yellow),
             ),
             (status, Some(report)) => {
@@ -540,12 +557,13 @@ impl Menu<'_> {
                 }
                 if let Some(week) = report.weekly.known() {
                     parts.push(format!(
-                        "W {}",
+                        "{} {}",
+                        tr!("title.week"),
                         fraction_percent(week.remaining, week.capacity)
                     ));
                 }
                 if parts.is_empty() {
-                    parts.push("no quota data".to_string());
+                    parts.push(tr!("title.no_quota_data"));
                 }
                 let text = format!("{}{stale}", parts.join(" · "));
                 ("⚡", symbol, text, Some(Tone::of(level)))
@@ -587,17 +605,15 @@ impl Menu<'_> {
     fn status_lines(&self, report: Option<&PoolReport>) -> Vec<MenuLine> {
         let mut lines = Vec::new();
         if self.ctx.demo {
-            lines.push(MenuLine::item(
-                0,
-                "Demo pool (sample data, not a real server)",
-            ));
+            lines.push(MenuLine::item(0, tr!("menu.demo_pool")));
         }
         if let Some(profile) = self.profile_suffix() {
-            lines.push(self.untrusted(MenuLine::item(0, format!("Profile: {profile}"))));
+            let line = MenuLine::item(0, tr!("menu.profile", name = profile));
+            lines.push(self.untrusted(line));
         }
         match &self.ctx.status {
             FetchStatus::Fresh => {}
-            FetchStatus::Refreshing => lines.push(MenuLine::item(0, "↻ Refreshing…")),
+            FetchStatus::Refreshing => lines.push(MenuLine::item(0, tr!("menu.refreshing"))),
             FetchStatus::Stale { error } => {
                 let tone = if self.ctx.ban_until.is_some_and(|until| until > self.ctx.now) {
                     Tone::Red
@@ -606,15 +622,15 @@ impl Menu<'_> {
                 };
                 lines.push(self.problem("⚠ ", error, tone));
                 if tone == Tone::Red {
-                    lines.push(MenuLine::item(0, BAN_PAUSED_TEXT));
+                    lines.push(MenuLine::item(0, ban_paused_text()));
                 }
                 if report.is_some() {
-                    lines.push(MenuLine::item(0, "Showing the last good data"));
+                    lines.push(MenuLine::item(0, tr!("menu.showing_last_good")));
                 }
             }
             FetchStatus::AuthLatched { message } => {
                 lines.push(self.problem("⚠ ", message, Tone::Red));
-                lines.push(MenuLine::item(0, PAUSED_TEXT));
+                lines.push(MenuLine::item(0, paused_text()));
             }
         }
         for notice in &self.ctx.notices {
@@ -622,7 +638,7 @@ impl Menu<'_> {
             lines.push(self.untrusted(line));
         }
         if report.is_none() && !matches!(self.ctx.status, FetchStatus::Refreshing) {
-            lines.push(MenuLine::item(0, "No pool data yet"));
+            lines.push(MenuLine::item(0, tr!("menu.no_pool_data")));
         }
         lines.push(MenuLine::item(0, self.updated_text()));
         lines
@@ -630,8 +646,8 @@ impl Menu<'_> {
 
     fn updated_text(&self) -> String {
         match self.ctx.updated_at {
-            Some(at) => format!("Last updated {}", ago(self.ctx.now - at)),
-            None => "Never updated".to_string(),
+            Some(at) => tr!("menu.last_updated", ago = ago(self.ctx.now - at)),
+            None => tr!("menu.never_updated"),
         }
     }
 
@@ -644,17 +660,17 @@ impl Menu<'_> {
     /// The heading of one provider's section: name, accounts and what 100% means.
     fn section_header(&self, section: &ProviderSection) -> MenuLine {
         let accounts = match section.counts.total {
-            1 => "1 account".to_string(),
-            n => format!("{n} accounts"),
+            1 => tr!("refresh.one_account"),
+            n => tr!("refresh.n_accounts", n = n),
         };
         let note = match (section.quota, section.unit) {
-            (false, _) => "quota not read: health only".to_string(),
-            (true, Unit::PlusPercent) => "100% = one Plus account".to_string(),
+            (false, _) => tr!("section.health_only"),
+            (true, Unit::PlusPercent) => tr!("section.unit_plus"),
             (true, Unit::Percent) => match crate::provider::descriptor(&section.provider) {
                 Some(d) if d.base_plan != "unknown" => {
-                    format!("100% = one {} account", d.base_plan)
+                    tr!("section.unit_plan", plan = d.base_plan)
                 }
-                _ => "100% = one account".to_string(),
+                _ => tr!("section.unit_account"),
             },
         };
         let name = non_empty(menu_text(&section.name, 24), "?");
@@ -668,7 +684,10 @@ impl Menu<'_> {
         };
         vec![MenuLine::item(
             0,
-            format!("Reset credits {}", credits_text(credits, self.ctx.now)),
+            tr!(
+                "credits.line",
+                credits = credits_text(credits, self.ctx.now)
+            ),
         )]
     }
 
@@ -676,10 +695,7 @@ impl Menu<'_> {
         let mut lines = Vec::new();
         let windows = pool_windows(report, pace);
         if windows.is_empty() {
-            lines.push(self.color(
-                MenuLine::item(0, "Quota: no account has usage data"),
-                Tone::Grey,
-            ));
+            lines.push(self.color(MenuLine::item(0, tr!("menu.no_quota_windows")), Tone::Grey));
         }
         for (name, window, window_pace) in windows {
             lines.push(self.window_line(name, window));
@@ -693,7 +709,7 @@ impl Menu<'_> {
             }
         }
         lines.push(MenuLine::item(0, counts_text(report)));
-        lines.push(MenuLine::item(1, AVAILABLE_MEANING));
+        lines.push(MenuLine::item(1, available_meaning()));
         if report.counts.duplicates > 0 {
             lines.push(MenuLine::item(0, duplicates_text(report.counts.duplicates)));
         }
@@ -702,6 +718,7 @@ impl Menu<'_> {
     }
 
     fn window_line(&self, name: &str, window: &PoolWindow) -> MenuLine {
+        let name = pad(&window_name(name), 4);
         let share = fraction(window.remaining, window.capacity);
         let text = match share {
             Some(f) => {
@@ -710,14 +727,18 @@ impl Menu<'_> {
                     .as_ref()
                     .and_then(|fc| fraction(fc.target, window.capacity));
                 format!(
-                    "{name:<4} {} {} / {}  {}",
+                    "{name} {} {} / {}  {}",
                     bar(f, restore, POOL_BAR_WIDTH),
                     plus_percent(window.remaining),
                     plus_percent(window.capacity),
                     fraction_percent(window.remaining, window.capacity)
                 )
             }
-            None => format!("{name:<4} {} no data", bar(0.0, None, POOL_BAR_WIDTH)),
+            None => format!(
+                "{name} {} {}",
+                bar(0.0, None, POOL_BAR_WIDTH),
+                tr!("window.no_data")
+            ),
         };
         let line = self.mono(MenuLine::item(0, text));
         if share.is_some() {
@@ -730,11 +751,11 @@ impl Menu<'_> {
     fn health_lines(&self, report: &PoolReport) -> Vec<MenuLine> {
         let health = &report.health;
         let strip: String = if health.buckets.is_empty() {
-            "no data".to_string()
+            tr!("health.no_data")
         } else {
             health.buckets.iter().map(health_char).collect()
         };
-        let line = self.mono(MenuLine::item(0, format!("Health {strip}")));
+        let line = self.mono(MenuLine::item(0, tr!("health.line", strip = strip)));
         let failures = MenuLine::item(0, failures_text(health.recent_failures));
         let failures = if health.recent_failures > 0 {
             self.color(failures, Tone::Red)
@@ -742,8 +763,8 @@ impl Menu<'_> {
             failures
         };
         vec![
-            self.tooltip(line, HEALTH_LEGEND),
-            MenuLine::item(1, HEALTH_LEGEND),
+            self.tooltip(line, &health_legend()),
+            MenuLine::item(1, health_legend()),
             failures,
         ]
     }
@@ -752,7 +773,7 @@ impl Menu<'_> {
 
     fn account_lines_omitting(&self, report: &PoolReport, omitted: usize) -> Vec<MenuLine> {
         if report.accounts.is_empty() {
-            return vec![MenuLine::item(0, "No accounts")];
+            return vec![MenuLine::item(0, tr!("menu.no_accounts"))];
         }
         let mut lines = Vec::new();
         let (shown, rest) = report
@@ -766,10 +787,7 @@ impl Menu<'_> {
             // Big pools: the worst of the rest as one-line rows in a submenu
             // keeps the menu quick to open (and to print); `status` lists all.
             let total = rest.len() + omitted;
-            lines.push(MenuLine::item(
-                0,
-                format!("More accounts ({total}) · details: poolwatch status"),
-            ));
+            lines.push(MenuLine::item(0, tr!("menu.more_accounts", n = total)));
             let listed = worst_rows(rest);
             for &i in &listed {
                 let mut row = self.account_row(&rest[i]);
@@ -778,30 +796,28 @@ impl Menu<'_> {
             }
             let unlisted = total - listed.len();
             if unlisted > 0 {
-                lines.push(MenuLine::item(
-                    1,
-                    format!("… {unlisted} more: open `poolwatch status`"),
-                ));
+                lines.push(MenuLine::item(1, tr!("menu.unlisted", n = unlisted)));
             }
         }
         lines
     }
 
     fn account_row(&self, a: &AccountView) -> MenuLine {
-        let label = non_empty(menu_text(&a.label, LABEL_WIDTH), "(no label)");
+        let label = non_empty(menu_text(&a.label, LABEL_WIDTH), &tr!("menu.no_label"));
         let plan = non_empty(menu_text(&a.plan, PLAN_WIDTH), "?");
         let quota = match (&a.five_hour, &a.weekly) {
-            (None, None) if health_only(a) => "quota not read".to_string(),
-            (None, None) if a.expired => "values too old: not counted".to_string(),
-            (None, None) => "no usage data".to_string(),
+            (None, None) if health_only(a) => tr!("menu.quota_not_read"),
+            (None, None) if a.expired => tr!("menu.values_too_old"),
+            (None, None) => tr!("menu.no_usage_data"),
             (five, week) => format!(
-                "{} {:>4}  W {:>4}",
+                "{} {:>4}  {} {:>4}",
                 five.as_ref().map_or_else(
                     || "·".repeat(ACCOUNT_BAR_WIDTH),
                     |w| bar(w.remaining / 100.0, None, ACCOUNT_BAR_WIDTH)
                 ),
                 five.as_ref()
                     .map_or_else(|| "—".to_string(), |w| percent_whole(w.remaining)),
+                tr!("title.week"),
                 week.as_ref()
                     .map_or_else(|| "—".to_string(), |w| percent_whole(w.remaining)),
             ),
@@ -823,15 +839,21 @@ impl Menu<'_> {
         let plan = non_empty(menu_text(&a.plan, 24), "?");
         lines.push(self.untrusted(MenuLine::item(
             1,
-            format!("Plan {plan} · weight {}×", weight_text(a.weight)),
+            tr!(
+                "menu.plan_weight",
+                plan = plan,
+                weight = weight_text(a.weight)
+            ),
         )));
         if let Some(email) = a
             .email
             .as_deref()
             .filter(|e| *e != a.label && !e.is_empty())
         {
-            lines
-                .push(self.untrusted(MenuLine::item(1, format!("Email {}", menu_text(email, 60)))));
+            lines.push(self.untrusted(MenuLine::item(
+                1,
+                tr!("menu.email", email = menu_text(email, 60)),
+            )));
         }
         lines.push(MenuLine::item(
             1,
@@ -853,54 +875,133 @@ impl Menu<'_> {
         if let Some(credits) = &a.reset_credits {
             lines.push(MenuLine::item(
                 1,
-                format!("Reset credits {}", credits_text(credits, now)),
+                tr!("credits.line", credits = credits_text(credits, now)),
             ));
         }
         let status = non_empty(menu_text(&a.status, 24), "—");
         lines.push(self.untrusted(MenuLine::item(
             1,
-            format!("Status {status}{}", status_flags(a, now)),
+            tr!("menu.status", status = status, flags = status_flags(a, now)),
         )));
         if !a.status_message.trim().is_empty() {
             lines.push(self.untrusted(MenuLine::item(
                 1,
-                format!("Message {}", menu_text(&a.status_message, MESSAGE_CHARS)),
+                tr!(
+                    "menu.message",
+                    text = menu_text(&a.status_message, MESSAGE_CHARS)
+                ),
             )));
         }
         // The real server usually sends no `last_refresh`: then say nothing.
         if let Some(at) = a.last_refresh {
             lines.push(MenuLine::item(
                 1,
-                format!("Token refreshed {}", ago(now - at)),
+                tr!("menu.token_refreshed", ago = ago(now - at)),
             ));
         }
         if let Some(counted) = &a.duplicate_of {
             lines.push(self.untrusted(MenuLine::item(
                 1,
-                format!(
-                    "Same login as {}: counted once, there",
-                    menu_text(counted, LABEL_WIDTH)
-                ),
+                tr!("menu.same_login", label = menu_text(counted, LABEL_WIDTH)),
             )));
         }
         lines.push(MenuLine::item(
             1,
             match a.usage_fetched_at {
-                Some(at) if a.expired => {
-                    format!("Usage fetched {} (stale: too old to count)", ago(now - at))
-                }
-                Some(at) if a.stale => format!("Usage fetched {} (stale)", ago(now - at)),
-                Some(at) => format!("Usage fetched {}", ago(now - at)),
-                None => "Usage never fetched".to_string(),
+                Some(at) if a.expired => tr!("menu.usage_fetched_expired", ago = ago(now - at)),
+                Some(at) if a.stale => tr!("menu.usage_fetched_stale", ago = ago(now - at)),
+                Some(at) => tr!("menu.usage_fetched", ago = ago(now - at)),
+                None => tr!("menu.usage_never"),
             },
         ));
         lines.push(MenuLine::item(
             1,
-            format!("Failures in the last 30 min: {}", a.recent_failures),
+            tr!("menu.account_failures", n = a.recent_failures),
         ));
         if let Some(error) = &a.error {
-            let line = MenuLine::item(1, format!("Error {}", menu_text(error, MESSAGE_CHARS)));
+            let line = MenuLine::item(1, tr!("menu.error", text = menu_text(error, MESSAGE_CHARS)));
             lines.push(self.untrusted(self.color(line, Tone::Red)));
+        }
+        lines
+    }
+
+    // ----- API keys -----
+
+    fn api_key_lines(&self, report: &PoolReport) -> Vec<MenuLine> {
+        let mut lines = vec![MenuLine::item(
+            0,
+            tr!("keys.section", n = report.api_keys.len()),
+        )];
+        for key in &report.api_keys {
+            lines.push(self.api_key_row(key));
+            lines.extend(self.api_key_details(key));
+        }
+        lines
+    }
+
+    fn api_key_row(&self, key: &ApiKeyView) -> MenuLine {
+        let label = non_empty(
+            menu_text(&key.label, KEY_LABEL_WIDTH),
+            &tr!("menu.no_label"),
+        );
+        let strip: String = key.health.iter().map(health_char).collect();
+        let counts = tr!(
+            "keys.row_counts",
+            ok = format!("{:>6}", key.success),
+            failed = format!("{:>4}", key.failed)
+        );
+        let text = format!(
+            "{} {} {counts}",
+            key_glyph(key),
+            pad(&label, KEY_LABEL_WIDTH),
+        );
+        let line = self.mono(MenuLine::item(0, text));
+        let line = self.tooltip(self.color(line, key_tone(key)), &strip);
+        self.untrusted(line)
+    }
+
+    fn api_key_details(&self, key: &ApiKeyView) -> Vec<MenuLine> {
+        let mut lines = Vec::new();
+        let provider = non_empty(menu_text(&key.provider, 48), "?");
+        let provider_line = tr!("keys.provider", v = provider);
+        lines.push(self.untrusted(MenuLine::item(1, provider_line)));
+        let host = non_empty(menu_text(&key.host, 80), "—");
+        lines.push(self.untrusted(MenuLine::item(1, tr!("keys.host", v = host))));
+        lines.push(MenuLine::item(
+            1,
+            tr!("keys.fingerprint", v = menu_text(&key.fingerprint, 16)),
+        ));
+        lines.push(MenuLine::item(
+            1,
+            tr!("keys.requests", ok = key.success, failed = key.failed),
+        ));
+        let strip: String = if key.health.is_empty() {
+            tr!("health.no_data")
+        } else {
+            key.health.iter().map(health_char).collect()
+        };
+        let line = self.mono(MenuLine::item(1, tr!("health.line", strip = strip)));
+        lines.push(self.tooltip(line, &tr!("health.legend")));
+        let failures = MenuLine::item(1, failures_text(key.recent_failures));
+        lines.push(if key.recent_failures > 0 {
+            self.color(failures, Tone::Red)
+        } else {
+            failures
+        });
+        // The only parameter is the fingerprint poolwatch computed (8 hex digits).
+        if let (Some(exe), true) = (
+            param_value(&self.ctx.exe),
+            crate::api::api_keys::is_fingerprint(&key.fingerprint),
+        ) {
+            lines.push(
+                MenuLine::item(1, tr!("keys.hide"))
+                    .param("bash", exe)
+                    .param("param1", "config")
+                    .param("param2", "hide-key")
+                    .param("param3", key.fingerprint.clone())
+                    .param("terminal", "false")
+                    .param("refresh", "true"),
+            );
         }
         lines
     }
@@ -913,7 +1014,7 @@ impl Menu<'_> {
         if let Some(exe) = &exe {
             lines.extend(self.sort_lines(exe));
         }
-        let refresh = MenuLine::item(0, "Refresh now");
+        let refresh = MenuLine::item(0, tr!("menu.refresh_now"));
         lines.push(match &exe {
             Some(exe) => refresh
                 .param("bash", exe)
@@ -923,12 +1024,12 @@ impl Menu<'_> {
             None => refresh.param("refresh", "true"),
         });
         if let Some(url) = management_url(&self.ctx.pool_url) {
-            lines.push(MenuLine::item(0, "Open management panel").param("href", url));
+            lines.push(MenuLine::item(0, tr!("menu.open_panel")).param("href", url));
         }
         // `config edit` creates the file from the template when it is missing.
         if let Some(exe) = &exe {
             lines.push(
-                MenuLine::item(0, "Open settings")
+                MenuLine::item(0, tr!("menu.open_settings"))
                     .param("bash", exe)
                     .param("param1", "config")
                     .param("param2", "edit")
@@ -936,7 +1037,7 @@ impl Menu<'_> {
             );
         } else if let Some(path) = param_value(&self.ctx.settings_path) {
             lines.push(
-                MenuLine::item(0, "Open settings")
+                MenuLine::item(0, tr!("menu.open_settings"))
                     .param("bash", "/usr/bin/open")
                     .param("param1", "-t")
                     .param("param2", path)
@@ -948,7 +1049,10 @@ impl Menu<'_> {
 
     fn sort_lines(&self, exe: &str) -> Vec<MenuLine> {
         let active = self.ctx.sort;
-        let mut lines = vec![MenuLine::item(0, format!("Sort by: {}", sort_name(active)))];
+        let mut lines = vec![MenuLine::item(
+            0,
+            tr!("menu.sort_by", name = sort_name(active)),
+        )];
         for key in [SortKey::FiveHour, SortKey::Week, SortKey::Name] {
             for descending in [false, true] {
                 let order = SortOrder { key, descending };
@@ -985,44 +1089,49 @@ pub fn sort_value(order: SortOrder) -> String {
 /// Human name of a sort order: `5h, lowest first`, `Name, Z to A`, ...
 pub fn sort_name(order: SortOrder) -> String {
     let direction = match (order.key, order.descending) {
-        (SortKey::Name, false) => "A to Z",
-        (SortKey::Name, true) => "Z to A",
-        (_, false) => "lowest first",
-        (_, true) => "highest first",
+        (SortKey::Name, false) => tr!("sort.a_to_z"),
+        (SortKey::Name, true) => tr!("sort.z_to_a"),
+        (_, false) => tr!("sort.lowest_first"),
+        (_, true) => tr!("sort.highest_first"),
     };
     let key = match order.key {
-        SortKey::FiveHour => "5h",
-        SortKey::Week => "Week",
-        SortKey::Name => "Name",
+        SortKey::FiveHour => tr!("sort.5h"),
+        SortKey::Week => tr!("sort.week"),
+        SortKey::Name => tr!("sort.name"),
     };
-    format!("{key}, {direction}")
+    tr!("sort.item", key = key, direction = direction)
 }
 
 /// What "available" counts, in the menu's words (docs/quota-model.md).
-pub const AVAILABLE_MEANING: &str =
-    "Available: enabled, token accepted, quota known or not cooling; only they count";
+pub fn available_meaning() -> String {
+    tr!("menu.available_meaning")
+}
 
 /// The notice about auth files of a login that is already counted.
 pub fn duplicates_text(duplicates: usize) -> String {
-    format!(
-        "ℹ {} the same ChatGPT login as another (same account id): counted once",
-        plural(duplicates, "auth file is", "auth files are")
-    )
+    match duplicates {
+        1 => tr!("menu.duplicates_one"),
+        n => tr!("menu.duplicates", n = n),
+    }
 }
 
 /// `4/7 available · 1 week-killed · 1 cooling · 1 erroring` (zero counts left out).
 pub fn counts_text(report: &PoolReport) -> String {
     let c = &report.counts;
-    let mut parts = vec![format!("Accounts {}/{} available", c.available, c.total)];
+    let mut parts = vec![tr!(
+        "counts.available",
+        available = c.available,
+        total = c.total
+    )];
     for (n, what) in [
-        (c.killed, "week-killed"),
-        (c.cooling, "cooling"),
-        (c.erroring, "erroring"),
-        (c.stale, "stale"),
-        (c.disabled, "disabled"),
+        (c.killed, tr!("counts.week_killed", n = c.killed)),
+        (c.cooling, tr!("counts.cooling", n = c.cooling)),
+        (c.erroring, tr!("counts.erroring", n = c.erroring)),
+        (c.stale, tr!("counts.stale", n = c.stale)),
+        (c.disabled, tr!("counts.disabled", n = c.disabled)),
     ] {
         if n > 0 {
-            parts.push(format!("{n} {what}"));
+            parts.push(what);
         }
     }
     parts.join(" · ")
@@ -1033,6 +1142,29 @@ fn non_empty(text: String, fallback: &str) -> String {
         fallback.to_string()
     } else {
         text
+    }
+}
+
+/// Visible characters of an API-key label on its row.
+const KEY_LABEL_WIDTH: usize = 36;
+
+fn key_glyph(key: &ApiKeyView) -> char {
+    if key.recent_failures > 0 {
+        '✕'
+    } else if key.health.iter().any(|b| b.success > 0) {
+        '●'
+    } else {
+        '○'
+    }
+}
+
+fn key_tone(key: &ApiKeyView) -> Tone {
+    if key.recent_failures > 0 {
+        Tone::Red
+    } else if key.health.iter().any(|b| b.success > 0) {
+        Tone::Green
+    } else {
+        Tone::Grey
     }
 }
 
@@ -1152,20 +1284,33 @@ fn account_glyph(a: &AccountView) -> char {
 pub fn account_tags(a: &AccountView) -> String {
     let mut tags = String::new();
     for (on, tag) in [
-        (a.killed, "weekKILL"),
-        (a.cooling, "cooling"),
-        (a.recovering, "recovering"),
-        (a.stale, "stale"),
-        (a.error.is_some() && !a.stale, "error"),
-        (a.disabled, "disabled"),
-        (a.duplicate_of.is_some(), "duplicate"),
+        (a.killed, "tag.week_kill"),
+        (a.cooling, "tag.cooling"),
+        (a.recovering, "tag.recovering"),
+        (a.stale, "tag.stale"),
+        (a.error.is_some() && !a.stale, "tag.error"),
+        (a.disabled, "tag.disabled"),
+        (a.duplicate_of.is_some(), "tag.duplicate"),
     ] {
         if on {
             tags.push(' ');
-            tags.push_str(tag);
+            tags.push_str(&tag_text(tag));
         }
     }
     tags
+}
+
+/// A row marker in the current language.
+fn tag_text(key: &str) -> String {
+    match key {
+        "tag.week_kill" => tr!("tag.week_kill"),
+        "tag.cooling" => tr!("tag.cooling"),
+        "tag.recovering" => tr!("tag.recovering"),
+        "tag.stale" => tr!("tag.stale"),
+        "tag.error" => tr!("tag.error"),
+        "tag.disabled" => tr!("tag.disabled"),
+        _ => tr!("tag.duplicate"),
+    }
 }
 
 fn account_tone(a: &AccountView) -> Tone {
@@ -1189,36 +1334,43 @@ fn health_only(a: &AccountView) -> bool {
 }
 
 fn window_detail(name: &str, window: Option<&AccountWindow>, killed: bool, now: Epoch) -> String {
+    let shown = window_name(name);
     let Some(w) = window else {
-        return format!("{name} no data");
+        return tr!("window.detail_no_data", name = shown);
     };
     let note = match (name, killed) {
-        ("Week", true) => " (below the kill line)",
-        (_, true) => " (not counted: week-killed)",
-        _ => "",
+        ("Week", true) => tr!("window.below_kill_line"),
+        (_, true) => tr!("window.not_counted"),
+        _ => String::new(),
     };
     let reset = match w.reset_at {
-        Some(at) if at > now => format!(" · resets in {}", short(at - now)),
-        Some(_) => " · reset due".to_string(),
+        Some(at) if at > now => tr!("window.resets_in", d = short(at - now)),
+        Some(_) => tr!("window.reset_due"),
         None => String::new(),
     };
-    format!("{name} {} left{note}{reset}", percent_whole(w.remaining))
+    tr!(
+        "window.left",
+        name = shown,
+        pct = percent_whole(w.remaining),
+        note = note,
+        reset = reset
+    )
 }
 
 /// `Opus (week) 20% left · resets in 2d` (the lane name is server text).
 fn lane_detail(lane: &Lane, now: Epoch) -> String {
-    let name = non_empty(menu_text(&lane.name, 40), "limit");
+    let name = non_empty(menu_text(&lane.name, 40), &tr!("lane.limit"));
     let window = lane
         .window
         .as_deref()
         .map(|w| format!(" ({})", menu_text(w, 12)))
         .unwrap_or_default();
     let left = lane.remaining.map_or_else(
-        || "no data".to_string(),
-        |r| format!("{} left", percent_whole(r)),
+        || tr!("window.no_data"),
+        |r| tr!("lane.left", pct = percent_whole(r)),
     );
     let reset = match lane.reset_at {
-        Some(at) if at > now => format!(" · resets in {}", short(at - now)),
+        Some(at) if at > now => tr!("window.resets_in", d = short(at - now)),
         _ => String::new(),
     };
     format!("{name}{window} {left}{reset}")
@@ -1227,8 +1379,8 @@ fn lane_detail(lane: &Lane, now: Epoch) -> String {
 /// `2 · soonest expires in 4d` (or `none`).
 fn credits_text(credits: &ResetCredits, now: Epoch) -> String {
     match (credits.available, credits.expires_at) {
-        (0, _) => "none".to_string(),
-        (n, Some(at)) if at > now => format!("{n} · soonest expires in {}", short(at - now)),
+        (0, _) => tr!("tf.none"),
+        (n, Some(at)) if at > now => tr!("credits.soonest", n = n, d = short(at - now)),
         (n, _) => n.to_string(),
     }
 }
@@ -1237,21 +1389,19 @@ fn status_flags(a: &AccountView, now: Epoch) -> String {
     let mut flags = String::new();
     // Not again when the status already says so (`disabled · disabled`).
     if a.disabled && !a.status.trim().eq_ignore_ascii_case("disabled") {
-        flags.push_str(" · disabled");
+        flags.push_str(&tr!("flag.disabled"));
     }
     if a.cooling {
         match a.next_retry_after {
-            Some(at) if at > now => {
-                flags.push_str(&format!(" · cooling, retry in {}", short(at - now)))
-            }
-            _ => flags.push_str(" · cooling"),
+            Some(at) if at > now => flags.push_str(&tr!("flag.cooling_retry", d = short(at - now))),
+            _ => flags.push_str(&tr!("flag.cooling")),
         }
     }
     if a.recovering {
-        flags.push_str(" · last request failed, the pool tries it again");
+        flags.push_str(&tr!("flag.recovering"));
     }
     if !a.available && !a.disabled {
-        flags.push_str(" · unavailable");
+        flags.push_str(&tr!("flag.unavailable"));
     }
     flags
 }

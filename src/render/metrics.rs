@@ -142,6 +142,16 @@ const ACCOUNT_RESET_AT: FamilyDef = FamilyDef {
     help: "When the account window resets (Unix time).",
 };
 
+const KEY_REQUESTS: FamilyDef = FamilyDef {
+    name: "poolwatch_api_key_requests",
+    unit: None,
+    help: "Requests through an upstream API key since the server started, by result (the key is named by provider, host and fingerprint only).",
+};
+const KEY_FAILURES: FamilyDef = FamilyDef {
+    name: "poolwatch_api_key_recent_failures",
+    unit: None,
+    help: "Failed requests through an upstream API key in the last 30 minutes.",
+};
 const PROVIDER_REMAINING: FamilyDef = FamilyDef {
     name: "poolwatch_provider_remaining_percent",
     unit: Some("percent"),
@@ -160,7 +170,7 @@ const PROVIDER_ACCOUNTS: FamilyDef = FamilyDef {
 
 /// Every family, in output order.
 #[cfg(test)]
-const ALL_FAMILIES: [&FamilyDef; 19] = [
+const ALL_FAMILIES: [&FamilyDef; 21] = [
     &GENERATED,
     &LAST_UPDATE,
     &STALE,
@@ -177,6 +187,8 @@ const ALL_FAMILIES: [&FamilyDef; 19] = [
     &ACCOUNT_AVAILABLE,
     &ACCOUNT_FAILURES,
     &ACCOUNT_RESET_AT,
+    &KEY_REQUESTS,
+    &KEY_FAILURES,
     &PROVIDER_REMAINING,
     &PROVIDER_CAPACITY,
     &PROVIDER_ACCOUNTS,
@@ -360,8 +372,40 @@ fn families(pools: &[Prepared], now: Epoch) -> Vec<Family> {
     out.extend(pool_window_families(pools));
     out.extend(pool_count_families(pools));
     out.extend(account_families(pools));
+    out.extend(api_key_families(pools));
     out.extend(provider_families(pools));
     out
+}
+
+/// Per API key: requests by result and recent failures. Labels are the
+/// provider, the base-URL host and the fingerprint (never the raw key).
+fn api_key_families(pools: &[Prepared]) -> [Family; 2] {
+    let mut requests = Family::new(&KEY_REQUESTS);
+    let mut failures = Family::new(&KEY_FAILURES);
+    for p in pools {
+        let Some(report) = p.pool.report else {
+            continue;
+        };
+        let mut seen = HashSet::new();
+        for key in &report.api_keys {
+            let labels = vec![
+                ("profile", p.profile.clone()),
+                (
+                    "provider",
+                    clean_label_value(&key.provider, LABEL_VALUE_MAX_CHARS),
+                ),
+                ("host", clean_label_value(&key.host, LABEL_VALUE_MAX_CHARS)),
+                ("key", unique_label_value(&key.fingerprint, &mut seen)),
+            ];
+            for (result, n) in [("success", key.success), ("failed", key.failed)] {
+                let mut with_result = labels.clone();
+                with_result.push(("result", result.to_string()));
+                requests.push(with_result, n as f64);
+            }
+            failures.push(labels, key.recent_failures as f64);
+        }
+    }
+    [requests, failures]
 }
 
 /// Per provider section (issue 13): remaining and capacity per known window,
@@ -595,10 +639,45 @@ mod tests {
             plans: Vec::new(),
             primary_provider: "codex".into(),
             sections: Vec::new(),
+            api_keys: Vec::new(),
         }
     }
 
     /// Bob (killed pro, listed first) and Alice (available plus).
+    fn api_key(provider: &str, host: &str, fingerprint: &str) -> crate::quota::ApiKeyView {
+        crate::quota::ApiKeyView {
+            provider: provider.into(),
+            host: host.into(),
+            fingerprint: fingerprint.into(),
+            label: "secret-looking label".into(),
+            success: 12,
+            failed: 1,
+            recent_failures: 1,
+            health: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn api_keys_are_labelled_by_provider_host_and_fingerprint() {
+        let mut report = small_report();
+        report.api_keys = vec![
+            api_key("openai", "api.openai.com", "1a2b3c4d"),
+            api_key("codex", "", "99999999"),
+        ];
+        let text = openmetrics(&[pool("default", Some(&report))], NOW);
+        assert!(text.contains(
+            "poolwatch_api_key_requests{profile=\"default\",provider=\"openai\",host=\"api.openai.com\",key=\"1a2b3c4d\",result=\"success\"} 12\n"
+        ), "{text}");
+        assert!(text.contains(
+            "poolwatch_api_key_requests{profile=\"default\",provider=\"openai\",host=\"api.openai.com\",key=\"1a2b3c4d\",result=\"failed\"} 1\n"
+        ));
+        assert!(text.contains(
+            "poolwatch_api_key_recent_failures{profile=\"default\",provider=\"codex\",host=\"\",key=\"99999999\"} 1\n"
+        ), "{text}");
+        assert!(!text.contains("secret-looking"));
+        assert!(!parse(&text).is_empty());
+    }
+
     fn small_report() -> PoolReport {
         let mut bob = account("bob", "pro", 20.0);
         bob.five_hour = None;
@@ -914,7 +993,8 @@ poolwatch_provider_accounts{profile=\"default\",provider=\"claude\",state=\"avai
 
     #[test]
     fn families_appear_in_declared_order_with_valid_descriptors() {
-        let report = small_report();
+        let mut report = small_report();
+        report.api_keys = vec![api_key("openai", "api.openai.com", "1a2b3c4d")];
         let text = openmetrics(&[pool("default", Some(&report))], NOW);
         let typed: Vec<&str> = text
             .lines()

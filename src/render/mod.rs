@@ -62,7 +62,9 @@ pub struct MenuContext {
 }
 
 pub mod duration;
+mod duration_zh;
 pub mod json;
+pub mod keys_text;
 pub mod menu;
 pub mod metrics;
 pub mod multi;

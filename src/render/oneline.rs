@@ -334,6 +334,7 @@ mod tests {
             plans: Vec::new(),
             primary_provider: "codex".into(),
             sections: Vec::new(),
+            api_keys: Vec::new(),
         }
     }
 

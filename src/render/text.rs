@@ -7,16 +7,19 @@ use std::fmt::Write as _;
 
 use super::duration::{ago, short};
 use super::menu::{
-    account_tags, bar, counts_text, duplicates_text, failures_text, forecast_text, fraction,
-    fraction_percent, health_char, pace_text, plus_percent, pool_windows, sort_name,
-    ACCOUNT_BAR_WIDTH, AVAILABLE_MEANING, BAN_PAUSED_TEXT, HEALTH_LEGEND, PAUSED_TEXT,
+    account_tags, available_meaning, ban_paused_text, bar, counts_text, duplicates_text,
+    failures_text, forecast_text, fraction, fraction_percent, health_char, health_legend,
+    pace_text, paused_text, plus_percent, pool_windows, sort_name, window_name, ACCOUNT_BAR_WIDTH,
     POOL_BAR_WIDTH,
 };
 use super::sanitize::terminal_text;
-use super::width::{display_width, pad_to_width, truncate_to_width, wrap_to_width};
+use super::width::{
+    display_width, pad_left_to_width, pad_to_width, truncate_to_width, wrap_to_width,
+};
 use super::{FetchStatus, MenuContext};
 use crate::quota::pace::Pace;
 use crate::quota::{AccountView, AccountWindow, Level, PoolReport, PoolWindow};
+use crate::tr;
 
 /// The widest the label column grows (longer labels are shortened with `…`).
 const LABEL_WIDTH: usize = 28;
@@ -130,15 +133,24 @@ pub fn render_status_at(
                     let _ = writeln!(out, "\n{}", p.paint(&name, Style::Bold));
                     pool(&mut out, &part, None, &p, width);
                 } else {
-                    let title = format!("{name} · {} · health only", counts_text(&part));
+                    let title = tr!(
+                        "status.health_only",
+                        name = name,
+                        counts = counts_text(&part)
+                    );
                     let _ = writeln!(out, "\n{}", p.paint(&title, Style::Bold));
                 }
                 out.push('\n');
                 accounts(&mut out, &part, &p, width);
             }
+            let keys = super::keys_text::api_keys_table(report, width, &|t| p.paint(t, Style::Red));
+            if !keys.is_empty() {
+                out.push('\n');
+                out.push_str(&keys);
+            }
         }
         None => {
-            let _ = writeln!(out, "No pool data yet.");
+            let _ = writeln!(out, "{}", tr!("status.no_pool_data"));
         }
     }
     out
@@ -146,40 +158,47 @@ pub fn render_status_at(
 
 fn header(out: &mut String, ctx: &MenuContext, p: &Painter, has_report: bool, width: usize) {
     let mut title = if ctx.demo {
-        "Pool".to_string()
+        tr!("status.pool")
     } else if ctx.pool_url.is_empty() {
-        "Pool (not configured)".to_string()
+        tr!("status.pool_not_configured")
     } else {
-        format!("Pool {}", terminal_text(&ctx.pool_url, 80))
+        tr!("status.pool_url", url = terminal_text(&ctx.pool_url, 80))
     };
     if !ctx.profile.trim().is_empty() && ctx.profile != "default" {
-        let _ = write!(title, " (profile {})", terminal_text(&ctx.profile, 32));
+        title.push_str(&tr!(
+            "status.profile",
+            name = terminal_text(&ctx.profile, 32)
+        ));
     }
     if ctx.demo {
-        title.push_str(" [demo pool]");
+        title.push_str(&tr!("status.demo_pool"));
     }
     let title = truncate_to_width(&title, width);
     let _ = writeln!(out, "{}", p.paint(&title, Style::Bold));
     let updated = match ctx.updated_at {
-        Some(at) => format!("Last updated {}", ago(ctx.now - at)),
-        None => "Never updated".to_string(),
+        Some(at) => tr!("menu.last_updated", ago = ago(ctx.now - at)),
+        None => tr!("menu.never_updated"),
     };
-    let line = format!("{updated} · sort: {}", sort_name(ctx.sort));
+    let line = tr!(
+        "status.updated_sort",
+        updated = updated,
+        sort = sort_name(ctx.sort)
+    );
     wrapped(out, &line, width, "", "  ", p, None);
     match &ctx.status {
         FetchStatus::Fresh => {}
         FetchStatus::Refreshing => {
-            let line = "Another run is refreshing; showing cached data.";
-            wrapped(out, line, width, "", "  ", p, None);
+            let line = tr!("status.refreshing");
+            wrapped(out, &line, width, "", "  ", p, None);
         }
         FetchStatus::Stale { error } => {
             let mut text = terminal_text(error, PROBLEM_CHARS);
             if has_report {
-                text.push_str(" (showing the last good data)");
+                text.push_str(&tr!("status.showing_last_good"));
             }
             if ctx.ban_until.is_some_and(|until| until > ctx.now) {
                 wrapped(out, &text, width, "", "  ", p, Some(Style::Red));
-                let line = format!("{BAN_PAUSED_TEXT}.");
+                let line = tr!("status.sentence", text = ban_paused_text());
                 wrapped(out, &line, width, "", "  ", p, None);
             } else {
                 wrapped(out, &text, width, "", "  ", p, Some(Style::Yellow));
@@ -188,13 +207,15 @@ fn header(out: &mut String, ctx: &MenuContext, p: &Painter, has_report: bool, wi
         FetchStatus::AuthLatched { message } => {
             let text = terminal_text(message, PROBLEM_CHARS);
             wrapped(out, &text, width, "", "  ", p, Some(Style::Red));
-            let line = format!("{PAUSED_TEXT}.");
+            let line = tr!("status.sentence", text = paused_text());
             wrapped(out, &line, width, "", "  ", p, None);
         }
     }
     for notice in &ctx.notices {
         let text = terminal_text(notice, MESSAGE_CHARS);
-        wrapped(out, &text, width, "Note: ", "      ", p, None);
+        let note = tr!("status.note");
+        let indent = " ".repeat(display_width(&note));
+        wrapped(out, &text, width, &note, &indent, p, None);
     }
 }
 
@@ -212,7 +233,7 @@ fn pool(out: &mut String, report: &PoolReport, pace: Option<&Pace>, p: &Painter,
     for line in wrap_to_width(&counts, width, "", "  ") {
         let _ = writeln!(out, "{}", line.replace(NBSP, " "));
     }
-    for line in wrap_to_width(AVAILABLE_MEANING, width, "", "  ") {
+    for line in wrap_to_width(&available_meaning(), width, "", "  ") {
         let _ = writeln!(out, "{}", p.paint(&line, Style::Dim));
     }
     if report.counts.duplicates > 0 {
@@ -225,9 +246,9 @@ fn pool(out: &mut String, report: &PoolReport, pace: Option<&Pace>, p: &Painter,
     let failures = failures_text(report.health.recent_failures);
     let failure_style = (report.health.recent_failures > 0).then_some(Style::Red);
     if strip.is_empty() {
-        let _ = writeln!(out, "Health  no data");
+        let _ = writeln!(out, "{}", tr!("status.health_no_data"));
     } else {
-        let head = format!("Health  {strip}");
+        let head = tr!("status.health", strip = strip);
         if display_width(&head) + 2 + display_width(&failures) <= width {
             let failures = match failure_style {
                 Some(style) => p.paint(&failures, style),
@@ -246,7 +267,7 @@ fn pool(out: &mut String, report: &PoolReport, pace: Option<&Pace>, p: &Painter,
                 failure_style,
             );
         }
-        let legend = keep_parts_together(HEALTH_LEGEND, width - 8);
+        let legend = keep_parts_together(&health_legend(), width - 8);
         for line in wrap_to_width(&legend, width, "        ", "        ") {
             let line = line.replace(NBSP, " ");
             let (indent, body) = line.split_at(line.len() - line.trim_start().len());
@@ -279,8 +300,14 @@ fn window_row(
     p: &Painter,
     width: usize,
 ) {
+    let name = pad_to_width(&window_name(name), 6);
     let Some(share) = fraction(window.remaining, window.capacity) else {
-        let _ = writeln!(out, "{name:<6}{}  no data", bar(0.0, None, POOL_BAR_WIDTH));
+        let _ = writeln!(
+            out,
+            "{name}{}  {}",
+            bar(0.0, None, POOL_BAR_WIDTH),
+            tr!("window.no_data")
+        );
         return;
     };
     let restore = window
@@ -298,7 +325,7 @@ fn window_row(
         fraction_percent(window.remaining, window.capacity)
     );
     let pieces = [Some(amounts), forecast_text(window, now)];
-    let mut lines = vec![format!("{name:<6}{bar}")];
+    let mut lines = vec![format!("{name}{bar}")];
     for piece in pieces.into_iter().flatten() {
         let last = lines.last_mut().expect("one line");
         if display_width(last) + 2 + display_width(&piece) <= width {
@@ -355,11 +382,11 @@ fn fit_columns(
     width: usize,
 ) -> Columns {
     let mut c = Columns {
-        label: label.clamp(display_width("ACCOUNT"), LABEL_WIDTH),
-        plan: Some(plan.clamp(display_width("PLAN"), PLAN_WIDTH)),
+        label: label.clamp(display_width(&tr!("col.account")), LABEL_WIDTH),
+        plan: Some(plan.clamp(display_width(&tr!("col.plan")), PLAN_WIDTH)),
         bar: true,
-        five_reset: five_reset.max(display_width("5H RESET")),
-        week_reset: Some(week_reset.max(display_width("WK RESET"))),
+        five_reset: five_reset.max(display_width(&tr!("col.5h_reset"))),
+        week_reset: Some(week_reset.max(display_width(&tr!("col.week_reset")))),
     };
     let steps: [fn(&mut Columns); 3] = [
         |c| c.bar = false,
@@ -382,7 +409,7 @@ fn fit_columns(
 
 fn accounts(out: &mut String, report: &PoolReport, p: &Painter, width: usize) {
     if report.accounts.is_empty() {
-        let _ = writeln!(out, "No accounts.");
+        let _ = writeln!(out, "{}", tr!("status.no_accounts"));
         return;
     }
     let labels: Vec<String> = report
@@ -415,26 +442,33 @@ fn accounts(out: &mut String, report: &PoolReport, p: &Painter, width: usize) {
         ),
         width,
     );
-    let mut heading = pad_to_width("ACCOUNT", columns.label);
+    let mut heading = pad_to_width(&tr!("col.account"), columns.label);
     if let Some(plan) = columns.plan {
-        let _ = write!(heading, " {}", pad_to_width("PLAN", plan));
+        let _ = write!(heading, " {}", pad_to_width(&tr!("col.plan"), plan));
     }
+    let (five, week) = (tr!("col.5h"), tr!("col.week"));
     if columns.bar {
-        let _ = write!(heading, " {}", pad_to_width("5H", ACCOUNT_BAR_WIDTH));
-        let _ = write!(heading, " {:>4}  {:>4}", "", "WEEK");
+        let _ = write!(heading, " {}", pad_to_width(&five, ACCOUNT_BAR_WIDTH));
+        let _ = write!(heading, " {:>4}  {}", "", pad_left_to_width(&week, 4));
     } else {
-        let _ = write!(heading, " {:>4}  {:>4}", "5H", "WEEK");
+        let _ = write!(
+            heading,
+            " {}  {}",
+            pad_left_to_width(&five, 4),
+            pad_left_to_width(&week, 4)
+        );
     }
     let _ = write!(
         heading,
         "  {}",
-        pad_to_width("5H RESET", columns.five_reset)
+        pad_to_width(&tr!("col.5h_reset"), columns.five_reset)
     );
     if let Some(week) = columns.week_reset {
-        let _ = write!(heading, " {}", pad_to_width("WK RESET", week));
+        let _ = write!(heading, " {}", pad_to_width(&tr!("col.week_reset"), week));
     }
-    if display_width(&heading) + " STATUS".len() <= width {
-        heading.push_str(" STATUS");
+    let status = format!(" {}", tr!("col.status"));
+    if display_width(&heading) + display_width(&status) <= width {
+        heading.push_str(&status);
     }
     let _ = writeln!(out, "{}", p.paint(heading.trim_end(), Style::Bold));
     for ((account, label), plan) in report.accounts.iter().zip(&labels).zip(&plans) {
@@ -460,19 +494,20 @@ fn accounts(out: &mut String, report: &PoolReport, p: &Painter, width: usize) {
         }
         if let Some(error) = &account.error {
             let text = terminal_text(error, MESSAGE_CHARS);
-            wrapped(out, &text, width, "  error: ", "    ", p, Some(Style::Red));
+            let prefix = format!("  {} ", tr!("status.error_prefix"));
+            wrapped(out, &text, width, &prefix, "    ", p, Some(Style::Red));
         }
         if let (true, Some(at)) = (account.expired, account.usage_fetched_at) {
-            let text = format!(
-                "  stale: its values from {} are too old to count",
-                ago(report.now - at)
-            );
+            let text = format!("  {}", tr!("status.too_old", ago = ago(report.now - at)));
             let _ = writeln!(out, "{}", p.paint(&text, Style::Dim));
         }
         if let Some(counted) = &account.duplicate_of {
             let text = format!(
-                "  same login as {}: counted once, there",
-                terminal_text(counted, LABEL_WIDTH)
+                "  {}",
+                tr!(
+                    "status.same_login",
+                    label = terminal_text(counted, LABEL_WIDTH)
+                )
             );
             let _ = writeln!(out, "{}", p.paint(&text, Style::Dim));
         }

@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use crate::model::{Epoch, Lane, ResetCredits};
 use crate::provider::Unit;
 use crate::quota::{
-    AccountWindow, Forecast, Level, PlanGroup, PoolCounts, PoolHealth, PoolReport, PoolWindow,
-    ProviderSection,
+    AccountWindow, ApiKeyView, Forecast, Level, PlanGroup, PoolCounts, PoolHealth, PoolReport,
+    PoolWindow, ProviderSection,
 };
 
 /// Version of the snapshot format; readers reject other major versions.
@@ -111,6 +111,16 @@ pub struct Snapshot {
     /// One section per provider, the primary first (v2; empty without data).
     #[serde(default)]
     pub providers: Vec<SnapshotProvider>,
+    /// The interface language the widget should use: `en` or `zh-Hans`.
+    #[serde(default = "default_language")]
+    pub language: String,
+    /// Upstream API keys with their health (fingerprints only, never a raw key).
+    #[serde(default)]
+    pub api_keys: Vec<ApiKeyView>,
+}
+
+fn default_language() -> String {
+    "en".to_string()
 }
 
 /// What the snapshot says besides the report.
@@ -124,14 +134,16 @@ pub struct SnapshotMeta {
     pub pace: Option<Pace>,
     /// The server's IP ban ends then (None: no ban running).
     pub ban_until: Option<Epoch>,
+    /// The resolved interface language (`en` or `zh-Hans`; empty means `en`).
+    pub language: String,
 }
 
 /// Build the snapshot from a report (None when there has never been data).
 pub fn build(report: Option<&PoolReport>, meta: &SnapshotMeta, now: Epoch) -> Snapshot {
     let title = if meta.profile == "default" {
-        "CLIProxy Pool".to_string()
+        crate::tr!("snapshot.title")
     } else {
-        format!("CLIProxy Pool · {}", meta.profile)
+        format!("{} · {}", crate::tr!("snapshot.title"), meta.profile)
     };
     Snapshot {
         schema_version: SCHEMA_VERSION,
@@ -178,6 +190,12 @@ pub fn build(report: Option<&PoolReport>, meta: &SnapshotMeta, now: Epoch) -> Sn
                     .collect()
             })
             .unwrap_or_default(),
+        language: if meta.language.is_empty() {
+            default_language()
+        } else {
+            meta.language.clone()
+        },
+        api_keys: report.map(|r| r.api_keys.clone()).unwrap_or_default(),
     }
 }
 

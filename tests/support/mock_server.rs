@@ -19,6 +19,9 @@
 //! * `POST /v0/management/api-call` => 200 `{"status_code":..,"header":{..},"body":".."}`
 //!   whenever the "upstream" was reached; 400 `invalid body|missing method|missing url|
 //!   invalid url|auth token not found`; 502 `request failed`.
+//! * `GET /v0/management/api-key-usage` => [`MockConfig::api_key_usage`] in one of the shapes
+//!   servers sent over time ([`KeyUsageShape`]); `None` (the default) => the route does not
+//!   exist (servers before v6.9.47): gin's 404.
 //! * JSON strings are escaped like Go's `encoding/json` (`<`, `>`, `&` as `\u003c`...).
 //!
 //! The "upstream" (`wham/usage`) is simulated from each account's [`UsageBehaviour`]; the
@@ -342,6 +345,63 @@ pub struct MockConfig {
     pub remote_disabled: bool,
     /// A server before v6.6.63: no `/v0/management/api-call` route (gin 404 page).
     pub api_call_missing: bool,
+    /// What `GET /v0/management/api-key-usage` answers; None: no such route (404).
+    pub api_key_usage: Option<ApiKeyUsageMock>,
+}
+
+/// One upstream API key as the server counts it (the raw `key` is part of the object key).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MockApiKey {
+    pub provider: String,
+    pub base_url: Option<String>,
+    pub key: String,
+    pub success: u64,
+    pub failed: u64,
+    /// `(success, failed)` per 10-minute bucket, oldest first (padded to 20).
+    pub recent: Vec<(u64, u64)>,
+}
+
+impl MockApiKey {
+    pub fn new(provider: &str, base_url: &str, key: &str, recent: &[(u64, u64)]) -> Self {
+        MockApiKey {
+            provider: provider.to_string(),
+            base_url: Some(base_url.to_string()).filter(|b| !b.is_empty()),
+            key: key.to_string(),
+            success: recent.iter().map(|b| b.0).sum(),
+            failed: recent.iter().map(|b| b.1).sum(),
+            recent: recent.to_vec(),
+        }
+    }
+
+    /// The object key the server uses: `base_url|key`, or the bare key.
+    pub fn object_key(&self) -> String {
+        match &self.base_url {
+            Some(base) => format!("{base}|{}", self.key),
+            None => self.key.clone(),
+        }
+    }
+}
+
+/// The shapes `api-key-usage` had over server versions.
+#[derive(Clone, Debug, PartialEq)]
+pub enum KeyUsageShape {
+    /// v6.9.48+: `{provider: {"<base_url>|<key>": {success, failed, recent_requests}}}`.
+    Current,
+    /// v6.9.47: `{provider: {"<key>": [buckets]}}` (base URL ignored).
+    BareBuckets,
+    /// Totals only, every bucket empty (the original app's fallback case).
+    EmptyBuckets,
+}
+
+/// What the api-key-usage route answers.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ApiKeyUsageMock {
+    Keys(KeyUsageShape, Vec<MockApiKey>),
+    /// Any status and body (garbage, 500, HTML).
+    Raw {
+        status: u16,
+        body: String,
+    },
 }
 
 impl Default for MockConfig {
@@ -360,6 +420,7 @@ impl Default for MockConfig {
             build_date: "2026-01-15T08:00:00Z".to_string(),
             remote_disabled: false,
             api_call_missing: false,
+            api_key_usage: None,
         }
     }
 }
@@ -384,6 +445,8 @@ pub struct MockStats {
     pub auth_files_requests: u64,
     /// `POST /v0/management/api-call` requests received (any outcome).
     pub api_call_requests: u64,
+    /// `GET /v0/management/api-key-usage` requests received (any outcome).
+    pub api_key_usage_requests: u64,
     /// Requests with a missing or wrong key (each counts toward the ban).
     pub failed_auth_attempts: u64,
     /// Requests refused with the 403 ban message.
@@ -959,6 +1022,7 @@ fn reason_phrase(status: u16) -> &'static str {
 enum Route {
     AuthFiles,
     ApiCall,
+    ApiKeyUsage,
     UnknownManagement,
     Other,
 }
@@ -969,6 +1033,7 @@ fn classify(request: &Request, api_call_missing: bool) -> Route {
     match (request.method.as_str(), request.path.as_str()) {
         ("GET", "/v0/management/auth-files") => Route::AuthFiles,
         ("POST", "/v0/management/api-call") if !api_call_missing => Route::ApiCall,
+        ("GET", "/v0/management/api-key-usage") => Route::ApiKeyUsage,
         _ if in_management => Route::UnknownManagement,
         _ => Route::Other,
     }
@@ -1009,6 +1074,7 @@ fn route(request: &Request, peer_ip: IpAddr, shared: &Shared) -> Outcome {
     match route {
         Route::AuthFiles => shared.stats().stats.auth_files_requests += 1,
         Route::ApiCall => shared.stats().stats.api_call_requests += 1,
+        Route::ApiKeyUsage => shared.stats().stats.api_key_usage_requests += 1,
         Route::UnknownManagement | Route::Other => {}
     }
     if route == Route::Other {
@@ -1018,7 +1084,9 @@ fn route(request: &Request, peer_ip: IpAddr, shared: &Shared) -> Outcome {
     let Some(key) = gate.key.as_deref() else {
         return Outcome::Respond(Response::empty(404));
     };
-    if route == Route::UnknownManagement {
+    if route == Route::UnknownManagement
+        || (route == Route::ApiKeyUsage && shared.config().api_key_usage.is_none())
+    {
         return Outcome::Respond(Response::gin_not_found());
     }
     if route == Route::AuthFiles {
@@ -1029,6 +1097,7 @@ fn route(request: &Request, peer_ip: IpAddr, shared: &Shared) -> Outcome {
     let outcome = match authenticate(request, peer_ip, key, &gate, shared) {
         Err(response) => Outcome::Respond(response),
         Ok(()) if route == Route::AuthFiles => auth_files(shared),
+        Ok(()) if route == Route::ApiKeyUsage => api_key_usage(shared),
         Ok(()) => api_call(request, shared),
     };
     match outcome {
@@ -1176,6 +1245,40 @@ fn auth_files(shared: &Shared) -> Outcome {
         json!({ "files": files })
     };
     Outcome::Respond(Response::json(200, &body))
+}
+
+fn api_key_usage(shared: &Shared) -> Outcome {
+    let Some(answer) = shared.config().api_key_usage.clone() else {
+        return Outcome::Respond(Response::gin_not_found());
+    };
+    let now = now_epoch();
+    let (shape, keys) = match answer {
+        ApiKeyUsageMock::Raw { status, body } => {
+            return Outcome::Respond(Response::new(status, "application/json", body))
+        }
+        ApiKeyUsageMock::Keys(shape, keys) => (shape, keys),
+    };
+    let mut providers: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
+    for key in &keys {
+        let buckets = recent_requests_json(&padded_buckets(&key.recent), now);
+        let (object_key, value) = match shape {
+            KeyUsageShape::Current => (
+                key.object_key(),
+                json!({"success": key.success, "failed": key.failed, "recent_requests": buckets}),
+            ),
+            KeyUsageShape::BareBuckets => (key.key.clone(), buckets),
+            KeyUsageShape::EmptyBuckets => (
+                key.object_key(),
+                json!({"success": key.success, "failed": key.failed,
+                       "recent_requests": recent_requests_json(&padded_buckets(&[]), now)}),
+            ),
+        };
+        providers
+            .entry(key.provider.clone())
+            .or_default()
+            .insert(object_key, value);
+    }
+    Outcome::Respond(Response::json(200, &json!(providers)))
 }
 
 fn auth_file_entry(account: &MockAccount, numeric_index: bool, now: i64) -> Value {
