@@ -178,15 +178,20 @@ impl Client {
         format!("{}/v0/management/{path}", self.options.pool_url)
     }
 
+    /// A management `GET` with the key and `Accept: application/json`.
+    fn management_get(&self, url: &str) -> reqwest::RequestBuilder {
+        self.http
+            .get(url)
+            .bearer_auth(self.key.expose())
+            .header("Accept", "application/json")
+    }
+
     /// `GET /v0/management/auth-files`, retried once on transport errors and 5xx.
     pub async fn auth_files(&self) -> Result<(Vec<AuthFileEntry>, Option<String>), FetchError> {
         let url = self.endpoint("auth-files");
         let outcome = with_one_retry(|| async {
             let response = self
-                .http
-                .get(&url)
-                .bearer_auth(self.key.expose())
-                .header("Accept", "application/json")
+                .management_get(&url)
                 .send()
                 .await
                 .map_err(transport_error)?;
@@ -206,10 +211,7 @@ impl Client {
     pub async fn api_key_usage(&self) -> Result<Option<Vec<ApiKeyUsage>>, String> {
         let url = self.endpoint("api-key-usage");
         let response = self
-            .http
-            .get(&url)
-            .bearer_auth(self.key.expose())
-            .header("Accept", "application/json")
+            .management_get(&url)
             .send()
             .await
             .map_err(|e| transport_error(e).to_string())?;

@@ -240,14 +240,7 @@ pub fn obtain_scoped(
             };
         }
     };
-    let session = Session {
-        settings,
-        paths,
-        env: globals.env,
-        clock: globals.clock,
-        refresh_all,
-    };
-    let outcome = session.obtain(trigger);
+    let outcome = session_in(globals, settings, paths, refresh_all).obtain(trigger);
     finish_view(globals, settings, outcome, notices)
 }
 
@@ -292,13 +285,23 @@ pub fn finish_view(
 pub fn session_for<'a>(globals: &'a Globals, settings: &'a Settings) -> Option<Session<'a>> {
     let mut notices = Vec::new();
     let paths = usable_cache(globals, settings, &mut notices)?;
-    Some(Session {
+    Some(session_in(globals, settings, paths, false))
+}
+
+/// The session of the selected profile in `paths`.
+pub fn session_in<'a>(
+    globals: &'a Globals,
+    settings: &'a Settings,
+    paths: CachePaths,
+    refresh_all: bool,
+) -> Session<'a> {
+    Session {
         settings,
         paths,
         env: globals.env,
         clock: globals.clock,
-        refresh_all: false,
-    })
+        refresh_all,
+    }
 }
 
 /// The cache paths of the settings' profile; when the configured folder cannot be used, a private

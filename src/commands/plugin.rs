@@ -12,7 +12,7 @@ use crate::quota::SortOrder;
 use crate::render::menu::{render_menu, render_menu_omitting};
 use crate::render::multi::{render_multi, PoolMenu};
 use crate::render::{Dialect, FetchStatus, MenuContext};
-use crate::session::{Outcome, Session, Trigger};
+use crate::session::{Outcome, Trigger};
 
 /// SwiftBar refresh reasons that are automatic; any other reason is a user action.
 const AUTOMATIC_REASONS: [&str; 3] = ["FirstLaunch", "Schedule", "WakeFromSleep"];
@@ -91,13 +91,7 @@ fn form_menu(
     if !notices.is_empty() {
         return None;
     }
-    let session = Session {
-        settings,
-        paths,
-        env: globals.env,
-        clock: globals.clock,
-        refresh_all: false,
-    };
+    let session = super::session_in(globals, settings, paths, false);
     let mut hit = session.serve_form(trigger)?;
     if hit.report.as_ref().is_some_and(|r| r.accounts.is_empty()) {
         // An empty pool says why (`notes::empty_selection`): the full path, cheap here.
@@ -151,13 +145,7 @@ fn obtain_detached(globals: &Globals, settings: &Settings, trigger: Trigger) -> 
     let Some(paths) = usable_cache(globals, settings, &mut notices) else {
         return obtain(globals, settings, trigger);
     };
-    let session = Session {
-        settings,
-        paths,
-        env: globals.env,
-        clock: globals.clock,
-        refresh_all: false,
-    };
+    let session = super::session_in(globals, settings, paths, false);
     let outcome = session.obtain_detached(trigger, &|| super::background::spawn(globals));
     finish_view(globals, settings, outcome, notices)
 }
