@@ -410,6 +410,7 @@ pub fn pool(selection: &Selection, now: Epoch) -> PoolState {
         usages,
         server_version: Some("demo".into()),
         deadline_hit: false,
+        cut_by_deadline: Vec::new(),
         auth_files_seen: Some(seen),
     };
     let mut state = merge_fetch(None, report, selection, now);

@@ -66,6 +66,7 @@ fn state_of(
             usages,
             server_version: Some("v7.2.140".into()),
             deadline_hit: false,
+            cut_by_deadline: Vec::new(),
             auth_files_seen: Some(seen),
         },
         &selection,

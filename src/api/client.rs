@@ -22,8 +22,7 @@ pub use super::providers::codex::{usage_request, CODEX_USER_AGENT};
 use super::providers::ProviderUrls;
 use crate::model::{ApiKeyUsage, Epoch, Usage};
 use crate::secrets::Secret;
-/// How the error of an account cut by the deadline starts (such an account got no answer).
-pub const DEADLINE_PREFIX: &str = "no answer within the ";
+
 /// Pause before the single retry of a transport error or 5xx.
 const RETRY_PAUSE: Duration = Duration::from_millis(350);
 
@@ -56,6 +55,8 @@ pub struct FetchReport {
     pub server_version: Option<String>,
     /// True when the deadline cut the usage calls short.
     pub deadline_hit: bool,
+    /// Ids of the accounts the deadline cut off (asked, never answered).
+    pub cut_by_deadline: Vec<String>,
     /// How many auth files the server listed before `providers`/`hidden` filtered them.
     pub auth_files_seen: Option<usize>,
 }
@@ -346,13 +347,15 @@ impl Client {
             }
             return Err(err);
         }
+        let mut cut_by_deadline = Vec::new();
         if deadline_hit {
             let answered: std::collections::HashSet<String> =
                 usages.iter().map(|(id, _)| id.clone()).collect();
             for entry in asked.iter().filter(|e| !answered.contains(&e.id)) {
+                cut_by_deadline.push(entry.id.clone());
                 usages.push((
                     entry.id.clone(),
-                    Err(format!("{DEADLINE_PREFIX}{seconds} s deadline")),
+                    Err(crate::tr!("usage.no_answer", seconds = seconds)),
                 ));
             }
         }
@@ -361,6 +364,7 @@ impl Client {
             usages,
             server_version,
             deadline_hit,
+            cut_by_deadline,
             auth_files_seen,
         })
     }

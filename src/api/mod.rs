@@ -14,7 +14,7 @@ pub use providers::codex as usage;
 use std::collections::{BTreeMap, HashMap};
 
 use auth_files::AuthFileEntry;
-use client::{FetchReport, DEADLINE_PREFIX};
+use client::FetchReport;
 
 use crate::config;
 use crate::model::{Account, ApiKeyUsage, Epoch, PoolState, UsageBasis};
@@ -123,7 +123,7 @@ pub fn merge_fetch(
                     error: None,
                 },
                 // Cut by the deadline: no answer, so the answer time stays.
-                Some(Err(error)) if error.starts_with(DEADLINE_PREFIX) => UsageKept {
+                Some(Err(error)) if report.cut_by_deadline.contains(&entry.id) => UsageKept {
                     error: Some(error),
                     ..kept(previous)
                 },
@@ -253,11 +253,16 @@ mod tests {
         let first = merge_fetch(
             None,
             FetchReport {
-                entries: vec![entry("a", "a@x"), entry("b", "b@x")],
-                usages: vec![("a".into(), Ok(usage(10.0))), ("b".into(), Ok(usage(20.0)))],
+                entries: vec![entry("a", "a@x"), entry("b", "b@x"), entry("c", "c@x")],
+                usages: vec![
+                    ("a".into(), Ok(usage(10.0))),
+                    ("b".into(), Ok(usage(20.0))),
+                    ("c".into(), Ok(usage(30.0))),
+                ],
                 server_version: None,
                 deadline_hit: false,
-                auth_files_seen: Some(2),
+                cut_by_deadline: Vec::new(),
+                auth_files_seen: Some(3),
             },
             &selection,
             100,
@@ -265,14 +270,16 @@ mod tests {
         let second = merge_fetch(
             Some(&first),
             FetchReport {
-                entries: vec![entry("a", "a@x"), entry("b", "b@x")],
+                entries: vec![entry("a", "a@x"), entry("b", "b@x"), entry("c", "c@x")],
                 usages: vec![
                     ("a".into(), Ok(usage(50.0))),
                     ("b".into(), Err("upstream HTTP 502".into())),
+                    ("c".into(), Err("no answer".into())),
                 ],
                 server_version: Some("6.7.0".into()),
                 deadline_hit: true,
-                auth_files_seen: Some(2),
+                cut_by_deadline: vec!["c".into()],
+                auth_files_seen: Some(3),
             },
             &selection,
             200,
@@ -284,6 +291,14 @@ mod tests {
         assert!(b.is_stale());
         let a = &second.accounts[0];
         assert_eq!((a.usage_fetched_at, a.is_stale()), (Some(200), false));
+        // An answer, even an error, moves the answer time; a cut-off call does not.
+        assert_eq!(b.usage_checked_at, Some(200));
+        let c = &second.accounts[2];
+        assert_eq!(
+            (c.usage_checked_at, c.usage.clone()),
+            (Some(100), Some(usage(30.0)))
+        );
+        assert_eq!(c.usage_error.as_deref(), Some("no answer"));
         assert!(second.partial);
         assert_eq!(second.fetched_at, 200);
     }
