@@ -92,13 +92,13 @@ pub enum ValueSource {
 impl std::fmt::Display for ValueSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ValueSource::Default => write!(f, "default"),
-            ValueSource::File { profile: None } => write!(f, "file"),
+            ValueSource::Default => f.write_str(&crate::tr!("config.source_default")),
+            ValueSource::File { profile: None } => f.write_str(&crate::tr!("config.source_file")),
             ValueSource::File {
                 profile: Some(name),
-            } => write!(f, "file [profiles.{name}]"),
-            ValueSource::Env(var) => write!(f, "env {var}"),
-            ValueSource::Flag(flag) => write!(f, "flag {flag}"),
+            } => f.write_str(&crate::tr!("config.source_profile", name = name)),
+            ValueSource::Env(var) => f.write_str(&crate::tr!("config.source_env", var = var)),
+            ValueSource::Flag(flag) => f.write_str(&crate::tr!("config.source_flag", flag = flag)),
         }
     }
 }

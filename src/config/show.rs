@@ -2,6 +2,7 @@
 
 use super::keys::{format_float, sort_name, toml_list, toml_string};
 use super::Settings;
+use crate::render::width::display_width;
 
 /// Render the settings with their sources. The management key is never part of [`Settings`]; only
 /// `key_status` (e.g. "from keychain", "from POOLWATCH_MANAGEMENT_KEY", "not set") is printed.
@@ -21,11 +22,14 @@ pub fn show_with_paths(
         settings.config_path.as_os_str().is_empty(),
         settings.file_found,
     ) {
-        (true, _) => "none (no home directory)".to_string(),
+        (true, _) => crate::tr!("config.show_no_home"),
         (false, true) => settings.config_path.display().to_string(),
-        (false, false) => format!("{} (not found: defaults)", settings.config_path.display()),
+        (false, false) => crate::tr!(
+            "config.show_not_found",
+            path = settings.config_path.display()
+        ),
     };
-    let mut out = format!("# config file: {file_state}\n");
+    let mut out = format!("# {}\n", crate::tr!("config.show_file", file = file_state));
     let mut main = Section::default();
     main.line("profile", toml_string(&settings.profile), settings);
     main.line("pool_url", toml_string(&settings.pool_url), settings);
@@ -194,6 +198,9 @@ pub fn show_with_paths(
     out
 }
 
+/// Lines wider than this do not set the column of the `# source` comments.
+const MAX_ALIGNED_WIDTH: usize = 60;
+
 /// Lines `key = value` padded so the `# source` comments line up.
 #[derive(Default)]
 struct Section {
@@ -216,18 +223,21 @@ impl Section {
     }
 
     fn render(&self) -> String {
+        // Comments line up, but one very long value (a URL list) does not
+        // push every comment off the screen: longer lines get two spaces.
         let width = self
             .lines
             .iter()
             .filter(|(_, source)| source.is_some())
-            .map(|(text, _)| text.chars().count())
+            .map(|(text, _)| display_width(text))
+            .filter(|&w| w <= MAX_ALIGNED_WIDTH)
             .max()
             .unwrap_or(0);
         let mut out = String::new();
         for (text, source) in &self.lines {
             match source {
                 Some(source) => {
-                    let pad = width - text.chars().count();
+                    let pad = width.saturating_sub(display_width(text));
                     out.push_str(&format!("{text}{}  # {source}\n", " ".repeat(pad)));
                 }
                 None => out.push_str(&format!("{text}\n")),

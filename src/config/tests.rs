@@ -872,6 +872,39 @@ fn show_says_when_the_file_is_missing() {
 }
 
 #[test]
+fn show_aligns_comments_without_letting_one_long_value_push_them_away() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("missing.toml");
+    let text = show(&load_ok(&path, None, &[]), "not set");
+    let column = |prefix: &str| {
+        let line = text.lines().find(|l| l.starts_with(prefix)).unwrap();
+        (line.find("  # ").unwrap(), line.len())
+    };
+    // The URL list is longer than the aligned column: two spaces, then its comment.
+    let (list_at, list_len) = column("antigravity_urls ");
+    assert!(list_len > 100, "{text}");
+    assert_eq!(list_at, list_len - "  # default".len());
+    // Short lines share one column, well left of the long line's comment.
+    let (ttl_at, _) = column("ttl_seconds ");
+    assert_eq!(column("concurrency ").0, ttl_at);
+    assert!(ttl_at <= 60 && ttl_at < list_at, "{text}");
+}
+
+#[test]
+fn show_speaks_the_chosen_language_in_its_comments_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("missing.toml");
+    let settings = load_ok(&path, None, &[("POOLWATCH_TTL_SECONDS", "90")]);
+    crate::i18n::set(crate::i18n::Lang::ZhHans);
+    let text = show(&settings, "not set");
+    crate::i18n::set(crate::i18n::Lang::En);
+    let line = |prefix: &str| text.lines().find(|l| l.starts_with(prefix)).unwrap();
+    assert!(text.starts_with("# 配置文件:"), "{text}");
+    assert!(line("ttl_seconds = 90").ends_with("# 环境变量 POOLWATCH_TTL_SECONDS"));
+    assert!(line("concurrency = 8").ends_with("# 默认值"));
+}
+
+#[test]
 fn set_fills_in_the_commented_template_line() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("config.toml");
