@@ -115,6 +115,39 @@ fn percent_of(remaining: f64, capacity: f64) -> Option<f64> {
     (capacity > 0.0).then(|| remaining / capacity * 100.0)
 }
 
+/// What a window's balance did since the last evaluation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Crossing {
+    /// Fell below the alert line.
+    BecameLow,
+    /// Came back above it (reported only when `capacity_restored` is on).
+    Restored,
+    /// Nothing to announce.
+    Unchanged,
+}
+
+/// The edge-triggered rule shared by the pool and every provider section:
+/// a window is low while `percent` is below a positive `threshold`; it fires
+/// once when it becomes low and once when it recovers. With no capacity
+/// (`percent` None) the window keeps its previous state. Returns (low now, crossing).
+fn crossing(
+    percent: Option<f64>,
+    threshold: f64,
+    was_low: bool,
+    capacity_restored: bool,
+) -> (bool, Crossing) {
+    let Some(percent) = percent else {
+        return (was_low, Crossing::Unchanged);
+    };
+    let low = threshold > 0.0 && percent < threshold;
+    let crossing = match (low, was_low) {
+        (true, false) => Crossing::BecameLow,
+        (false, true) if capacity_restored => Crossing::Restored,
+        _ => Crossing::Unchanged,
+    };
+    (low, crossing)
+}
+
 /// Compare the new situation with the previous state; returns the new state
 /// and the alerts that fired (each once per crossing).
 ///
@@ -168,13 +201,11 @@ pub fn evaluate(
     ];
     let mut lows = [false, false];
     for (i, (name, window, threshold, was_low, kind)) in windows.into_iter().enumerate() {
-        let Some(percent) = percent_of(window.remaining, window.capacity) else {
-            lows[i] = was_low;
-            continue;
-        };
-        let low = threshold > 0.0 && percent < threshold;
+        let percent = percent_of(window.remaining, window.capacity);
+        let (low, change) = crossing(percent, threshold, was_low, settings.capacity_restored);
         lows[i] = low;
-        if low && !was_low {
+        let percent = percent.unwrap_or_default();
+        if change == Crossing::BecameLow {
             fire(
                 kind,
                 crate::tr!(
@@ -189,7 +220,7 @@ pub fn evaluate(
                     threshold = format!("{threshold:.0}")
                 ),
             );
-        } else if !low && was_low && settings.capacity_restored {
+        } else if change == Crossing::Restored {
             fire(
                 AlertKind::CapacityRestored,
                 crate::tr!(
@@ -291,14 +322,10 @@ fn section_alerts(
         for (name, window, threshold, kind) in windows {
             let key = format!("{}:{}", section.provider, name.to_ascii_lowercase());
             let was_low = previous.section_lows.contains(&key);
-            let Some(percent) = percent_of(window.remaining, window.capacity) else {
-                if was_low {
-                    lows.insert(key);
-                }
-                continue;
-            };
-            let low = threshold > 0.0 && percent < threshold;
-            if low && !was_low {
+            let percent = percent_of(window.remaining, window.capacity);
+            let (low, change) = crossing(percent, threshold, was_low, settings.capacity_restored);
+            let percent = percent.unwrap_or_default();
+            if change == Crossing::BecameLow {
                 fire(
                     kind,
                     crate::tr!(
@@ -315,7 +342,7 @@ fn section_alerts(
                         threshold = format!("{threshold:.0}")
                     ),
                 );
-            } else if !low && was_low && settings.capacity_restored {
+            } else if change == Crossing::Restored {
                 fire(
                     AlertKind::CapacityRestored,
                     crate::tr!(
@@ -463,6 +490,20 @@ mod tests {
 
     fn kinds(alerts: &[Alert]) -> Vec<AlertKind> {
         alerts.iter().map(|a| a.kind).collect()
+    }
+
+    #[test]
+    fn crossing_rule() {
+        use Crossing::*;
+        // (percent, threshold, was_low, capacity_restored) -> (low, crossing)
+        assert_eq!(crossing(Some(5.0), 10.0, false, false), (true, BecameLow));
+        assert_eq!(crossing(Some(5.0), 10.0, true, false), (true, Unchanged));
+        assert_eq!(crossing(Some(10.0), 10.0, true, true), (false, Restored));
+        assert_eq!(crossing(Some(50.0), 10.0, true, false), (false, Unchanged));
+        // A threshold of 0 is off, and no capacity keeps the previous state.
+        assert_eq!(crossing(Some(0.0), 0.0, false, true), (false, Unchanged));
+        assert_eq!(crossing(None, 10.0, true, true), (true, Unchanged));
+        assert_eq!(crossing(None, 10.0, false, true), (false, Unchanged));
     }
 
     #[test]
