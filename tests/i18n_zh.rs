@@ -10,7 +10,7 @@ use common::{assert_valid_menu, Sandbox};
 use poolwatch::config::Settings;
 use poolwatch::i18n::{self, Lang};
 use poolwatch::model::Epoch;
-use poolwatch::quota::{PoolReport, SortKey, SortOrder};
+use poolwatch::quota::PoolReport;
 use poolwatch::render::menu::render_menu;
 use poolwatch::render::text::render_status;
 use poolwatch::render::{Dialect, FetchStatus, MenuContext};
@@ -25,23 +25,7 @@ fn demo_report() -> PoolReport {
 }
 
 fn ctx(status: FetchStatus) -> MenuContext {
-    MenuContext {
-        profile: "default".to_string(),
-        pool_url: "http://127.0.0.1:8317".to_string(),
-        exe: "/usr/local/bin/poolwatch".to_string(),
-        settings_path: "/Users/me/Library/Application Support/poolwatch/config.toml".to_string(),
-        updated_at: Some(NOW - 180),
-        status,
-        notices: Vec::new(),
-        sort: SortOrder {
-            key: SortKey::Week,
-            descending: true,
-        },
-        demo: false,
-        pace: None,
-        now: NOW,
-        ban_until: None,
-    }
+    common::menu_context(status, NOW)
 }
 
 fn scenarios() -> Vec<(&'static str, Option<PoolReport>, MenuContext)> {

@@ -7,7 +7,7 @@ use poolwatch::model::{Epoch, HealthBucket};
 use poolwatch::quota::pace::{Pace, WindowPace};
 use poolwatch::quota::{
     AccountView, AccountWindow, Forecast, Level, PlanGroup, PoolCounts, PoolHealth, PoolReport,
-    PoolWindow, SortKey, SortOrder,
+    PoolWindow,
 };
 use poolwatch::render::menu::{menu_lines, render_menu, MenuLine};
 use poolwatch::render::text::render_status;
@@ -164,23 +164,7 @@ fn report() -> PoolReport {
 }
 
 fn ctx(status: FetchStatus) -> MenuContext {
-    MenuContext {
-        profile: "default".to_string(),
-        pool_url: "http://127.0.0.1:8317".to_string(),
-        exe: "/usr/local/bin/poolwatch".to_string(),
-        settings_path: "/Users/me/Library/Application Support/poolwatch/config.toml".to_string(),
-        updated_at: Some(NOW - 3 * MIN),
-        status,
-        notices: Vec::new(),
-        sort: SortOrder {
-            key: SortKey::Week,
-            descending: true,
-        },
-        demo: false,
-        pace: None,
-        now: NOW,
-        ban_until: None,
-    }
+    common::menu_context(status, NOW)
 }
 
 /// Every state the snapshots and the parser checks cover.

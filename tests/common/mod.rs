@@ -444,3 +444,28 @@ impl Sandbox {
         readable
     }
 }
+
+/// The menu context the rendering tests share: the default profile, updated
+/// three minutes before `now`, sorted by week descending, no pace or ban.
+pub fn menu_context(
+    status: poolwatch::render::FetchStatus,
+    now: poolwatch::model::Epoch,
+) -> poolwatch::render::MenuContext {
+    poolwatch::render::MenuContext {
+        profile: "default".to_string(),
+        pool_url: "http://127.0.0.1:8317".to_string(),
+        exe: "/usr/local/bin/poolwatch".to_string(),
+        settings_path: "/Users/me/Library/Application Support/poolwatch/config.toml".to_string(),
+        updated_at: Some(now - 180),
+        status,
+        notices: Vec::new(),
+        sort: poolwatch::quota::SortOrder {
+            key: poolwatch::quota::SortKey::Week,
+            descending: true,
+        },
+        demo: false,
+        pace: None,
+        now,
+        ban_until: None,
+    }
+}
