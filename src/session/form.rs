@@ -1,0 +1,133 @@
+//! The menu form: the cache-hit path of a menu run (docs/refresh.md).
+
+use super::*;
+
+/// What a cache-hit menu run shows, read from the menu form.
+#[derive(Clone, Debug)]
+pub struct FormHit {
+    /// `trigger` would fetch: the caller starts a (detached) refresh.
+    pub due: bool,
+    /// The server's IP ban runs until then.
+    pub ban_until: Option<Epoch>,
+    pub freshness: Freshness,
+    /// The report cut to the menu's accounts, dated `now`.
+    pub report: Option<PoolReport>,
+    /// Accounts of the pool not in `report`.
+    pub omitted: usize,
+    pub updated_at: Option<Epoch>,
+    pub pace: Option<Pace>,
+    pub now: Epoch,
+}
+
+/// The settings a menu form's report depends on; another value re-renders the
+/// form from the full cache (without fetching).
+pub fn form_stamp(settings: &Settings) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    format!(
+        "{}|{}|{}|{:?}|{}|{:?}|{:?}",
+        menu_form::FORM_VERSION,
+        settings.profile,
+        settings.pool_url,
+        settings.quota,
+        selection_of(settings).stamp(),
+        settings.hidden_keys,
+        settings.key_labels
+    )
+    .hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
+}
+
+impl Session<'_> {
+    /// Serve the cache as found; (re)write the menu form when it does not
+    /// match this cache or these settings (first run, settings changed).
+    pub(super) fn serve_cached(
+        &self,
+        cache: CacheFile,
+        notices: Vec<String>,
+        seen: Option<FileIdentity>,
+    ) -> Outcome {
+        let outcome = self.finish_without_fetch(cache, notices, None);
+        if let Some(seen) = seen {
+            let current = menu_form::load(&self.form_path());
+            let stamp = form_stamp(self.settings);
+            if !current.is_some_and(|f| f.cache == seen && f.stamp == stamp) {
+                self.write_form(&outcome, seen);
+            }
+        }
+        outcome
+    }
+
+    pub(super) fn form_path(&self) -> PathBuf {
+        menu_form::path_beside(&self.paths.data)
+    }
+
+    /// Write the menu form of `outcome`, made from the cache file `identity`.
+    /// Best effort: without a form the next run takes the full path.
+    pub(super) fn write_form(&self, outcome: &Outcome, identity: FileIdentity) {
+        let Some(cache) = &outcome.cache else {
+            return;
+        };
+        // The small fields only: no state, history or alert log (a menu run
+        // neither shows nor decides on them).
+        let mut head = CacheFile {
+            history: Vec::new(),
+            alerts: Default::default(),
+            ..cache.clone()
+        };
+        head.state = None;
+        let (report, omitted) = match &outcome.report {
+            Some(r) => {
+                let (cut, omitted) = crate::render::menu::menu_report(r);
+                (Some(cut), omitted)
+            }
+            None => (None, 0),
+        };
+        let form = MenuForm {
+            form_version: menu_form::FORM_VERSION,
+            stamp: form_stamp(self.settings),
+            cache: identity,
+            head,
+            updated_at: outcome.state.as_ref().map(|s| s.fetched_at),
+            pace: outcome.pace.clone(),
+            report,
+            omitted,
+        };
+        let _ = menu_form::save(&self.form_path(), &form);
+    }
+
+    /// A cache-hit menu from the form alone, when the form matches the cache
+    /// and the settings and `trigger` would serve the cache without fetching.
+    /// Reads one small file; no work grows with the pool.
+    pub fn serve_form(&self, trigger: Trigger) -> Option<FormHit> {
+        if trigger == Trigger::Explicit || self.settings.pool_url.is_empty() {
+            return None;
+        }
+        let form = menu_form::load(&self.form_path())?;
+        if form.stamp != form_stamp(self.settings)
+            || form.head.pool_url != self.settings.pool_url
+            || menu_form::identity(&self.paths.data)? != form.cache
+        {
+            return None;
+        }
+        let now = (self.clock)();
+        let stamp = self.latch_stamp();
+        let key = std::cell::OnceCell::new();
+        let due = self.decision(&form.head, trigger, now, &stamp, &key) == Decision::Fetch;
+        let mut report = form.report;
+        if let Some(report) = report.as_mut() {
+            // Re-dated: countdowns and ages are computed against this run's clock.
+            report.now = now;
+        }
+        Some(FormHit {
+            due,
+            ban_until: form.head.key_guard.ban_running(now),
+            freshness: freshness_of(&form.head, &stamp, now),
+            report,
+            omitted: form.omitted,
+            updated_at: form.updated_at,
+            pace: form.pace,
+            now,
+        })
+    }
+}
