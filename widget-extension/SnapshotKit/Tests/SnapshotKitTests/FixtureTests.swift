@@ -382,14 +382,25 @@ final class FixtureTests: XCTestCase {
     /// The demo with history (this package's demo.json; the Rust demo once it writes history): charts,
     /// pace stages, waste and "use first" reach the view model.
     func testDemoHistoryReachesTheViewModel() throws {
-        for (name, snapshot) in try Fixtures.loadAll("demo") where snapshot.history != nil {
-            let model = PoolViewModel(snapshot: snapshot, now: snapshot.generatedAt)
+        for (name, snapshot) in try Fixtures.loadAll("demo") {
+            guard let history = snapshot.history else { continue }
+            let now = snapshot.generatedAt
+            // Re-derived from the raw points: a series with two samples with capacity in its span is drawn.
+            func drawable(_ points: [HistoryPoint], _ kind: WindowKind) -> Bool {
+                points.filter { $0.capacity > 0 && $0.at >= now.addingTimeInterval(-HistoryChartViewModel.span(kind))
+                    && $0.at <= now.addingTimeInterval(300) }.count >= 2
+            }
+            let model = PoolViewModel(snapshot: snapshot, now: now)
+            XCTAssertEqual(model.weeklyChart != nil, drawable(history.weekly, .weekly), name)
+            guard drawable(history.fiveHour, .fiveHour) else {
+                XCTAssertNil(model.fiveHourChart, name)
+                continue
+            }
             let h5 = try XCTUnwrap(model.fiveHourChart, name)
             XCTAssertGreaterThanOrEqual(h5.points.count, 2)
             XCTAssertTrue(h5.points.allSatisfy { (0...100).contains($0.percent) }, name)
             XCTAssertTrue(h5.points.allSatisfy { $0.at >= h5.start && $0.at <= h5.end.addingTimeInterval(300) }, name)
             XCTAssertEqual(h5.points.map(\.at), h5.points.map(\.at).sorted(), "\(name): oldest first")
-            XCTAssertNotNil(model.weeklyChart, name)
             if snapshot.waste != nil { XCTAssertNotNil(model.waste, name) }
             XCTAssertEqual(model.useFirst.count, snapshot.expiringFirst.count, name)
             let layout = LargeLayout(model)
