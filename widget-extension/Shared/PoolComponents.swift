@@ -21,7 +21,7 @@ extension Tint {
 }
 
 /// "CLIProxy Pool" with the time of the last update at the right (like the original widget).
-/// `subtitle` names the provider the glance is about when the pool has several (v2).
+/// `subtitle` names the provider the glance is about when the pool has several.
 struct PoolHeader: View {
     let title: String
     let date: Date

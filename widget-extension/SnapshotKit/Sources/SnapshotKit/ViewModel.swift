@@ -52,7 +52,7 @@ public struct PoolViewModel: Equatable, Sendable {
     public let ban: BannerViewModel?
     /// The key guard's pause of key attempts while it lasts (nil once `pause_until` has passed).
     public let pause: BannerViewModel?
-    /// every provider section, in the writer's order (the primary one marked `isPrimary`).
+    /// Every provider section, in the writer's order (the primary one marked `isPrimary`).
     public let providers: [ProviderViewModel]
     /// The primary provider's name when the pool has more than one provider (the small and medium
     /// widgets show one glance on it), nil otherwise.
