@@ -22,7 +22,8 @@ pub(super) enum Latch {
     Holds,
 }
 
-/// `banned`: the server's IP ban is still running.
+/// `banned`: the server's IP ban is still running, or the key guard pauses
+/// attempts (3 failures in a row): nothing is asked on the app's own.
 pub(super) fn decide(
     cache: &CacheFile,
     trigger: Trigger,
@@ -34,13 +35,10 @@ pub(super) fn decide(
     let since_attempt = cache.last_attempt_at.map(|t| now - t);
     match trigger {
         Trigger::Offline => Decision::Serve,
-        // The guard decides for the user's own refresh (ban, rejected key, budget).
-        Trigger::Explicit | Trigger::RetryKey => match since_attempt {
-            Some(age) if (0..MANUAL_DEBOUNCE).contains(&age) && latch == Latch::None => {
-                Decision::Serve
-            }
-            _ => Decision::Fetch,
-        },
+        // The user's own refresh always asks (the debounce is for menu clicks,
+        // which SwiftBar follows with a run of its own); the guard decides
+        // (ban, rejected key, pause).
+        Trigger::Explicit | Trigger::RetryKey => Decision::Fetch,
         _ if banned || latch == Latch::Holds => Decision::Latched,
         _ if latch == Latch::KeyChanged => Decision::Fetch,
         Trigger::Manual => match since_attempt {
@@ -58,12 +56,9 @@ pub(super) fn decide(
 pub fn block_message(block: &Block, now: Epoch) -> String {
     match block {
         Block::Banned { until } => crate::tr!("block.banned", d = short(until - now)),
-        Block::Budget { attempts, until } => crate::tr!(
-            "block.budget",
-            n = attempts,
-            d = short(until - now),
-            hint = secrets::key_hint()
-        ),
+        Block::Budget { attempts, until } => {
+            crate::tr!("block.budget", n = attempts, d = short(until - now))
+        }
         Block::SameKeyRejected => crate::tr!("block.same_key", hint = secrets::key_hint()),
     }
 }
@@ -82,11 +77,15 @@ impl Session<'_> {
         stamp: &str,
         key: &std::cell::OnceCell<LoadedKey>,
     ) -> Latch {
-        let Some(latch) = cache.auth_latch.as_ref().filter(|l| l.stamp == stamp) else {
-            return Latch::None;
-        };
-        let Some(rejected) = &latch.key else {
-            return Latch::Holds;
+        let latched = cache.auth_latch.as_ref().filter(|l| l.stamp == stamp);
+        // The guard's own record counts too (it outlives a lost cache).
+        let rejected = match (latched, &cache.key_guard.rejected_key) {
+            (Some(latch), _) => match &latch.key {
+                Some(rejected) => rejected,
+                None => return Latch::Holds,
+            },
+            (None, Some(rejected)) => rejected,
+            (None, None) => return Latch::None,
         };
         match self.key(key) {
             Ok((secret, source))
@@ -98,7 +97,8 @@ impl Session<'_> {
                 Latch::Holds
             }
             // Another key, or none at all (the fetch then only reports that).
-            _ => Latch::KeyChanged,
+            _ if latched.is_some() => Latch::KeyChanged,
+            _ => Latch::None,
         }
     }
 
@@ -117,7 +117,8 @@ impl Session<'_> {
             Trigger::Offline => Latch::None,
             _ => self.latch(cache, stamp, key),
         };
-        let banned = cache.key_guard.ban_running(now).is_some();
+        let banned =
+            cache.key_guard.ban_running(now).is_some() || cache.key_guard.paused(now).is_some();
         decide(cache, trigger, now, ttl, latch, banned)
     }
 }
@@ -133,6 +134,14 @@ pub(super) fn freshness_of(cache: &CacheFile, stamp: &str, now: Epoch) -> Freshn
             }
             .title()
             .to_string(),
+            message: block_message(&block, now),
+        };
+    }
+    if let Some((attempts, until)) = cache.key_guard.paused(now) {
+        // A pause is not a rejection: it says why and when it ends.
+        let block = Block::Budget { attempts, until };
+        return Freshness::Stale {
+            title: crate::tr!("guard.paused_until", d = short(until - now)),
             message: block_message(&block, now),
         };
     }
