@@ -313,9 +313,13 @@ impl Session<'_> {
         let mut notices = Vec::new();
         let stamp = self.latch_stamp();
         let (cache, seen) = self.load_cache_seen(&mut notices);
-        // A cache that cannot be read (or was damaged) is dealt with in this
-        // run, which says so; a detached refresh could not show its result.
-        if self.settings.pool_url.is_empty() || !notices.is_empty() {
+        // A cache that cannot be read (or was damaged), or a guard file that
+        // cannot be, is dealt with in this run, which says so; a detached
+        // refresh could not show its result.
+        if self.settings.pool_url.is_empty()
+            || !notices.is_empty()
+            || guard::load(&self.guard_path()).is_err()
+        {
             return self.obtain_loaded(trigger, cache, seen, notices);
         }
         // As in `obtain`: changed providers/hidden/labels make a served cache due.
