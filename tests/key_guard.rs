@@ -55,7 +55,7 @@ fn let_time_pass(sandbox: &Sandbox, seconds: i64) {
     };
     let mut file: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
     for guard in file["servers"].as_object_mut().unwrap().values_mut() {
-        for field in ["failed_attempts", "pending"] {
+        for field in ["failed_attempts", "pending", "uncertain"] {
             if let Some(times) = guard.get_mut(field).and_then(|v| v.as_array_mut()) {
                 for t in times {
                     *t = (t.as_i64().unwrap() - seconds).into();

@@ -282,7 +282,7 @@ impl Session<'_> {
             Err(e) => return Err(RunError::Guard(self.guard_problem(&e, false))),
         };
         let mut key_guard = file.server(&self.settings.pool_url);
-        key_guard.settle_pending();
+        key_guard.settle_pending(now);
         guard::settle_clock(&mut key_guard, now);
         file.set_server(&self.settings.pool_url, &key_guard);
         Ok(file)

@@ -31,6 +31,9 @@ use crate::model::Epoch;
 pub const LEDGER_SECONDS: i64 = 30 * 60;
 /// Failed attempts allowed within [`LEDGER_SECONDS`] (the server bans at 5).
 pub const MAX_FAILED_ATTEMPTS: usize = 3;
+/// Failed attempts plus possible ones (of runs that died mid-refresh) allowed
+/// within [`LEDGER_SECONDS`]: one below the server's ban at 5.
+pub const MAX_POSSIBLE_FAILURES: usize = 4;
 /// Ban length assumed when the server's text carries no duration.
 pub const DEFAULT_BAN_SECONDS: i64 = 30 * 60;
 /// The longest ban end believed (a longer one comes from a clock that went back).
@@ -56,6 +59,11 @@ pub struct KeyGuard {
     /// and count as failures ([`KeyGuard::settle_pending`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pending: Vec<Epoch>,
+    /// Tentative failures of runs that died: they may have failed. Together
+    /// with the failures they stay below the server's ban
+    /// ([`MAX_POSSIBLE_FAILURES`]); a success clears them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uncertain: Vec<Epoch>,
 }
 
 /// Why no attempt may be made now.
@@ -91,17 +99,37 @@ impl KeyGuard {
     /// `(failures, end)` while the attempt budget is spent: no attempt until `end`.
     pub fn paused(&self, now: Epoch) -> Option<(usize, Epoch)> {
         let recent = self.recent_failures(now);
-        if recent.len() < MAX_FAILED_ATTEMPTS {
-            return None;
+        if recent.len() >= MAX_FAILED_ATTEMPTS {
+            // The oldest failure that keeps the count at the limit leaves the window first.
+            let oldest = recent[recent.len() - MAX_FAILED_ATTEMPTS];
+            return Some((recent.len(), oldest + LEDGER_SECONDS));
         }
-        // The oldest failure that keeps the count at the limit leaves the window first.
-        let oldest = recent[recent.len() - MAX_FAILED_ATTEMPTS];
-        Some((recent.len(), oldest + LEDGER_SECONDS))
+        let mut possible = recent;
+        possible.extend(self.recent_uncertain(now));
+        possible.sort_unstable();
+        if possible.len() >= MAX_POSSIBLE_FAILURES {
+            let oldest = possible[possible.len() - MAX_POSSIBLE_FAILURES];
+            return Some((possible.len(), oldest + LEDGER_SECONDS));
+        }
+        None
     }
 
     /// Failed attempts still allowed at `now` (0 while paused).
     pub fn remaining(&self, now: Epoch) -> usize {
-        MAX_FAILED_ATTEMPTS.saturating_sub(self.recent_failures(now).len())
+        let certain = self.recent_failures(now).len();
+        let possible = certain + self.recent_uncertain(now).len();
+        MAX_FAILED_ATTEMPTS
+            .saturating_sub(certain)
+            .min(MAX_POSSIBLE_FAILURES.saturating_sub(possible))
+    }
+
+    /// Possible failures (of runs that died) within the last [`LEDGER_SECONDS`].
+    fn recent_uncertain(&self, now: Epoch) -> Vec<Epoch> {
+        self.uncertain
+            .iter()
+            .copied()
+            .filter(|at| now - at < LEDGER_SECONDS)
+            .collect()
     }
 
     /// Record `n` tentative failures at `now` before a refresh sends anything.
@@ -109,11 +137,13 @@ impl KeyGuard {
         self.pending = vec![now; n];
     }
 
-    /// Tentative failures left by a run that died count as failures (the
-    /// caller holds the lock, so no run that recorded them is still running).
-    pub fn settle_pending(&mut self) {
+    /// Tentative failures left by a run that died become possible failures
+    /// (the caller holds the lock, so no run that recorded them still runs):
+    /// with them the guard stays below the server's ban.
+    pub fn settle_pending(&mut self, now: Epoch) {
         let pending = std::mem::take(&mut self.pending);
-        self.failed_attempts.extend(pending);
+        self.uncertain = self.recent_uncertain(now);
+        self.uncertain.extend(pending);
     }
 
     /// A refresh ended: its tentative failures are replaced by what happened:
@@ -182,6 +212,7 @@ impl KeyGuard {
         self.rejected_key = None;
         self.ban_until = None;
         self.failed_attempts.clear();
+        self.uncertain.clear();
     }
 
     /// The salted fingerprint of a key from `source` (`env`, `keychain`).
@@ -316,11 +347,18 @@ mod tests {
         let mut guard = guard_with(&[NOW - 10]);
         assert_eq!(guard.remaining(NOW), 2);
         guard.reserve(2, NOW);
-        // The run died: its two possible failures count.
+        // The run died: its two possible failures count, below the server's ban.
         let mut died = guard.clone();
-        died.settle_pending();
-        assert_eq!(died.remaining(NOW + 1), 0);
-        assert!(died.paused(NOW + 1).is_some());
+        died.settle_pending(NOW + 1);
+        assert_eq!(died.uncertain, vec![NOW, NOW]);
+        assert_eq!(died.remaining(NOW + 1), 1, "1 + 2 + 1 stays below 5");
+        died.reserve(1, NOW + 2);
+        died.settle_pending(NOW + 3);
+        assert_eq!(died.remaining(NOW + 3), 0);
+        assert_eq!(died.paused(NOW + 3), Some((4, NOW - 10 + LEDGER_SECONDS)));
+        // A success clears what may have failed too.
+        died.record_success(NOW + 4);
+        assert_eq!(died.remaining(NOW + 4), MAX_FAILED_ATTEMPTS);
         // The run ended with one 401 after a success: only that one counts.
         guard.record_refresh(Some("f"), true, 1, NOW + 5);
         assert!(guard.pending.is_empty());
