@@ -231,6 +231,33 @@ mod tests {
     }
 
     #[test]
+    fn the_users_refresh_is_never_debounced_and_a_clock_gone_back_never_pins() {
+        let cache = cache_with(Some(1000), None);
+        for trigger in [Trigger::Explicit, Trigger::RetryKey] {
+            assert_eq!(d(&cache, trigger, 1000, 120, "s"), Decision::Fetch);
+            assert_eq!(d(&cache, trigger, 1001, 120, "s"), Decision::Fetch);
+        }
+        // The debounce is the menu click's (SwiftBar re-runs the plugin after it).
+        assert_eq!(d(&cache, Trigger::Manual, 1001, 120, "s"), Decision::Serve);
+    }
+
+    #[test]
+    fn a_pause_holds_automatic_runs_and_clicks_like_a_ban() {
+        let mut cache = cache_with(Some(1000), None);
+        cache.key_guard.failed_attempts = vec![990, 995, 999];
+        let pause = cache.key_guard.paused(1100).expect("paused");
+        assert_eq!(pause, (3, 990 + crate::store::attempts::LEDGER_SECONDS));
+        match freshness_of(&cache, "s", 1100) {
+            Freshness::Stale { title, message } => {
+                assert!(title.contains("paused for 28m"), "{title}");
+                assert!(message.contains("sends no request for 28m"), "{message}");
+                assert!(!message.contains("POOLWATCH_MANAGEMENT_KEY"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn auth_latch_blocks_everything_but_explicit_refresh_and_lifts_on_new_stamp() {
         let cache = cache_with(Some(1000), Some("s"));
         assert_eq!(
