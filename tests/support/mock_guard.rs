@@ -8,6 +8,8 @@
 //! [`chaos_counts`]. Runs before the pool's own management middleware (a proxy
 //! answers before the server sees anything).
 
+#![allow(dead_code)]
+
 use std::sync::Mutex;
 use std::time::Duration;
 
