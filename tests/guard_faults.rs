@@ -212,12 +212,18 @@ fn the_guard_survives_a_cache_that_is_a_folder() {
         assert_valid_menu(&scheduled(&sandbox), "scheduled");
         sandbox.run(&["refresh"]);
     }
+    // The disk problem and its fix are said, in status and in the menu.
     let status = sandbox.run(&["status"]);
+    let said = format!("{}{}", status.stdout, status.stderr);
     assert!(
-        status.stdout.contains("cache") || status.stderr.contains("cache"),
-        "the disk problem is said: {}{}",
-        status.stdout,
-        status.stderr
+        said.contains("Cannot read the cache") && said.contains("Fix: move it aside"),
+        "{said}"
+    );
+    let menu = scheduled(&sandbox);
+    assert!(
+        menu.stdout.contains("Cannot read the cache"),
+        "{}",
+        menu.stdout
     );
     assert_eq!(server.stats().failed_auth_attempts, 1);
 }

@@ -192,7 +192,7 @@ impl Session<'_> {
             Ok(()) => menu_form::identity(&self.paths.data),
             Err(e) => {
                 notices.push(crate::tr!(
-                    "cache.cannot_write",
+                    "guard.cache_unwritable",
                     path = self.paths.data.display(),
                     error = e
                 ));

@@ -288,7 +288,11 @@ impl Session<'_> {
                 CacheFile::new(&self.settings.pool_url)
             }
             Err(e) => {
-                notices.push(crate::tr!("cache.cannot_read", error = e));
+                notices.push(crate::tr!(
+                    "guard.cache_unreadable",
+                    path = self.paths.data.display(),
+                    error = e
+                ));
                 CacheFile::new(&self.settings.pool_url)
             }
         };
