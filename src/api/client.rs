@@ -328,7 +328,7 @@ impl Client {
         let outcome = with_one_retry(|| async {
             if self.stopped() {
                 // After the first 401/403 nothing more is sent.
-                return Err(not_sent());
+                return Err(FetchError::BadResponse(NOT_SENT.to_string()));
             }
             let response = self
                 .http
@@ -345,7 +345,9 @@ impl Client {
             Ok(answer) => answer,
             Err(FetchError::Unreachable(detail)) => return Err(UsageFailure::Account(detail)),
             // Not sent: an earlier answer stopped the fetch (see `fetch_pool_keeping`).
-            Err(not_sent @ FetchError::Auth(_)) => return Err(UsageFailure::Fatal(not_sent)),
+            Err(FetchError::BadResponse(text)) if text == NOT_SENT => {
+                return Err(UsageFailure::Account(text))
+            }
             Err(other) => return Err(UsageFailure::Account(other.to_string())),
         };
         let checked = check_management_status(status, &body);
@@ -448,12 +450,13 @@ impl Client {
                 next = tasks.join_next() => match next {
                     None => break,
                     Some(Ok((id, Some(Ok(usage))))) => usages.push((id, Ok(usage))),
+                    // Never sent (an earlier answer stopped the fetch): the account keeps its values.
+                    Some(Ok((id, Some(Err(UsageFailure::Account(msg)))))) if msg == NOT_SENT => {
+                        not_asked.insert(id);
+                    }
                     Some(Ok((id, Some(Err(UsageFailure::Account(msg)))))) => usages.push((id, Err(msg))),
                     Some(Ok((id, Some(Err(UsageFailure::Fatal(err)))))) => {
-                        // Requests after the answer that stopped the fetch were never sent.
-                        if err != not_sent() {
-                            fatal.get_or_insert(err);
-                        }
+                        fatal.get_or_insert(err);
                         not_asked.insert(id);
                     }
                     Some(Ok((id, None))) => {
@@ -514,10 +517,10 @@ impl Client {
     }
 }
 
-/// The marker of a request not sent because an earlier answer stopped the fetch.
-fn not_sent() -> FetchError {
-    FetchError::Auth(super::error::AuthFailure::Other { status: 0 })
-}
+/// The error of an api-call not sent because an earlier answer stopped the
+/// fetch (an optional side call then just has no answer; a quota call keeps
+/// the account's last values).
+const NOT_SENT: &str = "not sent: an earlier answer stopped the refresh";
 
 /// Accounts whose quota is worth asking for: enabled OAuth (non API-key)
 /// auths of a provider poolwatch reads.

@@ -37,6 +37,8 @@ pub enum Chaos {
     },
     /// `api-key-usage` answers only after this long.
     DelayApiKeyUsage(Duration),
+    /// When the first management request arrived (set by the mock).
+    FirstRequestAt(Option<std::time::Instant>),
 }
 
 impl Chaos {
@@ -70,6 +72,14 @@ pub fn chaos_counts(config: &MockConfig) -> (u64, u64) {
         }
     }
     counts
+}
+
+/// When the first management request arrived ([`Chaos::FirstRequestAt`]).
+pub fn first_request_at(config: &MockConfig) -> Option<std::time::Instant> {
+    config.chaos.iter().find_map(|c| match c {
+        Chaos::FirstRequestAt(at) => *at,
+        _ => None,
+    })
 }
 
 /// The hook the mock's router calls for every management request (`route`:
@@ -114,6 +124,9 @@ pub fn before_auth(
                     *peak = (*peak).max(*in_flight);
                 }
                 Chaos::DelayApiKeyUsage(d) if route == "api-key-usage" => key_usage_delay = *d,
+                Chaos::FirstRequestAt(at) => {
+                    at.get_or_insert_with(std::time::Instant::now);
+                }
                 _ => {}
             }
         }
