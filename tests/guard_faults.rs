@@ -267,6 +267,13 @@ fn nothing_is_sent_when_the_guard_cannot_be_stored_and_the_fix_is_said() {
     let menu = scheduled(&sandbox);
     assert_valid_menu(&menu, "menu");
     assert!(menu.stdout.contains("key guard"), "{}", menu.stdout);
+    let status = sandbox.run(&["status"]);
+    assert_ne!(status.code, 0);
+    assert!(
+        status.stderr.contains("key guard") && status.stderr.contains("Fix:"),
+        "{}",
+        status.stderr
+    );
     assert!(sandbox.run(&["test-fetch"]).code != 0);
     assert_eq!(server.stats().total_requests, 0, "nothing sent");
 }
