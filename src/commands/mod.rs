@@ -206,6 +206,7 @@ pub fn obtain_scoped(
                 fired_alerts: Vec::new(),
                 cache: None,
                 ban_until: None,
+                pause_until: None,
             },
             report: Some(report),
             now,
@@ -232,6 +233,7 @@ pub fn obtain_scoped(
                 fired_alerts: Vec::new(),
                 cache: None,
                 ban_until: None,
+                pause_until: None,
             };
             return View {
                 outcome,

@@ -43,7 +43,10 @@ pub fn run(globals: &Globals, args: &StatusArgs) -> i32 {
         };
     }
     if args.json {
-        println!("{}", json::status_json(view.report.as_ref(), &ctx));
+        println!(
+            "{}",
+            json::status_json_paused(view.report.as_ref(), &ctx, view.outcome.pause_until)
+        );
     } else {
         let color = use_color(globals, args);
         let width = terminal_width(globals);

@@ -90,7 +90,8 @@ pub fn run(globals: &Globals) -> i32 {
     let ask = || runtime.block_on(client.auth_files());
     let listed = match super::session_for(globals, &settings) {
         Some(session) => session.guarded(&guard_key, source, ask),
-        None => ask().map_err(RunError::Fetch),
+        // No folder for the key guard: nothing is sent (it could not be remembered).
+        None => Err(RunError::Io(tr!("cache.no_usable_folder"))),
     };
     let (entries, version) = match listed {
         Ok(found) => found,

@@ -9,6 +9,8 @@ pub struct FormHit {
     pub due: bool,
     /// The server's IP ban runs until then.
     pub ban_until: Option<Epoch>,
+    /// The key guard pauses attempts until then.
+    pub pause_until: Option<Epoch>,
     pub freshness: Freshness,
     /// The report cut to the menu's accounts, dated `now`.
     pub report: Option<PoolReport>,
@@ -113,7 +115,10 @@ impl Session<'_> {
         let now = (self.clock)();
         let stamp = self.latch_stamp();
         let key = std::cell::OnceCell::new();
-        let due = self.decision(&form.head, trigger, now, &stamp, &key) == Decision::Fetch;
+        let mut head = form.head;
+        // The guard's own file is the truth (a test-fetch writes only it).
+        self.attach_guard(&mut head);
+        let due = self.decision(&head, trigger, now, &stamp, &key) == Decision::Fetch;
         let mut report = form.report;
         if let Some(report) = report.as_mut() {
             // Re-dated: countdowns and ages are computed against this run's clock.
@@ -121,8 +126,9 @@ impl Session<'_> {
         }
         Some(FormHit {
             due,
-            ban_until: form.head.key_guard.ban_running(now),
-            freshness: freshness_of(&form.head, &stamp, now),
+            ban_until: head.key_guard.ban_running(now),
+            pause_until: head.key_guard.paused(now).map(|(_, until)| until),
+            freshness: freshness_of(&head, &stamp, now),
             report,
             omitted: form.omitted,
             updated_at: form.updated_at,
