@@ -116,7 +116,7 @@ pub fn merge_fetch(
             let token_refused = matches!(&result, Some(Err(e)) if usage::refused_token(e));
             let usage = match result {
                 Some(Ok(usage)) => UsageKept {
-                    usage: Some(usage),
+                    usage: Some(keep_unspoken(usage, previous.copied())),
                     fetched_at: Some(now),
                     checked_at: Some(now),
                     basis: Some(basis),
@@ -179,6 +179,51 @@ pub fn merge_api_keys(
 }
 
 /// What an account keeps of its usage after a fetch.
+/// A limit answer (`usage_limit_reached`) speaks of one window only: the
+/// windows it says nothing about are kept from the previous answer, with the
+/// time they were read, so they age under the stale rules
+/// (docs/quota-model.md, "What the usage answer may look like").
+fn keep_unspoken(mut usage: crate::model::Usage, previous: Option<&Account>) -> crate::model::Usage {
+    if !usage.limit_answer {
+        return usage;
+    }
+    let Some((old, read_at)) = previous.and_then(|p| Some((p.usage.as_ref()?, p.usage_fetched_at?)))
+    else {
+        return usage;
+    };
+    let old_kept = old.kept.unwrap_or_default();
+    let mut kept = crate::model::KeptWindows {
+        at: read_at,
+        ..Default::default()
+    };
+    let mut earliest = read_at;
+    if usage.five_hour.is_none() && old.five_hour.is_some() {
+        usage.five_hour = old.five_hour.clone();
+        kept.five_hour = true;
+        if old_kept.five_hour {
+            earliest = earliest.min(old_kept.at);
+        }
+    }
+    if usage.weekly.is_none() && old.weekly.is_some() {
+        usage.weekly = old.weekly.clone();
+        kept.weekly = true;
+        if old_kept.weekly {
+            earliest = earliest.min(old_kept.at);
+        }
+    }
+    if usage.monthly.is_none() {
+        usage.monthly = old.monthly.clone();
+    }
+    if usage.plan_type.is_none() {
+        usage.plan_type = old.plan_type.clone();
+    }
+    if kept.five_hour || kept.weekly {
+        kept.at = earliest;
+        usage.kept = Some(kept);
+    }
+    usage
+}
+
 struct UsageKept {
     usage: Option<crate::model::Usage>,
     fetched_at: Option<Epoch>,

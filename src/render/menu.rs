@@ -1115,7 +1115,9 @@ pub fn duplicates_text(duplicates: usize) -> String {
     }
 }
 
-/// `4/7 available · 1 week-killed · 1 cooling · 1 erroring` (zero counts left out).
+/// `4/9 available · 1 week-killed · 1 cooling · 1 erroring · 1 no data ·
+/// 1 disabled`: every account in exactly one state, so the parts add up to
+/// the total (zero counts left out; docs/quota-model.md, "Counts").
 pub fn counts_text(report: &PoolReport) -> String {
     let c = &report.counts;
     let mut parts = vec![tr!(
@@ -1127,8 +1129,9 @@ pub fn counts_text(report: &PoolReport) -> String {
         (c.killed, tr!("counts.week_killed", n = c.killed)),
         (c.cooling, tr!("counts.cooling", n = c.cooling)),
         (c.erroring, tr!("counts.erroring", n = c.erroring)),
-        (c.stale, tr!("counts.stale", n = c.stale)),
+        (c.no_data(), tr!("counts.no_data", n = c.no_data())),
         (c.disabled, tr!("counts.disabled", n = c.disabled)),
+        (c.duplicates, tr!("counts.duplicates", n = c.duplicates)),
     ] {
         if n > 0 {
             parts.push(what);
