@@ -588,7 +588,7 @@ fn pool_bars_and_forecasts() {
     assert_eq!(find(&lines, "↳ +0.5%").title, "↳ +0.5% -> 3596% in 1d");
     assert_eq!(
         find(&lines, "Accounts").title,
-        "Accounts 5/7 available · 1 week-killed · 1 cooling · 2 erroring · 1 stale"
+        "Accounts 5/7 available · 1 week-killed · 1 cooling · 2 erroring"
     );
 }
 

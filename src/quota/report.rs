@@ -205,10 +205,11 @@ pub enum CountState {
     Disabled,
     /// Another auth file of the same login is counted.
     Duplicate,
-    /// Its usage fetch failed (kept values may still count for a while), its
-    /// token was refused, or the server reports an error and cools it down.
+    /// Its usage fetch failed (kept values may still count for a while) or
+    /// its token was refused.
     Erroring,
-    /// The server cools it down (`next_retry_after` in the future).
+    /// The server cools it down (`next_retry_after` in the future), after an
+    /// error of its own or not.
     Cooling,
     /// Weekly remaining below the kill line.
     WeekKilled,
@@ -225,17 +226,28 @@ pub fn count_state(view: &AccountView) -> CountState {
         CountState::Disabled
     } else if view.duplicate_of.is_some() {
         CountState::Duplicate
-    } else if view.erroring || view.token_refused {
+    } else if view.error.is_some() || view.token_refused {
         CountState::Erroring
     } else if view.cooling {
+        // The server's own error while it cools the account down is cooling.
         CountState::Cooling
+    } else if view.erroring {
+        CountState::Erroring
     } else if view.killed {
         CountState::WeekKilled
-    } else if !view.available || (view.five_hour.is_none() && view.weekly.is_none()) {
+    } else if !view.available
+        || (view.five_hour.is_none() && view.weekly.is_none() && quota_read(view))
+    {
         CountState::NoData
     } else {
         CountState::Available
     }
+}
+
+/// Poolwatch reads this account's quota (not a health-only provider, whose
+/// usable accounts count as available without values).
+fn quota_read(view: &AccountView) -> bool {
+    provider::descriptor(&view.provider).is_none_or(|d| d.readable)
 }
 
 /// Account counts: every account in exactly one state ([`count_state`]),
@@ -391,8 +403,8 @@ mod tests {
                 total: 6,
                 available: 2,
                 killed: 1,
-                cooling: 0,
-                erroring: 1,
+                cooling: 1,
+                erroring: 0,
                 disabled: 1,
                 stale: 0,
                 duplicates: 0,
