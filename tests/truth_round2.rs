@@ -148,3 +148,127 @@ fn the_accounts_line_partitions_the_accounts() {
     let status = sandbox.run(&["status", "--offline"]);
     assert_eq!(counts_line(&status.stdout), counts_line(&menu.stdout));
 }
+
+/// Makes the next refresh due and `label`'s usage worth asking again.
+fn make_due(server: &MockServer, sandbox: &Sandbox, index: usize) {
+    let name = server.config().accounts[index].name.clone();
+    server.serve_requests(&name, 1, 0);
+    sandbox.age_cache("default", 7_200);
+}
+
+/// 17.3: a Team plan's 30-day window is a month: never the week, never in
+/// the pool's Week.
+#[test]
+fn a_team_month_is_not_a_week() {
+    let team = MockAccount::new("team@example.com", "team").with_behaviour(UsageBehaviour::Ok {
+        primary_used: 20.0,
+        primary_window_s: 18_000,
+        primary_reset_after: 3_600,
+        secondary: Some((45.0, 2_592_000, 21 * 86_400)),
+    });
+    let server = MockServer::start(MockConfig::with_accounts(vec![
+        team,
+        MockAccount::new("plus@example.com", "plus").with_behaviour(UsageBehaviour::ok(10.0, 20.0)),
+    ]));
+    let sandbox = sandbox_for(&server, "");
+    let doc = sandbox.run(&["status", "--json"]).json();
+    let team = account(&doc, "team@example.com");
+    assert!(team["weekly"].is_null(), "{team}");
+    assert_eq!(team["monthly"]["remaining"], 55.0, "{team}");
+    // The pool's Week is the Plus account's alone.
+    assert_eq!(doc["report"]["weekly"]["capacity"], 100.0);
+    assert_eq!(doc["report"]["weekly"]["remaining"], 80.0);
+    let status = sandbox.run(&["status"]);
+    let row = status
+        .stdout
+        .lines()
+        .find(|l| l.contains("team@example.com"))
+        .expect("team row");
+    assert!(!row.contains("55%") && !row.contains("21d"), "{row}");
+    let menu = sandbox.run(&["plugin"]);
+    assert!(menu.stdout.contains("Month 55% left"), "{}", menu.stdout);
+    assert!(!menu.stdout.contains("Week 55% left"), "{}", menu.stdout);
+}
+
+/// 21.4: a 5h limit answer keeps the week, under the stale rules.
+#[test]
+fn a_five_hour_limit_answer_keeps_the_week() {
+    let server = MockServer::start(MockConfig::with_accounts(vec![
+        MockAccount::new("limit@example.com", "plus")
+            .with_behaviour(UsageBehaviour::ok(40.0, 30.0)),
+        MockAccount::new("other@example.com", "plus")
+            .with_behaviour(UsageBehaviour::ok(10.0, 10.0)),
+    ]));
+    let sandbox = sandbox_for(&server, "");
+    let first = sandbox.run(&["status", "--json"]).json();
+    assert_eq!(first["report"]["weekly"]["remaining"], 160.0);
+    server.set_config(|c| c.accounts[0].behaviour = UsageBehaviour::rate_limited(3_000));
+    make_due(&server, &sandbox, 0);
+    let run = sandbox.run(&["status", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc = run.json();
+    let limited = account(&doc, "limit@example.com");
+    assert_eq!(limited["five_hour"]["remaining"], 0.0, "{limited}");
+    assert_eq!(limited["weekly"]["remaining"], 70.0, "{limited}");
+    assert_eq!(doc["report"]["weekly"]["remaining"], 160.0);
+    // The kept week ages like any kept value: 31 minutes after it was read
+    // it leaves the sums (the 5h answer itself stays).
+    let path = sandbox.cache_file("default");
+    let mut cache = sandbox.read_cache("default");
+    for a in cache["state"]["accounts"].as_array_mut().unwrap() {
+        if a["label"] == "limit@example.com" {
+            let kept = &mut a["usage"]["kept"];
+            assert_eq!(kept["weekly"], true);
+            kept["at"] = (kept["at"].as_i64().unwrap() - 31 * 60).into();
+        }
+    }
+    std::fs::write(&path, serde_json::to_vec(&cache).unwrap()).unwrap();
+    let later = sandbox.run(&["status", "--offline", "--json"]).json();
+    let limited = account(&later, "limit@example.com");
+    assert!(limited["weekly"].is_null(), "{limited}");
+    assert_eq!(limited["five_hour"]["remaining"], 0.0, "{limited}");
+    assert_eq!(later["report"]["weekly"]["remaining"], 90.0);
+}
+
+/// 21.5: a refused token says so; its values are dropped.
+#[test]
+fn a_refused_token_says_sign_in_again() {
+    let server = MockServer::start(MockConfig::with_accounts(vec![
+        MockAccount::new("gone@example.com", "plus").with_behaviour(UsageBehaviour::ok(40.0, 30.0)),
+        MockAccount::new("fine@example.com", "plus"),
+    ]));
+    let sandbox = sandbox_for(&server, "");
+    assert_eq!(sandbox.run(&["status"]).code, 0);
+    server.set_config(|c| {
+        c.accounts[0].behaviour = UsageBehaviour::Raw {
+            status_code: 401,
+            body: "{\"error\":{\"message\":\"token expired\",\"code\":\"token_expired\"}}".into(),
+        }
+    });
+    make_due(&server, &sandbox, 0);
+    let status = sandbox.run(&["status"]);
+    let text = &status.stdout;
+    assert!(
+        text.contains("token refused: sign in again in CLIProxyAPI"),
+        "{text}"
+    );
+    assert!(!text.contains("too old"), "{text}");
+    assert!(!text.contains("unavailable"), "{text}");
+    let menu = sandbox.run_env(&["plugin"], &[("SWIFTBAR", "1")]);
+    let lines = assert_valid_menu(&menu, "refused");
+    let row = lines
+        .iter()
+        .find(|l| l.depth == 0 && l.title.contains("gone@example.com"))
+        .expect("row");
+    assert!(row.title.contains("token refused"), "{}", row.title);
+    assert!(
+        !row.title.contains("too old") && !row.title.contains("stale"),
+        "{}",
+        row.title
+    );
+    assert!(!menu.stdout.contains("unavailable"), "{}", menu.stdout);
+    let doc = sandbox.run(&["status", "--offline", "--json"]).json();
+    let gone = account(&doc, "gone@example.com");
+    assert_eq!(gone["token_refused"], true);
+    assert!(gone["five_hour"].is_null() && gone["weekly"].is_null());
+}

@@ -807,6 +807,7 @@ impl Menu<'_> {
         let plan = non_empty(menu_text(&a.plan, PLAN_WIDTH), "?");
         let quota = match (&a.five_hour, &a.weekly) {
             (None, None) if health_only(a) => tr!("menu.quota_not_read"),
+            (None, None) if a.token_refused => tr!("account.token_refused"),
             (None, None) if a.expired => tr!("menu.values_too_old"),
             (None, None) => tr!("menu.no_usage_data"),
             (five, week) => format!(
@@ -855,14 +856,8 @@ impl Menu<'_> {
                 tr!("menu.email", email = menu_text(email, 60)),
             )));
         }
-        lines.push(MenuLine::item(
-            1,
-            window_detail("5h", a.five_hour.as_ref(), a.killed, now),
-        ));
-        lines.push(MenuLine::item(
-            1,
-            window_detail("Week", a.weekly.as_ref(), a.killed, now),
-        ));
+        lines.push(MenuLine::item(1, account_window_detail(a, "5h", now)));
+        lines.push(MenuLine::item(1, account_window_detail(a, "Week", now)));
         if let Some(monthly) = &a.monthly {
             lines.push(MenuLine::item(
                 1,
@@ -908,6 +903,7 @@ impl Menu<'_> {
         lines.push(MenuLine::item(
             1,
             match a.usage_fetched_at {
+                _ if a.token_refused => tr!("account.token_refused"),
                 Some(at) if a.expired => tr!("menu.usage_fetched_expired", ago = ago(now - at)),
                 Some(at) if a.stale => tr!("menu.usage_fetched_stale", ago = ago(now - at)),
                 Some(at) => tr!("menu.usage_fetched", ago = ago(now - at)),
@@ -1290,8 +1286,8 @@ pub fn account_tags(a: &AccountView) -> String {
         (a.killed, "tag.week_kill"),
         (a.cooling, "tag.cooling"),
         (a.recovering, "tag.recovering"),
-        (a.stale, "tag.stale"),
-        (a.error.is_some() && !a.stale, "tag.error"),
+        (a.stale && !a.token_refused, "tag.stale"),
+        (a.error.is_some() && (!a.stale || a.token_refused), "tag.error"),
         (a.disabled, "tag.disabled"),
         (a.duplicate_of.is_some(), "tag.duplicate"),
     ] {
@@ -1334,6 +1330,24 @@ fn account_tone(a: &AccountView) -> Tone {
 /// An account of a provider whose quota poolwatch does not read (listed with its health).
 fn health_only(a: &AccountView) -> bool {
     !a.provider.is_empty() && crate::provider::descriptor(&a.provider).is_none()
+}
+
+/// The 5h or Week line of an account's submenu: a window restored at its
+/// reset says it is not yet confirmed; an account with a weekly window only
+/// (a Pro account) says it has no 5h window rather than "no data".
+fn account_window_detail(a: &AccountView, name: &str, now: Epoch) -> String {
+    let (window, unconfirmed) = match name {
+        "5h" => (a.five_hour.as_ref(), a.five_hour_unconfirmed),
+        _ => (a.weekly.as_ref(), a.weekly_unconfirmed),
+    };
+    if window.is_none() && name == "5h" && a.weekly.is_some() && !a.expired {
+        return tr!("window.no_five_hour");
+    }
+    let mut text = window_detail(name, window, a.killed, now);
+    if unconfirmed && window.is_some() {
+        text.push_str(&tr!("window.unconfirmed"));
+    }
+    text
 }
 
 fn window_detail(name: &str, window: Option<&AccountWindow>, killed: bool, now: Epoch) -> String {
@@ -1403,7 +1417,9 @@ fn status_flags(a: &AccountView, now: Epoch) -> String {
     if a.recovering {
         flags.push_str(&tr!("flag.recovering"));
     }
-    if !a.available && !a.disabled {
+    if a.token_refused {
+        flags.push_str(&tr!("flag.token_refused"));
+    } else if !a.available && !a.disabled {
         flags.push_str(&tr!("flag.unavailable"));
     }
     flags
