@@ -272,3 +272,72 @@ fn a_refused_token_says_sign_in_again() {
     assert_eq!(gone["token_refused"], true);
     assert!(gone["five_hour"].is_null() && gone["weekly"].is_null());
 }
+
+fn claude_account(email: &str) -> MockAccount {
+    let body = serde_json::json!({
+        "five_hour": {"utilization": 25, "resets_at": "2099-01-01T05:00:00Z"},
+        "seven_day": {"utilization": 40, "resets_at": "2099-01-05T00:00:00Z"},
+    });
+    let mut account = MockAccount::provider("claude", email, 200, &body.to_string());
+    account.side_body = Some(
+        serde_json::json!({"account": {"has_claude_max": false, "has_claude_pro": true}})
+            .to_string(),
+    );
+    account
+}
+
+/// 21.3 and 17.9: `test-fetch` checks one account of each provider, the
+/// primary first, fails when the primary provider's usage cannot be read,
+/// shows plans, and summarises a long account list.
+#[test]
+fn test_fetch_tests_each_provider_the_primary_first() {
+    let mut accounts = vec![claude_account("zed@example.com")];
+    for i in 0..25 {
+        accounts.push(
+            MockAccount::new(&format!("u{i:02}@example.com"), "plus")
+                .with_behaviour(UsageBehaviour::html_challenge()),
+        );
+    }
+    let server = MockServer::start(MockConfig::with_accounts(accounts));
+    let sandbox = sandbox_for(&server, "providers = [\"codex\", \"claude\"]\n");
+    // Every Codex account fails: the menu's provider cannot be read.
+    let broken = sandbox.run(&["test-fetch"]);
+    assert_eq!(broken.code, 6, "{}", broken.stdout);
+    assert!(
+        broken
+            .stdout
+            .contains("✗ usage: 5 accounts tried, none answered (20 more not tried)"),
+        "{}",
+        broken.stdout
+    );
+    assert!(!broken.stdout.contains("✓ usage of"), "{}", broken.stdout);
+    // 26 accounts: 20 listed, the rest summarised; no `?` plan.
+    assert!(
+        broken.stdout.contains("… and 6 more (`poolwatch status` lists every account)"),
+        "{}",
+        broken.stdout
+    );
+    assert!(!broken.stdout.contains(" ? "), "{}", broken.stdout);
+
+    // One Codex account answers after one failure: both providers pass, Codex first.
+    server.set_config(|c| c.accounts[2].behaviour = UsageBehaviour::ok(10.0, 20.0));
+    let good = sandbox.run(&["test-fetch"]);
+    assert_eq!(good.code, 0, "{}", good.stdout);
+    let codex = good
+        .stdout
+        .find("✓ usage of u01@example.com: plan plus")
+        .unwrap_or_else(|| panic!("{}", good.stdout));
+    let claude = good
+        .stdout
+        .find("✓ usage of zed@example.com: plan ")
+        .unwrap_or_else(|| panic!("{}", good.stdout));
+    assert!(codex < claude, "{}", good.stdout);
+    assert!(
+        good.stdout
+            .contains("(1 account failed before this one: its token or upstream is the problem"),
+        "{}",
+        good.stdout
+    );
+    assert!(!good.stdout.contains("plan ?"), "{}", good.stdout);
+    assert!(!good.stdout.contains("account(s)"), "{}", good.stdout);
+}
