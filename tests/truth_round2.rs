@@ -76,6 +76,9 @@ fn a_menu_form_hit_after_the_retry_time_shows_recovering_and_the_counts_agree() 
         MockAccount::new("fine@example.com", "plus"),
     ]));
     let sandbox = sandbox_for(&server, "");
+    // A foreground fetch, then a menu run that serves it and writes the form
+    // (no detached refresh can rewrite the cache behind the test).
+    assert_eq!(sandbox.run(&["status"]).code, 0);
     let first = sandbox.run_env(&["plugin"], &[("SWIFTBAR", "1")]);
     assert_eq!(first.code, 0, "{}", first.stderr);
     assert!(first.stdout.contains("cooling"), "{}", first.stdout);
@@ -340,4 +343,79 @@ fn test_fetch_tests_each_provider_the_primary_first() {
     );
     assert!(!good.stdout.contains("plan ?"), "{}", good.stdout);
     assert!(!good.stdout.contains("account(s)"), "{}", good.stdout);
+}
+
+/// 21.10: a window past its reset during an outage is restored (capacity
+/// back), marked not yet confirmed; the restore line shows the first part of
+/// a group that comes back well before the rest; a week-only Pro account has
+/// no 5h window rather than "no data".
+#[test]
+fn a_window_past_its_reset_is_restored_unconfirmed() {
+    let server = MockServer::start(MockConfig::with_accounts(vec![
+        MockAccount::new("a@example.com", "plus").with_behaviour(UsageBehaviour::ok(70.0, 20.0)),
+        MockAccount::new("b@example.com", "plus").with_behaviour(UsageBehaviour::ok(10.0, 20.0)),
+    ]));
+    let sandbox = sandbox_for(&server, "");
+    let first = sandbox.run(&["status", "--json"]).json();
+    assert_eq!(first["report"]["five_hour"]["remaining"], 120.0);
+    server.stop();
+    // An outage: a's 5h window passed its reset a minute ago.
+    let mut cache = sandbox.read_cache("default");
+    for a in cache["state"]["accounts"].as_array_mut().unwrap() {
+        if a["label"] == "a@example.com" {
+            a["usage"]["five_hour"]["reset_at"] = (now() - 60).into();
+        }
+    }
+    std::fs::write(
+        sandbox.cache_file("default"),
+        serde_json::to_vec(&cache).unwrap(),
+    )
+    .unwrap();
+    let doc = sandbox.run(&["status", "--offline", "--json"]).json();
+    let a = account(&doc, "a@example.com");
+    assert_eq!(a["five_hour"]["remaining"], 100.0, "{a}");
+    assert_eq!(a["five_hour_unconfirmed"], true, "{a}");
+    assert_eq!(doc["report"]["five_hour"]["remaining"], 190.0);
+    let menu = sandbox.run(&["plugin"]);
+    assert!(
+        menu.stdout
+            .contains("5h 100% left · back at its reset, not yet confirmed"),
+        "{}",
+        menu.stdout
+    );
+}
+
+#[test]
+fn a_restore_group_shows_its_first_part_and_week_only_pro_has_no_five_hour_window() {
+    let five = |used: f64, reset: i64| UsageBehaviour::Ok {
+        primary_used: used,
+        primary_window_s: 18_000,
+        primary_reset_after: reset,
+        secondary: Some((10.0, 604_800, 300_000)),
+    };
+    let server = MockServer::start(MockConfig::with_accounts(vec![
+        MockAccount::new("soon@example.com", "plus").with_behaviour(five(90.0, 29 * 60)),
+        MockAccount::new("later@example.com", "plus").with_behaviour(five(42.0, 59 * 60)),
+        MockAccount::new("weekonly@example.com", "pro").with_behaviour(UsageBehaviour::Ok {
+            primary_used: 30.0,
+            primary_window_s: 604_800,
+            primary_reset_after: 200_000,
+            secondary: None,
+        }),
+    ]));
+    let sandbox = sandbox_for(&server, "");
+    let menu = sandbox.run(&["plugin"]);
+    assert_eq!(menu.code, 0);
+    let line = menu
+        .stdout
+        .lines()
+        .find(|l| l.contains("↳ +90% in 2"))
+        .unwrap_or_else(|| panic!("{}", menu.stdout));
+    assert!(line.contains(", +132% -> "), "{line}");
+    assert!(
+        menu.stdout.contains("5h: this account has no 5h window"),
+        "{}",
+        menu.stdout
+    );
+    assert!(!menu.stdout.contains("5h no data"), "{}", menu.stdout);
 }

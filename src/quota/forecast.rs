@@ -1,10 +1,15 @@
 //! Restore forecast: when the next group of resets lands and how much it restores.
 
-use super::{AccountView, Forecast};
+use super::{AccountView, FirstRestore, Forecast};
 use crate::model::Epoch;
 
 /// Resets within this many seconds of the earliest one form one group (30 min + 60 s).
 pub const GROUP_SECONDS: i64 = 1800 + 60;
+/// The first restore of a group is shown apart when the group ends at least
+/// this long after it (10 minutes) and it is not the whole group.
+pub const FIRST_GAP_SECONDS: i64 = 600;
+/// Events within this long of the earliest one make up the first restore (5 min).
+const FIRST_SPAN_SECONDS: i64 = 300;
 /// Events restoring this many Plus units or less are ignored.
 pub const MIN_EVENT_UNITS: f64 = 0.0001;
 
@@ -82,10 +87,28 @@ pub fn forecast(
         (units + event.units, at.max(event.at))
     });
     let restored = units * 100.0;
+    let first_units: f64 = future
+        .iter()
+        .take_while(|event| event.at <= earliest.saturating_add(FIRST_SPAN_SECONDS))
+        .map(|event| event.units)
+        .sum();
+    let first_at = future
+        .iter()
+        .take_while(|event| event.at <= earliest.saturating_add(FIRST_SPAN_SECONDS))
+        .map(|event| event.at)
+        .max()
+        .unwrap_or(earliest);
+    let first = (at - first_at >= FIRST_GAP_SECONDS && first_units < units * 0.95).then(|| {
+        FirstRestore {
+            restored: first_units * 100.0,
+            at: first_at,
+        }
+    });
     Some(Forecast {
         restored,
         target: capacity.min(remaining + restored),
         at,
+        first,
     })
 }
 

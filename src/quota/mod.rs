@@ -25,7 +25,8 @@ pub use account::{
     is_erroring, is_recovering, is_week_killed, settle,
 };
 pub use forecast::{
-    five_hour_events, forecast, weekly_events, RestoreEvent, GROUP_SECONDS, MIN_EVENT_UNITS,
+    five_hour_events, forecast, weekly_events, RestoreEvent, FIRST_GAP_SECONDS, GROUP_SECONDS,
+    MIN_EVENT_UNITS,
 };
 pub use health::{
     last_buckets, merge_health, pool_health, recent_failures, HEALTH_BUCKETS, RECENT_BUCKETS,
@@ -170,6 +171,18 @@ pub struct Forecast {
     /// Pool remaining after the restore: min(capacity, remaining + restored).
     pub target: f64,
     /// When the whole group has restored (latest event of the group).
+    pub at: Epoch,
+    /// The first part of the group, when it comes back well before the rest
+    /// (`+90% in 29m, +132% in 59m`): see [`forecast`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first: Option<FirstRestore>,
+}
+
+/// The earliest restore of a forecast group that differs a lot from the whole.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FirstRestore {
+    /// Plus-base percent restored by then.
+    pub restored: f64,
     pub at: Epoch,
 }
 

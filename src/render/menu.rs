@@ -245,12 +245,22 @@ pub fn fraction_percent(remaining: f64, capacity: f64) -> String {
 /// `+300% -> 1720% in 1h12m` for a pool window with a restore forecast.
 pub fn forecast_text(window: &PoolWindow, now: Epoch) -> Option<String> {
     let forecast = window.forecast.as_ref()?;
-    Some(tr!(
+    let whole = tr!(
         "forecast",
         restored = plus_percent(forecast.restored),
         target = plus_percent(forecast.target),
         d = short(forecast.at - now)
-    ))
+    );
+    // The group's first part when it comes back well before the rest.
+    Some(match &forecast.first {
+        Some(first) if first.at > now => tr!(
+            "forecast.first",
+            restored = plus_percent(first.restored),
+            d = short(first.at - now),
+            rest = whole
+        ),
+        _ => whole,
+    })
 }
 
 /// The known pool windows with their names and pace, in display order. A
