@@ -147,7 +147,7 @@ fn the_accounts_line_partitions_the_accounts() {
         counts_line(&menu.stdout),
         "Accounts 2/6 available · 1 week-killed · 1 cooling · 1 erroring · 1 disabled"
     );
-    assert_eq!(menu.stdout.matches("Each account in one state").count(), 1);
+    assert_eq!(menu.stdout.matches("One state per account").count(), 1);
     let status = sandbox.run(&["status", "--offline"]);
     assert_eq!(counts_line(&status.stdout), counts_line(&menu.stdout));
 }

@@ -247,7 +247,7 @@ pub fn count_state(view: &AccountView) -> CountState {
 /// Poolwatch reads this account's quota (not a health-only provider, whose
 /// usable accounts count as available without values).
 fn quota_read(view: &AccountView) -> bool {
-    provider::descriptor(&view.provider).is_none_or(|d| d.readable)
+    view.provider.is_empty() || provider::descriptor(&view.provider).is_some_and(|d| d.readable)
 }
 
 /// Account counts: every account in exactly one state ([`count_state`]),

@@ -1353,6 +1353,9 @@ fn account_window_detail(a: &AccountView, name: &str, now: Epoch) -> String {
     if window.is_none() && name == "5h" && a.weekly.is_some() && !a.expired {
         return tr!("window.no_five_hour");
     }
+    if window.is_none() && name == "Week" && a.monthly.is_some() && !a.expired {
+        return tr!("window.no_week_monthly");
+    }
     let mut text = window_detail(name, window, a.killed, now);
     if unconfirmed && window.is_some() {
         text.push_str(&tr!("window.unconfirmed"));
