@@ -419,3 +419,31 @@ fn a_restore_group_shows_its_first_part_and_week_only_pro_has_no_five_hour_windo
     );
     assert!(!menu.stdout.contains("5h no data"), "{}", menu.stdout);
 }
+
+/// 21.9: an API key's row shows its whole fingerprint, also with an
+/// 11-character provider name and a long host.
+#[test]
+fn an_api_key_row_shows_its_whole_fingerprint() {
+    use support::{ApiKeyUsageMock, KeyUsageShape, MockApiKey};
+    let key = MockApiKey::new(
+        "openai-comp",
+        "https://api.deepseek-gateway.example.com",
+        "sk-compat-Round2-Fingerprint-123",
+        &[(3, 0)],
+    );
+    let fp = poolwatch::api::api_keys::fingerprint(&key.object_key());
+    let server = MockServer::start(MockConfig {
+        api_key_usage: Some(ApiKeyUsageMock::Keys(KeyUsageShape::Current, vec![key])),
+        ..MockConfig::with_accounts(vec![MockAccount::new("a@example.com", "plus")])
+    });
+    let sandbox = sandbox_for(&server, "providers = [\"codex\", \"openai-comp\"]\n");
+    let menu = sandbox.run_env(&["plugin"], &[("SWIFTBAR", "1")]);
+    let lines = assert_valid_menu(&menu, "keys");
+    let row = lines
+        .iter()
+        .find(|l| l.depth == 0 && l.title.contains("openai-co"))
+        .unwrap_or_else(|| panic!("no key row:\n{}", menu.stdout));
+    assert!(row.title.contains(&fp), "{fp} in {}", row.title);
+    let status = sandbox.run(&["status"]);
+    assert!(status.stdout.contains(&fp), "{}", status.stdout);
+}

@@ -946,10 +946,7 @@ impl Menu<'_> {
     }
 
     fn api_key_row(&self, key: &ApiKeyView) -> MenuLine {
-        let label = non_empty(
-            menu_text(&key.label, KEY_LABEL_WIDTH),
-            &tr!("menu.no_label"),
-        );
+        let label = non_empty(key_row_label(key), &tr!("menu.no_label"));
         let strip: String = key.health.iter().map(health_char).collect();
         let counts = tr!(
             "keys.row_counts",
@@ -1156,6 +1153,27 @@ fn non_empty(text: String, fallback: &str) -> String {
 
 /// Visible characters of an API-key label on its row.
 const KEY_LABEL_WIDTH: usize = 36;
+
+/// The label of an API key's row within [`KEY_LABEL_WIDTH`]: the provider
+/// and host (or the custom label) shortened, the fingerprint always whole
+/// (labels and `hide-key` refer to it).
+fn key_row_label(key: &ApiKeyView) -> String {
+    let fingerprint = menu_text(&key.fingerprint, 16);
+    let default = crate::quota::default_key_label(&key.provider, &key.host, &key.fingerprint);
+    let head = if key.label == default {
+        crate::quota::default_key_label(&key.provider, &key.host, "")
+    } else {
+        key.label.clone()
+    };
+    if fingerprint.is_empty() {
+        return menu_text(&head, KEY_LABEL_WIDTH);
+    }
+    if head.trim().is_empty() {
+        return fingerprint;
+    }
+    let room = KEY_LABEL_WIDTH.saturating_sub(fingerprint.chars().count() + 3);
+    format!("{} · {fingerprint}", menu_text(&head, room))
+}
 
 fn key_glyph(key: &ApiKeyView) -> char {
     if key.recent_failures > 0 {
