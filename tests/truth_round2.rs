@@ -447,3 +447,23 @@ fn an_api_key_row_shows_its_whole_fingerprint() {
     let status = sandbox.run(&["status"]);
     assert!(status.stdout.contains(&fp), "{}", status.stdout);
 }
+
+/// 17.10: "Last updated" counts from the end of the fetch, not its start.
+#[test]
+fn last_updated_counts_from_the_end_of_the_fetch() {
+    let server = MockServer::start(MockConfig {
+        auth_files_delay: std::time::Duration::from_millis(2_100),
+        ..MockConfig::with_accounts(vec![MockAccount::new("a@example.com", "plus")])
+    });
+    let sandbox = sandbox_for(&server, "");
+    let started = now();
+    let run = sandbox.run(&["status", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let fetched_at = sandbox.read_cache("default")["state"]["fetched_at"]
+        .as_i64()
+        .unwrap();
+    assert!(
+        fetched_at >= started + 2,
+        "fetched_at {fetched_at}, started {started}"
+    );
+}

@@ -345,6 +345,8 @@ impl Session<'_> {
                 .unwrap_or_else(|_| Err("api-key-usage timed out".to_string()))
         });
         let mut state = merge_fetch(previous, report, &selection, now);
+        // "Last updated" counts from the end of the fetch, not its start (issue 17.10).
+        state.fetched_at = (self.clock)().max(now);
         state.api_keys = merge_api_keys(previous, keys, &selection);
         Ok(state)
     }
