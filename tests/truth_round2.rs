@@ -316,7 +316,9 @@ fn test_fetch_tests_each_provider_the_primary_first() {
     assert!(!broken.stdout.contains("✓ usage of"), "{}", broken.stdout);
     // 26 accounts: 20 listed, the rest summarised; no `?` plan.
     assert!(
-        broken.stdout.contains("… and 6 more (`poolwatch status` lists every account)"),
+        broken
+            .stdout
+            .contains("… and 6 more (`poolwatch status` lists every account)"),
         "{}",
         broken.stdout
     );

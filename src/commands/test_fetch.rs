@@ -155,7 +155,14 @@ pub fn run(globals: &Globals) -> i32 {
     let mut result = exit_codes::OK;
     for (index, (section, entries)) in groups.iter().enumerate() {
         let primary = index == 0;
-        match usage_step(&runtime, &client, &selection, entries, now, &settings.usage_url) {
+        match usage_step(
+            &runtime,
+            &client,
+            &selection,
+            entries,
+            now,
+            &settings.usage_url,
+        ) {
             Step::Answered => {}
             Step::Fatal(line, code) => return fail(&line, code),
             Step::NoneAnswered(line) if primary => {

@@ -34,11 +34,19 @@ fn is_month_long(window: &QuotaWindow) -> bool {
 /// them: a 28–31-day window is monthly even where the parser put it in the
 /// long slot (a Team plan without a weekly window), so it never enters the
 /// Week sum.
-fn classified(usage: &Usage) -> (Option<&QuotaWindow>, Option<&QuotaWindow>, Option<&QuotaWindow>) {
+fn classified(
+    usage: &Usage,
+) -> (
+    Option<&QuotaWindow>,
+    Option<&QuotaWindow>,
+    Option<&QuotaWindow>,
+) {
     match usage.weekly.as_ref() {
-        Some(long) if is_month_long(long) => {
-            (usage.five_hour.as_ref(), None, usage.monthly.as_ref().or(Some(long)))
-        }
+        Some(long) if is_month_long(long) => (
+            usage.five_hour.as_ref(),
+            None,
+            usage.monthly.as_ref().or(Some(long)),
+        ),
         weekly => (usage.five_hour.as_ref(), weekly, usage.monthly.as_ref()),
     }
 }
@@ -116,7 +124,10 @@ pub fn current_windows(
             )
         })
     };
-    let (drop_five, drop_week) = (dropped(five_hour, kept.five_hour), dropped(weekly, kept.weekly));
+    let (drop_five, drop_week) = (
+        dropped(five_hour, kept.five_hour),
+        dropped(weekly, kept.weekly),
+    );
     (
         five_hour.filter(|_| !drop_five),
         weekly.filter(|_| !drop_week),
@@ -317,8 +328,16 @@ pub fn account_view(account: &Account, settings: &QuotaSettings, now: Epoch) -> 
 pub fn settle(view: &mut AccountView, kill_line: f64, now: Epoch) {
     let mut expired = view.expired;
     for (window, until, unconfirmed) in [
-        (&mut view.five_hour, view.five_hour_until, &mut view.five_hour_unconfirmed),
-        (&mut view.weekly, view.weekly_until, &mut view.weekly_unconfirmed),
+        (
+            &mut view.five_hour,
+            view.five_hour_until,
+            &mut view.five_hour_unconfirmed,
+        ),
+        (
+            &mut view.weekly,
+            view.weekly_until,
+            &mut view.weekly_unconfirmed,
+        ),
     ] {
         let Some(w) = window.as_mut() else { continue };
         match window_at(w.reset_at, until, now) {

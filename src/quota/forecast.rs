@@ -98,12 +98,12 @@ pub fn forecast(
         .map(|event| event.at)
         .max()
         .unwrap_or(earliest);
-    let first = (at - first_at >= FIRST_GAP_SECONDS && first_units < units * 0.95).then(|| {
+    let first = (at - first_at >= FIRST_GAP_SECONDS && first_units < units * 0.95).then_some(
         FirstRestore {
             restored: first_units * 100.0,
             at: first_at,
-        }
-    });
+        },
+    );
     Some(Forecast {
         restored,
         target: capacity.min(remaining + restored),
@@ -156,6 +156,31 @@ mod tests {
         assert_eq!(f.restored, 75.0);
         assert_eq!(f.at, NOW + 1960);
         assert_eq!(f.target, 125.0);
+    }
+
+    #[test]
+    fn a_group_shows_its_first_part_when_it_comes_back_well_before_the_rest() {
+        // +0.9 at 29 min, +0.42 at 59 min: one group, its first part apart.
+        let f = forecast(
+            &[event(NOW + 1740, 0.9), event(NOW + 3540, 0.42)],
+            0.0,
+            1000.0,
+            NOW,
+        )
+        .expect("forecast");
+        assert!((f.restored - 132.0).abs() < 1e-9);
+        assert_eq!(f.at, NOW + 3540);
+        let first = f.first.expect("first part");
+        assert!((first.restored - 90.0).abs() < 1e-9);
+        assert_eq!(first.at, NOW + 1740);
+        // Close together (under 10 minutes apart): no first part.
+        let f = forecast(
+            &[event(NOW + 1740, 0.9), event(NOW + 2100, 0.42)],
+            0.0,
+            1000.0,
+            NOW,
+        );
+        assert_eq!(f.and_then(|f| f.first), None);
     }
 
     #[test]

@@ -183,8 +183,7 @@ pub fn redate(report: &mut PoolReport, rest: &[ClockRow], settings: &QuotaSettin
 }
 
 fn in_section(view: &AccountView, provider: &str) -> bool {
-    view.provider == provider
-        || (view.provider.is_empty() && provider == crate::provider::CODEX.id)
+    view.provider == provider || (view.provider.is_empty() && provider == crate::provider::CODEX.id)
 }
 
 #[cfg(test)]

@@ -1315,7 +1315,10 @@ pub fn account_tags(a: &AccountView) -> String {
         (a.cooling, "tag.cooling"),
         (a.recovering, "tag.recovering"),
         (a.stale && !a.token_refused, "tag.stale"),
-        (a.error.is_some() && (!a.stale || a.token_refused), "tag.error"),
+        (
+            a.error.is_some() && (!a.stale || a.token_refused),
+            "tag.error",
+        ),
         (a.disabled, "tag.disabled"),
         (a.duplicate_of.is_some(), "tag.duplicate"),
     ] {
