@@ -1172,6 +1172,12 @@ fn key_row_label(key: &ApiKeyView) -> String {
         return fingerprint;
     }
     let room = KEY_LABEL_WIDTH.saturating_sub(fingerprint.chars().count() + 3);
+    // A default label too long: the host goes first (its submenu shows it).
+    let head = if key.label == default && head.chars().count() > room && !key.provider.is_empty() {
+        key.provider.clone()
+    } else {
+        head
+    };
     format!("{} · {fingerprint}", menu_text(&head, room))
 }
 
