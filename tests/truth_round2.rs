@@ -385,6 +385,12 @@ fn a_window_past_its_reset_is_restored_unconfirmed() {
         "{}",
         menu.stdout
     );
+    let row = menu
+        .stdout
+        .lines()
+        .find(|l| l.contains("a@example.com") && !l.starts_with("--"))
+        .expect("row");
+    assert!(row.contains("reset, unconfirmed"), "{row}");
 }
 
 #[test]

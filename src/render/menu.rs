@@ -1327,6 +1327,10 @@ pub fn account_tags(a: &AccountView) -> String {
         ),
         (a.disabled, "tag.disabled"),
         (a.duplicate_of.is_some(), "tag.duplicate"),
+        (
+            a.five_hour_unconfirmed || a.weekly_unconfirmed,
+            "tag.unconfirmed",
+        ),
     ] {
         if on {
             tags.push(' ');
@@ -1345,6 +1349,7 @@ fn tag_text(key: &str) -> String {
         "tag.stale" => tr!("tag.stale"),
         "tag.error" => tr!("tag.error"),
         "tag.disabled" => tr!("tag.disabled"),
+        "tag.unconfirmed" => tr!("tag.unconfirmed"),
         _ => tr!("tag.duplicate"),
     }
 }
