@@ -622,6 +622,7 @@ mod tests {
                     restored: 300.0,
                     target: 563.0,
                     at: NOW + 2280,
+                    first: None,
                 }),
             ),
             weekly: window(1428.5, 2100.0, None),
@@ -1194,6 +1195,7 @@ poolwatch_auth_failed{profile=\"work\"} 1
             restored: f64::NAN,
             target: 1.0,
             at: NOW,
+            first: None,
         });
         let text = openmetrics(&[pool("p", Some(&report))], NOW);
         parse(&text);

@@ -483,6 +483,8 @@ impl Session<'_> {
                         .unwrap_or_else(|_| Err("api-key-usage timed out".to_string()))
                 });
                 let mut state = merge_fetch(previous, report, &selection, now);
+                // "Last updated" counts from the end of the fetch, not its start (issue 17.10).
+                state.fetched_at = (self.clock)().max(now);
                 state.api_keys = merge_api_keys(previous, keys, &selection);
                 fetched.state = Some(state);
             }
@@ -490,6 +492,7 @@ impl Session<'_> {
                 if !report.usages.is_empty() {
                     // The answers that arrived before the refusal are kept.
                     let mut state = merge_fetch(previous, report, &selection, now);
+                    state.fetched_at = (self.clock)().max(now);
                     if let Some(previous) = previous {
                         state.api_keys.clone_from(&previous.api_keys);
                     }

@@ -78,12 +78,13 @@ impl Session<'_> {
             ..cache.clone()
         };
         head.state = None;
-        let (report, omitted) = match &outcome.report {
+        let (report, omitted, rest) = match &outcome.report {
             Some(r) => {
                 let (cut, omitted) = crate::render::menu::menu_report(r);
-                (Some(cut), omitted)
+                let rest = crate::quota::left_out(r, &cut);
+                (Some(cut), omitted, rest)
             }
-            None => (None, 0),
+            None => (None, 0, Vec::new()),
         };
         let form = MenuForm {
             form_version: menu_form::FORM_VERSION,
@@ -94,6 +95,7 @@ impl Session<'_> {
             pace: outcome.pace.clone(),
             report,
             omitted,
+            rest,
         };
         let _ = menu_form::save(&self.form_path(), &form);
     }
@@ -121,8 +123,8 @@ impl Session<'_> {
         let due = self.decision(&head, trigger, now, &stamp, &key) == Decision::Fetch;
         let mut report = form.report;
         if let Some(report) = report.as_mut() {
-            // Re-dated: countdowns and ages are computed against this run's clock.
-            report.now = now;
+            // Re-dated: every clock-dependent state is decided at this run's clock.
+            crate::quota::redate(report, &form.rest, &self.settings.quota, now);
         }
         Some(FormHit {
             due,
