@@ -54,6 +54,9 @@ pub enum Command {
     Alerts(AlertsArgs),
     /// Print pool and account gauges in OpenMetrics text (for node_exporter's textfile collector)
     Metrics(MetricsArgs),
+    /// Serve /metrics, /status.json, /healthz and a phone page over HTTP (loopback by default;
+    /// any other address needs a bearer token)
+    Serve(ServeArgs),
     /// Print a shell completion script, e.g. `poolwatch completions zsh > ~/.zfunc/_poolwatch`
     Completions {
         /// The shell to generate for
@@ -98,6 +101,30 @@ pub struct MetricsArgs {
     /// Include every profile of the settings file, not just the selected one
     #[arg(long)]
     pub all_profiles: bool,
+}
+
+/// Options of `serve` (docs/serve.md).
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; any non-loopback address requires POOLWATCH_SERVE_TOKEN or
+    /// `serve.token_file`
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:9464")]
+    pub listen: std::net::SocketAddr,
+    /// Serve every profile of the settings file, not just the selected one
+    #[arg(long)]
+    pub all_profiles: bool,
+    /// Seconds between refresh rounds [default: the profile's ttl_seconds]; a round fetches
+    /// only when the shared cache is out of date
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub interval: Option<u64>,
+    /// Connections served at once; more are answered 503 and closed
+    #[arg(long, value_name = "N", default_value_t = 64,
+          value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub max_connections: u64,
+    /// Seconds a client has to send its request headers (a connection lives at most 6 times this)
+    #[arg(long, value_name = "SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub request_timeout: u64,
 }
 
 /// Options of `status`.

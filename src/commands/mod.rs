@@ -8,6 +8,7 @@ mod hide_key;
 mod install_plugin;
 mod notes;
 mod plugin;
+mod serve;
 mod shell;
 mod status;
 mod test_fetch;
@@ -64,6 +65,7 @@ pub fn run(cli: Cli) -> i32 {
         }
         Some(Command::Alerts(args)) => alerts_cmd::run(&globals, &args),
         Some(Command::Metrics(args)) => shell::metrics(&globals, &args),
+        Some(Command::Serve(args)) => serve::run(&globals, &args),
         Some(Command::Completions { shell }) => shell::completions(shell),
         Some(Command::Man) => shell::man(),
     }

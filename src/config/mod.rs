@@ -153,6 +153,8 @@ pub struct Settings {
     pub snapshot_path: Option<PathBuf>,
     /// Whether the config file existed.
     pub file_found: bool,
+    /// `serve.token_file`: the file holding `poolwatch serve`'s bearer token (issue 20).
+    pub serve_token_file: Option<PathBuf>,
     /// Where each non-default value came from, by key (`ttl_seconds`, `weights.pro`,
     /// `labels.NAME`, `profile`, `cache_dir`, ...). Keys not listed are defaults.
     pub sources: BTreeMap<String, ValueSource>,
@@ -187,6 +189,7 @@ impl Default for Settings {
             cache_dir: None,
             snapshot_path: None,
             file_found: false,
+            serve_token_file: None,
             sources: BTreeMap::new(),
         }
     }
@@ -579,6 +582,7 @@ impl Resolved {
                     .unwrap_or(defaults.alerts.capacity_restored),
                 notify: self.flag("alerts.notify").unwrap_or(defaults.alerts.notify),
             },
+            serve_token_file: self.text("serve.token_file").map(PathBuf::from),
             labels: self.labels,
             key_labels: self.key_labels,
             sources: self.sources,

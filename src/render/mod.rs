@@ -69,6 +69,7 @@ pub mod menu;
 pub mod metrics;
 pub mod multi;
 pub mod oneline;
+pub mod page;
 pub mod sanitize;
 pub mod text;
 pub mod width;
