@@ -17,6 +17,7 @@ pub fn handle(request: &Request) -> Resp {
             updated_at: entry.ctx.updated_at,
             stale: entry.stale,
             auth_failed: entry.auth_failed,
+            banned: entry.ctx.ban_until.is_some_and(|until| until > request.now),
         })
         .collect();
     response::with(
