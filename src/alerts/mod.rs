@@ -2,8 +2,12 @@
 //!
 //! [`evaluate`] is pure: it compares the previous [`AlertState`] (kept in the
 //! cache) with the new report and returns the new state plus the alerts that
-//! fired, once per crossing. Delivery turns an alert into a macOS
+//! fired, once per crossing. [`delivery`] turns an alert into a macOS
 //! notification: `swiftbar://notify` under SwiftBar, `osascript` otherwise.
+
+pub mod delivery;
+
+pub use delivery::macos::{deliver, notification_command};
 
 use std::collections::BTreeSet;
 
@@ -367,82 +371,6 @@ fn section_alerts(
     lows
 }
 
-/// Keep notification text short and free of control characters.
-fn clean(text: &str, max: usize) -> String {
-    let mut out: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(max)
-        .collect();
-    if text.chars().count() > max {
-        out.push('…');
-    }
-    out
-}
-
-/// Percent-encode a URL query value (RFC 3986 unreserved characters pass).
-fn url_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// The command (argv) that shows `alert` as a notification. Under SwiftBar
-/// (`swiftbar_plugin` = the plugin's file name) it opens `swiftbar://notify`;
-/// otherwise it runs osascript with the text passed as arguments (never
-/// interpolated into the script, so no AppleScript injection).
-pub fn notification_command(alert: &Alert, swiftbar_plugin: Option<&str>) -> Vec<String> {
-    let title = clean(&alert.title, 120);
-    let body = clean(&alert.body, 240);
-    match swiftbar_plugin {
-        Some(plugin) => vec![
-            "/usr/bin/open".into(),
-            "-g".into(),
-            format!(
-                "swiftbar://notify?plugin={}&title={}&body={}",
-                url_encode(plugin),
-                url_encode(&title),
-                url_encode(&body)
-            ),
-        ],
-        None => vec![
-            "/usr/bin/osascript".into(),
-            "-e".into(),
-            "on run argv".into(),
-            "-e".into(),
-            "display notification (item 2 of argv) with title \"poolwatch\" subtitle (item 1 of argv)"
-                .into(),
-            "-e".into(),
-            "end run".into(),
-            title,
-            body,
-        ],
-    }
-}
-
-/// Show the alerts as notifications (macOS); best effort, never blocks.
-#[cfg(target_os = "macos")]
-pub fn deliver(alerts: &[Alert], swiftbar_plugin: Option<&str>) {
-    for alert in alerts {
-        let argv = notification_command(alert, swiftbar_plugin);
-        let _ = std::process::Command::new(&argv[0])
-            .args(&argv[1..])
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn();
-    }
-}
-
-/// Elsewhere alerts are only logged (`poolwatch alerts`).
-#[cfg(not(target_os = "macos"))]
-pub fn deliver(_alerts: &[Alert], _swiftbar_plugin: Option<&str>) {}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -690,25 +618,5 @@ mod tests {
         assert_eq!(kinds(&fired), [AlertKind::CapacityRestored]);
         assert!(fired[0].title.starts_with("Claude 5h capacity restored"));
         assert!(state.section_lows.is_empty());
-    }
-
-    #[test]
-    fn notification_commands_never_interpolate_text_into_code() {
-        let alert = Alert {
-            at: 0,
-            kind: AlertKind::AccountError,
-            title: "evil\" & do shell script \"rm -rf ~\"".into(),
-            body: "line1\nline2 & more=1".into(),
-        };
-        let osa = notification_command(&alert, None);
-        assert_eq!(osa[0], "/usr/bin/osascript");
-        assert!(osa[..7].iter().all(|part| !part.contains("evil")));
-        assert_eq!(osa[7], alert.title);
-        assert_eq!(osa[8], "line1 line2 & more=1");
-        let swift = notification_command(&alert, Some("poolwatch.1m.sh"));
-        assert_eq!(swift[..2], ["/usr/bin/open".to_string(), "-g".to_string()]);
-        assert!(swift[2]
-            .starts_with("swiftbar://notify?plugin=poolwatch.1m.sh&title=evil%22%20%26%20do"));
-        assert!(swift[2].contains("&body=line1%20line2%20%26%20more%3D1"));
     }
 }
