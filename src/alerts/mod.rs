@@ -6,6 +6,7 @@
 //! notification: `swiftbar://notify` under SwiftBar, `osascript` otherwise.
 
 pub mod delivery;
+pub mod events;
 
 pub use delivery::macos::{deliver, notification_command};
 
@@ -36,6 +37,16 @@ pub struct AlertSettings {
     pub capacity_restored: bool,
     /// Deliver alerts as macOS notifications (they are always logged).
     pub notify: bool,
+    /// Announce a reset credit this many days before it expires (issue 20).
+    #[serde(default = "default_credit_expiry_days")]
+    pub credit_expiry_days: u32,
+}
+
+/// Default of [`AlertSettings::credit_expiry_days`].
+pub const DEFAULT_CREDIT_EXPIRY_DAYS: u32 = 3;
+
+fn default_credit_expiry_days() -> u32 {
+    DEFAULT_CREDIT_EXPIRY_DAYS
 }
 
 impl Default for AlertSettings {
@@ -48,6 +59,7 @@ impl Default for AlertSettings {
             auth_failure: true,
             capacity_restored: false,
             notify: true,
+            credit_expiry_days: DEFAULT_CREDIT_EXPIRY_DAYS,
         }
     }
 }
@@ -62,6 +74,46 @@ pub enum AlertKind {
     AccountError,
     AuthFailure,
     CapacityRestored,
+    /// At the current burn rate a window empties before its next restore (`events.rs`).
+    RunOutBeforeReset,
+    /// An account has a Codex reset credit it did not have before.
+    ResetCreditAvailable,
+    /// An account's reset credit expires within `credit_expiry_days`.
+    ResetCreditExpiring,
+    /// Fetches keep failing (at most one event per 10 minutes).
+    RefreshFailing,
+}
+
+impl AlertKind {
+    /// The event name hooks filter on (`events = [...]`) and receive as `event`.
+    pub fn event_name(self) -> &'static str {
+        match self {
+            AlertKind::Pool5hLow => "pool_5h_low",
+            AlertKind::PoolWeekLow => "pool_week_low",
+            AlertKind::AccountKilled => "account_killed",
+            AlertKind::AccountError => "account_error",
+            AlertKind::AuthFailure => "auth_failure",
+            AlertKind::CapacityRestored => "window_restored",
+            AlertKind::RunOutBeforeReset => "run_out_before_reset",
+            AlertKind::ResetCreditAvailable => "reset_credit_available",
+            AlertKind::ResetCreditExpiring => "reset_credit_expiring",
+            AlertKind::RefreshFailing => "refresh_failing",
+        }
+    }
+
+    /// Every kind, in declaration order.
+    pub const ALL: [AlertKind; 10] = [
+        AlertKind::Pool5hLow,
+        AlertKind::PoolWeekLow,
+        AlertKind::AccountKilled,
+        AlertKind::AccountError,
+        AlertKind::AuthFailure,
+        AlertKind::CapacityRestored,
+        AlertKind::RunOutBeforeReset,
+        AlertKind::ResetCreditAvailable,
+        AlertKind::ResetCreditExpiring,
+        AlertKind::RefreshFailing,
+    ];
 }
 
 /// One fired alert.
@@ -94,6 +146,18 @@ pub struct AlertState {
     /// (the primary provider's are `pool_5h_low` / `pool_week_low`).
     #[serde(default)]
     pub section_lows: BTreeSet<String>,
+    /// Windows (`5h`, `week`) announced as running out before their restore (`events.rs`).
+    #[serde(default)]
+    pub running_out: BTreeSet<String>,
+    /// Reset credits available per account id at the last evaluation.
+    #[serde(default)]
+    pub credits: std::collections::BTreeMap<String, u32>,
+    /// Expiry times already announced, per account id.
+    #[serde(default)]
+    pub credit_expiry_warned: std::collections::BTreeMap<String, Epoch>,
+    /// When the last `refresh_failing` event fired (coalescing).
+    #[serde(default)]
+    pub refresh_failing_at: Option<Epoch>,
 }
 
 /// The alert part of the cache: state plus the recent alerts.

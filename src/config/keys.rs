@@ -176,6 +176,12 @@ pub(crate) const KEYS: &[KeySpec] = &[
     key("alerts.auth_failure", Kind::Bool, None),
     key("alerts.capacity_restored", Kind::Bool, None),
     key("alerts.notify", Kind::Bool, None),
+    // hooks (issue 20): reset-credit expiry reminder, days ahead.
+    key(
+        "alerts.credit_expiry_days",
+        Kind::Int { min: 0, max: 30 },
+        None,
+    ),
     // serve (issue 20): the bearer token file of `poolwatch serve` (a 0600 file).
     key("serve.token_file", Kind::Path, None),
 ];

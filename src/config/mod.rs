@@ -581,6 +581,9 @@ impl Resolved {
                     .flag("alerts.capacity_restored")
                     .unwrap_or(defaults.alerts.capacity_restored),
                 notify: self.flag("alerts.notify").unwrap_or(defaults.alerts.notify),
+                credit_expiry_days: self
+                    .int("alerts.credit_expiry_days")
+                    .map_or(defaults.alerts.credit_expiry_days, |d| d as u32),
             },
             serve_token_file: self.text("serve.token_file").map(PathBuf::from),
             labels: self.labels,

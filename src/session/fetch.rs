@@ -282,13 +282,25 @@ impl Session<'_> {
                 },
             );
         }
-        let (state, fired) = alerts::evaluate(
-            &cache.alerts.state,
-            report,
-            auth_failed,
+        // Hook events (issue 20) first: they read the baseline flag `evaluate` sets.
+        let pace = report.and_then(|r| {
+            pace::pace(&cache.history, r.five_hour.remaining, r.weekly.remaining, now)
+        });
+        let failure = cache.last_error.as_ref().map(|e| e.message.clone());
+        let (state, mut fired) = alerts::events::evaluate_more(
+            cache.alerts.state.clone(),
+            &alerts::events::FetchResult {
+                report,
+                pace: pace.as_ref(),
+                failed: !succeeded,
+                error: failure.as_deref().filter(|_| !succeeded),
+            },
             &self.settings.alerts,
             now,
         );
+        let (state, first) =
+            alerts::evaluate(&state, report, auth_failed, &self.settings.alerts, now);
+        fired.splice(0..0, first);
         cache.alerts.state = state;
         cache.alerts.record(&fired);
         fired

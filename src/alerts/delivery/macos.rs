@@ -77,7 +77,11 @@ pub fn notification_command(alert: &Alert, swiftbar_plugin: Option<&str>) -> Vec
 /// Show the alerts as notifications (macOS); best effort, never blocks.
 #[cfg(target_os = "macos")]
 pub fn deliver(alerts: &[Alert], swiftbar_plugin: Option<&str>) {
-    for alert in alerts {
+    // The menu already shows a failing refresh: no banner every 10 minutes for it.
+    for alert in alerts
+        .iter()
+        .filter(|a| a.kind != crate::alerts::AlertKind::RefreshFailing)
+    {
         let argv = notification_command(alert, swiftbar_plugin);
         let _ = std::process::Command::new(&argv[0])
             .args(&argv[1..])
