@@ -57,6 +57,9 @@ pub enum Command {
     /// Serve /metrics, /status.json, /healthz and a phone page over HTTP (loopback by default;
     /// any other address needs a bearer token)
     Serve(ServeArgs),
+    /// Refresh on a schedule and deliver alerts to the `[[hooks]]` programs and webhooks,
+    /// without SwiftBar (for servers; docs/hooks.md)
+    Watch(WatchArgs),
     /// Print a shell completion script, e.g. `poolwatch completions zsh > ~/.zfunc/_poolwatch`
     Completions {
         /// The shell to generate for
@@ -101,6 +104,20 @@ pub struct MetricsArgs {
     /// Include every profile of the settings file, not just the selected one
     #[arg(long)]
     pub all_profiles: bool,
+}
+
+/// Options of `watch` (docs/hooks.md).
+#[derive(Debug, Args, Default)]
+pub struct WatchArgs {
+    /// Seconds between rounds [default: the profile's ttl_seconds]
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub interval: Option<u64>,
+    /// Watch every profile of the settings file
+    #[arg(long)]
+    pub all_profiles: bool,
+    /// Run one round and exit (for cron and tests)
+    #[arg(long)]
+    pub once: bool,
 }
 
 /// Options of `serve` (docs/serve.md).

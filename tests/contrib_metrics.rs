@@ -68,8 +68,16 @@ fn dashboard_and_rules_use_only_exported_metrics() {
     let rule_tests = read("contrib/prometheus/poolwatch.rules.test.yml");
     let used = [
         ("contrib/grafana/poolwatch.json", names_in(&dashboard), 12),
-        ("contrib/prometheus/poolwatch.rules.yml", names_in(&rules), 7),
-        ("contrib/prometheus/poolwatch.rules.test.yml", names_in(&rule_tests), 7),
+        (
+            "contrib/prometheus/poolwatch.rules.yml",
+            names_in(&rules),
+            7,
+        ),
+        (
+            "contrib/prometheus/poolwatch.rules.test.yml",
+            names_in(&rule_tests),
+            7,
+        ),
     ];
     for (file, names, at_least) in used {
         assert!(names.len() >= at_least, "{file}: {names:?}");

@@ -67,7 +67,10 @@ impl Served {
             if body.contains(needle) {
                 return body;
             }
-            assert!(Instant::now() < until, "{path} never showed {needle}: {body}");
+            assert!(
+                Instant::now() < until,
+                "{path} never showed {needle}: {body}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -138,7 +141,11 @@ fn sample<'a>(exposition: &'a str, series: &str) -> &'a str {
 #[test]
 fn routes_serve_the_mock_pool_and_share_the_menus_cache() {
     let server = pool();
-    let sandbox = Sandbox::new(&server.url(), &server.usage_url(), Some(DEFAULT_MANAGEMENT_KEY));
+    let sandbox = Sandbox::new(
+        &server.url(),
+        &server.usage_url(),
+        Some(DEFAULT_MANAGEMENT_KEY),
+    );
     let served = Served::start(&sandbox, &["--listen", "127.0.0.1:0"], &[]);
     // (100-40 + 100-10) = 150 of 200 Plus-base percent in the 5h window.
     let metrics = served.wait_for(
@@ -156,7 +163,10 @@ fn routes_serve_the_mock_pool_and_share_the_menus_cache() {
     assert!(page.contains("a@example.com") && page.contains("name=\"viewport\""));
     assert_eq!(served.get("/healthz", None), (200, "ok\n".to_string()));
     let (code, body) = served.get("/history.json", None);
-    assert_eq!((code, body.as_str()), (404, "history not available in this build\n"));
+    assert_eq!(
+        (code, body.as_str()),
+        (404, "history not available in this build\n")
+    );
     assert_eq!(served.get("/nope", None).0, 404);
     let (code, _) = raw(
         &served.addr,
@@ -211,7 +221,8 @@ fn garbage_huge_headers_slow_and_many_clients_never_take_it_down() {
     assert_eq!(served.get("/healthz", None).0, 200);
     // A slow client that never finishes its headers is cut off after the header timeout.
     let mut slow = TcpStream::connect(&served.addr).unwrap();
-    slow.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n").unwrap();
+    slow.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
     slow.set_read_timeout(Some(Duration::from_secs(8))).unwrap();
     let started = Instant::now();
     let mut buf = Vec::new();
@@ -251,7 +262,11 @@ fn off_loopback_needs_a_token_and_every_request_carries_it() {
     let sandbox = Sandbox::new("http://127.0.0.1:9", "http://127.0.0.1:9/u", None);
     let refused = sandbox.run(&["--demo", "serve", "--listen", "0.0.0.0:0"]);
     assert_eq!(refused.code, 3, "{}", refused.stderr);
-    assert!(refused.stderr.contains("POOLWATCH_SERVE_TOKEN"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("POOLWATCH_SERVE_TOKEN"),
+        "{}",
+        refused.stderr
+    );
     let short = sandbox.run_env(
         &["--demo", "serve", "--listen", "0.0.0.0:0"],
         &[("POOLWATCH_SERVE_TOKEN", "short")],

@@ -27,7 +27,10 @@ pub fn run(globals: &Globals, args: &ServeArgs) -> i32 {
     };
     let mut all_settings = Vec::new();
     for profile in &profiles {
-        match globals.with_profile_opt(profile.as_deref()).settings_or_exit() {
+        match globals
+            .with_profile_opt(profile.as_deref())
+            .settings_or_exit()
+        {
             Ok(s) => all_settings.push(s),
             Err(code) => return code,
         }
@@ -76,11 +79,7 @@ pub fn run(globals: &Globals, args: &ServeArgs) -> i32 {
             profiles = names.join(", ")
         )
     );
-    let interval = Duration::from_secs(
-        args.interval
-            .unwrap_or_else(|| first.ttl.as_secs())
-            .max(1),
-    );
+    let interval = Duration::from_secs(args.interval.unwrap_or_else(|| first.ttl.as_secs()).max(1));
     let (stop_tx, stop_rx) = mpsc::channel::<()>();
     let (done_tx, done_rx) = mpsc::channel::<()>();
     let refresher = {
@@ -195,9 +194,8 @@ fn token_of(globals: &Globals, settings: &Settings) -> Result<Option<Token>, Str
     let Some(path) = &settings.serve_token_file else {
         return Ok(None);
     };
-    let text = read_token_file(path).map_err(|error| {
-        crate::tr!("serve.token_file", path = path.display(), error = error)
-    })?;
+    let text = read_token_file(path)
+        .map_err(|error| crate::tr!("serve.token_file", path = path.display(), error = error))?;
     Token::new(&text)
         .map(Some)
         .ok_or_else(|| bad(&path.display().to_string()))

@@ -299,11 +299,14 @@ pub(crate) fn from_toml(kind: Kind, value: &toml::Value) -> Result<Value, String
             toml::Value::String(text),
         ) => return from_str(kind, text),
         (
-            Kind::PoolUrl | Kind::UsageUrl | Kind::Sort | Kind::Provider | Kind::Language | Kind::Path,
+            Kind::PoolUrl
+            | Kind::UsageUrl
+            | Kind::Sort
+            | Kind::Provider
+            | Kind::Language
+            | Kind::Path,
             _,
-        ) => {
-            return Err(crate::tr!("val.not_string"))
-        }
+        ) => return Err(crate::tr!("val.not_string")),
         (Kind::Fingerprints, toml::Value::Array(items)) => {
             Value::List(fingerprints(list_from_toml(items)?)?)
         }

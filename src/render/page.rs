@@ -93,14 +93,12 @@ pub fn render_page(report: Option<&PoolReport>, ctx: &MenuContext, others: &[Str
             "<p class=\"note\">{}</p>",
             escape(&crate::tr!("status.refreshing"))
         )),
-        FetchStatus::Stale { error } => body.push_str(&format!(
-            "<p class=\"err\">{}</p>",
-            safe(error, 300)
-        )),
-        FetchStatus::AuthLatched { message } => body.push_str(&format!(
-            "<p class=\"err\">{}</p>",
-            safe(message, 300)
-        )),
+        FetchStatus::Stale { error } => {
+            body.push_str(&format!("<p class=\"err\">{}</p>", safe(error, 300)))
+        }
+        FetchStatus::AuthLatched { message } => {
+            body.push_str(&format!("<p class=\"err\">{}</p>", safe(message, 300)))
+        }
     }
     body.push_str(&format!(
         "<p>{}</p>",
@@ -244,7 +242,10 @@ mod tests {
             }),
             &["b<".into()],
         );
-        assert!(!page.contains("b<"), "an invalid profile name is not linked");
+        assert!(
+            !page.contains("b<"),
+            "an invalid profile name is not linked"
+        );
         assert!(!page.contains("<script>"), "{page}");
         assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;x&quot;"));
         assert!(page.contains("poolwatch · work&lt;1&gt;"));

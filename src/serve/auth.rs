@@ -20,9 +20,8 @@ impl Token {
     /// A token from its text (trimmed); None when shorter than [`MIN_TOKEN_CHARS`].
     pub fn new(text: &str) -> Option<Token> {
         let text = text.trim();
-        (text.chars().count() >= MIN_TOKEN_CHARS
-            && text.chars().all(|c| c.is_ascii_graphic()))
-        .then(|| Token(text.to_string()))
+        (text.chars().count() >= MIN_TOKEN_CHARS && text.chars().all(|c| c.is_ascii_graphic()))
+            .then(|| Token(text.to_string()))
     }
 
     /// True when an `Authorization` header value carries this token (`Bearer TOKEN`).

@@ -188,10 +188,8 @@ async fn serve(
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let token = Arc::new(options.token);
     let (stop_tx, stop_rx) = watch::channel(false);
-    let mut terminate =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    let mut interrupt =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
     loop {
         let accepted = tokio::select! {
             _ = terminate.recv() => break,
@@ -288,20 +286,29 @@ mod tests {
         let status = |path, auth| answer(&get(path, auth), &board, Some(&token), 0).status();
         assert_eq!(status("/healthz", None), StatusCode::OK);
         assert_eq!(status("/metrics", None), StatusCode::UNAUTHORIZED);
-        assert_eq!(status("/", Some("Bearer wrong-token-123456")), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            status("/", Some("Bearer wrong-token-123456")),
+            StatusCode::UNAUTHORIZED
+        );
         assert_eq!(status("/nope", None), StatusCode::UNAUTHORIZED);
         assert_eq!(
             status("/metrics", Some("Bearer 0123456789abcdef")),
             StatusCode::OK
         );
-        assert_eq!(status("/nope", Some("Bearer 0123456789abcdef")), StatusCode::NOT_FOUND);
+        assert_eq!(
+            status("/nope", Some("Bearer 0123456789abcdef")),
+            StatusCode::NOT_FOUND
+        );
     }
 
     #[test]
     fn bodies_and_other_methods_are_refused() {
         let board = Board::default();
         let post = hyper::Request::post("/metrics").body(()).unwrap();
-        assert_eq!(answer(&post, &board, None, 0).status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(
+            answer(&post, &board, None, 0).status(),
+            StatusCode::METHOD_NOT_ALLOWED
+        );
         let with_body = hyper::Request::get("/metrics")
             .header(CONTENT_LENGTH, "5")
             .body(())

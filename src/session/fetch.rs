@@ -284,7 +284,12 @@ impl Session<'_> {
         }
         // Hook events (issue 20) first: they read the baseline flag `evaluate` sets.
         let pace = report.and_then(|r| {
-            pace::pace(&cache.history, r.five_hour.remaining, r.weekly.remaining, now)
+            pace::pace(
+                &cache.history,
+                r.five_hour.remaining,
+                r.weekly.remaining,
+                now,
+            )
         });
         let failure = cache.last_error.as_ref().map(|e| e.message.clone());
         let (state, mut fired) = alerts::events::evaluate_more(

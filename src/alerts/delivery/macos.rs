@@ -111,7 +111,9 @@ mod tests {
         };
         let osa = notification_command(&alert, None);
         assert_eq!(osa[0], "/usr/bin/osascript");
-        assert!(osa[..osa.len() - 2].iter().all(|part| !part.contains("evil")));
+        assert!(osa[..osa.len() - 2]
+            .iter()
+            .all(|part| !part.contains("evil")));
         assert_eq!(osa[osa.len() - 2], format!("t:{}", alert.title));
         assert_eq!(osa[osa.len() - 1], "b:line1 line2 & more=1");
         let swift = notification_command(&alert, Some("poolwatch.1m.sh"));
@@ -131,7 +133,10 @@ mod tests {
             body: "-l JavaScript".into(),
         };
         let argv = notification_command(&alert, None);
-        let separator = argv.iter().position(|a| a == "--").expect("-- before the text");
+        let separator = argv
+            .iter()
+            .position(|a| a == "--")
+            .expect("-- before the text");
         // Everything before the separator is poolwatch's own fixed script.
         assert!(argv[..separator]
             .iter()
