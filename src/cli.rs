@@ -60,6 +60,9 @@ pub enum Command {
     /// Refresh on a schedule and deliver alerts to the `[[hooks]]` programs and webhooks,
     /// without SwiftBar (for servers; docs/hooks.md)
     Watch(WatchArgs),
+    /// Exit 0 when the pool has at least PCT% of its capacity left in a window, 1 when not,
+    /// 69 when the pool cannot be read, 64 on usage errors (for scripts and agents)
+    Guard(GuardArgs),
     /// Print a shell completion script, e.g. `poolwatch completions zsh > ~/.zfunc/_poolwatch`
     Completions {
         /// The shell to generate for
@@ -104,6 +107,47 @@ pub struct MetricsArgs {
     /// Include every profile of the settings file, not just the selected one
     #[arg(long)]
     pub all_profiles: bool,
+}
+
+/// Options of `guard`.
+#[derive(Debug, Args)]
+pub struct GuardArgs {
+    /// The least share of the window's capacity that must be left, in percent (0 to 100)
+    #[arg(long, value_name = "PCT", value_parser = parse_percent)]
+    pub min_remaining: f64,
+    /// The window to check
+    #[arg(long, value_enum)]
+    pub window: GuardWindow,
+    /// A provider section of the pool (codex, claude, antigravity, kimi) [default: the primary one]
+    #[arg(long, value_name = "P")]
+    pub provider: Option<String>,
+    /// Only read the cache; never contact the server
+    #[arg(long)]
+    pub offline: bool,
+    /// Print a JSON object saying why (`ok`, `reason`, the numbers)
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `guard --window` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GuardWindow {
+    #[value(name = "5h")]
+    FiveHour,
+    Week,
+}
+
+fn parse_percent(raw: &str) -> Result<f64, String> {
+    let value: f64 = raw
+        .trim()
+        .trim_end_matches('%')
+        .parse()
+        .map_err(|_| format!("`{raw}` is not a number"))?;
+    if value.is_finite() && (0.0..=100.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!("`{raw}` is not a percent from 0 to 100"))
+    }
 }
 
 /// Options of `watch` (docs/hooks.md).

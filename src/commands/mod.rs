@@ -4,6 +4,7 @@ mod alerts_cmd;
 mod background;
 mod config_cmd;
 mod demo_guard;
+mod guard;
 mod hide_key;
 mod install_plugin;
 mod notes;
@@ -68,6 +69,7 @@ pub fn run(cli: Cli) -> i32 {
         Some(Command::Metrics(args)) => shell::metrics(&globals, &args),
         Some(Command::Serve(args)) => serve::run(&globals, &args),
         Some(Command::Watch(args)) => watch::run(&globals, &args),
+        Some(Command::Guard(args)) => guard::run(&globals, &args),
         Some(Command::Completions { shell }) => shell::completions(shell),
         Some(Command::Man) => shell::man(),
     }
