@@ -207,7 +207,8 @@ pub struct StatusArgs {
     #[arg(long, value_name = "SECS", num_args = 0..=1, default_missing_value = "60",
           value_parser = clap::value_parser!(u64).range(1..=86_400), conflicts_with = "json")]
     pub watch: Option<u64>,
-    /// Print one line from a template for tmux/starship: `short`, `long`, or text with
+    /// Print one line from a template for tmux/starship: `short`, `long`, `waybar` (a JSON line
+    /// for Waybar's custom module, docs/linux.md), or text with
     /// placeholders such as `{5h_pct}`, `{week_pct}`, `{restore}` (see README)
     #[arg(long, value_name = "TEMPLATE", conflicts_with = "json")]
     pub format: Option<String>,

@@ -72,4 +72,5 @@ pub mod oneline;
 pub mod page;
 pub mod sanitize;
 pub mod text;
+pub mod waybar;
 pub mod width;
