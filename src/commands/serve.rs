@@ -79,7 +79,7 @@ pub fn run(globals: &Globals, args: &ServeArgs) -> i32 {
             profiles = names.join(", ")
         )
     );
-    let interval = Duration::from_secs(args.interval.unwrap_or_else(|| first.ttl.as_secs()).max(1));
+    let interval = Duration::from_secs(args.interval.unwrap_or(first.ttl.as_secs()).max(1));
     let (stop_tx, stop_rx) = mpsc::channel::<()>();
     let (done_tx, done_rx) = mpsc::channel::<()>();
     let refresher = {

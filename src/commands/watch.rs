@@ -29,7 +29,7 @@ pub fn run(globals: &Globals, args: &WatchArgs) -> i32 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let secs = args.interval.unwrap_or_else(|| first.ttl.as_secs()).max(1);
+    let secs = args.interval.unwrap_or(first.ttl.as_secs()).max(1);
     let names: Vec<String> = profiles
         .iter()
         .map(|p| p.clone().unwrap_or_else(|| first.profile.clone()))
