@@ -920,6 +920,9 @@ poolwatch_stale{profile=\"default\"} 0
 # TYPE poolwatch_auth_failed gauge
 # HELP poolwatch_auth_failed 1 when the server rejected the management key.
 poolwatch_auth_failed{profile=\"default\"} 0
+# TYPE poolwatch_ip_banned gauge
+# HELP poolwatch_ip_banned 1 while the pool bans this machine's IP after failed key attempts.
+poolwatch_ip_banned{profile=\"default\"} 0
 # TYPE poolwatch_pool_remaining_plus_percent gauge
 # UNIT poolwatch_pool_remaining_plus_percent plus_percent
 # HELP poolwatch_pool_remaining_plus_percent Pool remaining quota per window in Plus-base percent (100 = one full Plus account).
@@ -999,7 +1002,7 @@ poolwatch_provider_accounts{profile=\"default\",provider=\"claude\",state=\"avai
 ";
         assert_eq!(text, expected);
         // The structural checker accepts it too.
-        assert_eq!(parse(&text).len(), 41);
+        assert_eq!(parse(&text).len(), 42);
     }
 
     #[test]
@@ -1046,6 +1049,9 @@ poolwatch_stale{profile=\"work\"} 1
 # TYPE poolwatch_auth_failed gauge
 # HELP poolwatch_auth_failed 1 when the server rejected the management key.
 poolwatch_auth_failed{profile=\"work\"} 1
+# TYPE poolwatch_ip_banned gauge
+# HELP poolwatch_ip_banned 1 while the pool bans this machine's IP after failed key attempts.
+poolwatch_ip_banned{profile=\"work\"} 0
 # EOF
 ";
         assert_eq!(text, expected);
@@ -1063,7 +1069,8 @@ poolwatch_auth_failed{profile=\"work\"} 1
                 "poolwatch_generated_timestamp_seconds",
                 "poolwatch_last_update_timestamp_seconds",
                 "poolwatch_stale",
-                "poolwatch_auth_failed"
+                "poolwatch_auth_failed",
+                "poolwatch_ip_banned"
             ]
         );
         assert_eq!(samples[1].value, 1_699_999_820.0);
