@@ -101,6 +101,18 @@ impl AlertKind {
         }
     }
 
+    /// True for the events of `events.rs`: delivered to `[[hooks]]` only (not notified, not
+    /// in the alert log).
+    pub fn is_hook_event(self) -> bool {
+        matches!(
+            self,
+            AlertKind::RunOutBeforeReset
+                | AlertKind::ResetCreditAvailable
+                | AlertKind::ResetCreditExpiring
+                | AlertKind::RefreshFailing
+        )
+    }
+
     /// Every kind, in declaration order.
     pub const ALL: [AlertKind; 10] = [
         AlertKind::Pool5hLow,

@@ -292,22 +292,26 @@ impl Session<'_> {
             )
         });
         let failure = cache.last_error.as_ref().map(|e| e.message.clone());
-        let (state, mut fired) = alerts::events::evaluate_more(
+        // A rejected key has its own alert: it is not also a failing refresh.
+        let failed = !succeeded && !auth_failed;
+        let (state, events) = alerts::events::evaluate_more(
             cache.alerts.state.clone(),
             &alerts::events::FetchResult {
                 report,
                 pace: pace.as_ref(),
-                failed: !succeeded,
-                error: failure.as_deref().filter(|_| !succeeded),
+                failed,
+                error: failure.as_deref().filter(|_| failed),
             },
             &self.settings.alerts,
             now,
         );
-        let (state, first) =
+        let (state, mut fired) =
             alerts::evaluate(&state, report, auth_failed, &self.settings.alerts, now);
-        fired.splice(0..0, first);
         cache.alerts.state = state;
+        // The alert log (`poolwatch alerts`, notifications) keeps the alert lines; the
+        // events go to the hooks only.
         cache.alerts.record(&fired);
+        fired.extend(events);
         fired
     }
 

@@ -77,11 +77,8 @@ pub fn notification_command(alert: &Alert, swiftbar_plugin: Option<&str>) -> Vec
 /// Show the alerts as notifications (macOS); best effort, never blocks.
 #[cfg(target_os = "macos")]
 pub fn deliver(alerts: &[Alert], swiftbar_plugin: Option<&str>) {
-    // The menu already shows a failing refresh: no banner every 10 minutes for it.
-    for alert in alerts
-        .iter()
-        .filter(|a| a.kind != crate::alerts::AlertKind::RefreshFailing)
-    {
+    // Hook events (a failing refresh every 10 minutes, credits, pace) are for hooks only.
+    for alert in alerts.iter().filter(|a| !a.kind.is_hook_event()) {
         let argv = notification_command(alert, swiftbar_plugin);
         let _ = std::process::Command::new(&argv[0])
             .args(&argv[1..])
