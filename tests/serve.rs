@@ -312,3 +312,44 @@ fn token_file_must_be_private() {
     assert_eq!(served.get("/status.json", Some(TOKEN)).0, 200);
     assert_eq!(served.terminate().0, 0);
 }
+
+#[test]
+fn all_profiles_are_served_side_by_side() {
+    let sandbox = Sandbox::new("http://127.0.0.1:9", "http://127.0.0.1:9/u", None);
+    sandbox.write_config(
+        "pool_url = \"http://127.0.0.1:9\"\n[profiles.work]\npool_url = \"http://127.0.0.1:9\"\n",
+    );
+    let served = Served::start(
+        &sandbox,
+        &["--demo", "--all-profiles", "--listen", "127.0.0.1:0"],
+        &[],
+    );
+    let (code, body) = served.get("/status.json", None);
+    assert_eq!(code, 200);
+    let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let profiles: Vec<&str> = doc["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["profile"].as_str().unwrap())
+        .collect();
+    assert_eq!(profiles, ["default", "work"]);
+    let (_, work) = served.get("/status.json?profile=work", None);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&work).unwrap()["profile"],
+        "work"
+    );
+    assert_eq!(served.get("/status.json?profile=nope", None).0, 404);
+    let (_, metrics) = served.get("/metrics", None);
+    for profile in ["default", "work"] {
+        let series =
+            format!("poolwatch_pool_remaining_plus_percent{{profile=\"{profile}\",window=\"5h\"}}");
+        assert!(metrics.contains(&series), "{metrics}");
+    }
+    let (_, page) = served.get("/?profile=work", None);
+    assert!(
+        page.contains("poolwatch · work") && page.contains("?profile=default"),
+        "{page}"
+    );
+    assert_eq!(served.terminate().0, 0);
+}
