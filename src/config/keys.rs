@@ -33,6 +33,8 @@ pub(crate) enum Kind {
     Fingerprints,
     /// The interface language: `auto`, `en` or `zh-Hans`.
     Language,
+    /// An absolute file path (`serve.token_file`).
+    Path,
 }
 
 /// One known key.
@@ -174,6 +176,14 @@ pub(crate) const KEYS: &[KeySpec] = &[
     key("alerts.auth_failure", Kind::Bool, None),
     key("alerts.capacity_restored", Kind::Bool, None),
     key("alerts.notify", Kind::Bool, None),
+    // hooks (issue 20): reset-credit expiry reminder, days ahead.
+    key(
+        "alerts.credit_expiry_days",
+        Kind::Int { min: 0, max: 30 },
+        None,
+    ),
+    // serve (issue 20): the bearer token file of `poolwatch serve` (a 0600 file).
+    key("serve.token_file", Kind::Path, None),
 ];
 
 /// The free-form table of account labels.
@@ -280,12 +290,23 @@ pub(crate) fn format_float(number: f64) -> String {
 pub(crate) fn from_toml(kind: Kind, value: &toml::Value) -> Result<Value, String> {
     let parsed = match (kind, value) {
         (
-            Kind::PoolUrl | Kind::UsageUrl | Kind::Sort | Kind::Provider | Kind::Language,
+            Kind::PoolUrl
+            | Kind::UsageUrl
+            | Kind::Sort
+            | Kind::Provider
+            | Kind::Language
+            | Kind::Path,
             toml::Value::String(text),
         ) => return from_str(kind, text),
-        (Kind::PoolUrl | Kind::UsageUrl | Kind::Sort | Kind::Provider | Kind::Language, _) => {
-            return Err(crate::tr!("val.not_string"))
-        }
+        (
+            Kind::PoolUrl
+            | Kind::UsageUrl
+            | Kind::Sort
+            | Kind::Provider
+            | Kind::Language
+            | Kind::Path,
+            _,
+        ) => return Err(crate::tr!("val.not_string")),
         (Kind::Fingerprints, toml::Value::Array(items)) => {
             Value::List(fingerprints(list_from_toml(items)?)?)
         }
@@ -347,6 +368,8 @@ pub(crate) fn from_str(kind: Kind, raw: &str) -> Result<Value, String> {
         ),
         Kind::Provider if text.is_empty() => return Err(crate::tr!("val.empty")),
         Kind::Provider => Value::Str(crate::provider::section_id(text)),
+        Kind::Path if std::path::Path::new(text).is_absolute() => Value::Str(text.to_string()),
+        Kind::Path => return Err(crate::tr!("val.not_absolute")),
     };
     check(kind, parsed)
 }

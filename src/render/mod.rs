@@ -69,6 +69,8 @@ pub mod menu;
 pub mod metrics;
 pub mod multi;
 pub mod oneline;
+pub mod page;
 pub mod sanitize;
 pub mod text;
+pub mod waybar;
 pub mod width;

@@ -397,15 +397,36 @@ impl Session<'_> {
                 },
             );
         }
-        let (state, fired) = alerts::evaluate(
-            &cache.alerts.state,
-            report,
-            auth_failed,
+        // Hook events (issue 20) first: they read the baseline flag `evaluate` sets.
+        let pace = report.and_then(|r| {
+            pace::pace(
+                &cache.history,
+                r.five_hour.remaining,
+                r.weekly.remaining,
+                now,
+            )
+        });
+        let failure = cache.last_error.as_ref().map(|e| e.message.clone());
+        // A rejected key has its own alert: it is not also a failing refresh.
+        let failed = !succeeded && !auth_failed;
+        let (state, events) = alerts::events::evaluate_more(
+            cache.alerts.state.clone(),
+            &alerts::events::FetchResult {
+                report,
+                pace: pace.as_ref(),
+                failed,
+                error: failure.as_deref().filter(|_| failed),
+            },
             &self.settings.alerts,
             now,
         );
+        let (state, mut fired) =
+            alerts::evaluate(&state, report, auth_failed, &self.settings.alerts, now);
         cache.alerts.state = state;
+        // The alert log (`poolwatch alerts`, notifications) keeps the alert lines; the
+        // events go to the hooks only.
         cache.alerts.record(&fired);
+        fired.extend(events);
         fired
     }
 
