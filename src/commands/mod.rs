@@ -458,5 +458,30 @@ pub fn menu_context(globals: &Globals, settings: &Settings, view: &View) -> Menu
         pace: view.outcome.pace.clone(),
         now: view.now,
         ban_until: view.outcome.ban_until,
+        title_format: settings.title_format.clone(),
+        action_args: action_args(globals, settings),
     }
+}
+
+/// The global options a menu action repeats so it acts on the pool the menu
+/// shows (issue 16.16): the profile, the settings file when it is not the
+/// default one (`--config` or `POOLWATCH_CONFIG`), and `--demo`.
+pub fn action_args(globals: &Globals, settings: &Settings) -> Vec<String> {
+    let mut args = Vec::new();
+    if globals.demo {
+        args.push("--demo".to_string());
+    }
+    let chosen = globals.config.is_some() || (globals.env)(config::CONFIG_ENV).is_some();
+    let path = &settings.config_path;
+    if chosen && !path.as_os_str().is_empty() {
+        args.push(format!("--config={}", path.display()));
+    }
+    // The default profile chosen by default needs no flag; any other choice
+    // (flag, POOLWATCH_PROFILE, VAR_PROFILE, default_profile) is repeated.
+    let implicit = settings.profile == config::DEFAULT_PROFILE
+        && settings.source("profile") == config::ValueSource::Default;
+    if !implicit {
+        args.push(format!("--profile={}", settings.profile));
+    }
+    args
 }

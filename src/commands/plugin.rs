@@ -206,6 +206,8 @@ fn fallback_menu(globals: &Globals, dialect: Dialect, error: String) -> String {
         pace: None,
         now: (globals.clock)(),
         ban_until: None,
+        title_format: "share".to_string(),
+        action_args: Vec::new(),
     };
     render_menu(None, &ctx, dialect)
 }

@@ -33,6 +33,23 @@ pub(crate) enum Kind {
     Fingerprints,
     /// The interface language: `auto`, `en` or `zh-Hans`.
     Language,
+    /// The menu-bar title's form (`share`, `5h`, `week`, `compact`): see [`TITLE_FORMATS`].
+    TitleFormat,
+}
+
+/// The forms of the menu-bar title (`title_format`): `share` = `5h 64% · W 58%`,
+/// `5h` = `5h 64%`, `week` = `W 58%`, `compact` = `64·58`. Every form is a share
+/// of capacity, so it never grows past 4 characters per figure.
+pub const TITLE_FORMATS: [&str; 4] = ["share", "5h", "week", "compact"];
+
+/// A `title_format` value, lower-cased; anything else is refused.
+pub fn parse_title_format(text: &str) -> Result<&'static str, String> {
+    let lower = text.trim().to_ascii_lowercase();
+    TITLE_FORMATS
+        .iter()
+        .find(|f| **f == lower)
+        .copied()
+        .ok_or_else(|| crate::tr!("val.not_title_format", values = TITLE_FORMATS.join(", ")))
 }
 
 /// One known key.
@@ -140,6 +157,8 @@ pub(crate) const KEYS: &[KeySpec] = &[
     key("hidden", Kind::List, None),
     key("hidden_keys", Kind::Fingerprints, None),
     key("language", Kind::Language, Some("POOLWATCH_LANGUAGE")),
+    key("title_format", Kind::TitleFormat, Some("POOLWATCH_TITLE_FORMAT")),
+    key("privacy", Kind::Bool, Some("POOLWATCH_PRIVACY")),
     key("weights.plus", Kind::Weight, None),
     key("weights.prolite", Kind::Weight, None),
     key("weights.pro", Kind::Weight, None),
@@ -280,10 +299,23 @@ pub(crate) fn format_float(number: f64) -> String {
 pub(crate) fn from_toml(kind: Kind, value: &toml::Value) -> Result<Value, String> {
     let parsed = match (kind, value) {
         (
-            Kind::PoolUrl | Kind::UsageUrl | Kind::Sort | Kind::Provider | Kind::Language,
+            Kind::PoolUrl
+            | Kind::UsageUrl
+            | Kind::Sort
+            | Kind::Provider
+            | Kind::Language
+            | Kind::TitleFormat,
             toml::Value::String(text),
         ) => return from_str(kind, text),
-        (Kind::PoolUrl | Kind::UsageUrl | Kind::Sort | Kind::Provider | Kind::Language, _) => {
+        (
+            Kind::PoolUrl
+            | Kind::UsageUrl
+            | Kind::Sort
+            | Kind::Provider
+            | Kind::Language
+            | Kind::TitleFormat,
+            _,
+        ) => {
             return Err(crate::tr!("val.not_string"))
         }
         (Kind::Fingerprints, toml::Value::Array(items)) => {
@@ -339,6 +371,7 @@ pub(crate) fn from_str(kind: Kind, raw: &str) -> Result<Value, String> {
         Kind::Bool => Value::Bool(parse_bool(text).ok_or_else(|| crate::tr!("val.not_bool"))?),
         Kind::Fingerprints => Value::List(fingerprints(list_from_str(text)?)?),
         Kind::Language => Value::Str(parse_language(text)?.to_string()),
+        Kind::TitleFormat => Value::Str(parse_title_format(text)?.to_string()),
         Kind::UrlList => Value::List(
             list_from_str(text)?
                 .iter()

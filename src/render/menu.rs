@@ -325,6 +325,43 @@ pub fn window_name(name: &str) -> String {
     }
 }
 
+/// The figures of the menu-bar title in the form `title_format` names
+/// (`share`, `5h`, `week`, `compact`; anything else reads as `share`). Every
+/// form is a share of capacity (at most `100%`), whatever the pool's size:
+/// the absolute Plus-base figures stay in the dropdown and `status`.
+pub fn title_parts(report: &PoolReport, format: &str) -> Vec<String> {
+    let five = report.five_hour.known().map(|w| (w.remaining, w.capacity));
+    let week = report.weekly.known().map(|w| (w.remaining, w.capacity));
+    let share = |(remaining, capacity): (f64, f64)| fraction_percent(remaining, capacity);
+    let mut parts = Vec::new();
+    match format {
+        "compact" => {
+            // `64·58`: bare numbers, the 5h share first (`—` when unknown).
+            let bare = |w: Option<(f64, f64)>| {
+                w.map_or("—".to_string(), |w| share(w).trim_end_matches('%').to_string())
+            };
+            if five.is_some() || week.is_some() {
+                parts.push(bare(five));
+                parts.push(bare(week));
+            }
+        }
+        _ => {
+            let with_five = format != "week" || week.is_none();
+            let with_week = format != "5h" || five.is_none();
+            if let Some(w) = five.filter(|_| with_five) {
+                parts.push(format!("{} {}", tr!("window.5h"), share(w)));
+            }
+            if let Some(w) = week.filter(|_| with_week) {
+                parts.push(format!("{} {}", tr!("title.week"), share(w)));
+            }
+        }
+    }
+    if parts.is_empty() {
+        parts.push(tr!("title.no_quota_data"));
+    }
+    parts
+}
+
 /// `1 account`, `3 accounts`: a count with the right form of its noun.
 pub fn plural(n: usize, one: &str, many: &str) -> String {
     if n == 1 {
@@ -551,21 +588,13 @@ impl Menu<'_> {
                     ""
                 };
                 // Only the windows the pool has: no red 0% for a missing 5h window.
-                let mut parts = Vec::new();
-                if let Some(five) = report.five_hour.known() {
-                    parts.push(plus_percent(five.remaining));
-                }
-                if let Some(week) = report.weekly.known() {
-                    parts.push(format!(
-                        "{} {}",
-                        tr!("title.week"),
-                        fraction_percent(week.remaining, week.capacity)
-                    ));
-                }
-                if parts.is_empty() {
-                    parts.push(tr!("title.no_quota_data"));
-                }
-                let text = format!("{}{stale}", parts.join(" · "));
+                let parts = title_parts(report, &self.ctx.title_format);
+                let joiner = if self.ctx.title_format == "compact" {
+                    "·"
+                } else {
+                    " · "
+                };
+                let text = format!("{}{stale}", parts.join(joiner));
                 ("⚡", symbol, text, Some(Tone::of(level)))
             }
         };
@@ -989,55 +1018,50 @@ impl Menu<'_> {
             failures
         });
         // The only parameter is the fingerprint poolwatch computed (8 hex digits).
-        if let (Some(exe), true) = (
-            param_value(&self.ctx.exe),
-            crate::api::api_keys::is_fingerprint(&key.fingerprint),
-        ) {
-            lines.push(
-                MenuLine::item(1, tr!("keys.hide"))
-                    .param("bash", exe)
-                    .param("param1", "config")
-                    .param("param2", "hide-key")
-                    .param("param3", key.fingerprint.clone())
-                    .param("terminal", "false")
-                    .param("refresh", "true"),
-            );
+        if crate::api::api_keys::is_fingerprint(&key.fingerprint) {
+            let hide = MenuLine::item(1, tr!("keys.hide"));
+            let args = ["config", "hide-key", key.fingerprint.as_str()];
+            if let Some(line) = self.action(hide, &args) {
+                lines.push(line.param("refresh", "true"));
+            }
         }
         lines
     }
 
     // ----- actions -----
 
+    /// `line` as a `bash=` action running `poolwatch GLOBALS ARGS`, where
+    /// GLOBALS are the menu's identity (`--profile`, `--config`, `--demo`, see
+    /// [`MenuContext::action_args`]) so the click acts on the pool shown. None
+    /// when the binary path or an argument cannot be written safely.
+    fn action(&self, line: MenuLine, args: &[&str]) -> Option<MenuLine> {
+        let exe = param_value(&self.ctx.exe)?;
+        let mut line = line.param("bash", exe);
+        let all = self.ctx.action_args.iter().map(String::as_str).chain(args.iter().copied());
+        for (i, arg) in all.enumerate() {
+            line = line.param(&format!("param{}", i + 1), param_value(arg)?);
+        }
+        Some(line.param("terminal", "false"))
+    }
+
     fn action_lines(&self) -> Vec<MenuLine> {
         let mut lines = Vec::new();
-        let exe = param_value(&self.ctx.exe);
-        if let Some(exe) = &exe {
-            lines.extend(self.sort_lines(exe));
-        }
+        lines.extend(self.sort_lines());
         let refresh = MenuLine::item(0, tr!("menu.refresh_now"));
-        lines.push(match &exe {
-            Some(exe) => refresh
-                .param("bash", exe)
-                .param("param1", "refresh")
-                .param("terminal", "false")
-                .param("refresh", "true"),
+        lines.push(match self.action(refresh.clone(), &["refresh"]) {
+            Some(line) => line.param("refresh", "true"),
             None => refresh.param("refresh", "true"),
         });
         if let Some(url) = management_url(&self.ctx.pool_url) {
             lines.push(MenuLine::item(0, tr!("menu.open_panel")).param("href", url));
         }
         // `config edit` creates the file from the template when it is missing.
-        if let Some(exe) = &exe {
-            lines.push(
-                MenuLine::item(0, tr!("menu.open_settings"))
-                    .param("bash", exe)
-                    .param("param1", "config")
-                    .param("param2", "edit")
-                    .param("terminal", "false"),
-            );
+        let settings = MenuLine::item(0, tr!("menu.open_settings"));
+        if let Some(line) = self.action(settings.clone(), &["config", "edit"]) {
+            lines.push(line);
         } else if let Some(path) = param_value(&self.ctx.settings_path) {
             lines.push(
-                MenuLine::item(0, tr!("menu.open_settings"))
+                settings
                     .param("bash", "/usr/bin/open")
                     .param("param1", "-t")
                     .param("param2", path)
@@ -1047,7 +1071,7 @@ impl Menu<'_> {
         lines
     }
 
-    fn sort_lines(&self, exe: &str) -> Vec<MenuLine> {
+    fn sort_lines(&self) -> Vec<MenuLine> {
         let active = self.ctx.sort;
         let mut lines = vec![MenuLine::item(
             0,
@@ -1063,14 +1087,13 @@ impl Menu<'_> {
                 } else {
                     name
                 };
-                let mut line = MenuLine::item(1, title)
-                    .param("bash", exe)
-                    .param("param1", "config")
-                    .param("param2", "set")
-                    .param("param3", "sort")
-                    .param("param4", sort_value(order))
-                    .param("terminal", "false")
-                    .param("refresh", "true");
+                let value = sort_value(order);
+                let Some(mut line) =
+                    self.action(MenuLine::item(1, title), &["config", "set", "sort", &value])
+                else {
+                    return Vec::new();
+                };
+                line = line.param("refresh", "true");
                 if checked && self.swiftbar() {
                     line = line.param("checked", "true");
                 }
