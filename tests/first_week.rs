@@ -125,3 +125,73 @@ fn all_profiles_menu_sections_act_on_their_own_profile() {
         "{refreshes:?}"
     );
 }
+
+mod support;
+use support::{MockAccount, MockConfig, MockServer, UsageBehaviour, DEFAULT_MANAGEMENT_KEY};
+
+fn pool_with_one_account() -> (MockServer, Sandbox) {
+    let server = MockServer::start(MockConfig::with_accounts(vec![MockAccount::new(
+        "a@example.com",
+        "plus",
+    )
+    .with_behaviour(UsageBehaviour::ok(20.0, 30.0))]));
+    let sandbox = Sandbox::new(&server.url(), &server.usage_url(), Some(DEFAULT_MANAGEMENT_KEY));
+    (server, sandbox)
+}
+
+#[test]
+fn a_settings_typo_shows_the_last_data_under_the_problem_said_once() {
+    let (server, sandbox) = pool_with_one_account();
+    let fetched = sandbox.run(&["status"]);
+    assert_eq!(fetched.code, 0, "{}{}", fetched.stdout, fetched.stderr);
+    let good = std::fs::read_to_string(sandbox.config_path()).unwrap();
+    sandbox.write_config(&format!("{good}pool_ulr = \"http://127.0.0.1:9\"\n"));
+    let calls = server.stats().total_requests;
+    let run = sandbox.run(&["plugin"]);
+    assert_eq!(run.code, 0);
+    let shown = title(&run);
+    assert!(shown.contains("config error"), "{shown}");
+    assert!(!shown.contains("no data"), "{shown}");
+    assert!(run.stdout.contains("a@example.com"), "the last data:\n{}", run.stdout);
+    assert!(!run.stdout.contains("No pool data yet"), "{}", run.stdout);
+    assert_eq!(run.stdout.matches("pool_ulr").count(), 1, "said once:\n{}", run.stdout);
+    assert_eq!(server.stats().total_requests, calls, "nothing asked with broken settings");
+    // Without any cache the title still names the problem.
+    let fresh = Sandbox::new("http://127.0.0.1:9", "http://127.0.0.1:9/u", None);
+    fresh.write_config("pool_ulr = \"http://127.0.0.1:9\"\n");
+    let run = fresh.run(&["plugin"]);
+    assert!(title(&run).contains("config error"), "{}", run.stdout);
+}
+
+#[test]
+fn setup_needed_is_named_in_the_title() {
+    let sandbox = sandbox();
+    sandbox.write_config("");
+    let run = sandbox.run(&["plugin"]);
+    assert!(title(&run).contains("setup needed"), "{}", run.stdout);
+    // Its fix is an item of its own, whole.
+    let fix = parse_plugin_output(&run.stdout)
+        .into_iter()
+        .find(|l| l.title.contains("Fix:"))
+        .unwrap_or_else(|| panic!("a fix item:\n{}", run.stdout));
+    assert!(fix.title.contains("poolwatch config init --pool-url http://HOST:PORT"), "{}", fix.raw);
+}
+
+#[test]
+fn a_rejected_key_offers_its_fix_as_a_whole_clickable_item() {
+    let server = MockServer::start(MockConfig::with_accounts(vec![MockAccount::new(
+        "a@example.com",
+        "plus",
+    )]));
+    let sandbox = Sandbox::new(&server.url(), &server.usage_url(), Some("wrong-key-0123456789"));
+    let run = sandbox.run_plugin_settled(&[]);
+    let lines = parse_plugin_output(&run.stdout);
+    let fix = lines
+        .iter()
+        .find(|l| l.title.contains("poolwatch refresh --retry-key") && l.depth == 0 && l.title.contains("Fix:"))
+        .unwrap_or_else(|| panic!("a fix item:\n{}", run.stdout));
+    assert_eq!(fix.param("length"), None, "never cut: {}", fix.raw);
+    let args = action_args(fix);
+    assert_eq!(&args[args.len() - 2..], ["refresh", "--retry-key"], "{}", fix.raw);
+    assert!(args.iter().any(|a| a.starts_with("--config=")), "{}", fix.raw);
+}

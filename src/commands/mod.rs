@@ -460,6 +460,11 @@ pub fn menu_context(globals: &Globals, settings: &Settings, view: &View) -> Menu
         ban_until: view.outcome.ban_until,
         title_format: settings.title_format.clone(),
         action_args: action_args(globals, settings),
+        // Without data to show, the title names the problem ("setup needed").
+        problem: match &view.outcome.freshness {
+            Freshness::Stale { title, .. } if view.report.is_none() => Some(title.clone()),
+            _ => None,
+        },
     }
 }
 

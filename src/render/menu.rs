@@ -362,6 +362,36 @@ pub fn title_parts(report: &PoolReport, format: &str) -> Vec<String> {
     parts
 }
 
+/// A problem's short title as a menu-bar word: `Setup needed` → `setup needed`
+/// (Chinese has no case), cut to 24 columns.
+pub fn title_word(title: &str) -> String {
+    let text = menu_text(title.trim(), 24);
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) if chars.clone().next().is_some_and(|c| c.is_lowercase() || c == ' ') => {
+            first.to_lowercase().chain(chars).collect()
+        }
+        _ => text,
+    }
+}
+
+/// The commands a problem message names as fixes: each `` `poolwatch …` ``
+/// quoted in it, in order, without repeats (the catalogue quotes every
+/// command a message asks the user to run).
+pub fn fix_commands(message: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (i, part) in message.split('`').enumerate() {
+        let part = part.trim();
+        let safe = part
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || " -_.:/=".contains(c));
+        if i % 2 == 1 && part.starts_with("poolwatch ") && safe && !out.iter().any(|c| c == part) {
+            out.push(part.to_string());
+        }
+    }
+    out
+}
+
 /// `1 account`, `3 accounts`: a count with the right form of its noun.
 pub fn plural(n: usize, one: &str, many: &str) -> String {
     if n == 1 {
@@ -535,6 +565,37 @@ impl Menu<'_> {
         self.untrusted_with_length(self.color(line, tone), PROBLEM_LENGTH)
     }
 
+    /// One item per fix a problem names (issue 17.5): the exact command on a
+    /// line of its own, so `length=` never cuts it. A fix that is a poolwatch
+    /// command needing no typing is clickable (with the menu's identity);
+    /// one that asks for input opens a terminal; the rest are shown.
+    fn fix_lines(&self, message: &str) -> Vec<MenuLine> {
+        let mut lines = Vec::new();
+        for command in fix_commands(message) {
+            let title = tr!("menu.fix", command = menu_text(&command, 120));
+            let line = MenuLine::item(0, title);
+            let args: Vec<&str> = command.split_whitespace().skip(1).collect();
+            let terminal = match args.as_slice() {
+                ["refresh", "--retry-key"] | ["refresh"] | ["test-fetch"] => Some(false),
+                ["config", "set-key"] => Some(true),
+                _ => None,
+            };
+            let clickable = terminal.and_then(|terminal| {
+                let line = self.action(line.clone(), &args)?;
+                Some(if terminal {
+                    // `terminal=true` replaces the `terminal=false` of `action`.
+                    let mut line = line;
+                    line.params.retain(|(k, _)| k != "terminal");
+                    line.param("terminal", "true")
+                } else {
+                    line.param("refresh", "true")
+                })
+            });
+            lines.push(clickable.unwrap_or_else(|| self.untrusted_with_length(line, "200")));
+        }
+        lines
+    }
+
     fn tooltip(&self, line: MenuLine, text: &str) -> MenuLine {
         if self.swiftbar() {
             line.param("tooltip", text)
@@ -572,7 +633,11 @@ impl Menu<'_> {
             (_, None) => (
                 "⚠",
                 "exclamationmark.triangle.fill",
-                tr!("title.no_data"),
+                self.ctx
+                    .problem
+                    .as_deref()
+                    .map(title_word)
+                    .unwrap_or_else(|| tr!("title.no_data")),
                 Some(Tone::Yellow),
             ),
             (status, Some(report)) => {
@@ -582,10 +647,10 @@ impl Menu<'_> {
                     Level::Yellow => "gauge.with.dots.needle.33percent",
                     Level::Red => "gauge.with.dots.needle.0percent",
                 };
-                let stale = if matches!(status, FetchStatus::Stale { .. }) {
-                    " ⚠"
-                } else {
-                    ""
+                let stale = match &self.ctx.problem {
+                    Some(problem) => format!(" ⚠ {}", title_word(problem)),
+                    None if matches!(status, FetchStatus::Stale { .. }) => " ⚠".to_string(),
+                    None => String::new(),
                 };
                 // Only the windows the pool has: no red 0% for a missing 5h window.
                 let parts = title_parts(report, &self.ctx.title_format);
@@ -650,6 +715,7 @@ impl Menu<'_> {
                     Tone::Yellow
                 };
                 lines.push(self.problem("⚠ ", error, tone));
+                lines.extend(self.fix_lines(error));
                 if tone == Tone::Red {
                     lines.push(MenuLine::item(0, ban_paused_text()));
                 }
@@ -659,6 +725,7 @@ impl Menu<'_> {
             }
             FetchStatus::AuthLatched { message } => {
                 lines.push(self.problem("⚠ ", message, Tone::Red));
+                lines.extend(self.fix_lines(message));
                 lines.push(MenuLine::item(0, paused_text()));
             }
         }

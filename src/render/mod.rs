@@ -66,7 +66,12 @@ pub struct MenuContext {
     /// built by the commands layer; a value that cannot be written safely
     /// leaves the action out).
     pub action_args: Vec<String>,
+    /// The problem's short name for the menu-bar title (`config error`,
+    /// `setup needed`), shown instead of "no data", or after the figures
+    /// when there is data to show.
+    pub problem: Option<String>,
 }
+
 
 impl Default for MenuContext {
     fn default() -> Self {
@@ -85,6 +90,7 @@ impl Default for MenuContext {
             ban_until: None,
             title_format: "share".to_string(),
             action_args: Vec::new(),
+            problem: None,
         }
     }
 }
