@@ -195,3 +195,49 @@ fn a_rejected_key_offers_its_fix_as_a_whole_clickable_item() {
     assert_eq!(&args[args.len() - 2..], ["refresh", "--retry-key"], "{}", fix.raw);
     assert!(args.iter().any(|a| a.starts_with("--config=")), "{}", fix.raw);
 }
+
+/// Make the sandbox's cache folder unusable while its cache.json stays
+/// readable (the lock cannot be opened: what a read-only folder does to a
+/// non-root user), and point TMPDIR at `temp`.
+fn break_cache_folder(sandbox: &mut Sandbox, temp: &std::path::Path) {
+    let lock = sandbox.cache_dir().join("default").join("cache.lock");
+    let _ = std::fs::remove_file(&lock);
+    std::fs::create_dir_all(lock.join("blocker")).unwrap();
+    sandbox.extra_env = vec![
+        ("TMPDIR".into(), temp.display().to_string()),
+        ("USER".into(), "tester".into()),
+    ];
+}
+
+#[test]
+fn an_unusable_cache_folder_still_shows_its_data_with_the_problem_said_once() {
+    let (server, mut sandbox) = pool_with_one_account();
+    assert_eq!(sandbox.run(&["status"]).code, 0);
+    // No fallback either: TMPDIR is a regular file.
+    let not_a_folder = sandbox.dir.path().join("not-a-folder");
+    std::fs::write(&not_a_folder, b"x").unwrap();
+    break_cache_folder(&mut sandbox, &not_a_folder);
+    drop(server);
+    let run = sandbox.run(&["plugin"]);
+    assert!(run.stdout.contains("a@example.com"), "the last data:\n{}", run.stdout);
+    assert!(!title(&run).contains("no data"), "{}", run.stdout);
+    assert_eq!(
+        run.stdout.matches("Cannot use the cache folder").count(),
+        1,
+        "said once:\n{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_fallback_cache_folder_starts_from_the_readable_data() {
+    let (server, mut sandbox) = pool_with_one_account();
+    assert_eq!(sandbox.run(&["status"]).code, 0);
+    let temp = sandbox.dir.path().join("tmp");
+    std::fs::create_dir(&temp).unwrap();
+    break_cache_folder(&mut sandbox, &temp);
+    drop(server);
+    let run = sandbox.run(&["plugin"]);
+    assert!(run.stdout.contains("a@example.com"), "the last data:\n{}", run.stdout);
+    assert!(temp.join("poolwatch-cache-tester/default/cache.json").is_file());
+}

@@ -215,8 +215,15 @@ pub fn obtain_scoped(
     let paths = match usable_cache(globals, settings, &mut notices) {
         Some(paths) => paths,
         None => {
+            // The problem is said once (as the stale line, not again as a
+            // notice), over the last data the folder still lets us read.
+            let state = preferred_cache(globals, settings)
+                .and_then(|paths| read_cache_state(&paths.data, &settings.pool_url));
+            let report = state
+                .as_ref()
+                .map(|state| session::report_of_state(state, settings, now));
             let outcome = Outcome {
-                state: None,
+                state,
                 freshness: Freshness::Stale {
                     title: crate::tr!("run.title_cache"),
                     message: notices
@@ -225,7 +232,7 @@ pub fn obtain_scoped(
                         .unwrap_or_else(|| crate::tr!("cache.no_folder")),
                 },
                 error: Some(session::RunError::Io(crate::tr!("cache.no_usable_folder"))),
-                notices,
+                notices: notices.into_iter().skip(1).collect(),
                 fetched: false,
                 report: None,
                 pace: None,
@@ -235,7 +242,7 @@ pub fn obtain_scoped(
             };
             return View {
                 outcome,
-                report: None,
+                report,
                 now,
             };
         }
@@ -331,16 +338,51 @@ pub(crate) fn usable_cache(
         .unwrap_or_else(std::env::temp_dir);
     match fallback::fallback_dir(&temp, &tag) {
         Ok(dir) => {
-            notices.push(format!(
-                "{problem}; using {} until it is fixed (data is live)",
-                dir.display()
+            notices.push(crate::tr!(
+                "cache.using_fallback",
+                problem = problem,
+                dir = dir.display()
             ));
-            Some(CachePaths::in_dir(&dir, &settings.profile))
+            let paths = CachePaths::in_dir(&dir, &settings.profile);
+            seed_fallback(preferred.as_deref(), settings, &paths);
+            Some(paths)
         }
         Err(e) => {
-            notices.push(format!("{problem} (and no private temp folder: {e})"));
+            notices.push(crate::tr!("cache.no_fallback", problem = problem, error = e));
             None
         }
+    }
+}
+
+/// The configured cache paths of the settings' profile (usable or not).
+fn preferred_cache(globals: &Globals, settings: &Settings) -> Option<CachePaths> {
+    Session::cache_dir(settings, globals.env).map(|dir| CachePaths::in_dir(&dir, &settings.profile))
+}
+
+/// The pool state of the cache file at `path`, read without changing anything
+/// (a damaged file is left where it is), when it belongs to `pool_url`.
+fn read_cache_state(path: &std::path::Path, pool_url: &str) -> Option<crate::model::PoolState> {
+    let bytes = std::fs::read(path).ok()?;
+    let cache: crate::store::cache::CacheFile = serde_json::from_slice(&bytes).ok()?;
+    (cache.cache_version == crate::store::cache::CACHE_VERSION && cache.pool_url == pool_url)
+        .then_some(cache.state)
+        .flatten()
+}
+
+/// A new fallback folder starts from the configured folder's data when that
+/// can still be read (a read-only folder): the menu shows it at once.
+fn seed_fallback(preferred: Option<&std::path::Path>, settings: &Settings, paths: &CachePaths) {
+    if paths.data.exists() {
+        return;
+    }
+    let Some(from) = preferred.map(|dir| CachePaths::in_dir(dir, &settings.profile).data) else {
+        return;
+    };
+    if read_cache_state(&from, &settings.pool_url).is_none() {
+        return;
+    }
+    if let Ok(bytes) = std::fs::read(&from) {
+        let _ = crate::store::atomic::write_private(&paths.data, &bytes);
     }
 }
 
