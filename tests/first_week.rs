@@ -241,3 +241,22 @@ fn a_fallback_cache_folder_starts_from_the_readable_data() {
     assert!(run.stdout.contains("a@example.com"), "the last data:\n{}", run.stdout);
     assert!(temp.join("poolwatch-cache-tester/default/cache.json").is_file());
 }
+
+#[test]
+fn a_stored_error_is_shown_in_the_language_of_the_run_that_shows_it() {
+    let server = MockServer::start(MockConfig::with_accounts(vec![MockAccount::new(
+        "a@example.com",
+        "plus",
+    )]));
+    let sandbox = Sandbox::new(&server.url(), &server.usage_url(), Some("wrong-key-0123456789"));
+    let english = sandbox.run_env(&["status"], &[("POOLWATCH_LANGUAGE", "en")]);
+    assert!(english.stderr.contains("rejected") || english.stdout.contains("rejected"), "{}{}", english.stdout, english.stderr);
+    // A Chinese menu of the same cache: the stored error in Chinese, no English.
+    let chinese = sandbox.run_env(&["plugin"], &[("POOLWATCH_LANGUAGE", "zh-Hans")]);
+    assert!(!chinese.stdout.contains("the pool rejected"), "{}", chinese.stdout);
+    assert!(chinese.stdout.contains("拒绝"), "{}", chinese.stdout);
+    // And back: an English menu after a Chinese run stored it.
+    let english = sandbox.run_env(&["plugin"], &[("POOLWATCH_LANGUAGE", "en")]);
+    assert!(english.stdout.contains("rejected"), "{}", english.stdout);
+    assert!(!english.stdout.contains("拒绝"), "{}", english.stdout);
+}
