@@ -20,7 +20,12 @@ fn title_figures(title: &str) -> Vec<String> {
 
 fn title(run: &Run) -> String {
     let first = run.stdout.lines().next().unwrap_or_default();
-    first.split('|').next().unwrap_or_default().trim().to_string()
+    first
+        .split('|')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_string()
 }
 
 /// The command a `bash=` line runs: param1, param2, ... in order.
@@ -61,16 +66,27 @@ fn title_format_is_a_setting_with_env_and_config() {
     let sandbox = sandbox();
     let week = sandbox.run_env(&["--demo", "plugin"], &[("POOLWATCH_TITLE_FORMAT", "week")]);
     assert_eq!(title(&week), "⚡ W 58%");
-    let compact = sandbox.run_env(&["--demo", "plugin"], &[("POOLWATCH_TITLE_FORMAT", "compact")]);
+    let compact = sandbox.run_env(
+        &["--demo", "plugin"],
+        &[("POOLWATCH_TITLE_FORMAT", "compact")],
+    );
     assert_eq!(title(&compact), "⚡ 64·58");
     let set = sandbox.run(&["config", "set", "title_format", "5h"]);
     assert_eq!(set.code, 0, "{}", set.stderr);
     assert_eq!(title(&sandbox.run(&["--demo", "plugin"])), "⚡ 5h 64%");
     let bad = sandbox.run(&["config", "set", "title_format", "plus"]);
     assert_ne!(bad.code, 0);
-    assert!(bad.stderr.contains("share, 5h, week, compact"), "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("share, 5h, week, compact"),
+        "{}",
+        bad.stderr
+    );
     let show = sandbox.run(&["config", "show"]);
-    assert!(show.stdout.contains("title_format = \"5h\""), "{}", show.stdout);
+    assert!(
+        show.stdout.contains("title_format = \"5h\""),
+        "{}",
+        show.stdout
+    );
 }
 
 #[test]
@@ -83,7 +99,11 @@ fn every_menu_action_carries_demo_profile_and_config() {
     let run = sandbox.run(&["--demo", "--profile", "work", "plugin"]);
     let config = format!("--config={}", sandbox.config_path().display());
     let lines = actions(&run);
-    assert!(lines.len() >= 8, "sort, refresh, settings, hide-key: {}", run.stdout);
+    assert!(
+        lines.len() >= 8,
+        "sort, refresh, settings, hide-key: {}",
+        run.stdout
+    );
     for line in &lines {
         let args = action_args(line);
         assert!(args.contains(&"--demo".to_string()), "{}", line.raw);
@@ -116,12 +136,16 @@ fn all_profiles_menu_sections_act_on_their_own_profile() {
         .filter(|a| a.last().is_some_and(|x| x == "refresh"))
         .collect();
     assert!(
-        refreshes.iter().any(|a| a.contains(&"--profile=work".to_string())),
+        refreshes
+            .iter()
+            .any(|a| a.contains(&"--profile=work".to_string())),
         "{refreshes:?}\n{}",
         run.stdout
     );
     assert!(
-        refreshes.iter().any(|a| a.contains(&"--profile=default".to_string())),
+        refreshes
+            .iter()
+            .any(|a| a.contains(&"--profile=default".to_string())),
         "{refreshes:?}"
     );
 }
@@ -135,7 +159,11 @@ fn pool_with_one_account() -> (MockServer, Sandbox) {
         "plus",
     )
     .with_behaviour(UsageBehaviour::ok(20.0, 30.0))]));
-    let sandbox = Sandbox::new(&server.url(), &server.usage_url(), Some(DEFAULT_MANAGEMENT_KEY));
+    let sandbox = Sandbox::new(
+        &server.url(),
+        &server.usage_url(),
+        Some(DEFAULT_MANAGEMENT_KEY),
+    );
     (server, sandbox)
 }
 
@@ -152,10 +180,23 @@ fn a_settings_typo_shows_the_last_data_under_the_problem_said_once() {
     let shown = title(&run);
     assert!(shown.contains("config error"), "{shown}");
     assert!(!shown.contains("no data"), "{shown}");
-    assert!(run.stdout.contains("a@example.com"), "the last data:\n{}", run.stdout);
+    assert!(
+        run.stdout.contains("a@example.com"),
+        "the last data:\n{}",
+        run.stdout
+    );
     assert!(!run.stdout.contains("No pool data yet"), "{}", run.stdout);
-    assert_eq!(run.stdout.matches("pool_ulr").count(), 1, "said once:\n{}", run.stdout);
-    assert_eq!(server.stats().total_requests, calls, "nothing asked with broken settings");
+    assert_eq!(
+        run.stdout.matches("pool_ulr").count(),
+        1,
+        "said once:\n{}",
+        run.stdout
+    );
+    assert_eq!(
+        server.stats().total_requests,
+        calls,
+        "nothing asked with broken settings"
+    );
     // Without any cache the title still names the problem.
     let fresh = Sandbox::new("http://127.0.0.1:9", "http://127.0.0.1:9/u", None);
     fresh.write_config("pool_ulr = \"http://127.0.0.1:9\"\n");
@@ -174,7 +215,12 @@ fn setup_needed_is_named_in_the_title() {
         .into_iter()
         .find(|l| l.title.contains("Fix:"))
         .unwrap_or_else(|| panic!("a fix item:\n{}", run.stdout));
-    assert!(fix.title.contains("poolwatch config init --pool-url http://HOST:PORT"), "{}", fix.raw);
+    assert!(
+        fix.title
+            .contains("poolwatch config init --pool-url http://HOST:PORT"),
+        "{}",
+        fix.raw
+    );
 }
 
 #[test]
@@ -183,17 +229,34 @@ fn a_rejected_key_offers_its_fix_as_a_whole_clickable_item() {
         "a@example.com",
         "plus",
     )]));
-    let sandbox = Sandbox::new(&server.url(), &server.usage_url(), Some("wrong-key-0123456789"));
+    let sandbox = Sandbox::new(
+        &server.url(),
+        &server.usage_url(),
+        Some("wrong-key-0123456789"),
+    );
     let run = sandbox.run_plugin_settled(&[]);
     let lines = parse_plugin_output(&run.stdout);
     let fix = lines
         .iter()
-        .find(|l| l.title.contains("poolwatch refresh --retry-key") && l.depth == 0 && l.title.contains("Fix:"))
+        .find(|l| {
+            l.title.contains("poolwatch refresh --retry-key")
+                && l.depth == 0
+                && l.title.contains("Fix:")
+        })
         .unwrap_or_else(|| panic!("a fix item:\n{}", run.stdout));
     assert_eq!(fix.param("length"), None, "never cut: {}", fix.raw);
     let args = action_args(fix);
-    assert_eq!(&args[args.len() - 2..], ["refresh", "--retry-key"], "{}", fix.raw);
-    assert!(args.iter().any(|a| a.starts_with("--config=")), "{}", fix.raw);
+    assert_eq!(
+        &args[args.len() - 2..],
+        ["refresh", "--retry-key"],
+        "{}",
+        fix.raw
+    );
+    assert!(
+        args.iter().any(|a| a.starts_with("--config=")),
+        "{}",
+        fix.raw
+    );
 }
 
 /// Make the sandbox's cache folder unusable while its cache.json stays
@@ -219,7 +282,11 @@ fn an_unusable_cache_folder_still_shows_its_data_with_the_problem_said_once() {
     break_cache_folder(&mut sandbox, &not_a_folder);
     drop(server);
     let run = sandbox.run(&["plugin"]);
-    assert!(run.stdout.contains("a@example.com"), "the last data:\n{}", run.stdout);
+    assert!(
+        run.stdout.contains("a@example.com"),
+        "the last data:\n{}",
+        run.stdout
+    );
     assert!(!title(&run).contains("no data"), "{}", run.stdout);
     assert_eq!(
         run.stdout.matches("Cannot use the cache folder").count(),
@@ -238,8 +305,14 @@ fn a_fallback_cache_folder_starts_from_the_readable_data() {
     break_cache_folder(&mut sandbox, &temp);
     drop(server);
     let run = sandbox.run(&["plugin"]);
-    assert!(run.stdout.contains("a@example.com"), "the last data:\n{}", run.stdout);
-    assert!(temp.join("poolwatch-cache-tester/default/cache.json").is_file());
+    assert!(
+        run.stdout.contains("a@example.com"),
+        "the last data:\n{}",
+        run.stdout
+    );
+    assert!(temp
+        .join("poolwatch-cache-tester/default/cache.json")
+        .is_file());
 }
 
 #[test]
@@ -248,15 +321,51 @@ fn a_stored_error_is_shown_in_the_language_of_the_run_that_shows_it() {
         "a@example.com",
         "plus",
     )]));
-    let sandbox = Sandbox::new(&server.url(), &server.usage_url(), Some("wrong-key-0123456789"));
+    let sandbox = Sandbox::new(
+        &server.url(),
+        &server.usage_url(),
+        Some("wrong-key-0123456789"),
+    );
     let english = sandbox.run_env(&["status"], &[("POOLWATCH_LANGUAGE", "en")]);
-    assert!(english.stderr.contains("rejected") || english.stdout.contains("rejected"), "{}{}", english.stdout, english.stderr);
+    assert!(
+        english.stderr.contains("rejected") || english.stdout.contains("rejected"),
+        "{}{}",
+        english.stdout,
+        english.stderr
+    );
     // A Chinese menu of the same cache: the stored error in Chinese, no English.
     let chinese = sandbox.run_env(&["plugin"], &[("POOLWATCH_LANGUAGE", "zh-Hans")]);
-    assert!(!chinese.stdout.contains("the pool rejected"), "{}", chinese.stdout);
+    assert!(
+        !chinese.stdout.contains("the pool rejected"),
+        "{}",
+        chinese.stdout
+    );
     assert!(chinese.stdout.contains("拒绝"), "{}", chinese.stdout);
     // And back: an English menu after a Chinese run stored it.
     let english = sandbox.run_env(&["plugin"], &[("POOLWATCH_LANGUAGE", "en")]);
     assert!(english.stdout.contains("rejected"), "{}", english.stdout);
     assert!(!english.stdout.contains("拒绝"), "{}", english.stdout);
+}
+
+#[test]
+fn traditional_chinese_follows_zh_tw_and_the_setting() {
+    let sandbox = sandbox();
+    let run = sandbox.run_env(&["--demo", "status"], &[("LANG", "zh_TW.UTF-8")]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("帳號"), "{}", run.stdout);
+    assert!(
+        !run.stdout.contains("账号"),
+        "no Simplified: {}",
+        run.stdout
+    );
+    let set = sandbox.run(&["config", "set", "language", "zh-Hant"]);
+    assert_eq!(set.code, 0, "{}", set.stderr);
+    let menu = sandbox.run(&["--demo", "plugin"]);
+    assert!(menu.stdout.contains("立即重新整理"), "{}", menu.stdout);
+    let simplified = sandbox.run_env(&["--demo", "plugin"], &[("POOLWATCH_LANGUAGE", "zh-Hans")]);
+    assert!(
+        simplified.stdout.contains("立即刷新"),
+        "{}",
+        simplified.stdout
+    );
 }

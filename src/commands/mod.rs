@@ -348,7 +348,11 @@ pub(crate) fn usable_cache(
             Some(paths)
         }
         Err(e) => {
-            notices.push(crate::tr!("cache.no_fallback", problem = problem, error = e));
+            notices.push(crate::tr!(
+                "cache.no_fallback",
+                problem = problem,
+                error = e
+            ));
             None
         }
     }

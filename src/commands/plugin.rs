@@ -292,9 +292,10 @@ fn problem_action_args(globals: &Globals) -> Vec<String> {
     if globals.demo {
         args.push("--demo".to_string());
     }
-    if let Some(path) = globals.config_path().filter(|_| {
-        globals.config.is_some() || (globals.env)(crate::config::CONFIG_ENV).is_some()
-    }) {
+    if let Some(path) = globals
+        .config_path()
+        .filter(|_| globals.config.is_some() || (globals.env)(crate::config::CONFIG_ENV).is_some())
+    {
         args.push(format!("--config={}", path.display()));
     }
     if let Some(profile) = &globals.profile {

@@ -157,7 +157,11 @@ pub(crate) const KEYS: &[KeySpec] = &[
     key("hidden", Kind::List, None),
     key("hidden_keys", Kind::Fingerprints, None),
     key("language", Kind::Language, Some("POOLWATCH_LANGUAGE")),
-    key("title_format", Kind::TitleFormat, Some("POOLWATCH_TITLE_FORMAT")),
+    key(
+        "title_format",
+        Kind::TitleFormat,
+        Some("POOLWATCH_TITLE_FORMAT"),
+    ),
     key("privacy", Kind::Bool, Some("POOLWATCH_PRIVACY")),
     key("weights.plus", Kind::Weight, None),
     key("weights.prolite", Kind::Weight, None),
@@ -315,9 +319,7 @@ pub(crate) fn from_toml(kind: Kind, value: &toml::Value) -> Result<Value, String
             | Kind::Language
             | Kind::TitleFormat,
             _,
-        ) => {
-            return Err(crate::tr!("val.not_string"))
-        }
+        ) => return Err(crate::tr!("val.not_string")),
         (Kind::Fingerprints, toml::Value::Array(items)) => {
             Value::List(fingerprints(list_from_toml(items)?)?)
         }
@@ -430,12 +432,14 @@ fn fingerprints(items: Vec<String>) -> Result<Vec<String>, String> {
         .collect()
 }
 
-/// `auto`, `en` or `zh-Hans` (also `zh`, `zh-CN`, `zh_Hans`, any case).
+/// `auto`, `en`, `zh-Hans` (also `zh`, `zh-CN`, `zh_Hans`) or `zh-Hant` (also
+/// `zh-TW`, `zh-HK`), any case.
 pub fn parse_language(text: &str) -> Result<&'static str, String> {
     match text.trim().to_ascii_lowercase().replace('_', "-").as_str() {
         "auto" | "" => Ok("auto"),
         "en" | "en-us" | "en-gb" | "english" => Ok("en"),
         "zh-hans" | "zh" | "zh-cn" | "zh-sg" | "zh-hans-cn" | "chinese" => Ok("zh-Hans"),
+        "zh-hant" | "zh-tw" | "zh-hk" | "zh-mo" | "zh-hant-tw" | "zh-hant-hk" => Ok("zh-Hant"),
         _ => Err(crate::tr!("val.not_language")),
     }
 }

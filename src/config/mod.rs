@@ -31,7 +31,9 @@ pub use edit::{init_file, set_value, template};
 pub use error::ConfigError;
 pub use file::valid_profile_name;
 pub use keys::toml_list;
-pub use keys::{parse_language, parse_sort, parse_title_format, sort_name, MIN_WEIGHT, TITLE_FORMATS};
+pub use keys::{
+    parse_language, parse_sort, parse_title_format, sort_name, MIN_WEIGHT, TITLE_FORMATS,
+};
 pub use show::{show, show_with_paths};
 pub use url::{normalize_pool_url, normalize_usage_url};
 

@@ -338,7 +338,9 @@ pub fn title_parts(report: &PoolReport, format: &str) -> Vec<String> {
         "compact" => {
             // `64·58`: bare numbers, the 5h share first (`—` when unknown).
             let bare = |w: Option<(f64, f64)>| {
-                w.map_or("—".to_string(), |w| share(w).trim_end_matches('%').to_string())
+                w.map_or("—".to_string(), |w| {
+                    share(w).trim_end_matches('%').to_string()
+                })
             };
             if five.is_some() || week.is_some() {
                 parts.push(bare(five));
@@ -368,7 +370,12 @@ pub fn title_word(title: &str) -> String {
     let text = menu_text(title.trim(), 24);
     let mut chars = text.chars();
     match chars.next() {
-        Some(first) if chars.clone().next().is_some_and(|c| c.is_lowercase() || c == ' ') => {
+        Some(first)
+            if chars
+                .clone()
+                .next()
+                .is_some_and(|c| c.is_lowercase() || c == ' ') =>
+        {
             first.to_lowercase().chain(chars).collect()
         }
         _ => text,
@@ -1104,7 +1111,12 @@ impl Menu<'_> {
     fn action(&self, line: MenuLine, args: &[&str]) -> Option<MenuLine> {
         let exe = param_value(&self.ctx.exe)?;
         let mut line = line.param("bash", exe);
-        let all = self.ctx.action_args.iter().map(String::as_str).chain(args.iter().copied());
+        let all = self
+            .ctx
+            .action_args
+            .iter()
+            .map(String::as_str)
+            .chain(args.iter().copied());
         for (i, arg) in all.enumerate() {
             line = line.param(&format!("param{}", i + 1), param_value(arg)?);
         }

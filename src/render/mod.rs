@@ -72,7 +72,6 @@ pub struct MenuContext {
     pub problem: Option<String>,
 }
 
-
 impl Default for MenuContext {
     fn default() -> Self {
         MenuContext {

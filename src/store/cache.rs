@@ -51,7 +51,11 @@ pub struct LocalText {
 
 /// `(title, message)` in the current thread's language when stored, else the
 /// texts of the run that stored them.
-pub fn localized(texts: &BTreeMap<String, LocalText>, title: &str, message: &str) -> (String, String) {
+pub fn localized(
+    texts: &BTreeMap<String, LocalText>,
+    title: &str,
+    message: &str,
+) -> (String, String) {
     match texts.get(crate::i18n::current().code()) {
         Some(text) => (text.title.clone(), text.message.clone()),
         None => (title.to_string(), message.to_string()),
