@@ -369,3 +369,33 @@ fn traditional_chinese_follows_zh_tw_and_the_setting() {
         simplified.stdout
     );
 }
+
+#[test]
+fn chinese_output_has_no_english_interface_words_left() {
+    let sandbox = sandbox();
+    let zh = [("POOLWATCH_LANGUAGE", "zh-Hans")];
+    let menu = sandbox.run_env(&["--demo", "plugin"], &zh).stdout;
+    let status = sandbox.run_env(&["--demo", "status"], &zh).stdout;
+    let long = sandbox
+        .run_env(&["--demo", "status", "--format", "long"], &zh)
+        .stdout;
+    for (what, text) in [("menu", &menu), ("status", &status), ("long", &long)] {
+        for english in [
+            "HTML page",
+            "challenge?",
+            "Month",
+            "(week)",
+            "kill line",
+            " active",
+            "unknown",
+            " ok",
+            " in ",
+            "(5h)",
+        ] {
+            assert!(!text.contains(english), "{what} says {english:?}:\n{text}");
+        }
+    }
+    // `disabled [停用]` said once.
+    assert!(!status.contains("停用 [停用]"), "{status}");
+    assert!(long.contains("可用"), "{long}");
+}

@@ -321,8 +321,64 @@ pub fn window_name(name: &str) -> String {
     match name {
         "5h" => tr!("window.5h"),
         "Week" => tr!("window.week"),
+        "Month" => tr!("window.month"),
         other => other.to_string(),
     }
+}
+
+/// A lane's window as the menu says it: `week` → `week` / `周`, `month`,
+/// `5h`; another provider's own name stays as sent.
+pub fn lane_window_name(window: &str) -> String {
+    match window.trim().to_ascii_lowercase().as_str() {
+        "week" | "weekly" | "7d" => tr!("lane.week"),
+        "month" | "monthly" | "30d" => tr!("lane.month"),
+        "5h" => tr!("window.5h"),
+        _ => window.to_string(),
+    }
+}
+
+/// A server status word in the current language (`active` → `正常`); a word
+/// poolwatch does not know stays as sent.
+pub fn status_word(status: &str) -> String {
+    match status.trim().to_ascii_lowercase().as_str() {
+        "active" => tr!("server_status.active"),
+        "error" => tr!("tag.error"),
+        "disabled" => tr!("tag.disabled"),
+        "unavailable" => tr!("server_status.unavailable"),
+        "pending" => tr!("server_status.pending"),
+        "expired" => tr!("server_status.expired"),
+        _ => status.to_string(),
+    }
+}
+
+/// A plan name as shown: `unknown` in the current language, others as sent.
+pub fn plan_word(plan: &str) -> String {
+    if plan.trim().eq_ignore_ascii_case("unknown") {
+        tr!("plan.unknown")
+    } else {
+        plan.to_string()
+    }
+}
+
+/// An account's error detail with the phrases poolwatch's own parsers write
+/// (`upstream HTTP 403: HTML page (challenge?)`) in the current language; the
+/// server's own words stay as sent.
+pub fn detail_text(text: &str) -> String {
+    if !crate::i18n::is_zh() {
+        return text.to_string();
+    }
+    [
+        (
+            "upstream answered an HTML page (challenge?)",
+            tr!("detail.html_answer"),
+        ),
+        ("HTML page (challenge?)", tr!("detail.html_page")),
+        ("upstream HTTP", tr!("detail.upstream_http")),
+        ("no usage data", tr!("menu.no_usage_data")),
+        ("timed out", tr!("detail.timed_out")),
+    ]
+    .iter()
+    .fold(text.to_string(), |out, (from, to)| out.replace(from, to))
 }
 
 /// The figures of the menu-bar title in the form `title_format` names
@@ -907,7 +963,7 @@ impl Menu<'_> {
 
     fn account_row(&self, a: &AccountView) -> MenuLine {
         let label = non_empty(menu_text(&a.label, LABEL_WIDTH), &tr!("menu.no_label"));
-        let plan = non_empty(menu_text(&a.plan, PLAN_WIDTH), "?");
+        let plan = non_empty(menu_text(&plan_word(&a.plan), PLAN_WIDTH), "?");
         let quota = match (&a.five_hour, &a.weekly) {
             (None, None) if health_only(a) => tr!("menu.quota_not_read"),
             (None, None) if a.expired => tr!("menu.values_too_old"),
@@ -939,7 +995,7 @@ impl Menu<'_> {
 
     fn account_details(&self, a: &AccountView, now: Epoch) -> Vec<MenuLine> {
         let mut lines = Vec::new();
-        let plan = non_empty(menu_text(&a.plan, 24), "?");
+        let plan = non_empty(menu_text(&plan_word(&a.plan), 24), "?");
         lines.push(self.untrusted(MenuLine::item(
             1,
             tr!(
@@ -981,7 +1037,7 @@ impl Menu<'_> {
                 tr!("credits.line", credits = credits_text(credits, now)),
             ));
         }
-        let status = non_empty(menu_text(&a.status, 24), "—");
+        let status = non_empty(menu_text(&status_word(&a.status), 24), "—");
         lines.push(self.untrusted(MenuLine::item(
             1,
             tr!("menu.status", status = status, flags = status_flags(a, now)),
@@ -1022,7 +1078,8 @@ impl Menu<'_> {
             tr!("menu.account_failures", n = a.recent_failures),
         ));
         if let Some(error) = &a.error {
-            let line = MenuLine::item(1, tr!("menu.error", text = menu_text(error, MESSAGE_CHARS)));
+            let text = menu_text(&detail_text(error), MESSAGE_CHARS);
+            let line = MenuLine::item(1, tr!("menu.error", text = text));
             lines.push(self.untrusted(self.color(line, Tone::Red)));
         }
         lines
@@ -1462,10 +1519,17 @@ fn window_detail(name: &str, window: Option<&AccountWindow>, killed: bool, now: 
 /// `Opus (week) 20% left · resets in 2d` (the lane name is server text).
 fn lane_detail(lane: &Lane, now: Epoch) -> String {
     let name = non_empty(menu_text(&lane.name, 40), &tr!("lane.limit"));
+    // `Claude · 5h` already names its window: no `(5h)` after it.
     let window = lane
         .window
         .as_deref()
-        .map(|w| format!(" ({})", menu_text(w, 12)))
+        .filter(|w| {
+            !lane
+                .name
+                .to_ascii_lowercase()
+                .contains(&w.to_ascii_lowercase())
+        })
+        .map(|w| format!(" ({})", menu_text(&lane_window_name(w), 12)))
         .unwrap_or_default();
     let left = lane.remaining.map_or_else(
         || tr!("window.no_data"),

@@ -420,7 +420,7 @@ fn accounts(out: &mut String, report: &PoolReport, p: &Painter, width: usize) {
     let plans: Vec<String> = report
         .accounts
         .iter()
-        .map(|a| terminal_text(&a.plan, PLAN_WIDTH))
+        .map(|a| terminal_text(&super::menu::plan_word(&a.plan), PLAN_WIDTH))
         .collect();
     let max_width = |texts: &mut dyn Iterator<Item = String>| {
         texts.map(|t| display_width(&t)).max().unwrap_or(0)
@@ -493,7 +493,7 @@ fn accounts(out: &mut String, report: &PoolReport, p: &Painter, width: usize) {
             wrapped(out, &inline, width, "  ", "  ", p, None);
         }
         if let Some(error) = &account.error {
-            let text = terminal_text(error, MESSAGE_CHARS);
+            let text = terminal_text(&super::menu::detail_text(error), MESSAGE_CHARS);
             let prefix = format!("  {} ", tr!("status.error_prefix"));
             wrapped(out, &text, width, &prefix, "    ", p, Some(Style::Red));
         }
@@ -592,7 +592,7 @@ fn account_row(
 /// The short status (`active`, `error [cooling]`) and the server's message,
 /// if any. A tag repeating the status (`disabled [disabled]`) is left out.
 fn status_text(a: &AccountView) -> (String, Option<String>) {
-    let status = terminal_text(&a.status, 16);
+    let status = terminal_text(&super::menu::status_word(&a.status), 16);
     let status = if status.is_empty() {
         "—".to_string()
     } else {
