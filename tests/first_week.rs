@@ -399,3 +399,51 @@ fn chinese_output_has_no_english_interface_words_left() {
     assert!(!status.contains("停用 [停用]"), "{status}");
     assert!(long.contains("可用"), "{long}");
 }
+
+#[test]
+fn a_wide_label_is_cut_by_display_width_and_keeps_the_columns() {
+    use poolwatch::render::width::display_width;
+    let sandbox = sandbox();
+    let label = "二十二个汉字的很长很长很长很长的账号名字啊";
+    sandbox.write_config(&format!(
+        "pool_url = \"http://127.0.0.1:9\"\n[labels]\n\"bob@studio.dev\" = \"{label}\"\n"
+    ));
+    let run = sandbox.run(&["--demo", "plugin"]);
+    let rows: Vec<PluginLine> = parse_plugin_output(&run.stdout)
+        .into_iter()
+        .filter(|l| l.depth == 0 && l.title.contains(" plus "))
+        .collect();
+    assert!(
+        rows.iter().any(|r| r.title.contains("二十二")),
+        "{}",
+        run.stdout
+    );
+    let plan_column: Vec<usize> = rows
+        .iter()
+        .map(|r| display_width(&r.title[..r.title.find(" plus ").unwrap()]))
+        .collect();
+    assert!(
+        plan_column.windows(2).all(|w| w[0] == w[1]),
+        "the plan column moves: {plan_column:?}\n{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn explanations_are_said_once_and_rows_do_not_stutter() {
+    let sandbox = sandbox();
+    let menu = sandbox.run(&["--demo", "plugin"]).stdout;
+    let status = sandbox.run(&["--demo", "status"]).stdout;
+    for (what, text) in [("menu", &menu), ("status", &status)] {
+        assert_eq!(text.matches("Available:").count(), 1, "{what}:\n{text}");
+        assert_eq!(
+            text.matches("▮ ok · ◆ some failed").count(),
+            1,
+            "{what}:\n{text}"
+        );
+    }
+    assert!(!menu.contains("no usage data error"), "{menu}");
+    assert!(menu.contains("usage fetch failed"), "{menu}");
+    assert!(!menu.contains("Reset credits none"), "{menu}");
+    assert!(!menu.contains("(5h) "), "{menu}");
+}

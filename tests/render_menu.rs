@@ -618,9 +618,10 @@ fn account_rows_and_submenus() {
     );
     assert_eq!(param(dave, "color"), Some("#8E8E93"));
     assert!(find(&lines, "❄ erin").title.ends_with(" cooling"));
+    // Its fetch failed: said once (not "no usage data error", issue 17.9).
     assert!(find(&lines, "✕ frank")
         .title
-        .ends_with("no usage data error"));
+        .ends_with("usage fetch failed"));
     assert!(find(&lines, "◐ grace").title.ends_with(" stale"));
 
     // The submenu right after alice's row.

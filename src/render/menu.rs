@@ -178,11 +178,11 @@ fn menu_lines_omitting(
             lines.push(MenuLine::separator());
             lines.push(menu.section_header(section));
             if section.quota {
-                lines.extend(menu.pool_lines_with(&part, None));
+                lines.extend(menu.pool_lines_with(&part, None, false));
                 lines.extend(menu.reset_credit_lines(Some(section)));
             } else {
                 lines.push(MenuLine::item(0, counts_text(&part)));
-                lines.extend(menu.health_lines(&part));
+                lines.extend(menu.health_lines(&part, false));
             }
             lines.extend(menu.account_lines_omitting(&part, section.omitted));
         }
@@ -538,6 +538,16 @@ impl Tone {
     }
 }
 
+/// Untrusted text for a fixed-width cell of a monospaced row: cut to `width`
+/// display columns (a CJK character is two), then made safe for the menu.
+fn menu_cell(text: &str, width: usize) -> String {
+    let cleaned = super::sanitize::terminal_text(text, 4 * width + 8);
+    menu_text(
+        &super::width::truncate_to_width(&cleaned, width),
+        4 * width + 8,
+    )
+}
+
 /// Padding to a visible width (the sanitised text may contain doubled backslashes).
 fn pad(text: &str, width: usize) -> String {
     let visible = display_width(text).saturating_sub(text.matches("\\\\").count());
@@ -813,7 +823,7 @@ impl Menu<'_> {
     // ----- pool block -----
 
     fn pool_lines(&self, report: &PoolReport) -> Vec<MenuLine> {
-        self.pool_lines_with(report, self.ctx.pace.as_ref())
+        self.pool_lines_with(report, self.ctx.pace.as_ref(), true)
     }
 
     /// The heading of one provider's section: name, accounts and what 100% means.
@@ -850,7 +860,14 @@ impl Menu<'_> {
         )]
     }
 
-    fn pool_lines_with(&self, report: &PoolReport, pace: Option<&Pace>) -> Vec<MenuLine> {
+    /// A pool block; `explain` adds the "Available" sentence and the health
+    /// legend as submenus (the first section only: said once per menu).
+    fn pool_lines_with(
+        &self,
+        report: &PoolReport,
+        pace: Option<&Pace>,
+        explain: bool,
+    ) -> Vec<MenuLine> {
         let mut lines = Vec::new();
         let windows = pool_windows(report, pace);
         if windows.is_empty() {
@@ -868,11 +885,13 @@ impl Menu<'_> {
             }
         }
         lines.push(MenuLine::item(0, counts_text(report)));
-        lines.push(MenuLine::item(1, available_meaning()));
+        if explain {
+            lines.push(MenuLine::item(1, available_meaning()));
+        }
         if report.counts.duplicates > 0 {
             lines.push(MenuLine::item(0, duplicates_text(report.counts.duplicates)));
         }
-        lines.extend(self.health_lines(report));
+        lines.extend(self.health_lines(report, explain));
         lines
     }
 
@@ -907,7 +926,7 @@ impl Menu<'_> {
         }
     }
 
-    fn health_lines(&self, report: &PoolReport) -> Vec<MenuLine> {
+    fn health_lines(&self, report: &PoolReport, explain: bool) -> Vec<MenuLine> {
         let health = &report.health;
         let strip: String = if health.buckets.is_empty() {
             tr!("health.no_data")
@@ -921,11 +940,13 @@ impl Menu<'_> {
         } else {
             failures
         };
-        vec![
-            self.tooltip(line, &health_legend()),
-            MenuLine::item(1, health_legend()),
-            failures,
-        ]
+        // The legend is always the strip's tooltip; as a submenu, once.
+        let mut lines = vec![self.tooltip(line, &health_legend())];
+        if explain {
+            lines.push(MenuLine::item(1, health_legend()));
+        }
+        lines.push(failures);
+        lines
     }
 
     // ----- accounts -----
@@ -962,11 +983,13 @@ impl Menu<'_> {
     }
 
     fn account_row(&self, a: &AccountView) -> MenuLine {
-        let label = non_empty(menu_text(&a.label, LABEL_WIDTH), &tr!("menu.no_label"));
-        let plan = non_empty(menu_text(&plan_word(&a.plan), PLAN_WIDTH), "?");
+        let label = non_empty(menu_cell(&a.label, LABEL_WIDTH), &tr!("menu.no_label"));
+        let plan = non_empty(menu_cell(&plan_word(&a.plan), PLAN_WIDTH), "?");
         let quota = match (&a.five_hour, &a.weekly) {
             (None, None) if health_only(a) => tr!("menu.quota_not_read"),
             (None, None) if a.expired => tr!("menu.values_too_old"),
+            // Not "no usage data error": the failure says it.
+            (None, None) if a.error.is_some() && !a.stale => tr!("menu.usage_failed"),
             (None, None) => tr!("menu.no_usage_data"),
             (five, week) => format!(
                 "{} {:>4}  {} {:>4}",
@@ -981,12 +1004,23 @@ impl Menu<'_> {
                     .map_or_else(|| "—".to_string(), |w| percent_whole(w.remaining)),
             ),
         };
+        let failed_row = a.five_hour.is_none()
+            && a.weekly.is_none()
+            && !health_only(a)
+            && !a.expired
+            && a.error.is_some()
+            && !a.stale;
+        let tags = account_tags(a);
+        let tags = if failed_row {
+            tags.replace(&format!(" {}", tr!("tag.error")), "")
+        } else {
+            tags
+        };
         let text = format!(
-            "{} {} {} {quota}{}",
+            "{} {} {} {quota}{tags}",
             account_glyph(a),
             pad(&label, LABEL_WIDTH),
             pad(&plan, PLAN_WIDTH),
-            account_tags(a)
         );
         let line = self.mono(MenuLine::item(0, text));
         let line = self.color(line, account_tone(a));
@@ -1031,7 +1065,8 @@ impl Menu<'_> {
         for lane in &a.lanes {
             lines.push(self.untrusted(MenuLine::item(1, lane_detail(lane, now))));
         }
-        if let Some(credits) = &a.reset_credits {
+        // "Reset credits none" on every account says nothing: only real credits.
+        if let Some(credits) = a.reset_credits.as_ref().filter(|c| c.available > 0) {
             lines.push(MenuLine::item(
                 1,
                 tr!("credits.line", credits = credits_text(credits, now)),
@@ -1101,7 +1136,7 @@ impl Menu<'_> {
 
     fn api_key_row(&self, key: &ApiKeyView) -> MenuLine {
         let label = non_empty(
-            menu_text(&key.label, KEY_LABEL_WIDTH),
+            menu_cell(&key.label, KEY_LABEL_WIDTH),
             &tr!("menu.no_label"),
         );
         let strip: String = key.health.iter().map(health_char).collect();
