@@ -54,14 +54,38 @@ pub enum Command {
     Alerts(AlertsArgs),
     /// Print pool and account gauges in OpenMetrics text (for node_exporter's textfile collector)
     Metrics(MetricsArgs),
-    /// Print a shell completion script, e.g. `poolwatch completions zsh > ~/.zfunc/_poolwatch`
-    Completions {
-        /// The shell to generate for
-        #[arg(value_enum)]
-        shell: clap_complete::Shell,
-    },
-    /// Print the man page (roff), e.g. `poolwatch man > /usr/local/share/man/man1/poolwatch.1`
-    Man,
+    /// Print a shell completion script, or write it into a folder with --dir
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), or write it and one page per subcommand into a folder with --dir
+    Man(ManArgs),
+}
+
+/// Options of `completions`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+poolwatch completions zsh --dir ~/.zfunc          # writes ~/.zfunc/_poolwatch\n  \
+poolwatch completions bash > ~/.local/share/bash-completion/completions/poolwatch\n  \
+poolwatch completions fish --dir ~/.config/fish/completions")]
+pub struct CompletionsArgs {
+    /// The shell to generate for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+    /// Write the script into this folder (created when missing) under the
+    /// shell's usual file name, and print its path
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+/// Options of `man`.
+#[derive(Debug, Args, Default)]
+#[command(after_help = "Examples:\n  \
+poolwatch man | man -l -                            # read it now\n  \
+poolwatch man --dir ~/.local/share/man/man1        # poolwatch.1 and poolwatch-status.1, ...")]
+pub struct ManArgs {
+    /// Write poolwatch.1 and one page per subcommand into this folder
+    /// (created when missing), and print their paths
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// Options of `refresh`.

@@ -447,3 +447,108 @@ fn explanations_are_said_once_and_rows_do_not_stutter() {
     assert!(!menu.contains("Reset credits none"), "{menu}");
     assert!(!menu.contains("(5h) "), "{menu}");
 }
+
+#[test]
+fn metrics_exits_0_with_the_pool_down_and_the_readme_cron_recipe_publishes() {
+    let (server, sandbox) = pool_with_one_account();
+    assert_eq!(sandbox.run(&["status"]).code, 0);
+    drop(server);
+    sandbox.age_cache("default", 3600);
+    let run = sandbox.run(&["metrics"]);
+    assert_eq!(run.code, 0, "a printed exposition exits 0: {}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("poolwatch_stale{profile=\"default\"} 1"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.trim_end().ends_with("# EOF"), "{}", run.stdout);
+    assert!(!run.stderr.is_empty(), "the problem is told on stderr");
+    // README: `*/2 * * * * poolwatch metrics > …prom.tmp && mv …prom.tmp …prom`.
+    let dir = sandbox.dir.path().join("textfile");
+    std::fs::create_dir(&dir).unwrap();
+    let recipe = format!(
+        "poolwatch metrics > {d}/poolwatch.prom.tmp && mv {d}/poolwatch.prom.tmp {d}/poolwatch.prom",
+        d = dir.display()
+    );
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_poolwatch"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let cmd = sandbox.command(&[]);
+    let mut sh = std::process::Command::new("sh");
+    sh.arg("-c").arg(&recipe).env_clear();
+    sh.envs(cmd.get_envs().filter_map(|(k, v)| Some((k, v?))));
+    sh.env("PATH", format!("{}:/usr/bin:/bin", bin.display()));
+    let status = sh.status().unwrap();
+    assert!(status.success());
+    let published = std::fs::read_to_string(dir.join("poolwatch.prom")).unwrap();
+    assert!(
+        published.contains("poolwatch_stale{profile=\"default\"} 1"),
+        "{published}"
+    );
+}
+
+#[test]
+fn the_man_page_has_every_command_and_the_sections_clap_lacks() {
+    let sandbox = sandbox();
+    let page = sandbox.run(&["man"]);
+    assert_eq!(page.code, 0);
+    for section in [
+        ".SH COMMANDS",
+        ".SH \"EXIT STATUS\"",
+        ".SH ENVIRONMENT",
+        ".SH FILES",
+        ".SH EXAMPLES",
+    ] {
+        assert!(page.stdout.contains(section), "{section}");
+    }
+    for name in [
+        "status",
+        "plugin",
+        "refresh",
+        "test\\-fetch",
+        "metrics",
+        "config set",
+        "install\\-plugin",
+    ] {
+        assert!(
+            page.stdout.contains(&format!(".SS poolwatch {name}")),
+            "{name}"
+        );
+    }
+    for var in [
+        "POOLWATCH_TITLE_FORMAT",
+        "POOLWATCH_KILL_LINE",
+        "POOLWATCH_MANAGEMENT_KEY",
+        "POOLWATCH_CONFIG",
+    ] {
+        assert!(
+            page.stdout
+                .contains(&format!("\\fB{}\\fR", var.replace('-', "\\-"))),
+            "{var}"
+        );
+    }
+    for code in 0..=7 {
+        assert!(
+            page.stdout.contains(&format!(".TP\n\\fB{code}\\fR\n")),
+            "exit code {code}"
+        );
+    }
+    // --dir creates the folder and writes one page per subcommand.
+    let dir = sandbox.dir.path().join("share/man/man1");
+    let run = sandbox.run(&["man", "--dir", dir.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for file in [
+        "poolwatch.1",
+        "poolwatch-status.1",
+        "poolwatch-config-set.1",
+        "poolwatch-metrics.1",
+    ] {
+        assert!(dir.join(file).is_file(), "{file}: {}", run.stdout);
+    }
+    let completions = sandbox.dir.path().join("zfunc/new");
+    let run = sandbox.run(&["completions", "zsh", "--dir", completions.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(completions.join("_poolwatch").is_file());
+}

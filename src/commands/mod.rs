@@ -2,13 +2,15 @@
 
 mod alerts_cmd;
 mod background;
+mod completions;
 mod config_cmd;
 mod demo_guard;
 mod hide_key;
 mod install_plugin;
+mod man;
+mod metrics;
 mod notes;
 mod plugin;
-mod shell;
 mod status;
 mod test_fetch;
 
@@ -63,9 +65,9 @@ pub fn run(cli: Cli) -> i32 {
             install_plugin::run(&globals, &args)
         }
         Some(Command::Alerts(args)) => alerts_cmd::run(&globals, &args),
-        Some(Command::Metrics(args)) => shell::metrics(&globals, &args),
-        Some(Command::Completions { shell }) => shell::completions(shell),
-        Some(Command::Man) => shell::man(),
+        Some(Command::Metrics(args)) => metrics::run(&globals, &args),
+        Some(Command::Completions(args)) => completions::run(&args),
+        Some(Command::Man(args)) => man::run(&args),
     }
 }
 

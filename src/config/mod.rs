@@ -11,7 +11,7 @@ mod atomic;
 mod edit;
 mod error;
 mod file;
-mod keys;
+pub(crate) mod keys;
 mod show;
 mod url;
 
