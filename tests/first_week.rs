@@ -552,3 +552,27 @@ fn the_man_page_has_every_command_and_the_sections_clap_lacks() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(completions.join("_poolwatch").is_file());
 }
+
+#[test]
+fn a_pool_url_with_the_panel_or_api_path_is_refused_with_the_base_to_use() {
+    let sandbox = sandbox();
+    for pasted in [
+        "http://127.0.0.1:8317/management.html",
+        "http://127.0.0.1:8317/v0/management/",
+    ] {
+        let run = sandbox.run(&["config", "set", "pool_url", pasted]);
+        assert_ne!(run.code, 0, "{pasted}");
+        assert!(
+            run.stderr.contains("use \"http://127.0.0.1:8317\""),
+            "{}",
+            run.stderr
+        );
+    }
+    // A pool behind a proxy path is fine.
+    assert_eq!(
+        sandbox
+            .run(&["config", "set", "pool_url", "https://example.com/cliproxy"])
+            .code,
+        0
+    );
+}
