@@ -23,6 +23,11 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
 
+    /// Privacy mode: mask emails and labels in every output (`a…@s…dev·3f2`), for screenshots
+    /// [setting: privacy] [env: POOLWATCH_PRIVACY]
+    #[arg(long, global = true)]
+    pub privacy: bool,
+
     /// Pool profile from the settings file [env: POOLWATCH_PROFILE]
     #[arg(long, short = 'p', global = true, value_name = "NAME")]
     pub profile: Option<String>,

@@ -576,3 +576,38 @@ fn a_pool_url_with_the_panel_or_api_path_is_refused_with_the_base_to_use() {
         0
     );
 }
+
+#[test]
+fn privacy_mode_masks_emails_everywhere_and_keeps_rows_apart() {
+    let sandbox = sandbox();
+    for args in [
+        vec!["--demo", "--privacy", "plugin"],
+        vec!["--demo", "--privacy", "status"],
+        vec!["--demo", "--privacy", "status", "--json"],
+        vec!["--demo", "--privacy", "metrics"],
+        vec!["--demo", "--privacy", "snapshot"],
+    ] {
+        let run = sandbox.run(&args);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        assert!(
+            !run.stdout.contains("studio.dev"),
+            "{args:?}:\n{}",
+            run.stdout
+        );
+    }
+    // The setting does the same; the same account reads the same twice.
+    assert_eq!(sandbox.run(&["config", "set", "privacy", "true"]).code, 0);
+    let first = sandbox.run(&["--demo", "status"]).stdout;
+    let again = sandbox.run(&["--demo", "status"]).stdout;
+    assert!(!first.contains("alice@studio.dev"), "{first}");
+    let masked: Vec<&str> = first.lines().filter(|l| l.contains("…@s…dev·")).collect();
+    assert!(masked.len() >= 10, "{first}");
+    let mut labels: Vec<&str> = masked
+        .iter()
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(first, again);
+    labels.sort();
+    labels.dedup();
+    assert_eq!(labels.len(), masked.len(), "rows stay apart: {labels:?}");
+}

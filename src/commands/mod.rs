@@ -40,6 +40,7 @@ pub fn run(cli: Cli) -> i32 {
     let env = config::process_env;
     let globals = Globals {
         demo: cli.demo,
+        privacy: cli.privacy,
         config: cli.config.clone(),
         profile: cli.profile.clone(),
         env: &env,
@@ -93,6 +94,8 @@ pub fn command_line_error_menu(error: &str) -> String {
 /// Global flags and injectable process context.
 pub struct Globals<'a> {
     pub demo: bool,
+    /// `--privacy`: mask emails and labels (as the `privacy` setting does).
+    pub privacy: bool,
     pub config: Option<std::path::PathBuf>,
     pub profile: Option<String>,
     pub env: &'a (dyn Fn(&str) -> Option<String> + Sync),
@@ -109,6 +112,7 @@ impl<'a> Globals<'a> {
     pub fn with_profile_opt(&self, profile: Option<&str>) -> Globals<'a> {
         Globals {
             demo: self.demo,
+            privacy: self.privacy,
             config: self.config.clone(),
             profile: profile.map(str::to_string).or_else(|| self.profile.clone()),
             env: self.env,
@@ -194,6 +198,7 @@ pub fn obtain_scoped(
     if globals.demo {
         let state = demo::pool(&session::selection_of(settings), now);
         let report = session::report_of_state(&state, settings, now);
+        let report = private(globals, settings, report);
         return View {
             outcome: Outcome {
                 notices: notes::empty_selection(&state, settings)
@@ -270,7 +275,10 @@ pub fn finish_view(
         outcome.notices.push(note);
     }
     let now = (globals.clock)();
-    let report = outcome.report.take();
+    let report = outcome
+        .report
+        .take()
+        .map(|report| private(globals, settings, report));
     if settings.alerts.notify && !outcome.fired_alerts.is_empty() {
         alerts::deliver(
             &outcome.fired_alerts,
@@ -286,6 +294,16 @@ pub fn finish_view(
         outcome,
         report,
         now,
+    }
+}
+
+/// `report` with emails and labels masked when privacy mode is on (the
+/// `privacy` setting or `--privacy`), else as it is.
+pub fn private(globals: &Globals, settings: &Settings, report: PoolReport) -> PoolReport {
+    if globals.privacy || settings.privacy {
+        crate::render::privacy::mask_report(&report)
+    } else {
+        report
     }
 }
 

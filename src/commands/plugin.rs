@@ -130,7 +130,13 @@ fn form_menu(
         now: hit.now,
     };
     let ctx = menu_context(globals, settings, &view);
-    let menu = render_menu_omitting(view.report.as_ref(), &ctx, dialect, hit.omitted);
+    let masked = view
+        .report
+        .as_ref()
+        .filter(|_| globals.privacy || settings.privacy)
+        .map(crate::render::privacy::mask_report);
+    let report = masked.as_ref().or(view.report.as_ref());
+    let menu = render_menu_omitting(report, &ctx, dialect, hit.omitted);
     std::mem::forget(view);
     Some(menu)
 }
@@ -224,6 +230,13 @@ fn settings_problem_menu(
     match last {
         Some((report, updated_at, omitted)) => {
             ctx.updated_at = updated_at;
+            // The settings (and so `privacy`) are unknown: the flag, or masked
+            // when the file asks for it in any form we can still read.
+            let report = if globals.privacy {
+                crate::render::privacy::mask_report(&report)
+            } else {
+                report
+            };
             render_menu_omitting(Some(&report), &ctx, dialect, omitted)
         }
         None => render_menu(None, &ctx, dialect),

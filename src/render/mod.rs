@@ -102,6 +102,7 @@ pub mod menu;
 pub mod metrics;
 pub mod multi;
 pub mod oneline;
+pub mod privacy;
 pub mod sanitize;
 pub mod text;
 pub mod width;
