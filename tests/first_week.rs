@@ -611,3 +611,35 @@ fn privacy_mode_masks_emails_everywhere_and_keeps_rows_apart() {
     labels.dedup();
     assert_eq!(labels.len(), masked.len(), "rows stay apart: {labels:?}");
 }
+
+#[test]
+fn help_has_examples_global_options_apart_and_the_format_placeholders() {
+    let sandbox = sandbox();
+    let status = sandbox.run(&["status", "--help"]).stdout;
+    for want in [
+        "Examples:",
+        "Global options:",
+        "{restore_sep}",
+        "{5h_pct}",
+        "Presets:",
+    ] {
+        assert!(status.contains(want), "{want}:\n{status}");
+    }
+    // The subcommand's own options come before the global ones.
+    assert!(status.find("--json").unwrap() < status.find("Global options:").unwrap());
+    let set = sandbox.run(&["config", "set", "--help"]).stdout;
+    assert!(set.contains("`a,b`"), "{set}");
+    assert!(set.contains("Examples:"), "{set}");
+    for sub in [
+        "plugin",
+        "refresh",
+        "metrics",
+        "man",
+        "completions",
+        "test-fetch",
+    ] {
+        let help = sandbox.run(&[sub, "--help"]).stdout;
+        assert!(help.contains("Examples:"), "{sub}:\n{help}");
+        assert!(help.contains("POOLWATCH_DEMO]"), "{sub}:\n{help}");
+    }
+}

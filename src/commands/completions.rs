@@ -3,14 +3,12 @@
 
 use std::io::Write;
 
-use clap::CommandFactory;
-
-use crate::cli::{Cli, CompletionsArgs};
+use crate::cli::CompletionsArgs;
 use crate::exit_codes;
 
 /// Run `completions`.
 pub fn run(args: &CompletionsArgs) -> i32 {
-    let mut command = Cli::command();
+    let mut command = crate::cli::command();
     let Some(dir) = &args.dir else {
         let mut out = Vec::new();
         clap_complete::generate(args.shell, &mut command, "poolwatch", &mut out);

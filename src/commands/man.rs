@@ -8,9 +8,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use clap::CommandFactory;
-
-use crate::cli::{Cli, ManArgs};
+use crate::cli::ManArgs;
 use crate::exit_codes;
 
 /// Run `man`.
@@ -43,7 +41,7 @@ pub fn run(args: &ManArgs) -> i32 {
 /// `poolwatch.1` and one page per subcommand, in `dir` (created when missing).
 fn write_pages(dir: &Path, main: &[u8]) -> std::io::Result<Vec<std::path::PathBuf>> {
     std::fs::create_dir_all(dir)?;
-    let mut command = Cli::command().disable_help_subcommand(true);
+    let mut command = crate::cli::command().disable_help_subcommand(true);
     command.build();
     let mut files = Vec::new();
     fn each(
@@ -66,7 +64,7 @@ fn write_pages(dir: &Path, main: &[u8]) -> std::io::Result<Vec<std::path::PathBu
 
 /// The whole `poolwatch(1)` page.
 pub fn main_page() -> std::io::Result<Vec<u8>> {
-    let mut command = Cli::command().disable_help_subcommand(true);
+    let mut command = crate::cli::command().disable_help_subcommand(true);
     command.build();
     let man = clap_mangen::Man::new(command.clone());
     let mut out = Vec::new();
