@@ -643,3 +643,58 @@ fn help_has_examples_global_options_apart_and_the_format_placeholders() {
         assert!(help.contains("POOLWATCH_DEMO]"), "{sub}:\n{help}");
     }
 }
+
+#[test]
+fn consistency_demo_all_profiles_profile_prefix_and_a_userless_fallback() {
+    let mut sandbox = sandbox();
+    sandbox.write_config(
+        "pool_url = \"http://127.0.0.1:9\"\n[profiles.work]\npool_url = \"http://127.0.0.1:9\"\n",
+    );
+    // `--demo plugin --all-profiles` covers every profile, like `--demo metrics --all-profiles`.
+    let menu = sandbox.run(&["--demo", "plugin", "--all-profiles"]);
+    let metrics = sandbox.run(&["--demo", "metrics", "--all-profiles"]);
+    assert!(
+        metrics.stdout.contains("profile=\"work\""),
+        "{}",
+        metrics.stdout
+    );
+    assert!(
+        parse_plugin_output(&menu.stdout)
+            .iter()
+            .any(|l| l.depth == 0 && l.title.starts_with("work · ")),
+        "{}",
+        menu.stdout
+    );
+    // The profile leads the title with --profile too.
+    let single = sandbox.run(&["--demo", "--profile", "work", "plugin"]);
+    assert!(
+        title(&single).starts_with("⚡ work · 5h "),
+        "{}",
+        title(&single)
+    );
+    // No $USER: the fallback folder is named by the user id, not `user`.
+    let blocker = sandbox.dir.path().join("not-a-folder");
+    std::fs::write(&blocker, b"x").unwrap();
+    let temp = sandbox.dir.path().join("tmp");
+    std::fs::create_dir(&temp).unwrap();
+    sandbox.extra_env = vec![
+        (
+            "POOLWATCH_CACHE_DIR".into(),
+            blocker.join("cache").display().to_string(),
+        ),
+        ("TMPDIR".into(), temp.display().to_string()),
+    ];
+    sandbox.run(&["status", "--offline"]);
+    let made: Vec<String> = std::fs::read_dir(&temp)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        made.iter().any(|n| n.starts_with("poolwatch-cache-uid")),
+        "{made:?}"
+    );
+    assert!(
+        !made.iter().any(|n| n == "poolwatch-cache-user"),
+        "{made:?}"
+    );
+}

@@ -349,13 +349,16 @@ pub(crate) fn usable_cache(
         }
         None => crate::tr!("cache.no_home"),
     };
-    let tag = (globals.env)("USER")
-        .or_else(|| (globals.env)("LOGNAME"))
-        .unwrap_or_else(|| "user".into());
     let temp = (globals.env)("TMPDIR")
         .filter(|t| !t.trim().is_empty())
         .map(std::path::PathBuf::from)
         .unwrap_or_else(std::env::temp_dir);
+    // Without $USER/$LOGNAME the folder is named by the user id, never one
+    // shared `poolwatch-cache-user` that another account may own.
+    let tag = (globals.env)("USER")
+        .or_else(|| (globals.env)("LOGNAME"))
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or_else(|| uid_tag(&temp));
     match fallback::fallback_dir(&temp, &tag) {
         Ok(dir) => {
             notices.push(crate::tr!(
@@ -376,6 +379,25 @@ pub(crate) fn usable_cache(
             None
         }
     }
+}
+
+/// `uid501`: the user id of this process, read from a file it creates in
+/// `temp` (std has no getuid); `user` when even that fails.
+fn uid_tag(temp: &std::path::Path) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let probe = temp.join(format!(".poolwatch-uid-{}", std::process::id()));
+        if std::fs::write(&probe, b"").is_ok() {
+            let uid = std::fs::metadata(&probe).map(|m| m.uid());
+            let _ = std::fs::remove_file(&probe);
+            if let Ok(uid) = uid {
+                return format!("uid{uid}");
+            }
+        }
+    }
+    let _ = temp;
+    "user".to_string()
 }
 
 /// The configured cache paths of the settings' profile (usable or not).

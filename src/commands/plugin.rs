@@ -30,7 +30,9 @@ pub fn run(globals: &Globals, args: &PluginArgs) -> i32 {
         DialectArg::Auto => Dialect::Xbar,
     };
     let output = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        if args.all_profiles && !globals.demo {
+        // `--demo plugin --all-profiles` shows every profile as `--demo metrics
+        // --all-profiles` does (each with the demo pool).
+        if args.all_profiles {
             if let Ok(names) = globals.profile_names() {
                 if names.len() > 1 {
                     return multi_output(globals, dialect, &names);

@@ -736,8 +736,9 @@ impl Menu<'_> {
                 ("⚡", symbol, text, Some(Tone::of(level)))
             }
         };
+        // The profile first, as the all-profiles menu names each pool.
         let title = match &profile {
-            Some(p) => format!("{text} · {p}"),
+            Some(p) => format!("{p} · {text}"),
             None => text,
         };
         let mut line = match self.dialect {
