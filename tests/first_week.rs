@@ -698,3 +698,46 @@ fn consistency_demo_all_profiles_profile_prefix_and_a_userless_fallback() {
         "{made:?}"
     );
 }
+
+#[test]
+fn two_team_seats_of_one_email_name_their_workspace_and_no_credit_noise() {
+    let seat = |workspace: &str, account_id: &str| {
+        let mut a = MockAccount::new("sam@example.com", "team");
+        a.name = format!("codex-sam@example.com-{workspace}.json");
+        a.chatgpt_account_id = Some(account_id.to_string());
+        a.with_behaviour(UsageBehaviour::ok(20.0, 30.0))
+    };
+    let server = MockServer::start(MockConfig::with_accounts(vec![
+        seat("acme", "acct-1111"),
+        seat("globex", "acct-2222"),
+    ]));
+    let sandbox = Sandbox::new(
+        &server.url(),
+        &server.usage_url(),
+        Some(DEFAULT_MANAGEMENT_KEY),
+    );
+    let status = sandbox.run(&["status"]);
+    assert!(
+        status.stdout.contains("sam@example.com · acme"),
+        "{}",
+        status.stdout
+    );
+    assert!(
+        status.stdout.contains("sam@example.com · globex"),
+        "{}",
+        status.stdout
+    );
+    let menu = sandbox.run(&["plugin"]);
+    assert!(menu.stdout.contains("· acme"), "{}", menu.stdout);
+    // Not once per account submenu: at most the pool's own line.
+    assert!(
+        menu.stdout.matches("Reset credits none").count() <= 1,
+        "{}",
+        menu.stdout
+    );
+    assert!(
+        !menu.stdout.contains("--Reset credits none"),
+        "{}",
+        menu.stdout
+    );
+}

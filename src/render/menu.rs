@@ -455,6 +455,49 @@ pub fn fix_commands(message: &str) -> Vec<String> {
     out
 }
 
+/// Each account's row label; when two accounts that are not the same login
+/// counted twice share a label (two Team seats of one email in different
+/// workspaces), each gets what tells its auth file apart:
+/// `alice@example.com · team-b`. Other labels are unchanged.
+pub fn seat_labels(accounts: &[AccountView]) -> Vec<String> {
+    let mut count = std::collections::HashMap::new();
+    for a in accounts.iter().filter(|a| a.duplicate_of.is_none()) {
+        *count.entry(a.label.as_str()).or_insert(0usize) += 1;
+    }
+    accounts
+        .iter()
+        .map(|a| {
+            if a.duplicate_of.is_some() || count.get(a.label.as_str()).copied().unwrap_or(0) < 2 {
+                return a.label.clone();
+            }
+            format!("{} · {}", a.label, workspace_hint(a))
+        })
+        .collect()
+}
+
+/// What an auth file name says besides the provider and the login:
+/// `codex-alice@example.com-team-b.json` → `team-b`; the file name itself
+/// when nothing is left.
+fn workspace_hint(a: &AccountView) -> String {
+    let stem = a.name.strip_suffix(".json").unwrap_or(&a.name);
+    let mut rest = stem.to_string();
+    for known in [a.email.as_deref().unwrap_or(""), a.label.as_str()] {
+        if !known.is_empty() {
+            rest = rest.replace(known, "");
+        }
+    }
+    let rest = rest
+        .strip_prefix(&format!("{}-", a.provider))
+        .unwrap_or(&rest)
+        .trim_matches(|c: char| c == '-' || c == '_' || c == '.' || c.is_whitespace())
+        .to_string();
+    if rest.is_empty() {
+        stem.to_string()
+    } else {
+        rest
+    }
+}
+
 /// `1 account`, `3 accounts`: a count with the right form of its noun.
 pub fn plural(n: usize, one: &str, many: &str) -> String {
     if n == 1 {
@@ -960,8 +1003,18 @@ impl Menu<'_> {
         let (shown, rest) = report
             .accounts
             .split_at(report.accounts.len().min(MENU_DETAILED_ACCOUNTS));
-        for account in shown {
-            lines.push(self.account_row(account));
+        let labels = seat_labels(&report.accounts);
+        for (account, label) in shown.iter().zip(&labels) {
+            if *label == account.label {
+                lines.push(self.account_row(account));
+            } else {
+                // Two seats of one login: the row names its workspace.
+                let named = AccountView {
+                    label: label.clone(),
+                    ..account.clone()
+                };
+                lines.push(self.account_row(&named));
+            }
             lines.extend(self.account_details(account, report.now));
         }
         if !rest.is_empty() {

@@ -428,10 +428,9 @@ fn accounts(out: &mut String, report: &PoolReport, p: &Painter, width: usize) {
         let _ = writeln!(out, "{}", tr!("status.no_accounts"));
         return;
     }
-    let labels: Vec<String> = report
-        .accounts
+    let labels: Vec<String> = super::menu::seat_labels(&report.accounts)
         .iter()
-        .map(|a| terminal_text(&a.label, MESSAGE_CHARS))
+        .map(|label| terminal_text(label, MESSAGE_CHARS))
         .collect();
     let plans: Vec<String> = report
         .accounts
