@@ -43,11 +43,111 @@ const GLOBAL: &str = "Global options";
 
 impl Cli {
     /// Parse the process arguments with [`command`] (the derive definition
-    /// plus the help texts built at run time).
+    /// plus the help texts built at run time). `--help` and a bad command
+    /// line speak Chinese when the environment asks for it
+    /// (`POOLWATCH_LANGUAGE`, `LC_ALL`/`LC_MESSAGES`/`LANG`); the language is
+    /// only looked up on those paths, so a normal run costs nothing more.
     pub fn try_parse_args() -> Result<Cli, clap::Error> {
-        let matches = command().try_get_matches()?;
-        Cli::from_arg_matches(&matches)
+        match command().try_get_matches() {
+            Ok(matches) => Cli::from_arg_matches(&matches),
+            Err(error) => {
+                let lang = help_language();
+                if lang == crate::i18n::Lang::En {
+                    return Err(error);
+                }
+                crate::i18n::set(lang);
+                let error = localized(command())
+                    .try_get_matches()
+                    .err()
+                    .unwrap_or(error);
+                Err(localized_error(error))
+            }
+        }
     }
+}
+
+/// The language of `--help` and parse errors: the environment only (the
+/// settings file is not read before the command line is parsed).
+fn help_language() -> crate::i18n::Lang {
+    let env = crate::config::process_env;
+    let setting = env(crate::config::LANGUAGE_ENV)
+        .and_then(|v| crate::config::parse_language(&v).ok())
+        .unwrap_or("auto");
+    crate::i18n::resolve(setting, &env, None)
+}
+
+/// `cmd` with the about texts, the global options and the headings in the
+/// current language (the `help.*` keys of the catalogue).
+fn localized(cmd: clap::Command) -> clap::Command {
+    // clap takes headings as `&'static str`; this runs once, on the help or
+    // error path of a process that exits right after.
+    let global: &'static str = Box::leak(crate::tr!("help.global_options").into_boxed_str());
+    let options: &'static str = Box::leak(crate::tr!("help.options").into_boxed_str());
+    let mut cmd = cmd.about(crate::tr!("help.about"));
+    for (id, text) in [
+        ("demo", crate::tr!("help.arg.demo")),
+        ("config", crate::tr!("help.arg.config")),
+        ("privacy", crate::tr!("help.arg.privacy")),
+        ("profile", crate::tr!("help.arg.profile")),
+    ] {
+        cmd = cmd.mut_arg(id, |arg| arg.help(text).help_heading(global));
+    }
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in names {
+        let about = match name.as_str() {
+            "status" => crate::tr!("help.status"),
+            "plugin" => crate::tr!("help.plugin"),
+            "refresh" => crate::tr!("help.refresh"),
+            "test-fetch" => crate::tr!("help.test-fetch"),
+            "snapshot" => crate::tr!("help.snapshot"),
+            "config" => crate::tr!("help.config"),
+            "install-plugin" => crate::tr!("help.install-plugin"),
+            "alerts" => crate::tr!("help.alerts"),
+            "metrics" => crate::tr!("help.metrics"),
+            "completions" => crate::tr!("help.completions"),
+            "man" => crate::tr!("help.man"),
+            _ => continue,
+        };
+        cmd = cmd.mut_subcommand(&name, |sub| {
+            let ids: Vec<String> = sub
+                .get_arguments()
+                .filter(|a| !a.is_global_set() && a.get_help_heading().is_none())
+                .map(|a| a.get_id().to_string())
+                .collect();
+            let mut sub = sub.about(about);
+            for id in ids {
+                sub = sub.mut_arg(id, |arg| arg.help_heading(options));
+            }
+            sub
+        });
+    }
+    cmd
+}
+
+/// A parse error said in the current language first, clap's own text after
+/// it as the detail (help and version output pass through unchanged).
+fn localized_error(error: clap::Error) -> clap::Error {
+    use clap::error::ErrorKind;
+    let summary = match error.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => return error,
+        ErrorKind::UnknownArgument => crate::tr!("help.err.unknown_argument"),
+        ErrorKind::InvalidSubcommand => crate::tr!("help.err.invalid_subcommand"),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
+            crate::tr!("help.err.invalid_value")
+        }
+        ErrorKind::MissingRequiredArgument => crate::tr!("help.err.missing_argument"),
+        _ => crate::tr!("help.err.other"),
+    };
+    let detail = error.render().to_string();
+    clap::Error::raw(
+        error.kind(),
+        format!("{summary}\n\n{}\n{detail}", crate::tr!("help.err.see_help")),
+    )
 }
 
 /// The full command definition: the derive plus an Examples section per

@@ -741,3 +741,35 @@ fn two_team_seats_of_one_email_name_their_workspace_and_no_credit_noise() {
         menu.stdout
     );
 }
+
+#[test]
+fn help_and_command_line_errors_speak_chinese() {
+    let sandbox = sandbox();
+    let zh = [("LANG", "zh_CN.UTF-8")];
+    let help = sandbox.run_env(&["--help"], &zh);
+    assert_eq!(help.code, 0);
+    assert!(help.stdout.contains("全局选项"), "{}", help.stdout);
+    assert!(help.stdout.contains("在终端里显示号池"), "{}", help.stdout);
+    let bad = sandbox.run_env(&["status", "--bogus"], &zh);
+    assert_eq!(bad.code, 2);
+    assert!(
+        bad.stderr.contains("无法识别的选项或参数"),
+        "{}",
+        bad.stderr
+    );
+    assert!(bad.stderr.contains("--bogus"), "{}", bad.stderr);
+    // English stays English.
+    let en = sandbox.run_env(&["status", "--bogus"], &[("LANG", "en_US.UTF-8")]);
+    assert!(
+        en.stderr.starts_with("error: unexpected argument"),
+        "{}",
+        en.stderr
+    );
+    // Traditional Chinese too.
+    let tw = sandbox.run_env(&["--help"], &[("LANG", "zh_TW.UTF-8")]);
+    assert!(
+        tw.stdout.contains("全域性選項") || tw.stdout.contains("全局選項"),
+        "{}",
+        tw.stdout
+    );
+}
