@@ -302,9 +302,7 @@ fn menu_section_hide_this_key_labels_and_metrics() {
         let hide = lines
             .iter()
             .find(|l| {
-                l.depth == 1
-                    && l.title == "Hide this key"
-                    && args(l).last() == Some(&openai_fp)
+                l.depth == 1 && l.title == "Hide this key" && args(l).last() == Some(&openai_fp)
             })
             .expect("Hide this key for the openai key");
         let hide_args = args(hide);
