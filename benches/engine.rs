@@ -107,6 +107,7 @@ fn menu_context(now: Epoch) -> MenuContext {
         pace: None,
         now,
         ban_until: None,
+        ..Default::default()
     }
 }
 

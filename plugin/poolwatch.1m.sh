@@ -2,10 +2,8 @@
 # <xbar.title>poolwatch</xbar.title>
 # <xbar.version>v0.1.0</xbar.version>
 # <xbar.author>poolwatch contributors</xbar.author>
-# <xbar.author.github>poolwatch</xbar.author.github>
 # <xbar.desc>CLIProxyAPI ChatGPT/Codex pool: 5h and weekly quota left, broken accounts, and when capacity comes back.</xbar.desc>
 # <xbar.dependencies>poolwatch (Rust binary: cargo install --path . in the poolwatch repo)</xbar.dependencies>
-# <xbar.abouturl>https://github.com/router-for-me/CLIProxyAPI</xbar.abouturl>
 # <xbar.var>string(VAR_PROFILE=""): poolwatch profile to show (empty: the default profile).</xbar.var>
 # <xbar.var>string(VAR_POOLWATCH_BIN=""): Path of the poolwatch binary (empty: search the usual places).</xbar.var>
 # <xbar.var>boolean(VAR_ALL_PROFILES=false): Show every profile of the settings file in one menu.</xbar.var>

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 /// Watch a CLIProxyAPI ChatGPT/Codex account pool: quota left, broken
 /// accounts, and when capacity comes back.
@@ -15,21 +15,279 @@ Then: `poolwatch config init --pool-url http://127.0.0.1:8317`, `poolwatch confi
 `poolwatch test-fetch`."
 )]
 pub struct Cli {
-    /// Show the built-in demo pool instead of a server (no network, nothing written)
-    #[arg(long, global = true, env = "POOLWATCH_DEMO", value_parser = clap::builder::BoolishValueParser::new())]
+    /// Show the built-in demo pool instead of a server (no network, nothing written) [env: POOLWATCH_DEMO]
+    #[arg(long, global = true, env = "POOLWATCH_DEMO", hide_env = true,
+          value_parser = clap::builder::BoolishValueParser::new(), help_heading = GLOBAL)]
     pub demo: bool,
 
     /// Settings file to use [env: POOLWATCH_CONFIG] [default: the platform config dir]
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", help_heading = GLOBAL)]
     pub config: Option<PathBuf>,
 
+    /// Privacy mode: mask emails and labels in every output (`a…@s…dev·3f2`), for screenshots
+    /// [setting: privacy] [env: POOLWATCH_PRIVACY]
+    #[arg(long, global = true, help_heading = GLOBAL)]
+    pub privacy: bool,
+
     /// Pool profile from the settings file [env: POOLWATCH_PROFILE]
-    #[arg(long, short = 'p', global = true, value_name = "NAME")]
+    #[arg(long, short = 'p', global = true, value_name = "NAME", help_heading = GLOBAL)]
     pub profile: Option<String>,
 
     #[command(subcommand)]
     pub command: Option<Command>,
 }
+
+/// The heading of the options every subcommand accepts (ripgrep/fd style:
+/// a subcommand's own options first, the global ones apart).
+const GLOBAL: &str = "Global options";
+
+impl Cli {
+    /// Parse the process arguments with [`command`] (the derive definition
+    /// plus the help texts built at run time). `--help` and a bad command
+    /// line speak Chinese when the environment asks for it
+    /// (`POOLWATCH_LANGUAGE`, `LC_ALL`/`LC_MESSAGES`/`LANG`); the language is
+    /// only looked up on those paths, so a normal run costs nothing more.
+    pub fn try_parse_args() -> Result<Cli, clap::Error> {
+        match command().try_get_matches() {
+            Ok(matches) => Cli::from_arg_matches(&matches),
+            Err(error) => {
+                let lang = help_language();
+                if lang == crate::i18n::Lang::En {
+                    return Err(error);
+                }
+                crate::i18n::set(lang);
+                let error = localized(command())
+                    .try_get_matches()
+                    .err()
+                    .unwrap_or(error);
+                Err(localized_error(error))
+            }
+        }
+    }
+}
+
+/// The language of `--help` and parse errors: the environment only (the
+/// settings file is not read before the command line is parsed).
+fn help_language() -> crate::i18n::Lang {
+    let env = crate::config::process_env;
+    let setting = env(crate::config::LANGUAGE_ENV)
+        .and_then(|v| crate::config::parse_language(&v).ok())
+        .unwrap_or("auto");
+    crate::i18n::resolve(setting, &env, None)
+}
+
+/// `cmd` with the about texts, the global options and the headings in the
+/// current language (the `help.*` keys of the catalogue).
+fn localized(cmd: clap::Command) -> clap::Command {
+    // clap takes headings as `&'static str`; this runs once, on the help or
+    // error path of a process that exits right after.
+    let global: &'static str = Box::leak(crate::tr!("help.global_options").into_boxed_str());
+    let options: &'static str = Box::leak(crate::tr!("help.options").into_boxed_str());
+    let mut cmd = cmd.about(crate::tr!("help.about"));
+    for (id, text) in [
+        ("demo", crate::tr!("help.arg.demo")),
+        ("config", crate::tr!("help.arg.config")),
+        ("privacy", crate::tr!("help.arg.privacy")),
+        ("profile", crate::tr!("help.arg.profile")),
+    ] {
+        cmd = cmd.mut_arg(id, |arg| arg.help(text).help_heading(global));
+    }
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in names {
+        let about = match name.as_str() {
+            "status" => crate::tr!("help.status"),
+            "plugin" => crate::tr!("help.plugin"),
+            "refresh" => crate::tr!("help.refresh"),
+            "test-fetch" => crate::tr!("help.test-fetch"),
+            "snapshot" => crate::tr!("help.snapshot"),
+            "config" => crate::tr!("help.config"),
+            "install-plugin" => crate::tr!("help.install-plugin"),
+            "alerts" => crate::tr!("help.alerts"),
+            "metrics" => crate::tr!("help.metrics"),
+            "completions" => crate::tr!("help.completions"),
+            "man" => crate::tr!("help.man"),
+            _ => continue,
+        };
+        cmd = cmd.mut_subcommand(&name, |sub| {
+            let ids: Vec<String> = sub
+                .get_arguments()
+                .filter(|a| !a.is_global_set() && a.get_help_heading().is_none())
+                .map(|a| a.get_id().to_string())
+                .collect();
+            let mut sub = sub.about(about);
+            for id in ids {
+                sub = sub.mut_arg(id, |arg| arg.help_heading(options));
+            }
+            sub
+        });
+    }
+    cmd
+}
+
+/// A parse error said in the current language first, clap's own text after
+/// it as the detail (help and version output pass through unchanged).
+fn localized_error(error: clap::Error) -> clap::Error {
+    use clap::error::ErrorKind;
+    let summary = match error.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => return error,
+        ErrorKind::UnknownArgument => crate::tr!("help.err.unknown_argument"),
+        ErrorKind::InvalidSubcommand => crate::tr!("help.err.invalid_subcommand"),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
+            crate::tr!("help.err.invalid_value")
+        }
+        ErrorKind::MissingRequiredArgument => crate::tr!("help.err.missing_argument"),
+        _ => crate::tr!("help.err.other"),
+    };
+    let detail = error.render().to_string();
+    clap::Error::raw(
+        error.kind(),
+        format!("{summary}\n\n{}\n{detail}", crate::tr!("help.err.see_help")),
+    )
+}
+
+/// The full command definition: the derive plus an Examples section per
+/// subcommand and the `status --format` placeholder list (from
+/// `render::oneline::PLACEHOLDERS`, so it never drifts). `--help`, the man
+/// page and the completions all come from it.
+pub fn command() -> clap::Command {
+    let mut placeholders = String::from(
+        "Print one line from a template for tmux/starship: `short`, `long`, or text with \
+{placeholders}; `{{` and `}}` are literal braces.\n\nPlaceholders:",
+    );
+    for (name, meaning) in crate::render::oneline::PLACEHOLDERS {
+        let name = format!("{{{name}}}");
+        placeholders.push_str(&format!("\n  {name:<15} {meaning}"));
+    }
+    placeholders.push_str(&format!(
+        "\n\nPresets:\n  short = {}\n  long  = {}",
+        crate::render::oneline::SHORT_PRESET,
+        crate::render::oneline::LONG_PRESET
+    ));
+    let mut cmd = Cli::command();
+    for (name, examples) in EXAMPLES {
+        cmd = cmd.mut_subcommand(name, |sub| {
+            let examples = examples_text(examples);
+            // A longer note (`refresh --retry-key`) keeps the examples after it.
+            let long = sub
+                .get_after_long_help()
+                .map(|notes| format!("{notes}\n\n{examples}"));
+            let sub = sub.after_help(examples);
+            match long {
+                Some(long) => sub.after_long_help(long),
+                None => sub,
+            }
+        });
+    }
+    cmd.mut_subcommand("status", |sub| {
+        sub.mut_arg("format", |arg| arg.long_help(placeholders))
+    })
+    .mut_subcommand("config", |config| {
+        let mut config = config;
+        for (name, examples) in CONFIG_EXAMPLES {
+            config = config.mut_subcommand(name, |sub| sub.after_help(examples_text(examples)));
+        }
+        config
+    })
+}
+
+fn examples_text(examples: &[&str]) -> String {
+    let mut out = String::from("Examples:");
+    for line in examples {
+        out.push_str("\n  ");
+        out.push_str(line);
+    }
+    out
+}
+
+/// Examples shown under each subcommand's `--help` (and in the man page).
+const EXAMPLES: &[(&str, &[&str])] = &[
+    ("status", &[
+        "poolwatch --demo status                      # the built-in demo pool",
+        "poolwatch status --refresh                   # fetch now, then show",
+        "poolwatch status --offline --format short    # 5h 64% · W 58%, never waits on the network",
+        "poolwatch status --format '{5h_pct}{restore_sep}{restore}'",
+        "poolwatch status --json | jq .report.counts",
+    ]),
+    ("plugin", &[
+        "poolwatch --demo plugin                      # the demo menu as SwiftBar/xbar read it",
+        "poolwatch plugin --all-profiles              # every profile in one menu",
+        "SWIFTBAR=1 poolwatch plugin                  # the SwiftBar dialect",
+    ]),
+    ("refresh", &[
+        "poolwatch refresh                            # what the menu's \"Refresh now\" runs",
+        "poolwatch refresh --all                      # ask every account's usage",
+        "poolwatch refresh --retry-key                # the pool's key was changed back",
+        "poolwatch --profile work refresh",
+    ]),
+    ("test-fetch", &[
+        "poolwatch test-fetch                         # pool URL, key, accounts, one usage",
+        "poolwatch --profile work test-fetch",
+    ]),
+    ("snapshot", &[
+        "poolwatch --demo snapshot | jq .schema_version",
+        "poolwatch snapshot --path",
+    ]),
+    ("install-plugin", &[
+        "poolwatch install-plugin                     # SwiftBar's folder, refresh every minute",
+        "poolwatch install-plugin --interval 30s --dir ~/plugins",
+    ]),
+    ("alerts", &[
+        "poolwatch alerts",
+        "poolwatch alerts --json | jq .active",
+    ]),
+    ("metrics", &[
+        "poolwatch --demo metrics",
+        "poolwatch metrics --all-profiles > poolwatch.prom.tmp && mv poolwatch.prom.tmp poolwatch.prom",
+    ]),
+    ("completions", &[
+        "poolwatch completions zsh --dir ~/.zfunc     # writes ~/.zfunc/_poolwatch",
+        "poolwatch completions fish --dir ~/.config/fish/completions",
+        "poolwatch completions bash > poolwatch.bash",
+    ]),
+    ("man", &[
+        "poolwatch man | man -l -",
+        "poolwatch man --dir ~/.local/share/man/man1  # poolwatch.1 and one page per subcommand",
+    ]),
+];
+
+/// Examples of the `config` subcommands.
+const CONFIG_EXAMPLES: &[(&str, &[&str])] = &[
+    (
+        "init",
+        &["poolwatch config init --pool-url http://127.0.0.1:8317"],
+    ),
+    (
+        "show",
+        &[
+            "poolwatch config show",
+            "poolwatch --profile work config show",
+        ],
+    ),
+    (
+        "set",
+        &[
+            "poolwatch config set sort week-desc",
+            "poolwatch config set weights.pro 18",
+            "poolwatch config set providers codex,claude    # a list: a,b or '[\"a\", \"b\"]'",
+            "poolwatch config set labels.alice@example.com Alice",
+            "poolwatch --profile work config set pool_url http://10.0.0.2:8317",
+        ],
+    ),
+    (
+        "set-key",
+        &[
+            "poolwatch config set-key                     # asks for it; never on the command line",
+            "printf '%s' \"$KEY\" | poolwatch config set-key",
+        ],
+    ),
+    ("hide-key", &["poolwatch config hide-key 88cae3f2"]),
+    ("show-key", &["poolwatch config show-key 88cae3f2"]),
+];
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
@@ -63,28 +321,51 @@ pub enum Command {
     /// Exit 0 when the pool has at least PCT% of its capacity left in a window, 1 when not,
     /// 69 when the pool cannot be read, 64 on usage errors (for scripts and agents)
     Guard(GuardArgs),
-    /// Print a shell completion script, e.g. `poolwatch completions zsh > ~/.zfunc/_poolwatch`
-    Completions {
-        /// The shell to generate for
-        #[arg(value_enum)]
-        shell: clap_complete::Shell,
-    },
-    /// Print the man page (roff), e.g. `poolwatch man > /usr/local/share/man/man1/poolwatch.1`
-    Man,
+    /// Print a shell completion script, or write it into a folder with --dir
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), or write it and one page per subcommand into a folder with --dir
+    Man(ManArgs),
+}
+
+/// Options of `completions`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+poolwatch completions zsh --dir ~/.zfunc          # writes ~/.zfunc/_poolwatch\n  \
+poolwatch completions bash > ~/.local/share/bash-completion/completions/poolwatch\n  \
+poolwatch completions fish --dir ~/.config/fish/completions")]
+pub struct CompletionsArgs {
+    /// The shell to generate for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+    /// Write the script into this folder (created when missing) under the
+    /// shell's usual file name, and print its path
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+/// Options of `man`.
+#[derive(Debug, Args, Default)]
+#[command(after_help = "Examples:\n  \
+poolwatch man | man -l -                            # read it now\n  \
+poolwatch man --dir ~/.local/share/man/man1        # poolwatch.1 and poolwatch-status.1, ...")]
+pub struct ManArgs {
+    /// Write poolwatch.1 and one page per subcommand into this folder
+    /// (created when missing), and print their paths
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// Options of `refresh`.
 #[derive(Debug, Args, Default)]
+#[command(
+    after_long_help = "--retry-key: after a 401 poolwatch never sends the same key again on its own \
+(CLIProxyAPI bans an IP for 30 minutes after 5 failed attempts); a new key (`poolwatch config set-key`, \
+POOLWATCH_MANAGEMENT_KEY) is tried at once. Use --retry-key when the pool's key was changed back \
+instead. It also asks during a running IP ban (such a request does not count on the server). Never \
+more than 3 failed attempts in 30 minutes are made, whatever the flags."
+)]
 pub struct RefreshArgs {
-    /// Send the management key once more although the pool rejected it.
-    ///
-    /// After a 401 poolwatch never sends the same key again on its own
-    /// (CLIProxyAPI bans an IP for 30 minutes after 5 failed attempts); a new
-    /// key (`poolwatch config set-key`, POOLWATCH_MANAGEMENT_KEY) is tried at
-    /// once. Use this flag when the pool's key was changed back instead. It
-    /// also asks during a running IP ban (such a request does not count on the
-    /// server). Never more than 3 failed attempts in 30 minutes are made,
-    /// whatever the flags.
+    /// Send the management key once more although the pool rejected it (see below)
     #[arg(long)]
     pub retry_key: bool,
     /// Ask every account's usage, not only the ones that changed (costs the server one
@@ -208,8 +489,8 @@ pub struct StatusArgs {
           value_parser = clap::value_parser!(u64).range(1..=86_400), conflicts_with = "json")]
     pub watch: Option<u64>,
     /// Print one line from a template for tmux/starship: `short`, `long`, `waybar` (a JSON line
-    /// for Waybar's custom module, docs/linux.md), or text with
-    /// placeholders such as `{5h_pct}`, `{week_pct}`, `{restore}` (see README)
+    /// for Waybar's custom module, docs/linux.md), or text with placeholders such as
+    /// `{5h_pct}`, `{week_pct}`, `{restore}` (--help lists them)
     #[arg(long, value_name = "TEMPLATE", conflicts_with = "json")]
     pub format: Option<String>,
 }
@@ -220,8 +501,9 @@ pub struct PluginArgs {
     /// Output dialect; `auto` picks SwiftBar when SWIFTBAR=1 is set, xbar otherwise
     #[arg(long, value_enum, default_value_t = DialectArg::Auto)]
     pub dialect: DialectArg,
-    /// Show every profile of the settings file in one menu (title: the worst pool)
-    #[arg(long, env = "POOLWATCH_ALL_PROFILES", value_parser = clap::builder::BoolishValueParser::new())]
+    /// Show every profile of the settings file in one menu (title: the worst pool) [env: POOLWATCH_ALL_PROFILES]
+    #[arg(long, env = "POOLWATCH_ALL_PROFILES", hide_env = true,
+          value_parser = clap::builder::BoolishValueParser::new())]
     pub all_profiles: bool,
     /// Internal: the detached refresh a menu run leaves behind when its cache is due
     #[arg(long, hide = true)]
@@ -263,7 +545,7 @@ pub enum ConfigCommand {
     Set {
         /// Setting name (pool_url, ttl_seconds, sort, weights.pro, labels.<name>, ...)
         key: String,
-        /// New value (an empty string removes a label)
+        /// New value; a list may be `a,b` or `["a", "b"]`; an empty string removes a label
         value: String,
     },
     /// Print the settings file path
@@ -324,6 +606,7 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+        command().debug_assert();
     }
 
     #[test]

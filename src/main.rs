@@ -1,12 +1,11 @@
 //! The `poolwatch` binary: parse the command line and run it.
 
-use clap::Parser;
 use poolwatch::cli::Cli;
 
 fn main() {
     // `poolwatch snapshot | head -c1`: end quietly instead of panicking on EPIPE.
     poolwatch::pipe::restore_default_sigpipe();
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_args() {
         Ok(cli) => cli,
         Err(error) => {
             // SwiftBar discards the output of a failed run: in plugin mode even a

@@ -292,16 +292,24 @@ fn menu_section_hide_this_key_labels_and_metrics() {
             "{}",
             row.title
         );
+        // `poolwatch [--config=… --profile=…] config hide-key FP`: the menu's
+        // identity first (issue 16.16), then the command.
+        let args = |l: &common::PluginLine| -> Vec<String> {
+            (1..)
+                .map_while(|i| l.param(&format!("param{i}")).map(str::to_string))
+                .collect()
+        };
         let hide = lines
             .iter()
             .find(|l| {
-                l.depth == 1
-                    && l.title == "Hide this key"
-                    && l.param("param3") == Some(openai_fp.as_str())
+                l.depth == 1 && l.title == "Hide this key" && args(l).last() == Some(&openai_fp)
             })
             .expect("Hide this key for the openai key");
-        assert_eq!(hide.param("param1"), Some("config"));
-        assert_eq!(hide.param("param2"), Some("hide-key"));
+        let hide_args = args(hide);
+        assert_eq!(
+            &hide_args[hide_args.len() - 3..],
+            ["config", "hide-key", openai_fp.as_str()]
+        );
         assert!(lines
             .iter()
             .any(|l| l.depth == 1 && l.title == "Host api.openai.com"));

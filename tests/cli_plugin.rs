@@ -156,7 +156,12 @@ fn sort_items_change_the_setting() {
         .filter(|l| l.contains("checked=true"))
         .collect();
     assert_eq!(checked.len(), 1);
-    assert!(checked[0].contains("param4=week-desc"));
+    // After the menu's identity (`--demo`, `--config=…`): `config set sort week-desc`.
+    assert!(
+        checked[0].ends_with("param6=week-desc terminal=false refresh=true checked=true"),
+        "{}",
+        checked[0]
+    );
     assert_eq!(sandbox.run(&["config", "set", "sort", "sideways"]).code, 3);
 }
 

@@ -341,8 +341,9 @@ fn the_menu_has_a_section_per_provider() {
             .filter(|l| l.depth == 0 && !l.separator)
             .map(|l| l.title.as_str())
             .collect();
-        // The title is the Codex pool (one glance): 5h 1560% · W 88%.
-        assert!(top[0].contains("1560% · W 88%"), "{}", run.stdout);
+        // The title is the Codex pool (one glance), as shares of capacity:
+        // 5h 1560% of 2100% = 74%, W 88%.
+        assert!(top[0].contains("5h 74% · W 88%"), "{}", run.stdout);
         for header in [
             "Codex · 2 accounts · 100% = one Plus account",
             "Claude · 5 accounts · 100% = one pro account",
@@ -605,6 +606,7 @@ fn the_cut_menu_form_of_a_big_mixed_pool_prints_the_same_menu() {
         pace: None,
         now: NOW,
         ban_until: None,
+        ..Default::default()
     };
     for dialect in [Dialect::SwiftBar, Dialect::Xbar] {
         let whole = render_menu(Some(&full), &ctx, dialect);

@@ -550,15 +550,16 @@ fn param<'a>(line: &'a Parsed, key: &str) -> Option<&'a str> {
 fn title_shows_pool_balance_and_week_fraction() {
     let r = report();
     let swift = check_output(Some(&r), &ctx(FetchStatus::Fresh), Dialect::SwiftBar);
-    // 5h: 1900% Plus-base; Week: 3595 / 5300 = 67.8% -> 68%; worst level yellow.
-    assert_eq!(swift[0].title, "1900% · W 68%");
+    // 5h: 1900 / 5300 = 35.8% -> 36% of capacity (the absolute 1900% stays in
+    // the dropdown); Week: 3595 / 5300 = 67.8% -> 68%; worst level yellow.
+    assert_eq!(swift[0].title, "5h 36% · W 68%");
     assert_eq!(
         param(&swift[0], "sfimage"),
         Some("gauge.with.dots.needle.33percent")
     );
     assert_eq!(param(&swift[0], "sfcolor"), Some("#A86400,#FFCC00"));
     let xbar = check_output(Some(&r), &ctx(FetchStatus::Fresh), Dialect::Xbar);
-    assert_eq!(xbar[0].title, "⚡ 1900% · W 68%");
+    assert_eq!(xbar[0].title, "⚡ 5h 36% · W 68%");
     assert_eq!(xbar[0].params, vec![("color".into(), "#E3A008".into())]);
 }
 
@@ -619,9 +620,10 @@ fn account_rows_and_submenus() {
     );
     assert_eq!(param(dave, "color"), Some("#8E8E93"));
     assert!(find(&lines, "❄ erin").title.ends_with(" cooling"));
+    // Its fetch failed: said once (not "no usage data error", issue 17.9).
     assert!(find(&lines, "✕ frank")
         .title
-        .ends_with("no usage data error"));
+        .ends_with("usage fetch failed"));
     assert!(find(&lines, "◐ grace").title.ends_with(" stale"));
 
     // The submenu right after alice's row.

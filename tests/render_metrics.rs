@@ -107,6 +107,7 @@ fn demo_one_line_presets_agree_with_the_menu_helpers() {
         pace: None,
         now: NOW,
         ban_until: None,
+        ..Default::default()
     };
     let short = render_oneline(expand_preset("short"), Some(&report), &ctx).expect("short");
     assert_eq!(

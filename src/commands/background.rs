@@ -119,6 +119,7 @@ mod tests {
     ) -> Globals<'a> {
         Globals {
             demo: false,
+            privacy: false,
             config: None,
             profile: None,
             env,

@@ -35,6 +35,11 @@ pub fn run(globals: &Globals, args: &InstallPluginArgs) -> i32 {
             return exit_codes::CONFIG;
         }
     };
+    // A folder named with --dir is made when missing (the user asked for it);
+    // the default folders are only used when SwiftBar or xbar made them.
+    if args.dir.is_some() && !dir.exists() {
+        let _ = std::fs::create_dir_all(&dir);
+    }
     if !dir.is_dir() {
         eprintln!(
             "poolwatch: {}",

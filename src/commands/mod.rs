@@ -2,15 +2,17 @@
 
 mod alerts_cmd;
 mod background;
+mod completions;
 mod config_cmd;
 mod demo_guard;
 mod guard;
 mod hide_key;
 mod install_plugin;
+mod man;
+mod metrics;
 mod notes;
 mod plugin;
 mod serve;
-mod shell;
 mod status;
 mod test_fetch;
 mod watch;
@@ -41,6 +43,7 @@ pub fn run(cli: Cli) -> i32 {
     let env = config::process_env;
     let globals = Globals {
         demo: cli.demo,
+        privacy: cli.privacy,
         config: cli.config.clone(),
         profile: cli.profile.clone(),
         env: &env,
@@ -66,12 +69,12 @@ pub fn run(cli: Cli) -> i32 {
             install_plugin::run(&globals, &args)
         }
         Some(Command::Alerts(args)) => alerts_cmd::run(&globals, &args),
-        Some(Command::Metrics(args)) => shell::metrics(&globals, &args),
+        Some(Command::Metrics(args)) => metrics::run(&globals, &args),
         Some(Command::Serve(args)) => serve::run(&globals, &args),
         Some(Command::Watch(args)) => watch::run(&globals, &args),
         Some(Command::Guard(args)) => guard::run(&globals, &args),
-        Some(Command::Completions { shell }) => shell::completions(shell),
-        Some(Command::Man) => shell::man(),
+        Some(Command::Completions(args)) => completions::run(&args),
+        Some(Command::Man(args)) => man::run(&args),
     }
 }
 
@@ -97,6 +100,8 @@ pub fn command_line_error_menu(error: &str) -> String {
 /// Global flags and injectable process context.
 pub struct Globals<'a> {
     pub demo: bool,
+    /// `--privacy`: mask emails and labels (as the `privacy` setting does).
+    pub privacy: bool,
     pub config: Option<std::path::PathBuf>,
     pub profile: Option<String>,
     pub env: &'a (dyn Fn(&str) -> Option<String> + Sync),
@@ -113,6 +118,7 @@ impl<'a> Globals<'a> {
     pub fn with_profile_opt(&self, profile: Option<&str>) -> Globals<'a> {
         Globals {
             demo: self.demo,
+            privacy: self.privacy,
             config: self.config.clone(),
             profile: profile.map(str::to_string).or_else(|| self.profile.clone()),
             env: self.env,
@@ -198,6 +204,7 @@ pub fn obtain_scoped(
     if globals.demo {
         let state = demo::pool(&session::selection_of(settings), now);
         let report = session::report_of_state(&state, settings, now);
+        let report = private(globals, settings, report);
         return View {
             outcome: Outcome {
                 notices: notes::empty_selection(&state, settings)
@@ -222,8 +229,15 @@ pub fn obtain_scoped(
     let paths = match usable_cache(globals, settings, &mut notices) {
         Some(paths) => paths,
         None => {
+            // The problem is said once (as the stale line, not again as a
+            // notice), over the last data the folder still lets us read.
+            let state = preferred_cache(globals, settings)
+                .and_then(|paths| read_cache_state(&paths.data, &settings.pool_url));
+            let report = state
+                .as_ref()
+                .map(|state| session::report_of_state(state, settings, now));
             let outcome = Outcome {
-                state: None,
+                state,
                 freshness: Freshness::Stale {
                     title: crate::tr!("run.title_cache"),
                     message: notices
@@ -232,7 +246,7 @@ pub fn obtain_scoped(
                         .unwrap_or_else(|| crate::tr!("cache.no_folder")),
                 },
                 error: Some(session::RunError::Io(crate::tr!("cache.no_usable_folder"))),
-                notices,
+                notices: notices.into_iter().skip(1).collect(),
                 fetched: false,
                 report: None,
                 pace: None,
@@ -243,7 +257,7 @@ pub fn obtain_scoped(
             };
             return View {
                 outcome,
-                report: None,
+                report,
                 now,
             };
         }
@@ -269,7 +283,10 @@ pub fn finish_view(
         outcome.notices.push(note);
     }
     let now = (globals.clock)();
-    let report = outcome.report.take();
+    let report = outcome
+        .report
+        .take()
+        .map(|report| private(globals, settings, report));
     if settings.alerts.notify && !outcome.fired_alerts.is_empty() {
         alerts::deliver(
             &outcome.fired_alerts,
@@ -303,6 +320,16 @@ fn deliver_hooks(globals: &Globals, settings: &Settings, fired: &[alerts::Alert]
             &CachePaths::in_dir(&dir, &settings.profile).data,
         );
         let _ = crate::store::hook_failures::append(&path, failures);
+    }
+}
+
+/// `report` with emails and labels masked when privacy mode is on (the
+/// `privacy` setting or `--privacy`), else as it is.
+pub fn private(globals: &Globals, settings: &Settings, report: PoolReport) -> PoolReport {
+    if globals.privacy || settings.privacy {
+        crate::render::privacy::mask_report(&report)
+    } else {
+        report
     }
 }
 
@@ -348,25 +375,86 @@ pub(crate) fn usable_cache(
         }
         None => crate::tr!("cache.no_home"),
     };
-    let tag = (globals.env)("USER")
-        .or_else(|| (globals.env)("LOGNAME"))
-        .unwrap_or_else(|| "user".into());
     let temp = (globals.env)("TMPDIR")
         .filter(|t| !t.trim().is_empty())
         .map(std::path::PathBuf::from)
         .unwrap_or_else(std::env::temp_dir);
+    // Without $USER/$LOGNAME the folder is named by the user id, never one
+    // shared `poolwatch-cache-user` that another account may own.
+    let tag = (globals.env)("USER")
+        .or_else(|| (globals.env)("LOGNAME"))
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or_else(|| uid_tag(&temp));
     match fallback::fallback_dir(&temp, &tag) {
         Ok(dir) => {
-            notices.push(format!(
-                "{problem}; using {} until it is fixed (data is live)",
-                dir.display()
+            notices.push(crate::tr!(
+                "cache.using_fallback",
+                problem = problem,
+                dir = dir.display()
             ));
-            Some(CachePaths::in_dir(&dir, &settings.profile))
+            let paths = CachePaths::in_dir(&dir, &settings.profile);
+            seed_fallback(preferred.as_deref(), settings, &paths);
+            Some(paths)
         }
         Err(e) => {
-            notices.push(format!("{problem} (and no private temp folder: {e})"));
+            notices.push(crate::tr!(
+                "cache.no_fallback",
+                problem = problem,
+                error = e
+            ));
             None
         }
+    }
+}
+
+/// `uid501`: the user id of this process, read from a file it creates in
+/// `temp` (std has no getuid); `user` when even that fails.
+fn uid_tag(temp: &std::path::Path) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let probe = temp.join(format!(".poolwatch-uid-{}", std::process::id()));
+        if std::fs::write(&probe, b"").is_ok() {
+            let uid = std::fs::metadata(&probe).map(|m| m.uid());
+            let _ = std::fs::remove_file(&probe);
+            if let Ok(uid) = uid {
+                return format!("uid{uid}");
+            }
+        }
+    }
+    let _ = temp;
+    "user".to_string()
+}
+
+/// The configured cache paths of the settings' profile (usable or not).
+fn preferred_cache(globals: &Globals, settings: &Settings) -> Option<CachePaths> {
+    Session::cache_dir(settings, globals.env).map(|dir| CachePaths::in_dir(&dir, &settings.profile))
+}
+
+/// The pool state of the cache file at `path`, read without changing anything
+/// (a damaged file is left where it is), when it belongs to `pool_url`.
+fn read_cache_state(path: &std::path::Path, pool_url: &str) -> Option<crate::model::PoolState> {
+    let bytes = std::fs::read(path).ok()?;
+    let cache: crate::store::cache::CacheFile = serde_json::from_slice(&bytes).ok()?;
+    (cache.cache_version == crate::store::cache::CACHE_VERSION && cache.pool_url == pool_url)
+        .then_some(cache.state)
+        .flatten()
+}
+
+/// A new fallback folder starts from the configured folder's data when that
+/// can still be read (a read-only folder): the menu shows it at once.
+fn seed_fallback(preferred: Option<&std::path::Path>, settings: &Settings, paths: &CachePaths) {
+    if paths.data.exists() {
+        return;
+    }
+    let Some(from) = preferred.map(|dir| CachePaths::in_dir(dir, &settings.profile).data) else {
+        return;
+    };
+    if read_cache_state(&from, &settings.pool_url).is_none() {
+        return;
+    }
+    if let Ok(bytes) = std::fs::read(&from) {
+        let _ = crate::store::atomic::write_private(&paths.data, &bytes);
     }
 }
 
@@ -484,5 +572,35 @@ pub fn menu_context(globals: &Globals, settings: &Settings, view: &View) -> Menu
         pace: view.outcome.pace.clone(),
         now: view.now,
         ban_until: view.outcome.ban_until,
+        title_format: settings.title_format.clone(),
+        action_args: action_args(globals, settings),
+        // Without data to show, the title names the problem ("setup needed").
+        problem: match &view.outcome.freshness {
+            Freshness::Stale { title, .. } if view.report.is_none() => Some(title.clone()),
+            _ => None,
+        },
     }
+}
+
+/// The global options a menu action repeats so it acts on the pool the menu
+/// shows (issue 16.16): the profile, the settings file when it is not the
+/// default one (`--config` or `POOLWATCH_CONFIG`), and `--demo`.
+pub fn action_args(globals: &Globals, settings: &Settings) -> Vec<String> {
+    let mut args = Vec::new();
+    if globals.demo {
+        args.push("--demo".to_string());
+    }
+    let chosen = globals.config.is_some() || (globals.env)(config::CONFIG_ENV).is_some();
+    let path = &settings.config_path;
+    if chosen && !path.as_os_str().is_empty() {
+        args.push(format!("--config={}", path.display()));
+    }
+    // The default profile chosen by default needs no flag; any other choice
+    // (flag, POOLWATCH_PROFILE, VAR_PROFILE, default_profile) is repeated.
+    let implicit = settings.profile == config::DEFAULT_PROFILE
+        && settings.source("profile") == config::ValueSource::Default;
+    if !implicit {
+        args.push(format!("--profile={}", settings.profile));
+    }
+    args
 }

@@ -30,7 +30,9 @@ pub fn run(globals: &Globals, args: &PluginArgs) -> i32 {
         DialectArg::Auto => Dialect::Xbar,
     };
     let output = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        if args.all_profiles && !globals.demo {
+        // `--demo plugin --all-profiles` shows every profile as `--demo metrics
+        // --all-profiles` does (each with the demo pool).
+        if args.all_profiles {
             if let Ok(names) = globals.profile_names() {
                 if names.len() > 1 {
                     return multi_output(globals, dialect, &names);
@@ -58,7 +60,7 @@ pub fn trigger_for_reason(reason: Option<&str>) -> Trigger {
 fn menu_output(globals: &Globals, dialect: Dialect) -> String {
     let settings = match globals.settings() {
         Ok(s) => s,
-        Err(e) => return fallback_menu(globals, dialect, e.to_string()),
+        Err(e) => return settings_problem_menu(globals, dialect, &e),
     };
     let reason = (globals.env)("SWIFTBAR_PLUGIN_REFRESH_REASON");
     let trigger = trigger_for_reason(reason.as_deref());
@@ -131,7 +133,13 @@ fn form_menu(
         now: hit.now,
     };
     let ctx = menu_context(globals, settings, &view);
-    let menu = render_menu_omitting(view.report.as_ref(), &ctx, dialect, hit.omitted);
+    let masked = view
+        .report
+        .as_ref()
+        .filter(|_| globals.privacy || settings.privacy)
+        .map(crate::render::privacy::mask_report);
+    let report = masked.as_ref().or(view.report.as_ref());
+    let menu = render_menu_omitting(report, &ctx, dialect, hit.omitted);
     std::mem::forget(view);
     Some(menu)
 }
@@ -188,9 +196,88 @@ fn multi_output(globals: &Globals, dialect: Dialect, names: &[String]) -> String
     render_multi(&pools, dialect)
 }
 
+/// The menu of a run whose settings cannot be loaded (a typo, a bad value):
+/// the last data this profile's cache holds, read without writing anything
+/// and without asking the pool, under the problem said once; the title says
+/// "config error" (issue 17.4).
+fn settings_problem_menu(
+    globals: &Globals,
+    dialect: Dialect,
+    error: &crate::config::ConfigError,
+) -> String {
+    let message = super::headline(&crate::tr!("cfg.problem_title"), &error.to_string());
+    let profile = globals
+        .profile
+        .clone()
+        .or_else(|| (globals.env)(crate::config::PROFILE_ENV))
+        .filter(|p| !p.trim().is_empty())
+        .unwrap_or_else(|| crate::config::DEFAULT_PROFILE.to_string());
+    let settings = Settings {
+        profile: profile.clone(),
+        cache_dir: (globals.env)(crate::config::CACHE_DIR_ENV)
+            .filter(|p| !p.trim().is_empty())
+            .map(std::path::PathBuf::from),
+        ..Settings::default()
+    };
+    let now = (globals.clock)();
+    let last = if globals.demo {
+        None
+    } else {
+        crate::session::Session::cache_dir(&settings, globals.env)
+            .map(|dir| crate::store::cache::CachePaths::in_dir(&dir, &profile))
+            .and_then(|paths| last_data(&paths, &settings, now))
+    };
+    let mut ctx = fallback_context(globals, dialect, message);
+    ctx.problem = Some(crate::tr!("cfg.problem_title"));
+    ctx.profile = profile;
+    match last {
+        Some((report, updated_at, omitted)) => {
+            ctx.updated_at = updated_at;
+            // The settings (and so `privacy`) are unknown: the flag, or masked
+            // when the file asks for it in any form we can still read.
+            let report = if globals.privacy {
+                crate::render::privacy::mask_report(&report)
+            } else {
+                report
+            };
+            render_menu_omitting(Some(&report), &ctx, dialect, omitted)
+        }
+        None => render_menu(None, &ctx, dialect),
+    }
+}
+
+/// The last report a profile's cache folder holds, read-only: the menu form
+/// (computed with the settings of its time) when present, else the cache's
+/// state under default settings. `(report, fetched at, accounts left out)`.
+fn last_data(
+    paths: &crate::store::cache::CachePaths,
+    settings: &Settings,
+    now: crate::model::Epoch,
+) -> Option<(crate::quota::PoolReport, Option<crate::model::Epoch>, usize)> {
+    let form_path = crate::store::menu_form::path_beside(&paths.data);
+    if let Some(form) = crate::store::menu_form::load(&form_path) {
+        if let Some(mut report) = form.report {
+            report.now = now;
+            return Some((report, form.updated_at, form.omitted));
+        }
+    }
+    let bytes = std::fs::read(&paths.data).ok()?;
+    let cache: crate::store::cache::CacheFile = serde_json::from_slice(&bytes).ok()?;
+    let state = cache.state?;
+    let report = crate::session::report_of_state(&state, settings, now);
+    let (cut, omitted) = crate::render::menu::menu_report(&report);
+    Some((cut, Some(state.fetched_at), omitted))
+}
+
 /// A menu that only shows an error (settings could not even be loaded).
 fn fallback_menu(globals: &Globals, dialect: Dialect, error: String) -> String {
-    let ctx = MenuContext {
+    let ctx = fallback_context(globals, dialect, error);
+    render_menu(None, &ctx, dialect)
+}
+
+/// The context of a menu whose settings could not be loaded.
+fn fallback_context(globals: &Globals, _dialect: Dialect, error: String) -> MenuContext {
+    MenuContext {
         profile: globals.profile.clone().unwrap_or_else(|| "default".into()),
         pool_url: String::new(),
         exe: std::env::current_exe()
@@ -207,8 +294,30 @@ fn fallback_menu(globals: &Globals, dialect: Dialect, error: String) -> String {
         pace: None,
         now: (globals.clock)(),
         ban_until: None,
-    };
-    render_menu(None, &ctx, dialect)
+        title_format: "share".to_string(),
+        // The broken file is the one to open and fix: keep its identity.
+        action_args: problem_action_args(globals),
+        problem: None,
+    }
+}
+
+/// `--demo`, `--config` and `--profile` as given, for the actions of a menu
+/// whose settings could not be loaded.
+fn problem_action_args(globals: &Globals) -> Vec<String> {
+    let mut args = Vec::new();
+    if globals.demo {
+        args.push("--demo".to_string());
+    }
+    if let Some(path) = globals
+        .config_path()
+        .filter(|_| globals.config.is_some() || (globals.env)(crate::config::CONFIG_ENV).is_some())
+    {
+        args.push(format!("--config={}", path.display()));
+    }
+    if let Some(profile) = &globals.profile {
+        args.push(format!("--profile={profile}"));
+    }
+    args
 }
 
 #[cfg(test)]

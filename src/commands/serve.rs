@@ -85,10 +85,12 @@ pub fn run(globals: &Globals, args: &ServeArgs) -> i32 {
     let refresher = {
         let board = board.clone();
         let demo = globals.demo;
+        let privacy = globals.privacy;
         let config = globals.config.clone();
         std::thread::spawn(move || {
             let globals = Globals {
                 demo,
+                privacy,
                 config,
                 profile: None,
                 env: &config::process_env,

@@ -136,9 +136,15 @@ fn terminal_width(globals: &Globals) -> usize {
 }
 
 fn use_color(globals: &Globals, args: &StatusArgs) -> bool {
-    !args.no_color
-        && (globals.env)("NO_COLOR").is_none_or(|v| v.is_empty())
-        && std::io::stdout().is_terminal()
+    color_allowed(args.no_color, globals.env) && std::io::stdout().is_terminal()
+}
+
+/// Colours unless `--no-color`, `NO_COLOR` (any non-empty value) or a
+/// terminal that has none (`TERM=dumb`).
+fn color_allowed(no_color: bool, env: &dyn Fn(&str) -> Option<String>) -> bool {
+    !no_color
+        && env("NO_COLOR").is_none_or(|v| v.is_empty())
+        && env("TERM").as_deref() != Some("dumb")
 }
 
 /// `poolwatch refresh`: fetch now (also lifts an auth latch) and say how it went.
@@ -252,5 +258,27 @@ pub fn snapshot(globals: &Globals, args: &SnapshotArgs) -> i32 {
             eprintln!("poolwatch: cannot encode the snapshot: {e}");
             exit_codes::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod color_tests {
+    use super::color_allowed;
+
+    #[test]
+    fn term_dumb_and_no_color_switch_colours_off() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert!(color_allowed(false, &env(&[("TERM", "xterm-256color")])));
+        assert!(!color_allowed(false, &env(&[("TERM", "dumb")])));
+        assert!(!color_allowed(false, &env(&[("NO_COLOR", "1")])));
+        assert!(color_allowed(false, &env(&[("NO_COLOR", "")])));
+        assert!(!color_allowed(true, &env(&[])));
     }
 }

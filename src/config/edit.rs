@@ -102,6 +102,14 @@ pool_url = {pool_url}
 # Interface language: "auto" (the macOS language, else LANG), "en" or "zh-Hans" (env POOLWATCH_LANGUAGE).
 # language = "auto"
 
+# The menu-bar title, always a share of capacity (env POOLWATCH_TITLE_FORMAT): "share" = "5h 64% · W 58%",
+# "5h" = "5h 64%", "week" = "W 58%", "compact" = "64·58". The absolute figures stay in the dropdown.
+# title_format = "share"
+
+# Privacy mode for screenshots and shared screens (env POOLWATCH_PRIVACY, flag --privacy): emails and
+# labels are masked everywhere ("a…@s…dev"), the same way for one account so rows stay apart.
+# privacy = false
+
 # Alerts (macOS notifications; always listed by `poolwatch alerts`). Each fires once per crossing.
 # [alerts]
 # pool_5h_below = 10.0       # pool 5h balance below this percent of capacity (0 = off)

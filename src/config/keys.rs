@@ -35,6 +35,23 @@ pub(crate) enum Kind {
     Language,
     /// An absolute file path (`serve.token_file`).
     Path,
+    /// The menu-bar title's form (`share`, `5h`, `week`, `compact`): see [`TITLE_FORMATS`].
+    TitleFormat,
+}
+
+/// The forms of the menu-bar title (`title_format`): `share` = `5h 64% · W 58%`,
+/// `5h` = `5h 64%`, `week` = `W 58%`, `compact` = `64·58`. Every form is a share
+/// of capacity, so it never grows past 4 characters per figure.
+pub const TITLE_FORMATS: [&str; 4] = ["share", "5h", "week", "compact"];
+
+/// A `title_format` value, lower-cased; anything else is refused.
+pub fn parse_title_format(text: &str) -> Result<&'static str, String> {
+    let lower = text.trim().to_ascii_lowercase();
+    TITLE_FORMATS
+        .iter()
+        .find(|f| **f == lower)
+        .copied()
+        .ok_or_else(|| crate::tr!("val.not_title_format", values = TITLE_FORMATS.join(", ")))
 }
 
 /// One known key.
@@ -142,6 +159,12 @@ pub(crate) const KEYS: &[KeySpec] = &[
     key("hidden", Kind::List, None),
     key("hidden_keys", Kind::Fingerprints, None),
     key("language", Kind::Language, Some("POOLWATCH_LANGUAGE")),
+    key(
+        "title_format",
+        Kind::TitleFormat,
+        Some("POOLWATCH_TITLE_FORMAT"),
+    ),
+    key("privacy", Kind::Bool, Some("POOLWATCH_PRIVACY")),
     key("weights.plus", Kind::Weight, None),
     key("weights.prolite", Kind::Weight, None),
     key("weights.pro", Kind::Weight, None),
@@ -295,7 +318,8 @@ pub(crate) fn from_toml(kind: Kind, value: &toml::Value) -> Result<Value, String
             | Kind::Sort
             | Kind::Provider
             | Kind::Language
-            | Kind::Path,
+            | Kind::Path
+            | Kind::TitleFormat,
             toml::Value::String(text),
         ) => return from_str(kind, text),
         (
@@ -304,7 +328,8 @@ pub(crate) fn from_toml(kind: Kind, value: &toml::Value) -> Result<Value, String
             | Kind::Sort
             | Kind::Provider
             | Kind::Language
-            | Kind::Path,
+            | Kind::Path
+            | Kind::TitleFormat,
             _,
         ) => return Err(crate::tr!("val.not_string")),
         (Kind::Fingerprints, toml::Value::Array(items)) => {
@@ -360,6 +385,7 @@ pub(crate) fn from_str(kind: Kind, raw: &str) -> Result<Value, String> {
         Kind::Bool => Value::Bool(parse_bool(text).ok_or_else(|| crate::tr!("val.not_bool"))?),
         Kind::Fingerprints => Value::List(fingerprints(list_from_str(text)?)?),
         Kind::Language => Value::Str(parse_language(text)?.to_string()),
+        Kind::TitleFormat => Value::Str(parse_title_format(text)?.to_string()),
         Kind::UrlList => Value::List(
             list_from_str(text)?
                 .iter()
@@ -420,12 +446,14 @@ fn fingerprints(items: Vec<String>) -> Result<Vec<String>, String> {
         .collect()
 }
 
-/// `auto`, `en` or `zh-Hans` (also `zh`, `zh-CN`, `zh_Hans`, any case).
+/// `auto`, `en`, `zh-Hans` (also `zh`, `zh-CN`, `zh_Hans`) or `zh-Hant` (also
+/// `zh-TW`, `zh-HK`), any case.
 pub fn parse_language(text: &str) -> Result<&'static str, String> {
     match text.trim().to_ascii_lowercase().replace('_', "-").as_str() {
         "auto" | "" => Ok("auto"),
         "en" | "en-us" | "en-gb" | "english" => Ok("en"),
         "zh-hans" | "zh" | "zh-cn" | "zh-sg" | "zh-hans-cn" | "chinese" => Ok("zh-Hans"),
+        "zh-hant" | "zh-tw" | "zh-hk" | "zh-mo" | "zh-hant-tw" | "zh-hant-hk" => Ok("zh-Hant"),
         _ => Err(crate::tr!("val.not_language")),
     }
 }

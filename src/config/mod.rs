@@ -12,7 +12,7 @@ mod edit;
 mod error;
 mod file;
 pub mod hooks;
-mod keys;
+pub(crate) mod keys;
 mod show;
 mod url;
 
@@ -32,7 +32,9 @@ pub use edit::{init_file, set_value, template};
 pub use error::ConfigError;
 pub use file::valid_profile_name;
 pub use keys::toml_list;
-pub use keys::{parse_language, parse_sort, sort_name, MIN_WEIGHT};
+pub use keys::{
+    parse_language, parse_sort, parse_title_format, sort_name, MIN_WEIGHT, TITLE_FORMATS,
+};
 pub use show::{show, show_with_paths};
 pub use url::{normalize_pool_url, normalize_usage_url};
 
@@ -148,6 +150,10 @@ pub struct Settings {
     pub key_labels: BTreeMap<String, String>,
     /// Interface language setting: `auto`, `en` or `zh-Hans`.
     pub language: String,
+    /// The menu-bar title's form (`title_format`: `share`, `5h`, `week`, `compact`).
+    pub title_format: String,
+    /// Privacy mode (`privacy`, `--privacy`): emails and labels masked everywhere.
+    pub privacy: bool,
     /// Cache directory override (POOLWATCH_CACHE_DIR).
     pub cache_dir: Option<PathBuf>,
     /// Widget snapshot path override (POOLWATCH_SNAPSHOT_PATH).
@@ -189,6 +195,8 @@ impl Default for Settings {
             hidden_keys: Vec::new(),
             key_labels: BTreeMap::new(),
             language: "auto".to_string(),
+            title_format: "share".to_string(),
+            privacy: false,
             cache_dir: None,
             snapshot_path: None,
             file_found: false,
@@ -566,6 +574,8 @@ impl Resolved {
             hidden: self.list("hidden").unwrap_or_default(),
             hidden_keys: self.list("hidden_keys").unwrap_or_default(),
             language: self.text("language").unwrap_or(defaults.language),
+            title_format: self.text("title_format").unwrap_or(defaults.title_format),
+            privacy: self.flag("privacy").unwrap_or(defaults.privacy),
             alerts: AlertSettings {
                 pool_5h_below: self
                     .float("alerts.pool_5h_below")

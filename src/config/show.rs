@@ -91,6 +91,12 @@ pub fn show_with_paths(
     main.line("hidden", toml_list(&settings.hidden), settings);
     main.line("hidden_keys", toml_list(&settings.hidden_keys), settings);
     main.line("language", toml_string(&settings.language), settings);
+    main.line(
+        "title_format",
+        toml_string(&settings.title_format),
+        settings,
+    );
+    main.line("privacy", settings.privacy.to_string(), settings);
     let default_location = "(default location)";
     let cache_dir = settings
         .cache_dir

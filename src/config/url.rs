@@ -7,7 +7,23 @@
 /// query or fragment, and no spaces, quotes, `|` or control characters. The error text says what is wrong.
 pub fn normalize_pool_url(raw: &str) -> Result<String, String> {
     let url = parse_http_url(raw, false)?;
-    Ok(url.trim_end_matches('/').to_string())
+    let url = url.trim_end_matches('/').to_string();
+    // The panel's page or the API's own path pasted as the pool URL (issue
+    // 17.13): say which base URL to use instead of failing later as "no
+    // management key".
+    let lower = url.to_ascii_lowercase();
+    for known in ["/management.html", "/v0/management"] {
+        if let Some(at) = lower.find(known).filter(|at| {
+            let rest = &lower[at + known.len()..];
+            rest.is_empty() || rest.starts_with('/') || rest.starts_with('#')
+        }) {
+            let base = &url[..at];
+            return Err(format!(
+                "it ends in {known}, a path of the pool; the pool URL is the server's base: use \"{base}\" (http://HOST:PORT)"
+            ));
+        }
+    }
+    Ok(url)
 }
 
 /// Normalise the `wham/usage` URL: like [`normalize_pool_url`] but a query is allowed and the path is

@@ -20,20 +20,31 @@ pub fn choose(
     match setting.trim() {
         "en" => Lang::En,
         "zh-Hans" => Lang::ZhHans,
+        "zh-Hant" => Lang::ZhHant,
         _ => apple_language
             .map(from_language_tag)
             .unwrap_or_else(|| from_locale_env(env)),
     }
 }
 
-/// `zh-Hans-CN`, `zh_CN`, `zh-Hant-TW`, `zh` → Chinese; anything else → English.
-/// (Traditional Chinese readers get Simplified: closer than English.)
+/// `zh-Hans-CN`, `zh_CN`, `zh` → Simplified Chinese; `zh-Hant-TW`, `zh_TW`,
+/// `zh_HK`, `zh-MO` → Traditional Chinese; anything else → English.
 fn from_language_tag(tag: &str) -> Lang {
-    let tag = tag.trim().trim_matches('"').to_ascii_lowercase();
-    if tag == "zh" || tag.starts_with("zh-") || tag.starts_with("zh_") {
-        Lang::ZhHans
+    let tag = tag
+        .trim()
+        .trim_matches('"')
+        .to_ascii_lowercase()
+        .replace('_', "-");
+    if tag != "zh" && !tag.starts_with("zh-") {
+        return Lang::En;
+    }
+    let parts: Vec<&str> = tag.split('-').collect();
+    let traditional = parts.contains(&"hant")
+        || (!parts.contains(&"hans") && parts.iter().any(|p| matches!(*p, "tw" | "hk" | "mo")));
+    if traditional {
+        Lang::ZhHant
     } else {
-        Lang::En
+        Lang::ZhHans
     }
 }
 

@@ -1,4 +1,10 @@
-//! The interface language: English or Simplified Chinese.
+//! The interface language: English, Simplified Chinese or Traditional Chinese.
+//!
+//! Traditional Chinese (zh-Hant) is not a third column of the catalogue: it is
+//! the Simplified text converted with OpenCC's `s2twp` rules (characters and
+//! Taiwan phrasing, e.g. 账号 → 帳號, 设置 → 設定) by the pure-Rust
+//! `ferrous-opencc` crate, once per message. One translation to maintain, and
+//! a conversion that is a maintained data set rather than a hand-made table.
 //!
 //! Messages live in `locales/poolwatch.toml` (rust-i18n's format v2: one table
 //! per key holding `en` and `zh-Hans`), embedded at compile time. Code asks for
@@ -25,6 +31,8 @@ pub enum Lang {
     #[default]
     En,
     ZhHans,
+    /// Traditional Chinese: the zh-Hans catalogue converted (see the module doc).
+    ZhHant,
 }
 
 impl Lang {
@@ -33,11 +41,23 @@ impl Lang {
         match self {
             Lang::En => "en",
             Lang::ZhHans => "zh-Hans",
+            Lang::ZhHant => "zh-Hant",
+        }
+    }
+
+    /// The catalogue column a language reads (zh-Hant reads zh-Hans, then converts).
+    pub fn catalogue_code(self) -> &'static str {
+        match self {
+            Lang::ZhHant => "zh-Hans",
+            other => other.code(),
         }
     }
 
     /// Every language, in catalogue order.
-    pub const ALL: [Lang; 2] = [Lang::En, Lang::ZhHans];
+    pub const ALL: [Lang; 3] = [Lang::En, Lang::ZhHans, Lang::ZhHant];
+
+    /// The languages with a column of their own in the catalogue.
+    pub const CATALOGUE: [Lang; 2] = [Lang::En, Lang::ZhHans];
 }
 
 thread_local! {
@@ -71,7 +91,57 @@ pub fn with<T>(lang: Lang, f: impl FnOnce() -> T) -> T {
 /// True when the current language is Chinese (for the few places that build
 /// text from pieces, such as durations).
 pub fn is_zh() -> bool {
-    current() == Lang::ZhHans
+    matches!(current(), Lang::ZhHans | Lang::ZhHant)
+}
+
+/// `text` in the current language's script: Traditional characters and Taiwan
+/// phrasing for zh-Hant (OpenCC `s2twp`), unchanged otherwise.
+pub fn script(text: String) -> String {
+    if current() != Lang::ZhHant || text.is_ascii() {
+        return text;
+    }
+    to_traditional(&text)
+}
+
+/// Words OpenCC leaves as they are in general text but poolwatch always means
+/// one way: 周 is always "week" (週), an account is 帳號 in Taiwan usage.
+const HANT_OVERRIDES: [(&str, &str); 2] = [("周", "週"), ("賬號", "帳號")];
+
+/// A catalogue message in Traditional Chinese: the template is converted on
+/// its own (so a value such as `3天` cannot join the text around it into
+/// another word, e.g. 天后), then each `%{name}` is replaced by its value,
+/// converted on its own too.
+pub fn interpolate_hant(template: &str, args: &[(&str, String)]) -> String {
+    let mut out = to_traditional(template);
+    for (name, value) in args {
+        out = out.replace(&format!("%{{{name}}}"), &to_traditional(value));
+    }
+    out
+}
+
+/// Simplified → Traditional (Taiwan) with OpenCC's `s2twp` rules, then
+/// [`HANT_OVERRIDES`]; the converter is built once per process, on first use.
+pub fn to_traditional(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_string();
+    }
+    let mut out = opencc_s2twp(text);
+    for (from, to) in HANT_OVERRIDES {
+        out = out.replace(from, to);
+    }
+    out
+}
+
+fn opencc_s2twp(text: &str) -> String {
+    use std::sync::OnceLock;
+    static CONVERTER: OnceLock<Option<ferrous_opencc::OpenCC>> = OnceLock::new();
+    let converter = CONVERTER.get_or_init(|| {
+        ferrous_opencc::OpenCC::from_config(ferrous_opencc::config::BuiltinConfig::S2twp).ok()
+    });
+    match converter {
+        Some(c) => c.convert(text),
+        None => text.to_string(),
+    }
 }
 
 /// A message of the catalogue in the current thread's language, as a `String`.
@@ -79,10 +149,20 @@ pub fn is_zh() -> bool {
 #[macro_export]
 macro_rules! tr {
     ($key:literal) => {
-        rust_i18n::t!($key, locale = $crate::i18n::current().code()).into_owned()
+        $crate::i18n::script(
+            rust_i18n::t!($key, locale = $crate::i18n::current().catalogue_code()).into_owned(),
+        )
     };
     ($key:literal, $($name:ident = $value:expr),+ $(,)?) => {
-        rust_i18n::t!($key, locale = $crate::i18n::current().code(), $($name = $value),+).into_owned()
+        if $crate::i18n::current() == $crate::i18n::Lang::ZhHant {
+            $crate::i18n::interpolate_hant(
+                &rust_i18n::t!($key, locale = "zh-Hans"),
+                &[$((stringify!($name), ($value).to_string())),+],
+            )
+        } else {
+            rust_i18n::t!($key, locale = $crate::i18n::current().code(), $($name = $value),+)
+                .into_owned()
+        }
     };
 }
 

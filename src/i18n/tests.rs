@@ -41,7 +41,10 @@ fn placeholders(text: &str) -> BTreeSet<String> {
 fn every_message_exists_in_both_languages_with_the_same_placeholders() {
     let catalogue = catalogue();
     assert!(catalogue.len() > 50, "{}", catalogue.len());
-    let codes: BTreeSet<String> = Lang::ALL.iter().map(|l| l.code().to_string()).collect();
+    let codes: BTreeSet<String> = Lang::CATALOGUE
+        .iter()
+        .map(|l| l.code().to_string())
+        .collect();
     for (key, langs) in &catalogue {
         let have: BTreeSet<String> = langs.keys().cloned().collect();
         assert_eq!(have, codes, "{key}: languages");
@@ -59,7 +62,7 @@ fn every_message_exists_in_both_languages_with_the_same_placeholders() {
 #[test]
 fn the_embedded_catalogue_answers_every_key_in_both_languages() {
     for (key, langs) in catalogue() {
-        for lang in Lang::ALL {
+        for lang in Lang::CATALOGUE {
             let got = crate::_rust_i18n_try_translate(lang.code(), &key)
                 .unwrap_or_else(|| panic!("{key} missing in {} at run time", lang.code()));
             assert_eq!(got, langs[lang.code()].as_str(), "{key}");
@@ -152,7 +155,17 @@ fn auto_follows_apple_languages_then_the_locale_environment() {
         choose("auto", Some("en-GB"), &env_of(&[("LANG", "zh_CN.UTF-8")])),
         Lang::En
     );
-    assert_eq!(choose("auto", Some("zh-Hant-TW"), &none), Lang::ZhHans);
+    assert_eq!(choose("auto", Some("zh-Hant-TW"), &none), Lang::ZhHant);
+    assert_eq!(choose("auto", Some("zh-Hans-TW"), &none), Lang::ZhHans);
+    assert_eq!(choose("zh-Hant", None, &none), Lang::ZhHant);
+    assert_eq!(
+        from_locale_env(&env_of(&[("LANG", "zh_TW.UTF-8")])),
+        Lang::ZhHant
+    );
+    assert_eq!(
+        from_locale_env(&env_of(&[("LANG", "zh_HK.UTF-8")])),
+        Lang::ZhHant
+    );
     assert_eq!(choose("auto", None, &none), Lang::En);
     assert_eq!(
         choose("auto", None, &env_of(&[("LANG", "zh_CN.UTF-8")])),
@@ -207,4 +220,22 @@ fn notifications_speak_the_run_language() {
     assert_eq!(zh[0].title, "号池拒绝了 Management key");
     let (_, en) = crate::alerts::evaluate(&previous, None, true, &settings, 0);
     assert_eq!(en[0].title, "Pool rejected the management key");
+}
+
+#[test]
+fn traditional_chinese_is_the_simplified_catalogue_converted() {
+    let (hans, hant) = (
+        with(Lang::ZhHans, || crate::tr!("menu.refresh_now")),
+        with(Lang::ZhHant, || crate::tr!("menu.refresh_now")),
+    );
+    assert_eq!(hans, "立即刷新");
+    assert_eq!(hant, "立即重新整理", "Taiwan phrasing (s2twp)");
+    let accounts = with(Lang::ZhHant, || crate::tr!("refresh.n_accounts", n = 3));
+    assert!(accounts.contains("號"), "{accounts}");
+    assert_eq!(
+        with(Lang::ZhHant, || crate::render::duration::short(3720)),
+        "1小時2分"
+    );
+    // English is never converted.
+    assert_eq!(to_traditional("abc 小时"), "abc 小時");
 }

@@ -15,7 +15,7 @@ pub fn short(seconds: i64) -> String {
         return crate::tr!("dur.now");
     }
     if crate::i18n::is_zh() {
-        return super::duration_zh::short(seconds);
+        return crate::i18n::script(super::duration_zh::short(seconds));
     }
     if seconds < MINUTE {
         return format!("{seconds}s");

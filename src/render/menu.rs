@@ -178,11 +178,11 @@ fn menu_lines_omitting(
             lines.push(MenuLine::separator());
             lines.push(menu.section_header(section));
             if section.quota {
-                lines.extend(menu.pool_lines_with(&part, None));
+                lines.extend(menu.pool_lines_with(&part, None, false));
                 lines.extend(menu.reset_credit_lines(Some(section)));
             } else {
                 lines.push(MenuLine::item(0, counts_text(&part)));
-                lines.extend(menu.health_lines(&part));
+                lines.extend(menu.health_lines(&part, false));
             }
             lines.extend(menu.account_lines_omitting(&part, section.omitted));
         }
@@ -331,7 +331,180 @@ pub fn window_name(name: &str) -> String {
     match name {
         "5h" => tr!("window.5h"),
         "Week" => tr!("window.week"),
+        "Month" => tr!("window.month"),
         other => other.to_string(),
+    }
+}
+
+/// A lane's window as the menu says it: `week` → `week` / `周`, `month`,
+/// `5h`; another provider's own name stays as sent.
+pub fn lane_window_name(window: &str) -> String {
+    match window.trim().to_ascii_lowercase().as_str() {
+        "week" | "weekly" | "7d" => tr!("lane.week"),
+        "month" | "monthly" | "30d" => tr!("lane.month"),
+        "5h" => tr!("window.5h"),
+        _ => window.to_string(),
+    }
+}
+
+/// A server status word in the current language (`active` → `正常`); a word
+/// poolwatch does not know stays as sent.
+pub fn status_word(status: &str) -> String {
+    match status.trim().to_ascii_lowercase().as_str() {
+        "active" => tr!("server_status.active"),
+        "error" => tr!("tag.error"),
+        "disabled" => tr!("tag.disabled"),
+        "unavailable" => tr!("server_status.unavailable"),
+        "pending" => tr!("server_status.pending"),
+        "expired" => tr!("server_status.expired"),
+        _ => status.to_string(),
+    }
+}
+
+/// A plan name as shown: `unknown` in the current language, others as sent.
+pub fn plan_word(plan: &str) -> String {
+    if plan.trim().eq_ignore_ascii_case("unknown") {
+        tr!("plan.unknown")
+    } else {
+        plan.to_string()
+    }
+}
+
+/// An account's error detail with the phrases poolwatch's own parsers write
+/// (`upstream HTTP 403: HTML page (challenge?)`) in the current language; the
+/// server's own words stay as sent.
+pub fn detail_text(text: &str) -> String {
+    if !crate::i18n::is_zh() {
+        return text.to_string();
+    }
+    [
+        (
+            "upstream answered an HTML page (challenge?)",
+            tr!("detail.html_answer"),
+        ),
+        ("HTML page (challenge?)", tr!("detail.html_page")),
+        ("upstream HTTP", tr!("detail.upstream_http")),
+        ("no usage data", tr!("menu.no_usage_data")),
+        ("timed out", tr!("detail.timed_out")),
+    ]
+    .iter()
+    .fold(text.to_string(), |out, (from, to)| out.replace(from, to))
+}
+
+/// The figures of the menu-bar title in the form `title_format` names
+/// (`share`, `5h`, `week`, `compact`; anything else reads as `share`). Every
+/// form is a share of capacity (at most `100%`), whatever the pool's size:
+/// the absolute Plus-base figures stay in the dropdown and `status`.
+pub fn title_parts(report: &PoolReport, format: &str) -> Vec<String> {
+    let five = report.five_hour.known().map(|w| (w.remaining, w.capacity));
+    let week = report.weekly.known().map(|w| (w.remaining, w.capacity));
+    let share = |(remaining, capacity): (f64, f64)| fraction_percent(remaining, capacity);
+    let mut parts = Vec::new();
+    match format {
+        "compact" => {
+            // `64·58`: bare numbers, the 5h share first (`—` when unknown).
+            let bare = |w: Option<(f64, f64)>| {
+                w.map_or("—".to_string(), |w| {
+                    share(w).trim_end_matches('%').to_string()
+                })
+            };
+            if five.is_some() || week.is_some() {
+                parts.push(bare(five));
+                parts.push(bare(week));
+            }
+        }
+        _ => {
+            let with_five = format != "week" || week.is_none();
+            let with_week = format != "5h" || five.is_none();
+            if let Some(w) = five.filter(|_| with_five) {
+                parts.push(format!("{} {}", tr!("window.5h"), share(w)));
+            }
+            if let Some(w) = week.filter(|_| with_week) {
+                parts.push(format!("{} {}", tr!("title.week"), share(w)));
+            }
+        }
+    }
+    if parts.is_empty() {
+        parts.push(tr!("title.no_quota_data"));
+    }
+    parts
+}
+
+/// A problem's short title as a menu-bar word: `Setup needed` → `setup needed`
+/// (Chinese has no case), cut to 24 columns.
+pub fn title_word(title: &str) -> String {
+    let text = menu_text(title.trim(), 24);
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first)
+            if chars
+                .clone()
+                .next()
+                .is_some_and(|c| c.is_lowercase() || c == ' ') =>
+        {
+            first.to_lowercase().chain(chars).collect()
+        }
+        _ => text,
+    }
+}
+
+/// The commands a problem message names as fixes: each `` `poolwatch …` ``
+/// quoted in it, in order, without repeats (the catalogue quotes every
+/// command a message asks the user to run).
+pub fn fix_commands(message: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (i, part) in message.split('`').enumerate() {
+        let part = part.trim();
+        let safe = part
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || " -_.:/=".contains(c));
+        if i % 2 == 1 && part.starts_with("poolwatch ") && safe && !out.iter().any(|c| c == part) {
+            out.push(part.to_string());
+        }
+    }
+    out
+}
+
+/// Each account's row label; when two accounts that are not the same login
+/// counted twice share a label (two Team seats of one email in different
+/// workspaces), each gets what tells its auth file apart:
+/// `alice@example.com · team-b`. Other labels are unchanged.
+pub fn seat_labels(accounts: &[AccountView]) -> Vec<String> {
+    let mut count = std::collections::HashMap::new();
+    for a in accounts.iter().filter(|a| a.duplicate_of.is_none()) {
+        *count.entry(a.label.as_str()).or_insert(0usize) += 1;
+    }
+    accounts
+        .iter()
+        .map(|a| {
+            if a.duplicate_of.is_some() || count.get(a.label.as_str()).copied().unwrap_or(0) < 2 {
+                return a.label.clone();
+            }
+            format!("{} · {}", a.label, workspace_hint(a))
+        })
+        .collect()
+}
+
+/// What an auth file name says besides the provider and the login:
+/// `codex-alice@example.com-team-b.json` → `team-b`; the file name itself
+/// when nothing is left.
+fn workspace_hint(a: &AccountView) -> String {
+    let stem = a.name.strip_suffix(".json").unwrap_or(&a.name);
+    let mut rest = stem.to_string();
+    for known in [a.email.as_deref().unwrap_or(""), a.label.as_str()] {
+        if !known.is_empty() {
+            rest = rest.replace(known, "");
+        }
+    }
+    let rest = rest
+        .strip_prefix(&format!("{}-", a.provider))
+        .unwrap_or(&rest)
+        .trim_matches(|c: char| c == '-' || c == '_' || c == '.' || c.is_whitespace())
+        .to_string();
+    if rest.is_empty() {
+        stem.to_string()
+    } else {
+        rest
     }
 }
 
@@ -416,6 +589,16 @@ impl Tone {
             Tone::Grey => "#8E8E93",
         }
     }
+}
+
+/// Untrusted text for a fixed-width cell of a monospaced row: cut to `width`
+/// display columns (a CJK character is two), then made safe for the menu.
+fn menu_cell(text: &str, width: usize) -> String {
+    let cleaned = super::sanitize::terminal_text(text, 4 * width + 8);
+    menu_text(
+        &super::width::truncate_to_width(&cleaned, width),
+        4 * width + 8,
+    )
 }
 
 /// Padding to a visible width (the sanitised text may contain doubled backslashes).
@@ -508,6 +691,37 @@ impl Menu<'_> {
         self.untrusted_with_length(self.color(line, tone), PROBLEM_LENGTH)
     }
 
+    /// One item per fix a problem names (issue 17.5): the exact command on a
+    /// line of its own, so `length=` never cuts it. A fix that is a poolwatch
+    /// command needing no typing is clickable (with the menu's identity);
+    /// one that asks for input opens a terminal; the rest are shown.
+    fn fix_lines(&self, message: &str) -> Vec<MenuLine> {
+        let mut lines = Vec::new();
+        for command in fix_commands(message) {
+            let title = tr!("menu.fix", command = menu_text(&command, 120));
+            let line = MenuLine::item(0, title);
+            let args: Vec<&str> = command.split_whitespace().skip(1).collect();
+            let terminal = match args.as_slice() {
+                ["refresh", "--retry-key"] | ["refresh"] | ["test-fetch"] => Some(false),
+                ["config", "set-key"] => Some(true),
+                _ => None,
+            };
+            let clickable = terminal.and_then(|terminal| {
+                let line = self.action(line.clone(), &args)?;
+                Some(if terminal {
+                    // `terminal=true` replaces the `terminal=false` of `action`.
+                    let mut line = line;
+                    line.params.retain(|(k, _)| k != "terminal");
+                    line.param("terminal", "true")
+                } else {
+                    line.param("refresh", "true")
+                })
+            });
+            lines.push(clickable.unwrap_or_else(|| self.untrusted_with_length(line, "200")));
+        }
+        lines
+    }
+
     fn tooltip(&self, line: MenuLine, text: &str) -> MenuLine {
         if self.swiftbar() {
             line.param("tooltip", text)
@@ -545,7 +759,11 @@ impl Menu<'_> {
             (_, None) => (
                 "⚠",
                 "exclamationmark.triangle.fill",
-                tr!("title.no_data"),
+                self.ctx
+                    .problem
+                    .as_deref()
+                    .map(title_word)
+                    .unwrap_or_else(|| tr!("title.no_data")),
                 Some(Tone::Yellow),
             ),
             (status, Some(report)) => {
@@ -555,32 +773,25 @@ impl Menu<'_> {
                     Level::Yellow => "gauge.with.dots.needle.33percent",
                     Level::Red => "gauge.with.dots.needle.0percent",
                 };
-                let stale = if matches!(status, FetchStatus::Stale { .. }) {
-                    " ⚠"
-                } else {
-                    ""
+                let stale = match &self.ctx.problem {
+                    Some(problem) => format!(" ⚠ {}", title_word(problem)),
+                    None if matches!(status, FetchStatus::Stale { .. }) => " ⚠".to_string(),
+                    None => String::new(),
                 };
                 // Only the windows the pool has: no red 0% for a missing 5h window.
-                let mut parts = Vec::new();
-                if let Some(five) = report.five_hour.known() {
-                    parts.push(plus_percent(five.remaining));
-                }
-                if let Some(week) = report.weekly.known() {
-                    parts.push(format!(
-                        "{} {}",
-                        tr!("title.week"),
-                        fraction_percent(week.remaining, week.capacity)
-                    ));
-                }
-                if parts.is_empty() {
-                    parts.push(tr!("title.no_quota_data"));
-                }
-                let text = format!("{}{stale}", parts.join(" · "));
+                let parts = title_parts(report, &self.ctx.title_format);
+                let joiner = if self.ctx.title_format == "compact" {
+                    "·"
+                } else {
+                    " · "
+                };
+                let text = format!("{}{stale}", parts.join(joiner));
                 ("⚡", symbol, text, Some(Tone::of(level)))
             }
         };
+        // The profile first, as the all-profiles menu names each pool.
         let title = match &profile {
-            Some(p) => format!("{text} · {p}"),
+            Some(p) => format!("{p} · {text}"),
             None => text,
         };
         let mut line = match self.dialect {
@@ -631,6 +842,7 @@ impl Menu<'_> {
                     Tone::Yellow
                 };
                 lines.push(self.problem("⚠ ", error, tone));
+                lines.extend(self.fix_lines(error));
                 if tone == Tone::Red {
                     lines.push(MenuLine::item(0, ban_paused_text()));
                 }
@@ -640,6 +852,7 @@ impl Menu<'_> {
             }
             FetchStatus::AuthLatched { message } => {
                 lines.push(self.problem("⚠ ", message, Tone::Red));
+                lines.extend(self.fix_lines(message));
                 lines.push(MenuLine::item(0, paused_text()));
             }
         }
@@ -664,7 +877,7 @@ impl Menu<'_> {
     // ----- pool block -----
 
     fn pool_lines(&self, report: &PoolReport) -> Vec<MenuLine> {
-        self.pool_lines_with(report, self.ctx.pace.as_ref())
+        self.pool_lines_with(report, self.ctx.pace.as_ref(), true)
     }
 
     /// The heading of one provider's section: name, accounts and what 100% means.
@@ -701,7 +914,14 @@ impl Menu<'_> {
         )]
     }
 
-    fn pool_lines_with(&self, report: &PoolReport, pace: Option<&Pace>) -> Vec<MenuLine> {
+    /// A pool block; `explain` adds the "Available" sentence and the health
+    /// legend as submenus (the first section only: said once per menu).
+    fn pool_lines_with(
+        &self,
+        report: &PoolReport,
+        pace: Option<&Pace>,
+        explain: bool,
+    ) -> Vec<MenuLine> {
         let mut lines = Vec::new();
         let windows = pool_windows(report, pace);
         if windows.is_empty() {
@@ -719,11 +939,13 @@ impl Menu<'_> {
             }
         }
         lines.push(MenuLine::item(0, counts_text(report)));
-        lines.push(MenuLine::item(1, available_meaning()));
+        if explain {
+            lines.push(MenuLine::item(1, available_meaning()));
+        }
         if report.counts.duplicates > 0 {
             lines.push(MenuLine::item(0, duplicates_text(report.counts.duplicates)));
         }
-        lines.extend(self.health_lines(report));
+        lines.extend(self.health_lines(report, explain));
         lines
     }
 
@@ -758,7 +980,7 @@ impl Menu<'_> {
         }
     }
 
-    fn health_lines(&self, report: &PoolReport) -> Vec<MenuLine> {
+    fn health_lines(&self, report: &PoolReport, explain: bool) -> Vec<MenuLine> {
         let health = &report.health;
         let strip: String = if health.buckets.is_empty() {
             tr!("health.no_data")
@@ -772,11 +994,13 @@ impl Menu<'_> {
         } else {
             failures
         };
-        vec![
-            self.tooltip(line, &health_legend()),
-            MenuLine::item(1, health_legend()),
-            failures,
-        ]
+        // The legend is always the strip's tooltip; as a submenu, once.
+        let mut lines = vec![self.tooltip(line, &health_legend())];
+        if explain {
+            lines.push(MenuLine::item(1, health_legend()));
+        }
+        lines.push(failures);
+        lines
     }
 
     // ----- accounts -----
@@ -789,8 +1013,18 @@ impl Menu<'_> {
         let (shown, rest) = report
             .accounts
             .split_at(report.accounts.len().min(MENU_DETAILED_ACCOUNTS));
-        for account in shown {
-            lines.push(self.account_row(account));
+        let labels = seat_labels(&report.accounts);
+        for (account, label) in shown.iter().zip(&labels) {
+            if *label == account.label {
+                lines.push(self.account_row(account));
+            } else {
+                // Two seats of one login: the row names its workspace.
+                let named = AccountView {
+                    label: label.clone(),
+                    ..account.clone()
+                };
+                lines.push(self.account_row(&named));
+            }
             lines.extend(self.account_details(account, report.now));
         }
         if !rest.is_empty() {
@@ -813,12 +1047,14 @@ impl Menu<'_> {
     }
 
     fn account_row(&self, a: &AccountView) -> MenuLine {
-        let label = non_empty(menu_text(&a.label, LABEL_WIDTH), &tr!("menu.no_label"));
-        let plan = non_empty(menu_text(&a.plan, PLAN_WIDTH), "?");
+        let label = non_empty(menu_cell(&a.label, LABEL_WIDTH), &tr!("menu.no_label"));
+        let plan = non_empty(menu_cell(&plan_word(&a.plan), PLAN_WIDTH), "?");
         let quota = match (&a.five_hour, &a.weekly) {
             (None, None) if health_only(a) => tr!("menu.quota_not_read"),
             (None, None) if a.token_refused => tr!("account.token_refused"),
             (None, None) if a.expired => tr!("menu.values_too_old"),
+            // Not "no usage data error": the failure says it.
+            (None, None) if a.error.is_some() && !a.stale => tr!("menu.usage_failed"),
             (None, None) => tr!("menu.no_usage_data"),
             (five, week) => format!(
                 "{} {:>4}  {} {:>4}",
@@ -833,12 +1069,23 @@ impl Menu<'_> {
                     .map_or_else(|| "—".to_string(), |w| percent_whole(w.remaining)),
             ),
         };
+        let failed_row = a.five_hour.is_none()
+            && a.weekly.is_none()
+            && !health_only(a)
+            && !a.expired
+            && a.error.is_some()
+            && !a.stale;
+        let tags = account_tags(a);
+        let tags = if failed_row {
+            tags.replace(&format!(" {}", tr!("tag.error")), "")
+        } else {
+            tags
+        };
         let text = format!(
-            "{} {} {} {quota}{}",
+            "{} {} {} {quota}{tags}",
             account_glyph(a),
             pad(&label, LABEL_WIDTH),
             pad(&plan, PLAN_WIDTH),
-            account_tags(a)
         );
         let line = self.mono(MenuLine::item(0, text));
         let line = self.color(line, account_tone(a));
@@ -847,7 +1094,7 @@ impl Menu<'_> {
 
     fn account_details(&self, a: &AccountView, now: Epoch) -> Vec<MenuLine> {
         let mut lines = Vec::new();
-        let plan = non_empty(menu_text(&a.plan, 24), "?");
+        let plan = non_empty(menu_text(&plan_word(&a.plan), 24), "?");
         lines.push(self.untrusted(MenuLine::item(
             1,
             tr!(
@@ -877,13 +1124,14 @@ impl Menu<'_> {
         for lane in &a.lanes {
             lines.push(self.untrusted(MenuLine::item(1, lane_detail(lane, now))));
         }
-        if let Some(credits) = &a.reset_credits {
+        // "Reset credits none" on every account says nothing: only real credits.
+        if let Some(credits) = a.reset_credits.as_ref().filter(|c| c.available > 0) {
             lines.push(MenuLine::item(
                 1,
                 tr!("credits.line", credits = credits_text(credits, now)),
             ));
         }
-        let status = non_empty(menu_text(&a.status, 24), "—");
+        let status = non_empty(menu_text(&status_word(&a.status), 24), "—");
         lines.push(self.untrusted(MenuLine::item(
             1,
             tr!("menu.status", status = status, flags = status_flags(a, now)),
@@ -925,7 +1173,8 @@ impl Menu<'_> {
             tr!("menu.account_failures", n = a.recent_failures),
         ));
         if let Some(error) = &a.error {
-            let line = MenuLine::item(1, tr!("menu.error", text = menu_text(error, MESSAGE_CHARS)));
+            let text = menu_text(&detail_text(error), MESSAGE_CHARS);
+            let line = MenuLine::item(1, tr!("menu.error", text = text));
             lines.push(self.untrusted(self.color(line, Tone::Red)));
         }
         lines
@@ -992,55 +1241,55 @@ impl Menu<'_> {
             failures
         });
         // The only parameter is the fingerprint poolwatch computed (8 hex digits).
-        if let (Some(exe), true) = (
-            param_value(&self.ctx.exe),
-            crate::api::api_keys::is_fingerprint(&key.fingerprint),
-        ) {
-            lines.push(
-                MenuLine::item(1, tr!("keys.hide"))
-                    .param("bash", exe)
-                    .param("param1", "config")
-                    .param("param2", "hide-key")
-                    .param("param3", key.fingerprint.clone())
-                    .param("terminal", "false")
-                    .param("refresh", "true"),
-            );
+        if crate::api::api_keys::is_fingerprint(&key.fingerprint) {
+            let hide = MenuLine::item(1, tr!("keys.hide"));
+            let args = ["config", "hide-key", key.fingerprint.as_str()];
+            if let Some(line) = self.action(hide, &args) {
+                lines.push(line.param("refresh", "true"));
+            }
         }
         lines
     }
 
     // ----- actions -----
 
+    /// `line` as a `bash=` action running `poolwatch GLOBALS ARGS`, where
+    /// GLOBALS are the menu's identity (`--profile`, `--config`, `--demo`, see
+    /// [`MenuContext::action_args`]) so the click acts on the pool shown. None
+    /// when the binary path or an argument cannot be written safely.
+    fn action(&self, line: MenuLine, args: &[&str]) -> Option<MenuLine> {
+        let exe = param_value(&self.ctx.exe)?;
+        let mut line = line.param("bash", exe);
+        let all = self
+            .ctx
+            .action_args
+            .iter()
+            .map(String::as_str)
+            .chain(args.iter().copied());
+        for (i, arg) in all.enumerate() {
+            line = line.param(&format!("param{}", i + 1), param_value(arg)?);
+        }
+        Some(line.param("terminal", "false"))
+    }
+
     fn action_lines(&self) -> Vec<MenuLine> {
         let mut lines = Vec::new();
-        let exe = param_value(&self.ctx.exe);
-        if let Some(exe) = &exe {
-            lines.extend(self.sort_lines(exe));
-        }
+        lines.extend(self.sort_lines());
         let refresh = MenuLine::item(0, tr!("menu.refresh_now"));
-        lines.push(match &exe {
-            Some(exe) => refresh
-                .param("bash", exe)
-                .param("param1", "refresh")
-                .param("terminal", "false")
-                .param("refresh", "true"),
+        lines.push(match self.action(refresh.clone(), &["refresh"]) {
+            Some(line) => line.param("refresh", "true"),
             None => refresh.param("refresh", "true"),
         });
         if let Some(url) = management_url(&self.ctx.pool_url) {
             lines.push(MenuLine::item(0, tr!("menu.open_panel")).param("href", url));
         }
         // `config edit` creates the file from the template when it is missing.
-        if let Some(exe) = &exe {
-            lines.push(
-                MenuLine::item(0, tr!("menu.open_settings"))
-                    .param("bash", exe)
-                    .param("param1", "config")
-                    .param("param2", "edit")
-                    .param("terminal", "false"),
-            );
+        let settings = MenuLine::item(0, tr!("menu.open_settings"));
+        if let Some(line) = self.action(settings.clone(), &["config", "edit"]) {
+            lines.push(line);
         } else if let Some(path) = param_value(&self.ctx.settings_path) {
             lines.push(
-                MenuLine::item(0, tr!("menu.open_settings"))
+                settings
                     .param("bash", "/usr/bin/open")
                     .param("param1", "-t")
                     .param("param2", path)
@@ -1050,7 +1299,7 @@ impl Menu<'_> {
         lines
     }
 
-    fn sort_lines(&self, exe: &str) -> Vec<MenuLine> {
+    fn sort_lines(&self) -> Vec<MenuLine> {
         let active = self.ctx.sort;
         let mut lines = vec![MenuLine::item(
             0,
@@ -1066,14 +1315,13 @@ impl Menu<'_> {
                 } else {
                     name
                 };
-                let mut line = MenuLine::item(1, title)
-                    .param("bash", exe)
-                    .param("param1", "config")
-                    .param("param2", "set")
-                    .param("param3", "sort")
-                    .param("param4", sort_value(order))
-                    .param("terminal", "false")
-                    .param("refresh", "true");
+                let value = sort_value(order);
+                let Some(mut line) =
+                    self.action(MenuLine::item(1, title), &["config", "set", "sort", &value])
+                else {
+                    return Vec::new();
+                };
+                line = line.param("refresh", "true");
                 if checked && self.swiftbar() {
                     line = line.param("checked", "true");
                 }
@@ -1166,7 +1414,7 @@ fn key_row_label(key: &ApiKeyView) -> String {
         key.label.clone()
     };
     if fingerprint.is_empty() {
-        return menu_text(&head, KEY_LABEL_WIDTH);
+        return menu_cell(&head, KEY_LABEL_WIDTH);
     }
     if head.trim().is_empty() {
         return fingerprint;
@@ -1178,7 +1426,7 @@ fn key_row_label(key: &ApiKeyView) -> String {
     } else {
         head
     };
-    format!("{} · {fingerprint}", menu_text(&head, room))
+    format!("{} · {fingerprint}", menu_cell(&head, room))
 }
 
 fn key_glyph(key: &ApiKeyView) -> char {
@@ -1422,10 +1670,17 @@ fn window_detail(name: &str, window: Option<&AccountWindow>, killed: bool, now: 
 /// `Opus (week) 20% left · resets in 2d` (the lane name is server text).
 fn lane_detail(lane: &Lane, now: Epoch) -> String {
     let name = non_empty(menu_text(&lane.name, 40), &tr!("lane.limit"));
+    // `Claude · 5h` already names its window: no `(5h)` after it.
     let window = lane
         .window
         .as_deref()
-        .map(|w| format!(" ({})", menu_text(w, 12)))
+        .filter(|w| {
+            !lane
+                .name
+                .to_ascii_lowercase()
+                .contains(&w.to_ascii_lowercase())
+        })
+        .map(|w| format!(" ({})", menu_text(&lane_window_name(w), 12)))
         .unwrap_or_default();
     let left = lane.remaining.map_or_else(
         || tr!("window.no_data"),

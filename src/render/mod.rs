@@ -59,6 +59,39 @@ pub struct MenuContext {
     pub now: Epoch,
     /// The server's IP ban ends then (None: no ban running); counted down from `now`.
     pub ban_until: Option<Epoch>,
+    /// The menu-bar title's form (`title_format`: `share`, `5h`, `week`, `compact`).
+    pub title_format: String,
+    /// The global options every `bash=` action repeats so it acts on the pool
+    /// this menu shows: `--profile NAME`, `--config PATH`, `--demo` (trusted:
+    /// built by the commands layer; a value that cannot be written safely
+    /// leaves the action out).
+    pub action_args: Vec<String>,
+    /// The problem's short name for the menu-bar title (`config error`,
+    /// `setup needed`), shown instead of "no data", or after the figures
+    /// when there is data to show.
+    pub problem: Option<String>,
+}
+
+impl Default for MenuContext {
+    fn default() -> Self {
+        MenuContext {
+            profile: "default".to_string(),
+            pool_url: String::new(),
+            exe: String::new(),
+            settings_path: String::new(),
+            updated_at: None,
+            status: FetchStatus::Fresh,
+            notices: Vec::new(),
+            sort: SortOrder::default(),
+            demo: false,
+            pace: None,
+            now: 0,
+            ban_until: None,
+            title_format: "share".to_string(),
+            action_args: Vec::new(),
+            problem: None,
+        }
+    }
 }
 
 pub mod duration;
@@ -70,6 +103,7 @@ pub mod metrics;
 pub mod multi;
 pub mod oneline;
 pub mod page;
+pub mod privacy;
 pub mod sanitize;
 pub mod text;
 pub mod waybar;

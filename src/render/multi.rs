@@ -22,15 +22,20 @@ fn severity(pool: &PoolMenu) -> (u8, Option<Level>) {
     }
 }
 
-/// `profile · title`; a pool's own title already ends in ` · profile` for a
-/// named profile, which is dropped so the name is not shown twice
-/// (`work · no data`, not `work · no data · work`).
+/// `profile · title`; a pool's own title already names a named profile
+/// (`⚡ work · 5h 64% · W 58%`), which is dropped so the name is not shown
+/// twice (`work · ⚡ 5h 64% · W 58%`).
 fn labelled(mut line: MenuLine, profile: &str) -> MenuLine {
     let shown = menu_text(profile, 16);
-    let title = line
-        .title
-        .strip_suffix(&format!(" · {shown}"))
-        .unwrap_or(&line.title);
+    let own = format!("{shown} · ");
+    let title = match line.title.find(&own) {
+        Some(at) => format!("{}{}", &line.title[..at], &line.title[at + own.len()..]),
+        None => line
+            .title
+            .strip_suffix(&format!(" · {shown}"))
+            .unwrap_or(&line.title)
+            .to_string(),
+    };
     line.title = format!("{shown} · {title}");
     line
 }

@@ -78,6 +78,13 @@ pub fn render_oneline(
     report: Option<&PoolReport>,
     ctx: &MenuContext,
 ) -> Result<String, String> {
+    // The presets speak the run's language (`W` → `周`, `ok` → `可用`).
+    let localized = match template {
+        SHORT_PRESET => crate::tr!("oneline.short"),
+        LONG_PRESET => crate::tr!("oneline.long"),
+        other => other.to_string(),
+    };
+    let template = localized.as_str();
     let mut out = String::new();
     for piece in parse(template)? {
         match piece {
@@ -223,12 +230,16 @@ fn report_value(name: &str, report: &PoolReport) -> String {
 /// `+263% in 38m` for a window with a restore forecast (`+263% now` once due).
 fn restore_text(window: &PoolWindow, now: Epoch) -> Option<String> {
     let forecast = window.forecast.as_ref()?;
-    let when = if forecast.at > now {
-        format!("in {}", short(forecast.at - now))
+    let restored = plus_percent(forecast.restored);
+    Some(if forecast.at > now {
+        crate::tr!(
+            "oneline.restore_in",
+            restored = restored,
+            d = short(forecast.at - now)
+        )
     } else {
-        "now".to_string()
-    };
-    Some(format!("+{} {when}", plus_percent(forecast.restored)))
+        crate::tr!("oneline.restore_now", restored = restored)
+    })
 }
 
 fn state_name(status: &FetchStatus) -> &'static str {
@@ -286,6 +297,7 @@ mod tests {
             pace: None,
             now: NOW,
             ban_until: None,
+            ..Default::default()
         }
     }
 

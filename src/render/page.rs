@@ -230,6 +230,7 @@ mod tests {
             pace: None,
             now: 160,
             ban_until: None,
+            ..Default::default()
         }
     }
 

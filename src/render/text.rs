@@ -119,7 +119,7 @@ pub fn render_status_at(
             // The primary provider's pool and accounts, then each other provider's.
             let primary = report.primary_part();
             out.push('\n');
-            pool(&mut out, &primary, ctx.pace.as_ref(), &p, width);
+            pool(&mut out, &primary, ctx.pace.as_ref(), &p, width, true);
             out.push('\n');
             accounts(&mut out, &primary, &p, width);
             for section in report
@@ -131,7 +131,7 @@ pub fn render_status_at(
                 let name = terminal_text(&section.name, 24);
                 if section.quota {
                     let _ = writeln!(out, "\n{}", p.paint(&name, Style::Bold));
-                    pool(&mut out, &part, None, &p, width);
+                    pool(&mut out, &part, None, &p, width, false);
                 } else {
                     let title = tr!(
                         "status.health_only",
@@ -219,7 +219,16 @@ fn header(out: &mut String, ctx: &MenuContext, p: &Painter, has_report: bool, wi
     }
 }
 
-fn pool(out: &mut String, report: &PoolReport, pace: Option<&Pace>, p: &Painter, width: usize) {
+/// One pool block; `explain` adds the "Available" sentence and the health
+/// legend, said once per output (the first section), not once per provider.
+fn pool(
+    out: &mut String,
+    report: &PoolReport,
+    pace: Option<&Pace>,
+    p: &Painter,
+    width: usize,
+    explain: bool,
+) {
     for (name, window, window_pace) in pool_windows(report, pace) {
         window_row(out, name, window, report.now, p, width);
         if let Some(text) = pace_text(window_pace, window, report.now) {
@@ -233,8 +242,10 @@ fn pool(out: &mut String, report: &PoolReport, pace: Option<&Pace>, p: &Painter,
     for line in wrap_to_width(&counts, width, "", "  ") {
         let _ = writeln!(out, "{}", line.replace(NBSP, " "));
     }
-    for line in wrap_to_width(&available_meaning(), width, "", "  ") {
-        let _ = writeln!(out, "{}", p.paint(&line, Style::Dim));
+    if explain {
+        for line in wrap_to_width(&available_meaning(), width, "", "  ") {
+            let _ = writeln!(out, "{}", p.paint(&line, Style::Dim));
+        }
     }
     if report.counts.duplicates > 0 {
         let notice = duplicates_text(report.counts.duplicates);
@@ -268,7 +279,12 @@ fn pool(out: &mut String, report: &PoolReport, pace: Option<&Pace>, p: &Painter,
             );
         }
         let legend = keep_parts_together(&health_legend(), width - 8);
-        for line in wrap_to_width(&legend, width, "        ", "        ") {
+        let legend_lines = if explain {
+            wrap_to_width(&legend, width, "        ", "        ")
+        } else {
+            Vec::new()
+        };
+        for line in legend_lines {
             let line = line.replace(NBSP, " ");
             let (indent, body) = line.split_at(line.len() - line.trim_start().len());
             let _ = writeln!(out, "{indent}{}", p.paint(body, Style::Dim));
@@ -412,15 +428,14 @@ fn accounts(out: &mut String, report: &PoolReport, p: &Painter, width: usize) {
         let _ = writeln!(out, "{}", tr!("status.no_accounts"));
         return;
     }
-    let labels: Vec<String> = report
-        .accounts
+    let labels: Vec<String> = super::menu::seat_labels(&report.accounts)
         .iter()
-        .map(|a| terminal_text(&a.label, MESSAGE_CHARS))
+        .map(|label| terminal_text(label, MESSAGE_CHARS))
         .collect();
     let plans: Vec<String> = report
         .accounts
         .iter()
-        .map(|a| terminal_text(&a.plan, PLAN_WIDTH))
+        .map(|a| terminal_text(&super::menu::plan_word(&a.plan), PLAN_WIDTH))
         .collect();
     let max_width = |texts: &mut dyn Iterator<Item = String>| {
         texts.map(|t| display_width(&t)).max().unwrap_or(0)
@@ -493,7 +508,7 @@ fn accounts(out: &mut String, report: &PoolReport, p: &Painter, width: usize) {
             wrapped(out, &inline, width, "  ", "  ", p, None);
         }
         if let Some(error) = &account.error {
-            let text = terminal_text(error, MESSAGE_CHARS);
+            let text = terminal_text(&super::menu::detail_text(error), MESSAGE_CHARS);
             let prefix = format!("  {} ", tr!("status.error_prefix"));
             wrapped(out, &text, width, &prefix, "    ", p, Some(Style::Red));
         }
@@ -595,7 +610,7 @@ fn account_row(
 /// The short status (`active`, `error [cooling]`) and the server's message,
 /// if any. A tag repeating the status (`disabled [disabled]`) is left out.
 fn status_text(a: &AccountView) -> (String, Option<String>) {
-    let status = terminal_text(&a.status, 16);
+    let status = terminal_text(&super::menu::status_word(&a.status), 16);
     let status = if status.is_empty() {
         "—".to_string()
     } else {

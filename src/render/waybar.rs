@@ -130,6 +130,7 @@ mod tests {
             pace: None,
             now: 160,
             ban_until: None,
+            ..Default::default()
         }
     }
 

@@ -146,10 +146,8 @@ pub(super) fn freshness_of(cache: &CacheFile, stamp: &str, now: Epoch) -> Freshn
         };
     }
     if let Some(latch) = cache.auth_latch.as_ref().filter(|l| l.stamp == stamp) {
-        return Freshness::AuthLatched {
-            title: latch.title.clone(),
-            message: latch.message.clone(),
-        };
+        let (title, message) = latch.localized();
+        return Freshness::AuthLatched { title, message };
     }
     match &cache.last_error {
         Some(last)
@@ -159,14 +157,14 @@ pub(super) fn freshness_of(cache: &CacheFile, stamp: &str, now: Epoch) -> Freshn
                 }) =>
         {
             Freshness::Stale {
-                title: last.title.clone(),
+                title: last.localized().0,
                 message: crate::tr!("block.ban_ended"),
             }
         }
-        Some(last) => Freshness::Stale {
-            title: last.title.clone(),
-            message: last.message.clone(),
-        },
+        Some(last) => {
+            let (title, message) = last.localized();
+            Freshness::Stale { title, message }
+        }
         None => Freshness::Fresh,
     }
 }
@@ -184,6 +182,7 @@ mod tests {
             message: "m".into(),
             stamp: s.into(),
             key: None,
+            texts: Default::default(),
         });
         cache
     }

@@ -156,10 +156,15 @@ impl Session<'_> {
                 None
             }
             Some(error) => {
+                // Kept in every language: a run in another one shows its own.
+                let texts = crate::store::cache::in_every_language(|| {
+                    (error.title().to_string(), error.to_string())
+                });
                 cache.last_error = Some(LastError {
                     title: error.title().to_string(),
                     message: error.to_string(),
                     exit_code: error.exit_code(),
+                    texts: texts.clone(),
                 });
                 if let RunError::Fetch(fetch_error) = &error {
                     // A ban is not the key's fault: no latch, the ban's end decides.
@@ -170,6 +175,7 @@ impl Session<'_> {
                             message: error.to_string(),
                             stamp: stamp.clone(),
                             key: fingerprint.clone(),
+                            texts,
                         });
                     }
                 }

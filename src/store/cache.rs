@@ -8,6 +8,7 @@
 //! `cache.<server>.json` instead of being overwritten, and taken back when
 //! that server is the profile's again.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -38,6 +39,42 @@ pub struct AuthLatch {
     /// different key lifts the latch. None in caches of older versions.
     #[serde(default)]
     pub key: Option<String>,
+    /// `title` and `message` in every language, by locale code, so a run in
+    /// another language shows them in its own (issue 17.6); the plain fields
+    /// stay the fallback (older caches, a language added later).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub texts: BTreeMap<String, LocalText>,
+}
+
+/// A stored message in one language.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LocalText {
+    pub title: String,
+    pub message: String,
+}
+
+/// `(title, message)` in the current thread's language when stored, else the
+/// texts of the run that stored them.
+pub fn localized(
+    texts: &BTreeMap<String, LocalText>,
+    title: &str,
+    message: &str,
+) -> (String, String) {
+    match texts.get(crate::i18n::current().code()) {
+        Some(text) => (text.title.clone(), text.message.clone()),
+        None => (title.to_string(), message.to_string()),
+    }
+}
+
+/// `make()` (a title and a message) rendered in every language poolwatch speaks.
+pub fn in_every_language(make: impl Fn() -> (String, String)) -> BTreeMap<String, LocalText> {
+    crate::i18n::Lang::ALL
+        .iter()
+        .map(|lang| {
+            let (title, message) = crate::i18n::with(*lang, &make);
+            (lang.code().to_string(), LocalText { title, message })
+        })
+        .collect()
 }
 
 /// The error of the last fetch attempt.
@@ -49,6 +86,23 @@ pub struct LastError {
     pub message: String,
     /// The exit code a command reports for it (see `exit_codes`).
     pub exit_code: i32,
+    /// `title` and `message` in every language (see [`AuthLatch::texts`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub texts: BTreeMap<String, LocalText>,
+}
+
+impl LastError {
+    /// `(title, message)` in the current language.
+    pub fn localized(&self) -> (String, String) {
+        localized(&self.texts, &self.title, &self.message)
+    }
+}
+
+impl AuthLatch {
+    /// `(title, message)` in the current language.
+    pub fn localized(&self) -> (String, String) {
+        localized(&self.texts, &self.title, &self.message)
+    }
 }
 
 /// The cache file.

@@ -1,17 +1,20 @@
-//! Shell integration: `metrics`, `completions`, `man`.
+//! `poolwatch metrics`: OpenMetrics text of the selected (or every) profile.
+//!
+//! Made for cron and node_exporter's textfile collector: a printed, valid
+//! exposition exits 0 whatever the pool's state, because the state is in the
+//! gauges (`poolwatch_stale 1`, `poolwatch_auth_failed 1`). A non-zero exit
+//! would stop `poolwatch metrics > f.tmp && mv f.tmp f` from publishing, and
+//! the collector would serve the last good file with `poolwatch_stale 0`
+//! forever. Only a run that prints nothing (bad settings) fails.
 
-use std::io::Write;
-
-use clap::CommandFactory;
-
-use super::{obtain, Globals};
-use crate::cli::{Cli, MetricsArgs};
+use super::{headline, obtain, Globals};
+use crate::cli::MetricsArgs;
 use crate::exit_codes;
 use crate::render::metrics::{openmetrics, PoolMetrics};
 use crate::session::{Freshness, Trigger};
 
-/// `poolwatch metrics`: OpenMetrics text of the selected (or every) profile.
-pub fn metrics(globals: &Globals, args: &MetricsArgs) -> i32 {
+/// Run `metrics`; 0 when the exposition was printed.
+pub fn run(globals: &Globals, args: &MetricsArgs) -> i32 {
     let profiles = if args.all_profiles {
         match globals.profile_names() {
             Ok(names) => names,
@@ -50,27 +53,13 @@ pub fn metrics(globals: &Globals, args: &MetricsArgs) -> i32 {
         })
         .collect();
     print!("{}", openmetrics(&pools, now));
-    views
-        .iter()
-        .map(|(_, v)| v.outcome.exit_code())
-        .find(|code| *code != exit_codes::OK)
-        .unwrap_or(exit_codes::OK)
-}
-
-/// `poolwatch completions SHELL`.
-pub fn completions(shell: clap_complete::Shell) -> i32 {
-    let mut command = Cli::command();
-    clap_complete::generate(shell, &mut command, "poolwatch", &mut std::io::stdout());
-    exit_codes::OK
-}
-
-/// `poolwatch man`: the man page in roff.
-pub fn man() -> i32 {
-    let mut page = Vec::new();
-    if let Err(e) = clap_mangen::Man::new(Cli::command()).render(&mut page) {
-        eprintln!("poolwatch: cannot render the man page: {e}");
-        return exit_codes::FAILURE;
+    // The problem goes to stderr (cron mails it); the exit says "printed".
+    for (profile, view) in &views {
+        if let Freshness::Stale { title, message } | Freshness::AuthLatched { title, message } =
+            &view.outcome.freshness
+        {
+            eprintln!("poolwatch: {profile}: {}", headline(title, message));
+        }
     }
-    let _ = std::io::stdout().write_all(&page);
     exit_codes::OK
 }
