@@ -27,6 +27,8 @@ pub fn for_fetch_error(err: &crate::api::error::FetchError) -> i32 {
         FetchError::ManagementDisabled
         | FetchError::ServerTooOld { .. }
         | FetchError::Http { .. }
-        | FetchError::BadResponse(_) => BAD_RESPONSE,
+        | FetchError::BadResponse(_)
+        | FetchError::Redirect { .. }
+        | FetchError::TooLarge { .. } => BAD_RESPONSE,
     }
 }

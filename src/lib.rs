@@ -27,6 +27,7 @@ pub mod model;
 pub mod pipe;
 pub mod provider;
 pub mod quota;
+pub mod redact;
 pub mod render;
 pub mod secrets;
 pub mod session;

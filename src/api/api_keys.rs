@@ -54,6 +54,27 @@ pub fn parse_api_key_usage(body: &str) -> Result<Vec<ApiKeyUsage>, String> {
     Ok(rows)
 }
 
+/// The raw keys of an `api-key-usage` body (each object key whole and the
+/// key after its last `|`), for the client's redactor only: never stored.
+pub fn raw_keys(body: &str) -> Vec<String> {
+    let Ok(Value::Object(providers)) = serde_json::from_str::<Value>(body) else {
+        return Vec::new();
+    };
+    let mut keys = Vec::new();
+    for entries in providers.values() {
+        let Value::Object(entries) = entries else {
+            continue;
+        };
+        for object_key in entries.keys() {
+            if let Some((_, key)) = object_key.rsplit_once('|') {
+                keys.push(key.to_string());
+            }
+            keys.push(object_key.clone());
+        }
+    }
+    keys
+}
+
 /// The fingerprint of a whole object key string (`base_url|key` or `key`).
 pub fn fingerprint(object_key: &str) -> String {
     let digest = Sha256::digest(object_key.as_bytes());

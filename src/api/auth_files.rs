@@ -2,11 +2,14 @@
 //!
 //! The parser is lenient: unknown fields are ignored, `auth_index` may be a
 //! string or a number, times may be RFC 3339 strings or epoch numbers. The
-//! `account` field (the raw API key of api_key auths) is never read.
+//! `account` field (the raw API key of api_key auths) is read only into
+//! [`AuthFileEntry::raw_api_key`], a [`Secret`] the client hands to its
+//! redactor and then drops (see `crate::redact`).
 
 use serde_json::Value;
 
 use crate::model::{Epoch, HealthBucket};
+use crate::secrets::Secret;
 
 /// One entry of the auth-files list, reduced to what poolwatch uses.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -34,6 +37,10 @@ pub struct AuthFileEntry {
     pub success: u64,
     pub failed: u64,
     pub recent_requests: Vec<HealthBucket>,
+    /// The raw upstream key of an api_key auth (`account`): only for the
+    /// client's redactor, which removes it from every server text and then
+    /// clears this field.
+    pub raw_api_key: Option<Secret>,
 }
 
 impl AuthFileEntry {
@@ -117,6 +124,12 @@ fn parse_entry(item: &Value) -> AuthFileEntry {
             .and_then(Value::as_array)
             .map(|buckets| buckets.iter().map(bucket).collect())
             .unwrap_or_default(),
+        raw_api_key: (string_field(item, "account_type")
+            .is_some_and(|t| t.eq_ignore_ascii_case("api_key")))
+        .then(|| string_field(item, "account"))
+        .flatten()
+        .filter(|k| !k.trim().is_empty())
+        .map(Secret::new),
         id,
         name,
     }

@@ -6,6 +6,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod mock_server;
+pub mod scripted;
 
 pub use mock_server::*;
 
