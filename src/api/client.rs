@@ -191,7 +191,7 @@ impl Client {
     /// text field of every entry is redacted before it goes anywhere.
     pub async fn auth_files(&self) -> Result<(Vec<AuthFileEntry>, Option<String>), FetchError> {
         let url = self.endpoint("auth-files");
-        let outcome = with_one_retry(|| async {
+        let outcome = with_one_retry(self.options.request_timeout, || async {
             let response = self
                 .management_get(&url)
                 .send()
@@ -259,7 +259,7 @@ impl Client {
     /// everything else is the account's.
     pub async fn api_call(&self, request: &Value) -> Result<(u16, String), UsageFailure> {
         let url = self.endpoint("api-call");
-        let outcome = with_one_retry(|| async {
+        let outcome = with_one_retry(self.options.request_timeout, || async {
             let response = self
                 .http
                 .post(&url)
@@ -274,7 +274,9 @@ impl Client {
         let (status, version, body) = match outcome {
             Ok(answer) => answer,
             Err(err @ FetchError::Redirect { .. }) => return Err(UsageFailure::Fatal(err)),
-            Err(FetchError::Unreachable(detail)) => return Err(UsageFailure::Account(detail)),
+            Err(FetchError::Unreachable(detail) | FetchError::Tls(detail)) => {
+                return Err(UsageFailure::Account(detail))
+            }
             Err(other) => return Err(UsageFailure::Account(other.to_string())),
         };
         if let Err(err) = check_management_status(status, &body, &self.redactor) {
@@ -536,7 +538,7 @@ impl Client {
                 }
                 other => other.message(),
             };
-            return FetchError::Unreachable(detail);
+            return FetchError::Tls(detail);
         }
         let kind = if err.is_timeout() {
             crate::tr!("net.timeout")
@@ -638,19 +640,33 @@ impl Client {
     }
 }
 
-/// Run `attempt`; retry once after a short pause on transport errors and 5xx.
-async fn with_one_retry<F, Fut>(attempt: F) -> Result<(u16, Option<String>, String), FetchError>
+/// Run `attempt`; retry once after a short pause on transport errors and 5xx,
+/// but only within `budget` (the request timeout) counted from the first try:
+/// a silent server costs one timeout, not two.
+async fn with_one_retry<F, Fut>(
+    budget: Duration,
+    attempt: F,
+) -> Result<(u16, Option<String>, String), FetchError>
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = Result<(u16, Option<String>, String), FetchError>>,
 {
-    match attempt().await {
+    let start = Instant::now();
+    let first = attempt().await;
+    match first {
         Err(FetchError::Unreachable(_)) => {}
         Ok((status, _, _)) if (500..=599).contains(&status) => {}
         done => return done,
     }
+    let left = budget.saturating_sub(start.elapsed() + RETRY_PAUSE);
+    if left < RETRY_PAUSE {
+        return first;
+    }
     tokio::time::sleep(RETRY_PAUSE).await;
-    attempt().await
+    match tokio::time::timeout(left, attempt()).await {
+        Ok(second) => second,
+        Err(_) => first,
+    }
 }
 
 /// True when the URL's host is loopback (proxies are bypassed for it).

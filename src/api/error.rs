@@ -44,6 +44,8 @@ pub enum FetchError {
     /// The pool URL (or api-call) answered a redirect: never followed, since
     /// the key would be dropped or sent elsewhere. `location` is redacted.
     Redirect { status: u16, location: String },
+    /// The TLS handshake with the pool failed (the message names why).
+    Tls(String),
     /// The account list is larger than poolwatch reads (`mib` MiB).
     TooLarge { mib: usize },
 }
@@ -91,6 +93,7 @@ impl FetchError {
             FetchError::BadResponse(_) => tr!("fetch.title_bad_response"),
             FetchError::Redirect { .. } => tr!("fetch.title_redirect"),
             FetchError::TooLarge { .. } => tr!("fetch.title_too_large"),
+            FetchError::Tls(_) => tr!("fetch.title_tls"),
         }
     }
 }
@@ -134,6 +137,7 @@ impl fmt::Display for FetchError {
                 tr!("fetch.redirect", status = status, location = location)
             }
             FetchError::TooLarge { mib } => tr!("fetch.too_large", mib = mib),
+            FetchError::Tls(detail) => detail.clone(),
         };
         f.write_str(&text)
     }

@@ -36,6 +36,8 @@ pub enum Answer {
     Stream(u16, usize, u8),
     /// Bytes written as they are (not HTTP at all).
     Raw(Vec<u8>),
+    /// Say nothing for this long, then close.
+    Silent(Duration),
 }
 
 impl Answer {
@@ -112,10 +114,16 @@ fn serve(stream: TcpStream, script: &Script, requests: &AtomicUsize) {
         return;
     };
     let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+    let mut raw_line = Vec::new();
+    if reader.read_until(b'\n', &mut raw_line).unwrap_or(0) == 0 {
         return;
     }
+    let Ok(line) = String::from_utf8(raw_line) else {
+        // Not HTTP (a TLS handshake, say): answer like Go's net/http does.
+        let _ = writer
+            .write_all(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n400 Bad Request");
+        return;
+    };
     let mut parts = line.split_whitespace();
     let method = parts.next().unwrap_or("").to_string();
     let path = parts.next().unwrap_or("").to_string();
@@ -185,6 +193,7 @@ fn serve(stream: TcpStream, script: &Script, requests: &AtomicUsize) {
         Answer::Raw(bytes) => {
             let _ = writer.write_all(&bytes);
         }
+        Answer::Silent(wait) => std::thread::sleep(wait),
     }
     let _ = writer.flush();
 }
