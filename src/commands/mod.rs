@@ -401,7 +401,7 @@ fn write_snapshot(
         return Ok(());
     };
     let new = build_snapshot(settings, outcome, report, false, now);
-    let old = std::fs::read(&path)
+    let old = crate::store::safe_file::read_capped(&path, crate::store::safe_file::SMALL_MAX_BYTES)
         .ok()
         .and_then(|bytes| serde_json::from_slice::<snapshot::Snapshot>(&bytes).ok());
     let bytes = serde_json::to_vec_pretty(&new).map_err(|e| e.to_string())?;

@@ -53,6 +53,13 @@ pub(crate) fn read_text(path: &Path) -> Result<Option<String>, ConfigError> {
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(err) => return Err(ConfigError::io(path, "read", err)),
     };
+    if !metadata.is_file() {
+        return Err(ConfigError::file(
+            path,
+            DEFAULT_PROFILE,
+            crate::tr!("config.not_regular"),
+        ));
+    }
     if metadata.len() > MAX_FILE_BYTES {
         return Err(ConfigError::file(
             path,
@@ -61,7 +68,7 @@ pub(crate) fn read_text(path: &Path) -> Result<Option<String>, ConfigError> {
         ));
     }
     check_not_world_writable(path, &metadata)?;
-    std::fs::read_to_string(path)
+    crate::store::safe_file::read_text_capped(path, MAX_FILE_BYTES)
         .map(Some)
         .map_err(|err| ConfigError::io(path, "read", err))
 }

@@ -7,7 +7,6 @@
 //! Plan weights below 0.1 are clamped to 0.1 silently. The management key never lives here: see
 //! [`crate::secrets`].
 
-mod atomic;
 mod edit;
 mod error;
 mod file;
@@ -35,7 +34,7 @@ pub use keys::{parse_language, parse_sort, sort_name, MIN_WEIGHT};
 pub use show::{show, show_with_paths};
 pub use url::{normalize_pool_url, normalize_usage_url};
 
-pub use atomic::write_private_atomic;
+pub use crate::store::atomic::write_private_through_link as write_private_atomic;
 
 use keys::Value;
 

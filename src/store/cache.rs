@@ -123,7 +123,7 @@ impl CachePaths {
 
 /// Read the cache; a corrupt file (or another format version) is moved aside.
 pub fn load(path: &Path) -> io::Result<Loaded> {
-    let bytes = match fs::read(path) {
+    let bytes = match super::safe_file::read_capped(path, super::safe_file::CACHE_MAX_BYTES) {
         Ok(b) => b,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Loaded::Missing),
         Err(e) => return Err(e),

@@ -8,4 +8,5 @@ pub mod cache;
 pub mod fallback;
 pub mod lock;
 pub mod menu_form;
+pub mod safe_file;
 pub mod snapshot;
