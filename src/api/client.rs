@@ -228,7 +228,7 @@ impl Client {
             .await
             .map_err(|e| self.transport_error(e).to_string())?;
         let (status, _, body) = self
-            .read_response(response, BodyKind::List)
+            .read_response(response, BodyKind::KeyList)
             .await
             .map_err(|e| e.to_string())?;
         match status {
@@ -483,21 +483,25 @@ fn redact_entry(entry: &mut AuthFileEntry, redactor: &Redactor) {
 /// What a body is: the answer size allowed depends on it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum BodyKind {
-    /// The account list (or the api-key list): grows with the pool.
+    /// The account list: grows with the pool.
     List,
+    /// The api-key usage list: one entry per upstream key.
+    KeyList,
     /// One api-call answer: a usage answer is a few KiB.
     ApiCall,
 }
 
 /// The largest account list read (a 50,000-account list is about 88 MB); a
 /// bigger one is refused as a pool too large, instead of filling memory.
-pub const MAX_LIST_BYTES: usize = 256 * 1024 * 1024;
+pub const MAX_LIST_BYTES: usize = 160 * 1024 * 1024;
+/// The largest api-key usage answer read (about 2 KB per upstream key).
+pub const MAX_KEY_LIST_BYTES: usize = 16 * 1024 * 1024;
 /// The largest api-call answer read (a usage answer is a few KiB).
 pub const MAX_API_CALL_BYTES: usize = 1024 * 1024;
 /// The api-call answers of one fetch buffered at once, whatever the concurrency:
 /// past this, an answer still being read is refused (that account's error), so
 /// hostile answers cannot grow a refresh beyond a few tens of MiB.
-pub const API_CALL_BUDGET_BYTES: usize = 24 * 1024 * 1024;
+pub const API_CALL_BUDGET_BYTES: usize = 16 * 1024 * 1024;
 /// The old name of [`MAX_LIST_BYTES`].
 pub const MAX_BODY_BYTES: usize = MAX_LIST_BYTES;
 
@@ -591,12 +595,17 @@ impl Client {
         }
         let cap = match kind {
             BodyKind::List => MAX_LIST_BYTES,
+            BodyKind::KeyList => MAX_KEY_LIST_BYTES,
             BodyKind::ApiCall => MAX_API_CALL_BYTES,
         };
         let too_large = || match kind {
             BodyKind::List => FetchError::TooLarge {
                 mib: MAX_LIST_BYTES / (1024 * 1024),
             },
+            BodyKind::KeyList => FetchError::BadResponse(crate::tr!(
+                "net.key_list_too_large",
+                mib = MAX_KEY_LIST_BYTES / (1024 * 1024)
+            )),
             BodyKind::ApiCall => FetchError::BadResponse(crate::tr!(
                 "net.api_call_too_large",
                 kib = MAX_API_CALL_BYTES / 1024
