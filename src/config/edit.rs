@@ -175,6 +175,51 @@ pub fn set_value(
     key: &str,
     value: &str,
 ) -> Result<(), ConfigError> {
+    with_settings_lock(path, || set_value_locked(path, profile, key, value))
+}
+
+/// How long an edit waits for another edit of the same settings file.
+const SETTINGS_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The lock file of the settings at `path`: `<name>.lock` beside it.
+pub fn settings_lock_path(path: &Path) -> std::path::PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "config.toml".into());
+    path.with_file_name(format!("{name}.lock"))
+}
+
+/// Run `edit` holding the settings lock, so concurrent edits (`config set`,
+/// `hide-key`, `show-key`, labels) each re-read the file and none loses
+/// another's update. `edit` must read what it changes inside the lock.
+pub fn with_settings_lock<T>(
+    path: &Path,
+    edit: impl FnOnce() -> Result<T, ConfigError>,
+) -> Result<T, ConfigError> {
+    let lock_path = settings_lock_path(path);
+    let guard = crate::store::lock::lock_within(&lock_path, SETTINGS_LOCK_WAIT)
+        .map_err(|err| ConfigError::io(&lock_path, "lock", err))?;
+    let Some(_guard) = guard else {
+        return Err(ConfigError::io(
+            &lock_path,
+            "lock",
+            std::io::Error::new(
+                std::io::ErrorKind::WouldBlock,
+                crate::tr!("config.lock_busy"),
+            ),
+        ));
+    };
+    edit()
+}
+
+/// [`set_value`] for a caller that already holds [`with_settings_lock`].
+pub fn set_value_locked(
+    path: &Path,
+    profile: Option<&str>,
+    key: &str,
+    value: &str,
+) -> Result<(), ConfigError> {
     let profile = profile.map(str::trim).unwrap_or(DEFAULT_PROFILE);
     if !file::valid_profile_name(profile) {
         return Err(ConfigError::BadProfileName {

@@ -26,7 +26,9 @@ use std::time::Duration;
 
 use crate::quota::{PlanWeights, QuotaSettings};
 
-pub use edit::{init_file, set_value, template};
+pub use edit::{
+    init_file, set_value, set_value_locked, settings_lock_path, template, with_settings_lock,
+};
 pub use error::ConfigError;
 pub use file::valid_profile_name;
 pub use keys::toml_list;
