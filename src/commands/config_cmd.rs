@@ -69,10 +69,23 @@ pub fn run(globals: &Globals, command: ConfigCommand) -> i32 {
         }
         ConfigCommand::Show => match globals.settings() {
             Ok(settings) => {
-                let key_status = match secrets::load_key(&settings.profile, globals.env) {
+                let key_status = match secrets::load_key_for(
+                    &settings.profile,
+                    settings.key_file.as_deref(),
+                    globals.env,
+                ) {
                     Ok((_, secrets::KeySource::Env)) => tr!("cfg.key_from_env"),
+                    Ok((_, secrets::KeySource::ProfileEnv)) => tr!(
+                        "cfg.key_from_profile_env",
+                        var = secrets::profile_key_env(&settings.profile)
+                    ),
+                    Ok((_, secrets::KeySource::File)) => tr!("cfg.key_from_file"),
                     Ok((_, secrets::KeySource::Keychain)) => tr!("cfg.key_in_keychain"),
-                    Err(_) => tr!("cfg.key_not_set", hint = secrets::key_hint()),
+                    Err(secrets::KeyError::NotSet { .. }) => tr!(
+                        "cfg.key_not_set",
+                        hint = secrets::key_hint_for_profile(&settings.profile)
+                    ),
+                    Err(other) => other.to_string(),
                 };
                 let cache_dir = Session::cache_dir(&settings, globals.env);
                 let snapshot = super::snapshot_path(&settings);

@@ -33,6 +33,8 @@ pub(crate) enum Kind {
     Fingerprints,
     /// The interface language: `auto`, `en` or `zh-Hans`.
     Language,
+    /// An absolute file path (`~/` is the home folder).
+    FilePath,
 }
 
 /// One known key.
@@ -86,6 +88,7 @@ pub(crate) const KEYS: &[KeySpec] = &[
         Kind::Provider,
         Some("POOLWATCH_PRIMARY_PROVIDER"),
     ),
+    key("key_file", Kind::FilePath, None),
     key(
         "ttl_seconds",
         Kind::Int {
@@ -280,12 +283,23 @@ pub(crate) fn format_float(number: f64) -> String {
 pub(crate) fn from_toml(kind: Kind, value: &toml::Value) -> Result<Value, String> {
     let parsed = match (kind, value) {
         (
-            Kind::PoolUrl | Kind::UsageUrl | Kind::Sort | Kind::Provider | Kind::Language,
+            Kind::PoolUrl
+            | Kind::UsageUrl
+            | Kind::Sort
+            | Kind::Provider
+            | Kind::Language
+            | Kind::FilePath,
             toml::Value::String(text),
         ) => return from_str(kind, text),
-        (Kind::PoolUrl | Kind::UsageUrl | Kind::Sort | Kind::Provider | Kind::Language, _) => {
-            return Err(crate::tr!("val.not_string"))
-        }
+        (
+            Kind::PoolUrl
+            | Kind::UsageUrl
+            | Kind::Sort
+            | Kind::Provider
+            | Kind::Language
+            | Kind::FilePath,
+            _,
+        ) => return Err(crate::tr!("val.not_string")),
         (Kind::Fingerprints, toml::Value::Array(items)) => {
             Value::List(fingerprints(list_from_toml(items)?)?)
         }
@@ -339,6 +353,11 @@ pub(crate) fn from_str(kind: Kind, raw: &str) -> Result<Value, String> {
         Kind::Bool => Value::Bool(parse_bool(text).ok_or_else(|| crate::tr!("val.not_bool"))?),
         Kind::Fingerprints => Value::List(fingerprints(list_from_str(text)?)?),
         Kind::Language => Value::Str(parse_language(text)?.to_string()),
+        Kind::FilePath if text.is_empty() => return Err(crate::tr!("val.empty")),
+        Kind::FilePath if !(text.starts_with('/') || text.starts_with("~/")) => {
+            return Err(crate::tr!("val.not_absolute"))
+        }
+        Kind::FilePath => Value::Str(text.to_string()),
         Kind::UrlList => Value::List(
             list_from_str(text)?
                 .iter()

@@ -150,6 +150,8 @@ pub struct Settings {
     pub language: String,
     /// Cache directory override (POOLWATCH_CACHE_DIR).
     pub cache_dir: Option<PathBuf>,
+    /// `key_file`: a 0600 file holding this profile's management key (`~/` = home).
+    pub key_file: Option<String>,
     /// Widget snapshot path override (POOLWATCH_SNAPSHOT_PATH).
     pub snapshot_path: Option<PathBuf>,
     /// Whether the config file existed.
@@ -186,6 +188,7 @@ impl Default for Settings {
             key_labels: BTreeMap::new(),
             language: "auto".to_string(),
             cache_dir: None,
+            key_file: None,
             snapshot_path: None,
             file_found: false,
             sources: BTreeMap::new(),
@@ -519,6 +522,7 @@ impl Resolved {
             antigravity_urls: self
                 .list("antigravity_urls")
                 .unwrap_or(defaults.antigravity_urls),
+            key_file: self.text("key_file"),
             kimi_usage_url: self
                 .text("kimi_usage_url")
                 .unwrap_or(defaults.kimi_usage_url),
