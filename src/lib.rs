@@ -32,3 +32,4 @@ pub mod render;
 pub mod secrets;
 pub mod session;
 pub mod store;
+pub mod width;

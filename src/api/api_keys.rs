@@ -21,8 +21,7 @@ use sha2::{Digest, Sha256};
 use crate::model::{ApiKeyUsage, HealthBucket};
 use crate::quota::HEALTH_BUCKETS;
 
-/// Hex digits of a key fingerprint.
-pub const FINGERPRINT_HEX: usize = 8;
+pub use crate::model::{is_fingerprint, FINGERPRINT_HEX};
 /// Longest provider name kept.
 const PROVIDER_CHARS: usize = 48;
 /// Longest host kept.
@@ -84,11 +83,6 @@ pub fn fingerprint(object_key: &str) -> String {
         out.push(hex_digit(byte & 0x0f));
     }
     out
-}
-
-/// True for a fingerprint as poolwatch writes it: exactly 8 lower-case hex digits.
-pub fn is_fingerprint(text: &str) -> bool {
-    text.len() == FINGERPRINT_HEX && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 fn hex_digit(nibble: u8) -> char {

@@ -6,9 +6,9 @@
 //! the selected profile through `config set`, so the usual checks apply.
 
 use super::Globals;
-use crate::api::api_keys::is_fingerprint;
 use crate::config;
 use crate::exit_codes;
+use crate::model::is_fingerprint;
 use crate::tr;
 
 /// Hide (`hide = true`) or show again the key with `fingerprint`.

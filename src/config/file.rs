@@ -333,7 +333,7 @@ fn parse_key_labels(
 /// The fingerprint of a `key_labels` entry, lower-cased, or what is wrong with it.
 pub(crate) fn check_key_fingerprint(name: &str) -> Result<String, String> {
     let lower = name.trim().to_ascii_lowercase();
-    if crate::api::api_keys::is_fingerprint(&lower) {
+    if crate::model::is_fingerprint(&lower) {
         Ok(lower)
     } else {
         Err(format!(

@@ -407,7 +407,7 @@ fn fingerprints(items: Vec<String>) -> Result<Vec<String>, String> {
         .into_iter()
         .map(|item| {
             let lower = item.trim().to_ascii_lowercase();
-            if crate::api::api_keys::is_fingerprint(&lower) {
+            if crate::model::is_fingerprint(&lower) {
                 Ok(lower)
             } else {
                 Err(crate::tr!("val.bad_fingerprint", item = toml_string(&item)))

@@ -71,4 +71,5 @@ pub mod multi;
 pub mod oneline;
 pub mod sanitize;
 pub mod text;
-pub mod width;
+/// Display width lives in the leaf module [`crate::width`] (config uses it too).
+pub use crate::width;
