@@ -139,6 +139,9 @@ impl<'a> Globals<'a> {
             .and_then(|v| config::parse_language(&v).ok())
             .unwrap_or("auto");
         i18n::set(i18n::choose(env_setting, None, self.env));
+        if let Some(named) = &self.config {
+            config::check_named_file(named)?;
+        }
         let loaded = config::load(&LoadOptions {
             config_path: self.config.clone(),
             profile: self.profile.clone(),

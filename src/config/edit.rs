@@ -79,6 +79,18 @@ pool_url = {pool_url}
 # Auth file names or emails to hide.
 # hidden = ["old@example.com"]
 
+# Upstream API keys to hide, by fingerprint (8 hex digits shown in the menu).
+# hidden_keys = ["1a2b3c4d"]   # "Hide this key" in the menu adds to it
+
+# A file holding this pool's management key (mode 0600, yours), the systemd-credentials way;
+# or set POOLWATCH_MANAGEMENT_KEY_<PROFILE>. The key itself is never written in this file.
+# key_file = "~/.config/poolwatch/default.key"
+
+# Interface language: "auto" (the macOS language, else LANG), "en" or "zh-Hans" (env POOLWATCH_LANGUAGE).
+# language = "auto"
+
+# Every key above this line is top level; tables ([weights], [labels], ...) follow.
+
 # Plan weights in units of one Plus account (values below {min_weight} are raised to {min_weight}).
 # [weights]
 # plus = {plus}
@@ -95,12 +107,8 @@ pool_url = {pool_url}
 # "codex-alice@example.com.json" = "Alice"
 
 # Upstream API keys (api-key-usage) are named by a fingerprint: 8 hex digits shown in the menu.
-# hidden_keys = ["1a2b3c4d"]   # "Hide this key" in the menu adds to it
 # [key_labels]
 # "1a2b3c4d" = "Team OpenAI key"
-
-# Interface language: "auto" (the macOS language, else LANG), "en" or "zh-Hans" (env POOLWATCH_LANGUAGE).
-# language = "auto"
 
 # Alerts (macOS notifications; always listed by `poolwatch alerts`). Each fires once per crossing.
 # [alerts]
@@ -235,8 +243,10 @@ pub fn set_value_locked(
             format!("invalid TOML: {}", err.to_string().trim_end()),
         )
     })?;
-    let edit =
-        plan_edit(key.trim(), value, profile).map_err(|m| ConfigError::file(path, profile, m))?;
+    let edit = plan_edit(key.trim(), value, profile).map_err(|message| ConfigError::Value {
+        key: key.trim().to_string(),
+        message,
+    })?;
     if profile == DEFAULT_PROFILE && edit.table.is_none() && edit.value.is_some() {
         uncomment_template_line(&mut doc, &text, &edit.name);
     }

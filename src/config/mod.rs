@@ -262,6 +262,19 @@ pub fn default_config_path() -> Option<PathBuf> {
         .map(|dirs| dirs.config_dir().join("config.toml"))
 }
 
+/// `--config FILE` names a file on purpose: a missing one is an error (a typo
+/// must not run on the defaults), unlike the default path or POOLWATCH_CONFIG.
+pub fn check_named_file(path: &Path) -> Result<(), ConfigError> {
+    match std::fs::symlink_metadata(path) {
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Err(ConfigError::file(
+            path,
+            DEFAULT_PROFILE,
+            crate::tr!("config.missing_file"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Load the settings of the selected profile (see the module docs for precedence).
 ///
 /// A missing file gives the defaults (with an empty `pool_url`).
