@@ -312,12 +312,19 @@ pub fn read_key_file(path: &str, env: &dyn Fn(&str) -> Option<String>) -> Result
 /// Where to put the key of `profile`: its own variable (or `key_file`) when
 /// several pools need several keys, else the usual [`key_hint`].
 pub fn key_hint_for_profile(profile: &str) -> String {
-    crate::tr!(
-        "key.hint_profile",
-        hint = key_hint(),
-        var = profile_key_env(profile),
-        profile = profile
-    )
+    match profile {
+        "default" => crate::tr!(
+            "key.hint_profile_default",
+            hint = key_hint(),
+            var = profile_key_env(profile)
+        ),
+        _ => crate::tr!(
+            "key.hint_profile",
+            hint = key_hint(),
+            var = profile_key_env(profile),
+            profile = profile
+        ),
+    }
 }
 
 /// Store the key of `profile` in the Keychain.
@@ -592,7 +599,10 @@ mod tests {
         };
         assert_eq!(
             err.to_string(),
-            format!("no management key for profile \"default\": {}", key_hint())
+            format!(
+                "no management key for profile \"default\": {}",
+                key_hint_for_profile("default")
+            )
         );
     }
 
