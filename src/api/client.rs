@@ -310,7 +310,14 @@ impl Client {
             .await
             .map_err(|_| FetchError::Deadline { seconds })??;
         let auth_files_seen = Some(all.len());
-        let entries: Vec<AuthFileEntry> = all.into_iter().filter(|e| select(e)).collect();
+        let mut entries: Vec<AuthFileEntry> = all.into_iter().filter(|e| select(e)).collect();
+        let order = plan(&entries);
+        // A usage call needs no health buckets: leave them out of the copies
+        // the calls get (at 50,000 accounts they are ~150 MB per copy).
+        let buckets: Vec<_> = entries
+            .iter_mut()
+            .map(|e| std::mem::take(&mut e.recent_requests))
+            .collect();
         // The semaphore hands out permits in FIFO order, so spawning in plan
         // order asks in plan order.
         let by_id: std::collections::HashMap<&str, &AuthFileEntry> = entries
@@ -318,10 +325,14 @@ impl Client {
             .filter(|e| wants_usage(e))
             .map(|e| (e.id.as_str(), e))
             .collect();
-        let asked: Vec<AuthFileEntry> = plan(&entries)
+        let asked: Vec<AuthFileEntry> = order
             .iter()
             .filter_map(|id| by_id.get(id.as_str()).map(|e| (*e).clone()))
             .collect();
+        drop(by_id);
+        for (entry, kept) in entries.iter_mut().zip(buckets) {
+            entry.recent_requests = kept;
+        }
 
         let permits = Arc::new(Semaphore::new(self.options.concurrency.max(1)));
         let abort = Arc::new(AtomicBool::new(false));
