@@ -120,3 +120,69 @@ fn a_silent_pool_costs_one_timeout_not_two() {
     );
     assert_eq!(pool.requests(), 1, "retried past timeout_seconds");
 }
+
+/// A self-signed certificate (served by `openssl s_server`, when installed)
+/// is reported as untrusted, not as a refused connection.
+#[test]
+fn a_self_signed_certificate_is_named_untrusted() {
+    use std::process::{Command, Stdio};
+    if Command::new("openssl").arg("version").output().is_err() {
+        eprintln!("openssl not installed: skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("c.pem"), dir.path().join("k.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = Command::new("openssl")
+        .args(["s_server", "-quiet", "-www", "-accept"])
+        .arg(port.to_string())
+        .arg("-cert")
+        .arg(&cert)
+        .arg("-key")
+        .arg(&key)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(std::time::Instant::now() < until, "s_server did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let sandbox = sandbox_for(&format!("https://127.0.0.1:{port}"));
+    let run = sandbox.run(&["status"]);
+    let _ = server.kill();
+    let _ = server.wait();
+    let text = format!("{}{}", run.stdout, run.stderr);
+    assert!(text.contains("not trusted"), "{text}");
+    assert!(
+        !text.contains("refused") && !text.contains("http://"),
+        "{text}"
+    );
+}

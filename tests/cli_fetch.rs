@@ -406,7 +406,11 @@ fn an_oversized_answer_is_refused_not_buffered() {
     let run = sandbox.run(&["test-fetch"]);
     assert_eq!(run.code, 6, "{}", run.stdout);
     // A list too large is a pool too large, not "is pool_url the server?".
-    assert!(run.stdout.contains("the pool is too large"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("the pool is too large"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("larger than 160 MiB"), "{}", run.stdout);
     assert!(!run.stdout.contains("is pool_url"), "{}", run.stdout);
     assert!(started.elapsed() < Duration::from_secs(5));
