@@ -12,6 +12,8 @@
 //! Criterion prints its usual report; a final table lists median ± MAD per
 //! benchmark (read back from criterion's `estimates.json`).
 
+#[path = "../tests/support/mock_guard.rs"]
+mod mock_guard;
 #[path = "../tests/support/mock_server.rs"]
 mod mock_server;
 

@@ -6,6 +6,8 @@
 //! Prints `listening on http://127.0.0.1:PORT` on the first stdout line, then the
 //! management key and the usage URL to put in api-call bodies on stderr.
 
+#[path = "../tests/support/mock_guard.rs"]
+mod mock_guard;
 #[path = "../tests/support/mock_server.rs"]
 mod mock_server;
 

@@ -54,6 +54,15 @@ pub enum Command {
     Alerts(AlertsArgs),
     /// Print pool and account gauges in OpenMetrics text (for node_exporter's textfile collector)
     Metrics(MetricsArgs),
+    /// Serve /metrics, /status.json, /healthz and a phone page over HTTP (loopback by default;
+    /// any other address needs a bearer token)
+    Serve(ServeArgs),
+    /// Refresh on a schedule and deliver alerts to the `[[hooks]]` programs and webhooks,
+    /// without SwiftBar (for servers; docs/hooks.md)
+    Watch(WatchArgs),
+    /// Exit 0 when the pool has at least PCT% of its capacity left in a window, 1 when not,
+    /// 69 when the pool cannot be read, 64 on usage errors (for scripts and agents)
+    Guard(GuardArgs),
     /// Print a shell completion script, e.g. `poolwatch completions zsh > ~/.zfunc/_poolwatch`
     Completions {
         /// The shell to generate for
@@ -100,6 +109,85 @@ pub struct MetricsArgs {
     pub all_profiles: bool,
 }
 
+/// Options of `guard`.
+#[derive(Debug, Args)]
+pub struct GuardArgs {
+    /// The least share of the window's capacity that must be left, in percent (0 to 100)
+    #[arg(long, value_name = "PCT", value_parser = parse_percent)]
+    pub min_remaining: f64,
+    /// The window to check
+    #[arg(long, value_enum)]
+    pub window: GuardWindow,
+    /// A provider section of the pool (codex, claude, antigravity, kimi) [default: the primary one]
+    #[arg(long, value_name = "P")]
+    pub provider: Option<String>,
+    /// Only read the cache; never contact the server
+    #[arg(long)]
+    pub offline: bool,
+    /// Print a JSON object saying why (`ok`, `reason`, the numbers)
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `guard --window` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GuardWindow {
+    #[value(name = "5h")]
+    FiveHour,
+    Week,
+}
+
+fn parse_percent(raw: &str) -> Result<f64, String> {
+    let value: f64 = raw
+        .trim()
+        .trim_end_matches('%')
+        .parse()
+        .map_err(|_| format!("`{raw}` is not a number"))?;
+    if value.is_finite() && (0.0..=100.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!("`{raw}` is not a percent from 0 to 100"))
+    }
+}
+
+/// Options of `watch` (docs/hooks.md).
+#[derive(Debug, Args, Default)]
+pub struct WatchArgs {
+    /// Seconds between rounds [default: the profile's ttl_seconds]
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub interval: Option<u64>,
+    /// Watch every profile of the settings file
+    #[arg(long)]
+    pub all_profiles: bool,
+    /// Run one round and exit (for cron and tests)
+    #[arg(long)]
+    pub once: bool,
+}
+
+/// Options of `serve` (docs/serve.md).
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; any non-loopback address requires POOLWATCH_SERVE_TOKEN or
+    /// `serve.token_file`
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:9464")]
+    pub listen: std::net::SocketAddr,
+    /// Serve every profile of the settings file, not just the selected one
+    #[arg(long)]
+    pub all_profiles: bool,
+    /// Seconds between refresh rounds [default: the profile's ttl_seconds]; a round fetches
+    /// only when the shared cache is out of date
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub interval: Option<u64>,
+    /// Connections served at once; more are answered 503 and closed
+    #[arg(long, value_name = "N", default_value_t = 64,
+          value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub max_connections: u64,
+    /// Seconds a client has to send its request headers (a connection lives at most 6 times this)
+    #[arg(long, value_name = "SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub request_timeout: u64,
+}
+
 /// Options of `status`.
 #[derive(Debug, Args, Default)]
 pub struct StatusArgs {
@@ -119,7 +207,8 @@ pub struct StatusArgs {
     #[arg(long, value_name = "SECS", num_args = 0..=1, default_missing_value = "60",
           value_parser = clap::value_parser!(u64).range(1..=86_400), conflicts_with = "json")]
     pub watch: Option<u64>,
-    /// Print one line from a template for tmux/starship: `short`, `long`, or text with
+    /// Print one line from a template for tmux/starship: `short`, `long`, `waybar` (a JSON line
+    /// for Waybar's custom module, docs/linux.md), or text with
     /// placeholders such as `{5h_pct}`, `{week_pct}`, `{restore}` (see README)
     #[arg(long, value_name = "TEMPLATE", conflicts_with = "json")]
     pub format: Option<String>,

@@ -18,6 +18,13 @@ pub const BAD_RESPONSE: i32 = 6;
 /// Data was shown, but some accounts could not be refreshed (their values are stale).
 pub const PARTIAL: i32 = 7;
 
+/// `guard`: the pool's share left is below `--min-remaining`.
+pub const GUARD_BELOW: i32 = 1;
+/// `guard`: a usage error (sysexits' EX_USAGE).
+pub const GUARD_USAGE: i32 = 64;
+/// `guard`: the pool cannot be read (sysexits' EX_UNAVAILABLE).
+pub const GUARD_UNAVAILABLE: i32 = 69;
+
 /// The exit code for a fetch failure.
 pub fn for_fetch_error(err: &crate::api::error::FetchError) -> i32 {
     use crate::api::error::FetchError;

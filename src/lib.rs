@@ -9,6 +9,7 @@
 //! * [`config`] — settings file, profiles, env overrides
 //! * [`secrets`] — the management key (Keychain or env)
 //! * [`cli`] — command-line parsing; [`exit_codes`] — process exit codes
+//! * [`serve`] — the HTTP server of `poolwatch serve` (routes, token, limits)
 //! * [`pipe`] — ending quietly when the reader of stdout goes away
 //! * [`i18n`] — English / 简体中文 messages (`locales/poolwatch.toml`)
 
@@ -30,6 +31,7 @@ pub mod quota;
 pub mod redact;
 pub mod render;
 pub mod secrets;
+pub mod serve;
 pub mod session;
 pub mod store;
 pub mod width;

@@ -18,6 +18,11 @@ fn main() {
                 );
                 std::process::exit(0);
             }
+            // `guard` is for scripts: its usage errors exit 64 (sysexits' EX_USAGE).
+            if std::env::args().skip(1).any(|a| a == "guard") && error.use_stderr() {
+                let _ = error.print();
+                std::process::exit(poolwatch::exit_codes::GUARD_USAGE);
+            }
             error.exit();
         }
     };

@@ -86,6 +86,26 @@ pub struct Usage {
     /// (Claude profile, Antigravity tier), not from an earlier one.
     #[serde(default, skip_serializing)]
     pub plan_checked: bool,
+    /// This answer is a limit answer (`usage_limit_reached`): it speaks of one
+    /// window only, so `merge_fetch` keeps the others from the last answer.
+    #[serde(default, skip_serializing)]
+    pub limit_answer: bool,
+    /// Windows kept from an earlier answer that this one did not speak of
+    /// (a 5h limit answer keeps the week); they age like stale values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kept: Option<KeptWindows>,
+}
+
+/// Windows of an earlier answer kept by a limit answer (docs/quota-model.md).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeptWindows {
+    /// When the kept windows were read: they count for `stale_limit_minutes`
+    /// from then, and each only until its reset.
+    pub at: Epoch,
+    #[serde(default)]
+    pub five_hour: bool,
+    #[serde(default)]
+    pub weekly: bool,
 }
 
 /// One extra limit of an account, shown next to its main windows.

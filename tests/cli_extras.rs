@@ -228,7 +228,7 @@ fn one_line_format_for_prompts() {
         "--format",
         "{available}/{total} ok {{x}}",
     ]);
-    assert_eq!(custom.stdout, "11/12 ok {x}\n");
+    assert_eq!(custom.stdout, "8/12 ok {x}\n");
     let bad = sandbox.run(&["--demo", "status", "--format", "{nope}"]);
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains("nope"));

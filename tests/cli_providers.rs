@@ -381,7 +381,7 @@ fn the_menu_has_a_section_per_provider() {
         assert!(gem.title.contains("quota not read"), "{}", gem.title);
         assert_eq!(color(gem), color(row("grok@example.com")));
         assert_ne!(color(gem), color(row("expired@example.com")));
-        assert!(row("expired@example.com").title.contains("no usage data"));
+        assert!(row("expired@example.com").title.contains("token refused"));
     }
 }
 
@@ -449,10 +449,11 @@ fn codex_monthly_and_extra_limits_are_lanes_outside_the_sums() {
             ("GPT-5.3-Codex-Spark".to_string(), "week".to_string(), 97.0)
         ]
     );
-    // The sums are the main windows only: 5h team 80 + pro 50*20; week (the
-    // team's only long window is its monthly one, as before) 55 + 40*20.
+    // The sums are the main windows only: 5h team 80 + pro 50*20; week: the
+    // pro's 40*20 alone (a Team plan's 30-day window is a month, never the
+    // week: issue 17 item 3).
     assert_eq!(f(&report["five_hour"]["remaining"]), 1080.0);
-    assert_eq!(f(&report["weekly"]["remaining"]), 855.0);
+    assert_eq!(f(&report["weekly"]["remaining"]), 800.0);
 }
 
 #[test]

@@ -638,6 +638,10 @@ fn crash_storm(
             &sandbox.cache_file("default").with_file_name("menu.json"),
             storm.iterations,
         );
+        assert_absent_or_complete_json(
+            &sandbox.cache_file("default").with_file_name("guard.json"),
+            storm.iterations,
+        );
     }
     storm
 }
@@ -684,9 +688,13 @@ fn sigkill_during_refresh_never_tears_cache_or_snapshot() {
     assert!(count(".cache.json.") <= storm.killed, "{stranded:?}");
     assert!(count(".snapshot.json.") <= storm.killed, "{stranded:?}");
     assert!(count(".menu.json.") <= storm.killed, "{stranded:?}");
+    assert!(count(".guard.json.") <= storm.killed, "{stranded:?}");
     assert_eq!(
         stranded.len(),
-        count(".cache.json.") + count(".snapshot.json.") + count(".menu.json.")
+        count(".cache.json.")
+            + count(".snapshot.json.")
+            + count(".menu.json.")
+            + count(".guard.json.")
     );
     // A minute later (simulated) a normal run works, rewrites both files and
     // sweeps every temp file the killed writers stranded.
@@ -694,11 +702,33 @@ fn sigkill_during_refresh_never_tears_cache_or_snapshot() {
         backdate(path, 120);
     }
     sandbox.age_cache_if_present("default", 1_000);
+    // A killed refresh may have failed: the guard counts it (below the
+    // server's ban) until 30 minutes pass or a refresh succeeds.
+    age_guard(&sandbox, 31 * 60);
     let run = sandbox.run_plugin(false);
     let lines = assert_valid_menu(&run, "after crash loop");
     assert!(lines.iter().any(|l| l.title.contains("alpha@example.com")));
     assert!(sandbox.read_cache("default")["state"]["accounts"].is_array());
     assert_eq!(temp_files(&sandbox), Vec::<std::path::PathBuf>::new());
+}
+
+/// Move the key guard's stored times `seconds` into the past.
+fn age_guard(sandbox: &Sandbox, seconds: i64) {
+    let path = sandbox.cache_file("default").with_file_name("guard.json");
+    let Ok(bytes) = std::fs::read(&path) else {
+        return;
+    };
+    let mut file: serde_json::Value = serde_json::from_slice(&bytes).expect("guard.json");
+    for guard in file["servers"].as_object_mut().unwrap().values_mut() {
+        for field in ["failed_attempts", "pending", "uncertain"] {
+            if let Some(times) = guard.get_mut(field).and_then(|v| v.as_array_mut()) {
+                for t in times {
+                    *t = (t.as_i64().unwrap() - seconds).into();
+                }
+            }
+        }
+    }
+    std::fs::write(&path, serde_json::to_vec(&file).unwrap()).unwrap();
 }
 
 /// Set a file's modification time `seconds` into the past.

@@ -248,7 +248,7 @@ fn test_fetch_gives_up_after_five_failing_accounts() {
     );
     assert!(
         run.stdout
-            .contains("✗ usage: 5 account(s) tried, none answered (2 more not tried)"),
+            .contains("✗ usage: 5 accounts tried, none answered (2 more not tried)"),
         "{}",
         run.stdout
     );

@@ -46,19 +46,46 @@ fn scheduled(sandbox: &Sandbox) -> Run {
 /// Move every stored time back, as if `seconds` had passed (the TTL, debounce and
 /// the ledger's 30 minutes) without sleeping.
 fn let_time_pass(sandbox: &Sandbox, seconds: i64) {
-    sandbox.age_cache("default", seconds);
-    let path = sandbox.cache_file("default");
-    let mut cache: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    if let Some(times) = cache["key_guard"]["failed_attempts"].as_array_mut() {
-        for t in times {
-            *t = (t.as_i64().unwrap() - seconds).into();
+    if sandbox.cache_file("default").exists() {
+        sandbox.age_cache("default", seconds);
+    }
+    let path = guard_path(sandbox);
+    let Ok(bytes) = std::fs::read(&path) else {
+        return;
+    };
+    let mut file: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    for guard in file["servers"].as_object_mut().unwrap().values_mut() {
+        for field in ["failed_attempts", "pending", "uncertain"] {
+            if let Some(times) = guard.get_mut(field).and_then(|v| v.as_array_mut()) {
+                for t in times {
+                    *t = (t.as_i64().unwrap() - seconds).into();
+                }
+            }
+        }
+        if let Some(until) = guard.get("ban_until").and_then(|v| v.as_i64()) {
+            guard["ban_until"] = (until - seconds).into();
         }
     }
-    if let Some(until) = cache["key_guard"]["ban_until"].as_i64() {
-        cache["key_guard"]["ban_until"] = (until - seconds).into();
-    }
-    std::fs::write(&path, serde_json::to_vec(&cache).unwrap()).unwrap();
+    std::fs::write(&path, serde_json::to_vec(&file).unwrap()).unwrap();
+}
+
+/// The profile's key guard file (`guard.json` beside `cache.json`).
+fn guard_path(sandbox: &Sandbox) -> std::path::PathBuf {
+    sandbox.cache_dir().join("default").join("guard.json")
+}
+
+/// The guard of the (only) server in the profile's guard file.
+fn read_guard(sandbox: &Sandbox) -> serde_json::Value {
+    let file: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(guard_path(sandbox)).expect("guard.json exists"))
+            .expect("guard.json is JSON");
+    let servers = file["servers"].as_object().expect("servers");
+    assert!(servers.len() <= 1, "one server: {file}");
+    servers
+        .values()
+        .next()
+        .cloned()
+        .unwrap_or(serde_json::json!({}))
 }
 
 #[test]
@@ -103,21 +130,16 @@ fn one_wrong_key_is_sent_once_whatever_the_user_clicks() {
     for run in &outputs {
         assert!(!run.stdout.contains("wrong-key-1") && !run.stderr.contains("wrong-key-1"));
     }
-    // The cache keeps a salted fingerprint, never the key.
+    // The guard keeps a salted fingerprint, never the key.
     let cache = std::fs::read_to_string(sandbox.cache_file("default")).unwrap();
     assert!(!cache.contains("wrong-key-1"));
-    let doc: serde_json::Value = serde_json::from_str(&cache).unwrap();
-    let print = doc["key_guard"]["rejected_key"]
-        .as_str()
-        .expect("fingerprint");
+    assert!(!std::fs::read_to_string(guard_path(&sandbox))
+        .unwrap()
+        .contains("wrong-key-1"));
+    let doc = read_guard(&sandbox);
+    let print = doc["rejected_key"].as_str().expect("fingerprint");
     assert_eq!(print.len(), 32);
-    assert_eq!(
-        doc["key_guard"]["failed_attempts"]
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(doc["failed_attempts"].as_array().unwrap().len(), 1);
 
     // --retry-key is the user's explicit decision: exactly one more attempt.
     assert_eq!(sandbox.run(&["refresh", "--retry-key"]).code, 4);
@@ -206,10 +228,7 @@ fn a_ban_is_stored_counted_down_and_tried_once_more_after_it_ends() {
         !first.stderr.contains("set-key"),
         "a ban is not a key problem"
     );
-    assert_eq!(
-        sandbox.read_cache("default")["key_guard"]["ban_until"],
-        until
-    );
+    assert_eq!(read_guard(&sandbox)["ban_until"], until);
     let requests = server.stats().total_requests;
     let auth_files_requests = server.stats().auth_files_requests;
 
@@ -218,10 +237,7 @@ fn a_ban_is_stored_counted_down_and_tried_once_more_after_it_ends() {
         let_time_pass(&sandbox, 120);
         let run = scheduled(&sandbox);
         let lines = assert_valid_menu(&run, "banned");
-        let left = sandbox.read_cache("default")["key_guard"]["ban_until"]
-            .as_i64()
-            .unwrap()
-            - now();
+        let left = read_guard(&sandbox)["ban_until"].as_i64().unwrap() - now();
         let minutes = left / 60;
         assert!(
             lines[0].title.contains(&format!("banned {minutes}m"))
@@ -251,9 +267,7 @@ fn a_ban_is_stored_counted_down_and_tried_once_more_after_it_ends() {
     let run = scheduled(&sandbox);
     assert_valid_menu(&run, "after the ban");
     assert_eq!(server.stats().auth_files_requests, auth_files_requests + 1);
-    let new_until = sandbox.read_cache("default")["key_guard"]["ban_until"]
-        .as_i64()
-        .unwrap();
+    let new_until = read_guard(&sandbox)["ban_until"].as_i64().unwrap();
     assert!(new_until > now() + 1_000, "the new ban is stored");
     assert_eq!(server.stats().failed_auth_attempts, 5, "no attempt counted");
 }

@@ -120,7 +120,9 @@ fn fresh_pool_auth_files() {
     let c = &report.counts;
     // alice, ivan and judy are one login (same chatgpt_account_id): counted once.
     assert_eq!((c.total, c.disabled, c.duplicates), (10, 1, 2));
-    assert_eq!(c.available, 10 - 1 - 2);
+    // No usage read yet: the 7 others are in the pool but have no data
+    // (each account in exactly one state; issue 17 item 2).
+    assert_eq!((c.available, c.no_data()), (0, 10 - 1 - 2));
     assert_eq!((c.cooling, c.erroring), (0, 0));
     let duplicates: Vec<&str> = report
         .accounts
@@ -142,11 +144,13 @@ fn after_upstream_errors_the_stuck_accounts_recover_when_the_retry_time_passes()
     let retry = alice.next_retry_after.expect("next_retry_after");
     assert_eq!(retry, epoch("2026-11-25T14:21:51Z"));
 
-    // During the cooldown the six failed accounts cool and count as erroring.
+    // During the cooldown the six failed accounts cool (erroring, but each
+    // account is counted in one state: cooling).
     let before = retry - 30;
     let state = state_of(files.clone(), Vec::new(), before);
     let cooling = quota::compute(&state.accounts, &QuotaSettings::default(), before);
-    assert_eq!((cooling.counts.cooling, cooling.counts.erroring), (6, 6));
+    assert_eq!((cooling.counts.cooling, cooling.counts.erroring), (6, 0));
+    assert_eq!(cooling.accounts.iter().filter(|a| a.erroring).count(), 6);
 
     // After it (the fixture was recorded then, still `unavailable`/`error`):
     // usable again, neither cooling nor erroring; "recovering".

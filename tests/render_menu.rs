@@ -121,6 +121,7 @@ fn report() -> PoolReport {
                 restored: 130.0,
                 target: 2030.0,
                 at: NOW + 25 * MIN,
+                first: None,
             }),
             level: Level::Yellow,
         },
@@ -131,6 +132,7 @@ fn report() -> PoolReport {
                 restored: 0.5,
                 target: 3595.5,
                 at: NOW + DAY,
+                first: None,
             }),
             level: Level::Yellow,
         },
@@ -588,7 +590,7 @@ fn pool_bars_and_forecasts() {
     assert_eq!(find(&lines, "↳ +0.5%").title, "↳ +0.5% -> 3596% in 1d");
     assert_eq!(
         find(&lines, "Accounts").title,
-        "Accounts 5/7 available · 1 week-killed · 1 cooling · 2 erroring · 1 stale"
+        "Accounts 5/7 available · 1 week-killed · 1 cooling · 2 erroring"
     );
 }
 

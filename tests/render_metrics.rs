@@ -29,6 +29,7 @@ fn pool<'a>(profile: &'a str, report: Option<&'a PoolReport>) -> PoolMetrics<'a>
         updated_at: Some(NOW - 60),
         stale: false,
         auth_failed: false,
+        banned: false,
     }
 }
 

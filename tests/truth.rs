@@ -82,7 +82,7 @@ fn an_account_stuck_unavailable_after_its_retry_time_is_usable_not_cooling() {
         "{}",
         menu.stdout
     );
-    assert!(menu.stdout.contains("--Available: enabled, token accepted"));
+    assert!(menu.stdout.contains("--One state per account"));
     // The real server sends no last_refresh: no "unknown" line on every account.
     assert!(!menu.stdout.contains("Token refresh time unknown"));
 }

@@ -5,9 +5,16 @@
 //! one deadline: accounts still pending then are reported as timed out while
 //! the finished ones are kept. A 401/403 from the Management API stops the
 //! fetch at once; it is never retried.
+//!
+//! The key guard's budget ([`Client::with_failure_budget`]): never more
+//! management requests in flight than the failed key attempts the guard still
+//! allows, so even a key rotated mid-refresh (every request in flight then
+//! fails) cannot go past it; after the first 401/403 nothing more is sent.
+//! Every 401 is counted ([`Client::key_failures`]) and a ban answered after it
+//! is kept ([`Client::ban`]); answers that arrived before are kept too.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -87,6 +94,25 @@ pub struct Client {
     redactor: Redactor,
     /// Bytes of api-call answers being read right now, across every call of this fetch.
     in_flight: Arc<AtomicUsize>,
+    /// Management requests that may be in flight at once (the guard's budget).
+    failure_budget: usize,
+    /// What the management answers of this client said about the key.
+    answers: Arc<KeyAnswers>,
+}
+
+/// The key answers of one fetch (shared by the clones of its client).
+#[derive(Debug, Default)]
+struct KeyAnswers {
+    /// A 401/403 arrived: send nothing more.
+    stopped: AtomicBool,
+    /// 401/403 answers that count as failed key attempts on the server.
+    key_failures: AtomicUsize,
+    /// A management request was answered with success (the key was accepted).
+    accepted: AtomicBool,
+    /// The server's ban answer, if one arrived (it wins over a 401 before it).
+    ban: Mutex<Option<FetchError>>,
+    /// The first 401/403 answer.
+    first: Mutex<Option<FetchError>>,
 }
 
 impl Client {
@@ -121,7 +147,64 @@ impl Client {
             reset_credits_fresh: Arc::default(),
             reset_credits: true,
             known_plans: Arc::default(),
+            failure_budget: usize::MAX,
+            answers: Arc::default(),
         })
+    }
+
+    /// At most `budget` management requests in flight (the failed key
+    /// attempts the guard still allows; at least 1).
+    pub fn with_failure_budget(mut self, budget: usize) -> Self {
+        self.failure_budget = budget.max(1);
+        self
+    }
+
+    /// 401/403 answers so far that count as failed key attempts.
+    pub fn key_failures(&self) -> usize {
+        self.answers.key_failures.load(Ordering::SeqCst)
+    }
+
+    /// True when a management request of this client was accepted.
+    pub fn key_accepted(&self) -> bool {
+        self.answers.accepted.load(Ordering::SeqCst)
+    }
+
+    /// The server's IP-ban answer, if one arrived.
+    pub fn ban(&self) -> Option<FetchError> {
+        self.answers
+            .ban
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// True once a key answer (401/403) stopped this client.
+    pub fn stopped(&self) -> bool {
+        self.answers.stopped.load(Ordering::SeqCst)
+    }
+
+    /// Note what a management answer says about the key (every management
+    /// request's status goes through here).
+    fn note_answer(&self, checked: &Result<(), FetchError>) {
+        match checked {
+            Ok(()) => self.answers.accepted.store(true, Ordering::SeqCst),
+            Err(error @ FetchError::Auth(_)) => {
+                self.answers.stopped.store(true, Ordering::SeqCst);
+                self.answers
+                    .first
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .get_or_insert_with(|| error.clone());
+                if error.is_failed_key_attempt() {
+                    self.answers.key_failures.fetch_add(1, Ordering::SeqCst);
+                }
+                if error.ban_seconds().is_some() {
+                    *self.answers.ban.lock().unwrap_or_else(|p| p.into_inner()) =
+                        Some(error.clone());
+                }
+            }
+            Err(_) => {}
+        }
     }
 
     /// Use these provider URLs (the Codex usage URL stays `options.usage_url`).
@@ -201,7 +284,9 @@ impl Client {
         })
         .await;
         let (status, version, body) = outcome?;
-        check_management_status(status, &body, &self.redactor)?;
+        let checked = check_management_status(status, &body, &self.redactor);
+        self.note_answer(&checked);
+        checked?;
         let mut entries = parse_auth_files(&body).map_err(FetchError::BadResponse)?;
         drop(body);
         for entry in &entries {
@@ -221,6 +306,9 @@ impl Client {
     /// caller keeps the previous rows then, so this never fails a refresh.
     /// The raw keys of the answer are learned by the redactor.
     pub async fn api_key_usage(&self) -> Result<Option<Vec<ApiKeyUsage>>, String> {
+        if self.stopped() {
+            return Err("api-key-usage not asked: the key was refused".to_string());
+        }
         let url = self.endpoint("api-key-usage");
         let response = self
             .management_get(&url)
@@ -231,6 +319,9 @@ impl Client {
             .read_response(response, BodyKind::KeyList)
             .await
             .map_err(|e| e.to_string())?;
+        if matches!(status, 401 | 403) {
+            self.note_answer(&check_management_status(status, &body, &self.redactor));
+        }
         match status {
             404 => Ok(None),
             200..=299 => {
@@ -260,6 +351,10 @@ impl Client {
     pub async fn api_call(&self, request: &Value) -> Result<(u16, String), UsageFailure> {
         let url = self.endpoint("api-call");
         let outcome = with_one_retry(self.options.request_timeout, || async {
+            if self.stopped() {
+                // After the first 401/403 nothing more is sent.
+                return Err(FetchError::BadResponse(NOT_SENT.to_string()));
+            }
             let response = self
                 .http
                 .post(&url)
@@ -277,9 +372,15 @@ impl Client {
             Err(FetchError::Unreachable(detail) | FetchError::Tls(detail)) => {
                 return Err(UsageFailure::Account(detail))
             }
+            // Not sent: an earlier answer stopped the fetch (see `fetch_pool_keeping`).
+            Err(FetchError::BadResponse(text)) if text == NOT_SENT => {
+                return Err(UsageFailure::Account(text))
+            }
             Err(other) => return Err(UsageFailure::Account(other.to_string())),
         };
-        if let Err(err) = check_management_status(status, &body, &self.redactor) {
+        let checked = check_management_status(status, &body, &self.redactor);
+        self.note_answer(&checked);
+        if let Err(err) = checked {
             return Err(match err {
                 // Servers before v6.6.63 have no api-call route (gin's 404 page).
                 FetchError::Http { status: 404, .. } => {
@@ -297,7 +398,7 @@ impl Client {
     /// The whole fetch: auth files, then usage for the entries `plan` picks out
     /// of those `select` keeps (ids, in the order to ask them; see
     /// [`super::refresh_plan`]), in a sliding window of `concurrency` calls,
-    /// within the deadline.
+    /// within the deadline. Any fatal answer fails the whole fetch.
     pub async fn fetch_pool(
         &self,
         select: impl Fn(&AuthFileEntry) -> bool,
@@ -305,10 +406,35 @@ impl Client {
         now: Epoch,
     ) -> Result<FetchReport, FetchError> {
         let deadline = Instant::now() + self.options.deadline;
+        match self.fetch_pool_keeping(select, plan, now, deadline).await? {
+            (_, Some(fatal)) => Err(fatal),
+            (report, None) => Ok(report),
+        }
+    }
+
+    /// [`Client::fetch_pool`] until `deadline`, keeping the answers that
+    /// arrived before a fatal one: `Ok((report, Some(fatal)))` when the key
+    /// was refused (or the server banned this IP, which wins over a 401 before
+    /// it) after the account list, with the usage answers received until then.
+    /// No more than [`Client::with_failure_budget`] requests are in flight,
+    /// and nothing is sent after the first 401/403.
+    pub async fn fetch_pool_keeping(
+        &self,
+        select: impl Fn(&AuthFileEntry) -> bool,
+        plan: impl FnOnce(&[AuthFileEntry]) -> Vec<String>,
+        now: Epoch,
+        deadline: Instant,
+    ) -> Result<(FetchReport, Option<FetchError>), FetchError> {
         let seconds = self.options.deadline.as_secs();
-        let (all, server_version) = tokio::time::timeout_at(deadline, self.auth_files())
+        let listed = tokio::time::timeout_at(deadline, self.auth_files())
             .await
-            .map_err(|_| FetchError::Deadline { seconds })??;
+            .map_err(|_| FetchError::Deadline { seconds })
+            .and_then(|r| r);
+        let (all, server_version) = match listed {
+            Ok(listed) => listed,
+            // A ban answered to the list is the ban, whatever came before.
+            Err(error) => return Err(self.ban().unwrap_or(error)),
+        };
         let auth_files_seen = Some(all.len());
         let mut entries: Vec<AuthFileEntry> = all.into_iter().filter(|e| select(e)).collect();
         let order = plan(&entries);
@@ -334,38 +460,48 @@ impl Client {
             entry.recent_requests = kept;
         }
 
-        let permits = Arc::new(Semaphore::new(self.options.concurrency.max(1)));
-        let abort = Arc::new(AtomicBool::new(false));
+        // Never more requests in flight than failures the guard still allows:
+        // a key rotated now makes every one in flight fail.
+        let in_flight = self.options.concurrency.max(1).min(self.failure_budget);
+        let permits = Arc::new(Semaphore::new(in_flight));
         let mut tasks = JoinSet::new();
         for entry in asked.iter() {
             let client = self.clone();
             let entry = entry.clone();
             let permits = Arc::clone(&permits);
-            let abort = Arc::clone(&abort);
             tasks.spawn(async move {
                 let _permit = permits.acquire_owned().await;
-                if abort.load(Ordering::SeqCst) {
-                    return (entry.id, Err(UsageFailure::Account("not fetched".into())));
+                if client.stopped() {
+                    return (entry.id, None);
                 }
                 let result = client.usage(&entry, now).await;
                 if matches!(result, Err(UsageFailure::Fatal(_))) {
-                    abort.store(true, Ordering::SeqCst);
+                    client.answers.stopped.store(true, Ordering::SeqCst);
                 }
-                (entry.id, result)
+                (entry.id, Some(result))
             });
         }
 
         let mut usages = Vec::with_capacity(entries.len());
         let mut fatal = None;
         let mut deadline_hit = false;
+        let mut not_asked = std::collections::HashSet::new();
         loop {
             tokio::select! {
                 next = tasks.join_next() => match next {
                     None => break,
-                    Some(Ok((id, Ok(usage)))) => usages.push((id, Ok(usage))),
-                    Some(Ok((id, Err(UsageFailure::Account(msg))))) => usages.push((id, Err(msg))),
-                    Some(Ok((_, Err(UsageFailure::Fatal(err))))) => {
+                    Some(Ok((id, Some(Ok(usage))))) => usages.push((id, Ok(usage))),
+                    // Never sent (an earlier answer stopped the fetch): the account keeps its values.
+                    Some(Ok((id, Some(Err(UsageFailure::Account(msg)))))) if msg == NOT_SENT => {
+                        not_asked.insert(id);
+                    }
+                    Some(Ok((id, Some(Err(UsageFailure::Account(msg)))))) => usages.push((id, Err(msg))),
+                    Some(Ok((id, Some(Err(UsageFailure::Fatal(err)))))) => {
                         fatal.get_or_insert(err);
+                        not_asked.insert(id);
+                    }
+                    Some(Ok((id, None))) => {
+                        not_asked.insert(id);
                     }
                     Some(Err(join_error)) => {
                         // A task panicked or was cancelled: treat as an account failure we cannot attribute.
@@ -379,20 +515,30 @@ impl Client {
                 }
             }
         }
-        if let Some(mut err) = fatal {
+        let fatal = fatal.map(|task_error| {
+            let first = self
+                .answers
+                .first
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone();
+            let mut err = self.ban().or(first).unwrap_or(task_error);
             // Old servers' 404 page has no version header: the list's had one.
             if let FetchError::ServerTooOld { version } = &mut err {
                 if version.is_none() {
                     version.clone_from(&server_version);
                 }
             }
-            return Err(err);
-        }
+            err
+        });
         let mut cut_by_deadline = Vec::new();
         if deadline_hit {
             let answered: std::collections::HashSet<String> =
                 usages.iter().map(|(id, _)| id.clone()).collect();
-            for entry in asked.iter().filter(|e| !answered.contains(&e.id)) {
+            for entry in asked
+                .iter()
+                .filter(|e| !answered.contains(&e.id) && !not_asked.contains(&e.id))
+            {
                 cut_by_deadline.push(entry.id.clone());
                 usages.push((
                     entry.id.clone(),
@@ -400,16 +546,22 @@ impl Client {
                 ));
             }
         }
-        Ok(FetchReport {
+        let report = FetchReport {
             entries,
             usages,
             server_version,
             deadline_hit,
             cut_by_deadline,
             auth_files_seen,
-        })
+        };
+        Ok((report, fatal))
     }
 }
+
+/// The error of an api-call not sent because an earlier answer stopped the
+/// fetch (an optional side call then just has no answer; a quota call keeps
+/// the account's last values).
+const NOT_SENT: &str = "not sent: an earlier answer stopped the refresh";
 
 /// Accounts whose quota is worth asking for: enabled OAuth (non API-key)
 /// auths of a provider poolwatch reads.

@@ -116,7 +116,7 @@ pub fn merge_fetch(
             let token_refused = matches!(&result, Some(Err(e)) if usage::refused_token(e));
             let usage = match result {
                 Some(Ok(usage)) => UsageKept {
-                    usage: Some(usage),
+                    usage: Some(keep_unspoken(usage, previous.copied())),
                     fetched_at: Some(now),
                     checked_at: Some(now),
                     basis: Some(basis),
@@ -179,6 +179,55 @@ pub fn merge_api_keys(
 }
 
 /// What an account keeps of its usage after a fetch.
+/// A limit answer (`usage_limit_reached`) speaks of one window only: the
+/// windows it says nothing about are kept from the previous answer, with the
+/// time they were read, so they age under the stale rules
+/// (docs/quota-model.md, "What the usage answer may look like").
+fn keep_unspoken(
+    mut usage: crate::model::Usage,
+    previous: Option<&Account>,
+) -> crate::model::Usage {
+    if !usage.limit_answer {
+        return usage;
+    }
+    let Some((old, read_at)) =
+        previous.and_then(|p| Some((p.usage.as_ref()?, p.usage_fetched_at?)))
+    else {
+        return usage;
+    };
+    let old_kept = old.kept.unwrap_or_default();
+    let mut kept = crate::model::KeptWindows {
+        at: read_at,
+        ..Default::default()
+    };
+    let mut earliest = read_at;
+    if usage.five_hour.is_none() && old.five_hour.is_some() {
+        usage.five_hour = old.five_hour.clone();
+        kept.five_hour = true;
+        if old_kept.five_hour {
+            earliest = earliest.min(old_kept.at);
+        }
+    }
+    if usage.weekly.is_none() && old.weekly.is_some() {
+        usage.weekly = old.weekly.clone();
+        kept.weekly = true;
+        if old_kept.weekly {
+            earliest = earliest.min(old_kept.at);
+        }
+    }
+    if usage.monthly.is_none() {
+        usage.monthly = old.monthly.clone();
+    }
+    if usage.plan_type.is_none() {
+        usage.plan_type = old.plan_type.clone();
+    }
+    if kept.five_hour || kept.weekly {
+        kept.at = earliest;
+        usage.kept = Some(kept);
+    }
+    usage
+}
+
 struct UsageKept {
     usage: Option<crate::model::Usage>,
     fetched_at: Option<Epoch>,
@@ -301,6 +350,55 @@ mod tests {
         assert_eq!(c.usage_error.as_deref(), Some("no answer"));
         assert!(second.partial);
         assert_eq!(second.fetched_at, 200);
+    }
+
+    #[test]
+    fn a_limit_answer_keeps_the_windows_it_does_not_speak_of() {
+        let full = crate::model::Usage {
+            plan_type: Some("plus".into()),
+            five_hour: Some(crate::model::QuotaWindow {
+                used_percent: 40.0,
+                window_seconds: Some(18_000),
+                reset_at: Some(5_000),
+            }),
+            weekly: Some(crate::model::QuotaWindow {
+                used_percent: 30.0,
+                window_seconds: Some(604_800),
+                reset_at: Some(90_000),
+            }),
+            ..Default::default()
+        };
+        let previous = Account {
+            usage: Some(full.clone()),
+            usage_fetched_at: Some(100),
+            ..Default::default()
+        };
+        let limit = crate::model::Usage {
+            five_hour: Some(crate::model::QuotaWindow {
+                used_percent: 100.0,
+                window_seconds: None,
+                reset_at: Some(3_000),
+            }),
+            limit_answer: true,
+            ..Default::default()
+        };
+        let merged = keep_unspoken(limit.clone(), Some(&previous));
+        assert_eq!(merged.weekly, full.weekly);
+        assert_eq!(merged.five_hour, limit.five_hour);
+        assert_eq!(merged.plan_type.as_deref(), Some("plus"));
+        let kept = merged.kept.expect("kept");
+        assert_eq!((kept.at, kept.five_hour, kept.weekly), (100, false, true));
+        // Kept again by the next limit answer: still dated by the first read.
+        let again = Account {
+            usage: Some(merged),
+            usage_fetched_at: Some(200),
+            ..Default::default()
+        };
+        let twice = keep_unspoken(limit.clone(), Some(&again));
+        assert_eq!(twice.kept.map(|k| k.at), Some(100));
+        // A full answer keeps nothing.
+        let plain = keep_unspoken(full.clone(), Some(&previous));
+        assert_eq!(plain, full);
     }
 
     fn key(provider: &str, fingerprint: &str) -> ApiKeyUsage {

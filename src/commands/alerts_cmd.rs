@@ -15,6 +15,8 @@ struct AlertsDocument<'a> {
     profile: &'a str,
     active: &'a AlertState,
     recent: &'a [Alert],
+    /// Failed `[[hooks]]` deliveries, newest last (issue 20).
+    hook_failures: &'a [crate::alerts::delivery::DeliveryFailure],
 }
 
 /// Run the command. Alerts are evaluated by fetches, so this refreshes an
@@ -36,11 +38,19 @@ pub fn run(globals: &Globals, args: &AlertsArgs) -> i32 {
         .as_ref()
         .map(|c| c.alerts.clone())
         .unwrap_or_default();
+    let hook_failures = crate::session::Session::cache_dir(&settings, globals.env)
+        .map(|dir| {
+            crate::store::hook_failures::load(&crate::store::hook_failures::path_beside(
+                &crate::store::cache::CachePaths::in_dir(&dir, &settings.profile).data,
+            ))
+        })
+        .unwrap_or_default();
     if args.json {
         let doc = AlertsDocument {
             profile: &settings.profile,
             active: &log.state,
             recent: &log.recent,
+            hook_failures: &hook_failures,
         };
         match serde_json::to_string_pretty(&doc) {
             Ok(text) => println!("{text}"),
@@ -88,6 +98,21 @@ pub fn run(globals: &Globals, args: &AlertsArgs) -> i32 {
             duration::ago(view.now - alert.at),
             terminal_text(&alert.title, 80),
             terminal_text(&alert.body, 120)
+        );
+    }
+    if !hook_failures.is_empty() {
+        println!(
+            "{}",
+            crate::tr!("alerts.hook_failures", n = hook_failures.len())
+        );
+    }
+    for failure in hook_failures.iter().rev() {
+        println!(
+            "{:>10}  {} ({}): {}",
+            duration::ago(view.now - failure.at),
+            terminal_text(&failure.hook, 40),
+            failure.event,
+            terminal_text(&failure.error, 160)
         );
     }
     exit_codes::OK

@@ -4,13 +4,16 @@ mod alerts_cmd;
 mod background;
 mod config_cmd;
 mod demo_guard;
+mod guard;
 mod hide_key;
 mod install_plugin;
 mod notes;
 mod plugin;
+mod serve;
 mod shell;
 mod status;
 mod test_fetch;
+mod watch;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -64,6 +67,9 @@ pub fn run(cli: Cli) -> i32 {
         }
         Some(Command::Alerts(args)) => alerts_cmd::run(&globals, &args),
         Some(Command::Metrics(args)) => shell::metrics(&globals, &args),
+        Some(Command::Serve(args)) => serve::run(&globals, &args),
+        Some(Command::Watch(args)) => watch::run(&globals, &args),
+        Some(Command::Guard(args)) => guard::run(&globals, &args),
         Some(Command::Completions { shell }) => shell::completions(shell),
         Some(Command::Man) => shell::man(),
     }
@@ -209,6 +215,7 @@ pub fn obtain_scoped(
                 fired_alerts: Vec::new(),
                 cache: None,
                 ban_until: None,
+                pause_until: None,
             },
             report: Some(report),
             now,
@@ -235,6 +242,7 @@ pub fn obtain_scoped(
                 fired_alerts: Vec::new(),
                 cache: None,
                 ban_until: None,
+                pause_until: None,
             };
             return View {
                 outcome,
@@ -271,6 +279,9 @@ pub fn finish_view(
             swiftbar_plugin_name(globals).as_deref(),
         );
     }
+    if !settings.hooks.is_empty() && !outcome.fired_alerts.is_empty() && !globals.demo {
+        deliver_hooks(globals, settings, &outcome.fired_alerts, now);
+    }
     if outcome.fetched {
         if let Err(e) = write_snapshot(settings, &outcome, report.as_ref(), now) {
             outcome.notices.push(e);
@@ -280,6 +291,21 @@ pub fn finish_view(
         outcome,
         report,
         now,
+    }
+}
+
+/// Run the `[[hooks]]` for fired alerts; failures go to the profile's `hook-failures.json`
+/// (listed by `poolwatch alerts`), never into the run's result.
+fn deliver_hooks(globals: &Globals, settings: &Settings, fired: &[alerts::Alert], now: Epoch) {
+    let failures = alerts::delivery::deliver_hooks(&settings.hooks, fired, &settings.profile, now);
+    if failures.is_empty() {
+        return;
+    }
+    if let Some(dir) = Session::cache_dir(settings, globals.env) {
+        let path = crate::store::hook_failures::path_beside(
+            &CachePaths::in_dir(&dir, &settings.profile).data,
+        );
+        let _ = crate::store::hook_failures::append(&path, failures);
     }
 }
 

@@ -125,6 +125,7 @@ fn form_menu(
             fired_alerts: Vec::new(),
             cache: None,
             ban_until: hit.ban_until,
+            pause_until: hit.pause_until,
         },
         report: hit.report,
         now: hit.now,

@@ -46,6 +46,7 @@ pub fn metrics(globals: &Globals, args: &MetricsArgs) -> i32 {
             updated_at: view.outcome.state.as_ref().map(|s| s.fetched_at),
             stale: matches!(view.outcome.freshness, Freshness::Stale { .. }),
             auth_failed: matches!(view.outcome.freshness, Freshness::AuthLatched { .. }),
+            banned: view.outcome.ban_until.is_some_and(|until| until > now),
         })
         .collect();
     print!("{}", openmetrics(&pools, now));

@@ -26,6 +26,13 @@ pub fn run(globals: &Globals, args: &StatusArgs) -> i32 {
     }
     let view = obtain(globals, &settings, trigger);
     let ctx = menu_context(globals, &settings, &view);
+    if args.format.as_deref() == Some("waybar") {
+        println!(
+            "{}",
+            crate::render::waybar::render_waybar(view.report.as_ref(), &ctx)
+        );
+        return view.outcome.exit_code();
+    }
     if let Some(template) = &args.format {
         return match oneline::render_oneline(
             oneline::expand_preset(template),
@@ -43,7 +50,10 @@ pub fn run(globals: &Globals, args: &StatusArgs) -> i32 {
         };
     }
     if args.json {
-        println!("{}", json::status_json(view.report.as_ref(), &ctx));
+        println!(
+            "{}",
+            json::status_json_paused(view.report.as_ref(), &ctx, view.outcome.pause_until)
+        );
     } else {
         let color = use_color(globals, args);
         let width = terminal_width(globals);
@@ -89,18 +99,23 @@ fn watch(
         let view = obtain(globals, settings, Trigger::Automatic);
         let ctx = menu_context(globals, settings, &view);
         let mut frame = String::new();
-        if tty {
-            frame.push_str("\x1b[H\x1b[2J");
+        if args.format.as_deref() == Some("waybar") {
+            // Waybar reads one JSON object per line from a long-running module.
+            frame = crate::render::waybar::render_waybar(view.report.as_ref(), &ctx) + "\n";
+        } else {
+            if tty {
+                frame.push_str("\x1b[H\x1b[2J");
+            }
+            frame.push_str(&text::render_status_at(
+                view.report.as_ref(),
+                &ctx,
+                color,
+                terminal_width(globals),
+            ));
+            frame.push_str(&format!(
+                "\n(refreshing every {seconds}s; Ctrl-C to quit)\n"
+            ));
         }
-        frame.push_str(&text::render_status_at(
-            view.report.as_ref(),
-            &ctx,
-            color,
-            terminal_width(globals),
-        ));
-        frame.push_str(&format!(
-            "\n(refreshing every {seconds}s; Ctrl-C to quit)\n"
-        ));
         let mut stdout = std::io::stdout().lock();
         if stdout
             .write_all(frame.as_bytes())

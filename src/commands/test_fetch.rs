@@ -96,7 +96,8 @@ pub fn run(globals: &Globals) -> i32 {
     let ask = || runtime.block_on(client.auth_files());
     let listed = match super::session_for(globals, &settings) {
         Some(session) => session.guarded(&guard_key, source, ask),
-        None => ask().map_err(RunError::Fetch),
+        // No folder for the key guard: nothing is sent (it could not be remembered).
+        None => Err(RunError::Io(tr!("cache.no_usable_folder"))),
     };
     let (entries, version) = match listed {
         Ok(found) => found,
@@ -122,16 +123,22 @@ pub fn run(globals: &Globals) -> i32 {
             .map(|v| tr!("tf.server", version = terminal_text(&v, 40)))
             .unwrap_or_default()
     ));
-    for entry in &selected {
+    for entry in selected.iter().take(LISTED_ACCOUNTS) {
         println!(
             "    {:<40} {:<8} {}",
             terminal_text(&selection.label_for(entry), 40),
-            terminal_text(entry.id_token_plan.as_deref().unwrap_or("?"), 8),
+            terminal_text(&plan_of(entry.id_token_plan.as_deref()), 8),
             if entry.disabled {
                 tr!("tag.disabled")
             } else {
                 terminal_text(&entry.status, 20)
             },
+        );
+    }
+    if selected.len() > LISTED_ACCOUNTS {
+        println!(
+            "    {}",
+            tr!("tf.more_listed", n = selected.len() - LISTED_ACCOUNTS)
         );
     }
     let candidates: Vec<_> = selected.iter().filter(|e| wants_usage(e)).collect();
@@ -151,6 +158,97 @@ pub fn run(globals: &Globals) -> i32 {
         );
     }
     let now = (globals.clock)();
+    let groups = by_provider(&candidates, settings.quota.primary_provider.as_deref());
+    let mut result = exit_codes::OK;
+    for (index, (section, entries)) in groups.iter().enumerate() {
+        let primary = index == 0;
+        match usage_step(
+            &runtime,
+            &client,
+            &selection,
+            entries,
+            now,
+            &settings.usage_url,
+        ) {
+            Step::Answered => {}
+            Step::Fatal(line, code) => return fail(&line, code),
+            Step::NoneAnswered(line) if primary => {
+                result = fail(&line, exit_codes::BAD_RESPONSE);
+                break;
+            }
+            Step::NoneAnswered(line) => println!(
+                "! {} ({})",
+                line,
+                tr!(
+                    "tf.not_primary",
+                    provider = crate::provider::display_name(section)
+                )
+            ),
+        }
+    }
+    result
+}
+
+/// Accounts listed by name; more are summarised (`poolwatch status` lists them all).
+const LISTED_ACCOUNTS: usize = 20;
+
+/// A plan name to show: the plan, else "unknown" (never `?`).
+fn plan_of(plan: Option<&str>) -> String {
+    match plan.map(str::trim).filter(|p| !p.is_empty()) {
+        Some(plan) => plan.to_string(),
+        None => tr!("tf.plan_unknown"),
+    }
+}
+
+/// The usage candidates per provider section, the primary provider first
+/// (the configured `primary_provider` when present, else Codex when present,
+/// else the first listed), the others in the order they appear.
+fn by_provider<'a, T: std::ops::Deref<Target = &'a crate::api::auth_files::AuthFileEntry>>(
+    candidates: &'a [T],
+    configured: Option<&str>,
+) -> Vec<(String, Vec<&'a crate::api::auth_files::AuthFileEntry>)> {
+    let mut groups: Vec<(String, Vec<&crate::api::auth_files::AuthFileEntry>)> = Vec::new();
+    for entry in candidates {
+        let entry: &crate::api::auth_files::AuthFileEntry = entry;
+        let section = crate::provider::section_id(&entry.provider);
+        match groups.iter_mut().find(|(id, _)| *id == section) {
+            Some((_, members)) => members.push(entry),
+            None => groups.push((section, vec![entry])),
+        }
+    }
+    let configured = configured.map(crate::provider::section_id);
+    let primary = configured
+        .filter(|c| groups.iter().any(|(id, _)| id == c))
+        .or_else(|| {
+            let codex = crate::provider::CODEX.id;
+            groups
+                .iter()
+                .any(|(id, _)| id == codex)
+                .then(|| codex.to_string())
+        });
+    if let Some(at) = primary.and_then(|p| groups.iter().position(|(id, _)| *id == p)) {
+        let first = groups.remove(at);
+        groups.insert(0, first);
+    }
+    groups
+}
+
+enum Step {
+    Answered,
+    Fatal(String, i32),
+    NoneAnswered(String),
+}
+
+/// Ask the usage of up to [`MAX_USAGE_TRIES`] accounts of one provider until
+/// one answers, printing each answer.
+fn usage_step(
+    runtime: &tokio::runtime::Runtime,
+    client: &Client,
+    selection: &crate::api::Selection,
+    candidates: &[&crate::api::auth_files::AuthFileEntry],
+    now: crate::model::Epoch,
+    usage_url: &str,
+) -> Step {
     let mut failures = Vec::new();
     for entry in candidates.iter().take(MAX_USAGE_TRIES) {
         let label = terminal_text(&selection.label_for(entry), 60);
@@ -164,22 +262,27 @@ pub fn run(globals: &Globals) -> i32 {
                 ok(&tr!(
                     "tf.usage",
                     label = &label,
-                    plan = usage.plan_type.as_deref().unwrap_or("?"),
+                    plan = plan_of(
+                        usage
+                            .plan_type
+                            .as_deref()
+                            .or(entry.id_token_plan.as_deref())
+                    ),
                     five = pct(&usage.five_hour),
                     week = pct(&usage.weekly)
                 ));
-                if !failures.is_empty() {
-                    println!("{}", tr!("tf.failed_before", n = failures.len()));
+                match failures.len() {
+                    0 => {}
+                    1 => println!("{}", tr!("tf.failed_before_one")),
+                    n => println!("{}", tr!("tf.failed_before_n", n = n)),
                 }
-                return exit_codes::OK;
+                return Step::Answered;
             }
             // The management key was refused (or management is off): one
             // attempt is enough, never try it again on another account.
             Err(UsageFailure::Fatal(e)) => {
-                return fail(
-                    &tr!("tf.usage_error", label = &label, error = e),
-                    exit_codes::for_fetch_error(&e),
-                )
+                let code = exit_codes::for_fetch_error(&e);
+                return Step::Fatal(tr!("tf.usage_error", label = &label, error = e), code);
             }
             Err(UsageFailure::Account(msg)) => {
                 println!(
@@ -195,16 +298,13 @@ pub fn run(globals: &Globals) -> i32 {
         }
     }
     let untried = candidates.len().saturating_sub(MAX_USAGE_TRIES);
-    fail(
-        &tr!(
-            "tf.none_answered",
-            n = failures.len(),
-            untried = match untried {
-                0 => String::new(),
-                n => tr!("tf.untried", n = n),
-            },
-            url = terminal_text(&settings.usage_url, 100)
-        ),
-        exit_codes::BAD_RESPONSE,
-    )
+    let untried = match untried {
+        0 => String::new(),
+        n => tr!("tf.untried", n = n),
+    };
+    let url = terminal_text(usage_url, 100);
+    Step::NoneAnswered(match failures.len() {
+        1 => tr!("tf.none_answered_one", untried = untried, url = url),
+        n => tr!("tf.none_answered_n", n = n, untried = untried, url = url),
+    })
 }

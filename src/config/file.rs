@@ -19,6 +19,8 @@ pub(crate) struct Layer {
     pub labels: BTreeMap<String, String>,
     /// API-key labels by fingerprint (lower-case).
     pub key_labels: BTreeMap<String, String>,
+    /// `[[hooks]]` (top level only; issue 20).
+    pub hooks: Vec<super::hooks::Hook>,
 }
 
 /// A parsed and checked config file.
@@ -225,6 +227,13 @@ fn parse_layer(table: &toml::Table, path: &Path, profile: &str) -> Result<Layer,
             layer.labels = parse_labels(value, path, profile)?;
         } else if name == KEY_LABELS {
             layer.key_labels = parse_key_labels(value, path, profile)?;
+        } else if top && name == super::hooks::HOOKS {
+            let events: Vec<&str> = crate::alerts::AlertKind::ALL
+                .iter()
+                .map(|k| k.event_name())
+                .collect();
+            layer.hooks = super::hooks::parse(value, &events)
+                .map_err(|problem| ConfigError::file(path, profile, problem))?;
         } else if !(top && (name == DEFAULT_PROFILE_KEY || name == PROFILES)) {
             let candidates = keys::layer_key_names(top);
             return Err(ConfigError::file(

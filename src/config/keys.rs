@@ -33,7 +33,9 @@ pub(crate) enum Kind {
     Fingerprints,
     /// The interface language: `auto`, `en` or `zh-Hans`.
     Language,
-    /// An absolute file path (`~/` is the home folder).
+    /// An absolute file path (`serve.token_file`).
+    Path,
+    /// An absolute file path, or one under the home folder (`~/`): `key_file`.
     FilePath,
 }
 
@@ -177,6 +179,14 @@ pub(crate) const KEYS: &[KeySpec] = &[
     key("alerts.auth_failure", Kind::Bool, None),
     key("alerts.capacity_restored", Kind::Bool, None),
     key("alerts.notify", Kind::Bool, None),
+    // hooks (issue 20): reset-credit expiry reminder, days ahead.
+    key(
+        "alerts.credit_expiry_days",
+        Kind::Int { min: 0, max: 30 },
+        None,
+    ),
+    // serve (issue 20): the bearer token file of `poolwatch serve` (a 0600 file).
+    key("serve.token_file", Kind::Path, None),
 ];
 
 /// The free-form table of account labels.
@@ -288,6 +298,7 @@ pub(crate) fn from_toml(kind: Kind, value: &toml::Value) -> Result<Value, String
             | Kind::Sort
             | Kind::Provider
             | Kind::Language
+            | Kind::Path
             | Kind::FilePath,
             toml::Value::String(text),
         ) => return from_str(kind, text),
@@ -297,6 +308,7 @@ pub(crate) fn from_toml(kind: Kind, value: &toml::Value) -> Result<Value, String
             | Kind::Sort
             | Kind::Provider
             | Kind::Language
+            | Kind::Path
             | Kind::FilePath,
             _,
         ) => return Err(crate::tr!("val.not_string")),
@@ -366,6 +378,8 @@ pub(crate) fn from_str(kind: Kind, raw: &str) -> Result<Value, String> {
         ),
         Kind::Provider if text.is_empty() => return Err(crate::tr!("val.empty")),
         Kind::Provider => Value::Str(crate::provider::section_id(text)),
+        Kind::Path if std::path::Path::new(text).is_absolute() => Value::Str(text.to_string()),
+        Kind::Path => return Err(crate::tr!("val.not_absolute")),
     };
     check(kind, parsed)
 }

@@ -10,6 +10,7 @@
 mod edit;
 mod error;
 mod file;
+pub mod hooks;
 mod keys;
 mod show;
 mod url;
@@ -156,6 +157,10 @@ pub struct Settings {
     pub snapshot_path: Option<PathBuf>,
     /// Whether the config file existed.
     pub file_found: bool,
+    /// `[[hooks]]`: programs and URLs that receive alert events (issue 20).
+    pub hooks: Vec<hooks::Hook>,
+    /// `serve.token_file`: the file holding `poolwatch serve`'s bearer token (issue 20).
+    pub serve_token_file: Option<PathBuf>,
     /// Where each non-default value came from, by key (`ttl_seconds`, `weights.pro`,
     /// `labels.NAME`, `profile`, `cache_dir`, ...). Keys not listed are defaults.
     pub sources: BTreeMap<String, ValueSource>,
@@ -191,6 +196,8 @@ impl Default for Settings {
             key_file: None,
             snapshot_path: None,
             file_found: false,
+            serve_token_file: None,
+            hooks: Vec::new(),
             sources: BTreeMap::new(),
         }
     }
@@ -294,6 +301,7 @@ pub fn load(opts: &LoadOptions) -> Result<Settings, ConfigError> {
     resolved.apply_env(env)?;
     let mut settings = resolved.build(&profile, &config_path)?;
     settings.file_found = text.is_some();
+    settings.hooks = config.top.hooks.clone();
     settings.cache_dir = env_path(env, CACHE_DIR_ENV)?;
     settings.snapshot_path = env_path(env, SNAPSHOT_PATH_ENV)?;
     record_env_path_sources(&mut settings);
@@ -596,7 +604,11 @@ impl Resolved {
                     .flag("alerts.capacity_restored")
                     .unwrap_or(defaults.alerts.capacity_restored),
                 notify: self.flag("alerts.notify").unwrap_or(defaults.alerts.notify),
+                credit_expiry_days: self
+                    .int("alerts.credit_expiry_days")
+                    .map_or(defaults.alerts.credit_expiry_days, |d| d as u32),
             },
+            serve_token_file: self.text("serve.token_file").map(PathBuf::from),
             labels: self.labels,
             key_labels: self.key_labels,
             sources: self.sources,

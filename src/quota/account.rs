@@ -22,22 +22,90 @@ pub fn is_disabled(account: &Account) -> bool {
     account.disabled || status_is(account, "disabled")
 }
 
+/// Shortest window that is a month, not a week (a Team plan's 28–31 days).
+const MONTH_SECONDS: i64 = 28 * 86_400;
+
+/// A long window of a month or more: the monthly figure, never the week.
+fn is_month_long(window: &QuotaWindow) -> bool {
+    window.window_seconds.is_some_and(|s| s >= MONTH_SECONDS)
+}
+
+/// The 5h, weekly and monthly windows of a usage as the quota model reads
+/// them: a 28–31-day window is monthly even where the parser put it in the
+/// long slot (a Team plan without a weekly window), so it never enters the
+/// Week sum.
+fn classified(
+    usage: &Usage,
+) -> (
+    Option<&QuotaWindow>,
+    Option<&QuotaWindow>,
+    Option<&QuotaWindow>,
+) {
+    match usage.weekly.as_ref() {
+        Some(long) if is_month_long(long) => (
+            usage.five_hour.as_ref(),
+            None,
+            usage.monthly.as_ref().or(Some(long)),
+        ),
+        weekly => (usage.five_hour.as_ref(), weekly, usage.monthly.as_ref()),
+    }
+}
+
 /// The account has a usage with at least one main window (possibly stale).
 pub fn has_quota_data(account: &Account) -> bool {
-    account
-        .usage
-        .as_ref()
-        .is_some_and(|usage| usage.five_hour.is_some() || usage.weekly.is_some())
+    account.usage.as_ref().is_some_and(|usage| {
+        let (five_hour, weekly, _) = classified(usage);
+        five_hour.is_some() || weekly.is_some()
+    })
+}
+
+/// Until when the kept values of a window count: None for a fresh value
+/// (it counts until its reset, then its capacity is back), else the end of
+/// its stale time (`i64::MIN`: not at all).
+fn kept_until(account: &Account, stale_limit: i64, kept_by_limit_answer: bool) -> Option<Epoch> {
+    if account.usage_error.is_some() {
+        if account.token_refused {
+            return Some(Epoch::MIN);
+        }
+        return Some(
+            account
+                .usage_fetched_at
+                .map_or(Epoch::MIN, |at| at.saturating_add(stale_limit)),
+        );
+    }
+    let kept = account.usage.as_ref().and_then(|u| u.kept)?;
+    kept_by_limit_answer.then(|| kept.at.saturating_add(stale_limit))
+}
+
+/// What a window is at `now` given until when its value counts.
+enum WindowAt {
+    /// The value counts.
+    Counts,
+    /// Kept values aged out (stale limit, reset of a stale value, refused token).
+    Dropped,
+    /// A fresh value past its reset: the capacity is back, not yet confirmed.
+    Restored,
+}
+
+fn window_at(reset_at: Option<Epoch>, until: Option<Epoch>, now: Epoch) -> WindowAt {
+    let reset_passed = reset_at.is_some_and(|reset| reset <= now);
+    match until {
+        Some(until) if now > until || reset_passed => WindowAt::Dropped,
+        None if reset_passed => WindowAt::Restored,
+        _ => WindowAt::Counts,
+    }
 }
 
 /// The 5h and weekly windows that count at `now`, and whether kept values
 /// were dropped ("expired").
 ///
-/// A successful fetch's values count. An account whose latest usage fetch
-/// failed keeps its last good values for at most `stale_limit` seconds after
-/// they were fetched, and each window only until its reset time (after a reset
-/// the old numbers say nothing). A refused token (upstream 401/403) keeps
-/// nothing: the account no longer serves requests.
+/// A successful fetch's values count (until their reset: then
+/// [`account_view`] shows the window restored). An account whose latest
+/// usage fetch failed keeps its last good values for at most `stale_limit`
+/// seconds after they were fetched, and each window only until its reset
+/// time (after a reset the old numbers say nothing). A refused token
+/// (upstream 401/403) keeps nothing: the account no longer serves requests.
+/// Windows a limit answer kept from an earlier answer age the same way.
 pub fn current_windows(
     account: &Account,
     stale_limit: i64,
@@ -46,19 +114,25 @@ pub fn current_windows(
     let Some(usage) = account.usage.as_ref() else {
         return (None, None, false);
     };
-    let (five_hour, weekly) = (usage.five_hour.as_ref(), usage.weekly.as_ref());
-    if account.usage_error.is_none() {
-        return (five_hour, weekly, false);
-    }
-    let young = !account.token_refused
-        && account
-            .usage_fetched_at
-            .is_some_and(|at| now - at <= stale_limit);
-    let keep = |w: &&QuotaWindow| young && w.reset_at.is_none_or(|reset| reset > now);
-    let (kept_five, kept_week) = (five_hour.filter(keep), weekly.filter(keep));
-    let expired =
-        (five_hour.is_some() && kept_five.is_none()) || (weekly.is_some() && kept_week.is_none());
-    (kept_five, kept_week, expired)
+    let (five_hour, weekly, _) = classified(usage);
+    let kept = usage.kept.unwrap_or_default();
+    let dropped = |window: Option<&QuotaWindow>, by_limit: bool| {
+        window.is_some_and(|w| {
+            matches!(
+                window_at(w.reset_at, kept_until(account, stale_limit, by_limit), now),
+                WindowAt::Dropped
+            )
+        })
+    };
+    let (drop_five, drop_week) = (
+        dropped(five_hour, kept.five_hour),
+        dropped(weekly, kept.weekly),
+    );
+    (
+        five_hour.filter(|_| !drop_five),
+        weekly.filter(|_| !drop_week),
+        drop_five || drop_week,
+    )
 }
 
 /// Kept values of a failing account still say something (see [`current_windows`]).
@@ -72,7 +146,8 @@ fn kept_values_count(account: &Account, stale_limit: i64, now: Epoch) -> bool {
 
 /// The monthly window under the same rule as the 5h and weekly ones.
 fn current_monthly(account: &Account, stale_limit: i64, now: Epoch) -> Option<&QuotaWindow> {
-    let monthly = account.usage.as_ref()?.monthly.as_ref()?;
+    let (_, _, monthly) = classified(account.usage.as_ref()?);
+    let monthly = monthly?;
     let fresh = account.usage_error.is_none();
     (fresh
         || (kept_values_count(account, stale_limit, now)
@@ -105,21 +180,41 @@ fn current_lanes(account: &Account, stale_limit: i64, now: Epoch) -> Vec<Lane> {
 /// `ok`, or `error` once the retry time has passed). `unavailable` alone does
 /// not matter: the server keeps it set after the cooldown and routes anyway.
 pub fn is_available(account: &Account, stale_limit: i64, now: Epoch) -> bool {
-    if is_disabled(account) || account.token_refused {
+    let (five_hour, weekly, _) = current_windows(account, stale_limit, now);
+    available_rule(
+        is_disabled(account),
+        account.token_refused,
+        five_hour.is_some() || weekly.is_some(),
+        is_cooling(account, now),
+        &account.status,
+    )
+}
+
+fn available_rule(
+    disabled: bool,
+    token_refused: bool,
+    has_values: bool,
+    cooling: bool,
+    status: &str,
+) -> bool {
+    if disabled || token_refused {
         return false;
     }
-    let (five_hour, weekly, _) = current_windows(account, stale_limit, now);
-    if five_hour.is_some() || weekly.is_some() {
+    if has_values {
         return true;
     }
-    let status = account.status.trim().to_ascii_lowercase();
-    !is_cooling(account, now) && AVAILABLE_STATUSES.contains(&status.as_str())
+    let status = status.trim().to_ascii_lowercase();
+    !cooling && AVAILABLE_STATUSES.contains(&status.as_str())
 }
 
 /// Cooling: a `next_retry_after` still in the future. Only that: the server
 /// keeps `unavailable: true` after the time has passed (see [`is_recovering`]).
 pub fn is_cooling(account: &Account, now: Epoch) -> bool {
-    account.next_retry_after.is_some_and(|until| until > now)
+    cooling_at(account.next_retry_after, now)
+}
+
+fn cooling_at(next_retry_after: Option<Epoch>, now: Epoch) -> bool {
+    next_retry_after.is_some_and(|until| until > now)
 }
 
 /// Recovering: the server still flags the account (`unavailable`, status
@@ -141,9 +236,8 @@ pub fn is_erroring(account: &Account, now: Epoch) -> bool {
 /// Week-killed: the weekly remaining is strictly below `kill_line`.
 /// Accounts without a weekly window are never killed.
 pub fn is_week_killed(usage: &Usage, kill_line: f64) -> bool {
-    usage
-        .weekly
-        .as_ref()
+    classified(usage)
+        .1
         .is_some_and(|weekly| remaining_of(weekly) < kill_line)
 }
 
@@ -167,18 +261,29 @@ fn account_window(window: &QuotaWindow, killed: bool) -> AccountWindow {
     }
 }
 
-/// Build the row of one account.
+/// Build the row of one account at `now`: its stored values and times, then
+/// every clock-dependent state decided by [`settle`].
 pub fn account_view(account: &Account, settings: &QuotaSettings, now: Epoch) -> AccountView {
     let plan = account.plan();
-    let (five_hour, weekly, expired) = current_windows(account, settings.stale_limit, now);
-    let killed = weekly.is_some_and(|w| remaining_of(w) < settings.kill_line);
-    let window_of = |window: Option<&QuotaWindow>| window.map(|w| account_window(w, killed));
+    let (five_hour, weekly) = match account.usage.as_ref() {
+        Some(usage) if !account.token_refused => {
+            let (five_hour, weekly, _) = classified(usage);
+            (five_hour, weekly)
+        }
+        _ => (None, None),
+    };
+    let kept = account
+        .usage
+        .as_ref()
+        .and_then(|u| u.kept)
+        .unwrap_or_default();
+    let refused_dropped = account.token_refused && has_quota_data(account);
     let health = last_buckets(&account.recent_requests).to_vec();
     let section = provider::section_id(&account.provider);
     let weight = provider::descriptor(&section)
         .and_then(|d| provider::table_weight(d, &normalize_plan(plan), &settings.provider_weights))
         .map_or_else(|| plan_weight(plan, &settings.weights), clamp_weight);
-    AccountView {
+    let mut view = AccountView {
         id: account.id.clone(),
         provider: section,
         name: account.name.clone(),
@@ -186,21 +291,20 @@ pub fn account_view(account: &Account, settings: &QuotaSettings, now: Epoch) -> 
         email: account.email.clone(),
         plan: normalize_plan(plan),
         weight,
-        five_hour: window_of(five_hour),
-        weekly: window_of(weekly),
+        five_hour: five_hour.map(|w| account_window(w, false)),
+        weekly: weekly.map(|w| account_window(w, false)),
+        five_hour_until: kept_until(account, settings.stale_limit, kept.five_hour),
+        weekly_until: kept_until(account, settings.stale_limit, kept.weekly),
         monthly: current_monthly(account, settings.stale_limit, now)
             .map(|window| account_window(window, false)),
         lanes: current_lanes(account, settings.stale_limit, now),
         reset_credits: account.reset_credits.clone(),
-        killed,
-        available: is_available(account, settings.stale_limit, now),
-        cooling: is_cooling(account, now),
-        recovering: is_recovering(account, now),
-        erroring: is_erroring(account, now),
         disabled: is_disabled(account),
+        unavailable: account.unavailable,
+        token_refused: account.token_refused,
         error: account.usage_error.clone(),
         stale: account.is_stale(),
-        expired,
+        expired: refused_dropped,
         duplicate_of: None,
         status: account.status.clone(),
         status_message: account.status_message.clone(),
@@ -209,7 +313,71 @@ pub fn account_view(account: &Account, settings: &QuotaSettings, now: Epoch) -> 
         usage_fetched_at: account.usage_fetched_at,
         recent_failures: recent_failures(&health),
         health,
+        ..AccountView::default()
+    };
+    settle(&mut view, settings.kill_line, now);
+    view
+}
+
+/// Decide every clock-dependent state of a row at `now` from its stored
+/// values and times: kept values that aged out leave (expired), a fresh
+/// window past its reset is restored (100%, not yet confirmed), cooling,
+/// recovering, erroring, the kill line and availability. Applying it again
+/// at a later `now` gives what [`account_view`] gives then, so a menu built
+/// earlier (the menu form) is re-dated without the accounts.
+pub fn settle(view: &mut AccountView, kill_line: f64, now: Epoch) {
+    let mut expired = view.expired;
+    for (window, until, unconfirmed) in [
+        (
+            &mut view.five_hour,
+            view.five_hour_until,
+            &mut view.five_hour_unconfirmed,
+        ),
+        (
+            &mut view.weekly,
+            view.weekly_until,
+            &mut view.weekly_unconfirmed,
+        ),
+    ] {
+        let Some(w) = window.as_mut() else { continue };
+        match window_at(w.reset_at, until, now) {
+            WindowAt::Dropped => {
+                *window = None;
+                expired = true;
+            }
+            WindowAt::Restored => {
+                w.remaining = 100.0;
+                w.reset_at = None;
+                *unconfirmed = true;
+            }
+            WindowAt::Counts => {}
+        }
     }
+    view.expired = expired;
+    let killed = view
+        .weekly
+        .as_ref()
+        .is_some_and(|w| w.remaining < kill_line);
+    view.killed = killed;
+    for window in [view.five_hour.as_mut(), view.weekly.as_mut()]
+        .into_iter()
+        .flatten()
+    {
+        window.effective = if killed { 0.0 } else { window.remaining };
+        window.level = level(window.remaining / 100.0);
+    }
+    let cooling = cooling_at(view.next_retry_after, now);
+    let status_error = view.status.trim().eq_ignore_ascii_case("error");
+    view.cooling = cooling;
+    view.recovering = !view.disabled && !cooling && (view.unavailable || status_error);
+    view.erroring = view.error.is_some() || (status_error && cooling);
+    view.available = available_rule(
+        view.disabled,
+        view.token_refused,
+        view.five_hour.is_some() || view.weekly.is_some(),
+        cooling,
+        &view.status,
+    );
 }
 
 #[cfg(test)]

@@ -1,10 +1,15 @@
 //! Restore forecast: when the next group of resets lands and how much it restores.
 
-use super::{AccountView, Forecast};
+use super::{AccountView, FirstRestore, Forecast};
 use crate::model::Epoch;
 
 /// Resets within this many seconds of the earliest one form one group (30 min + 60 s).
 pub const GROUP_SECONDS: i64 = 1800 + 60;
+/// The first restore of a group is shown apart when the group ends at least
+/// this long after it (10 minutes) and it is not the whole group.
+pub const FIRST_GAP_SECONDS: i64 = 600;
+/// Events within this long of the earliest one make up the first restore (5 min).
+const FIRST_SPAN_SECONDS: i64 = 300;
 /// Events restoring this many Plus units or less are ignored.
 pub const MIN_EVENT_UNITS: f64 = 0.0001;
 
@@ -82,10 +87,28 @@ pub fn forecast(
         (units + event.units, at.max(event.at))
     });
     let restored = units * 100.0;
+    let first_units: f64 = future
+        .iter()
+        .take_while(|event| event.at <= earliest.saturating_add(FIRST_SPAN_SECONDS))
+        .map(|event| event.units)
+        .sum();
+    let first_at = future
+        .iter()
+        .take_while(|event| event.at <= earliest.saturating_add(FIRST_SPAN_SECONDS))
+        .map(|event| event.at)
+        .max()
+        .unwrap_or(earliest);
+    let first = (at - first_at >= FIRST_GAP_SECONDS && first_units < units * 0.95).then_some(
+        FirstRestore {
+            restored: first_units * 100.0,
+            at: first_at,
+        },
+    );
     Some(Forecast {
         restored,
         target: capacity.min(remaining + restored),
         at,
+        first,
     })
 }
 
@@ -133,6 +156,31 @@ mod tests {
         assert_eq!(f.restored, 75.0);
         assert_eq!(f.at, NOW + 1960);
         assert_eq!(f.target, 125.0);
+    }
+
+    #[test]
+    fn a_group_shows_its_first_part_when_it_comes_back_well_before_the_rest() {
+        // +0.9 at 29 min, +0.42 at 59 min: one group, its first part apart.
+        let f = forecast(
+            &[event(NOW + 1740, 0.9), event(NOW + 3540, 0.42)],
+            0.0,
+            1000.0,
+            NOW,
+        )
+        .expect("forecast");
+        assert!((f.restored - 132.0).abs() < 1e-9);
+        assert_eq!(f.at, NOW + 3540);
+        let first = f.first.expect("first part");
+        assert!((first.restored - 90.0).abs() < 1e-9);
+        assert_eq!(first.at, NOW + 1740);
+        // Close together (under 10 minutes apart): no first part.
+        let f = forecast(
+            &[event(NOW + 1740, 0.9), event(NOW + 2100, 0.42)],
+            0.0,
+            1000.0,
+            NOW,
+        );
+        assert_eq!(f.and_then(|f| f.first), None);
     }
 
     #[test]

@@ -15,23 +15,26 @@ mod health;
 mod keys;
 pub mod pace;
 mod plan;
+mod redate;
 mod report;
 mod sections;
 mod sort;
 
 pub use account::{
     account_view, current_windows, has_quota_data, is_available, is_cooling, is_disabled,
-    is_erroring, is_recovering, is_week_killed,
+    is_erroring, is_recovering, is_week_killed, settle,
 };
 pub use forecast::{
-    five_hour_events, forecast, weekly_events, RestoreEvent, GROUP_SECONDS, MIN_EVENT_UNITS,
+    five_hour_events, forecast, weekly_events, RestoreEvent, FIRST_GAP_SECONDS, GROUP_SECONDS,
+    MIN_EVENT_UNITS,
 };
 pub use health::{
     last_buckets, merge_health, pool_health, recent_failures, HEALTH_BUCKETS, RECENT_BUCKETS,
 };
 pub use keys::{attach_api_keys, default_key_label, key_views, ApiKeyView, KeyDisplay};
 pub use plan::{normalize_plan, plan_weight, MAX_WEIGHT, MIN_WEIGHT};
-pub use report::{compute, pool_window};
+pub use redate::{left_out, redate, ClockRow};
+pub use report::{compute, count_state, counts_in_pool, pool_window, CountState};
 pub use sections::{choose_primary, section_order, total_reset_credits};
 pub use sort::sort_accounts;
 
@@ -169,6 +172,18 @@ pub struct Forecast {
     pub target: f64,
     /// When the whole group has restored (latest event of the group).
     pub at: Epoch,
+    /// The first part of the group, when it comes back well before the rest
+    /// (`+90% in 29m, +132% in 59m`): see [`forecast`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first: Option<FirstRestore>,
+}
+
+/// The earliest restore of a forecast group that differs a lot from the whole.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FirstRestore {
+    /// Plus-base percent restored by then.
+    pub restored: f64,
+    pub at: Epoch,
 }
 
 /// Pool-level balance of one window, in Plus-base percent (100 = one full Plus account).
@@ -245,6 +260,21 @@ pub struct AccountView {
     pub weight: f64,
     pub five_hour: Option<AccountWindow>,
     pub weekly: Option<AccountWindow>,
+    /// Until when the 5h value counts when it is a kept value (a failing
+    /// account's, or one a limit answer kept): the end of its stale time.
+    /// None for a fresh value. See [`settle`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub five_hour_until: Option<Epoch>,
+    /// The same for the weekly value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weekly_until: Option<Epoch>,
+    /// The 5h window passed its reset since it was read: shown restored
+    /// (100%), not yet confirmed by a fetch.
+    #[serde(default)]
+    pub five_hour_unconfirmed: bool,
+    /// The same for the weekly window.
+    #[serde(default)]
+    pub weekly_unconfirmed: bool,
     /// A 28–31-day window (Codex Team); never part of the 5h/week sums.
     #[serde(default)]
     pub monthly: Option<AccountWindow>,
@@ -268,6 +298,13 @@ pub struct AccountView {
     #[serde(default)]
     pub erroring: bool,
     pub disabled: bool,
+    /// The server flags it `unavailable` (kept for [`settle`]: recovering).
+    #[serde(default)]
+    pub unavailable: bool,
+    /// The upstream refused its token (401, or a 403 that is not a challenge
+    /// page) at the latest fetch: sign in again in CLIProxyAPI.
+    #[serde(default)]
+    pub token_refused: bool,
     /// The latest usage error, if the last fetch for this account failed.
     pub error: Option<String>,
     /// Usage shown is from an earlier fetch.
@@ -290,7 +327,11 @@ pub struct AccountView {
     pub health: Vec<HealthBucket>,
 }
 
-/// Account counts for the summary line.
+/// Account counts for the summary line. Every account is in exactly one of
+/// `available`, `killed`, `cooling`, `erroring`, `disabled`, `duplicates` or
+/// no data ([`PoolCounts::no_data`]),
+/// see [`count_state`]; `stale` counts the accounts showing
+/// kept values, whatever their state.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PoolCounts {
     pub total: usize,
@@ -303,6 +344,22 @@ pub struct PoolCounts {
     /// Auth files of a login already counted (same `chatgpt_account_id`).
     #[serde(default)]
     pub duplicates: usize,
+}
+
+impl PoolCounts {
+    /// Enabled accounts without quota values that count (none read yet, or
+    /// a status that is not usable) and nothing known to be wrong: the part
+    /// of `total` in no other state.
+    pub fn no_data(&self) -> usize {
+        self.total.saturating_sub(
+            self.available
+                + self.killed
+                + self.cooling
+                + self.erroring
+                + self.disabled
+                + self.duplicates,
+        )
+    }
 }
 
 /// Colour of one health bucket.

@@ -77,19 +77,34 @@ fn section(
     health: super::PoolHealth,
     now: Epoch,
 ) -> ProviderSection {
+    let (five_hour, weekly, counts, plans) = section_figures(views, now);
     ProviderSection {
         provider: id.to_string(),
         name: provider::display_name(id),
         unit: provider::unit(id),
         quota: provider::descriptor(id).is_some_and(|d| d.readable),
-        five_hour: pool_window(views, |v| v.five_hour.as_ref(), five_hour_events, now),
-        weekly: pool_window(views, |v| v.weekly.as_ref(), weekly_events, now),
-        counts: counts(views),
+        five_hour,
+        weekly,
+        counts,
         health,
-        plans: plan_groups(views),
+        plans,
         reset_credits: total_reset_credits(views),
         omitted: 0,
     }
+}
+
+/// The clock-dependent figures of a section: its pool windows (with their
+/// forecasts), counts and plans.
+pub(super) fn section_figures(
+    views: &[AccountView],
+    now: Epoch,
+) -> (PoolWindow, PoolWindow, PoolCounts, Vec<PlanGroup>) {
+    (
+        pool_window(views, |v| v.five_hour.as_ref(), five_hour_events, now),
+        pool_window(views, |v| v.weekly.as_ref(), weekly_events, now),
+        counts(views),
+        plan_groups(views),
+    )
 }
 
 /// One pool window in Plus-base percent over the available accounts.
@@ -183,20 +198,79 @@ fn pool_level(remaining: f64, capacity: f64) -> Level {
     }
 }
 
-/// Account counts; each flag is counted over all accounts; `available` counts
-/// each login once.
-fn counts(views: &[AccountView]) -> PoolCounts {
-    let count = |flag: fn(&AccountView) -> bool| views.iter().filter(|v| flag(v)).count();
-    PoolCounts {
-        total: views.len(),
-        available: count(counts_in_pool),
-        killed: count(|v| v.killed),
-        cooling: count(|v| v.cooling),
-        erroring: count(|v| v.erroring),
-        disabled: count(|v| v.disabled),
-        stale: count(|v| v.stale),
-        duplicates: count(|v| v.duplicate_of.is_some()),
+/// The one state an account is counted in on the `Accounts` line: the
+/// states partition the accounts (docs/quota-model.md, "Counts").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CountState {
+    Disabled,
+    /// Another auth file of the same login is counted.
+    Duplicate,
+    /// Its usage fetch failed (kept values may still count for a while) or
+    /// its token was refused.
+    Erroring,
+    /// The server cools it down (`next_retry_after` in the future), after an
+    /// error of its own or not.
+    Cooling,
+    /// Weekly remaining below the kill line.
+    WeekKilled,
+    /// No quota values that count, and nothing wrong known.
+    NoData,
+    /// Usable now, with quota values that count and weekly above the kill line.
+    Available,
+}
+
+/// The state an account is counted in (first that applies, in the order of
+/// [`CountState`]).
+pub fn count_state(view: &AccountView) -> CountState {
+    if view.disabled {
+        CountState::Disabled
+    } else if view.duplicate_of.is_some() {
+        CountState::Duplicate
+    } else if view.error.is_some() || view.token_refused {
+        CountState::Erroring
+    } else if view.cooling {
+        // The server's own error while it cools the account down is cooling.
+        CountState::Cooling
+    } else if view.erroring {
+        CountState::Erroring
+    } else if view.killed {
+        CountState::WeekKilled
+    } else if !view.available
+        || (view.five_hour.is_none() && view.weekly.is_none() && quota_read(view))
+    {
+        CountState::NoData
+    } else {
+        CountState::Available
     }
+}
+
+/// Poolwatch reads this account's quota (not a health-only provider, whose
+/// usable accounts count as available without values).
+fn quota_read(view: &AccountView) -> bool {
+    view.provider.is_empty() || provider::descriptor(&view.provider).is_some_and(|d| d.readable)
+}
+
+/// Account counts: every account in exactly one state ([`count_state`]),
+/// so `available + killed + cooling + erroring + no_data + disabled +
+/// duplicates == total`; `stale` (kept values shown) is extra information.
+fn counts(views: &[AccountView]) -> PoolCounts {
+    let mut c = PoolCounts {
+        total: views.len(),
+        stale: views.iter().filter(|v| v.stale).count(),
+        ..PoolCounts::default()
+    };
+    for view in views {
+        match count_state(view) {
+            CountState::Disabled => c.disabled += 1,
+            CountState::Duplicate => c.duplicates += 1,
+            CountState::Erroring => c.erroring += 1,
+            CountState::Cooling => c.cooling += 1,
+            CountState::WeekKilled => c.killed += 1,
+            CountState::NoData => {}
+            CountState::Available => c.available += 1,
+        }
+    }
+    c
 }
 
 /// Accounts grouped by normalised plan, heaviest plan first, then by name.
@@ -327,15 +401,16 @@ mod tests {
             report.counts,
             PoolCounts {
                 total: 6,
-                available: 4,
+                available: 2,
                 killed: 1,
                 cooling: 1,
-                erroring: 1,
+                erroring: 0,
                 disabled: 1,
                 stale: 0,
                 duplicates: 0,
             }
         );
+        assert_eq!(report.counts.no_data(), 1);
         let plans: Vec<(&str, f64, usize, usize)> = report
             .plans
             .iter()
@@ -527,7 +602,10 @@ mod tests {
         let report = compute(&accounts, &QuotaSettings::default(), NOW);
         assert_eq!(report.five_hour.forecast, None);
         assert_eq!(report.weekly.forecast, None);
-        assert_eq!(report.five_hour.level, Level::Yellow);
+        // A fresh window past its reset is restored (its capacity back), not yet confirmed.
+        assert_eq!(report.five_hour.remaining, 100.0);
+        assert_eq!(report.five_hour.level, Level::Green);
+        assert!(report.accounts[0].five_hour_unconfirmed && report.accounts[0].weekly_unconfirmed);
     }
 
     mod invariants {
@@ -641,11 +719,15 @@ mod tests {
                     prop_assert!(n <= c.total);
                 }
                 prop_assert!(c.available + c.disabled <= c.total);
-                prop_assert_eq!(c.available, report.accounts.iter().filter(|v| counts_in_pool(v)).count());
+                // The states partition the accounts.
+                prop_assert_eq!(
+                    c.available + c.killed + c.cooling + c.erroring + c.disabled + c.duplicates + c.no_data(),
+                    c.total
+                );
                 let plan_total: usize = report.plans.iter().map(|p| p.accounts).sum();
                 prop_assert_eq!(plan_total, c.total);
                 let plan_available: usize = report.plans.iter().map(|p| p.available).sum();
-                prop_assert_eq!(plan_available, c.available);
+                prop_assert_eq!(plan_available, report.accounts.iter().filter(|v| counts_in_pool(v)).count());
                 let any_buckets = accounts.iter().any(|a| !a.recent_requests.is_empty());
                 prop_assert_eq!(report.health.buckets.len(), if any_buckets { 20 } else { 0 });
                 prop_assert!(report.health.recent_failures <= report.health.failed);

@@ -17,11 +17,14 @@ struct StatusDocument<'a> {
     demo: bool,
     generated_at: Epoch,
     updated_at: Option<Epoch>,
-    /// `fresh`, `stale`, `refreshing`, `auth_failed` or `banned`.
+    /// `fresh`, `stale`, `refreshing`, `auth_failed`, `banned` or `paused`.
     state: &'static str,
     error: Option<&'a str>,
     /// The server's IP ban ends then; null when no ban runs.
     ban_until: Option<Epoch>,
+    /// The key guard pauses attempts until then (3 failed key attempts in a
+    /// row); null when no pause runs.
+    pause_until: Option<Epoch>,
     notices: &'a [String],
     report: Option<&'a PoolReport>,
     /// Burn rate and run-out estimate; null without enough history.
@@ -30,9 +33,24 @@ struct StatusDocument<'a> {
 
 /// The JSON document for a report and its context (pretty-printed).
 pub fn status_json(report: Option<&PoolReport>, ctx: &MenuContext) -> String {
+    status_json_paused(report, ctx, None)
+}
+
+/// [`status_json`] with the key guard's pause end (`pause_until`).
+pub fn status_json_paused(
+    report: Option<&PoolReport>,
+    ctx: &MenuContext,
+    pause_until: Option<Epoch>,
+) -> String {
     let ban_until = ctx.ban_until.filter(|until| *until > ctx.now);
+    let pause_until = pause_until.filter(|until| *until > ctx.now);
     let (state, error) = match &ctx.status {
         FetchStatus::Stale { error } if ban_until.is_some() => ("banned", Some(error.as_str())),
+        FetchStatus::Stale { error } | FetchStatus::AuthLatched { message: error }
+            if pause_until.is_some() =>
+        {
+            ("paused", Some(error.as_str()))
+        }
         FetchStatus::Fresh => ("fresh", None),
         FetchStatus::Stale { error } => ("stale", Some(error.as_str())),
         FetchStatus::Refreshing => ("refreshing", None),
@@ -47,6 +65,7 @@ pub fn status_json(report: Option<&PoolReport>, ctx: &MenuContext) -> String {
         state,
         error,
         ban_until,
+        pause_until,
         notices: &ctx.notices,
         report,
         pace: ctx.pace.as_ref(),

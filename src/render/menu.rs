@@ -245,12 +245,22 @@ pub fn fraction_percent(remaining: f64, capacity: f64) -> String {
 /// `+300% -> 1720% in 1h12m` for a pool window with a restore forecast.
 pub fn forecast_text(window: &PoolWindow, now: Epoch) -> Option<String> {
     let forecast = window.forecast.as_ref()?;
-    Some(tr!(
+    let whole = tr!(
         "forecast",
         restored = plus_percent(forecast.restored),
         target = plus_percent(forecast.target),
         d = short(forecast.at - now)
-    ))
+    );
+    // The group's first part when it comes back well before the rest.
+    Some(match &forecast.first {
+        Some(first) if first.at > now => tr!(
+            "forecast.first",
+            restored = plus_percent(first.restored),
+            d = short(first.at - now),
+            rest = whole
+        ),
+        _ => whole,
+    })
 }
 
 /// The known pool windows with their names and pace, in display order. A
@@ -807,6 +817,7 @@ impl Menu<'_> {
         let plan = non_empty(menu_text(&a.plan, PLAN_WIDTH), "?");
         let quota = match (&a.five_hour, &a.weekly) {
             (None, None) if health_only(a) => tr!("menu.quota_not_read"),
+            (None, None) if a.token_refused => tr!("account.token_refused"),
             (None, None) if a.expired => tr!("menu.values_too_old"),
             (None, None) => tr!("menu.no_usage_data"),
             (five, week) => format!(
@@ -855,14 +866,8 @@ impl Menu<'_> {
                 tr!("menu.email", email = menu_text(email, 60)),
             )));
         }
-        lines.push(MenuLine::item(
-            1,
-            window_detail("5h", a.five_hour.as_ref(), a.killed, now),
-        ));
-        lines.push(MenuLine::item(
-            1,
-            window_detail("Week", a.weekly.as_ref(), a.killed, now),
-        ));
+        lines.push(MenuLine::item(1, account_window_detail(a, "5h", now)));
+        lines.push(MenuLine::item(1, account_window_detail(a, "Week", now)));
         if let Some(monthly) = &a.monthly {
             lines.push(MenuLine::item(
                 1,
@@ -908,6 +913,7 @@ impl Menu<'_> {
         lines.push(MenuLine::item(
             1,
             match a.usage_fetched_at {
+                _ if a.token_refused => tr!("account.token_refused"),
                 Some(at) if a.expired => tr!("menu.usage_fetched_expired", ago = ago(now - at)),
                 Some(at) if a.stale => tr!("menu.usage_fetched_stale", ago = ago(now - at)),
                 Some(at) => tr!("menu.usage_fetched", ago = ago(now - at)),
@@ -940,10 +946,7 @@ impl Menu<'_> {
     }
 
     fn api_key_row(&self, key: &ApiKeyView) -> MenuLine {
-        let label = non_empty(
-            menu_text(&key.label, KEY_LABEL_WIDTH),
-            &tr!("menu.no_label"),
-        );
+        let label = non_empty(key_row_label(key), &tr!("menu.no_label"));
         let strip: String = key.health.iter().map(health_char).collect();
         let counts = tr!(
             "keys.row_counts",
@@ -1115,7 +1118,9 @@ pub fn duplicates_text(duplicates: usize) -> String {
     }
 }
 
-/// `4/7 available · 1 week-killed · 1 cooling · 1 erroring` (zero counts left out).
+/// `4/9 available · 1 week-killed · 1 cooling · 1 erroring · 1 no data ·
+/// 1 disabled`: every account in exactly one state, so the parts add up to
+/// the total (zero counts left out; docs/quota-model.md, "Counts").
 pub fn counts_text(report: &PoolReport) -> String {
     let c = &report.counts;
     let mut parts = vec![tr!(
@@ -1127,8 +1132,9 @@ pub fn counts_text(report: &PoolReport) -> String {
         (c.killed, tr!("counts.week_killed", n = c.killed)),
         (c.cooling, tr!("counts.cooling", n = c.cooling)),
         (c.erroring, tr!("counts.erroring", n = c.erroring)),
-        (c.stale, tr!("counts.stale", n = c.stale)),
+        (c.no_data(), tr!("counts.no_data", n = c.no_data())),
         (c.disabled, tr!("counts.disabled", n = c.disabled)),
+        (c.duplicates, tr!("counts.duplicates", n = c.duplicates)),
     ] {
         if n > 0 {
             parts.push(what);
@@ -1147,6 +1153,33 @@ fn non_empty(text: String, fallback: &str) -> String {
 
 /// Visible characters of an API-key label on its row.
 const KEY_LABEL_WIDTH: usize = 36;
+
+/// The label of an API key's row within [`KEY_LABEL_WIDTH`]: the provider
+/// and host (or the custom label) shortened, the fingerprint always whole
+/// (labels and `hide-key` refer to it).
+fn key_row_label(key: &ApiKeyView) -> String {
+    let fingerprint = menu_text(&key.fingerprint, 16);
+    let default = crate::quota::default_key_label(&key.provider, &key.host, &key.fingerprint);
+    let head = if key.label == default {
+        crate::quota::default_key_label(&key.provider, &key.host, "")
+    } else {
+        key.label.clone()
+    };
+    if fingerprint.is_empty() {
+        return menu_text(&head, KEY_LABEL_WIDTH);
+    }
+    if head.trim().is_empty() {
+        return fingerprint;
+    }
+    let room = KEY_LABEL_WIDTH.saturating_sub(fingerprint.chars().count() + 3);
+    // A default label too long: the host goes first (its submenu shows it).
+    let head = if key.label == default && head.chars().count() > room && !key.provider.is_empty() {
+        key.provider.clone()
+    } else {
+        head
+    };
+    format!("{} · {fingerprint}", menu_text(&head, room))
+}
 
 fn key_glyph(key: &ApiKeyView) -> char {
     if key.recent_failures > 0 {
@@ -1287,10 +1320,17 @@ pub fn account_tags(a: &AccountView) -> String {
         (a.killed, "tag.week_kill"),
         (a.cooling, "tag.cooling"),
         (a.recovering, "tag.recovering"),
-        (a.stale, "tag.stale"),
-        (a.error.is_some() && !a.stale, "tag.error"),
+        (a.stale && !a.token_refused, "tag.stale"),
+        (
+            a.error.is_some() && (!a.stale || a.token_refused),
+            "tag.error",
+        ),
         (a.disabled, "tag.disabled"),
         (a.duplicate_of.is_some(), "tag.duplicate"),
+        (
+            a.five_hour_unconfirmed || a.weekly_unconfirmed,
+            "tag.unconfirmed",
+        ),
     ] {
         if on {
             tags.push(' ');
@@ -1309,6 +1349,7 @@ fn tag_text(key: &str) -> String {
         "tag.stale" => tr!("tag.stale"),
         "tag.error" => tr!("tag.error"),
         "tag.disabled" => tr!("tag.disabled"),
+        "tag.unconfirmed" => tr!("tag.unconfirmed"),
         _ => tr!("tag.duplicate"),
     }
 }
@@ -1331,6 +1372,27 @@ fn account_tone(a: &AccountView) -> Tone {
 /// An account of a provider whose quota poolwatch does not read (listed with its health).
 fn health_only(a: &AccountView) -> bool {
     !a.provider.is_empty() && crate::provider::descriptor(&a.provider).is_none()
+}
+
+/// The 5h or Week line of an account's submenu: a window restored at its
+/// reset says it is not yet confirmed; an account with a weekly window only
+/// (a Pro account) says it has no 5h window rather than "no data".
+fn account_window_detail(a: &AccountView, name: &str, now: Epoch) -> String {
+    let (window, unconfirmed) = match name {
+        "5h" => (a.five_hour.as_ref(), a.five_hour_unconfirmed),
+        _ => (a.weekly.as_ref(), a.weekly_unconfirmed),
+    };
+    if window.is_none() && name == "5h" && a.weekly.is_some() && !a.expired {
+        return tr!("window.no_five_hour");
+    }
+    if window.is_none() && name == "Week" && a.monthly.is_some() && !a.expired {
+        return tr!("window.no_week_monthly");
+    }
+    let mut text = window_detail(name, window, a.killed, now);
+    if unconfirmed && window.is_some() {
+        text.push_str(&tr!("window.unconfirmed"));
+    }
+    text
 }
 
 fn window_detail(name: &str, window: Option<&AccountWindow>, killed: bool, now: Epoch) -> String {
@@ -1400,7 +1462,9 @@ fn status_flags(a: &AccountView, now: Epoch) -> String {
     if a.recovering {
         flags.push_str(&tr!("flag.recovering"));
     }
-    if !a.available && !a.disabled {
+    if a.token_refused {
+        flags.push_str(&tr!("flag.token_refused"));
+    } else if !a.available && !a.disabled {
         flags.push_str(&tr!("flag.unavailable"));
     }
     flags

@@ -35,6 +35,8 @@ pub struct PoolMetrics<'a> {
     pub stale: bool,
     /// The server rejected the management key.
     pub auth_failed: bool,
+    /// The pool's IP ban of this machine is running (no request is sent until it ends).
+    pub banned: bool,
 }
 
 /// OpenMetrics text exposition (<https://prometheus.io/docs/specs/om/open_metrics_spec/>)
@@ -80,6 +82,11 @@ const AUTH_FAILED: FamilyDef = FamilyDef {
     name: "poolwatch_auth_failed",
     unit: None,
     help: "1 when the server rejected the management key.",
+};
+const IP_BANNED: FamilyDef = FamilyDef {
+    name: "poolwatch_ip_banned",
+    unit: None,
+    help: "1 while the pool bans this machine's IP after failed key attempts.",
 };
 const POOL_REMAINING: FamilyDef = FamilyDef {
     name: "poolwatch_pool_remaining_plus_percent",
@@ -170,11 +177,12 @@ const PROVIDER_ACCOUNTS: FamilyDef = FamilyDef {
 
 /// Every family, in output order.
 #[cfg(test)]
-const ALL_FAMILIES: [&FamilyDef; 21] = [
+const ALL_FAMILIES: [&FamilyDef; 22] = [
     &GENERATED,
     &LAST_UPDATE,
     &STALE,
     &AUTH_FAILED,
+    &IP_BANNED,
     &POOL_REMAINING,
     &POOL_CAPACITY,
     &POOL_RESTORE,
@@ -469,10 +477,11 @@ fn provider_families(pools: &[Prepared]) -> [Family; 3] {
     [remaining, capacity, accounts]
 }
 
-fn pool_flag_families(pools: &[Prepared]) -> [Family; 3] {
+fn pool_flag_families(pools: &[Prepared]) -> [Family; 4] {
     let mut updated = Family::new(&LAST_UPDATE);
     let mut stale = Family::new(&STALE);
     let mut auth = Family::new(&AUTH_FAILED);
+    let mut banned = Family::new(&IP_BANNED);
     for p in pools {
         let labels = || vec![("profile", p.profile.clone())];
         if let Some(at) = p.pool.updated_at {
@@ -480,8 +489,9 @@ fn pool_flag_families(pools: &[Prepared]) -> [Family; 3] {
         }
         stale.push(labels(), flag(p.pool.stale));
         auth.push(labels(), flag(p.pool.auth_failed));
+        banned.push(labels(), flag(p.pool.banned));
     }
-    [updated, stale, auth]
+    [updated, stale, auth, banned]
 }
 
 /// The known pool windows with their `window` label values (a pool without
@@ -638,6 +648,7 @@ mod tests {
                     restored: 300.0,
                     target: 563.0,
                     at: NOW + 2280,
+                    first: None,
                 }),
             ),
             weekly: window(1428.5, 2100.0, None),
@@ -743,6 +754,7 @@ mod tests {
             updated_at: Some(NOW - 180),
             stale: false,
             auth_failed: false,
+            banned: false,
         }
     }
 
@@ -925,6 +937,9 @@ poolwatch_stale{profile=\"default\"} 0
 # TYPE poolwatch_auth_failed gauge
 # HELP poolwatch_auth_failed 1 when the server rejected the management key.
 poolwatch_auth_failed{profile=\"default\"} 0
+# TYPE poolwatch_ip_banned gauge
+# HELP poolwatch_ip_banned 1 while the pool bans this machine's IP after failed key attempts.
+poolwatch_ip_banned{profile=\"default\"} 0
 # TYPE poolwatch_pool_remaining_plus_percent gauge
 # UNIT poolwatch_pool_remaining_plus_percent plus_percent
 # HELP poolwatch_pool_remaining_plus_percent Pool remaining quota per window in Plus-base percent (100 = one full Plus account).
@@ -1004,7 +1019,7 @@ poolwatch_provider_accounts{profile=\"default\",provider=\"claude\",state=\"avai
 ";
         assert_eq!(text, expected);
         // The structural checker accepts it too.
-        assert_eq!(parse(&text).len(), 41);
+        assert_eq!(parse(&text).len(), 42);
     }
 
     #[test]
@@ -1051,6 +1066,9 @@ poolwatch_stale{profile=\"work\"} 1
 # TYPE poolwatch_auth_failed gauge
 # HELP poolwatch_auth_failed 1 when the server rejected the management key.
 poolwatch_auth_failed{profile=\"work\"} 1
+# TYPE poolwatch_ip_banned gauge
+# HELP poolwatch_ip_banned 1 while the pool bans this machine's IP after failed key attempts.
+poolwatch_ip_banned{profile=\"work\"} 0
 # EOF
 ";
         assert_eq!(text, expected);
@@ -1068,7 +1086,8 @@ poolwatch_auth_failed{profile=\"work\"} 1
                 "poolwatch_generated_timestamp_seconds",
                 "poolwatch_last_update_timestamp_seconds",
                 "poolwatch_stale",
-                "poolwatch_auth_failed"
+                "poolwatch_auth_failed",
+                "poolwatch_ip_banned"
             ]
         );
         assert_eq!(samples[1].value, 1_699_999_820.0);
@@ -1269,6 +1288,7 @@ poolwatch_auth_failed{profile=\"work\"} 1
             restored: f64::NAN,
             target: 1.0,
             at: NOW,
+            first: None,
         });
         let text = openmetrics(&[pool("p", Some(&report))], NOW);
         parse(&text);

@@ -69,7 +69,9 @@ pub mod menu;
 pub mod metrics;
 pub mod multi;
 pub mod oneline;
+pub mod page;
 pub mod sanitize;
 pub mod text;
+pub mod waybar;
 /// Display width lives in the leaf module [`crate::width`] (config uses it too).
 pub use crate::width;

@@ -497,7 +497,10 @@ fn accounts(out: &mut String, report: &PoolReport, p: &Painter, width: usize) {
             let prefix = format!("  {} ", tr!("status.error_prefix"));
             wrapped(out, &text, width, &prefix, "    ", p, Some(Style::Red));
         }
-        if let (true, Some(at)) = (account.expired, account.usage_fetched_at) {
+        if account.token_refused {
+            let text = format!("  {}", tr!("account.token_refused"));
+            let _ = writeln!(out, "{}", p.paint(&text, Style::Red));
+        } else if let (true, Some(at)) = (account.expired, account.usage_fetched_at) {
             let text = format!("  {}", tr!("status.too_old", ago = ago(report.now - at)));
             let _ = writeln!(out, "{}", p.paint(&text, Style::Dim));
         }

@@ -22,7 +22,8 @@ pub(super) enum Latch {
     Holds,
 }
 
-/// `banned`: the server's IP ban is still running.
+/// `banned`: the server's IP ban is still running, or the key guard pauses
+/// attempts (3 failures in a row): nothing is asked on the app's own.
 pub(super) fn decide(
     cache: &CacheFile,
     trigger: Trigger,
@@ -34,13 +35,10 @@ pub(super) fn decide(
     let since_attempt = cache.last_attempt_at.map(|t| now - t);
     match trigger {
         Trigger::Offline => Decision::Serve,
-        // The guard decides for the user's own refresh (ban, rejected key, budget).
-        Trigger::Explicit | Trigger::RetryKey => match since_attempt {
-            Some(age) if (0..MANUAL_DEBOUNCE).contains(&age) && latch == Latch::None => {
-                Decision::Serve
-            }
-            _ => Decision::Fetch,
-        },
+        // The user's own refresh always asks (the debounce is for menu clicks,
+        // which SwiftBar follows with a run of its own); the guard decides
+        // (ban, rejected key, pause).
+        Trigger::Explicit | Trigger::RetryKey => Decision::Fetch,
         _ if banned || latch == Latch::Holds => Decision::Latched,
         _ if latch == Latch::KeyChanged => Decision::Fetch,
         Trigger::Manual => match since_attempt {
@@ -58,12 +56,9 @@ pub(super) fn decide(
 pub fn block_message(block: &Block, now: Epoch) -> String {
     match block {
         Block::Banned { until } => crate::tr!("block.banned", d = short(until - now)),
-        Block::Budget { attempts, until } => crate::tr!(
-            "block.budget",
-            n = attempts,
-            d = short(until - now),
-            hint = secrets::key_hint()
-        ),
+        Block::Budget { attempts, until } => {
+            crate::tr!("block.budget", n = attempts, d = short(until - now))
+        }
         Block::SameKeyRejected => crate::tr!("block.same_key", hint = secrets::key_hint()),
     }
 }
@@ -82,11 +77,15 @@ impl Session<'_> {
         stamp: &str,
         key: &std::cell::OnceCell<LoadedKey>,
     ) -> Latch {
-        let Some(latch) = cache.auth_latch.as_ref().filter(|l| l.stamp == stamp) else {
-            return Latch::None;
-        };
-        let Some(rejected) = &latch.key else {
-            return Latch::Holds;
+        let latched = cache.auth_latch.as_ref().filter(|l| l.stamp == stamp);
+        // The guard's own record counts too (it outlives a lost cache).
+        let rejected = match (latched, &cache.key_guard.rejected_key) {
+            (Some(latch), _) => match &latch.key {
+                Some(rejected) => rejected,
+                None => return Latch::Holds,
+            },
+            (None, Some(rejected)) => rejected,
+            (None, None) => return Latch::None,
         };
         match self.key(key) {
             Ok((secret, source))
@@ -98,7 +97,8 @@ impl Session<'_> {
                 Latch::Holds
             }
             // Another key, or none at all (the fetch then only reports that).
-            _ => Latch::KeyChanged,
+            _ if latched.is_some() => Latch::KeyChanged,
+            _ => Latch::None,
         }
     }
 
@@ -117,7 +117,8 @@ impl Session<'_> {
             Trigger::Offline => Latch::None,
             _ => self.latch(cache, stamp, key),
         };
-        let banned = cache.key_guard.ban_running(now).is_some();
+        let banned =
+            cache.key_guard.ban_running(now).is_some() || cache.key_guard.paused(now).is_some();
         decide(cache, trigger, now, ttl, latch, banned)
     }
 }
@@ -133,6 +134,14 @@ pub(super) fn freshness_of(cache: &CacheFile, stamp: &str, now: Epoch) -> Freshn
             }
             .title()
             .to_string(),
+            message: block_message(&block, now),
+        };
+    }
+    if let Some((attempts, until)) = cache.key_guard.paused(now) {
+        // A pause is not a rejection: it says why and when it ends.
+        let block = Block::Budget { attempts, until };
+        return Freshness::Stale {
+            title: crate::tr!("guard.paused_until", d = short(until - now)),
             message: block_message(&block, now),
         };
     }
@@ -219,6 +228,33 @@ mod tests {
             d(&cache, Trigger::Offline, 99999, 120, "s"),
             Decision::Serve
         );
+    }
+
+    #[test]
+    fn the_users_refresh_is_never_debounced_and_a_clock_gone_back_never_pins() {
+        let cache = cache_with(Some(1000), None);
+        for trigger in [Trigger::Explicit, Trigger::RetryKey] {
+            assert_eq!(d(&cache, trigger, 1000, 120, "s"), Decision::Fetch);
+            assert_eq!(d(&cache, trigger, 1001, 120, "s"), Decision::Fetch);
+        }
+        // The debounce is the menu click's (SwiftBar re-runs the plugin after it).
+        assert_eq!(d(&cache, Trigger::Manual, 1001, 120, "s"), Decision::Serve);
+    }
+
+    #[test]
+    fn a_pause_holds_automatic_runs_and_clicks_like_a_ban() {
+        let mut cache = cache_with(Some(1000), None);
+        cache.key_guard.failed_attempts = vec![990, 995, 999];
+        let pause = cache.key_guard.paused(1100).expect("paused");
+        assert_eq!(pause, (3, 990 + crate::store::attempts::LEDGER_SECONDS));
+        match freshness_of(&cache, "s", 1100) {
+            Freshness::Stale { title, message } => {
+                assert!(title.contains("paused for 28m"), "{title}");
+                assert!(message.contains("sends no request for 28m"), "{message}");
+                assert!(!message.contains("POOLWATCH_MANAGEMENT_KEY"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -30,9 +30,8 @@ impl Session<'_> {
         match decision(&cache, start) {
             // Changed providers/hidden/labels: the cached accounts were picked by the old ones.
             Decision::Serve if trigger != Trigger::Offline && self.selection_changed(&cache) => {}
-            Decision::Serve | Decision::Latched => {
-                return self.serve_cached(cache, notices, seen);
-            }
+            Decision::Serve => return self.serve_cached(cache, notices, seen),
+            Decision::Latched => return self.serve_held(cache, notices, seen, &stamp, start),
             Decision::Fetch => {}
         }
 
@@ -72,63 +71,99 @@ impl Session<'_> {
         }
 
         let now = (self.clock)();
-        // The guard, under the lock: the ledger of every run is in this cache.
+        // The guard, under the lock, from its own file: write-ahead, nothing is
+        // sent unless the guard after it can be stored.
         let mut fingerprint = None;
+        let mut guard_file = None;
+        let mut budget = 0;
         if let Ok((secret, source)) = self.key(&key) {
-            if cache.key_guard.salt.is_none() {
-                cache.key_guard.salt = Some(attempts::new_salt());
-            }
-            let print = cache
-                .key_guard
-                .fingerprint(&source_name(*source), secret.expose());
+            let mut file = match self.guard_for_refresh(&cache, now) {
+                Ok(file) => file,
+                Err(error) => {
+                    drop(guard);
+                    return self.finish_without_fetch(cache, notices, Some(error));
+                }
+            };
+            let mut key_guard = file.server(&self.settings.pool_url);
+            let print = key_guard.fingerprint(&source_name(*source), secret.expose());
             let retry_key = trigger == Trigger::RetryKey;
-            if let Err(block) = cache.key_guard.check(&print, retry_key, now) {
+            if let Err(block) = key_guard.check(&print, retry_key, now) {
+                // What a pending run left (or a clock that went back) is stored now.
+                let _ = guard::save(&self.guard_path(), &file);
+                cache.key_guard = key_guard;
                 drop(guard);
                 let error = RunError::Blocked { block, now };
                 return self.finish_without_fetch(cache, notices, Some(error));
             }
+            // Never more requests in flight than failures still allowed; those
+            // are stored as tentative before anything is sent.
+            budget = key_guard
+                .remaining(now)
+                .min(self.settings.concurrency.max(1));
+            key_guard.reserve(budget, now);
+            file.set_server(&self.settings.pool_url, &key_guard);
+            if let Err(e) = guard::save(&self.guard_path(), &file) {
+                drop(guard);
+                let error = RunError::Guard(self.guard_problem(&e, true));
+                return self.finish_without_fetch(cache, notices, Some(error));
+            }
+            cache.key_guard = key_guard;
             fingerprint = Some(print);
+            guard_file = Some(file);
         }
-        let result = match self.key(&key) {
+        let fetched = match self.key(&key) {
             Ok((secret, _)) => self.fetch(
                 Secret::new(secret.expose()),
                 cache.state.as_ref(),
                 self.scope(trigger),
                 now,
+                budget,
             ),
-            Err(e) => Err(RunError::Key(e.to_string())),
+            Err(e) => Fetched::failed(RunError::Key(e.to_string())),
         };
         let finished = (self.clock)().max(now);
         // Every attempt moves last_attempt_at forward, so waiting runs can tell
-        // that an attempt happened even within the same second.
+        // that an attempt happened even within the same second; a stored time
+        // far in the future (a clock that went back) is replaced by now.
         cache.last_attempt_at = Some(match cache.last_attempt_at {
-            Some(prev) if prev >= finished => prev + 1,
+            Some(prev) if (finished..finished + 60).contains(&prev) => prev + 1,
             _ => finished,
         });
-        let error = match result {
-            Ok(state) => {
-                cache.state = Some(state);
+        // The guard first: what the answers said about the key.
+        cache.key_guard.record_refresh(
+            fingerprint.as_deref(),
+            fetched.accepted,
+            fetched.key_failures,
+            finished,
+        );
+        if let Some(seconds) = fetched.ban {
+            cache.key_guard.record_ban(finished, seconds);
+        }
+        if let Some(mut file) = guard_file {
+            file.set_server(&self.settings.pool_url, &cache.key_guard);
+            if let Err(e) = guard::save(&self.guard_path(), &file) {
+                notices.push(self.guard_problem(&e, false));
+            }
+        }
+        if let Some(state) = fetched.state {
+            // Answers that arrived before a refused key are kept.
+            cache.state = Some(state);
+        }
+        let error = match fetched.error {
+            None => {
                 cache.last_error = None;
                 cache.auth_latch = None;
-                cache.key_guard.record_success(finished);
                 None
             }
-            Err(error) => {
+            Some(error) => {
                 cache.last_error = Some(LastError {
                     title: error.title().to_string(),
                     message: error.to_string(),
                     exit_code: error.exit_code(),
                 });
                 if let RunError::Fetch(fetch_error) = &error {
-                    if let Some(seconds) = fetch_error.ban_seconds() {
-                        // Not the key's fault: no latch, the ban's end decides.
-                        cache.key_guard.record_ban(finished, seconds);
-                    } else if fetch_error.is_auth() {
-                        if let (true, Some(print)) =
-                            (fetch_error.is_failed_key_attempt(), &fingerprint)
-                        {
-                            cache.key_guard.record_failure(print, finished);
-                        }
+                    // A ban is not the key's fault: no latch, the ban's end decides.
+                    if fetch_error.is_auth() && fetch_error.ban_seconds().is_none() {
                         cache.auth_latch = Some(AuthLatch {
                             at: now,
                             title: error.title().to_string(),
@@ -153,11 +188,11 @@ impl Session<'_> {
             error.is_none(),
             now,
         );
-        let saved = match cache::save(&self.paths.data, &cache) {
+        let saved = match self.save_cache(&cache) {
             Ok(()) => menu_form::identity(&self.paths.data),
             Err(e) => {
                 notices.push(crate::tr!(
-                    "cache.cannot_write",
+                    "guard.cache_unwritable",
                     path = self.paths.data.display(),
                     error = e
                 ));
@@ -179,7 +214,8 @@ impl Session<'_> {
     /// One request with `key` outside [`Session::obtain`] (`test-fetch`), under the
     /// same key guard: refused when the guard blocks it, its answer recorded like
     /// a fetch's (failure time and fingerprint, the ban's end, or a success).
-    /// Without a usable cache folder or lock the request is made unguarded.
+    /// Only the guard file is written: the profile's cache is never touched.
+    /// Nothing is sent when the lock or the guard file cannot be used.
     pub fn guarded<T>(
         &self,
         key: &Secret,
@@ -187,36 +223,85 @@ impl Session<'_> {
         ask: impl FnOnce() -> Result<T, FetchError>,
     ) -> Result<T, RunError> {
         let lock = lock::lock_within(&self.paths.lock, self.settings.deadline + WAIT_SLACK);
-        let Ok(Some(_guard)) = lock else {
-            return ask().map_err(RunError::Fetch);
+        let _guard = match lock {
+            Ok(Some(guard)) => guard,
+            Ok(None) => return Err(RunError::Io(crate::tr!("guard.busy"))),
+            Err(e) => return Err(RunError::Io(crate::tr!("cache.cannot_lock", error = e))),
         };
-        let mut notices = Vec::new();
-        let mut cache = self.load_cache(&mut notices);
-        if cache.key_guard.salt.is_none() {
-            cache.key_guard.salt = Some(attempts::new_salt());
-        }
-        let print = cache
-            .key_guard
-            .fingerprint(&source_name(source), key.expose());
         let now = (self.clock)();
-        if let Err(block) = cache.key_guard.check(&print, false, now) {
+        let mut notices = Vec::new();
+        let cache = self.load_cache(&mut notices);
+        let mut file = self.guard_for_refresh(&cache, now)?;
+        let mut key_guard = file.server(&self.settings.pool_url);
+        let print = key_guard.fingerprint(&source_name(source), key.expose());
+        if let Err(block) = key_guard.check(&print, false, now) {
             return Err(RunError::Blocked { block, now });
+        }
+        key_guard.reserve(1, now);
+        file.set_server(&self.settings.pool_url, &key_guard);
+        if let Err(e) = guard::save(&self.guard_path(), &file) {
+            return Err(RunError::Guard(self.guard_problem(&e, true)));
         }
         let result = ask();
         let answered = (self.clock)().max(now);
-        match &result {
-            Ok(_) => cache.key_guard.record_success(answered),
-            Err(error) => {
-                if let Some(seconds) = error.ban_seconds() {
-                    cache.key_guard.record_ban(answered, seconds);
-                } else if error.is_failed_key_attempt() {
-                    cache.key_guard.record_failure(&print, answered);
-                }
+        let (accepted, failures) = match &result {
+            Ok(_) => (true, 0),
+            Err(error) => (false, usize::from(error.is_failed_key_attempt())),
+        };
+        key_guard.record_refresh(Some(&print), accepted, failures, answered);
+        if let Err(error) = &result {
+            if let Some(seconds) = error.ban_seconds() {
+                key_guard.record_ban(answered, seconds);
             }
         }
-        // Best effort: a cache that cannot be written cannot remember anything.
-        let _ = cache::save(&self.paths.data, &cache);
+        file.set_server(&self.settings.pool_url, &key_guard);
+        // The tentative failure stays counted when this cannot be written.
+        let _ = guard::save(&self.guard_path(), &file);
         result.map_err(RunError::Fetch)
+    }
+
+    /// The guard file under the lock, ready for a refresh at `now`: tentative
+    /// failures of a run that died count, times in the future are brought back
+    /// to now, and an older cache's guard is taken over when there is no file
+    /// yet. An unreadable guard file is an error (nothing may be sent).
+    pub(super) fn guard_for_refresh(
+        &self,
+        cache: &CacheFile,
+        now: Epoch,
+    ) -> Result<GuardFile, RunError> {
+        let mut file = match guard::load(&self.guard_path()) {
+            Ok(GuardLoaded::Found(file)) => file,
+            Ok(GuardLoaded::Missing) => {
+                // Migration: caches before the guard file kept it inside.
+                let mut file = GuardFile::new(cache.key_guard.salt.clone());
+                if cache.key_guard.salt.is_some() {
+                    file.set_server(&self.settings.pool_url, &cache.key_guard);
+                }
+                file
+            }
+            Err(e) => return Err(RunError::Guard(self.guard_problem(&e, false))),
+        };
+        let mut key_guard = file.server(&self.settings.pool_url);
+        key_guard.settle_pending(now);
+        guard::settle_clock(&mut key_guard, now);
+        file.set_server(&self.settings.pool_url, &key_guard);
+        Ok(file)
+    }
+
+    /// What is wrong with the guard file and how to fix it.
+    pub(super) fn guard_problem(&self, error: &std::io::Error, writing: bool) -> String {
+        let path = self.guard_path();
+        let dir = path.parent().unwrap_or(&path).display().to_string();
+        if writing {
+            crate::tr!(
+                "guard.cannot_store",
+                path = path.display(),
+                dir = dir,
+                error = error
+            )
+        } else {
+            crate::tr!("guard.cannot_read", path = path.display(), error = error)
+        }
     }
 
     /// [`Session::obtain`] for a menu run that must not block on a fetch: when
@@ -228,16 +313,22 @@ impl Session<'_> {
         let mut notices = Vec::new();
         let stamp = self.latch_stamp();
         let (cache, seen) = self.load_cache_seen(&mut notices);
-        // A cache that cannot be read (or was damaged) is dealt with in this
-        // run, which says so; a detached refresh could not show its result.
-        if self.settings.pool_url.is_empty() || !notices.is_empty() {
+        // A cache that cannot be read (or was damaged), or a guard file that
+        // cannot be, is dealt with in this run, which says so; a detached
+        // refresh could not show its result.
+        if self.settings.pool_url.is_empty()
+            || !notices.is_empty()
+            || guard::load(&self.guard_path()).is_err()
+        {
             return self.obtain_loaded(trigger, cache, seen, notices);
         }
         // As in `obtain`: changed providers/hidden/labels make a served cache due.
         let changed = trigger != Trigger::Offline && self.selection_changed(&cache);
         let key = std::cell::OnceCell::new();
         match self.decision(&cache, trigger, (self.clock)(), &stamp, &key) {
-            Decision::Latched => return self.serve_cached(cache, notices, seen),
+            Decision::Latched => {
+                return self.serve_held(cache, notices, seen, &stamp, (self.clock)())
+            }
             Decision::Serve if !changed => return self.serve_cached(cache, notices, seen),
             _ => {}
         }
@@ -263,6 +354,30 @@ impl Session<'_> {
         outcome
     }
 
+    /// A run the latch, ban or pause holds back: the cache as found, or, when
+    /// only the guard's file remembers the rejected key (the cache was lost),
+    /// that rejection.
+    pub(super) fn serve_held(
+        &self,
+        cache: CacheFile,
+        notices: Vec<String>,
+        seen: Option<FileIdentity>,
+        stamp: &str,
+        now: Epoch,
+    ) -> Outcome {
+        let held = cache.key_guard.ban_running(now).is_some()
+            || cache.key_guard.paused(now).is_some()
+            || cache.auth_latch.as_ref().is_some_and(|l| l.stamp == stamp);
+        if held {
+            return self.serve_cached(cache, notices, seen);
+        }
+        let error = RunError::Blocked {
+            block: Block::SameKeyRejected,
+            now,
+        };
+        self.finish_without_fetch(cache, notices, Some(error))
+    }
+
     /// History and alerts after a fetch attempt (pure bookkeeping on the cache).
     pub(super) fn after_attempt(
         &self,
@@ -282,15 +397,36 @@ impl Session<'_> {
                 },
             );
         }
-        let (state, fired) = alerts::evaluate(
-            &cache.alerts.state,
-            report,
-            auth_failed,
+        // Hook events (issue 20) first: they read the baseline flag `evaluate` sets.
+        let pace = report.and_then(|r| {
+            pace::pace(
+                &cache.history,
+                r.five_hour.remaining,
+                r.weekly.remaining,
+                now,
+            )
+        });
+        let failure = cache.last_error.as_ref().map(|e| e.message.clone());
+        // A rejected key has its own alert: it is not also a failing refresh.
+        let failed = !succeeded && !auth_failed;
+        let (state, events) = alerts::events::evaluate_more(
+            cache.alerts.state.clone(),
+            &alerts::events::FetchResult {
+                report,
+                pace: pace.as_ref(),
+                failed,
+                error: failure.as_deref().filter(|_| failed),
+            },
             &self.settings.alerts,
             now,
         );
+        let (state, mut fired) =
+            alerts::evaluate(&state, report, auth_failed, &self.settings.alerts, now);
         cache.alerts.state = state;
+        // The alert log (`poolwatch alerts`, notifications) keeps the alert lines; the
+        // events go to the hooks only.
         cache.alerts.record(&fired);
+        fired.extend(events);
         fired
     }
 
@@ -306,14 +442,18 @@ impl Session<'_> {
         }
     }
 
-    /// Load the key and fetch the pool; merge with the previous state.
+    /// Fetch the pool with `key` (at most `budget` management requests in
+    /// flight, the failures the guard still allows) and merge with the
+    /// previous state. The whole fetch, api-key-usage included, ends by the
+    /// deadline.
     pub(super) fn fetch(
         &self,
         key: Secret,
         previous: Option<&PoolState>,
         scope: Scope,
         now: Epoch,
-    ) -> Result<PoolState, RunError> {
+        budget: usize,
+    ) -> Fetched {
         let options = FetchOptions {
             pool_url: self.settings.pool_url.clone(),
             usage_url: self.settings.usage_url.clone(),
@@ -322,31 +462,97 @@ impl Session<'_> {
             deadline: self.settings.deadline,
         };
         let selection = selection_of(self.settings);
-        let runtime = tokio::runtime::Builder::new_current_thread()
+        let runtime = match tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| RunError::Io(crate::tr!("run.runtime", error = e)))?;
-        let client = Client::new(options, key)
-            .map_err(RunError::Fetch)?
-            .with_provider_urls(provider_urls_of(self.settings))
-            .with_reset_credits_fresh(reset_credits_fresh(previous, now))
-            .with_known_plans(known_plans(previous, now));
-        let report = runtime
-            .block_on(client.fetch_pool(
-                |e| selection.keeps(e),
-                |entries| refresh_plan::plan(previous, entries, scope, now).ids(),
-                now,
-            ))
-            .map_err(RunError::Fetch)?;
-        // Only after the key worked: a wrong key must cost one failed attempt, not two.
-        let keys = runtime.block_on(async {
-            tokio::time::timeout(self.settings.request_timeout, client.api_key_usage())
-                .await
-                .unwrap_or_else(|_| Err("api-key-usage timed out".to_string()))
-        });
-        let mut state = merge_fetch(previous, report, &selection, now);
-        state.api_keys = merge_api_keys(previous, keys, &selection);
-        Ok(state)
+        {
+            Ok(runtime) => runtime,
+            Err(e) => return Fetched::failed(RunError::Io(crate::tr!("run.runtime", error = e))),
+        };
+        let client = match Client::new(options, key) {
+            Ok(client) => client
+                .with_provider_urls(provider_urls_of(self.settings))
+                .with_reset_credits_fresh(reset_credits_fresh(previous, now))
+                .with_known_plans(known_plans(previous, now))
+                .with_failure_budget(budget),
+            Err(e) => return Fetched::failed(RunError::Fetch(e)),
+        };
+        let deadline =
+            runtime.block_on(async { tokio::time::Instant::now() }) + self.settings.deadline;
+        let answered = runtime.block_on(client.fetch_pool_keeping(
+            |e| selection.keeps(e),
+            |entries| refresh_plan::plan(previous, entries, scope, now).ids(),
+            now,
+            deadline,
+        ));
+        let mut fetched = Fetched {
+            state: None,
+            error: None,
+            key_failures: 0,
+            accepted: false,
+            ban: None,
+        };
+        match answered {
+            Ok((report, None)) => {
+                // Only after the key worked: a wrong key must cost one failed
+                // attempt, not two. Within what is left of the deadline.
+                let until =
+                    deadline.min(tokio::time::Instant::now() + self.settings.request_timeout);
+                let keys = runtime.block_on(async {
+                    tokio::time::timeout_at(until, client.api_key_usage())
+                        .await
+                        .unwrap_or_else(|_| Err("api-key-usage timed out".to_string()))
+                });
+                let mut state = merge_fetch(previous, report, &selection, now);
+                // "Last updated" counts from the end of the fetch, not its start (issue 17.10).
+                state.fetched_at = (self.clock)().max(now);
+                state.api_keys = merge_api_keys(previous, keys, &selection);
+                fetched.state = Some(state);
+            }
+            Ok((report, Some(fatal))) => {
+                if !report.usages.is_empty() {
+                    // The answers that arrived before the refusal are kept.
+                    let mut state = merge_fetch(previous, report, &selection, now);
+                    state.fetched_at = (self.clock)().max(now);
+                    if let Some(previous) = previous {
+                        state.api_keys.clone_from(&previous.api_keys);
+                    }
+                    fetched.state = Some(state);
+                }
+                fetched.error = Some(RunError::Fetch(fatal));
+            }
+            Err(error) => fetched.error = Some(RunError::Fetch(error)),
+        }
+        fetched.key_failures = client.key_failures();
+        fetched.accepted = client.key_accepted();
+        fetched.ban = client.ban().and_then(|ban| ban.ban_seconds());
+        fetched
+    }
+}
+
+/// What one fetch ended with.
+pub(super) struct Fetched {
+    /// The merged state (also after a refusal, when answers arrived before it).
+    pub state: Option<PoolState>,
+    pub error: Option<RunError>,
+    /// 401/403 answers that count as failed key attempts.
+    pub key_failures: usize,
+    /// A management request was accepted.
+    pub accepted: bool,
+    /// The server's ban (its length when its text says it).
+    pub ban: Option<Option<i64>>,
+}
+
+impl Fetched {
+    /// A fetch that sent nothing.
+    pub fn failed(error: RunError) -> Fetched {
+        Fetched {
+            state: None,
+            error: Some(error),
+            key_failures: 0,
+            accepted: false,
+            ban: None,
+        }
     }
 }
 

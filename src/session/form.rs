@@ -9,6 +9,8 @@ pub struct FormHit {
     pub due: bool,
     /// The server's IP ban runs until then.
     pub ban_until: Option<Epoch>,
+    /// The key guard pauses attempts until then.
+    pub pause_until: Option<Epoch>,
     pub freshness: Freshness,
     /// The report cut to the menu's accounts, dated `now`.
     pub report: Option<PoolReport>,
@@ -76,12 +78,13 @@ impl Session<'_> {
             ..cache.clone()
         };
         head.state = None;
-        let (report, omitted) = match &outcome.report {
+        let (report, omitted, rest) = match &outcome.report {
             Some(r) => {
                 let (cut, omitted) = crate::render::menu::menu_report(r);
-                (Some(cut), omitted)
+                let rest = crate::quota::left_out(r, &cut);
+                (Some(cut), omitted, rest)
             }
-            None => (None, 0),
+            None => (None, 0, Vec::new()),
         };
         let form = MenuForm {
             form_version: menu_form::FORM_VERSION,
@@ -92,6 +95,7 @@ impl Session<'_> {
             pace: outcome.pace.clone(),
             report,
             omitted,
+            rest,
         };
         let _ = menu_form::save(&self.form_path(), &form);
     }
@@ -113,16 +117,20 @@ impl Session<'_> {
         let now = (self.clock)();
         let stamp = self.latch_stamp();
         let key = std::cell::OnceCell::new();
-        let due = self.decision(&form.head, trigger, now, &stamp, &key) == Decision::Fetch;
+        let mut head = form.head;
+        // The guard's own file is the truth (a test-fetch writes only it).
+        self.attach_guard(&mut head);
+        let due = self.decision(&head, trigger, now, &stamp, &key) == Decision::Fetch;
         let mut report = form.report;
         if let Some(report) = report.as_mut() {
-            // Re-dated: countdowns and ages are computed against this run's clock.
-            report.now = now;
+            // Re-dated: every clock-dependent state is decided at this run's clock.
+            crate::quota::redate(report, &form.rest, &self.settings.quota, now);
         }
         Some(FormHit {
             due,
-            ban_until: form.head.key_guard.ban_running(now),
-            freshness: freshness_of(&form.head, &stamp, now),
+            ban_until: head.key_guard.ban_running(now),
+            pause_until: head.key_guard.paused(now).map(|(_, until)| until),
+            freshness: freshness_of(&head, &stamp, now),
             report,
             omitted: form.omitted,
             updated_at: form.updated_at,

@@ -40,8 +40,9 @@ use crate::quota::pace::{self, HistoryPoint, Pace};
 use crate::quota::{self, PoolReport};
 use crate::render::duration::short;
 use crate::secrets::{self, KeyError, KeySource, Secret};
-use crate::store::attempts::{self, Block};
+use crate::store::attempts::Block;
 use crate::store::cache::{self, AuthLatch, CacheFile, CachePaths, LastError, Loaded};
+use crate::store::guard::{self, server_identity, GuardFile, GuardLoaded};
 use crate::store::lock;
 use crate::store::menu_form::{self, FileIdentity, MenuForm};
 
@@ -77,6 +78,8 @@ pub enum RunError {
     Config(String),
     /// Local disk problem (cache folder not writable, ...).
     Io(String),
+    /// The key guard could not be read or stored: nothing was sent.
+    Guard(String),
     /// The failed-key-attempt guard kept this run from asking the pool.
     Blocked {
         block: Block,
@@ -92,6 +95,7 @@ impl RunError {
             RunError::Key(_) => crate::tr!("run.title_no_key"),
             RunError::Config(_) => crate::tr!("run.title_setup"),
             RunError::Io(_) => crate::tr!("run.title_cache"),
+            RunError::Guard(_) => crate::tr!("guard.title"),
             RunError::Blocked { block, .. } => match block {
                 Block::Banned { .. } => crate::tr!("fetch.title_banned"),
                 Block::Budget { .. } => crate::tr!("run.title_budget"),
@@ -105,7 +109,7 @@ impl RunError {
         match self {
             RunError::Fetch(e) => crate::exit_codes::for_fetch_error(e),
             RunError::Key(_) | RunError::Config(_) => crate::exit_codes::CONFIG,
-            RunError::Io(_) => crate::exit_codes::FAILURE,
+            RunError::Io(_) | RunError::Guard(_) => crate::exit_codes::FAILURE,
             RunError::Blocked { .. } => crate::exit_codes::AUTH,
         }
     }
@@ -115,7 +119,9 @@ impl std::fmt::Display for RunError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             RunError::Fetch(e) => write!(f, "{e}"),
-            RunError::Key(m) | RunError::Config(m) | RunError::Io(m) => write!(f, "{m}"),
+            RunError::Key(m) | RunError::Config(m) | RunError::Io(m) | RunError::Guard(m) => {
+                write!(f, "{m}")
+            }
             RunError::Blocked { block, now } => f.write_str(&block_message(block, *now)),
         }
     }
@@ -156,6 +162,9 @@ pub struct Outcome {
     pub cache: Option<CacheFile>,
     /// The server's IP ban ends then (None when no ban is running).
     pub ban_until: Option<Epoch>,
+    /// The key guard pauses attempts until then (3 failed key attempts in a
+    /// row; None when no pause runs).
+    pub pause_until: Option<Epoch>,
 }
 
 impl Outcome {
@@ -225,14 +234,33 @@ impl Session<'_> {
             .is_some_and(|old| old != stamp)
     }
 
-    /// What invalidates an auth latch when it changes: the pool and the key's source.
+    /// What invalidates an auth latch when it changes: the pool (its server,
+    /// whatever the spelling of its URL) and the key's source.
     pub(super) fn latch_stamp(&self) -> String {
         let source = if (self.env)(secrets::KEY_ENV).is_some_and(|k| !k.trim().is_empty()) {
             "env"
         } else {
             "keychain"
         };
-        format!("{}|{source}", self.settings.pool_url)
+        format!("{}|{source}", server_identity(&self.settings.pool_url))
+    }
+
+    /// This run's server (see [`server_identity`]).
+    pub(super) fn server(&self) -> String {
+        server_identity(&self.settings.pool_url)
+    }
+
+    /// The key guard file of this profile.
+    pub(super) fn guard_path(&self) -> PathBuf {
+        guard::path_beside(&self.paths.data)
+    }
+
+    /// The key guard of this run's server as stored (for display and decisions
+    /// without the lock), else the copy an older cache kept.
+    pub(super) fn attach_guard(&self, cache: &mut CacheFile) {
+        if let Ok(GuardLoaded::Found(file)) = guard::load(&self.guard_path()) {
+            cache.key_guard = file.server(&self.settings.pool_url);
+        }
     }
 
     /// The cache, and the identity of the file it was read from (taken before
@@ -246,18 +274,43 @@ impl Session<'_> {
     }
 
     pub(super) fn load_cache(&self, notices: &mut Vec<String>) -> CacheFile {
-        match cache::load(&self.paths.data) {
-            Ok(Loaded::Found(found)) if found.pool_url == self.settings.pool_url => *found,
-            Ok(Loaded::Found(_)) | Ok(Loaded::Missing) => CacheFile::new(&self.settings.pool_url),
+        let mut cache = match cache::load(&self.paths.data) {
+            Ok(Loaded::Found(found)) if server_identity(&found.pool_url) == self.server() => *found,
+            // The profile's cache belongs to another server (an env override,
+            // a changed pool_url): this server's own cache may wait aside.
+            Ok(Loaded::Found(_)) => match cache::load_kept(&self.paths.data, &self.server()) {
+                Some(kept) => kept,
+                None => CacheFile::new(&self.settings.pool_url),
+            },
+            Ok(Loaded::Missing) => CacheFile::new(&self.settings.pool_url),
             Ok(Loaded::Corrupt { moved_to }) => {
                 notices.push(crate::tr!("cache.rebuilt", path = moved_to.display()));
                 CacheFile::new(&self.settings.pool_url)
             }
             Err(e) => {
-                notices.push(crate::tr!("cache.cannot_read", error = e));
+                notices.push(crate::tr!(
+                    "guard.cache_unreadable",
+                    path = self.paths.data.display(),
+                    error = e
+                ));
                 CacheFile::new(&self.settings.pool_url)
             }
+        };
+        self.attach_guard(&mut cache);
+        cache
+    }
+
+    /// Write the cache; a cache of another server found in its place is kept
+    /// aside first (its data, history and alert state are never lost).
+    pub(super) fn save_cache(&self, cache: &CacheFile) -> std::io::Result<()> {
+        if let Some(owner) = cache::peek_pool_url(&self.paths.data) {
+            if server_identity(&owner) != self.server() {
+                cache::keep_aside(&self.paths.data, &server_identity(&owner))?;
+            }
         }
+        cache::save(&self.paths.data, cache)?;
+        cache::forget_kept(&self.paths.data, &self.server());
+        Ok(())
     }
 
     /// Load the key once per run.
@@ -298,8 +351,10 @@ impl Session<'_> {
             )
         });
         let ban_until = cache.key_guard.ban_running(now);
+        let pause_until = cache.key_guard.paused(now).map(|(_, until)| until);
         Outcome {
             ban_until,
+            pause_until,
             // Moved, not cloned: at 1000 accounts the state is megabytes.
             state: cache.state.take(),
             freshness,
@@ -393,12 +448,12 @@ pub fn selection_of(settings: &Settings) -> Selection {
         labels: settings.labels.clone(),
     }
 }
-/// The freshness shown while another run fetches: "refreshing", unless there
-/// is no data and the last attempt failed (then its error says more).
-pub fn refreshing(freshness: Freshness, has_state: bool) -> Freshness {
-    if freshness == Freshness::Fresh || has_state {
-        Freshness::Refreshing
-    } else {
-        freshness
+/// The freshness shown while another run fetches: "refreshing" when the last
+/// attempt worked; a failed last attempt stays visible (its error, the age of
+/// the data) until a refresh ends otherwise, so an outage never flickers.
+pub fn refreshing(freshness: Freshness, _has_state: bool) -> Freshness {
+    match freshness {
+        Freshness::Fresh => Freshness::Refreshing,
+        other => other,
     }
 }

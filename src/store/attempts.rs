@@ -8,13 +8,19 @@
 //!   a salted fingerprint of its source and value, never the key itself)
 //!   until the key changes or the user runs `poolwatch refresh --retry-key`;
 //! * whatever the keys and flags, at most [`MAX_FAILED_ATTEMPTS`] failed
-//!   attempts in any [`LEDGER_SECONDS`] from all runs together;
-//! * while the server's ban runs ([`KeyGuard::ban_until`]) nothing is asked
-//!   (only `--retry-key` may ask once: a request during a ban does not count
-//!   on the server); when it has ended, automatic runs may try once more.
+//!   attempts since the last success, within [`LEDGER_SECONDS`], from all
+//!   runs together; a success clears the count, as the server's own counter
+//!   does (it bans at 5 failures in a row);
+//! * a refresh never has more management requests in flight than the failures
+//!   it may still make ([`KeyGuard::remaining`]), and it records that many
+//!   as tentative ([`KeyGuard::pending`]) before it sends anything: a run that
+//!   dies half-way leaves them counted;
+//! * while the server's ban runs ([`KeyGuard::ban_until`]) nothing is asked,
+//!   `--retry-key` included; when it has ended, automatic runs may try once more.
 //!
 //! Everything here is pure: times come in, decisions go out. The caller holds
-//! the cache lock while it checks, fetches and records.
+//! the cache lock while it checks, fetches and records (`store::guard` keeps
+//! it in its own file).
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -25,8 +31,13 @@ use crate::model::Epoch;
 pub const LEDGER_SECONDS: i64 = 30 * 60;
 /// Failed attempts allowed within [`LEDGER_SECONDS`] (the server bans at 5).
 pub const MAX_FAILED_ATTEMPTS: usize = 3;
+/// Failed attempts plus possible ones (of runs that died mid-refresh) allowed
+/// within [`LEDGER_SECONDS`]: one below the server's ban at 5.
+pub const MAX_POSSIBLE_FAILURES: usize = 4;
 /// Ban length assumed when the server's text carries no duration.
 pub const DEFAULT_BAN_SECONDS: i64 = 30 * 60;
+/// The longest ban end believed (a longer one comes from a clock that went back).
+pub const MAX_BAN_SECONDS: i64 = 24 * 3600;
 
 /// What the cache remembers about key attempts (all optional for old caches).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,8 +52,18 @@ pub struct KeyGuard {
     #[serde(default)]
     pub rejected_key: Option<String>,
     /// Random salt of this cache file's fingerprints (hex).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub salt: Option<String>,
+    /// Failures a refresh may make that is running (or died): recorded before
+    /// it sends anything. Under the lock, any found belong to a run that died
+    /// and count as failures ([`KeyGuard::settle_pending`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending: Vec<Epoch>,
+    /// Tentative failures of runs that died: they may have failed. Together
+    /// with the failures they stay below the server's ban
+    /// ([`MAX_POSSIBLE_FAILURES`]); a success clears them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uncertain: Vec<Epoch>,
 }
 
 /// Why no attempt may be made now.
@@ -62,24 +83,92 @@ impl KeyGuard {
     /// `retry_key` is the user's explicit `refresh --retry-key`: it lifts the
     /// same-key rule and the wait for a running ban, never the attempt budget.
     pub fn check(&self, fingerprint: &str, retry_key: bool, now: Epoch) -> Result<(), Block> {
-        let recent = self.recent_failures(now);
-        if recent.len() >= MAX_FAILED_ATTEMPTS {
-            // The oldest failure that keeps the count at the limit leaves the window first.
-            let oldest = recent[recent.len() - MAX_FAILED_ATTEMPTS];
-            return Err(Block::Budget {
-                attempts: recent.len(),
-                until: oldest + LEDGER_SECONDS,
-            });
-        }
         if let Some(until) = self.ban_running(now) {
-            if !retry_key {
-                return Err(Block::Banned { until });
-            }
+            // A request during a ban is answered 403 and tells nothing new.
+            return Err(Block::Banned { until });
+        }
+        if let Some((attempts, until)) = self.paused(now) {
+            return Err(Block::Budget { attempts, until });
         }
         if !retry_key && self.rejected_key.as_deref() == Some(fingerprint) {
             return Err(Block::SameKeyRejected);
         }
         Ok(())
+    }
+
+    /// `(failures, end)` while the attempt budget is spent: no attempt until `end`.
+    pub fn paused(&self, now: Epoch) -> Option<(usize, Epoch)> {
+        let recent = self.recent_failures(now);
+        if recent.len() >= MAX_FAILED_ATTEMPTS {
+            // The oldest failure that keeps the count at the limit leaves the window first.
+            let oldest = recent[recent.len() - MAX_FAILED_ATTEMPTS];
+            return Some((recent.len(), oldest + LEDGER_SECONDS));
+        }
+        let mut possible = recent;
+        possible.extend(self.recent_uncertain(now));
+        possible.sort_unstable();
+        if possible.len() >= MAX_POSSIBLE_FAILURES {
+            let oldest = possible[possible.len() - MAX_POSSIBLE_FAILURES];
+            return Some((possible.len(), oldest + LEDGER_SECONDS));
+        }
+        None
+    }
+
+    /// Failed attempts still allowed at `now` (0 while paused).
+    pub fn remaining(&self, now: Epoch) -> usize {
+        let certain = self.recent_failures(now).len();
+        let possible = certain + self.recent_uncertain(now).len();
+        MAX_FAILED_ATTEMPTS
+            .saturating_sub(certain)
+            .min(MAX_POSSIBLE_FAILURES.saturating_sub(possible))
+    }
+
+    /// Possible failures (of runs that died) within the last [`LEDGER_SECONDS`].
+    fn recent_uncertain(&self, now: Epoch) -> Vec<Epoch> {
+        self.uncertain
+            .iter()
+            .copied()
+            .filter(|at| now - at < LEDGER_SECONDS)
+            .collect()
+    }
+
+    /// Record `n` tentative failures at `now` before a refresh sends anything.
+    pub fn reserve(&mut self, n: usize, now: Epoch) {
+        self.pending = vec![now; n];
+    }
+
+    /// Tentative failures left by a run that died become possible failures
+    /// (the caller holds the lock, so no run that recorded them still runs):
+    /// with them the guard stays below the server's ban.
+    pub fn settle_pending(&mut self, now: Epoch) {
+        let pending = std::mem::take(&mut self.pending);
+        self.uncertain = self.recent_uncertain(now);
+        self.uncertain.extend(pending);
+    }
+
+    /// A refresh ended: its tentative failures are replaced by what happened:
+    /// `failures` key failures (each a failed attempt), after a success when
+    /// `succeeded` (the server then counts only the failures after it).
+    pub fn record_refresh(
+        &mut self,
+        fingerprint: Option<&str>,
+        succeeded: bool,
+        failures: usize,
+        at: Epoch,
+    ) {
+        self.pending.clear();
+        if succeeded {
+            self.record_success(at);
+        }
+        for _ in 0..failures {
+            match fingerprint {
+                Some(print) => self.record_failure(print, at),
+                None => {
+                    self.failed_attempts = self.recent_failures(at);
+                    self.failed_attempts.push(at);
+                }
+            }
+        }
     }
 
     /// The end of the server's ban, while it runs.
@@ -113,16 +202,17 @@ impl KeyGuard {
         let seconds = seconds
             .filter(|s| *s > 0)
             .unwrap_or(DEFAULT_BAN_SECONDS)
-            .min(24 * 3600);
+            .min(MAX_BAN_SECONDS);
         self.ban_until = Some(answered_at.saturating_add(seconds));
     }
 
-    /// The key was accepted: forget the rejection and the ban (the ledger stays:
-    /// the budget counts every failure of the last 30 min).
-    pub fn record_success(&mut self, now: Epoch) {
+    /// The key was accepted: forget the rejection, the ban and the failures
+    /// (the server's counter starts again at a success too).
+    pub fn record_success(&mut self, _now: Epoch) {
         self.rejected_key = None;
         self.ban_until = None;
-        self.failed_attempts = self.recent_failures(now);
+        self.failed_attempts.clear();
+        self.uncertain.clear();
     }
 
     /// The salted fingerprint of a key from `source` (`env`, `keychain`).
@@ -241,14 +331,39 @@ mod tests {
     }
 
     #[test]
-    fn a_success_clears_the_rejection_and_the_ban_but_not_the_budget() {
+    fn a_success_clears_the_rejection_the_ban_and_the_count() {
         let mut guard = guard_with(&[NOW - 10, NOW - 5]);
         guard.rejected_key = Some("f".into());
         guard.ban_until = Some(NOW + 60);
         guard.record_success(NOW);
         assert_eq!(guard.rejected_key, None);
         assert_eq!(guard.ban_until, None);
-        assert_eq!(guard.failed_attempts, vec![NOW - 10, NOW - 5]);
+        assert!(guard.failed_attempts.is_empty());
+        assert_eq!(guard.remaining(NOW), MAX_FAILED_ATTEMPTS);
+    }
+
+    #[test]
+    fn tentative_failures_count_when_their_run_died_and_are_replaced_when_it_ends() {
+        let mut guard = guard_with(&[NOW - 10]);
+        assert_eq!(guard.remaining(NOW), 2);
+        guard.reserve(2, NOW);
+        // The run died: its two possible failures count, below the server's ban.
+        let mut died = guard.clone();
+        died.settle_pending(NOW + 1);
+        assert_eq!(died.uncertain, vec![NOW, NOW]);
+        assert_eq!(died.remaining(NOW + 1), 1, "1 + 2 + 1 stays below 5");
+        died.reserve(1, NOW + 2);
+        died.settle_pending(NOW + 3);
+        assert_eq!(died.remaining(NOW + 3), 0);
+        assert_eq!(died.paused(NOW + 3), Some((4, NOW - 10 + LEDGER_SECONDS)));
+        // A success clears what may have failed too.
+        died.record_success(NOW + 4);
+        assert_eq!(died.remaining(NOW + 4), MAX_FAILED_ATTEMPTS);
+        // The run ended with one 401 after a success: only that one counts.
+        guard.record_refresh(Some("f"), true, 1, NOW + 5);
+        assert!(guard.pending.is_empty());
+        assert_eq!(guard.failed_attempts, vec![NOW + 5]);
+        assert_eq!(guard.rejected_key.as_deref(), Some("f"));
     }
 
     #[test]
@@ -267,7 +382,11 @@ mod tests {
             Err(Block::Banned { until })
         );
         assert_eq!(guard.check(&key, false, until), Ok(()));
-        assert_eq!(guard.check(&key, true, NOW + 60), Ok(()), "--retry-key");
+        assert_eq!(
+            guard.check(&key, true, NOW + 60),
+            Err(Block::Banned { until }),
+            "--retry-key sends nothing during a known ban"
+        );
         // No duration in the text: the server's 30 minutes.
         guard.record_ban(NOW, None);
         assert_eq!(guard.ban_until, Some(NOW + DEFAULT_BAN_SECONDS));

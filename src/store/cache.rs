@@ -1,8 +1,12 @@
 //! The per-profile cache: last good pool state, last error, auth latch, and
-//! the failed-key-attempt guard (ledger, rejected key fingerprint, ban end).
+//! a copy of the key guard (its own file, `store::guard`, is the one that
+//! counts: the guard survives whatever happens to this file).
 //!
 //! Stored as JSON next to a lock file; written atomically. A corrupt or
-//! truncated file is moved aside (kept for diagnosis) and rebuilt.
+//! truncated file is moved aside (kept for diagnosis) and rebuilt. The cache
+//! of another server (an env override, a changed `pool_url`) is kept aside as
+//! `cache.<server>.json` instead of being overwritten, and taken back when
+//! that server is the profile's again.
 
 use std::fs;
 use std::io;
@@ -136,6 +140,46 @@ pub fn load(path: &Path) -> io::Result<Loaded> {
             Ok(Loaded::Corrupt { moved_to })
         }
     }
+}
+
+/// The `pool_url` of the cache file at `path`, read from its first bytes
+/// (it is the file's second field): no need to parse a large state.
+pub fn peek_pool_url(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut head = vec![0u8; 4096];
+    let mut file = super::safe_file::open_regular(path).ok()?;
+    let n = file.read(&mut head).ok()?;
+    let text = String::from_utf8_lossy(&head[..n]);
+    let start = text.find("\"pool_url\":\"")? + "\"pool_url\":\"".len();
+    let rest = &text[start..];
+    let end = rest.find('"')?;
+    Some(rest[..end].to_string())
+}
+
+/// Where the cache of `server` waits while another server's is the profile's.
+pub fn kept_path(path: &Path, server: &str) -> PathBuf {
+    let digest = super::attempts::fingerprint("", "server", server);
+    path.with_file_name(format!("cache.{}.json", &digest[..16]))
+}
+
+/// Move the cache at `path` (of `server`) aside, to [`kept_path`].
+pub fn keep_aside(path: &Path, server: &str) -> io::Result<()> {
+    fs::rename(path, kept_path(path, server))
+}
+
+/// The cache of `server` kept aside, if any (read only; a damaged one is ignored).
+pub fn load_kept(path: &Path, server: &str) -> Option<CacheFile> {
+    let bytes =
+        super::safe_file::read_capped(&kept_path(path, server), super::safe_file::CACHE_MAX_BYTES)
+            .ok()?;
+    serde_json::from_slice::<CacheFile>(&bytes)
+        .ok()
+        .filter(|c| c.cache_version == CACHE_VERSION)
+}
+
+/// Remove the kept-aside cache of `server` (it is the profile's cache again).
+pub fn forget_kept(path: &Path, server: &str) {
+    let _ = fs::remove_file(kept_path(path, server));
 }
 
 /// Write the cache atomically (0600).

@@ -6,8 +6,11 @@
 //! writes what such a run needs: the cache's small fields (last attempt, auth
 //! latch, last error: the decision inputs), the pool figures and merged health,
 //! and the accounts the menu lists (the first 60 in detail, the worst 40 of the
-//! rest) with their times as absolute epochs, which the run re-dates against
-//! its own clock when it renders. It is JSON (a few dozen KiB at any pool size)
+//! rest) with their times as absolute epochs, and for every other account the
+//! few values and times its state depends on (`quota::ClockRow`). The run
+//! decides every clock-dependent state again at its own clock
+//! (`quota::redate`: cooling, kept values ageing out, windows past their
+//! reset, the counts and sums) before it renders. It is JSON (a few dozen KiB at any pool size)
 //! so it stays inspectable.
 //!
 //! The form is only used while it provably belongs to the current cache: it
@@ -26,10 +29,10 @@ use super::atomic::write_private;
 use super::cache::CacheFile;
 use crate::model::Epoch;
 use crate::quota::pace::Pace;
-use crate::quota::PoolReport;
+use crate::quota::{ClockRow, PoolReport};
 
 /// Bumped when the form changes; other versions are ignored (and rewritten).
-pub const FORM_VERSION: u32 = 1;
+pub const FORM_VERSION: u32 = 2;
 
 /// Which `cache.json` a form was made from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,6 +88,10 @@ pub struct MenuForm {
     /// Accounts of the pool the cut report leaves out.
     #[serde(default)]
     pub omitted: usize,
+    /// Those accounts' values and times, so the counts and sums are decided
+    /// again at each run's clock (`quota::redate`): a few dozen bytes each.
+    #[serde(default)]
+    pub rest: Vec<ClockRow>,
 }
 
 /// `menu.json` beside the cache file.
@@ -129,6 +136,7 @@ mod tests {
             pace: None,
             report: None,
             omitted: 3,
+            rest: Vec::new(),
         };
         let path = path_beside(&cache);
         assert_eq!(path, dir.path().join("menu.json"));

@@ -33,7 +33,7 @@ pub fn open_regular(path: &Path) -> io::Result<File> {
     if !meta.is_file() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
-            format!("{} is not a regular file", path.display()),
+            "not a regular file",
         ));
     }
     Ok(file)
@@ -47,7 +47,7 @@ pub fn read_capped(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
     let too_large = || {
         io::Error::new(
             io::ErrorKind::FileTooLarge,
-            format!("{} is larger than {limit} bytes", path.display()),
+            format!("larger than {limit} bytes"),
         )
     };
     let len = file.metadata()?.len();
@@ -64,12 +64,8 @@ pub fn read_capped(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
 
 /// [`read_capped`] as UTF-8 text.
 pub fn read_text_capped(path: &Path, limit: u64) -> io::Result<String> {
-    String::from_utf8(read_capped(path, limit)?).map_err(|_| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("{} is not UTF-8 text", path.display()),
-        )
-    })
+    String::from_utf8(read_capped(path, limit)?)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "not UTF-8 text"))
 }
 
 /// Open (create) a lock file: 0600, never through a symlink, never blocking,
@@ -88,7 +84,7 @@ pub fn open_lock_file(path: &Path) -> io::Result<File> {
     if !file.metadata()?.is_file() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
-            format!("{} is not a regular file", path.display()),
+            "not a regular file",
         ));
     }
     Ok(file)

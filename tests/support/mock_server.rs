@@ -347,6 +347,8 @@ pub struct MockConfig {
     pub api_call_missing: bool,
     /// What `GET /v0/management/api-key-usage` answers; None: no such route (404).
     pub api_key_usage: Option<ApiKeyUsageMock>,
+    /// Misbehaviour before the middleware (`mock_guard`: key rotation, a 401 proxy, delays).
+    pub chaos: Vec<super::mock_guard::Chaos>,
 }
 
 /// One upstream API key as the server counts it (the raw `key` is part of the object key).
@@ -421,6 +423,7 @@ impl Default for MockConfig {
             remote_disabled: false,
             api_call_missing: false,
             api_key_usage: None,
+            chaos: Vec::new(),
         }
     }
 }
@@ -1079,6 +1082,17 @@ fn route(request: &Request, peer_ip: IpAddr, shared: &Shared) -> Outcome {
     }
     if route == Route::Other {
         return Outcome::Respond(Response::gin_not_found());
+    }
+    let label = match route {
+        Route::AuthFiles => "auth-files",
+        Route::ApiCall => "api-call",
+        Route::ApiKeyUsage => "api-key-usage",
+        _ => "other",
+    };
+    if let Some((status, text)) =
+        super::mock_guard::before_auth(label, &shared.config, &|d| shared.sleep(d))
+    {
+        return Outcome::Respond(Response::error(status, &text));
     }
     let gate = gate_config(shared);
     let Some(key) = gate.key.as_deref() else {

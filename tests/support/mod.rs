@@ -5,9 +5,11 @@
 //! (everything is also re-exported here).
 #![allow(dead_code, unused_imports)]
 
+pub mod mock_guard;
 pub mod mock_server;
 pub mod scripted;
 
+pub use mock_guard::*;
 pub use mock_server::*;
 
 use std::io::{self, BufRead, BufReader, Read, Write};

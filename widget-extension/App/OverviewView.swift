@@ -16,10 +16,10 @@ struct OverviewView: View {
                 if model.state == .error {
                     PoolMessageView(title: L10n.text(.noPoolData, model.language),
                                     message: model.message ?? L10n.text(.noData, model.language),
-                                    detail: model.freshnessText, ban: model.ban)
+                                    detail: model.freshnessText, banners: model.banners)
                         .frame(maxHeight: 120)
                 } else {
-                    if let ban = model.ban { BanBanner(model: ban) }
+                    ForEach(model.banners, id: \.kind) { banner in CountdownBanner(model: banner) }
                     if let week = model.weekly {
                         HStack(alignment: .center, spacing: 16) {
                             if let h5 = model.fiveHour { QuotaRing(model: h5, diameter: 84, lineWidth: 9) }
@@ -29,9 +29,15 @@ struct OverviewView: View {
                         .frame(maxWidth: .infinity)
                         if let h5 = model.fiveHour { QuotaRow(model: h5, showsRestore: true) }
                         QuotaRow(model: week, showsRestore: true)
+                        HStack(alignment: .top, spacing: 16) {
+                            if let chart = model.fiveHourChart { HistoryChartView(model: chart, height: 60) }
+                            if let chart = model.weeklyChart { HistoryChartView(model: chart, height: 60) }
+                        }
                     } else if let unknown = model.quotaUnknownText {
                         QuotaUnknownLine(text: unknown)
                     }
+                    if let waste = model.waste { WasteLine(model: waste) }
+                    if !model.useFirst.isEmpty { UseFirstList(title: model.useFirstTitle, rows: model.useFirst) }
                     let others = model.providers.filter { !$0.isPrimary }
                     if !others.isEmpty {
                         Text(L10n.text(.providersHeader, model.language)).font(.caption.weight(.bold))
@@ -61,7 +67,7 @@ struct OverviewView: View {
                     .font(.caption)
                     .foregroundStyle(model.state == .stale ? Tint.orange.color : .secondary)
             } else {
-                PoolMessageView(title: L10n.text(.noSnapshot, store.language),
+                PoolMessageView(title: store.loadErrorTitle ?? L10n.text(.noSnapshot, store.language),
                                 message: store.loadError ?? L10n.text(.noSnapshotYetRun, store.language),
                                 detail: store.url.path,
                                 systemImage: "tray")
@@ -107,6 +113,9 @@ struct AccountList: View {
                                 Text(provider).font(.caption2.weight(.semibold)).foregroundStyle(Tint.blue.color)
                             }
                             Text(row.planName).font(.caption2).foregroundStyle(.secondary)
+                            if let source = row.sourceText {
+                                Text(source).font(.caption2).foregroundStyle(.secondary)
+                            }
                             ForEach(row.tags, id: \.self) { tag in
                                 Text(tag)
                                     .font(.system(size: 9, weight: .bold))

@@ -6,6 +6,8 @@ import SnapshotKit
 final class SnapshotStore: ObservableObject {
     @Published private(set) var snapshot: Snapshot?
     @Published private(set) var loadError: String?
+    /// `Update poolwatch` / `Update the widget` when the file has another schema; nil otherwise.
+    @Published private(set) var loadErrorTitle: String?
     @Published private(set) var loadedAt = Date()
     let url: URL
     private var timer: Timer?
@@ -23,10 +25,12 @@ final class SnapshotStore: ObservableObject {
         do {
             snapshot = try SnapshotLoader.load(from: url)
             loadError = nil
+            loadErrorTitle = nil
         } catch {
             snapshot = nil
             let language = Language.preferred(Locale.preferredLanguages)
             loadError = (error as? SnapshotError)?.message(language) ?? String(describing: error)
+            loadErrorTitle = (error as? SnapshotError)?.title(language)
         }
         loadedAt = Date()
     }

@@ -1,6 +1,7 @@
 // SwiftUI building blocks shared by the widget extension and the host app's overview window.
 // All numbers and strings come from SnapshotKit's view models; these views only draw them.
 #if canImport(SwiftUI)
+import Charts
 import SwiftUI
 import SnapshotKit
 
@@ -20,7 +21,7 @@ extension Tint {
 }
 
 /// "CLIProxy Pool" with the time of the last update at the right (like the original widget).
-/// `subtitle` names the provider the glance is about when the pool has several (v2).
+/// `subtitle` names the provider the glance is about when the pool has several.
 struct PoolHeader: View {
     let title: String
     let date: Date
@@ -161,8 +162,8 @@ struct QuotaRow: View {
                             .foregroundStyle(.secondary)
                     }
                     Spacer(minLength: 0)
-                    if let pace = model.paceText {
-                        Text(pace).foregroundStyle(.secondary)
+                    if let pace = model.pace {
+                        Text(pace.text).foregroundStyle(pace.tint.color)
                     }
                 }
                 .font(.system(size: 9, weight: .semibold, design: .monospaced))
@@ -274,20 +275,20 @@ struct PlanBreakdown: View {
     }
 }
 
-/// Error / no-data state (with the ban countdown when the server banned this IP).
+/// Error / no-data / "update poolwatch" state (with the ban and pause countdowns while they last).
 struct PoolMessageView: View {
     let title: String
     let message: String
     var detail: String? = nil
     var systemImage = "exclamationmark.triangle"
-    var ban: BanViewModel? = nil
+    var banners: [BannerViewModel] = []
 
     var body: some View {
         VStack(alignment: .leading, spacing: 6) {
             Label(title, systemImage: systemImage)
                 .font(.caption.weight(.bold))
                 .foregroundStyle(Tint.orange.color)
-            if let ban { BanBanner(model: ban) }
+            ForEach(banners, id: \.kind) { banner in CountdownBanner(model: banner) }
             Text(message)
                 .font(.caption)
                 .foregroundStyle(.primary)
@@ -303,24 +304,155 @@ struct PoolMessageView: View {
         .frame(maxWidth: .infinity, maxHeight: .infinity, alignment: .topLeading)
     }
 }
-/// `Server ban: retry in` + a live countdown (`服务器封禁：` + countdown + `后重试`). The countdown is
-/// `Text(date, style: .relative)`, which the system keeps current between timeline entries; the widget
-/// adds a timeline entry at the ban's end, where SnapshotKit drops the banner.
-struct BanBanner: View {
-    let model: BanViewModel
+/// `Server ban: retry in` / `Key attempts paused: retry in` + a live countdown (`服务器封禁：` + countdown +
+/// `后重试`). The countdown is `Text(date, style: .relative)`, which the system keeps current between
+/// timeline entries; the widget adds a timeline entry at the end, where SnapshotKit drops the banner.
+struct CountdownBanner: View {
+    let model: BannerViewModel
     var compact = false
 
     var body: some View {
         HStack(spacing: 4) {
-            Image(systemName: "hand.raised.fill")
+            Image(systemName: model.kind == .ban ? "hand.raised.fill" : "pause.circle.fill")
             Text(model.before) + Text(model.until, style: .relative).monospacedDigit() + Text(model.after)
         }
         .font(.system(size: compact ? 9 : 10, weight: .semibold))
-        .foregroundStyle(Tint.red.color)
+        .foregroundStyle(model.tint.color)
         .lineLimit(1)
         .minimumScaleFactor(0.7)
         .accessibilityElement(children: .ignore)
         .accessibilityLabel(model.text)
+    }
+}
+
+/// The history of one window (Swift Charts): remaining as a share of that moment's capacity, 0–100 %,
+/// over the last 24 h (5h window) or 7 days (Week). Each continuous run of samples is its own series, so a
+/// gap (poolwatch not running) stays a gap instead of a straight line; a lone sample is a dot.
+struct HistoryChartView: View {
+    let model: HistoryChartViewModel
+    var showsTitle = true
+    var showsAxisLabels = true
+    var height: CGFloat = 40
+
+    var body: some View {
+        VStack(alignment: .leading, spacing: 2) {
+            if showsTitle {
+                HStack(spacing: 4) {
+                    Text(model.title)
+                        .font(.system(size: 9, weight: .bold))
+                        .foregroundStyle(.secondary)
+                    Spacer(minLength: 2)
+                    Text(model.rangeText)
+                        .font(.system(size: 8).monospacedDigit())
+                        .foregroundStyle(.secondary)
+                }
+                .lineLimit(1)
+                .minimumScaleFactor(0.7)
+            }
+            Chart(model.points) { point in
+                AreaMark(x: .value("Time", point.at), yStart: .value("Empty", 0.0),
+                         yEnd: .value("Left", point.percent), series: .value("Run", point.segment))
+                    .foregroundStyle(model.tint.color.opacity(0.18))
+                    .interpolationMethod(.monotone)
+                LineMark(x: .value("Time", point.at), y: .value("Left", point.percent),
+                         series: .value("Run", point.segment))
+                    .foregroundStyle(model.tint.color)
+                    .lineStyle(StrokeStyle(lineWidth: 1.5))
+                    .interpolationMethod(.monotone)
+                if point.isolated {
+                    PointMark(x: .value("Time", point.at), y: .value("Left", point.percent))
+                        .foregroundStyle(model.tint.color)
+                        .symbolSize(10)
+                }
+            }
+            .chartXScale(domain: model.start...model.end)
+            .chartYScale(domain: 0.0...100.0)
+            .chartXAxis(.hidden)
+            .chartYAxis(.hidden)
+            .chartLegend(.hidden)
+            .frame(height: height)
+            if showsAxisLabels {
+                HStack {
+                    Text(model.startLabel)
+                    Spacer(minLength: 2)
+                    Text(model.endLabel)
+                }
+                .font(.system(size: 7))
+                .foregroundStyle(.secondary)
+            }
+        }
+        .accessibilityElement(children: .ignore)
+        .accessibilityLabel("\(model.title), \(model.rangeText)")
+    }
+}
+
+/// The medium widget's centre card when there is history: the 5h chart and its pace stage.
+struct ChartCard: View {
+    let model: HistoryChartViewModel
+
+    var body: some View {
+        VStack(alignment: .leading, spacing: 3) {
+            HistoryChartView(model: model, showsAxisLabels: false, height: 38)
+            if let pace = model.pace {
+                Text(pace.text)
+                    .font(.system(size: 8, weight: .semibold))
+                    .foregroundStyle(pace.tint.color)
+                    .lineLimit(1)
+                    .minimumScaleFactor(0.7)
+            }
+        }
+        .padding(.horizontal, 7)
+        .padding(.vertical, 6)
+        .background(.quaternary, in: RoundedRectangle(cornerRadius: 12, style: .continuous))
+    }
+}
+
+/// `Unused at reset, 7d: 5h 640% (23%) · Week 50% (4%)`
+struct WasteLine: View {
+    let model: WasteViewModel
+
+    var body: some View {
+        HStack(spacing: 4) {
+            Image(systemName: "hourglass.bottomhalf.filled")
+            Text(model.text)
+        }
+        .font(.system(size: 9))
+        .foregroundStyle(.secondary)
+        .lineLimit(1)
+        .minimumScaleFactor(0.7)
+    }
+}
+
+/// "Use first": accounts whose quota is lost soonest, most urgent first (a hint: CLIProxyAPI routes by its
+/// own rules).
+struct UseFirstList: View {
+    let title: String
+    let rows: [ExpiringRowViewModel]
+
+    var body: some View {
+        VStack(alignment: .leading, spacing: 2) {
+            Text(title).font(.caption2.weight(.bold))
+            ForEach(rows) { row in
+                HStack(spacing: 6) {
+                    Circle().fill(row.tint.color).frame(width: 6, height: 6)
+                    Text(row.label)
+                        .font(.system(size: 9, weight: .semibold))
+                        .lineLimit(1)
+                        .truncationMode(.middle)
+                    Spacer(minLength: 4)
+                    Text(row.windowTitle).foregroundStyle(.secondary)
+                    Text(row.remainingText).fontWeight(.bold).foregroundStyle(row.tint.color)
+                    if let units = row.unitsText {
+                        Text(units).foregroundStyle(.secondary)
+                    }
+                    if let reset = row.resetText {
+                        Text(reset).foregroundStyle(.secondary)
+                    }
+                }
+                .font(.system(size: 9).monospacedDigit())
+                .lineLimit(1)
+            }
+        }
     }
 }
 

@@ -37,6 +37,8 @@ struct PoolEntry: TimelineEntry {
     let snapshot: Snapshot?
     /// Why the snapshot could not be loaded (missing file, permissions, schema), already localised.
     let loadError: String?
+    /// `Update poolwatch` (schema 1/2) / `Update the widget` (schema 4+); nil for other load errors.
+    var loadErrorTitle: String? = nil
 
     var model: PoolViewModel? {
         snapshot.map { PoolViewModel(snapshot: $0, now: date) }
@@ -76,9 +78,12 @@ struct PoolProvider: TimelineProvider {
         let loaded = Self.load(now: now)
         // A server ban that ends inside this timeline gets an entry of its own, so the banner (and its
         // live countdown, which would start counting up) disappears when the ban is over.
+        // The same for the key guard's pause.
         let dates = TimelinePlan.entryDates(now: now, interval: Self.refreshInterval, stride: Self.entryStride,
-                                            banUntil: loaded.snapshot?.banUntil)
-        let entries = dates.map { PoolEntry(date: $0, snapshot: loaded.snapshot, loadError: loaded.loadError) }
+                                            banUntil: loaded.snapshot?.banUntil, pauseUntil: loaded.snapshot?.pauseUntil)
+        let entries = dates.map {
+            PoolEntry(date: $0, snapshot: loaded.snapshot, loadError: loaded.loadError, loadErrorTitle: loaded.loadErrorTitle)
+        }
         completion(Timeline(entries: entries, policy: .after(now.addingTimeInterval(Self.refreshInterval))))
     }
 
@@ -87,8 +92,9 @@ struct PoolProvider: TimelineProvider {
             return PoolEntry(date: now, snapshot: try SnapshotLoader.loadDefault(), loadError: nil)
         } catch {
             let language = Language.preferred(Locale.preferredLanguages)
-            let text = (error as? SnapshotError)?.message(language) ?? String(describing: error)
-            return PoolEntry(date: now, snapshot: nil, loadError: text)
+            let snapshotError = error as? SnapshotError
+            let text = snapshotError?.message(language) ?? String(describing: error)
+            return PoolEntry(date: now, snapshot: nil, loadError: text, loadErrorTitle: snapshotError?.title(language))
         }
     }
 }
@@ -111,7 +117,7 @@ struct PoolWidgetView: View {
         if let model = entry.model {
             if model.state == .error {
                 PoolMessageView(title: model.title, message: model.message ?? L10n.text(.noData, model.language),
-                                detail: model.freshnessText, ban: model.ban)
+                                detail: model.freshnessText, banners: model.banners)
             } else {
                 switch family {
                 case .systemSmall: SmallPoolView(model: model)
@@ -120,10 +126,11 @@ struct PoolWidgetView: View {
                 }
             }
         } else {
-            PoolMessageView(title: L10n.text(.defaultTitle, entry.language),
+            // A schema-1/2 file says "Update poolwatch", a schema-4 one "Update the widget".
+            PoolMessageView(title: entry.loadErrorTitle ?? L10n.text(.defaultTitle, entry.language),
                             message: entry.loadError ?? L10n.text(.noSnapshotYetRun, entry.language),
                             detail: "~/Library/Application Support/poolwatch/widget/snapshot.json",
-                            systemImage: "tray")
+                            systemImage: entry.loadErrorTitle == nil ? "tray" : "arrow.down.circle")
         }
     }
 }
@@ -161,8 +168,8 @@ struct SmallPoolView: View {
             if let week = model.weekly { QuotaRow(model: week) }
             if let unknown = model.quotaUnknownText { QuotaUnknownLine(text: unknown) }
             Spacer(minLength: 0)
-            if let ban = model.ban {
-                BanBanner(model: ban, compact: true)
+            if !model.banners.isEmpty {
+                ForEach(model.banners, id: \.kind) { banner in CountdownBanner(model: banner, compact: true) }
             } else {
                 HStack {
                     Text(model.readyText)
@@ -181,22 +188,30 @@ struct SmallPoolView: View {
     }
 }
 
-/// Medium: left 5h ring, centre restore card, right Week ring (the original layout), primary provider.
+/// Medium: left 5h ring, right Week ring (the original layout) and in the centre the 24 h chart of the
+/// 5h window with its pace stage (the original Restore card without history). `MediumLayout` decides.
 struct MediumPoolView: View {
     let model: PoolViewModel
 
     var body: some View {
-        VStack(alignment: .leading, spacing: model.ban == nil ? 8 : 5) {
+        let layout = MediumLayout(model)
+        VStack(alignment: .leading, spacing: layout.banners.isEmpty ? 8 : 5) {
             model.header
             if let week = model.weekly {
-                let diameter: CGFloat = model.ban == nil ? 64 : 54
+                let diameter = CGFloat(layout.ringDiameter)
                 HStack(alignment: .center, spacing: 8) {
                     if let h5 = model.fiveHour {
                         QuotaRing(model: h5, diameter: diameter)
                             .frame(maxWidth: .infinity)
                     }
-                    RestoreCard(fiveHour: model.fiveHour, weekly: week, language: model.language)
-                        .frame(width: 112)
+                    switch layout.centre {
+                    case .chart(let chart):
+                        ChartCard(model: chart)
+                            .frame(width: 128)
+                    case .restore:
+                        RestoreCard(fiveHour: model.fiveHour, weekly: week, language: model.language)
+                            .frame(width: 112)
+                    }
                     QuotaRing(model: week, diameter: diameter)
                         .frame(maxWidth: .infinity)
                 }
@@ -204,7 +219,7 @@ struct MediumPoolView: View {
                 QuotaUnknownLine(text: unknown)
             }
             Spacer(minLength: 0)
-            if let ban = model.ban { BanBanner(model: ban, compact: true) }
+            ForEach(layout.banners, id: \.kind) { banner in CountdownBanner(model: banner, compact: true) }
             HStack(spacing: 6) {
                 Text(model.readyText)
                 if !model.issuesText.isEmpty {
@@ -220,16 +235,17 @@ struct MediumPoolView: View {
     }
 }
 
-/// Large: the primary provider's quota rows, the other providers' rows, API-key health, plan breakdown
-/// (when there is room), overall health strip and failures. `LargeLayout` (SnapshotKit) decides what fits.
+/// Large: the primary provider's quota rows, the 5h (24 h) and Week (7 d) charts, the waste line and the
+/// "use first" rows when there is history, the other providers' rows, API-key health, plan breakdown (when
+/// there is room), overall health strip and failures. `LargeLayout` (SnapshotKit) decides what fits.
 struct LargePoolView: View {
     let model: PoolViewModel
 
     var body: some View {
         let layout = LargeLayout(model)
-        VStack(alignment: .leading, spacing: layout.isDense ? 6 : 10) {
+        VStack(alignment: .leading, spacing: layout.isDense ? 5 : 10) {
             model.header
-            if let ban = model.ban { BanBanner(model: ban) }
+            ForEach(model.banners, id: \.kind) { banner in CountdownBanner(model: banner) }
             if layout.showsPills {
                 HStack(spacing: 8) {
                     pill(L10n.text(.readyWord, model.language), model.readyRatioText, .green)
@@ -240,6 +256,16 @@ struct LargePoolView: View {
             if let h5 = model.fiveHour { QuotaRow(model: h5, showsRestore: true) }
             if let week = model.weekly { QuotaRow(model: week, showsRestore: true) }
             if let unknown = model.quotaUnknownText { QuotaUnknownLine(text: unknown) }
+            if !layout.charts.isEmpty {
+                HStack(alignment: .top, spacing: 10) {
+                    ForEach(layout.charts, id: \.kind) { chart in HistoryChartView(model: chart, height: 34) }
+                }
+            }
+            if let waste = layout.waste { WasteLine(model: waste) }
+            if !layout.useFirst.isEmpty {
+                Divider()
+                UseFirstList(title: model.useFirstTitle, rows: layout.useFirst)
+            }
             if !layout.providers.isEmpty {
                 Divider()
                 ForEach(layout.providers) { provider in ProviderRowView(model: provider) }
@@ -261,7 +287,7 @@ struct LargePoolView: View {
                 Divider()
                 PlanBreakdown(rows: model.plans)
             }
-            if let health = model.health {
+            if layout.showsHealth, let health = model.health {
                 Divider()
                 HealthSummaryView(model: health)
             }
@@ -327,6 +353,21 @@ private let previewNow = Date()
     PoolEntry(date: previewNow, snapshot: .sampleWholePool(now: previewNow, banMinutes: 23), loadError: nil)
     PoolEntry(date: previewNow, snapshot: .sampleWholePool(now: previewNow, language: .zhHans, banMinutes: 23), loadError: nil)
     PoolEntry(date: previewNow, snapshot: .sampleWholePool(now: previewNow, language: .zhHans), loadError: nil)
+}
+
+#Preview("Paused key attempts", as: .systemMedium) {
+    PoolWidget()
+} timeline: {
+    PoolEntry(date: previewNow, snapshot: .sampleWholePool(now: previewNow, pauseMinutes: 28), loadError: nil)
+    PoolEntry(date: previewNow, snapshot: .sampleWholePool(now: previewNow, language: .zhHans, pauseMinutes: 28), loadError: nil)
+}
+
+#Preview("Schema 2 file", as: .systemSmall) {
+    PoolWidget()
+} timeline: {
+    PoolEntry(date: previewNow, snapshot: nil,
+              loadError: SnapshotError.unsupportedSchema(found: 2, supported: Snapshot.schemaVersion).message(.en),
+              loadErrorTitle: SnapshotError.unsupportedSchema(found: 2, supported: Snapshot.schemaVersion).title(.en))
 }
 
 #Preview("Medium, 中文", as: .systemMedium) {

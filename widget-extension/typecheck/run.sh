@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Type-check the Xcode-only view sources (Shared/, Widget/, App/OverviewView.swift, App/SnapshotStore.swift)
-# on Linux against the minimal SwiftUI/WidgetKit/Combine stubs in this folder, so that a view that calls
+# on Linux against the minimal SwiftUI/WidgetKit/Combine/Charts stubs in this folder, so that a view that calls
 # SnapshotKit with a wrong label or type fails here and not only in Xcode. The stubs cover just the API
 # the views use (add to them when a view uses more); they are never built into the app.
 #
@@ -19,7 +19,8 @@ check() { # $1 = stub dir, $2 = SnapshotKit module dir, rest = sources
     (cd "$stubs" &&
         swiftc -parse-as-library -emit-module -module-name SwiftUI SwiftUI.swift -o SwiftUI.swiftmodule &&
         swiftc -parse-as-library -emit-module -module-name Combine Combine.swift -o Combine.swiftmodule &&
-        swiftc -parse-as-library -emit-module -module-name WidgetKit WidgetKit.swift -I . -o WidgetKit.swiftmodule)
+        swiftc -parse-as-library -emit-module -module-name WidgetKit WidgetKit.swift -I . -o WidgetKit.swiftmodule &&
+        swiftc -parse-as-library -emit-module -module-name Charts Charts.swift -I . -o Charts.swiftmodule)
     swiftc -typecheck -parse-as-library -I "$stubs" -I "$modules" "$@"
 }
 

@@ -436,6 +436,7 @@ fn limit_error_usage(root: &Map<String, Value>, now: Epoch) -> Option<Usage> {
         allowed: Some(false),
         limit_reached: Some(true),
         additional: Vec::new(),
+        limit_answer: true,
         ..Usage::default()
     })
 }

@@ -7,8 +7,10 @@ public enum Format {
     // MARK: numbers
 
     /// One decimal place, always: `66.0`, `1254.0`, `0.5`. Non-finite values give `0.0`.
+    /// Values beyond ±2^53 are shown as ±2^53 - 1 (never a trap in the Int64 conversion).
     public static func oneDecimal(_ value: Double) -> String {
         guard value.isFinite else { return "0.0" }
+        if let whole = wholeIfHuge(value) { return "\(whole).0" }
         let tenths = (value * 10).rounded()
         let negative = tenths < 0
         let magnitude = abs(tenths)
@@ -20,11 +22,18 @@ public enum Format {
     /// Whole numbers without decimals, everything else with one decimal: `1900`, `100`, `12.5`.
     public static func compact(_ value: Double) -> String {
         guard value.isFinite else { return "0" }
+        if let whole = wholeIfHuge(value) { return "\(whole)" }
         let tenths = (value * 10).rounded()
         if tenths.truncatingRemainder(dividingBy: 10) == 0 {
             return "\(Int64(tenths / 10))"
         }
         return oneDecimal(value)
+    }
+
+    /// Beyond 2^53 / 10 a double has no tenths left to show: the (clamped) whole number, else nil.
+    static func wholeIfHuge(_ value: Double) -> Int64? {
+        guard abs(value) >= NumberBounds.maxMagnitude / 10 else { return nil }
+        return Int64(NumberBounds.clamp(value).rounded())
     }
 
     /// A plan weight: `20x`, `1x`, `2.5x`.
@@ -56,7 +65,7 @@ public enum Format {
     /// Seconds are truncated (a countdown never claims more time than is left).
     /// Chinese: `45秒`, `38分钟`, `1小时12分`, `3小时`, `2天3小时`, `3天`.
     public static func duration(_ interval: TimeInterval, language: Language = .en) -> String {
-        let total = interval.isFinite ? max(0, Int64(interval.rounded(.down))) : 0
+        let total = interval.isFinite ? max(0, Int64(NumberBounds.clamp(interval).rounded(.down))) : 0
         if total < 60 { return L10n.text(.durSeconds, language, "\(total)") }
         let minutes = total / 60
         if minutes < 60 { return L10n.text(.durMinutes, language, "\(minutes)") }
@@ -127,10 +136,20 @@ public enum Format {
     /// passed, so the widget stops showing it. Truncated like every countdown here and like poolwatch's
     /// own "the ban ends in 29m" (29m59s left reads `29m`), so the menu and the widget agree.
     public static func banCountdown(until: Date?, now: Date, language: Language = .en) -> String? {
+        countdown(.banRetryIn, until: until, now: now, language: language)
+    }
+
+    /// `Key attempts paused: retry in 28m` while the key guard's pause lasts (issue 21); nil after it.
+    public static func pauseCountdown(until: Date?, now: Date, language: Language = .en) -> String? {
+        countdown(.pauseRetryIn, until: until, now: now, language: language)
+    }
+
+    /// A one-argument template filled with the time left until `until`; nil once it has passed.
+    static func countdown(_ key: L10nKey, until: Date?, now: Date, language: Language) -> String? {
         guard let until else { return nil }
         let left = until.timeIntervalSince(now)
         guard left > 0 else { return nil }
-        return L10n.text(.banRetryIn, language, duration(left, language: language))
+        return L10n.text(key, language, duration(left, language: language))
     }
 
     /// Plan display name: `pro` -> `Pro`, `prolite`/`pro_lite`/`pro-lite` -> `Pro Lite`, `plus` -> `Plus`,

@@ -90,6 +90,15 @@ public enum L10nKey: String, CaseIterable, Sendable {
     case widgetDisplayName, widgetDescription
     // loader errors
     case errMissing, errUnreadable, errInvalid, errSchemaNewer, errSchemaOlder, errPermission, errSchemaMissing
+    case updatePoolwatchTitle, updateWidgetTitle
+    // schema 3: key-guard pause (issue 21)
+    case pauseTitle, pauseRetryIn
+    // schema 3: quota over time (issue 19): pace stages, charts, waste, use first, account source
+    case paceOnPace, paceDeficit, paceReserve, paceLastsUntilReset, paceStageDetail, paceMarginBefore
+    case chartTitle, chartAgo, chartRange, span24h, span7d
+    case wasteLine, wastePart
+    case useFirstTitle, resetsIn, resetsNow
+    case sourceObserved, sourceObservedAgo, sourceRead, sourceReadAgo
 }
 
 public enum L10n {
@@ -212,10 +221,36 @@ public enum L10n {
         .errMissing: "No snapshot at {0} — run poolwatch",
         .errUnreadable: "Cannot read {0}: {1}",
         .errInvalid: "Snapshot is not valid: {0}",
-        .errSchemaNewer: "Snapshot schema {0} is not supported (widget reads {1}); update the widget",
-        .errSchemaOlder: "Snapshot schema {0} is not supported (widget reads {1}); update poolwatch",
+        .errSchemaNewer: "Snapshot schema {0} comes from a newer poolwatch (this widget reads schema {1}); update the widget",
+        .errSchemaOlder: "Snapshot schema {0} comes from an older poolwatch (this widget reads schema {1}); update poolwatch, which rewrites the file on its next run",
         .errPermission: "permission denied (check the widget's home-relative-path entitlement)",
         .errSchemaMissing: "schema_version is missing",
+        .updatePoolwatchTitle: "Update poolwatch",
+        .updateWidgetTitle: "Update the widget",
+        // schema 3: key-guard pause (issue 21)
+        .pauseTitle: "Key attempts paused",
+        .pauseRetryIn: "Key attempts paused: retry in {0}",
+        // schema 3: quota over time (issue 19)
+        .paceOnPace: "on pace",
+        .paceDeficit: "deficit",
+        .paceReserve: "reserve",
+        .paceLastsUntilReset: "lasts until reset",
+        .paceStageDetail: "{0}, {1}",
+        .paceMarginBefore: "{0} before reset",
+        .chartTitle: "{0} · {1}",
+        .chartAgo: "{0} ago",
+        .chartRange: "low {0} · now {1}",
+        .span24h: "24h",
+        .span7d: "7d",
+        .wasteLine: "Unused at reset, 7d: {0}",
+        .wastePart: "{0} {1} ({2})",
+        .useFirstTitle: "Use first",
+        .resetsIn: "resets in {0}",
+        .resetsNow: "resetting now",
+        .sourceObserved: "observed",
+        .sourceObservedAgo: "observed {0} ago",
+        .sourceRead: "read",
+        .sourceReadAgo: "read {0} ago",
     ]
 
     static let zhHans: [L10nKey: String] = [
@@ -290,9 +325,35 @@ public enum L10n {
         .errMissing: "{0} 没有快照 — 请运行 poolwatch",
         .errUnreadable: "无法读取 {0}：{1}",
         .errInvalid: "快照无效：{0}",
-        .errSchemaNewer: "不支持快照格式 {0}（小组件支持 {1}）；请更新小组件",
-        .errSchemaOlder: "不支持快照格式 {0}（小组件支持 {1}）；请更新 poolwatch",
+        .errSchemaNewer: "快照格式 {0} 来自更新的 poolwatch（此小组件读取格式 {1}）；请更新小组件",
+        .errSchemaOlder: "快照格式 {0} 来自旧版 poolwatch（此小组件读取格式 {1}）；请更新 poolwatch，它会在下次运行时重写该文件",
         .errPermission: "权限被拒绝（请检查小组件的 home-relative-path 授权）",
         .errSchemaMissing: "缺少 schema_version",
+        .updatePoolwatchTitle: "请更新 poolwatch",
+        .updateWidgetTitle: "请更新小组件",
+        // schema 3: key-guard pause (issue 21)
+        .pauseTitle: "已暂停尝试密钥",
+        .pauseRetryIn: "已暂停尝试密钥：{0}后重试",
+        // schema 3: quota over time (issue 19)
+        .paceOnPace: "节奏正常",
+        .paceDeficit: "超前消耗",
+        .paceReserve: "有余量",
+        .paceLastsUntilReset: "能撑到重置",
+        .paceStageDetail: "{0}，{1}",
+        .paceMarginBefore: "比重置早 {0}",
+        .chartTitle: "{0} · {1}",
+        .chartAgo: "{0}前",
+        .chartRange: "最低 {0} · 当前 {1}",
+        .span24h: "24小时",
+        .span7d: "7天",
+        .wasteLine: "7天内重置时未用完：{0}",
+        .wastePart: "{0} {1}（{2}）",
+        .useFirstTitle: "优先使用",
+        .resetsIn: "{0}后重置",
+        .resetsNow: "正在重置",
+        .sourceObserved: "来自流量",
+        .sourceObservedAgo: "{0}前从流量观测",
+        .sourceRead: "已读取",
+        .sourceReadAgo: "{0}前读取",
     ]
 }

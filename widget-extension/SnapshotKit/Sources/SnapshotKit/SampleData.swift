@@ -38,22 +38,58 @@ extension Snapshot {
             plans: [Plan(plan: "pro", weight: 20, accounts: 1, available: 1),
                     Plan(plan: "prolite", weight: 10, accounts: 1, available: 1),
                     Plan(plan: "plus", weight: 1, accounts: 6, available: 5)],
-            pace: Pace(fiveHour: PaceWindow(burnPerHour: 310.0, runsOutAt: at(7 * 3600)), weekly: nil))
+            pace: Pace(fiveHour: PaceWindow(burnPerHour: 310.0, runsOutAt: at(7 * 3600), lastsUntilReset: true,
+                                             marginSeconds: 5700, stage: .reserve),
+                       weekly: PaceWindow(burnPerHour: 21.0, runsOutAt: at(124 * 3600), lastsUntilReset: false,
+                                          marginSeconds: -3 * 3600, stage: .deficit)))
         return Snapshot(generatedAt: now, demo: true, updatedAt: now.addingTimeInterval(-60),
-                        pool: pool, accounts: accounts)
+                        pool: pool, accounts: accounts, history: sampleHistory(now: now, capacity: 3500),
+                        waste: Waste(fiveHour: WasteWindow(used24h: 4100, wasted24h: 380, used7d: 26_000, wasted7d: 3100,
+                                                           used30d: 98_000, wasted30d: 12_500),
+                                     weekly: WasteWindow(used24h: 0, wasted24h: 0, used7d: 2900, wasted7d: 240,
+                                                         used30d: 11_800, wasted30d: 900)),
+                        expiringFirst: [
+                            ExpiringAccount(label: "carol@example.com", provider: "codex", window: "five_hour",
+                                            remaining: 12, remainingUnits: 12, resetsAt: at(4500)),
+                            ExpiringAccount(label: "alice@example.com", provider: "codex", window: "five_hour",
+                                            remaining: 58, remainingUnits: 58, resetsAt: at(4500)),
+                            ExpiringAccount(label: "pro-main@example.com", provider: "codex", window: "five_hour",
+                                            remaining: 64, remainingUnits: 1280, resetsAt: at(4500)),
+                        ])
     }
 
-    /// The v2 sample: `sample(now:)` as the Codex section of a pool that also holds Claude and Kimi
+    /// A plausible 24 h of the 5h window (a saw-tooth of 5-hour cycles, one hour missing) and 7 days of the
+    /// weekly window, oldest first, ending at `now`.
+    public static func sampleHistory(now: Date, capacity: Double) -> History {
+        let fiveHour: [HistoryPoint] = (0..<96).compactMap { i in
+            let age = Double(95 - i) * 900
+            if age > 6 * 3600 && age <= 7 * 3600 { return nil } // poolwatch did not run for an hour
+            let intoCycle = (age / 3600).truncatingRemainder(dividingBy: 5)
+            let remaining = capacity * (0.35 + 0.6 * intoCycle / 5)
+            return HistoryPoint(at: now.addingTimeInterval(-age), remaining: remaining, capacity: capacity)
+        }
+        let weekly: [HistoryPoint] = (0..<168).map { i in
+            let age = Double(167 - i) * 3600
+            let remaining = capacity * (0.75 + 0.2 * (age / (7 * 86400)))
+            return HistoryPoint(at: now.addingTimeInterval(-age), remaining: remaining, capacity: capacity)
+        }
+        return History(provider: "codex", fiveHour: fiveHour, weekly: weekly)
+    }
+
+    /// The whole-pool sample: `sample(now:)` as the Codex section of a pool that also holds Claude and Kimi
     /// accounts, three API keys, and optionally a server ban `banMinutes` from now.
-    public static func sampleWholePool(now: Date = Date(), language: Language = .en, banMinutes: Double? = nil) -> Snapshot {
+    public static func sampleWholePool(now: Date = Date(), language: Language = .en, banMinutes: Double? = nil,
+                                       pauseMinutes: Double? = nil) -> Snapshot {
         func at(_ seconds: TimeInterval) -> Date { now.addingTimeInterval(seconds) }
         var s = sample(now: now)
         s.language = language
         s.banUntil = banMinutes.map { at($0 * 60) }
+        s.pauseUntil = pauseMinutes.map { at($0 * 60) }
         s.primaryProvider = "codex"
         s.accounts = s.accounts.map { account in
             var a = account
             a.provider = "codex"
+            a.source = AccountSource(kind: .read, at: now.addingTimeInterval(-300))
             return a
         }
         s.accounts[0].lanes = [Lane(name: "GPT-5.3-Codex-Spark", window: "5h", remaining: 80, resetAt: at(4500))]

@@ -1,21 +1,20 @@
 import Foundation
 
-// The widget snapshot written by `poolwatch` (schema_version 1 and 2; v2 additions in SnapshotV2.swift).
-// Contract: notes/snapshot-schema.md, machine-readable: docs/snapshot.schema.json.
+// The widget snapshot written by `poolwatch`: schema_version 3, ONE model (docs/widget.md "Schema 3",
+// machine-readable contract: docs/snapshot.schema.json). Schema 1 and 2 files are refused by the loader
+// with "update poolwatch", schema 4+ with "update the widget" (SnapshotLoader).
 //
-// Decoding rules:
-// - keys are snake_case (explicit CodingKeys, no key strategy);
-// - dates are integer epoch seconds (a float is accepted too) -> Date;
-// - unknown keys are ignored (forward compatibility); nullable fields may be `null` or missing;
-// - a missing non-essential list/flag falls back to an empty/false value so an older or newer writer
-//   still renders instead of leaving the widget blank. `schema_version` and `generated_at` are required.
+// Decoding rules (Decoding.swift): keys are snake_case (explicit CodingKeys); dates are epoch seconds;
+// unknown keys are ignored; nullable fields may be null or missing; a bad list element is skipped;
+// counters beyond 2^53 (or floats where an integer is expected) are clamped. Only `schema_version`,
+// `generated_at` and, when `pool` is present, its `weekly` window are required.
 
 /// Colour bucket of a quota window, by remaining fraction: red < 20 %, yellow < 70 %, green otherwise.
 public enum Level: String, Codable, Sendable, CaseIterable {
     case red
     case yellow
     case green
-    /// Not part of schema 1: any value this reader does not know (rendered grey).
+    /// Any value this reader does not know (rendered grey, recomputed from the fraction by the view models).
     case unknown
 
     public init(from decoder: Decoder) throws {
@@ -38,10 +37,8 @@ public enum Level: String, Codable, Sendable, CaseIterable {
 }
 
 public struct Snapshot: Codable, Equatable, Sendable {
-    /// The newest schema this reader understands. Newer files give `SnapshotError.unsupportedSchema`.
-    public static let supportedSchemaVersion = 2
-    /// The oldest schema this reader still decodes (v1 files have no v2 fields; those stay empty).
-    public static let minimumSchemaVersion = 1
+    /// The one schema this reader decodes. Older files: "update poolwatch"; newer: "update the widget".
+    public static let schemaVersion = 3
 
     public var schemaVersion: Int
     public var generatedAt: Date
@@ -54,20 +51,27 @@ public struct Snapshot: Codable, Equatable, Sendable {
     public var stale: Bool
     /// The latest error, user-readable, no secrets.
     public var error: String?
-    /// nil when there has never been data.
+    /// The primary provider's section; nil when there has never been data.
     public var pool: Pool?
     public var accounts: [Account]
-    // v2 (empty / nil in v1 files)
     /// Interface language chosen by poolwatch (`language`: `en` | `zh-Hans`; missing or unknown -> en).
     public var language: Language
     /// The server's IP ban ends then (`ban_until`); nil when there is no ban.
     public var banUntil: Date?
-    /// Provider of the v1 `pool` section (`primary_provider`, e.g. `codex`).
+    /// The key guard paused key attempts until then (`pause_until`: 3 failed attempts in 30 min); nil otherwise.
+    public var pauseUntil: Date?
+    /// Provider of the `pool` section (`primary_provider`, e.g. `codex`).
     public var primaryProvider: String?
     /// One section per provider, the primary one included.
     public var providers: [ProviderSection]
     /// Upstream API-key health rows.
     public var apiKeys: [APIKey]
+    /// Pool remaining and capacity over time (primary section only); nil without history yet.
+    public var history: History?
+    /// Quota left unused at window resets over 24 h / 7 d / 30 d; nil without history yet.
+    public var waste: Waste?
+    /// Accounts whose quota is lost soonest, most urgent first (<= 5).
+    public var expiringFirst: [ExpiringAccount]
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version"
@@ -77,13 +81,16 @@ public struct Snapshot: Codable, Equatable, Sendable {
         case stale, error, pool, accounts
         case language
         case banUntil = "ban_until"
+        case pauseUntil = "pause_until"
         case primaryProvider = "primary_provider"
         case providers
         case apiKeys = "api_keys"
+        case history, waste
+        case expiringFirst = "expiring_first"
     }
 
     public init(
-        schemaVersion: Int = Snapshot.supportedSchemaVersion,
+        schemaVersion: Int = Snapshot.schemaVersion,
         generatedAt: Date,
         profile: String = "default",
         title: String = "CLIProxy Pool",
@@ -95,9 +102,13 @@ public struct Snapshot: Codable, Equatable, Sendable {
         accounts: [Account] = [],
         language: Language = .en,
         banUntil: Date? = nil,
+        pauseUntil: Date? = nil,
         primaryProvider: String? = nil,
         providers: [ProviderSection] = [],
-        apiKeys: [APIKey] = []
+        apiKeys: [APIKey] = [],
+        history: History? = nil,
+        waste: Waste? = nil,
+        expiringFirst: [ExpiringAccount] = []
     ) {
         self.schemaVersion = schemaVersion
         self.generatedAt = generatedAt
@@ -111,30 +122,43 @@ public struct Snapshot: Codable, Equatable, Sendable {
         self.accounts = accounts
         self.language = language
         self.banUntil = banUntil
+        self.pauseUntil = pauseUntil
         self.primaryProvider = primaryProvider
         self.providers = providers
         self.apiKeys = apiKeys
+        self.history = history
+        self.waste = waste
+        self.expiringFirst = expiringFirst
     }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        schemaVersion = try c.decode(Int.self, forKey: .schemaVersion)
+        let version = c.count(.schemaVersion)
+        guard c.contains(.schemaVersion), version > 0 else {
+            throw DecodingError.keyNotFound(CodingKeys.schemaVersion,
+                                            .init(codingPath: c.codingPath, debugDescription: "schema_version is missing"))
+        }
+        schemaVersion = version
         generatedAt = try c.decodeEpoch(forKey: .generatedAt)
-        profile = try c.decodeIfPresent(String.self, forKey: .profile) ?? "default"
-        title = try c.decodeIfPresent(String.self, forKey: .title) ?? "CLIProxy Pool"
-        demo = try c.decodeIfPresent(Bool.self, forKey: .demo) ?? false
-        updatedAt = try c.decodeEpochIfPresent(forKey: .updatedAt)
-        stale = try c.decodeIfPresent(Bool.self, forKey: .stale) ?? false
-        error = try c.decodeIfPresent(String.self, forKey: .error)
+        profile = c.nonEmptyString(.profile) ?? "default"
+        title = c.string(.title) ?? "CLIProxy Pool"
+        demo = c.bool(.demo) ?? false
+        updatedAt = c.epoch(.updatedAt)
+        stale = c.bool(.stale) ?? false
+        error = c.string(.error)
+        // The pool is the one block the widget cannot draw without: a malformed one is an error with its
+        // coding path, not a silently empty widget.
         pool = try c.decodeIfPresent(Pool.self, forKey: .pool)
-        accounts = try c.decodeIfPresent([Account].self, forKey: .accounts) ?? []
-        // v2: optional, and never the reason a snapshot fails to decode.
-        language = Language(tag: try? c.decodeIfPresent(String.self, forKey: .language))
-        banUntil = try? c.decodeEpochIfPresent(forKey: .banUntil)
-        let primary = (try? c.decodeIfPresent(String.self, forKey: .primaryProvider)) ?? ""
-        primaryProvider = primary.isEmpty ? nil : primary
+        accounts = c.decodeLossyList(Account.self, forKey: .accounts)
+        language = Language(tag: c.string(.language))
+        banUntil = c.epoch(.banUntil)
+        pauseUntil = c.epoch(.pauseUntil)
+        primaryProvider = c.nonEmptyString(.primaryProvider)
         providers = c.decodeLossyList(ProviderSection.self, forKey: .providers)
         apiKeys = c.decodeLossyList(APIKey.self, forKey: .apiKeys)
+        history = c.lenient(History.self, forKey: .history)
+        waste = c.lenient(Waste.self, forKey: .waste)
+        expiringFirst = c.decodeLossyList(ExpiringAccount.self, forKey: .expiringFirst)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -151,9 +175,13 @@ public struct Snapshot: Codable, Equatable, Sendable {
         try c.encode(accounts, forKey: .accounts)
         try c.encode(language, forKey: .language)
         try c.encodeEpochOrNull(banUntil, forKey: .banUntil)
+        try c.encodeEpochOrNull(pauseUntil, forKey: .pauseUntil)
         try c.encodeOrNull(primaryProvider, forKey: .primaryProvider)
         try c.encode(providers, forKey: .providers)
         try c.encode(apiKeys, forKey: .apiKeys)
+        try c.encodeOrNull(history, forKey: .history)
+        try c.encodeOrNull(waste, forKey: .waste)
+        try c.encode(expiringFirst, forKey: .expiringFirst)
     }
 }
 
@@ -195,10 +223,10 @@ public struct Pool: Codable, Equatable, Sendable {
             hasFiveHour = false
         }
         weekly = try c.decode(PoolWindow.self, forKey: .weekly)
-        counts = try c.decodeIfPresent(Counts.self, forKey: .counts) ?? Counts()
-        health = try c.decodeIfPresent(Health.self, forKey: .health) ?? Health()
-        plans = try c.decodeIfPresent([Plan].self, forKey: .plans) ?? []
-        pace = try c.decodeIfPresent(Pace.self, forKey: .pace)
+        counts = c.lenient(Counts.self, forKey: .counts) ?? Counts()
+        health = c.lenient(Health.self, forKey: .health) ?? Health()
+        plans = c.decodeLossyList(Plan.self, forKey: .plans)
+        pace = c.lenient(Pace.self, forKey: .pace)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -212,7 +240,7 @@ public struct Pool: Codable, Equatable, Sendable {
     }
 }
 
-/// A pool quota window. Values are Plus-base percent (100.0 = one full Plus account).
+/// A pool quota window, in the section's unit (Codex: Plus-base percent, 100.0 = one full Plus account).
 public struct PoolWindow: Codable, Equatable, Sendable {
     public var remaining: Double
     public var capacity: Double
@@ -232,11 +260,10 @@ public struct PoolWindow: Codable, Equatable, Sendable {
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        remaining = try c.decode(Double.self, forKey: .remaining)
-        capacity = try c.decode(Double.self, forKey: .capacity)
-        level = try c.decodeIfPresent(Level.self, forKey: .level)
-            ?? Level.forFraction(capacity > 0 ? remaining / capacity : 0)
-        forecast = try c.decodeIfPresent(Forecast.self, forKey: .forecast)
+        remaining = try c.requiredNumber(.remaining)
+        capacity = try c.requiredNumber(.capacity)
+        level = c.lenient(Level.self, forKey: .level) ?? Level.forFraction(capacity > 0 ? remaining / capacity : 0)
+        forecast = c.lenient(Forecast.self, forKey: .forecast)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -248,7 +275,7 @@ public struct PoolWindow: Codable, Equatable, Sendable {
     }
 }
 
-/// The next grouped restore: `restored` Plus-base percent comes back at `at`, reaching `target`.
+/// The next grouped restore: `restored` comes back at `at`, reaching `target`.
 public struct Forecast: Codable, Equatable, Sendable {
     public var restored: Double
     public var target: Double
@@ -264,8 +291,8 @@ public struct Forecast: Codable, Equatable, Sendable {
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        restored = try c.decode(Double.self, forKey: .restored)
-        target = try c.decode(Double.self, forKey: .target)
+        restored = try c.requiredNumber(.restored)
+        target = try c.requiredNumber(.target)
         at = try c.decodeEpoch(forKey: .at)
     }
 
@@ -277,6 +304,7 @@ public struct Forecast: Codable, Equatable, Sendable {
     }
 }
 
+/// Account counts; every field a clamped counter (Decoding.swift).
 public struct Counts: Codable, Equatable, Sendable {
     public var total: Int
     public var available: Int
@@ -301,10 +329,9 @@ public struct Counts: Codable, Equatable, Sendable {
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        func int(_ key: CodingKeys) throws -> Int { try c.decodeIfPresent(Int.self, forKey: key) ?? 0 }
-        self.init(total: try int(.total), available: try int(.available), killed: try int(.killed),
-                  cooling: try int(.cooling), erroring: try int(.erroring), disabled: try int(.disabled),
-                  stale: try int(.stale))
+        self.init(total: c.count(.total), available: c.count(.available), killed: c.count(.killed),
+                  cooling: c.count(.cooling), erroring: c.count(.erroring), disabled: c.count(.disabled),
+                  stale: c.count(.stale))
     }
 }
 
@@ -312,9 +339,16 @@ public struct Bucket: Codable, Equatable, Sendable {
     public var success: Int
     public var failed: Int
 
+    enum CodingKeys: String, CodingKey { case success, failed }
+
     public init(success: Int, failed: Int) {
         self.success = success
         self.failed = failed
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(success: c.count(.success), failed: c.count(.failed))
     }
 }
 
@@ -341,10 +375,8 @@ public struct Health: Codable, Equatable, Sendable {
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        buckets = try c.decodeIfPresent([Bucket].self, forKey: .buckets) ?? []
-        recentFailures = try c.decodeIfPresent(Int.self, forKey: .recentFailures) ?? 0
-        success = try c.decodeIfPresent(Int.self, forKey: .success) ?? 0
-        failed = try c.decodeIfPresent(Int.self, forKey: .failed) ?? 0
+        self.init(buckets: c.decodeLossyList(Bucket.self, forKey: .buckets), recentFailures: c.count(.recentFailures),
+                  success: c.count(.success), failed: c.count(.failed))
     }
 }
 
@@ -354,11 +386,19 @@ public struct Plan: Codable, Equatable, Sendable {
     public var accounts: Int
     public var available: Int
 
+    enum CodingKeys: String, CodingKey { case plan, weight, accounts, available }
+
     public init(plan: String, weight: Double, accounts: Int, available: Int) {
         self.plan = plan
         self.weight = weight
         self.accounts = accounts
         self.available = available
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(plan: c.string(.plan) ?? "", weight: c.number(.weight) ?? 1,
+                  accounts: c.count(.accounts), available: c.count(.available))
     }
 }
 
@@ -378,8 +418,8 @@ public struct Pace: Codable, Equatable, Sendable {
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        fiveHour = try c.decodeIfPresent(PaceWindow.self, forKey: .fiveHour)
-        weekly = try c.decodeIfPresent(PaceWindow.self, forKey: .weekly)
+        fiveHour = c.lenient(PaceWindow.self, forKey: .fiveHour)
+        weekly = c.lenient(PaceWindow.self, forKey: .weekly)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -389,189 +429,62 @@ public struct Pace: Codable, Equatable, Sendable {
     }
 }
 
+/// CodexBar-style pace stage of a window: using it up exactly by the reset, faster, or slower.
+public enum PaceStage: String, Codable, Sendable, CaseIterable {
+    case onPace = "on_pace"
+    case deficit
+    case reserve
+    /// A stage this reader does not know (drawn without a stage word).
+    case unknown
+
+    public init(from decoder: Decoder) throws {
+        let raw = try decoder.singleValueContainer().decode(String.self)
+        self = PaceStage(rawValue: raw.lowercased()) ?? .unknown
+    }
+}
+
 public struct PaceWindow: Codable, Equatable, Sendable {
-    /// Plus-base percent consumed per hour.
+    /// Units consumed per hour.
     public var burnPerHour: Double
-    /// When the window runs dry at this pace (nil: not before the reset / not burning).
+    /// When the window runs dry at this pace (nil: not burning).
     public var runsOutAt: Date?
+    /// True when the window lasts until its reset at this pace; nil when the writer does not know.
+    public var lastsUntilReset: Bool?
+    /// Run-out time minus reset time, in seconds: negative = runs out that long before the reset.
+    public var marginSeconds: Double?
+    /// on pace / deficit / reserve; nil when the writer has no stage (too little history).
+    public var stage: PaceStage?
 
     enum CodingKeys: String, CodingKey {
         case burnPerHour = "burn_per_hour"
         case runsOutAt = "runs_out_at"
+        case lastsUntilReset = "lasts_until_reset"
+        case marginSeconds = "margin_seconds"
+        case stage
     }
 
-    public init(burnPerHour: Double, runsOutAt: Date?) {
+    public init(burnPerHour: Double, runsOutAt: Date?, lastsUntilReset: Bool? = nil, marginSeconds: Double? = nil,
+                stage: PaceStage? = nil) {
         self.burnPerHour = burnPerHour
         self.runsOutAt = runsOutAt
+        self.lastsUntilReset = lastsUntilReset
+        self.marginSeconds = marginSeconds
+        self.stage = stage
     }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        burnPerHour = try c.decodeIfPresent(Double.self, forKey: .burnPerHour) ?? 0
-        runsOutAt = try c.decodeEpochIfPresent(forKey: .runsOutAt)
+        self.init(burnPerHour: c.number(.burnPerHour) ?? 0, runsOutAt: c.epoch(.runsOutAt),
+                  lastsUntilReset: c.bool(.lastsUntilReset), marginSeconds: c.number(.marginSeconds),
+                  stage: c.lenient(PaceStage.self, forKey: .stage))
     }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(burnPerHour, forKey: .burnPerHour)
         try c.encodeEpochOrNull(runsOutAt, forKey: .runsOutAt)
-    }
-}
-
-public struct Account: Codable, Equatable, Sendable {
-    public var label: String
-    public var plan: String
-    public var weight: Double
-    public var fiveHour: AccountWindow?
-    public var weekly: AccountWindow?
-    public var killed: Bool
-    public var available: Bool
-    public var cooling: Bool
-    public var disabled: Bool
-    public var stale: Bool
-    public var error: String?
-    public var recentFailures: Int
-    /// v2: normalised provider (`codex`, `claude`, …); nil in v1 files.
-    public var provider: String?
-    /// v2: scoped / per-model / extra limits, never part of the 5h/week sums.
-    public var lanes: [Lane]
-
-    enum CodingKeys: String, CodingKey {
-        case label, plan, weight
-        case fiveHour = "five_hour"
-        case weekly, killed, available, cooling, disabled, stale, error
-        case recentFailures = "recent_failures"
-        case provider, lanes
-    }
-
-    public init(label: String, plan: String, weight: Double, fiveHour: AccountWindow?, weekly: AccountWindow?,
-                killed: Bool = false, available: Bool = true, cooling: Bool = false, disabled: Bool = false,
-                stale: Bool = false, error: String? = nil, recentFailures: Int = 0,
-                provider: String? = nil, lanes: [Lane] = []) {
-        self.label = label
-        self.plan = plan
-        self.weight = weight
-        self.fiveHour = fiveHour
-        self.weekly = weekly
-        self.killed = killed
-        self.available = available
-        self.cooling = cooling
-        self.disabled = disabled
-        self.stale = stale
-        self.error = error
-        self.recentFailures = recentFailures
-        self.provider = provider
-        self.lanes = lanes
-    }
-
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        label = try c.decodeIfPresent(String.self, forKey: .label) ?? "?"
-        plan = try c.decodeIfPresent(String.self, forKey: .plan) ?? "plus"
-        weight = try c.decodeIfPresent(Double.self, forKey: .weight) ?? 1
-        fiveHour = try c.decodeIfPresent(AccountWindow.self, forKey: .fiveHour)
-        weekly = try c.decodeIfPresent(AccountWindow.self, forKey: .weekly)
-        killed = try c.decodeIfPresent(Bool.self, forKey: .killed) ?? false
-        available = try c.decodeIfPresent(Bool.self, forKey: .available) ?? false
-        cooling = try c.decodeIfPresent(Bool.self, forKey: .cooling) ?? false
-        disabled = try c.decodeIfPresent(Bool.self, forKey: .disabled) ?? false
-        stale = try c.decodeIfPresent(Bool.self, forKey: .stale) ?? false
-        error = try c.decodeIfPresent(String.self, forKey: .error)
-        recentFailures = try c.decodeIfPresent(Int.self, forKey: .recentFailures) ?? 0
-        let provider = (try? c.decodeIfPresent(String.self, forKey: .provider)) ?? ""
-        self.provider = provider.isEmpty ? nil : provider
-        lanes = c.decodeLossyList(Lane.self, forKey: .lanes)
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(label, forKey: .label)
-        try c.encode(plan, forKey: .plan)
-        try c.encode(weight, forKey: .weight)
-        try c.encodeOrNull(fiveHour, forKey: .fiveHour)
-        try c.encodeOrNull(weekly, forKey: .weekly)
-        try c.encode(killed, forKey: .killed)
-        try c.encode(available, forKey: .available)
-        try c.encode(cooling, forKey: .cooling)
-        try c.encode(disabled, forKey: .disabled)
-        try c.encode(stale, forKey: .stale)
-        try c.encodeOrNull(error, forKey: .error)
-        try c.encode(recentFailures, forKey: .recentFailures)
-        try c.encodeOrNull(provider, forKey: .provider)
-        try c.encode(lanes, forKey: .lanes)
-    }
-}
-
-/// A per-account quota window, 0...100 percent.
-public struct AccountWindow: Codable, Equatable, Sendable {
-    /// Raw remaining percent.
-    public var remaining: Double
-    /// Remaining percent that counts toward the pool (0 when week-killed).
-    public var effective: Double
-    public var resetAt: Date?
-    public var level: Level
-
-    enum CodingKeys: String, CodingKey {
-        case remaining, effective
-        case resetAt = "reset_at"
-        case level
-    }
-
-    public init(remaining: Double, effective: Double? = nil, resetAt: Date?, level: Level? = nil) {
-        self.remaining = remaining
-        self.effective = effective ?? remaining
-        self.resetAt = resetAt
-        self.level = level ?? Level.forPercent(remaining)
-    }
-
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        remaining = try c.decode(Double.self, forKey: .remaining)
-        effective = try c.decodeIfPresent(Double.self, forKey: .effective) ?? remaining
-        resetAt = try c.decodeEpochIfPresent(forKey: .resetAt)
-        level = try c.decodeIfPresent(Level.self, forKey: .level) ?? Level.forPercent(remaining)
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(remaining, forKey: .remaining)
-        try c.encode(effective, forKey: .effective)
-        try c.encodeEpochOrNull(resetAt, forKey: .resetAt)
-        try c.encode(level, forKey: .level)
-    }
-}
-
-// MARK: - epoch-seconds helpers
-
-extension KeyedDecodingContainer {
-    func decodeEpoch(forKey key: Key) throws -> Date {
-        if let seconds = try? decode(Int64.self, forKey: key) {
-            return Date(timeIntervalSince1970: TimeInterval(seconds))
-        }
-        let seconds = try decode(Double.self, forKey: key)
-        guard seconds.isFinite else {
-            throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "epoch seconds must be finite")
-        }
-        return Date(timeIntervalSince1970: seconds)
-    }
-
-    func decodeEpochIfPresent(forKey key: Key) throws -> Date? {
-        guard contains(key), try !decodeNil(forKey: key) else { return nil }
-        return try decodeEpoch(forKey: key)
-    }
-}
-
-extension KeyedEncodingContainer {
-    mutating func encodeEpoch(_ date: Date, forKey key: Key) throws {
-        try encode(Int64(date.timeIntervalSince1970.rounded()), forKey: key)
-    }
-
-    mutating func encodeEpochOrNull(_ date: Date?, forKey key: Key) throws {
-        if let date { try encodeEpoch(date, forKey: key) } else { try encodeNil(forKey: key) }
-    }
-
-    /// Nullable fields are written as an explicit `null`, as the contract requires.
-    mutating func encodeOrNull<T: Encodable>(_ value: T?, forKey key: Key) throws {
-        if let value { try encode(value, forKey: key) } else { try encodeNil(forKey: key) }
+        try c.encodeOrNull(lastsUntilReset, forKey: .lastsUntilReset)
+        try c.encodeOrNull(marginSeconds, forKey: .marginSeconds)
+        try c.encodeOrNull(stage, forKey: .stage)
     }
 }

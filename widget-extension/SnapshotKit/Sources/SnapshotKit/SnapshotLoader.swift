@@ -15,8 +15,32 @@ public enum SnapshotError: Error, Equatable, CustomStringConvertible {
     case unreadable(path: String, reason: String)
     /// Not valid JSON / does not match the schema.
     case invalid(reason: String)
-    /// Written by a newer (or older) poolwatch with an incompatible schema.
+    /// Written by a newer (or older) poolwatch with another schema: `remedy` says which side to update.
     case unsupportedSchema(found: Int, supported: Int)
+
+    /// What the user has to do about it: the widget shows this as its title ("Update poolwatch").
+    public enum Remedy: String, Sendable {
+        /// Schema 1 or 2: poolwatch is older than the widget.
+        case updatePoolwatch
+        /// Schema 4 or newer: the widget is older than poolwatch.
+        case updateWidget
+    }
+
+    /// nil for errors that are not a version mismatch.
+    public var remedy: Remedy? {
+        guard case .unsupportedSchema(let found, let supported) = self else { return nil }
+        return found > supported ? .updateWidget : .updatePoolwatch
+    }
+
+    /// The title of the widget's message state: `Update poolwatch` / `Update the widget` for a version
+    /// mismatch, nil otherwise (the views use their generic title then).
+    public func title(_ language: Language) -> String? {
+        switch remedy {
+        case .updatePoolwatch?: return L10n.text(.updatePoolwatchTitle, language)
+        case .updateWidget?: return L10n.text(.updateWidgetTitle, language)
+        case nil: return nil
+        }
+    }
 
     public var description: String { message(.en) }
 
@@ -33,9 +57,7 @@ public enum SnapshotError: Error, Equatable, CustomStringConvertible {
         case .unsupportedSchema(let found, let supported):
             // Newer than this widget: the widget is outdated; older than it reads: poolwatch is.
             let key: L10nKey = found > supported ? .errSchemaNewer : .errSchemaOlder
-            let range = Snapshot.minimumSchemaVersion == supported
-                ? "\(supported)" : "\(Snapshot.minimumSchemaVersion)–\(supported)"
-            return L10n.text(key, language, "\(found)", range)
+            return L10n.text(key, language, "\(found)", "\(supported)")
         }
     }
 
@@ -104,6 +126,12 @@ public enum SnapshotLoader {
         struct Version: Decodable {
             let schemaVersion: Int?
             enum CodingKeys: String, CodingKey { case schemaVersion = "schema_version" }
+            init(from decoder: Decoder) throws {
+                let c = try decoder.container(keyedBy: CodingKeys.self)
+                // An integer, or a float such as 3.0 (truncated; huge values clamped like any counter).
+                schemaVersion = c.contains(.schemaVersion) && (try? c.decodeNil(forKey: .schemaVersion)) == false
+                    && (c.number(.schemaVersion) != nil) ? c.count(.schemaVersion) : nil
+            }
         }
         let version: Version
         do {
@@ -114,10 +142,10 @@ public enum SnapshotLoader {
         guard let found = version.schemaVersion else {
             throw SnapshotError.invalid(reason: L10n.template(.errSchemaMissing, .en))
         }
-        // v1 and v2 decode with one model (v2 fields are optional); anything newer may have moved
-        // fields, so it gets a clear "update the widget" instead of a half-drawn widget.
-        guard (Snapshot.minimumSchemaVersion...Snapshot.supportedSchemaVersion).contains(found) else {
-            throw SnapshotError.unsupportedSchema(found: found, supported: Snapshot.supportedSchemaVersion)
+        // One model, one schema: an older file gets a clear "update poolwatch" (poolwatch writes schema 3
+        // now, so the next run fixes it), a newer one "update the widget", never a half-drawn widget.
+        guard found == Snapshot.schemaVersion else {
+            throw SnapshotError.unsupportedSchema(found: found, supported: Snapshot.schemaVersion)
         }
         do {
             return try makeDecoder().decode(Snapshot.self, from: data)

@@ -1,255 +1,7 @@
 import Foundation
 
-/// Semantic colour names; the SwiftUI layer maps them to `Color` (see Widget/Palette.swift).
-public enum Tint: String, Sendable, CaseIterable {
-    case red, yellow, green, gray, blue, purple, orange
-}
-
-extension Level {
-    /// Level -> colour name.
-    public var tint: Tint {
-        switch self {
-        case .red: return .red
-        case .yellow: return .yellow
-        case .green: return .green
-        case .unknown: return .gray
-        }
-    }
-}
-
-// MARK: - quota windows
-
-public enum WindowKind: String, Sendable {
-    case fiveHour
-    case weekly
-
-    /// English title (`5h`, `Week`); `title(_:)` for other languages.
-    public var title: String { title(.en) }
-    public func title(_ language: Language) -> String {
-        L10n.text(self == .fiveHour ? .window5h : .windowWeek, language)
-    }
-    /// Accent of the restore rows (blue for 5h, purple for Week, like the original restore card).
-    public var restoreTint: Tint { self == .fiveHour ? .blue : .purple }
-}
-
-/// Everything a ring, a bar or a row needs for one pool window.
-public struct WindowViewModel: Equatable, Sendable {
-    public let kind: WindowKind
-    /// `5h` / `Week` (`5h` / `周`)
-    public let title: String
-    /// `66.0%`
-    public let percentText: String
-    /// `1254.0/1900%`
-    public let ratioText: String
-    /// 0...1
-    public let fraction: Double
-    /// Where the bar's translucent restore segment ends (0...1, >= fraction); nil without a forecast.
-    public let forecastFraction: Double?
-    public let level: Level
-    public var tint: Tint { level.tint }
-    /// `+100% · 1.3h` / `no restore`
-    public let restoreShort: String
-    /// `+300% -> 1720% in 1h12m`
-    public let restoreLong: String
-    /// For `Text(date, style: .relative)` live countdowns.
-    public let restoreAt: Date?
-    /// `runs out in 2h45m` / `120.5%/h` / nil when there is no pace data.
-    public let paceText: String?
-
-    public init(kind: WindowKind, window: PoolWindow, pace: PaceWindow?, now: Date, language: Language = .en) {
-        self.kind = kind
-        title = kind.title(language)
-        percentText = Format.poolPercent(remaining: window.remaining, capacity: window.capacity)
-        ratioText = Format.poolRatio(remaining: window.remaining, capacity: window.capacity)
-        fraction = Format.ringFraction(remaining: window.remaining, capacity: window.capacity)
-        // The writer's level is authoritative; recompute only for values this reader does not know.
-        level = window.level == .unknown ? Level.forFraction(fraction) : window.level
-        if let forecast = window.forecast {
-            forecastFraction = max(fraction, Format.ringFraction(remaining: forecast.target, capacity: window.capacity))
-            restoreAt = forecast.at
-        } else {
-            forecastFraction = nil
-            restoreAt = nil
-        }
-        restoreShort = Format.restoreShort(window.forecast, now: now, language: language)
-        restoreLong = Format.restoreLong(window.forecast, now: now, language: language)
-        paceText = WindowViewModel.paceText(pace, now: now, language: language)
-    }
-
-    /// `runs out in 2h45m` when a run-out time lies ahead, `-120.5%/h` when only a burn rate is known.
-    public static func paceText(_ pace: PaceWindow?, now: Date, language: Language = .en) -> String? {
-        guard let pace else { return nil }
-        if let runsOut = pace.runsOutAt, runsOut > now {
-            return L10n.text(.paceRunsOut, language, Format.duration(runsOut.timeIntervalSince(now), language: language))
-        }
-        guard pace.burnPerHour > 0 else { return nil }
-        return L10n.text(.pacePerHour, language, Format.compact(pace.burnPerHour))
-    }
-}
-
-// MARK: - health
-
-public enum BucketState: String, Sendable {
-    case idle, success, failed, mixed
-
-    public init(_ bucket: Bucket) {
-        switch (bucket.success > 0, bucket.failed > 0) {
-        case (false, false): self = .idle
-        case (true, false): self = .success
-        case (false, true): self = .failed
-        case (true, true): self = .mixed
-        }
-    }
-
-    /// Bucket colour: success+failed yellow, failed red, success green, none grey.
-    public var tint: Tint {
-        switch self {
-        case .idle: return .gray
-        case .success: return .green
-        case .failed: return .red
-        case .mixed: return .yellow
-        }
-    }
-}
-
-public struct HealthViewModel: Equatable, Sendable {
-    public enum Status: String, Sendable {
-        /// No requests at all in the timeline.
-        case idle
-        /// No failures in the last 30 minutes.
-        case healthy
-        /// Failures in the last 30 minutes, but also successes.
-        case degraded
-        /// Only failures in the last 30 minutes.
-        case failing
-
-        /// English title; `title(_:)` for other languages.
-        public var title: String { title(.en) }
-
-        public func title(_ language: Language) -> String {
-            switch self {
-            case .idle: return L10n.text(.healthIdle, language)
-            case .healthy: return L10n.text(.healthHealthy, language)
-            case .degraded: return L10n.text(.healthDegraded, language)
-            case .failing: return L10n.text(.healthFailing, language)
-            }
-        }
-
-        public var tint: Tint {
-            switch self {
-            case .idle: return .gray
-            case .healthy: return .green
-            case .degraded: return .yellow
-            case .failing: return .red
-            }
-        }
-    }
-
-    /// Oldest first.
-    public let states: [BucketState]
-    public let status: Status
-    /// `Degraded` (`部分失败`)
-    public let statusTitle: String
-    public let recentFailures: Int
-    /// `2 failures in 30 min`
-    public let failuresText: String
-    /// `96.6% ok` over the whole window, nil without requests.
-    public let successRateText: String?
-
-    public init(_ health: Health, language: Language = .en) {
-        states = health.buckets.map(BucketState.init)
-        recentFailures = max(0, health.recentFailures)
-        failuresText = Format.failures(recentFailures, language: language)
-        let total = health.success + health.failed
-        successRateText = total > 0
-            ? L10n.text(.successRate, language, Format.oneDecimal(Double(health.success) / Double(total) * 100)) : nil
-        let recent = health.buckets.suffix(3)
-        let recentSuccess = recent.reduce(0) { $0 + $1.success }
-        let anyTraffic = total > 0 || health.buckets.contains { $0.success + $0.failed > 0 }
-        if recentFailures > 0 {
-            status = (recentSuccess > 0 || (recent.isEmpty && health.success > 0)) ? .degraded : .failing
-        } else {
-            status = anyTraffic ? .healthy : .idle
-        }
-        statusTitle = status.title(language)
-    }
-}
-
-// MARK: - plans and accounts
-
-public struct PlanRowViewModel: Equatable, Sendable {
-    /// `Pro`, `Pro Lite`, `Plus`
-    public let name: String
-    /// `20x`
-    public let weightText: String
-    /// `1/1` (available/accounts)
-    public let accountsText: String
-    /// Plus-base capacity of the available accounts of this plan: `2000%`.
-    public let capacityText: String
-
-    public init(_ plan: Plan) {
-        name = Format.planName(plan.plan)
-        weightText = Format.weight(plan.weight)
-        accountsText = "\(plan.available)/\(plan.accounts)"
-        capacityText = Format.compact(plan.weight * Double(plan.available) * 100) + "%"
-    }
-
-    /// Heaviest plan first, then by name.
-    public static func rows(_ plans: [Plan]) -> [PlanRowViewModel] {
-        plans.sorted { a, b in
-            a.weight != b.weight ? a.weight > b.weight : Format.planName(a.plan) < Format.planName(b.plan)
-        }.map(PlanRowViewModel.init)
-    }
-}
-
-public struct AccountRowViewModel: Equatable, Sendable {
-    public let label: String
-    public let planName: String
-    /// `58%` or `–` when the window is unknown.
-    public let fiveHourText: String
-    public let weeklyText: String
-    public let fiveHourFraction: Double
-    public let weeklyFraction: Double
-    public let fiveHourTint: Tint
-    public let weeklyTint: Tint
-    /// Drawn muted (week-killed, unavailable or disabled).
-    public let muted: Bool
-    /// Short status tags: `weekKILL`, `cooling`, `disabled`, `stale`, `error`.
-    public let tags: [String]
-    public let error: String?
-    public let fiveHourResetAt: Date?
-    public let weeklyResetAt: Date?
-    /// v2: `Claude` (display name of the account's provider), nil in v1 snapshots.
-    public let provider: String?
-    /// v2: the account's extra lanes (scoped weekly limits, Spark, code review …).
-    public let lanes: [LaneViewModel]
-
-    public init(_ account: Account, language: Language = .en) {
-        label = account.label
-        planName = Format.planName(account.plan)
-        func text(_ w: AccountWindow?) -> String { w.map { Format.compact($0.remaining) + "%" } ?? "–" }
-        func frac(_ w: AccountWindow?) -> Double { w.map { Format.ringFraction(remaining: $0.remaining, capacity: 100) } ?? 0 }
-        fiveHourText = text(account.fiveHour)
-        weeklyText = text(account.weekly)
-        fiveHourFraction = frac(account.fiveHour)
-        weeklyFraction = frac(account.weekly)
-        muted = account.killed || account.disabled || !account.available
-        fiveHourTint = muted ? .gray : (account.fiveHour?.level.tint ?? .gray)
-        weeklyTint = account.weekly?.level.tint ?? .gray
-        var tags: [String] = []
-        if account.killed { tags.append(L10n.text(.tagWeekKill, language)) }
-        if account.cooling { tags.append(L10n.text(.tagCooling, language)) }
-        if account.disabled { tags.append(L10n.text(.tagDisabled, language)) }
-        if account.stale { tags.append(L10n.text(.tagStale, language)) }
-        if account.error != nil { tags.append(L10n.text(.tagError, language)) }
-        self.tags = tags
-        error = account.error
-        fiveHourResetAt = account.fiveHour?.resetAt
-        weeklyResetAt = account.weekly?.resetAt
-        provider = account.provider.map(ProviderSection.displayName)
-        lanes = account.lanes.map { LaneViewModel($0, language: language) }
-    }
-}
+// The whole widget: `PoolViewModel` (one view model for the one snapshot model), what the medium and
+// large sizes show (`MediumLayout`, `LargeLayout`) and the timeline entry dates.
 
 // MARK: - the whole widget
 
@@ -296,17 +48,32 @@ public struct PoolViewModel: Equatable, Sendable {
     public let health: HealthViewModel?
     public let plans: [PlanRowViewModel]
     public let accounts: [AccountRowViewModel]
-    /// v2: the server's IP ban while it lasts (nil once `ban_until` has passed).
-    public let ban: BanViewModel?
-    /// v2: every provider section, in the writer's order (the primary one marked `isPrimary`).
+    /// The server's IP ban while it lasts (nil once `ban_until` has passed).
+    public let ban: BannerViewModel?
+    /// The key guard's pause of key attempts while it lasts (nil once `pause_until` has passed).
+    public let pause: BannerViewModel?
+    /// Every provider section, in the writer's order (the primary one marked `isPrimary`).
     public let providers: [ProviderViewModel]
-    /// v2: the primary provider's name when the pool has more than one provider (the small and medium
+    /// The primary provider's name when the pool has more than one provider (the small and medium
     /// widgets show one glance on it), nil otherwise.
     public let glanceProviderName: String?
-    /// v2: API-key health rows, keys with recent failures first.
+    /// API-key health rows, keys with recent failures first.
     public let apiKeys: [APIKeyViewModel]
-    /// v2: `3 keys · 1 failing` / nil without keys.
+    /// `3 keys · 1 failing` / nil without keys.
     public let apiKeysSummary: String?
+    /// The 24 h chart of the 5h window, nil without drawable history.
+    public let fiveHourChart: HistoryChartViewModel?
+    /// The 7 d chart of the weekly window, nil without drawable history.
+    public let weeklyChart: HistoryChartViewModel?
+    /// Quota left unused at resets (last 7 days), nil without waste data.
+    public let waste: WasteViewModel?
+    /// "Use first" rows: accounts whose quota is lost soonest, most urgent first.
+    public let useFirst: [ExpiringRowViewModel]
+    /// `Use first` (`优先使用`)
+    public let useFirstTitle: String
+
+    /// Every banner that applies now: the ban first (it blocks everything), then the pause.
+    public var banners: [BannerViewModel] { [ban, pause].compactMap { $0 } }
 
     public init(snapshot: Snapshot, now: Date, maxAge: TimeInterval = PoolViewModel.defaultMaxAge) {
         let language = snapshot.language
@@ -316,8 +83,20 @@ public struct PoolViewModel: Equatable, Sendable {
         title = isDefaultTitle ? L10n.text(.defaultTitle, language) : snapshot.title
         isDemo = snapshot.demo
         headerDate = snapshot.updatedAt ?? snapshot.generatedAt
-        accounts = snapshot.accounts.map { AccountRowViewModel($0, language: language) }
-        ban = BanViewModel(until: snapshot.banUntil, now: now, language: language)
+        accounts = snapshot.accounts.map { AccountRowViewModel($0, now: now, language: language) }
+        ban = BannerViewModel(.ban, until: snapshot.banUntil, now: now, language: language)
+        pause = BannerViewModel(.pause, until: snapshot.pauseUntil, now: now, language: language)
+        fiveHourChart = snapshot.history.flatMap {
+            HistoryChartViewModel(kind: .fiveHour, points: $0.fiveHour, pace: snapshot.pool?.pace?.fiveHour, now: now,
+                                  language: language)
+        }
+        weeklyChart = snapshot.history.flatMap {
+            HistoryChartViewModel(kind: .weekly, points: $0.weekly, pace: snapshot.pool?.pace?.weekly, now: now,
+                                  language: language)
+        }
+        waste = snapshot.waste.flatMap { WasteViewModel($0, language: language) }
+        useFirst = ExpiringRowViewModel.rows(snapshot.expiringFirst, now: now, language: language)
+        useFirstTitle = L10n.text(.useFirstTitle, language)
         providers = ProviderViewModel.rows(snapshot, now: now)
         glanceProviderName = providers.count > 1 ? providers.first(where: \.isPrimary)?.name : nil
         apiKeys = APIKeyViewModel.rows(snapshot.apiKeys, language: language)
@@ -406,5 +185,114 @@ public struct PoolViewModel: Equatable, Sendable {
     static func nonEmpty(_ s: String?) -> String? {
         guard let s = s?.trimmingCharacters(in: .whitespacesAndNewlines), !s.isEmpty else { return nil }
         return s
+    }
+}
+
+// MARK: - medium widget layout
+
+/// What the medium widget shows: the 5h ring, a centre card and the Week ring. The centre card is the
+/// 24 h chart of the 5h window when there is history (the Week chart in a pool without a 5h window),
+/// else the original Restore card. Banners (ban, pause) shrink the rings.
+public struct MediumLayout: Equatable, Sendable {
+    public enum Centre: Equatable, Sendable {
+        case chart(HistoryChartViewModel)
+        case restore
+    }
+
+    public let centre: Centre
+    public let ringDiameter: Double
+    public let banners: [BannerViewModel]
+
+    public init(_ model: PoolViewModel) {
+        let chart = model.fiveHour != nil ? (model.fiveHourChart ?? model.weeklyChart) : model.weeklyChart
+        centre = chart.map { .chart($0) } ?? .restore
+        banners = model.banners
+        switch banners.count {
+        case 0: ringDiameter = 64
+        case 1: ringDiameter = 54
+        default: ringDiameter = 46
+        }
+    }
+}
+
+// MARK: - large widget layout
+
+/// What the large widget shows, decided here so that it is tested. Without anything else: the classic
+/// layout (pills and plan breakdown). With history: two charts (5h over 24 h, Week over 7 days), the waste
+/// line and up to 3 "use first" rows instead of pills and plans. Other providers (up to 3, 2 next to
+/// history) and API keys (up to 4; 2 next to providers; 2 and 1 next to history) follow, each list with
+/// `+N more`; the health strip goes when history and providers/keys compete for the room.
+public struct LargeLayout: Equatable, Sendable {
+    public static let maxProviders = 3
+    public static let maxProvidersWithHistory = 2
+    public static let maxKeys = 4
+    public static let maxKeysWithProviders = 2
+    public static let maxKeysWithHistory = 2
+    public static let maxKeysWithHistoryAndProviders = 1
+    public static let maxUseFirst = 3
+    public static let maxUseFirstWithExtras = 2
+
+    /// Ready / 5h / Week pills (classic layout only).
+    public let showsPills: Bool
+    /// The plan breakdown (classic layout only: it does not fit next to history, providers and keys).
+    public let showsPlans: Bool
+    /// The 5h (24 h) and Week (7 d) charts; nil entries are not drawn.
+    public let charts: [HistoryChartViewModel]
+    /// The waste line (`Unused at reset, 7 d: …`).
+    public let waste: WasteViewModel?
+    /// "Use first" rows shown.
+    public let useFirst: [ExpiringRowViewModel]
+    /// Non-primary providers shown, and `+N more` for the rest.
+    public let providers: [ProviderViewModel]
+    public let moreProviders: String?
+    /// API keys shown (failing first), and `+N more` for the rest.
+    public let keys: [APIKeyViewModel]
+    public let moreKeys: String?
+    /// `API keys` header (`API 密钥`).
+    public let keysTitle: String
+    /// The overall health strip.
+    public let showsHealth: Bool
+    /// Tighter spacing when history, other sections or a banner are shown.
+    public let isDense: Bool
+
+    public init(_ model: PoolViewModel) {
+        let others = model.providers.filter { !$0.isPrimary }
+        let extras = !others.isEmpty || !model.apiKeys.isEmpty
+        charts = [model.fiveHour != nil ? model.fiveHourChart : nil, model.weeklyChart].compactMap { $0 }
+        waste = model.waste
+        let history = !charts.isEmpty || waste != nil || !model.useFirst.isEmpty
+        showsPills = !extras && model.banners.isEmpty && !history
+        showsPlans = !extras && !history && !model.plans.isEmpty
+        showsHealth = !(history && extras)
+        isDense = extras || history || !model.banners.isEmpty
+        useFirst = Array(model.useFirst.prefix(extras ? LargeLayout.maxUseFirstWithExtras : LargeLayout.maxUseFirst))
+        let providerLimit = history ? LargeLayout.maxProvidersWithHistory : LargeLayout.maxProviders
+        (providers, moreProviders) = ProviderViewModel.visible(others, limit: providerLimit, language: model.language)
+        let keyLimit: Int
+        switch (history, others.isEmpty) {
+        case (false, true): keyLimit = LargeLayout.maxKeys
+        case (false, false): keyLimit = LargeLayout.maxKeysWithProviders
+        case (true, true): keyLimit = LargeLayout.maxKeysWithHistory
+        case (true, false): keyLimit = LargeLayout.maxKeysWithHistoryAndProviders
+        }
+        (keys, moreKeys) = APIKeyViewModel.visible(model.apiKeys, limit: keyLimit, language: model.language)
+        keysTitle = L10n.text(.apiKeysHeader, model.language)
+    }
+}
+
+// MARK: - timeline
+
+public enum TimelinePlan {
+    /// Entry dates of one widget timeline: every `stride` within `interval` from `now` (so relative texts
+    /// keep moving), plus one second after a server ban or a key-guard pause ends inside it, so its banner
+    /// goes away on time.
+    public static func entryDates(now: Date, interval: TimeInterval, stride: TimeInterval, banUntil: Date?,
+                                  pauseUntil: Date? = nil) -> [Date] {
+        let count = max(1, Int(interval / max(1, stride)))
+        var dates = (0..<count).map { now.addingTimeInterval(Double($0) * stride) }
+        for end in [banUntil, pauseUntil].compactMap({ $0 }) where end > now && end < now.addingTimeInterval(interval) {
+            dates.append(end.addingTimeInterval(1))
+        }
+        return Array(Set(dates)).sorted()
     }
 }

@@ -21,7 +21,7 @@ final class LoaderTests: XCTestCase {
     }
 
     static let minimal = """
-    {"schema_version": 1, "generated_at": 1785900000, "profile": "work", "title": "CLIProxy Pool", "demo": false,
+    {"schema_version": 3, "generated_at": 1785900000, "profile": "work", "title": "CLIProxy Pool", "demo": false,
      "updated_at": 1785899990, "stale": false, "error": null,
      "pool": {"five_hour": {"remaining": 1420.0, "capacity": 2100.0, "level": "yellow",
                             "forecast": {"restored": 300.0, "target": 1720.0, "at": 1785903600}},
@@ -66,7 +66,7 @@ final class LoaderTests: XCTestCase {
 
     func testUnknownLevelAndMissingOptionalBlocksStillDecode() throws {
         let json = """
-        {"schema_version": 1, "generated_at": 1785900000.0,
+        {"schema_version": 3, "generated_at": 1785900000.0,
          "pool": {"five_hour": {"remaining": 5, "capacity": 100, "level": "purple"},
                   "weekly": {"remaining": 50, "capacity": 100}}}
         """
@@ -93,7 +93,7 @@ final class LoaderTests: XCTestCase {
         XCTAssertThrowsError(try SnapshotLoader.load(from: url)) { error in
             guard case .invalid? = error as? SnapshotError else { return XCTFail("got \(error)") }
         }
-        let truncated = try write(#"{"schema_version": 1, "generated_at": 1785900000, "pool": {"five_hour": {}}}"#, name: "t.json")
+        let truncated = try write(#"{"schema_version": 3, "generated_at": 1785900000, "pool": {"five_hour": {}}}"#, name: "t.json")
         XCTAssertThrowsError(try SnapshotLoader.load(from: truncated)) { error in
             guard case .invalid(let reason)? = error as? SnapshotError else { return XCTFail("got \(error)") }
             XCTAssertTrue(reason.contains("pool"), reason)
@@ -103,18 +103,38 @@ final class LoaderTests: XCTestCase {
         }
     }
 
-    func testUnsupportedSchemaVersion() {
-        // Schema 2 is read now (SchemaV2Tests); the next major version is not.
-        let json = #"{"schema_version": 3, "generated_at": 1785900000, "totally": "different"}"#
-        XCTAssertThrowsError(try SnapshotLoader.decode(Data(json.utf8))) { error in
-            XCTAssertEqual(error as? SnapshotError, .unsupportedSchema(found: 3, supported: 2))
-            XCTAssertEqual("\(error)", "Snapshot schema 3 is not supported (widget reads 1–2); update the widget")
+    /// One model, one schema: schema 1 and 2 (an older poolwatch) ask to update poolwatch, schema 4+ (a
+    /// newer one) to update the widget; the file's content beyond the version does not matter.
+    func testOnlySchema3IsRead() throws {
+        for old in [0, 1, 2] {
+            let json = #"{"schema_version": \#(old), "generated_at": 1785900000, "pool": null, "accounts": []}"#
+            XCTAssertThrowsError(try SnapshotLoader.decode(Data(json.utf8))) { error in
+                let e = error as? SnapshotError
+                XCTAssertEqual(e, .unsupportedSchema(found: old, supported: 3))
+                XCTAssertEqual(e?.remedy, .updatePoolwatch)
+                XCTAssertEqual(e?.title(.en), "Update poolwatch")
+                XCTAssertEqual("\(error)", "Snapshot schema \(old) comes from an older poolwatch (this widget reads schema 3); "
+                               + "update poolwatch, which rewrites the file on its next run")
+            }
         }
-        let old = #"{"schema_version": 0, "generated_at": 1785900000}"#
-        XCTAssertThrowsError(try SnapshotLoader.decode(Data(old.utf8))) { error in
-            XCTAssertEqual(error as? SnapshotError, .unsupportedSchema(found: 0, supported: 2))
-            XCTAssertEqual("\(error)", "Snapshot schema 0 is not supported (widget reads 1–2); update poolwatch")
+        // A real schema-2 file (the old loader read it) gives the same state, not a decoding error.
+        XCTAssertThrowsError(try SnapshotLoader.decode(Data(LoaderTests.minimal.replacingOccurrences(
+            of: #""schema_version": 3"#, with: #""schema_version": 2"#).utf8))) { error in
+            XCTAssertEqual((error as? SnapshotError)?.remedy, .updatePoolwatch)
         }
+        for new in [4, 17] {
+            let json = #"{"schema_version": \#(new), "generated_at": 1785900000, "totally": "different"}"#
+            XCTAssertThrowsError(try SnapshotLoader.decode(Data(json.utf8))) { error in
+                XCTAssertEqual(error as? SnapshotError, .unsupportedSchema(found: new, supported: 3))
+                XCTAssertEqual((error as? SnapshotError)?.remedy, .updateWidget)
+                XCTAssertEqual("\(error)", "Snapshot schema \(new) comes from a newer poolwatch (this widget reads schema 3); update the widget")
+            }
+        }
+        // Other errors have no remedy title: the views keep their generic one.
+        XCTAssertNil(SnapshotError.missing(path: "/x").remedy)
+        XCTAssertNil(SnapshotError.invalid(reason: "x").title(.en))
+        // A float version is read like any number (3.0 is 3).
+        XCTAssertEqual(try SnapshotLoader.decode(Data(#"{"schema_version": 3.0, "generated_at": 1785900000}"#.utf8)).schemaVersion, 3)
     }
 
     func testEncodingWritesIntegerEpochsAndExplicitNulls() throws {

@@ -34,7 +34,7 @@ final class LocalizationTests: XCTestCase {
     /// A zh-Hans text identical to the English one is almost always a forgotten translation.
     func testChineseIsActuallyTranslated() {
         // `5h` is the same word in poolwatch's Chinese menu; `+100% · 1.3h` has no words.
-        let sameOnPurpose: Set<L10nKey> = [.restoreShort, .window5h]
+        let sameOnPurpose: Set<L10nKey> = [.restoreShort, .window5h, .chartTitle]
         for key in L10nKey.allCases where !sameOnPurpose.contains(key) {
             XCTAssertNotEqual(L10n.template(key, .zhHans), L10n.template(key, .en), "\(key.rawValue) is not translated")
         }
@@ -59,10 +59,10 @@ final class LocalizationTests: XCTestCase {
     }
 
     func testSnapshotLanguageField() throws {
-        XCTAssertEqual(try SnapshotLoader.decode(Data(V2Samples.pool(language: "zh-Hans").utf8)).language, .zhHans)
-        XCTAssertEqual(try SnapshotLoader.decode(Data(V2Samples.pool(language: "en").utf8)).language, .en)
-        XCTAssertEqual(try SnapshotLoader.decode(Data(V2Samples.pool(language: nil).utf8)).language, .en, "missing -> en")
-        XCTAssertEqual(try SnapshotLoader.decode(Data(V2Samples.pool(language: "de").utf8)).language, .en)
+        XCTAssertEqual(try SnapshotLoader.decode(Data(Samples.pool(language: "zh-Hans").utf8)).language, .zhHans)
+        XCTAssertEqual(try SnapshotLoader.decode(Data(Samples.pool(language: "en").utf8)).language, .en)
+        XCTAssertEqual(try SnapshotLoader.decode(Data(Samples.pool(language: nil).utf8)).language, .en, "missing -> en")
+        XCTAssertEqual(try SnapshotLoader.decode(Data(Samples.pool(language: "de").utf8)).language, .en)
     }
 
     func testChineseDurationsReadNaturally() {
@@ -104,7 +104,7 @@ final class LocalizationTests: XCTestCase {
     }
 
     func testPoolViewModelInChinese() throws {
-        let snapshot = try SnapshotLoader.decode(Data(V2Samples.pool(language: "zh-Hans").utf8))
+        let snapshot = try SnapshotLoader.decode(Data(Samples.pool(language: "zh-Hans").utf8))
         let model = PoolViewModel(snapshot: snapshot, now: T0)
         XCTAssertEqual(model.language, .zhHans)
         XCTAssertEqual(model.title, "CLIProxy 号池", "poolwatch's default title is translated")
@@ -136,7 +136,7 @@ final class LocalizationTests: XCTestCase {
     }
 
     func testPoolViewModelInEnglishIsUnchanged() throws {
-        let model = PoolViewModel(snapshot: try SnapshotLoader.decode(Data(V2Samples.pool(language: "en").utf8)), now: T0)
+        let model = PoolViewModel(snapshot: try SnapshotLoader.decode(Data(Samples.pool(language: "en").utf8)), now: T0)
         XCTAssertEqual(model.readyText, "3/3 ready")
         XCTAssertEqual(model.freshnessText, "updated 1m ago")
         XCTAssertEqual(model.fiveHour?.title, "5h")
@@ -174,8 +174,10 @@ final class LocalizationTests: XCTestCase {
         let denied = SnapshotError.unreadable(path: "/x", reason: L10n.template(.errPermission, .en))
         XCTAssertEqual(denied.message(.zhHans), "无法读取 /x：权限被拒绝（请检查小组件的 home-relative-path 授权）")
         XCTAssertEqual(SnapshotError.invalid(reason: "schema_version is missing").message(.zhHans), "快照无效：缺少 schema_version")
-        XCTAssertEqual(SnapshotError.unsupportedSchema(found: 0, supported: 2).message(.zhHans),
-                       "不支持快照格式 0（小组件支持 1–2）；请更新 poolwatch")
+        XCTAssertEqual(SnapshotError.unsupportedSchema(found: 2, supported: 3).message(.zhHans),
+                       "快照格式 2 来自旧版 poolwatch（此小组件读取格式 3）；请更新 poolwatch，它会在下次运行时重写该文件")
+        XCTAssertEqual(SnapshotError.unsupportedSchema(found: 2, supported: 3).title(.zhHans), "请更新 poolwatch")
+        XCTAssertEqual(SnapshotError.unsupportedSchema(found: 4, supported: 3).title(.zhHans), "请更新小组件")
     }
 
     func testSplitAroundTheCountdown() {

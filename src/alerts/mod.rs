@@ -2,8 +2,13 @@
 //!
 //! [`evaluate`] is pure: it compares the previous [`AlertState`] (kept in the
 //! cache) with the new report and returns the new state plus the alerts that
-//! fired, once per crossing. Delivery turns an alert into a macOS
+//! fired, once per crossing. [`delivery`] turns an alert into a macOS
 //! notification: `swiftbar://notify` under SwiftBar, `osascript` otherwise.
+
+pub mod delivery;
+pub mod events;
+
+pub use delivery::macos::{deliver, notification_command};
 
 use std::collections::BTreeSet;
 
@@ -32,6 +37,16 @@ pub struct AlertSettings {
     pub capacity_restored: bool,
     /// Deliver alerts as macOS notifications (they are always logged).
     pub notify: bool,
+    /// Announce a reset credit this many days before it expires (issue 20).
+    #[serde(default = "default_credit_expiry_days")]
+    pub credit_expiry_days: u32,
+}
+
+/// Default of [`AlertSettings::credit_expiry_days`].
+pub const DEFAULT_CREDIT_EXPIRY_DAYS: u32 = 3;
+
+fn default_credit_expiry_days() -> u32 {
+    DEFAULT_CREDIT_EXPIRY_DAYS
 }
 
 impl Default for AlertSettings {
@@ -44,6 +59,7 @@ impl Default for AlertSettings {
             auth_failure: true,
             capacity_restored: false,
             notify: true,
+            credit_expiry_days: DEFAULT_CREDIT_EXPIRY_DAYS,
         }
     }
 }
@@ -58,6 +74,58 @@ pub enum AlertKind {
     AccountError,
     AuthFailure,
     CapacityRestored,
+    /// At the current burn rate a window empties before its next restore (`events.rs`).
+    RunOutBeforeReset,
+    /// An account has a Codex reset credit it did not have before.
+    ResetCreditAvailable,
+    /// An account's reset credit expires within `credit_expiry_days`.
+    ResetCreditExpiring,
+    /// Fetches keep failing (at most one event per 10 minutes).
+    RefreshFailing,
+}
+
+impl AlertKind {
+    /// The event name hooks filter on (`events = [...]`) and receive as `event`.
+    pub fn event_name(self) -> &'static str {
+        match self {
+            AlertKind::Pool5hLow => "pool_5h_low",
+            AlertKind::PoolWeekLow => "pool_week_low",
+            AlertKind::AccountKilled => "account_killed",
+            AlertKind::AccountError => "account_error",
+            AlertKind::AuthFailure => "auth_failure",
+            AlertKind::CapacityRestored => "window_restored",
+            AlertKind::RunOutBeforeReset => "run_out_before_reset",
+            AlertKind::ResetCreditAvailable => "reset_credit_available",
+            AlertKind::ResetCreditExpiring => "reset_credit_expiring",
+            AlertKind::RefreshFailing => "refresh_failing",
+        }
+    }
+
+    /// True for the events of `events.rs`: delivered to `[[hooks]]` only (not notified, not
+    /// in the alert log).
+    pub fn is_hook_event(self) -> bool {
+        matches!(
+            self,
+            AlertKind::RunOutBeforeReset
+                | AlertKind::ResetCreditAvailable
+                | AlertKind::ResetCreditExpiring
+                | AlertKind::RefreshFailing
+        )
+    }
+
+    /// Every kind, in declaration order.
+    pub const ALL: [AlertKind; 10] = [
+        AlertKind::Pool5hLow,
+        AlertKind::PoolWeekLow,
+        AlertKind::AccountKilled,
+        AlertKind::AccountError,
+        AlertKind::AuthFailure,
+        AlertKind::CapacityRestored,
+        AlertKind::RunOutBeforeReset,
+        AlertKind::ResetCreditAvailable,
+        AlertKind::ResetCreditExpiring,
+        AlertKind::RefreshFailing,
+    ];
 }
 
 /// One fired alert.
@@ -90,6 +158,18 @@ pub struct AlertState {
     /// (the primary provider's are `pool_5h_low` / `pool_week_low`).
     #[serde(default)]
     pub section_lows: BTreeSet<String>,
+    /// Windows (`5h`, `week`) announced as running out before their restore (`events.rs`).
+    #[serde(default)]
+    pub running_out: BTreeSet<String>,
+    /// Reset credits available per account id at the last evaluation.
+    #[serde(default)]
+    pub credits: std::collections::BTreeMap<String, u32>,
+    /// Expiry times already announced, per account id.
+    #[serde(default)]
+    pub credit_expiry_warned: std::collections::BTreeMap<String, Epoch>,
+    /// When the last `refresh_failing` event fired (coalescing).
+    #[serde(default)]
+    pub refresh_failing_at: Option<Epoch>,
 }
 
 /// The alert part of the cache: state plus the recent alerts.
@@ -367,82 +447,6 @@ fn section_alerts(
     lows
 }
 
-/// Keep notification text short and free of control characters.
-fn clean(text: &str, max: usize) -> String {
-    let mut out: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(max)
-        .collect();
-    if text.chars().count() > max {
-        out.push('…');
-    }
-    out
-}
-
-/// Percent-encode a URL query value (RFC 3986 unreserved characters pass).
-fn url_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// The command (argv) that shows `alert` as a notification. Under SwiftBar
-/// (`swiftbar_plugin` = the plugin's file name) it opens `swiftbar://notify`;
-/// otherwise it runs osascript with the text passed as arguments (never
-/// interpolated into the script, so no AppleScript injection).
-pub fn notification_command(alert: &Alert, swiftbar_plugin: Option<&str>) -> Vec<String> {
-    let title = clean(&alert.title, 120);
-    let body = clean(&alert.body, 240);
-    match swiftbar_plugin {
-        Some(plugin) => vec![
-            "/usr/bin/open".into(),
-            "-g".into(),
-            format!(
-                "swiftbar://notify?plugin={}&title={}&body={}",
-                url_encode(plugin),
-                url_encode(&title),
-                url_encode(&body)
-            ),
-        ],
-        None => vec![
-            "/usr/bin/osascript".into(),
-            "-e".into(),
-            "on run argv".into(),
-            "-e".into(),
-            "display notification (item 2 of argv) with title \"poolwatch\" subtitle (item 1 of argv)"
-                .into(),
-            "-e".into(),
-            "end run".into(),
-            title,
-            body,
-        ],
-    }
-}
-
-/// Show the alerts as notifications (macOS); best effort, never blocks.
-#[cfg(target_os = "macos")]
-pub fn deliver(alerts: &[Alert], swiftbar_plugin: Option<&str>) {
-    for alert in alerts {
-        let argv = notification_command(alert, swiftbar_plugin);
-        let _ = std::process::Command::new(&argv[0])
-            .args(&argv[1..])
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn();
-    }
-}
-
-/// Elsewhere alerts are only logged (`poolwatch alerts`).
-#[cfg(not(target_os = "macos"))]
-pub fn deliver(_alerts: &[Alert], _swiftbar_plugin: Option<&str>) {}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -690,25 +694,5 @@ mod tests {
         assert_eq!(kinds(&fired), [AlertKind::CapacityRestored]);
         assert!(fired[0].title.starts_with("Claude 5h capacity restored"));
         assert!(state.section_lows.is_empty());
-    }
-
-    #[test]
-    fn notification_commands_never_interpolate_text_into_code() {
-        let alert = Alert {
-            at: 0,
-            kind: AlertKind::AccountError,
-            title: "evil\" & do shell script \"rm -rf ~\"".into(),
-            body: "line1\nline2 & more=1".into(),
-        };
-        let osa = notification_command(&alert, None);
-        assert_eq!(osa[0], "/usr/bin/osascript");
-        assert!(osa[..7].iter().all(|part| !part.contains("evil")));
-        assert_eq!(osa[7], alert.title);
-        assert_eq!(osa[8], "line1 line2 & more=1");
-        let swift = notification_command(&alert, Some("poolwatch.1m.sh"));
-        assert_eq!(swift[..2], ["/usr/bin/open".to_string(), "-g".to_string()]);
-        assert!(swift[2]
-            .starts_with("swiftbar://notify?plugin=poolwatch.1m.sh&title=evil%22%20%26%20do"));
-        assert!(swift[2].contains("&body=line1%20line2%20%26%20more%3D1"));
     }
 }

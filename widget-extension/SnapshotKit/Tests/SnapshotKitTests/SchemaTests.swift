@@ -2,15 +2,15 @@ import Foundation
 import XCTest
 @testable import SnapshotKit
 
-/// Schema v2 (issue 13 providers, issue 12 API keys, issue 9 ban) on hand-made samples (V2Samples).
-final class SchemaV2Tests: XCTestCase {
+/// Schema 3 sections (issue 13 providers, issue 12 API keys, issue 9 ban) on hand-made samples (Samples).
+final class SchemaTests: XCTestCase {
     private func decode(_ json: String) throws -> Snapshot {
         try SnapshotLoader.decode(Data(json.utf8))
     }
 
-    func testDecodesEveryV2Field() throws {
-        let s = try decode(V2Samples.pool())
-        XCTAssertEqual(s.schemaVersion, 2)
+    func testDecodesEverySection() throws {
+        let s = try decode(Samples.pool())
+        XCTAssertEqual(s.schemaVersion, 3)
         XCTAssertEqual(s.language, .en)
         XCTAssertEqual(s.banUntil, T0.addingTimeInterval(23 * 60))
         XCTAssertEqual(s.primaryProvider, "codex")
@@ -39,15 +39,20 @@ final class SchemaV2Tests: XCTestCase {
         XCTAssertTrue(s.accounts[2].lanes.isEmpty)
     }
 
-    func testV1FilesDecodeWithEmptyV2Fields() throws {
+    func testAMinimalSchema3FileDecodesWithEmptyOptionalParts() throws {
         let s = try decode(LoaderTests.minimal)
-        XCTAssertEqual(s.schemaVersion, 1)
+        XCTAssertEqual(s.schemaVersion, 3)
         XCTAssertEqual(s.language, .en)
         XCTAssertNil(s.banUntil)
+        XCTAssertNil(s.pauseUntil)
         XCTAssertNil(s.primaryProvider)
         XCTAssertEqual(s.providers, [])
         XCTAssertEqual(s.apiKeys, [])
+        XCTAssertNil(s.history)
+        XCTAssertNil(s.waste)
+        XCTAssertEqual(s.expiringFirst, [])
         XCTAssertNil(s.accounts[0].provider)
+        XCTAssertNil(s.accounts[0].source)
         XCTAssertEqual(s.accounts[0].lanes, [])
         let model = PoolViewModel(snapshot: s, now: T0)
         XCTAssertEqual(model.providers, [])
@@ -55,17 +60,28 @@ final class SchemaV2Tests: XCTestCase {
         XCTAssertEqual(model.apiKeys, [])
         XCTAssertNil(model.apiKeysSummary)
         XCTAssertNil(model.ban)
+        XCTAssertNil(model.pause)
+        XCTAssertNil(model.fiveHourChart)
+        XCTAssertNil(model.weeklyChart)
+        XCTAssertNil(model.waste)
+        XCTAssertEqual(model.useFirst, [])
+        XCTAssertEqual(MediumLayout(model).centre, .restore, "no history: the classic Restore card")
     }
 
-    func testV2FieldsOfTheWrongTypeAreIgnoredNotFatal() throws {
+    func testFieldsOfTheWrongTypeAreIgnoredNotFatal() throws {
         let json = """
-        {"schema_version": 2, "generated_at": 1785900000, "language": 7, "ban_until": "soon",
+        {"schema_version": 3, "generated_at": 1785900000, "language": 7, "ban_until": "soon", "pause_until": [1],
+         "history": "yesterday", "waste": 12, "expiring_first": {"a": 1},
          "primary_provider": ["codex"], "providers": {"codex": {}}, "api_keys": "none",
          "pool": null, "accounts": [{"label": "a", "provider": 3, "lanes": [{"name": "x", "remaining": "lots"}, 5]}]}
         """
         let s = try decode(json)
         XCTAssertEqual(s.language, .en)
         XCTAssertNil(s.banUntil)
+        XCTAssertNil(s.pauseUntil)
+        XCTAssertNil(s.history)
+        XCTAssertNil(s.waste)
+        XCTAssertEqual(s.expiringFirst, [])
         XCTAssertNil(s.primaryProvider)
         XCTAssertEqual(s.providers, [])
         XCTAssertEqual(s.apiKeys, [])
@@ -73,37 +89,26 @@ final class SchemaV2Tests: XCTestCase {
         XCTAssertEqual(s.accounts[0].lanes, [Lane(name: "x")])
     }
 
-    func testSectionWithV1StyleWindowKeysIsReadToo() throws {
-        let json = """
-        {"schema_version": 2, "generated_at": 1785900000, "pool": null, "accounts": [],
-         "providers": [{"provider": "claude", "unit": "percent",
-                        "five_hour": {"remaining": 50, "capacity": 100, "level": "yellow", "forecast": null},
-                        "weekly": {"remaining": 90, "capacity": 100, "level": "green", "forecast": null},
-                        "monthly": null}]}
-        """
-        let s = try decode(json)
-        XCTAssertEqual(s.providers.first?.windows.map(\.name), ["5h", "week"])
-        XCTAssertEqual(s.providers.first?.windows.map(\.remaining), [50, 90])
-    }
-
     func testNextMajorVersionIsRefusedClearly() {
-        let json = V2Samples.pool().replacingOccurrences(of: #""schema_version": 2"#, with: #""schema_version": 3"#)
+        let json = Samples.pool().replacingOccurrences(of: #""schema_version": 3"#, with: #""schema_version": 4"#)
         XCTAssertThrowsError(try decode(json)) { error in
-            XCTAssertEqual(error as? SnapshotError, .unsupportedSchema(found: 3, supported: 2))
+            XCTAssertEqual(error as? SnapshotError, .unsupportedSchema(found: 4, supported: 3))
+            XCTAssertEqual((error as? SnapshotError)?.remedy, .updateWidget)
+            XCTAssertEqual((error as? SnapshotError)?.title(.en), "Update the widget")
             XCTAssertTrue("\(error)".hasSuffix("update the widget"), "\(error)")
             XCTAssertEqual((error as? SnapshotError)?.message(.zhHans),
-                           "不支持快照格式 3（小组件支持 1–2）；请更新小组件")
+                           "快照格式 4 来自更新的 poolwatch（此小组件读取格式 3）；请更新小组件")
         }
     }
 
-    func testV2RoundTrip() throws {
-        let s = try decode(V2Samples.pool(language: "zh-Hans"))
+    func testRoundTrip() throws {
+        let s = try decode(Samples.pool(language: "zh-Hans"))
         let data = try SnapshotLoader.makeEncoder().encode(s)
         XCTAssertEqual(try SnapshotLoader.decode(data), s)
         let obj = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
         XCTAssertEqual(obj["language"] as? String, "zh-Hans")
         XCTAssertEqual(obj["ban_until"] as? Int, 1_785_901_380)
-        let weekOnly = try decode(V2Samples.weekOnly)
+        let weekOnly = try decode(Samples.weekOnly)
         let again = try SnapshotLoader.decode(try SnapshotLoader.makeEncoder().encode(weekOnly))
         XCTAssertEqual(again, weekOnly)
         XCTAssertEqual(again.pool?.hasFiveHour, false, "an absent 5h window stays absent (written as null)")
@@ -112,7 +117,7 @@ final class SchemaV2Tests: XCTestCase {
     // MARK: providers
 
     func testProviderRows() throws {
-        let model = PoolViewModel(snapshot: try decode(V2Samples.pool()), now: T0)
+        let model = PoolViewModel(snapshot: try decode(Samples.pool()), now: T0)
         XCTAssertEqual(model.providers.map(\.name), ["Codex", "Claude", "Kimi"])
         XCTAssertEqual(model.providers.map(\.isPrimary), [true, false, false])
         XCTAssertEqual(model.glanceProviderName, "Codex")
@@ -154,8 +159,8 @@ final class SchemaV2Tests: XCTestCase {
     }
 
     func testSmallAndMediumStayOnThePrimaryProvider() throws {
-        let model = PoolViewModel(snapshot: try decode(V2Samples.pool()), now: T0)
-        // The v1 pool is the primary provider's section: the rings show Codex, not a mix.
+        let model = PoolViewModel(snapshot: try decode(Samples.pool()), now: T0)
+        // `pool` is the primary provider's section: the rings show Codex, not a mix.
         XCTAssertEqual(model.fiveHour?.percentText, model.providers[0].windows[0].percentText)
         XCTAssertEqual(model.fiveHour?.ratioText, "2955.0/4600%")
         XCTAssertEqual(model.weekly?.ratioText, "3400.0/4600%")
@@ -163,7 +168,7 @@ final class SchemaV2Tests: XCTestCase {
     }
 
     func testPrimaryFallsBackToTheFirstSection() throws {
-        var s = try decode(V2Samples.pool())
+        var s = try decode(Samples.pool())
         s.primaryProvider = nil
         XCTAssertEqual(ProviderViewModel.rows(s, now: T0).map(\.isPrimary), [true, false, false])
         s.primaryProvider = "claude"
@@ -185,7 +190,7 @@ final class SchemaV2Tests: XCTestCase {
     }
 
     func testPoolWithoutA5hWindowShowsNo5hFigure() throws {
-        let model = PoolViewModel(snapshot: try decode(V2Samples.weekOnly), now: T0)
+        let model = PoolViewModel(snapshot: try decode(Samples.weekOnly), now: T0)
         XCTAssertNil(model.fiveHour, "no red 0.0% for a window the pool does not have")
         XCTAssertEqual(model.weekly?.percentText, "75.0%")
         XCTAssertEqual(model.providers[0].windows.map(\.name), ["week"])
@@ -220,7 +225,7 @@ final class SchemaV2Tests: XCTestCase {
     // MARK: account lanes
 
     func testAccountProviderAndLanes() throws {
-        let model = PoolViewModel(snapshot: try decode(V2Samples.pool()), now: T0)
+        let model = PoolViewModel(snapshot: try decode(Samples.pool()), now: T0)
         XCTAssertEqual(model.accounts.map(\.provider), ["Codex", "Claude", "Kimi"])
         let lanes = model.accounts[0].lanes
         XCTAssertEqual(lanes.map(\.name), ["GPT-5.3-Codex-Spark", "code review"])
@@ -235,7 +240,7 @@ final class SchemaV2Tests: XCTestCase {
     // MARK: API keys
 
     func testAPIKeyRows() throws {
-        let model = PoolViewModel(snapshot: try decode(V2Samples.pool()), now: T0)
+        let model = PoolViewModel(snapshot: try decode(Samples.pool()), now: T0)
         let keys = model.apiKeys
         XCTAssertEqual(keys.map(\.label), ["team proxy", "openai · api.openai.com · 1a2b3c4d",
                                            "gemini · generativelanguage.googleapis.com · 0badf00d",
@@ -267,7 +272,7 @@ final class SchemaV2Tests: XCTestCase {
 
     func testKeyLabelsNeverCarryMoreThanTheFingerprint() throws {
         // The snapshot never holds a key; the widget only shows label/provider/host/fingerprint.
-        let model = PoolViewModel(snapshot: try decode(V2Samples.pool()), now: T0)
+        let model = PoolViewModel(snapshot: try decode(Samples.pool()), now: T0)
         for key in model.apiKeys {
             XCTAssertFalse(key.label.contains("|"), key.label)
             XCTAssertLessThanOrEqual(key.fingerprint.count, 16)
@@ -294,7 +299,7 @@ final class SchemaV2Tests: XCTestCase {
     }
 
     func testBanViewModelShowsWhileTheBanLastsOnly() throws {
-        let snapshot = try decode(V2Samples.pool())
+        let snapshot = try decode(Samples.pool())
         let during = try XCTUnwrap(PoolViewModel(snapshot: snapshot, now: T0).ban)
         XCTAssertEqual(during.until, T0.addingTimeInterval(23 * 60))
         XCTAssertEqual(during.text, "Server ban: retry in 23m")
@@ -302,13 +307,13 @@ final class SchemaV2Tests: XCTestCase {
         XCTAssertEqual(during.before, "Server ban: retry in ")
         XCTAssertEqual(during.after, "")
         XCTAssertNil(PoolViewModel(snapshot: snapshot, now: T0.addingTimeInterval(23 * 60)).ban)
-        XCTAssertNil(PoolViewModel(snapshot: try decode(V2Samples.pool(banUntil: "null")), now: T0).ban)
+        XCTAssertNil(PoolViewModel(snapshot: try decode(Samples.pool(banUntil: "null")), now: T0).ban)
 
-        let zh = try XCTUnwrap(PoolViewModel(snapshot: try decode(V2Samples.bannedError), now: T0).ban)
+        let zh = try XCTUnwrap(PoolViewModel(snapshot: try decode(Samples.bannedError), now: T0).ban)
         XCTAssertEqual(zh.text, "服务器封禁：45秒后重试")
         XCTAssertEqual(zh.before, "服务器封禁：")
         XCTAssertEqual(zh.after, "后重试")
-        let error = PoolViewModel(snapshot: try decode(V2Samples.bannedError), now: T0)
+        let error = PoolViewModel(snapshot: try decode(Samples.bannedError), now: T0)
         XCTAssertEqual(error.state, .error, "the ban shows in the error state too")
         XCTAssertEqual(error.freshnessText, "暂无数据")
     }
@@ -335,7 +340,7 @@ final class SampleWholePoolTests: XCTestCase {
 }
 
 final class LargeLayoutTests: XCTestCase {
-    func testV1PoolKeepsTheV1Layout() {
+    func testAPoolWithoutExtrasKeepsTheClassicLayout() {
         let layout = LargeLayout(PoolViewModel(snapshot: ViewModelTests.makeSnapshot(), now: T0))
         XCTAssertTrue(layout.showsPills)
         XCTAssertTrue(layout.showsPlans)
@@ -347,7 +352,7 @@ final class LargeLayoutTests: XCTestCase {
     }
 
     func testWholePoolShowsProvidersAndKeys() throws {
-        let model = PoolViewModel(snapshot: try SnapshotLoader.decode(Data(V2Samples.pool().utf8)), now: T0)
+        let model = PoolViewModel(snapshot: try SnapshotLoader.decode(Data(Samples.pool().utf8)), now: T0)
         let layout = LargeLayout(model)
         XCTAssertFalse(layout.showsPills)
         XCTAssertFalse(layout.showsPlans, "no room for the plan breakdown next to providers and keys")
@@ -360,7 +365,7 @@ final class LargeLayoutTests: XCTestCase {
     }
 
     func testKeysOnlyGetMoreRoom() throws {
-        var s = try SnapshotLoader.decode(Data(V2Samples.pool(language: "zh-Hans").utf8))
+        var s = try SnapshotLoader.decode(Data(Samples.pool(language: "zh-Hans").utf8))
         s.providers = [s.providers[0]]
         let layout = LargeLayout(PoolViewModel(snapshot: s, now: T0))
         XCTAssertEqual(layout.providers, [])

@@ -1,14 +1,14 @@
 import Foundation
 
-/// Hand-made schema v2 snapshots (the shape of CONTRACT.md "Snapshot schema v2"), independent of the
-/// Rust-generated fixtures in widget-extension/fixtures/. Times are relative to T0 = 1785900000.
-enum V2Samples {
+/// Hand-made schema-3 snapshots (docs/widget.md "Schema 3"), independent of the fixture files.
+/// Times are relative to T0 = 1785900000.
+enum Samples {
     /// A whole pool: Codex (primary, Plus-base), Claude and Kimi (percent), four API keys, a server ban
     /// ending 23 minutes after T0, lanes on two accounts, and some fields from a future minor version.
     static func pool(language: String? = "en", banUntil: String = "1785901380") -> String {
         let lang = language.map { "\"language\": \"\($0)\"," } ?? ""
         return """
-        {"schema_version": 2, "generated_at": 1785900000, "profile": "default", "title": "CLIProxy Pool",
+        {"schema_version": 3, "generated_at": 1785900000, "profile": "default", "title": "CLIProxy Pool",
          "demo": false, "updated_at": 1785899940, "stale": false, "error": null, \(lang)
          "ban_until": \(banUntil), "primary_provider": "codex",
          "pool": {"five_hour": {"remaining": 2955.0, "capacity": 4600.0, "level": "yellow",
@@ -78,9 +78,9 @@ enum V2Samples {
         }.joined(separator: ", ")
     }
 
-    /// A v2 snapshot whose pool has no 5h window (every account week-only): `five_hour` is null.
+    /// A snapshot whose pool has no 5h window (every account week-only): `five_hour` is null.
     static let weekOnly = """
-    {"schema_version": 2, "generated_at": 1785900000, "updated_at": 1785900000, "language": "zh-Hans",
+    {"schema_version": 3, "generated_at": 1785900000, "updated_at": 1785900000, "language": "zh-Hans",
      "primary_provider": "codex", "ban_until": null,
      "pool": {"five_hour": null,
               "weekly": {"remaining": 1500.0, "capacity": 2000.0, "level": "green", "forecast": null},
@@ -90,9 +90,9 @@ enum V2Samples {
      "api_keys": [], "accounts": []}
     """
 
-    /// A v2 error snapshot during a ban: no pool yet, the error text from poolwatch.
+    /// An error snapshot during a ban: no pool yet, the error text from poolwatch.
     static let bannedError = """
-    {"schema_version": 2, "generated_at": 1785900000, "updated_at": null, "stale": true,
+    {"schema_version": 3, "generated_at": 1785900000, "updated_at": null, "stale": true,
      "error": "The server banned this IP after repeated failed logins", "language": "zh-Hans",
      "ban_until": 1785900045, "pool": null, "accounts": []}
     """

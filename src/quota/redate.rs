@@ -1,0 +1,268 @@
+//! Re-dating a report built earlier (the menu form, docs/refresh.md): every
+//! clock-dependent state — cooling, recovering, erroring, kept values that
+//! aged out, windows past their reset, the counts and the pool sums — decided
+//! again at `now` from the stored times, without the accounts.
+//!
+//! The menu form lists only the rows the menu shows; the other accounts are
+//! kept as [`ClockRow`]s: the few values and times their states and their
+//! part of the sums depend on.
+
+use serde::{Deserialize, Serialize};
+
+use super::account::settle;
+use super::report::section_figures;
+use super::{AccountView, AccountWindow, Level, PoolReport, QuotaSettings};
+use crate::model::Epoch;
+
+/// What one account left out of a cut report contributes, with its times.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ClockRow {
+    #[serde(rename = "p")]
+    pub provider: String,
+    #[serde(rename = "n")]
+    pub plan: String,
+    #[serde(rename = "w")]
+    pub weight: f64,
+    /// 5h: remaining percent and reset.
+    #[serde(rename = "f", default, skip_serializing_if = "Option::is_none")]
+    pub five_hour: Option<(f64, Option<Epoch>)>,
+    #[serde(rename = "k", default, skip_serializing_if = "Option::is_none")]
+    pub weekly: Option<(f64, Option<Epoch>)>,
+    #[serde(rename = "fu", default, skip_serializing_if = "Option::is_none")]
+    pub five_hour_until: Option<Epoch>,
+    #[serde(rename = "ku", default, skip_serializing_if = "Option::is_none")]
+    pub weekly_until: Option<Epoch>,
+    /// Next retry (cooling until).
+    #[serde(rename = "r", default, skip_serializing_if = "Option::is_none")]
+    pub next_retry_after: Option<Epoch>,
+    /// Server status, when not `active`.
+    #[serde(rename = "s", default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Flags: d disabled, u unavailable, t token refused, e usage error,
+    /// s stale, x expired, c duplicate, F/K restored windows.
+    #[serde(rename = "x", default, skip_serializing_if = "String::is_empty")]
+    pub flags: String,
+}
+
+const FLAGS: [char; 8] = ['d', 'u', 't', 'e', 's', 'x', 'c', 'F'];
+
+impl ClockRow {
+    /// The clock row of a view.
+    pub fn of(view: &AccountView) -> ClockRow {
+        let window = |w: &Option<AccountWindow>| w.as_ref().map(|w| (w.remaining, w.reset_at));
+        let set = [
+            view.disabled,
+            view.unavailable,
+            view.token_refused,
+            view.error.is_some(),
+            view.stale,
+            view.expired,
+            view.duplicate_of.is_some(),
+            view.five_hour_unconfirmed,
+        ];
+        let mut flags: String = FLAGS
+            .iter()
+            .zip(set)
+            .filter(|(_, on)| *on)
+            .map(|(c, _)| *c)
+            .collect();
+        if view.weekly_unconfirmed {
+            flags.push('K');
+        }
+        ClockRow {
+            provider: view.provider.clone(),
+            plan: view.plan.clone(),
+            weight: view.weight,
+            five_hour: window(&view.five_hour),
+            weekly: window(&view.weekly),
+            five_hour_until: view.five_hour_until,
+            weekly_until: view.weekly_until,
+            next_retry_after: view.next_retry_after,
+            status: (!view.status.trim().eq_ignore_ascii_case("active"))
+                .then(|| view.status.clone()),
+            flags,
+        }
+    }
+
+    /// The row as a view (no names, health or lanes: it is not listed).
+    pub fn view(&self) -> AccountView {
+        let flag = |c: char| self.flags.contains(c);
+        let window = |w: Option<(f64, Option<Epoch>)>| {
+            w.map(|(remaining, reset_at)| AccountWindow {
+                remaining,
+                effective: remaining,
+                reset_at,
+                level: Level::Red,
+            })
+        };
+        AccountView {
+            provider: self.provider.clone(),
+            plan: self.plan.clone(),
+            weight: self.weight,
+            five_hour: window(self.five_hour),
+            weekly: window(self.weekly),
+            five_hour_until: self.five_hour_until,
+            weekly_until: self.weekly_until,
+            five_hour_unconfirmed: flag('F'),
+            weekly_unconfirmed: flag('K'),
+            next_retry_after: self.next_retry_after,
+            status: self.status.clone().unwrap_or_else(|| "active".into()),
+            disabled: flag('d'),
+            unavailable: flag('u'),
+            token_refused: flag('t'),
+            error: flag('e').then(String::new),
+            stale: flag('s'),
+            expired: flag('x'),
+            duplicate_of: flag('c').then(String::new),
+            ..AccountView::default()
+        }
+    }
+}
+
+/// The clock rows of the accounts of `full` that `cut` does not list.
+pub fn left_out(full: &PoolReport, cut: &PoolReport) -> Vec<ClockRow> {
+    let mut listed: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for view in &cut.accounts {
+        *listed.entry(view.id.as_str()).or_default() += 1;
+    }
+    full.accounts
+        .iter()
+        .filter(|view| match listed.get_mut(view.id.as_str()) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                false
+            }
+            _ => true,
+        })
+        .map(ClockRow::of)
+        .collect()
+}
+
+/// Re-date `report` (a cut report and the clock rows of the accounts it left
+/// out) to `now`: rows, counts, pool windows and forecasts as
+/// [`super::compute`] gives them at `now`. Health, plans' names and reset
+/// credits are kept as stored.
+pub fn redate(report: &mut PoolReport, rest: &[ClockRow], settings: &QuotaSettings, now: Epoch) {
+    report.now = now;
+    for view in &mut report.accounts {
+        settle(view, settings.kill_line, now);
+    }
+    let mut others: Vec<AccountView> = rest.iter().map(ClockRow::view).collect();
+    for view in &mut others {
+        settle(view, settings.kill_line, now);
+    }
+    let single = report.sections.len() <= 1;
+    let primary = report.primary_provider.clone();
+    for section in &mut report.sections {
+        let members: Vec<AccountView> = report
+            .accounts
+            .iter()
+            .chain(&others)
+            .filter(|v| single || in_section(v, &section.provider))
+            .cloned()
+            .collect();
+        let (five_hour, weekly, counts, plans) = section_figures(&members, now);
+        section.five_hour = five_hour;
+        section.weekly = weekly;
+        section.counts = counts;
+        section.plans = plans;
+    }
+    if let Some(top) = report.sections.iter().find(|s| s.provider == primary) {
+        report.five_hour = top.five_hour.clone();
+        report.weekly = top.weekly.clone();
+        report.counts = top.counts.clone();
+        report.plans = top.plans.clone();
+    } else if report.sections.is_empty() {
+        let members: Vec<AccountView> = report.accounts.iter().chain(&others).cloned().collect();
+        let (five_hour, weekly, counts, plans) = section_figures(&members, now);
+        report.five_hour = five_hour;
+        report.weekly = weekly;
+        report.counts = counts;
+        report.plans = plans;
+    }
+}
+
+fn in_section(view: &AccountView, provider: &str) -> bool {
+    view.provider == provider || (view.provider.is_empty() && provider == crate::provider::CODEX.id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Account, QuotaWindow, Usage};
+    use crate::quota::compute;
+
+    const NOW: Epoch = 1_000_000;
+
+    fn pool() -> Vec<Account> {
+        let window = |used: f64, reset_in: i64, seconds: i64| QuotaWindow {
+            used_percent: used,
+            window_seconds: Some(seconds),
+            reset_at: Some(NOW + reset_in),
+        };
+        let account = |id: &str| Account {
+            id: id.into(),
+            label: id.into(),
+            status: "active".into(),
+            id_token_plan: Some("plus".into()),
+            usage_fetched_at: Some(NOW),
+            usage: Some(Usage {
+                five_hour: Some(window(40.0, 3_000, 18_000)),
+                weekly: Some(window(50.0, 300_000, 604_800)),
+                ..Usage::default()
+            }),
+            ..Account::default()
+        };
+        let mut cooling = account("cooling");
+        cooling.usage = None;
+        cooling.status = "error".into();
+        cooling.unavailable = true;
+        cooling.next_retry_after = Some(NOW + 600);
+        let mut failing = account("failing");
+        failing.usage_error = Some("upstream HTTP 502".into());
+        failing.usage_fetched_at = Some(NOW - 60);
+        let mut killed = account("killed");
+        killed.usage.as_mut().unwrap().weekly = Some(window(99.0, 1_200, 604_800));
+        let mut others: Vec<Account> = (0..5).map(|i| account(&format!("a{i}"))).collect();
+        others.extend([cooling, failing, killed]);
+        others
+    }
+
+    #[test]
+    fn a_redated_report_is_the_report_computed_then() {
+        let settings = QuotaSettings::default();
+        let accounts = pool();
+        let full = compute(&accounts, &settings, NOW);
+        // Keep three rows, the rest as clock rows.
+        let mut cut = full.clone();
+        cut.accounts.truncate(3);
+        let rest = left_out(&full, &cut);
+        assert_eq!(rest.len(), accounts.len() - 3);
+        // Cooling ends (600 s), the killed week resets (1200 s), the failing
+        // account's values age out (30 min), the 5h windows reset (3000 s).
+        for later in [0, 601, 1_201, 1_900, 3_001] {
+            let mut redated = cut.clone();
+            redate(&mut redated, &rest, &settings, NOW + later);
+            let expected = compute(&accounts, &settings, NOW + later);
+            assert_eq!(redated.counts, expected.counts, "at +{later}");
+            assert_eq!(redated.five_hour, expected.five_hour, "at +{later}");
+            assert_eq!(redated.weekly, expected.weekly, "at +{later}");
+            for row in &redated.accounts {
+                let same = expected.accounts.iter().find(|v| v.id == row.id).unwrap();
+                let mut same = same.clone();
+                same.health = row.health.clone();
+                assert_eq!(row, &same, "at +{later}");
+            }
+        }
+    }
+
+    #[test]
+    fn clock_rows_are_small() {
+        let settings = QuotaSettings::default();
+        let full = compute(&pool(), &settings, NOW);
+        let row = ClockRow::of(&full.accounts[0]);
+        let json = serde_json::to_string(&row).unwrap();
+        assert!(json.len() < 120, "{json}");
+        assert_eq!(serde_json::from_str::<ClockRow>(&json).unwrap(), row);
+    }
+}
