@@ -30,10 +30,14 @@ pub fn for_fetch_error(err: &crate::api::error::FetchError) -> i32 {
     use crate::api::error::FetchError;
     match err {
         FetchError::Auth(_) => AUTH,
-        FetchError::Unreachable(_) | FetchError::Deadline { .. } => UNREACHABLE,
+        FetchError::Unreachable(_) | FetchError::Deadline { .. } | FetchError::Tls(_) => {
+            UNREACHABLE
+        }
         FetchError::ManagementDisabled
         | FetchError::ServerTooOld { .. }
         | FetchError::Http { .. }
-        | FetchError::BadResponse(_) => BAD_RESPONSE,
+        | FetchError::BadResponse(_)
+        | FetchError::Redirect { .. }
+        | FetchError::TooLarge { .. } => BAD_RESPONSE,
     }
 }

@@ -9,6 +9,15 @@ use serde::{Deserialize, Serialize};
 /// Seconds since the Unix epoch, UTC.
 pub type Epoch = i64;
 
+/// Hex digits of an API-key fingerprint (the first 8 hex digits of the
+/// SHA-256 of the server's whole key string; `api::api_keys` makes them).
+pub const FINGERPRINT_HEX: usize = 8;
+
+/// True for a key fingerprint as poolwatch writes it: exactly 8 lower-case hex digits.
+pub fn is_fingerprint(text: &str) -> bool {
+    text.len() == FINGERPRINT_HEX && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 /// One rate-limit window of one account, as reported by `wham/usage`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct QuotaWindow {

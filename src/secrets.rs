@@ -1,4 +1,6 @@
-//! The management key: from POOLWATCH_MANAGEMENT_KEY or the macOS Keychain (service "poolwatch",
+//! The management key, first found of: the profile's own variable
+//! `POOLWATCH_MANAGEMENT_KEY_<PROFILE>`, the profile's `key_file` (a 0600 file of the user, the
+//! systemd-credentials way), POOLWATCH_MANAGEMENT_KEY, the macOS Keychain (service "poolwatch",
 //! account = profile name). The key is wrapped in [`Secret`], which never prints its content, and no
 //! error text ever contains it.
 
@@ -34,6 +36,12 @@ impl Clone for Secret {
     }
 }
 
+impl PartialEq for Secret {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Secret(<redacted>)")
@@ -58,6 +66,10 @@ impl Drop for Secret {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeySource {
     Env,
+    /// `POOLWATCH_MANAGEMENT_KEY_<PROFILE>`.
+    ProfileEnv,
+    /// The profile's `key_file`.
+    File,
     Keychain,
 }
 
@@ -66,9 +78,24 @@ impl KeySource {
     pub fn describe(self) -> &'static str {
         match self {
             KeySource::Env => "from POOLWATCH_MANAGEMENT_KEY",
+            KeySource::ProfileEnv => "from POOLWATCH_MANAGEMENT_KEY_<PROFILE>",
+            KeySource::File => "from key_file",
             KeySource::Keychain => "from keychain",
         }
     }
+}
+
+/// The profile's own key variable: `POOLWATCH_MANAGEMENT_KEY_<PROFILE>`, the
+/// profile name upper-cased with every other character than A-Z and 0-9 as `_`.
+pub fn profile_key_env(profile: &str) -> String {
+    let tail: String = profile
+        .chars()
+        .map(|c| match c.to_ascii_uppercase() {
+            u @ ('A'..='Z' | '0'..='9') => u,
+            _ => '_',
+        })
+        .collect();
+    format!("{KEY_ENV}_{tail}")
 }
 
 /// Errors about the key. No variant ever holds the key.
@@ -82,6 +109,12 @@ pub enum KeyError {
     Invalid(&'static str),
     /// The terminal could not be used for the prompt.
     Terminal(String),
+    /// A key variable is set but empty.
+    EmptyEnv { var: String },
+    /// A key variable holds spaces, a newline or control characters inside the key.
+    BadEnv { var: String },
+    /// The profile's `key_file` cannot be used (the reason says how to fix it).
+    KeyFile { path: String, reason: String },
 }
 
 impl fmt::Display for KeyError {
@@ -90,11 +123,16 @@ impl fmt::Display for KeyError {
             KeyError::NotSet { profile } => crate::tr!(
                 "key.not_set",
                 profile = format!("{profile:?}"),
-                hint = key_hint()
+                hint = key_hint_for_profile(profile)
             ),
             KeyError::Keychain(message) => crate::tr!("key.keychain_error", message = message),
             KeyError::Invalid(reason) => crate::tr!("key.invalid", reason = reason),
             KeyError::Terminal(message) => crate::tr!("key.terminal", message = message),
+            KeyError::EmptyEnv { var } => crate::tr!("key.empty_env", var = var),
+            KeyError::BadEnv { var } => crate::tr!("key.bad_env", var = var),
+            KeyError::KeyFile { path, reason } => {
+                crate::tr!("key.key_file", path = path, reason = reason)
+            }
         };
         f.write_str(&text)
     }
@@ -173,25 +211,119 @@ pub fn load_key(
     load_key_from_store(profile, env, &KeyringStore)
 }
 
+/// [`load_key`] with the profile's `key_file` setting.
+pub fn load_key_for(
+    profile: &str,
+    key_file: Option<&str>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(Secret, KeySource), KeyError> {
+    load_key_from_sources(profile, key_file, env, &KeyringStore)
+}
+
 /// [`load_key`] with an explicit store.
 pub fn load_key_from_store(
     profile: &str,
     env: &dyn Fn(&str) -> Option<String>,
     store: &dyn KeyStore,
 ) -> Result<(Secret, KeySource), KeyError> {
-    if let Some(value) = env(KEY_ENV) {
-        let key = Secret::new(value.trim());
-        if !key.expose().is_empty() {
-            return Ok((key, KeySource::Env));
-        }
+    load_key_from_sources(profile, None, env, store)
+}
+
+/// A key variable's value: `Ok(None)` when unset, an error when set but
+/// empty (`empty_is_error`) or when the key has a newline, spaces or control
+/// characters inside (never "cannot reach the pool" later).
+fn env_key(var: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Option<Secret>, KeyError> {
+    let Some(value) = env(var) else {
+        return Ok(None);
+    };
+    let key = Secret::new(value);
+    let trimmed = key.expose().trim();
+    if trimmed.is_empty() {
+        return Err(KeyError::EmptyEnv { var: var.into() });
     }
+    if trimmed.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(KeyError::BadEnv { var: var.into() });
+    }
+    Ok(Some(Secret::new(trimmed)))
+}
+
+/// Every source in order: profile variable, key_file, POOLWATCH_MANAGEMENT_KEY, the store.
+pub fn load_key_from_sources(
+    profile: &str,
+    key_file: Option<&str>,
+    env: &dyn Fn(&str) -> Option<String>,
+    store: &dyn KeyStore,
+) -> Result<(Secret, KeySource), KeyError> {
+    if let Some(key) = env_key(&profile_key_env(profile), env)? {
+        return Ok((key, KeySource::ProfileEnv));
+    }
+    if let Some(path) = key_file {
+        return read_key_file(path, env).map(|key| (key, KeySource::File));
+    }
+    let empty_env = match env_key(KEY_ENV, env) {
+        Ok(Some(key)) => return Ok((key, KeySource::Env)),
+        Ok(None) => None,
+        Err(err @ KeyError::EmptyEnv { .. }) => Some(err),
+        Err(err) => return Err(err),
+    };
     match store.get(profile)? {
         Some(stored) if !stored.expose().trim().is_empty() => {
             Ok((Secret::new(stored.expose().trim()), KeySource::Keychain))
         }
-        _ => Err(KeyError::NotSet {
+        _ => Err(empty_env.unwrap_or(KeyError::NotSet {
             profile: profile.to_string(),
-        }),
+        })),
+    }
+}
+
+/// The key in `path` (`~/` = `$HOME`): a regular file of this user that no one
+/// else may read (mode 0600 or 0400), its first line the key.
+pub fn read_key_file(path: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Secret, KeyError> {
+    let full = match path.strip_prefix("~/") {
+        Some(rest) => match env("HOME") {
+            Some(home) => std::path::Path::new(&home).join(rest),
+            None => std::path::PathBuf::from(path),
+        },
+        None => std::path::PathBuf::from(path),
+    };
+    let refuse = |reason: String| KeyError::KeyFile {
+        path: full.display().to_string(),
+        reason,
+    };
+    let file = crate::store::safe_file::open_regular(&full).map_err(|e| refuse(e.to_string()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let meta = file.metadata().map_err(|e| refuse(e.to_string()))?;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        if meta.uid() != unsafe { libc::geteuid() } {
+            return Err(refuse(crate::tr!("key.file_not_ours")));
+        }
+        if meta.permissions().mode() & 0o077 != 0 {
+            return Err(refuse(crate::tr!("key.file_open", path = full.display())));
+        }
+    }
+    read_key_from(std::io::BufReader::new(file)).map_err(|e| match e {
+        KeyError::Invalid(reason) => refuse(reason.to_string()),
+        other => refuse(other.to_string()),
+    })
+}
+
+/// Where to put the key of `profile`: its own variable (or `key_file`) when
+/// several pools need several keys, else the usual [`key_hint`].
+pub fn key_hint_for_profile(profile: &str) -> String {
+    match profile {
+        "default" => crate::tr!(
+            "key.hint_profile_default",
+            hint = key_hint(),
+            var = profile_key_env(profile)
+        ),
+        _ => crate::tr!(
+            "key.hint_profile",
+            hint = key_hint(),
+            var = profile_key_env(profile),
+            profile = profile
+        ),
     }
 }
 
@@ -380,6 +512,60 @@ mod tests {
     }
 
     #[test]
+    fn a_profile_variable_wins_and_names_are_upper_cased() {
+        assert_eq!(profile_key_env("work"), "POOLWATCH_MANAGEMENT_KEY_WORK");
+        assert_eq!(
+            profile_key_env("my-pool.2"),
+            "POOLWATCH_MANAGEMENT_KEY_MY_POOL_2"
+        );
+        let store = MapStore::default();
+        let env = |name: &str| match name {
+            "POOLWATCH_MANAGEMENT_KEY_WORK" => Some("work-key".to_string()),
+            KEY_ENV => Some("generic-key".to_string()),
+            _ => None,
+        };
+        let (key, source) = load_key_from_store("work", &env, &store).expect("key");
+        assert_eq!((key.expose(), source), ("work-key", KeySource::ProfileEnv));
+        let (key, source) = load_key_from_store("default", &env, &store).expect("key");
+        assert_eq!((key.expose(), source), ("generic-key", KeySource::Env));
+    }
+
+    #[test]
+    fn a_key_with_a_newline_or_an_empty_variable_is_named() {
+        let store = MapStore::default();
+        let newline = |name: &str| (name == KEY_ENV).then(|| "abc\ndef".to_string());
+        let err = load_key_from_store("default", &newline, &store).expect_err("bad");
+        assert_eq!(
+            err,
+            KeyError::BadEnv {
+                var: KEY_ENV.into()
+            }
+        );
+        assert!(err.to_string().contains("newline"), "{err}");
+        let empty = |name: &str| (name == KEY_ENV).then(String::new);
+        let err = load_key_from_store("default", &empty, &store).expect_err("empty");
+        assert!(err.to_string().contains("empty"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_key_file_must_be_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("key");
+        std::fs::write(&path, format!("{KEY}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let store = MapStore::default();
+        let p = path.to_str().unwrap();
+        let err = load_key_from_sources("work", Some(p), &no_env, &store).expect_err("open");
+        assert!(err.to_string().contains("chmod 600"), "{err}");
+        assert!(!err.to_string().contains(KEY));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let (key, source) = load_key_from_sources("work", Some(p), &no_env, &store).unwrap();
+        assert_eq!((key.expose(), source), (KEY, KeySource::File));
+    }
+
+    #[test]
     fn an_empty_env_key_falls_back_to_the_store() {
         let store = MapStore::default();
         store
@@ -413,7 +599,10 @@ mod tests {
         };
         assert_eq!(
             err.to_string(),
-            format!("no management key for profile \"default\": {}", key_hint())
+            format!(
+                "no management key for profile \"default\": {}",
+                key_hint_for_profile("default")
+            )
         );
     }
 

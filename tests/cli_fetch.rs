@@ -374,9 +374,12 @@ fn https_to_a_plain_http_local_pool_suggests_http() {
     );
     let run = sandbox.run(&["test-fetch"]);
     assert_eq!(run.code, 5, "{}", run.stdout);
+    // Named as what it is (plain HTTP on an https URL), with the loopback fix.
+    assert!(run.stdout.contains("plain HTTP"), "{}", run.stdout);
+    assert!(!run.stdout.contains("refused"), "{}", run.stdout);
     assert!(
         run.stdout
-            .contains(&format!("try pool_url = \"{}\"", server.url())),
+            .contains(&format!("pool_url = \"{}\"", server.url())),
         "{}",
         run.stdout
     );
@@ -402,7 +405,14 @@ fn an_oversized_answer_is_refused_not_buffered() {
     let started = Instant::now();
     let run = sandbox.run(&["test-fetch"]);
     assert_eq!(run.code, 6, "{}", run.stdout);
-    assert!(run.stdout.contains("larger than 64 MiB"), "{}", run.stdout);
+    // A list too large is a pool too large, not "is pool_url the server?".
+    assert!(
+        run.stdout.contains("the pool is too large"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("larger than 160 MiB"), "{}", run.stdout);
+    assert!(!run.stdout.contains("is pool_url"), "{}", run.stdout);
     assert!(started.elapsed() < Duration::from_secs(5));
     server.join().unwrap();
 }

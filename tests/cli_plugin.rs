@@ -304,10 +304,15 @@ fn config_edit_creates_the_file_from_the_template_then_opens_it() {
     // The editor gets the path; a failing editor is reported.
     let failing = sandbox.run_env(&["config", "edit"], &[("EDITOR", "false")]);
     assert_eq!(failing.code, 1);
-    // No editor: the path is printed.
+    // No editor: the path is printed and the run fails with a hint (issue 17 item 18).
     let plain = sandbox.run(&["config", "edit"]);
-    assert_eq!(plain.code, 0);
+    assert_eq!(plain.code, 1);
     assert_eq!(plain.stdout.trim(), sandbox.config_path().to_str().unwrap());
+    assert!(
+        plain.stderr.contains("$VISUAL or $EDITOR"),
+        "{}",
+        plain.stderr
+    );
 }
 
 #[test]

@@ -235,6 +235,106 @@ fn upstream_keys_of_api_key_usage_never_appear() {
     }
 }
 
+// ----- server text quoting secrets (issue 16 item 5) -----
+
+/// A codex OAuth account and an api_key auth whose `account` is `RAW_API_KEY`;
+/// every free text of the list quotes the management key and the raw key.
+fn quoting_auth_files() -> String {
+    serde_json::json!({"files": [
+        {
+            "id": "alpha.json", "name": "alpha.json", "type": "codex", "provider": "codex",
+            "email": "alpha@example.com", "auth_index": "a1", "account_type": "oauth",
+            "status": "error", "label": format!("label {KEY}"),
+            "status_message": format!("upstream said Authorization: Bearer {KEY}; also {RAW_API_KEY}"),
+            "id_token": {"plan_type": "plus", "chatgpt_account_id": "acc-1"}
+        },
+        {
+            "id": "key.json", "name": "key.json", "type": "codex", "provider": "codex",
+            "auth_index": "k1", "account_type": "api_key", "account": RAW_API_KEY,
+            "status": "active", "status_message": format!("key {RAW_API_KEY} is fine")
+        }
+    ]})
+    .to_string()
+}
+
+/// The scripted pool: the list above with the key in `X-CPA-VERSION`, every
+/// api-call an upstream 500 quoting both keys (and the key in the envelope's
+/// headers), api-key-usage a 500 quoting the key. `list_status` 500 makes the
+/// list itself a 500 whose body quotes the key.
+fn quoting_pool(list_status: u16) -> support::scripted::Scripted {
+    use support::scripted::Answer;
+    support::scripted::Scripted::start(move |req| {
+        let version = ("X-CPA-VERSION".to_string(), format!("6.8.15-{KEY}"));
+        let json = ("Content-Type".to_string(), "application/json".to_string());
+        if req.path.starts_with("/v0/management/auth-files") {
+            if list_status != 200 {
+                let body = format!(
+                    "{{\"error\":\"proxy: Authorization: Bearer {KEY} refused upstream\"}}"
+                );
+                return Answer::Full(list_status, vec![json, version], body);
+            }
+            Answer::Full(200, vec![json, version], quoting_auth_files())
+        } else if req.path.starts_with("/v0/management/api-call") {
+            let upstream =
+                format!("{{\"error\":{{\"message\":\"bad token Bearer {KEY} / {RAW_API_KEY}\"}}}}");
+            let envelope = serde_json::json!({
+                "status_code": 500,
+                "header": {"X-Echo": [format!("Bearer {KEY}")]},
+                "body": upstream,
+            });
+            Answer::Full(200, vec![json, version], envelope.to_string())
+        } else if req.path.starts_with("/v0/management/api-key-usage") {
+            Answer::json(
+                500,
+                format!("{{\"error\":\"Authorization: Bearer {KEY}\"}}"),
+            )
+        } else {
+            Answer::json(404, "")
+        }
+    })
+}
+
+#[test]
+fn server_text_quoting_the_key_is_redacted_everywhere() {
+    let needles = [KEY, KEY_CORE, RAW_API_KEY, RAW_API_KEY_CORE];
+    for list_status in [200, 500] {
+        let server = quoting_pool(list_status);
+        let usage_url = format!("{}/backend-api/wham/usage", server.url());
+        let sandbox = Sandbox::new(&server.url(), &usage_url, Some(KEY));
+        let mut runs = every_command(&sandbox);
+        sandbox.age_cache_if_present("default", 1_000);
+        runs.push(("metrics".into(), sandbox.run(&["metrics"])));
+        runs.push(("alerts".into(), sandbox.run(&["alerts"])));
+        runs.push((
+            "plugin xbar".into(),
+            sandbox.run_env(&["plugin"], &[("XBAR", "1")]),
+        ));
+        // The quoted texts reached the outputs (so the test can fail) ...
+        let all: String = runs
+            .iter()
+            .map(|(_, r)| format!("{}{}", r.stdout, r.stderr))
+            .collect();
+        assert!(
+            all.contains("<redacted>"),
+            "{list_status}: nothing was redacted:\n{all}"
+        );
+        if list_status == 200 {
+            assert!(all.contains("alpha@example.com"), "{all}");
+            assert!(
+                all.contains("upstream said Authorization: Bearer <redacted>"),
+                "{all}"
+            );
+        } else {
+            assert!(
+                all.contains("proxy: Authorization: Bearer <redacted>"),
+                "{all}"
+            );
+        }
+        // ... without a secret, in no output and no file.
+        assert_nowhere(&format!("quoting {list_status}"), &sandbox, &runs, &needles);
+    }
+}
+
 // ----- file permissions -----
 
 #[cfg(unix)]

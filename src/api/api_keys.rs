@@ -21,8 +21,7 @@ use sha2::{Digest, Sha256};
 use crate::model::{ApiKeyUsage, HealthBucket};
 use crate::quota::HEALTH_BUCKETS;
 
-/// Hex digits of a key fingerprint.
-pub const FINGERPRINT_HEX: usize = 8;
+pub use crate::model::{is_fingerprint, FINGERPRINT_HEX};
 /// Longest provider name kept.
 const PROVIDER_CHARS: usize = 48;
 /// Longest host kept.
@@ -54,6 +53,27 @@ pub fn parse_api_key_usage(body: &str) -> Result<Vec<ApiKeyUsage>, String> {
     Ok(rows)
 }
 
+/// The raw keys of an `api-key-usage` body (each object key whole and the
+/// key after its last `|`), for the client's redactor only: never stored.
+pub fn raw_keys(body: &str) -> Vec<String> {
+    let Ok(Value::Object(providers)) = serde_json::from_str::<Value>(body) else {
+        return Vec::new();
+    };
+    let mut keys = Vec::new();
+    for entries in providers.values() {
+        let Value::Object(entries) = entries else {
+            continue;
+        };
+        for object_key in entries.keys() {
+            if let Some((_, key)) = object_key.rsplit_once('|') {
+                keys.push(key.to_string());
+            }
+            keys.push(object_key.clone());
+        }
+    }
+    keys
+}
+
 /// The fingerprint of a whole object key string (`base_url|key` or `key`).
 pub fn fingerprint(object_key: &str) -> String {
     let digest = Sha256::digest(object_key.as_bytes());
@@ -63,11 +83,6 @@ pub fn fingerprint(object_key: &str) -> String {
         out.push(hex_digit(byte & 0x0f));
     }
     out
-}
-
-/// True for a fingerprint as poolwatch writes it: exactly 8 lower-case hex digits.
-pub fn is_fingerprint(text: &str) -> bool {
-    text.len() == FINGERPRINT_HEX && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 fn hex_digit(nibble: u8) -> char {

@@ -2,11 +2,14 @@
 //!
 //! The parser is lenient: unknown fields are ignored, `auth_index` may be a
 //! string or a number, times may be RFC 3339 strings or epoch numbers. The
-//! `account` field (the raw API key of api_key auths) is never read.
+//! `account` field (the raw API key of api_key auths) is read only into
+//! [`AuthFileEntry::raw_api_key`], a [`Secret`] the client hands to its
+//! redactor and then drops (see `crate::redact`).
 
 use serde_json::Value;
 
 use crate::model::{Epoch, HealthBucket};
+use crate::secrets::Secret;
 
 /// One entry of the auth-files list, reduced to what poolwatch uses.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -34,6 +37,10 @@ pub struct AuthFileEntry {
     pub success: u64,
     pub failed: u64,
     pub recent_requests: Vec<HealthBucket>,
+    /// The raw upstream key of an api_key auth (`account`): only for the
+    /// client's redactor, which removes it from every server text and then
+    /// clears this field.
+    pub raw_api_key: Option<Secret>,
 }
 
 impl AuthFileEntry {
@@ -44,21 +51,119 @@ impl AuthFileEntry {
 }
 
 /// Parse the auth-files response body. Errors describe what was wrong in one line.
+///
+/// The list is read entry by entry (a streaming visitor): only one entry's
+/// JSON tree exists at a time, so a 50,000-account list (88 MB) costs its
+/// entries, not a JSON tree eight times its size.
 pub fn parse_auth_files(body: &str) -> Result<Vec<AuthFileEntry>, String> {
-    let value: Value = serde_json::from_str(body).map_err(|_| describe_non_json(body))?;
-    let files = value
-        .get("files")
-        .ok_or_else(|| "the auth-files answer has no \"files\" list".to_string())?;
-    let files = match files {
-        Value::Array(items) => items,
-        Value::Null => return Ok(Vec::new()),
-        _ => return Err("the auth-files \"files\" field is not a list".to_string()),
-    };
-    Ok(files
-        .iter()
-        .filter(|item| item.is_object())
-        .map(parse_entry)
-        .collect())
+    use serde::de::Deserializer as _;
+    let mut de = serde_json::Deserializer::from_str(body);
+    let parsed = (&mut de)
+        .deserialize_any(ListVisitor)
+        .and_then(|files| de.end().map(|()| files));
+    match parsed {
+        Ok(Some(entries)) => Ok(entries),
+        Ok(None) => Err("the auth-files answer has no \"files\" list".to_string()),
+        Err(err) if err.to_string() == NOT_A_LIST => {
+            Err("the auth-files \"files\" field is not a list".to_string())
+        }
+        Err(_) => Err(describe_non_json(body)),
+    }
+}
+
+const NOT_A_LIST: &str = "files is not a list";
+
+/// The top-level object: `files` is read by [`FilesSeed`], the rest skipped.
+struct ListVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ListVisitor {
+    type Value = Option<Vec<AuthFileEntry>>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an object with a files list")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut files = None;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key == "files" && files.is_none() {
+                files = Some(map.next_value_seed(FilesSeed)?);
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(files)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+/// The `files` value: a list (entries parsed one at a time) or null.
+struct FilesSeed;
+
+impl<'de> serde::de::DeserializeSeed<'de> for FilesSeed {
+    type Value = Vec<AuthFileEntry>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for FilesSeed {
+    type Value = Vec<AuthFileEntry>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list")
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut entries = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(100_000));
+        while let Some(item) = seq.next_element::<Value>()? {
+            if item.is_object() {
+                entries.push(parse_entry(&item));
+            }
+        }
+        Ok(entries)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map
+            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+            .is_some()
+        {}
+        Err(serde::de::Error::custom(NOT_A_LIST))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Err(E::custom(NOT_A_LIST))
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Err(E::custom(NOT_A_LIST))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Err(E::custom(NOT_A_LIST))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Err(E::custom(NOT_A_LIST))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Err(E::custom(NOT_A_LIST))
+    }
 }
 
 /// A one-line description of a body that is not JSON.
@@ -117,6 +222,12 @@ fn parse_entry(item: &Value) -> AuthFileEntry {
             .and_then(Value::as_array)
             .map(|buckets| buckets.iter().map(bucket).collect())
             .unwrap_or_default(),
+        raw_api_key: (string_field(item, "account_type")
+            .is_some_and(|t| t.eq_ignore_ascii_case("api_key")))
+        .then(|| string_field(item, "account"))
+        .flatten()
+        .filter(|k| !k.trim().is_empty())
+        .map(Secret::new),
         id,
         name,
     }

@@ -28,6 +28,7 @@ use super::error::{classify_auth, FetchError};
 pub use super::providers::codex::{usage_request, CODEX_USER_AGENT};
 use super::providers::ProviderUrls;
 use crate::model::{ApiKeyUsage, Epoch, Usage};
+use crate::redact::Redactor;
 use crate::secrets::Secret;
 
 /// Pause before the single retry of a transport error or 5xx.
@@ -89,6 +90,10 @@ pub struct Client {
     reset_credits: bool,
     /// Plans read by a plan call recently, by auth file name: no new call for those.
     known_plans: Arc<std::collections::HashMap<String, Option<String>>>,
+    /// Removes the key and every raw upstream key seen from server text.
+    redactor: Redactor,
+    /// Bytes of api-call answers being read right now, across every call of this fetch.
+    in_flight: Arc<AtomicUsize>,
     /// Management requests that may be in flight at once (the guard's budget).
     failure_budget: usize,
     /// What the management answers of this client said about the key.
@@ -112,11 +117,14 @@ struct KeyAnswers {
 
 impl Client {
     /// Build a client; fails only when the TLS backend cannot start.
+    /// Redirects are never followed: a management request that is redirected
+    /// would drop (or leak) the key, so a 3xx is an error naming the new place.
     pub fn new(options: FetchOptions, key: Secret) -> Result<Client, FetchError> {
         let mut builder = reqwest::Client::builder()
             .timeout(options.request_timeout)
             .connect_timeout(options.request_timeout.min(Duration::from_secs(5)))
             .user_agent(concat!("poolwatch/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
             .pool_max_idle_per_host(options.concurrency.max(1));
         if is_loopback_url(&options.pool_url) {
             builder = builder.no_proxy();
@@ -128,10 +136,13 @@ impl Client {
             codex_usage: options.usage_url.clone(),
             ..ProviderUrls::default()
         };
+        let redactor = Redactor::with_secret(key.expose());
         Ok(Client {
             http,
             options,
             key: Arc::new(key),
+            redactor,
+            in_flight: Arc::default(),
             urls: Arc::new(urls),
             reset_credits_fresh: Arc::default(),
             reset_credits: true,
@@ -241,21 +252,9 @@ impl Client {
         self.reset_credits && !self.reset_credits_fresh.contains(&entry.name)
     }
 
-    /// A local pool reached over https usually speaks plain http: say so.
-    fn with_scheme_hint(&self, error: FetchError) -> FetchError {
-        match error {
-            FetchError::Unreachable(detail)
-                if self.options.pool_url.starts_with("https://")
-                    && is_loopback_url(&self.options.pool_url) =>
-            {
-                FetchError::Unreachable(crate::tr!(
-                    "net.scheme_hint",
-                    detail = detail,
-                    url = self.options.pool_url.replacen("https://", "http://", 1)
-                ))
-            }
-            other => other,
-        }
+    /// The redactor of this client (server text passes through it).
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
     }
 
     fn endpoint(&self, path: &str) -> String {
@@ -271,22 +270,33 @@ impl Client {
     }
 
     /// `GET /v0/management/auth-files`, retried once on transport errors and 5xx.
+    /// The raw keys of api_key auths are learned by the redactor and every
+    /// text field of every entry is redacted before it goes anywhere.
     pub async fn auth_files(&self) -> Result<(Vec<AuthFileEntry>, Option<String>), FetchError> {
         let url = self.endpoint("auth-files");
-        let outcome = with_one_retry(|| async {
+        let outcome = with_one_retry(self.options.request_timeout, || async {
             let response = self
                 .management_get(&url)
                 .send()
                 .await
-                .map_err(transport_error)?;
-            read_response(response).await
+                .map_err(|e| self.transport_error(e))?;
+            self.read_response(response, BodyKind::List).await
         })
         .await;
-        let (status, version, body) = outcome.map_err(|e| self.with_scheme_hint(e))?;
-        let checked = check_management_status(status, &body);
+        let (status, version, body) = outcome?;
+        let checked = check_management_status(status, &body, &self.redactor);
         self.note_answer(&checked);
         checked?;
-        let entries = parse_auth_files(&body).map_err(FetchError::BadResponse)?;
+        let mut entries = parse_auth_files(&body).map_err(FetchError::BadResponse)?;
+        drop(body);
+        for entry in &entries {
+            if let Some(raw) = &entry.raw_api_key {
+                self.redactor.learn(raw.expose());
+            }
+        }
+        for entry in &mut entries {
+            redact_entry(entry, &self.redactor);
+        }
         Ok((entries, version))
     }
 
@@ -294,6 +304,7 @@ impl Client {
     /// the server is older than the endpoint (404), the parsed rows otherwise.
     /// `Err` carries a fixed sentence (never the body: it holds raw keys); the
     /// caller keeps the previous rows then, so this never fails a refresh.
+    /// The raw keys of the answer are learned by the redactor.
     pub async fn api_key_usage(&self) -> Result<Option<Vec<ApiKeyUsage>>, String> {
         if self.stopped() {
             return Err("api-key-usage not asked: the key was refused".to_string());
@@ -303,14 +314,27 @@ impl Client {
             .management_get(&url)
             .send()
             .await
-            .map_err(|e| transport_error(e).to_string())?;
-        let (status, _, body) = read_response(response).await.map_err(|e| e.to_string())?;
+            .map_err(|e| self.transport_error(e).to_string())?;
+        let (status, _, body) = self
+            .read_response(response, BodyKind::KeyList)
+            .await
+            .map_err(|e| e.to_string())?;
         if matches!(status, 401 | 403) {
-            self.note_answer(&check_management_status(status, &body));
+            self.note_answer(&check_management_status(status, &body, &self.redactor));
         }
         match status {
             404 => Ok(None),
-            200..=299 => parse_api_key_usage(&body).map(Some),
+            200..=299 => {
+                for raw in super::api_keys::raw_keys(&body) {
+                    self.redactor.learn(&raw);
+                }
+                let mut rows = parse_api_key_usage(&body)?;
+                for row in &mut rows {
+                    self.redactor.scrub(&mut row.provider);
+                    self.redactor.scrub(&mut row.host);
+                }
+                Ok(Some(rows))
+            }
             other => Err(format!("api-key-usage answered HTTP {other}")),
         }
     }
@@ -321,11 +345,12 @@ impl Client {
         super::providers::read_usage(self, entry, now).await
     }
 
-    /// One `POST /v0/management/api-call`: the upstream status and body.
-    /// Management auth failures are fatal; everything else is the account's.
+    /// One `POST /v0/management/api-call`: the upstream status and body
+    /// (redacted). Management auth failures and redirects are fatal;
+    /// everything else is the account's.
     pub async fn api_call(&self, request: &Value) -> Result<(u16, String), UsageFailure> {
         let url = self.endpoint("api-call");
-        let outcome = with_one_retry(|| async {
+        let outcome = with_one_retry(self.options.request_timeout, || async {
             if self.stopped() {
                 // After the first 401/403 nothing more is sent.
                 return Err(FetchError::BadResponse(NOT_SENT.to_string()));
@@ -337,20 +362,23 @@ impl Client {
                 .json(request)
                 .send()
                 .await
-                .map_err(transport_error)?;
-            read_response(response).await
+                .map_err(|e| self.transport_error(e))?;
+            self.read_response(response, BodyKind::ApiCall).await
         })
         .await;
         let (status, version, body) = match outcome {
             Ok(answer) => answer,
-            Err(FetchError::Unreachable(detail)) => return Err(UsageFailure::Account(detail)),
+            Err(err @ FetchError::Redirect { .. }) => return Err(UsageFailure::Fatal(err)),
+            Err(FetchError::Unreachable(detail) | FetchError::Tls(detail)) => {
+                return Err(UsageFailure::Account(detail))
+            }
             // Not sent: an earlier answer stopped the fetch (see `fetch_pool_keeping`).
             Err(FetchError::BadResponse(text)) if text == NOT_SENT => {
                 return Err(UsageFailure::Account(text))
             }
             Err(other) => return Err(UsageFailure::Account(other.to_string())),
         };
-        let checked = check_management_status(status, &body);
+        let checked = check_management_status(status, &body, &self.redactor);
         self.note_answer(&checked);
         if let Err(err) = checked {
             return Err(match err {
@@ -362,7 +390,9 @@ impl Client {
                 other => UsageFailure::Account(other.to_string()),
             });
         }
-        parse_envelope(&body).map_err(UsageFailure::Account)
+        parse_envelope(&body)
+            .map(|(status, upstream)| (status, self.redactor.clean(upstream)))
+            .map_err(UsageFailure::Account)
     }
 
     /// The whole fetch: auth files, then usage for the entries `plan` picks out
@@ -406,7 +436,14 @@ impl Client {
             Err(error) => return Err(self.ban().unwrap_or(error)),
         };
         let auth_files_seen = Some(all.len());
-        let entries: Vec<AuthFileEntry> = all.into_iter().filter(|e| select(e)).collect();
+        let mut entries: Vec<AuthFileEntry> = all.into_iter().filter(|e| select(e)).collect();
+        let order = plan(&entries);
+        // A usage call needs no health buckets: leave them out of the copies
+        // the calls get (at 50,000 accounts they are ~150 MB per copy).
+        let buckets: Vec<_> = entries
+            .iter_mut()
+            .map(|e| std::mem::take(&mut e.recent_requests))
+            .collect();
         // The semaphore hands out permits in FIFO order, so spawning in plan
         // order asks in plan order.
         let by_id: std::collections::HashMap<&str, &AuthFileEntry> = entries
@@ -414,10 +451,14 @@ impl Client {
             .filter(|e| wants_usage(e))
             .map(|e| (e.id.as_str(), e))
             .collect();
-        let asked: Vec<AuthFileEntry> = plan(&entries)
+        let asked: Vec<AuthFileEntry> = order
             .iter()
             .filter_map(|id| by_id.get(id.as_str()).map(|e| (*e).clone()))
             .collect();
+        drop(by_id);
+        for (entry, kept) in entries.iter_mut().zip(buckets) {
+            entry.recent_requests = kept;
+        }
 
         // Never more requests in flight than failures the guard still allows:
         // a key rotated now makes every one in flight fail.
@@ -549,15 +590,16 @@ pub fn parse_envelope(body: &str) -> Result<(u16, String), String> {
     Ok((status as u16, upstream_body))
 }
 
-/// Map a Management API status to an error; 2xx passes.
-fn check_management_status(status: u16, body: &str) -> Result<(), FetchError> {
+/// Map a Management API status to an error; 2xx passes. Texts quoted from
+/// the body are redacted.
+fn check_management_status(status: u16, body: &str, redactor: &Redactor) -> Result<(), FetchError> {
     match status {
         200..=299 => Ok(()),
         401 | 403 => Err(FetchError::Auth(classify_auth(status, &error_text(body)))),
         404 if body.trim().is_empty() => Err(FetchError::ManagementDisabled),
         _ => Err(FetchError::Http {
             status,
-            message: error_text(body),
+            message: redactor.clean(error_text(body)),
         }),
     }
 }
@@ -575,68 +617,228 @@ fn error_text(body: &str) -> String {
     }
 }
 
-fn transport_error(err: reqwest::Error) -> FetchError {
-    let kind = if err.is_timeout() {
-        crate::tr!("net.timeout")
-    } else if err.is_connect() {
-        crate::tr!("net.connect")
-    } else if err.is_body() || err.is_decode() {
-        crate::tr!("net.broken")
-    } else {
-        crate::tr!("net.failed")
-    };
-    // reqwest's own text may contain the URL (never the key); keep only the kind.
-    FetchError::Unreachable(kind)
+/// Redact every text an auth file entry carries on (names, labels, messages).
+fn redact_entry(entry: &mut AuthFileEntry, redactor: &Redactor) {
+    entry.raw_api_key = None;
+    for text in [
+        &mut entry.id,
+        &mut entry.auth_index,
+        &mut entry.name,
+        &mut entry.kind,
+        &mut entry.provider,
+        &mut entry.label,
+        &mut entry.status,
+        &mut entry.status_message,
+    ] {
+        redactor.scrub(text);
+    }
+    for text in [
+        &mut entry.email,
+        &mut entry.account_type,
+        &mut entry.id_token_plan,
+        &mut entry.chatgpt_account_id,
+        &mut entry.project_id,
+    ] {
+        redactor.scrub_opt(text);
+    }
 }
 
-/// The largest answer read from the pool (a 10,000-account auth-files list is
-/// about 20 MB); a bigger one is refused instead of filling memory.
-pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+/// What a body is: the answer size allowed depends on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum BodyKind {
+    /// The account list: grows with the pool.
+    List,
+    /// The api-key usage list: one entry per upstream key.
+    KeyList,
+    /// One api-call answer: a usage answer is a few KiB.
+    ApiCall,
+}
 
-async fn read_response(
-    mut response: reqwest::Response,
-) -> Result<(u16, Option<String>, String), FetchError> {
-    let status = response.status().as_u16();
-    let version = response
-        .headers()
-        .get("X-CPA-VERSION")
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.chars().take(40).collect());
-    let too_large = || {
-        FetchError::BadResponse(crate::tr!(
-            "net.too_large",
-            mib = MAX_BODY_BYTES / (1024 * 1024)
-        ))
-    };
-    if response
-        .content_length()
-        .is_some_and(|n| n > MAX_BODY_BYTES as u64)
-    {
-        return Err(too_large());
+/// The largest account list read (a 50,000-account list is about 88 MB); a
+/// bigger one is refused as a pool too large, instead of filling memory.
+pub const MAX_LIST_BYTES: usize = 160 * 1024 * 1024;
+/// The largest api-key usage answer read (about 2 KB per upstream key).
+pub const MAX_KEY_LIST_BYTES: usize = 16 * 1024 * 1024;
+/// The largest api-call answer read (a usage answer is a few KiB).
+pub const MAX_API_CALL_BYTES: usize = 1024 * 1024;
+/// The api-call answers of one fetch buffered at once, whatever the concurrency:
+/// past this, an answer still being read is refused (that account's error), so
+/// hostile answers cannot grow a refresh beyond a few tens of MiB.
+pub const API_CALL_BUDGET_BYTES: usize = 16 * 1024 * 1024;
+/// The old name of [`MAX_LIST_BYTES`].
+pub const MAX_BODY_BYTES: usize = MAX_LIST_BYTES;
+
+/// Bytes taken from the shared api-call budget; given back on drop.
+struct BudgetShare<'a> {
+    in_flight: &'a AtomicUsize,
+    held: usize,
+}
+
+impl BudgetShare<'_> {
+    /// Take `n` more bytes; false when the budget is spent.
+    fn take(&mut self, n: usize) -> bool {
+        let before = self.in_flight.fetch_add(n, Ordering::SeqCst);
+        self.held += n;
+        before + n <= API_CALL_BUDGET_BYTES
     }
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
+}
+
+impl Drop for BudgetShare<'_> {
+    fn drop(&mut self) {
+        self.in_flight.fetch_sub(self.held, Ordering::SeqCst);
+    }
+}
+
+impl Client {
+    /// A transport failure as what it is: timeout, refused connection, or a
+    /// TLS problem (untrusted or expired certificate, wrong host name, a
+    /// plain-http server on an https URL). reqwest's own text may contain the
+    /// URL (never the key); only the kind is kept.
+    fn transport_error(&self, err: reqwest::Error) -> FetchError {
+        if let Some(tls) = super::error::tls_problem(&err) {
+            let detail = match tls {
+                super::error::TlsProblem::PlainHttp if is_loopback_url(&self.options.pool_url) => {
+                    crate::tr!(
+                        "net.tls_plain_http_local",
+                        url = self.options.pool_url.replacen("https://", "http://", 1)
+                    )
+                }
+                other => other.message(),
+            };
+            return FetchError::Tls(detail);
+        }
+        let kind = if err.is_timeout() {
+            crate::tr!("net.timeout")
+        } else if err.is_connect() {
+            crate::tr!("net.connect")
+        } else if err.is_body() || err.is_decode() {
+            crate::tr!("net.broken")
+        } else {
+            crate::tr!("net.failed")
+        };
+        FetchError::Unreachable(kind)
+    }
+
+    /// Status, `X-CPA-VERSION` and body of an answer, read within the size
+    /// allowed for its kind and redacted. A 3xx is an error naming the
+    /// location (redirects are never followed).
+    async fn read_response(
+        &self,
+        mut response: reqwest::Response,
+        kind: BodyKind,
+    ) -> Result<(u16, Option<String>, String), FetchError> {
+        let status = response.status().as_u16();
+        let version = response
+            .headers()
+            .get("X-CPA-VERSION")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| self.redactor.clean(v.chars().take(40).collect()));
+        if (300..=399).contains(&status) && status != 304 {
+            let location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(|loc| {
+                    response
+                        .url()
+                        .join(loc)
+                        .map(|u| u.to_string())
+                        .unwrap_or_else(|_| loc.to_string())
+                })
+                .unwrap_or_default();
+            let location: String = location
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(200)
+                .collect();
+            return Err(FetchError::Redirect {
+                status,
+                location: self.redactor.clean(location),
+            });
+        }
+        let cap = match kind {
+            BodyKind::List => MAX_LIST_BYTES,
+            BodyKind::KeyList => MAX_KEY_LIST_BYTES,
+            BodyKind::ApiCall => MAX_API_CALL_BYTES,
+        };
+        let too_large = || match kind {
+            BodyKind::List => FetchError::TooLarge {
+                mib: MAX_LIST_BYTES / (1024 * 1024),
+            },
+            BodyKind::KeyList => FetchError::BadResponse(crate::tr!(
+                "net.key_list_too_large",
+                mib = MAX_KEY_LIST_BYTES / (1024 * 1024)
+            )),
+            BodyKind::ApiCall => FetchError::BadResponse(crate::tr!(
+                "net.api_call_too_large",
+                kib = MAX_API_CALL_BYTES / 1024
+            )),
+        };
+        if response.content_length().is_some_and(|n| n > cap as u64) {
             return Err(too_large());
         }
-        body.extend_from_slice(&chunk);
+        let mut share = BudgetShare {
+            in_flight: &self.in_flight,
+            held: 0,
+        };
+        let mut body = Vec::new();
+        if let Some(n) = response.content_length() {
+            let n = n as usize;
+            if kind == BodyKind::ApiCall && !share.take(n) {
+                return Err(too_large());
+            }
+            body.reserve_exact(n);
+        }
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.transport_error(e))?
+        {
+            if body.len() + chunk.len() > cap {
+                return Err(too_large());
+            }
+            let grow = (body.len() + chunk.len()).saturating_sub(share.held);
+            if kind == BodyKind::ApiCall && grow > 0 && !share.take(grow) {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        drop(response);
+        let text = match String::from_utf8(body) {
+            Ok(text) => text,
+            Err(err) => String::from_utf8_lossy(err.as_bytes()).into_owned(),
+        };
+        Ok((status, version, self.redactor.clean(text)))
     }
-    Ok((status, version, String::from_utf8_lossy(&body).into_owned()))
 }
 
-/// Run `attempt`; retry once after a short pause on transport errors and 5xx.
-async fn with_one_retry<F, Fut>(attempt: F) -> Result<(u16, Option<String>, String), FetchError>
+/// Run `attempt`; retry once after a short pause on transport errors and 5xx,
+/// but only within `budget` (the request timeout) counted from the first try:
+/// a silent server costs one timeout, not two.
+async fn with_one_retry<F, Fut>(
+    budget: Duration,
+    attempt: F,
+) -> Result<(u16, Option<String>, String), FetchError>
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = Result<(u16, Option<String>, String), FetchError>>,
 {
-    match attempt().await {
+    let start = Instant::now();
+    let first = attempt().await;
+    match first {
         Err(FetchError::Unreachable(_)) => {}
         Ok((status, _, _)) if (500..=599).contains(&status) => {}
         done => return done,
     }
+    let left = budget.saturating_sub(start.elapsed() + RETRY_PAUSE);
+    if left < RETRY_PAUSE {
+        return first;
+    }
     tokio::time::sleep(RETRY_PAUSE).await;
-    attempt().await
+    match tokio::time::timeout(left, attempt()).await {
+        Ok(second) => second,
+        Err(_) => first,
+    }
 }
 
 /// True when the URL's host is loopback (proxies are bypassed for it).
@@ -692,18 +894,27 @@ mod tests {
     #[test]
     fn management_status_mapping() {
         assert!(matches!(
-            check_management_status(404, ""),
+            check_management_status(404, "", &Redactor::default()),
             Err(FetchError::ManagementDisabled)
         ));
         assert!(matches!(
-            check_management_status(401, r#"{"error":"invalid management key"}"#),
+            check_management_status(
+                401,
+                r#"{"error":"invalid management key"}"#,
+                &Redactor::default()
+            ),
             Err(FetchError::Auth(_))
         ));
         assert!(matches!(
-            check_management_status(502, r#"{"error":"request failed"}"#),
+            check_management_status(502, r#"{"error":"request failed"}"#, &Redactor::default()),
             Err(FetchError::Http { status: 502, ref message }) if message == "request failed"
         ));
-        assert!(check_management_status(200, "{}").is_ok());
+        assert!(check_management_status(200, "{}", &Redactor::default()).is_ok());
+        let redactor = Redactor::with_secret("the-key-1234");
+        assert!(matches!(
+            check_management_status(500, r#"{"error":"Authorization: Bearer the-key-1234"}"#, &redactor),
+            Err(FetchError::Http { status: 500, ref message }) if message == "Authorization: Bearer <redacted>"
+        ));
     }
 
     #[test]

@@ -41,6 +41,13 @@ pub enum FetchError {
     Http { status: u16, message: String },
     /// The answer was not what the Management API sends (HTML, not JSON, ...).
     BadResponse(String),
+    /// The pool URL (or api-call) answered a redirect: never followed, since
+    /// the key would be dropped or sent elsewhere. `location` is redacted.
+    Redirect { status: u16, location: String },
+    /// The TLS handshake with the pool failed (the message names why).
+    Tls(String),
+    /// The account list is larger than poolwatch reads (`mib` MiB).
+    TooLarge { mib: usize },
 }
 
 impl FetchError {
@@ -84,6 +91,9 @@ impl FetchError {
             FetchError::Deadline { .. } => tr!("fetch.title_deadline"),
             FetchError::Http { .. } => tr!("fetch.title_http"),
             FetchError::BadResponse(_) => tr!("fetch.title_bad_response"),
+            FetchError::Redirect { .. } => tr!("fetch.title_redirect"),
+            FetchError::TooLarge { .. } => tr!("fetch.title_too_large"),
+            FetchError::Tls(_) => tr!("fetch.title_tls"),
         }
     }
 }
@@ -120,6 +130,14 @@ impl fmt::Display for FetchError {
                 tr!("fetch.http_message", status = status, message = message)
             }
             FetchError::BadResponse(detail) => detail.clone(),
+            FetchError::Redirect { location, .. } if location.is_empty() => {
+                tr!("fetch.redirect_nowhere")
+            }
+            FetchError::Redirect { status, location } => {
+                tr!("fetch.redirect", status = status, location = location)
+            }
+            FetchError::TooLarge { mib } => tr!("fetch.too_large", mib = mib),
+            FetchError::Tls(detail) => detail.clone(),
         };
         f.write_str(&text)
     }
@@ -160,6 +178,72 @@ pub fn wait_seconds(text: &str) -> Option<i64> {
         any = true;
     }
     (any && total.is_finite() && total <= 86_400.0 * 365.0).then(|| total.ceil() as i64)
+}
+
+/// A TLS failure, as the user can act on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TlsProblem {
+    /// The certificate is signed by no authority this machine trusts (self-signed, private CA).
+    Untrusted,
+    /// The certificate expired or is not valid yet.
+    Expired,
+    /// The certificate is for another host name.
+    WrongHost,
+    /// The server answered plain HTTP to the TLS handshake (an http server on an https URL).
+    PlainHttp,
+    /// Any other TLS handshake failure.
+    Other,
+}
+
+impl TlsProblem {
+    /// What to tell the user.
+    pub fn message(self) -> String {
+        match self {
+            TlsProblem::Untrusted => tr!("net.tls_untrusted"),
+            TlsProblem::Expired => tr!("net.tls_expired"),
+            TlsProblem::WrongHost => tr!("net.tls_wrong_host"),
+            TlsProblem::PlainHttp => tr!("net.tls_plain_http"),
+            TlsProblem::Other => tr!("net.tls_other"),
+        }
+    }
+}
+
+/// The TLS problem behind a transport error, if it is one: the error's
+/// sources are read for rustls' and the certificate verifier's wording.
+pub fn tls_problem(err: &(dyn std::error::Error + 'static)) -> Option<TlsProblem> {
+    let mut texts = Vec::new();
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = next {
+        texts.push(e.to_string());
+        next = e.source();
+    }
+    classify_tls(&texts.join(" | "))
+}
+
+/// [`tls_problem`] on the joined texts of an error chain.
+pub fn classify_tls(text: &str) -> Option<TlsProblem> {
+    let lower = text.to_ascii_lowercase();
+    let has = |needle: &str| lower.contains(needle);
+    if has("corrupt message") || has("invalidcontenttype") || has("invalidmessage") {
+        Some(TlsProblem::PlainHttp)
+    } else if has("not valid for name") || has("notvalidforname") {
+        Some(TlsProblem::WrongHost)
+    } else if has("certificate expired")
+        || has("expired")
+        || has("not valid yet")
+        || has("notvalidyet")
+    {
+        Some(TlsProblem::Expired)
+    } else if has("invalid peer certificate")
+        || has("unknownissuer")
+        || has("certificate") && has("untrusted")
+    {
+        Some(TlsProblem::Untrusted)
+    } else if has("tls") || has("handshake") || has("peer is incompatible") || has("fatal alert") {
+        Some(TlsProblem::Other)
+    } else {
+        None
+    }
 }
 
 /// Classify a 401/403 answer of the Management API from its `{"error": "..."}` text.
@@ -277,6 +361,51 @@ mod tests {
         };
         assert_eq!(old.title(), "CLIProxyAPI too old");
         assert!(old.to_string().contains("v6.6.63"), "{old}");
+    }
+
+    #[test]
+    fn tls_failures_are_named_by_what_they_are() {
+        let cases = [
+            ("error sending request | client error (Connect) | received corrupt message of type InvalidContentType", Some(TlsProblem::PlainHttp)),
+            ("invalid peer certificate: UnknownIssuer", Some(TlsProblem::Untrusted)),
+            ("invalid peer certificate: certificate expired: verification time 1 (UNIX)", Some(TlsProblem::Expired)),
+            ("invalid peer certificate: certificate not valid for name \"a\"; certificate is only valid for b", Some(TlsProblem::WrongHost)),
+            ("invalid peer certificate: NotValidForName", Some(TlsProblem::WrongHost)),
+            ("received fatal alert: HandshakeFailure", Some(TlsProblem::Other)),
+            ("tcp connect error: Connection refused (os error 111)", None),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(classify_tls(text), expected, "{text}");
+        }
+        for problem in [
+            TlsProblem::Untrusted,
+            TlsProblem::Expired,
+            TlsProblem::WrongHost,
+            TlsProblem::PlainHttp,
+        ] {
+            assert!(
+                !problem.message().contains("refused"),
+                "{}",
+                problem.message()
+            );
+        }
+    }
+
+    #[test]
+    fn redirects_and_large_pools_say_what_to_do() {
+        let redirect = FetchError::Redirect {
+            status: 301,
+            location: "https://pool.example.com/v0/management/auth-files".into(),
+        };
+        assert!(
+            redirect.to_string().contains("https://pool.example.com"),
+            "{redirect}"
+        );
+        assert!(redirect.to_string().contains("pool_url"), "{redirect}");
+        assert!(!redirect.is_failed_key_attempt() && !redirect.is_auth());
+        let large = FetchError::TooLarge { mib: 256 };
+        assert!(large.to_string().contains("too large"), "{large}");
+        assert!(!large.to_string().contains("is pool_url"), "{large}");
     }
 
     #[test]

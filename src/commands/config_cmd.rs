@@ -57,6 +57,10 @@ pub fn run(globals: &Globals, command: ConfigCommand) -> i32 {
             let Some(path) = config_path(globals) else {
                 return no_home();
             };
+            if let Some(refusal) = set_refusal(&key, &value) {
+                eprintln!("poolwatch: {refusal}");
+                return exit_codes::USAGE;
+            }
             let profile = globals
                 .profile
                 .clone()
@@ -69,10 +73,23 @@ pub fn run(globals: &Globals, command: ConfigCommand) -> i32 {
         }
         ConfigCommand::Show => match globals.settings() {
             Ok(settings) => {
-                let key_status = match secrets::load_key(&settings.profile, globals.env) {
+                let key_status = match secrets::load_key_for(
+                    &settings.profile,
+                    settings.key_file.as_deref(),
+                    globals.env,
+                ) {
                     Ok((_, secrets::KeySource::Env)) => tr!("cfg.key_from_env"),
+                    Ok((_, secrets::KeySource::ProfileEnv)) => tr!(
+                        "cfg.key_from_profile_env",
+                        var = secrets::profile_key_env(&settings.profile)
+                    ),
+                    Ok((_, secrets::KeySource::File)) => tr!("cfg.key_from_file"),
                     Ok((_, secrets::KeySource::Keychain)) => tr!("cfg.key_in_keychain"),
-                    Err(_) => tr!("cfg.key_not_set", hint = secrets::key_hint()),
+                    Err(secrets::KeyError::NotSet { .. }) => tr!(
+                        "cfg.key_not_set",
+                        hint = secrets::key_hint_for_profile(&settings.profile)
+                    ),
+                    Err(other) => other.to_string(),
                 };
                 let cache_dir = Session::cache_dir(&settings, globals.env);
                 let snapshot = super::snapshot_path(&settings);
@@ -178,7 +195,7 @@ fn edit(globals: &Globals) -> i32 {
         None => {
             println!("{}", path.display());
             eprintln!("poolwatch: {}", tr!("cfg.no_editor"));
-            return exit_codes::OK;
+            return exit_codes::FAILURE;
         }
     };
     match command.arg(&path).status() {
@@ -192,6 +209,42 @@ fn edit(globals: &Globals) -> i32 {
             exit_codes::FAILURE
         }
     }
+}
+
+/// Keys `config set` refuses before touching the file, with what to do instead:
+/// the management key (never stored in the file), a profile's key spelled as
+/// a path (`profiles.work.pool_url`), a plan weight below the minimum.
+fn set_refusal(key: &str, value: &str) -> Option<String> {
+    let key = key.trim();
+    let lower = key.to_ascii_lowercase();
+    if matches!(
+        lower.as_str(),
+        "management_key" | "management-key" | "key" | "secret_key" | "secret-key"
+    ) {
+        return Some(tr!("cfg.key_never_in_file", hint = secrets::key_hint()));
+    }
+    if let Some(rest) = key.strip_prefix("profiles.") {
+        if let Some((profile, inner)) = rest.split_once('.') {
+            return Some(tr!(
+                "cfg.profile_key_path",
+                profile = profile,
+                key = inner,
+                value = value
+            ));
+        }
+    }
+    if lower.starts_with("weights.") {
+        if let Ok(weight) = value.trim().parse::<f64>() {
+            if weight < config::MIN_WEIGHT {
+                return Some(tr!(
+                    "cfg.weight_too_small",
+                    key = key,
+                    min = config::MIN_WEIGHT
+                ));
+            }
+        }
+    }
+    None
 }
 
 /// TextEdit on macOS (works from a menu click, without a terminal); else

@@ -6,9 +6,9 @@
 //! the selected profile through `config set`, so the usual checks apply.
 
 use super::Globals;
-use crate::api::api_keys::is_fingerprint;
 use crate::config;
 use crate::exit_codes;
+use crate::model::is_fingerprint;
 use crate::tr;
 
 /// Hide (`hide = true`) or show again the key with `fingerprint`.
@@ -24,27 +24,36 @@ pub fn run(globals: &Globals, fingerprint: &str, hide: bool) -> i32 {
         );
         return exit_codes::USAGE;
     }
-    let settings = match globals.settings_or_exit() {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
     let Some(path) = globals.config_path() else {
         eprintln!("poolwatch: {}", tr!("cfg.no_home"));
         return exit_codes::CONFIG;
     };
-    let mut list: Vec<String> = settings
-        .hidden_keys
-        .iter()
-        .filter(|k| **k != fingerprint)
-        .cloned()
-        .collect();
-    if hide {
-        list.push(fingerprint.clone());
-    }
-    let profile =
-        (settings.profile != config::DEFAULT_PROFILE).then_some(settings.profile.as_str());
-    match config::set_value(&path, profile, "hidden_keys", &list.join(",")) {
-        Ok(()) => {
+    // Read, change and write under the settings lock: 20 clicks at once keep all 20.
+    let result = config::with_settings_lock(&path, || {
+        let settings = globals.settings()?;
+        let was_hidden = settings.hidden_keys.contains(&fingerprint);
+        let mut list: Vec<String> = settings
+            .hidden_keys
+            .iter()
+            .filter(|k| **k != fingerprint)
+            .cloned()
+            .collect();
+        if hide {
+            list.push(fingerprint.clone());
+        } else if !was_hidden {
+            return Ok(false);
+        }
+        let profile =
+            (settings.profile != config::DEFAULT_PROFILE).then_some(settings.profile.as_str());
+        config::set_value_locked(&path, profile, "hidden_keys", &list.join(","))?;
+        Ok(true)
+    });
+    match result {
+        Ok(false) => {
+            println!("{}", tr!("cfg.key_not_hidden", fp = &fingerprint));
+            exit_codes::OK
+        }
+        Ok(true) => {
             if hide {
                 println!("{}", tr!("cfg.key_hidden", fp = &fingerprint));
             } else {

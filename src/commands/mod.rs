@@ -151,6 +151,9 @@ impl<'a> Globals<'a> {
             .and_then(|v| config::parse_language(&v).ok())
             .unwrap_or("auto");
         i18n::set(i18n::choose(env_setting, None, self.env));
+        if let Some(named) = &self.config {
+            config::check_named_file(named)?;
+        }
         let loaded = config::load(&LoadOptions {
             config_path: self.config.clone(),
             profile: self.profile.clone(),
@@ -515,17 +518,23 @@ fn write_snapshot(
         return Ok(());
     };
     let new = build_snapshot(settings, outcome, report, false, now);
-    let old = std::fs::read(&path)
-        .ok()
-        .and_then(|bytes| serde_json::from_slice::<snapshot::Snapshot>(&bytes).ok());
+    // Only a Mac with the host app can reload the widget: elsewhere the old
+    // snapshot is neither read nor compared (a large pool's costs ~100 MB).
+    let home = directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf());
+    let reloadable = home.is_some_and(|h| snapshot::host_app_installed(&h));
+    let old = reloadable
+        .then(|| {
+            crate::store::safe_file::read_capped(&path, crate::store::safe_file::SMALL_MAX_BYTES)
+                .ok()
+                .and_then(|bytes| serde_json::from_slice::<snapshot::Snapshot>(&bytes).ok())
+        })
+        .flatten();
     let bytes = serde_json::to_vec_pretty(&new).map_err(|e| e.to_string())?;
     crate::store::atomic::write_private(&path, &bytes)
         .map_err(|e| crate::tr!("snapshot.cannot_write", path = path.display(), error = e))?;
-    if snapshot::visible_change(old.as_ref(), &new) {
-        let home = directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf());
-        if home.is_some_and(|h| snapshot::host_app_installed(&h)) {
-            snapshot::request_widget_reload();
-        }
+    drop(bytes);
+    if reloadable && snapshot::visible_change(old.as_ref(), &new) {
+        snapshot::request_widget_reload();
     }
     Ok(())
 }

@@ -221,7 +221,7 @@ fn read_token_file(path: &Path) -> Result<String, String> {
             ));
         }
     }
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let bytes = crate::store::safe_file::read_capped(path, 64 * 1024).map_err(|e| e.to_string())?;
     if bytes.len() as u64 > MAX_TOKEN_FILE {
         return Err(crate::tr!("serve.token_file_kind"));
     }

@@ -55,12 +55,18 @@ pub fn run(globals: &Globals) -> i32 {
         return fail(&tr!("tf.no_pool_url"), exit_codes::CONFIG);
     }
     ok(&tr!("tf.pool_url", url = &settings.pool_url));
-    let (key, source) = match secrets::load_key(&settings.profile, globals.env) {
-        Ok(found) => found,
-        Err(e) => return fail(&tr!("tf.key_error", error = e), exit_codes::CONFIG),
-    };
+    let (key, source) =
+        match secrets::load_key_for(&settings.profile, settings.key_file.as_deref(), globals.env) {
+            Ok(found) => found,
+            Err(e) => return fail(&tr!("tf.key_error", error = e), exit_codes::CONFIG),
+        };
     ok(&match source {
         KeySource::Env => tr!("tf.key_env"),
+        KeySource::ProfileEnv => tr!(
+            "tf.key_profile_env",
+            var = secrets::profile_key_env(&settings.profile)
+        ),
+        KeySource::File => tr!("tf.key_file"),
         KeySource::Keychain => tr!("tf.key_keychain"),
     });
 

@@ -79,6 +79,26 @@ pool_url = {pool_url}
 # Auth file names or emails to hide.
 # hidden = ["old@example.com"]
 
+# Upstream API keys to hide, by fingerprint (8 hex digits shown in the menu).
+# hidden_keys = ["1a2b3c4d"]   # "Hide this key" in the menu adds to it
+
+# A file holding this pool's management key (mode 0600, yours), the systemd-credentials way;
+# or set POOLWATCH_MANAGEMENT_KEY_<PROFILE>. The key itself is never written in this file.
+# key_file = "~/.config/poolwatch/default.key"
+
+# Interface language: "auto" (the macOS language, else LANG), "en", "zh-Hans" or "zh-Hant" (env POOLWATCH_LANGUAGE).
+# language = "auto"
+
+# The menu-bar title, always a share of capacity (env POOLWATCH_TITLE_FORMAT): "share" = "5h 64% · W 58%",
+# "5h" = "5h 64%", "week" = "W 58%", "compact" = "64·58". The absolute figures stay in the dropdown.
+# title_format = "share"
+
+# Privacy mode for screenshots and shared screens (env POOLWATCH_PRIVACY, flag --privacy): emails and
+# labels are masked everywhere ("a…@s…dev"), the same way for one account so rows stay apart.
+# privacy = false
+
+# Every key above this line is top level; tables ([weights], [labels], ...) follow.
+
 # Plan weights in units of one Plus account (values below {min_weight} are raised to {min_weight}).
 # [weights]
 # plus = {plus}
@@ -95,20 +115,8 @@ pool_url = {pool_url}
 # "codex-alice@example.com.json" = "Alice"
 
 # Upstream API keys (api-key-usage) are named by a fingerprint: 8 hex digits shown in the menu.
-# hidden_keys = ["1a2b3c4d"]   # "Hide this key" in the menu adds to it
 # [key_labels]
 # "1a2b3c4d" = "Team OpenAI key"
-
-# Interface language: "auto" (the macOS language, else LANG), "en" or "zh-Hans" (env POOLWATCH_LANGUAGE).
-# language = "auto"
-
-# The menu-bar title, always a share of capacity (env POOLWATCH_TITLE_FORMAT): "share" = "5h 64% · W 58%",
-# "5h" = "5h 64%", "week" = "W 58%", "compact" = "64·58". The absolute figures stay in the dropdown.
-# title_format = "share"
-
-# Privacy mode for screenshots and shared screens (env POOLWATCH_PRIVACY, flag --privacy): emails and
-# labels are masked everywhere ("a…@s…dev"), the same way for one account so rows stay apart.
-# privacy = false
 
 # Alerts (macOS notifications; always listed by `poolwatch alerts`). Each fires once per crossing.
 # [alerts]
@@ -183,6 +191,51 @@ pub fn set_value(
     key: &str,
     value: &str,
 ) -> Result<(), ConfigError> {
+    with_settings_lock(path, || set_value_locked(path, profile, key, value))
+}
+
+/// How long an edit waits for another edit of the same settings file.
+const SETTINGS_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The lock file of the settings at `path`: `<name>.lock` beside it.
+pub fn settings_lock_path(path: &Path) -> std::path::PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "config.toml".into());
+    path.with_file_name(format!("{name}.lock"))
+}
+
+/// Run `edit` holding the settings lock, so concurrent edits (`config set`,
+/// `hide-key`, `show-key`, labels) each re-read the file and none loses
+/// another's update. `edit` must read what it changes inside the lock.
+pub fn with_settings_lock<T>(
+    path: &Path,
+    edit: impl FnOnce() -> Result<T, ConfigError>,
+) -> Result<T, ConfigError> {
+    let lock_path = settings_lock_path(path);
+    let guard = crate::store::lock::lock_within(&lock_path, SETTINGS_LOCK_WAIT)
+        .map_err(|err| ConfigError::io(&lock_path, "lock", err))?;
+    let Some(_guard) = guard else {
+        return Err(ConfigError::io(
+            &lock_path,
+            "lock",
+            std::io::Error::new(
+                std::io::ErrorKind::WouldBlock,
+                crate::tr!("config.lock_busy"),
+            ),
+        ));
+    };
+    edit()
+}
+
+/// [`set_value`] for a caller that already holds [`with_settings_lock`].
+pub fn set_value_locked(
+    path: &Path,
+    profile: Option<&str>,
+    key: &str,
+    value: &str,
+) -> Result<(), ConfigError> {
     let profile = profile.map(str::trim).unwrap_or(DEFAULT_PROFILE);
     if !file::valid_profile_name(profile) {
         return Err(ConfigError::BadProfileName {
@@ -198,8 +251,10 @@ pub fn set_value(
             format!("invalid TOML: {}", err.to_string().trim_end()),
         )
     })?;
-    let edit =
-        plan_edit(key.trim(), value, profile).map_err(|m| ConfigError::file(path, profile, m))?;
+    let edit = plan_edit(key.trim(), value, profile).map_err(|message| ConfigError::Value {
+        key: key.trim().to_string(),
+        message,
+    })?;
     if profile == DEFAULT_PROFILE && edit.table.is_none() && edit.value.is_some() {
         uncomment_template_line(&mut doc, &text, &edit.name);
     }

@@ -23,6 +23,8 @@ pub enum ConfigError {
     },
     /// A bad value in an environment variable.
     Env { var: String, message: String },
+    /// A bad key or value on the command line (`config set`): not the file's fault.
+    Value { key: String, message: String },
     /// The requested profile does not exist.
     UnknownProfile {
         name: String,
@@ -87,6 +89,9 @@ impl fmt::Display for ConfigError {
             }
             ConfigError::Env { var, message } => {
                 f.write_str(&tr!("config.env", var = var, message = message))
+            }
+            ConfigError::Value { key, message } => {
+                f.write_str(&tr!("config.value", key = key, message = message))
             }
             ConfigError::UnknownProfile { name, known, path } => f.write_str(&tr!(
                 "config.unknown_profile",

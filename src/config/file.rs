@@ -55,6 +55,13 @@ pub(crate) fn read_text(path: &Path) -> Result<Option<String>, ConfigError> {
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(err) => return Err(ConfigError::io(path, "read", err)),
     };
+    if !metadata.is_file() {
+        return Err(ConfigError::file(
+            path,
+            DEFAULT_PROFILE,
+            crate::tr!("config.not_regular"),
+        ));
+    }
     if metadata.len() > MAX_FILE_BYTES {
         return Err(ConfigError::file(
             path,
@@ -63,7 +70,7 @@ pub(crate) fn read_text(path: &Path) -> Result<Option<String>, ConfigError> {
         ));
     }
     check_not_world_writable(path, &metadata)?;
-    std::fs::read_to_string(path)
+    crate::store::safe_file::read_text_capped(path, MAX_FILE_BYTES)
         .map(Some)
         .map_err(|err| ConfigError::io(path, "read", err))
 }
@@ -335,7 +342,7 @@ fn parse_key_labels(
 /// The fingerprint of a `key_labels` entry, lower-cased, or what is wrong with it.
 pub(crate) fn check_key_fingerprint(name: &str) -> Result<String, String> {
     let lower = name.trim().to_ascii_lowercase();
-    if crate::api::api_keys::is_fingerprint(&lower) {
+    if crate::model::is_fingerprint(&lower) {
         Ok(lower)
     } else {
         Err(format!(

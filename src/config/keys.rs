@@ -35,6 +35,8 @@ pub(crate) enum Kind {
     Language,
     /// An absolute file path (`serve.token_file`).
     Path,
+    /// An absolute file path, or one under the home folder (`~/`): `key_file`.
+    FilePath,
     /// The menu-bar title's form (`share`, `5h`, `week`, `compact`): see [`TITLE_FORMATS`].
     TitleFormat,
 }
@@ -105,6 +107,7 @@ pub(crate) const KEYS: &[KeySpec] = &[
         Kind::Provider,
         Some("POOLWATCH_PRIMARY_PROVIDER"),
     ),
+    key("key_file", Kind::FilePath, None),
     key(
         "ttl_seconds",
         Kind::Int {
@@ -319,7 +322,8 @@ pub(crate) fn from_toml(kind: Kind, value: &toml::Value) -> Result<Value, String
             | Kind::Provider
             | Kind::Language
             | Kind::Path
-            | Kind::TitleFormat,
+            | Kind::TitleFormat
+            | Kind::FilePath,
             toml::Value::String(text),
         ) => return from_str(kind, text),
         (
@@ -329,7 +333,8 @@ pub(crate) fn from_toml(kind: Kind, value: &toml::Value) -> Result<Value, String
             | Kind::Provider
             | Kind::Language
             | Kind::Path
-            | Kind::TitleFormat,
+            | Kind::TitleFormat
+            | Kind::FilePath,
             _,
         ) => return Err(crate::tr!("val.not_string")),
         (Kind::Fingerprints, toml::Value::Array(items)) => {
@@ -386,6 +391,11 @@ pub(crate) fn from_str(kind: Kind, raw: &str) -> Result<Value, String> {
         Kind::Fingerprints => Value::List(fingerprints(list_from_str(text)?)?),
         Kind::Language => Value::Str(parse_language(text)?.to_string()),
         Kind::TitleFormat => Value::Str(parse_title_format(text)?.to_string()),
+        Kind::FilePath if text.is_empty() => return Err(crate::tr!("val.empty")),
+        Kind::FilePath if !(text.starts_with('/') || text.starts_with("~/")) => {
+            return Err(crate::tr!("val.not_absolute"))
+        }
+        Kind::FilePath => Value::Str(text.to_string()),
         Kind::UrlList => Value::List(
             list_from_str(text)?
                 .iter()
@@ -437,7 +447,7 @@ fn fingerprints(items: Vec<String>) -> Result<Vec<String>, String> {
         .into_iter()
         .map(|item| {
             let lower = item.trim().to_ascii_lowercase();
-            if crate::api::api_keys::is_fingerprint(&lower) {
+            if crate::model::is_fingerprint(&lower) {
                 Ok(lower)
             } else {
                 Err(crate::tr!("val.bad_fingerprint", item = toml_string(&item)))

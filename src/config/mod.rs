@@ -7,7 +7,6 @@
 //! Plan weights below 0.1 are clamped to 0.1 silently. The management key never lives here: see
 //! [`crate::secrets`].
 
-mod atomic;
 mod edit;
 mod error;
 mod file;
@@ -28,7 +27,9 @@ use std::time::Duration;
 
 use crate::quota::{PlanWeights, QuotaSettings};
 
-pub use edit::{init_file, set_value, template};
+pub use edit::{
+    init_file, set_value, set_value_locked, settings_lock_path, template, with_settings_lock,
+};
 pub use error::ConfigError;
 pub use file::valid_profile_name;
 pub use keys::toml_list;
@@ -38,7 +39,7 @@ pub use keys::{
 pub use show::{show, show_with_paths};
 pub use url::{normalize_pool_url, normalize_usage_url};
 
-pub use atomic::write_private_atomic;
+pub use crate::store::atomic::write_private_through_link as write_private_atomic;
 
 use keys::Value;
 
@@ -156,6 +157,8 @@ pub struct Settings {
     pub privacy: bool,
     /// Cache directory override (POOLWATCH_CACHE_DIR).
     pub cache_dir: Option<PathBuf>,
+    /// `key_file`: a 0600 file holding this profile's management key (`~/` = home).
+    pub key_file: Option<String>,
     /// Widget snapshot path override (POOLWATCH_SNAPSHOT_PATH).
     pub snapshot_path: Option<PathBuf>,
     /// Whether the config file existed.
@@ -198,6 +201,7 @@ impl Default for Settings {
             title_format: "share".to_string(),
             privacy: false,
             cache_dir: None,
+            key_file: None,
             snapshot_path: None,
             file_found: false,
             serve_token_file: None,
@@ -271,6 +275,19 @@ pub fn process_env(name: &str) -> Option<String> {
 pub fn default_config_path() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "poolwatch")
         .map(|dirs| dirs.config_dir().join("config.toml"))
+}
+
+/// `--config FILE` names a file on purpose: a missing one is an error (a typo
+/// must not run on the defaults), unlike the default path or POOLWATCH_CONFIG.
+pub fn check_named_file(path: &Path) -> Result<(), ConfigError> {
+    match std::fs::symlink_metadata(path) {
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Err(ConfigError::file(
+            path,
+            DEFAULT_PROFILE,
+            crate::tr!("config.missing_file"),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Load the settings of the selected profile (see the module docs for precedence).
@@ -534,6 +551,7 @@ impl Resolved {
             antigravity_urls: self
                 .list("antigravity_urls")
                 .unwrap_or(defaults.antigravity_urls),
+            key_file: self.text("key_file"),
             kimi_usage_url: self
                 .text("kimi_usage_url")
                 .unwrap_or(defaults.kimi_usage_url),

@@ -2,7 +2,7 @@
 
 use super::keys::{format_float, sort_name, toml_list, toml_string};
 use super::Settings;
-use crate::render::width::display_width;
+use crate::width::display_width;
 
 /// Render the settings with their sources. The management key is never part of [`Settings`]; only
 /// `key_status` (e.g. "from keychain", "from POOLWATCH_MANAGEMENT_KEY", "not set") is printed.

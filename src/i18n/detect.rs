@@ -93,7 +93,7 @@ fn apple_language(cache_dir: Option<&Path>) -> Option<String> {
             .and_then(|t| t.elapsed().ok())
             .is_some_and(|age| age.as_secs() < APPLE_LANGUAGE_TTL_SECONDS);
         if fresh {
-            if let Ok(text) = std::fs::read_to_string(file) {
+            if let Ok(text) = crate::store::safe_file::read_text_capped(file, 4096) {
                 return Some(text.trim().to_string()).filter(|t| !t.is_empty());
             }
         }

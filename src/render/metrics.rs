@@ -301,20 +301,33 @@ fn clean_label_value(raw: &str, max_chars: usize) -> String {
         .collect()
 }
 
+/// Label values already given out in one scope, and for each cleaned base
+/// value the next `#n` suffix to try: de-duplication is linear even when
+/// thousands of accounts share one label.
+#[derive(Default)]
+struct UniqueLabels {
+    seen: HashSet<String>,
+    next: std::collections::HashMap<String, usize>,
+}
+
 /// Cleans `raw` and makes it differ from every value in `seen` by appending
 /// `#2`, `#3`, ... (within the length cap); records the result in `seen`.
-fn unique_label_value(raw: &str, seen: &mut HashSet<String>) -> String {
+fn unique_label_value(raw: &str, seen: &mut UniqueLabels) -> String {
     let base = clean_label_value(raw, LABEL_VALUE_MAX_CHARS);
-    let mut candidate = base.clone();
-    let mut n = 2usize;
-    while seen.contains(&candidate) {
+    if seen.seen.insert(base.clone()) {
+        return base;
+    }
+    let mut n = seen.next.get(&base).copied().unwrap_or(2);
+    loop {
         let suffix = format!("#{n}");
         let keep = LABEL_VALUE_MAX_CHARS.saturating_sub(suffix.chars().count());
-        candidate = format!("{}{suffix}", clean_label_value(&base, keep));
+        let candidate = format!("{}{suffix}", clean_label_value(&base, keep));
         n += 1;
+        if seen.seen.insert(candidate.clone()) {
+            seen.next.insert(base, n);
+            return candidate;
+        }
     }
-    seen.insert(candidate.clone());
-    candidate
 }
 
 /// A pool with its label values decided.
@@ -326,7 +339,7 @@ struct Prepared<'a> {
 }
 
 fn prepare<'a>(pools: &'a [PoolMetrics<'a>]) -> Vec<Prepared<'a>> {
-    let mut profiles = HashSet::new();
+    let mut profiles = UniqueLabels::default();
     pools
         .iter()
         .map(|pool| Prepared {
@@ -345,7 +358,7 @@ fn account_labels(report: &PoolReport) -> Vec<(String, String, &AccountView)> {
             .cmp(display_name(b))
             .then_with(|| a.id.cmp(&b.id))
     });
-    let mut seen = HashSet::new();
+    let mut seen = UniqueLabels::default();
     accounts
         .into_iter()
         .map(|a| {
@@ -394,7 +407,7 @@ fn api_key_families(pools: &[Prepared]) -> [Family; 2] {
         let Some(report) = p.pool.report else {
             continue;
         };
-        let mut seen = HashSet::new();
+        let mut seen = UniqueLabels::default();
         for key in &report.api_keys {
             let labels = vec![
                 ("profile", p.profile.clone()),
@@ -426,8 +439,11 @@ fn provider_families(pools: &[Prepared]) -> [Family; 3] {
         let Some(report) = p.pool.report else {
             continue;
         };
+        // Two providers that differ only past the cap or by a control
+        // character still get distinct series.
+        let mut seen = UniqueLabels::default();
         for section in &report.sections {
-            let provider = clean_label_value(&section.provider, LABEL_VALUE_MAX_CHARS);
+            let provider = unique_label_value(&section.provider, &mut seen);
             let unit = match section.unit {
                 crate::provider::Unit::PlusPercent => "plus_percent",
                 crate::provider::Unit::Percent => "percent",
@@ -1162,6 +1178,65 @@ poolwatch_ip_banned{profile=\"work\"} 0
         assert!(text.contains("account=\"a\\\"b\""));
         assert!(text.contains("account=\"c\\\\d\""));
         assert!(text.contains("account=\"e\\nf\""));
+    }
+
+    #[test]
+    fn eight_thousand_accounts_sharing_a_label_are_distinct_in_linear_time() {
+        let accounts: Vec<AccountView> = (0..8_000)
+            .map(|i| {
+                let mut a = account("same", "plus", 1.0);
+                a.id = format!("id-{i}");
+                a
+            })
+            .collect();
+        let report = report(accounts);
+        let start = std::time::Instant::now();
+        let text = openmetrics(&[pool("p", Some(&report))], NOW);
+        let took = start.elapsed();
+        let labels: HashSet<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("poolwatch_account_weight{"))
+            .filter_map(|l| l.split("account=\"").nth(1)?.split('"').next())
+            .collect();
+        assert_eq!(labels.len(), 8_000);
+        assert!(labels.contains("same#8000"));
+        // Quadratic de-duplication took seconds here (even in release); a
+        // generous bound for a debug build on a busy machine.
+        assert!(took < std::time::Duration::from_secs(3), "{took:?}");
+    }
+
+    #[test]
+    fn providers_differing_past_the_cap_or_by_a_control_character_stay_distinct() {
+        let mut report = report(vec![account("a", "plus", 1.0)]);
+        let long = "p".repeat(200);
+        let section = |provider: String| crate::quota::ProviderSection {
+            provider,
+            name: "P".into(),
+            unit: crate::provider::Unit::Percent,
+            quota: true,
+            five_hour: window(10.0, 100.0, None),
+            weekly: window(0.0, 0.0, None),
+            counts: PoolCounts::default(),
+            health: PoolHealth::default(),
+            plans: Vec::new(),
+            reset_credits: None,
+            omitted: 0,
+        };
+        report.sections = vec![
+            section(format!("{long}a")),
+            section(format!("{long}b")),
+            section("x\u{7}y".into()),
+            section("xy".into()),
+        ];
+        let samples = parse(&openmetrics(&[pool("p", Some(&report))], NOW));
+        let providers: Vec<&str> = samples
+            .iter()
+            .filter(|s| s.name == "poolwatch_provider_remaining_percent")
+            .filter_map(|s| label(s, "provider"))
+            .collect();
+        let distinct: HashSet<&&str> = providers.iter().collect();
+        assert_eq!(providers.len(), 4, "{providers:?}");
+        assert_eq!(distinct.len(), 4, "{providers:?}");
     }
 
     #[test]

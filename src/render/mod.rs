@@ -107,4 +107,5 @@ pub mod privacy;
 pub mod sanitize;
 pub mod text;
 pub mod waybar;
-pub mod width;
+/// Display width lives in the leaf module [`crate::width`] (config uses it too).
+pub use crate::width;

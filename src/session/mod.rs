@@ -315,7 +315,13 @@ impl Session<'_> {
 
     /// Load the key once per run.
     pub(super) fn key<'k>(&self, cell: &'k std::cell::OnceCell<LoadedKey>) -> &'k LoadedKey {
-        cell.get_or_init(|| secrets::load_key(&self.settings.profile, self.env))
+        cell.get_or_init(|| {
+            secrets::load_key_for(
+                &self.settings.profile,
+                self.settings.key_file.as_deref(),
+                self.env,
+            )
+        })
     }
 
     /// The report of the cached state at `now`.

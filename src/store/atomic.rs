@@ -54,6 +54,18 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// [`write_private`] through a symlink at `path`: the link's target is
+/// replaced and the link itself survives (a settings file kept in a dotfiles
+/// repository and linked into place stays linked).
+pub fn write_private_through_link(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let is_link = fs::symlink_metadata(path).is_ok_and(|meta| meta.file_type().is_symlink());
+    let target = match is_link {
+        true => fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+        false => path.to_path_buf(),
+    };
+    write_private(&target, bytes)
+}
+
 /// A new 0600 temp file next to the target; a name left by an earlier
 /// process with the same pid is skipped.
 fn create_temp(dir: &Path, file_name: &str) -> io::Result<(std::path::PathBuf, File)> {
@@ -136,5 +148,25 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
             .collect();
         assert!(leftovers.is_empty());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_file_is_written_through_and_the_link_survives() {
+        let root = tempfile::tempdir().unwrap();
+        let real = root.path().join("real.toml");
+        let link = root.path().join("config.toml");
+        fs::write(&real, "old").unwrap();
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        write_private_through_link(&link, b"new").unwrap();
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(fs::read_to_string(&real).unwrap(), "new");
+        // A plain path is written like write_private.
+        let plain = root.path().join("plain.toml");
+        write_private_through_link(&plain, b"x").unwrap();
+        assert_eq!(fs::read(&plain).unwrap(), b"x");
     }
 }

@@ -181,7 +181,7 @@ impl CachePaths {
 
 /// Read the cache; a corrupt file (or another format version) is moved aside.
 pub fn load(path: &Path) -> io::Result<Loaded> {
-    let bytes = match fs::read(path) {
+    let bytes = match super::safe_file::read_capped(path, super::safe_file::CACHE_MAX_BYTES) {
         Ok(b) => b,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Loaded::Missing),
         Err(e) => return Err(e),
@@ -201,7 +201,7 @@ pub fn load(path: &Path) -> io::Result<Loaded> {
 pub fn peek_pool_url(path: &Path) -> Option<String> {
     use std::io::Read;
     let mut head = vec![0u8; 4096];
-    let mut file = fs::File::open(path).ok()?;
+    let mut file = super::safe_file::open_regular(path).ok()?;
     let n = file.read(&mut head).ok()?;
     let text = String::from_utf8_lossy(&head[..n]);
     let start = text.find("\"pool_url\":\"")? + "\"pool_url\":\"".len();
@@ -223,7 +223,9 @@ pub fn keep_aside(path: &Path, server: &str) -> io::Result<()> {
 
 /// The cache of `server` kept aside, if any (read only; a damaged one is ignored).
 pub fn load_kept(path: &Path, server: &str) -> Option<CacheFile> {
-    let bytes = fs::read(kept_path(path, server)).ok()?;
+    let bytes =
+        super::safe_file::read_capped(&kept_path(path, server), super::safe_file::CACHE_MAX_BYTES)
+            .ok()?;
     serde_json::from_slice::<CacheFile>(&bytes)
         .ok()
         .filter(|c| c.cache_version == CACHE_VERSION)

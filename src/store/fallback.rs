@@ -18,7 +18,16 @@ use super::cache::CachePaths;
 use super::lock;
 
 /// Whether `paths` can be used: its folder exists or can be made and the lock file opened.
+/// A folder that exists but belongs to another user or is open to others is
+/// refused (with the fix in the error).
 pub fn usable(paths: &CachePaths) -> io::Result<()> {
+    let profile_dir = paths.lock.parent();
+    for dir in [profile_dir.and_then(Path::parent), profile_dir]
+        .into_iter()
+        .flatten()
+    {
+        super::safe_file::check_private_dir(dir)?;
+    }
     lock::try_lock(&paths.lock).map(drop)
 }
 

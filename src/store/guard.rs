@@ -111,7 +111,7 @@ pub fn load(path: &Path) -> io::Result<GuardLoaded> {
             "it is too large",
         ));
     }
-    let bytes = std::fs::read(path)?;
+    let bytes = super::safe_file::read_capped(path, super::safe_file::SMALL_MAX_BYTES)?;
     let file: GuardFile = serde_json::from_slice(&bytes)
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("it is damaged ({e})")))?;
     if file.guard_version != GUARD_VERSION {

@@ -24,7 +24,8 @@ pub fn load(path: &Path) -> Vec<DeliveryFailure> {
         return Vec::new();
     }
     let mut bytes = Vec::new();
-    let read = std::fs::File::open(path).and_then(|f| f.take(MAX_BYTES).read_to_end(&mut bytes));
+    let read = super::safe_file::open_regular(path)
+        .and_then(|f| f.take(MAX_BYTES).read_to_end(&mut bytes));
     match read {
         Ok(_) => serde_json::from_slice(&bytes).unwrap_or_default(),
         Err(_) => Vec::new(),

@@ -7,7 +7,7 @@
 //! by rename while the lock is held; the OS drops it when the process dies,
 //! so a killed run never leaves the lock stuck.
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, TryLockError};
 use std::io;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -27,14 +27,7 @@ fn open_lock_file(path: &Path) -> io::Result<File> {
     if let Some(dir) = path.parent() {
         create_private_dir(dir)?;
     }
-    let mut options = OpenOptions::new();
-    options.read(true).write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options.open(path)
+    super::safe_file::open_lock_file(path)
 }
 
 /// Take the lock if it is free right now.

@@ -101,7 +101,7 @@ pub fn path_beside(cache_path: &Path) -> PathBuf {
 
 /// The form at `path`, when present, readable and of this version.
 pub fn load(path: &Path) -> Option<MenuForm> {
-    let bytes = fs::read(path).ok()?;
+    let bytes = super::safe_file::read_capped(path, super::safe_file::SMALL_MAX_BYTES).ok()?;
     serde_json::from_slice::<MenuForm>(&bytes)
         .ok()
         .filter(|f| f.form_version == FORM_VERSION)

@@ -10,4 +10,5 @@ pub mod guard;
 pub mod hook_failures;
 pub mod lock;
 pub mod menu_form;
+pub mod safe_file;
 pub mod snapshot;

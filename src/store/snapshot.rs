@@ -257,7 +257,15 @@ pub fn default_dir() -> Option<PathBuf> {
 /// generation and fetch times, with numbers rounded to what is displayed.
 pub fn visible_change(old: Option<&Snapshot>, new: &Snapshot) -> bool {
     let Some(old) = old else { return true };
-    visible_form(old) != visible_form(new)
+    // One visible form at a time (a 50,000-account snapshot's JSON tree is
+    // ~100 MB): compare digests, not two trees.
+    visible_digest(old) != visible_digest(new)
+}
+
+fn visible_digest(snapshot: &Snapshot) -> Vec<u8> {
+    use sha2::Digest;
+    let text = visible_form(snapshot).to_string();
+    sha2::Sha256::digest(text.as_bytes()).to_vec()
 }
 
 fn visible_form(snapshot: &Snapshot) -> serde_json::Value {

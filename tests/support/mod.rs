@@ -7,6 +7,7 @@
 
 pub mod mock_guard;
 pub mod mock_server;
+pub mod scripted;
 
 pub use mock_guard::*;
 pub use mock_server::*;
