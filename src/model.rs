@@ -239,6 +239,14 @@ pub struct PoolState {
     /// `providers`, `hidden` or `labels` make the next run fetch again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selection: Option<String>,
+    /// The Management API generation the server answered on (`v0`/`v8`) with
+    /// `server_version`; None: not known (the next refresh probes v8 once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub management_api: Option<String>,
+    /// Said when the v8 probe got an odd answer (HTML, a redirect, a 5xx) and
+    /// the refresh fell back to v0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_notice: Option<String>,
 }
 
 /// Usage of one upstream API key from `GET /v0/management/api-key-usage`.

@@ -68,6 +68,7 @@ fn state_of(
             deadline_hit: false,
             cut_by_deadline: Vec::new(),
             auth_files_seen: Some(seen),
+            ..FetchReport::default()
         },
         &selection,
         now,

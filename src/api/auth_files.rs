@@ -43,9 +43,34 @@ impl AuthFileEntry {
     }
 }
 
+/// One page of the credential list (or the whole list).
+#[derive(Debug, Default)]
+pub struct FilesPage {
+    pub files: Vec<AuthFileEntry>,
+    /// `total` when the server says how many entries the whole list has.
+    pub total: Option<usize>,
+}
+
+/// Parse one answer of the credential list, with its `total` when present.
+pub fn parse_auth_files_page(body: &str) -> Result<FilesPage, String> {
+    let value: Value = serde_json::from_str(body).map_err(|_| describe_non_json(body))?;
+    let total = value
+        .get("total")
+        .and_then(Value::as_u64)
+        .and_then(|t| usize::try_from(t).ok());
+    Ok(FilesPage {
+        files: files_of(&value)?,
+        total,
+    })
+}
+
 /// Parse the auth-files response body. Errors describe what was wrong in one line.
 pub fn parse_auth_files(body: &str) -> Result<Vec<AuthFileEntry>, String> {
     let value: Value = serde_json::from_str(body).map_err(|_| describe_non_json(body))?;
+    files_of(&value)
+}
+
+fn files_of(value: &Value) -> Result<Vec<AuthFileEntry>, String> {
     let files = value
         .get("files")
         .ok_or_else(|| "the auth-files answer has no \"files\" list".to_string())?;

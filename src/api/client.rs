@@ -16,10 +16,11 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::api_keys::parse_api_key_usage;
-use super::auth_files::{describe_non_json, parse_auth_files, AuthFileEntry};
+use super::auth_files::{describe_non_json, parse_auth_files_page, AuthFileEntry};
 use super::error::{classify_auth, FetchError};
 pub use super::providers::codex::{usage_request, CODEX_USER_AGENT};
 use super::providers::ProviderUrls;
+use super::routes::{self, Api, Endpoint, Learned, ProbeVerdict};
 use crate::model::{ApiKeyUsage, Epoch, Usage};
 use crate::secrets::Secret;
 
@@ -45,7 +46,7 @@ pub struct FetchOptions {
 pub type UsageResult = Result<Usage, String>;
 
 /// Everything one fetch learned.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct FetchReport {
     /// The selected accounts, in server order.
     pub entries: Vec<AuthFileEntry>,
@@ -59,6 +60,10 @@ pub struct FetchReport {
     pub cut_by_deadline: Vec<String>,
     /// How many auth files the server listed before `providers`/`hidden` filtered them.
     pub auth_files_seen: Option<usize>,
+    /// The API generation the server answered on (`v0`/`v8`), when learned.
+    pub management_api: Option<String>,
+    /// Said when the v8 probe got an odd answer and the fetch fell back.
+    pub api_notice: Option<String>,
 }
 
 /// Failure of one usage call: either this account's problem or the end of the fetch.
@@ -82,7 +87,30 @@ pub struct Client {
     reset_credits: bool,
     /// Plans read by a plan call recently, by auth file name: no new call for those.
     known_plans: Arc<std::collections::HashMap<String, Option<String>>>,
+    /// What the cache remembers about this server's API (see [`routes`]).
+    learned: Option<Learned>,
+    /// The API in use and what the probe found (set by the credential list).
+    route: Arc<std::sync::Mutex<RouteState>>,
+    /// Credentials per page when the server pages its list.
+    page_size: usize,
 }
+
+/// The API a client speaks after its credential list answered.
+#[derive(Clone, Debug)]
+pub struct RouteState {
+    pub api: Api,
+    /// True when this client asked `/v8` (and found out).
+    pub probed_v8: bool,
+    /// Said when the v8 probe got an odd answer (HTML, a redirect, a 5xx).
+    pub notice: Option<String>,
+    /// Credential list requests made (pages included).
+    pub list_requests: usize,
+}
+
+/// Credentials asked per page by default (a 1,000-entry page is about 2 MB).
+pub const DEFAULT_PAGE_SIZE: usize = 1000;
+/// The most pages read from one list (a server that ignores `page` stops sooner).
+const MAX_PAGES: usize = 1000;
 
 impl Client {
     /// Build a client; fails only when the TLS backend cannot start.
@@ -91,6 +119,8 @@ impl Client {
             .timeout(options.request_timeout)
             .connect_timeout(options.request_timeout.min(Duration::from_secs(5)))
             .user_agent(concat!("poolwatch/", env!("CARGO_PKG_VERSION")))
+            // A redirect is an answer to judge (routes::judge), never followed.
+            .redirect(reqwest::redirect::Policy::none())
             .pool_max_idle_per_host(options.concurrency.max(1));
         if is_loopback_url(&options.pool_url) {
             builder = builder.no_proxy();
@@ -110,7 +140,47 @@ impl Client {
             reset_credits_fresh: Arc::default(),
             reset_credits: true,
             known_plans: Arc::default(),
+            learned: None,
+            route: Arc::new(std::sync::Mutex::new(RouteState {
+                api: Api::V0,
+                probed_v8: false,
+                notice: None,
+                list_requests: 0,
+            })),
+            page_size: DEFAULT_PAGE_SIZE,
         })
+    }
+
+    /// Start from what the cache remembers about this server's API.
+    pub fn with_learned(mut self, learned: Option<Learned>) -> Self {
+        if let Some(api) = learned.as_ref().and_then(|l| l.api) {
+            self.route_state().api = api;
+        }
+        self.learned = learned;
+        self
+    }
+
+    /// Ask the credential list in pages of `size` where the server pages.
+    pub fn with_page_size(mut self, size: usize) -> Self {
+        self.page_size = size.max(1);
+        self
+    }
+
+    fn route_state(&self) -> std::sync::MutexGuard<'_, RouteState> {
+        self.route
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The API in use and what the probe found.
+    pub fn route(&self) -> RouteState {
+        self.route_state().clone()
+    }
+
+    /// What to remember about this server after a list answered with `version`.
+    pub fn learned_after(&self, version: Option<&str>) -> Learned {
+        let route = self.route();
+        routes::learn(self.learned.as_ref(), route.api, route.probed_v8, version)
     }
 
     /// Use these provider URLs (the Codex usage URL stays `options.usage_url`).
@@ -175,8 +245,9 @@ impl Client {
         }
     }
 
-    fn endpoint(&self, path: &str) -> String {
-        format!("{}/v0/management/{path}", self.options.pool_url)
+    fn endpoint(&self, endpoint: Endpoint) -> String {
+        let api = self.route_state().api;
+        format!("{}{}", self.options.pool_url, api.path(endpoint))
     }
 
     /// A management `GET` with the key and `Accept: application/json`.
@@ -187,10 +258,23 @@ impl Client {
             .header("Accept", "application/json")
     }
 
-    /// `GET /v0/management/auth-files`, retried once on transport errors and 5xx.
-    pub async fn auth_files(&self) -> Result<(Vec<AuthFileEntry>, Option<String>), FetchError> {
-        let url = self.endpoint("auth-files");
-        let outcome = with_one_retry(|| async {
+    /// One credential list request on `api` (page `page`, or the whole list),
+    /// retried once on transport errors and 5xx.
+    async fn list_request(
+        &self,
+        api: Api,
+        page: Option<usize>,
+    ) -> Result<(u16, Option<String>, String), FetchError> {
+        let mut url = format!(
+            "{}{}",
+            self.options.pool_url,
+            api.path(Endpoint::Credentials)
+        );
+        if let Some(page) = page {
+            url.push_str(&format!("?page={page}&page_size={}", self.page_size));
+        }
+        self.route_state().list_requests += 1;
+        with_one_retry(|| async {
             let response = self
                 .management_get(&url)
                 .send()
@@ -198,11 +282,84 @@ impl Client {
                 .map_err(transport_error)?;
             read_response(response).await
         })
-        .await;
-        let (status, version, body) = outcome.map_err(|e| self.with_scheme_hint(e))?;
-        check_management_status(status, &body)?;
-        let entries = parse_auth_files(&body).map_err(FetchError::BadResponse)?;
+        .await
+        .map_err(|e| self.with_scheme_hint(e))
+    }
+
+    /// The credential list (`GET /v8/management/credentials` or
+    /// `GET /v0/management/auth-files`, see [`routes`]), page by page where the
+    /// server pages, else whole. Sets the API the rest of the fetch uses.
+    pub async fn auth_files(&self) -> Result<(Vec<AuthFileEntry>, Option<String>), FetchError> {
+        self.credentials(&|_| true).await
+    }
+
+    /// [`Client::auth_files`] keeping only the entries `keep` wants (pages are
+    /// filtered as they arrive, so memory follows the selection); the count is
+    /// of every entry the server listed.
+    pub async fn credentials(
+        &self,
+        keep: &dyn Fn(&AuthFileEntry) -> bool,
+    ) -> Result<(Vec<AuthFileEntry>, Option<String>), FetchError> {
+        let (entries, version, _) = self.credentials_counted(keep).await?;
         Ok((entries, version))
+    }
+
+    /// The list, the server version and how many entries the server listed.
+    pub async fn credentials_counted(
+        &self,
+        keep: &dyn Fn(&AuthFileEntry) -> bool,
+    ) -> Result<(Vec<AuthFileEntry>, Option<String>, usize), FetchError> {
+        let first = routes::first_choice(self.learned.as_ref());
+        let mut api = first;
+        let (status, version, body) = loop {
+            let (status, version, body) = self.list_request(api, Some(1)).await?;
+            if api == Api::V8 {
+                self.route_state().probed_v8 = true;
+            }
+            let html = looks_like_html(&body);
+            let verdict = routes::judge(api, status, &body, html);
+            if verdict == ProbeVerdict::Answer || api != first {
+                break (status, version, body);
+            }
+            if verdict == ProbeVerdict::Odd {
+                let what = if html && (200..300).contains(&status) {
+                    "HTML".to_string()
+                } else {
+                    format!("HTTP {status}")
+                };
+                self.route_state().notice = Some(crate::tr!(
+                    "routes.v8_odd",
+                    answer = what,
+                    fallback = api.other().name()
+                ));
+            }
+            api = api.other();
+        };
+        self.route_state().api = api;
+        check_management_status(status, &body)?;
+        let page = parse_auth_files_page(&body).map_err(FetchError::BadResponse)?;
+        let mut seen = page.files.len();
+        let mut first_id = page.files.first().map(|e| e.id.clone());
+        let total = page.total;
+        let mut paged = page.files.len() == self.page_size;
+        let mut entries: Vec<AuthFileEntry> = page.files.into_iter().filter(|e| keep(e)).collect();
+        let mut number = 1;
+        while paged && number < MAX_PAGES && total.is_none_or(|t| seen < t) {
+            number += 1;
+            let (status, _, body) = self.list_request(api, Some(number)).await?;
+            check_management_status(status, &body)?;
+            let page = parse_auth_files_page(&body).map_err(FetchError::BadResponse)?;
+            let this_first = page.files.first().map(|e| e.id.clone());
+            // A server that ignores `page` answers the same list again.
+            if page.files.is_empty() || this_first == first_id {
+                break;
+            }
+            paged = page.files.len() == self.page_size;
+            first_id = this_first;
+            seen += page.files.len();
+            entries.extend(page.files.into_iter().filter(|e| keep(e)));
+        }
+        Ok((entries, version, seen))
     }
 
     /// `GET /v0/management/api-key-usage` (one call, no retry): `Ok(None)` when
@@ -210,7 +367,7 @@ impl Client {
     /// `Err` carries a fixed sentence (never the body: it holds raw keys); the
     /// caller keeps the previous rows then, so this never fails a refresh.
     pub async fn api_key_usage(&self) -> Result<Option<Vec<ApiKeyUsage>>, String> {
-        let url = self.endpoint("api-key-usage");
+        let url = self.endpoint(Endpoint::ApiKeyUsage);
         let response = self
             .management_get(&url)
             .send()
@@ -233,7 +390,7 @@ impl Client {
     /// One `POST /v0/management/api-call`: the upstream status and body.
     /// Management auth failures are fatal; everything else is the account's.
     pub async fn api_call(&self, request: &Value) -> Result<(u16, String), UsageFailure> {
-        let url = self.endpoint("api-call");
+        let url = self.endpoint(Endpoint::ApiCall);
         let outcome = with_one_retry(|| async {
             let response = self
                 .http
@@ -276,11 +433,13 @@ impl Client {
     ) -> Result<FetchReport, FetchError> {
         let deadline = Instant::now() + self.options.deadline;
         let seconds = self.options.deadline.as_secs();
-        let (all, server_version) = tokio::time::timeout_at(deadline, self.auth_files())
-            .await
-            .map_err(|_| FetchError::Deadline { seconds })??;
-        let auth_files_seen = Some(all.len());
-        let entries: Vec<AuthFileEntry> = all.into_iter().filter(|e| select(e)).collect();
+        let (entries, server_version, seen) =
+            tokio::time::timeout_at(deadline, self.credentials_counted(&select))
+                .await
+                .map_err(|_| FetchError::Deadline { seconds })??;
+        let auth_files_seen = Some(seen);
+        let learned = self.learned_after(server_version.as_deref());
+        let api_notice = self.route().notice;
         // The semaphore hands out permits in FIFO order, so spawning in plan
         // order asks in plan order.
         let by_id: std::collections::HashMap<&str, &AuthFileEntry> = entries
@@ -366,6 +525,8 @@ impl Client {
             deadline_hit,
             cut_by_deadline,
             auth_files_seen,
+            management_api: learned.api.map(|api| api.name().to_string()),
+            api_notice,
         })
     }
 }
@@ -395,6 +556,12 @@ pub fn parse_envelope(body: &str) -> Result<(u16, String), String> {
         Some(other) => other.to_string(),
     };
     Ok((status as u16, upstream_body))
+}
+
+/// True when a body is an HTML page rather than JSON.
+fn looks_like_html(body: &str) -> bool {
+    let head: String = body.trim_start().chars().take(256).collect();
+    head.starts_with('<') || head.to_ascii_lowercase().contains("<html")
 }
 
 /// Map a Management API status to an error; 2xx passes.

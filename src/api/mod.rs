@@ -7,6 +7,7 @@ pub mod client;
 pub mod error;
 pub mod providers;
 pub mod refresh_plan;
+pub mod routes;
 
 /// The Codex `wham/usage` parser under its former name.
 pub use providers::codex as usage;
@@ -157,6 +158,8 @@ pub fn merge_fetch(
         api_keys: Vec::new(),
         auth_files_seen: report.auth_files_seen,
         selection: Some(selection.stamp()),
+        management_api: report.management_api,
+        api_notice: report.api_notice,
     }
 }
 
@@ -176,6 +179,19 @@ pub fn merge_api_keys(
         Ok(None) => Vec::new(),
         Err(_) => previous.map(|p| p.api_keys.clone()).unwrap_or_default(),
     }
+}
+
+/// What the cache remembers about the server's API (see [`routes`]).
+pub fn learned_of(previous: Option<&PoolState>) -> Option<routes::Learned> {
+    let state = previous?;
+    Some(routes::Learned {
+        version: state.server_version.clone(),
+        api: match state.management_api.as_deref() {
+            Some("v8") => Some(routes::Api::V8),
+            Some("v0") => Some(routes::Api::V0),
+            _ => None,
+        },
+    })
 }
 
 /// What an account keeps of its usage after a fetch.
@@ -263,6 +279,8 @@ mod tests {
                 deadline_hit: false,
                 cut_by_deadline: Vec::new(),
                 auth_files_seen: Some(3),
+                management_api: None,
+                api_notice: None,
             },
             &selection,
             100,
@@ -280,6 +298,8 @@ mod tests {
                 deadline_hit: true,
                 cut_by_deadline: vec!["c".into()],
                 auth_files_seen: Some(3),
+                management_api: None,
+                api_notice: None,
             },
             &selection,
             200,

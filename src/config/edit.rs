@@ -56,6 +56,14 @@ pool_url = {pool_url}
 # the server a bcrypt check and ChatGPT an upstream request (docs/refresh.md).
 # usage_max_age_minutes = {usage_max_age}
 
+# Newer servers record each account's quota from its real traffic ("observations"). One younger
+# than this many minutes and newer than the last usage read IS the account's usage: no usage call
+# (0..=60; 0 never trusts observations; docs/refresh.md).
+# observation_max_age_minutes = {observation_max_age}
+
+# Credentials asked per page where the server pages its list (10..=100000).
+# credentials_page_size = {page_size}
+
 # How long a menu run with no data yet waits for the first fetch before showing "Loading" (0..=60).
 # cold_start_wait_seconds = {cold_start_wait}
 
@@ -128,6 +136,8 @@ pool_url = {pool_url}
         deadline = super::DEFAULT_DEADLINE_SECONDS,
         usage_max_age = super::DEFAULT_USAGE_MAX_AGE_MINUTES,
         cold_start_wait = super::DEFAULT_COLD_START_WAIT_SECONDS,
+        observation_max_age = super::DEFAULT_OBSERVATION_MAX_AGE_MINUTES,
+        page_size = super::DEFAULT_CREDENTIALS_PAGE_SIZE,
         kill_line = keys::format_float(quota.kill_line),
         stale_limit = quota.stale_limit / 60,
         sort = keys::sort_name(quota.sort),

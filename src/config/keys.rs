@@ -115,6 +115,19 @@ pub(crate) const KEYS: &[KeySpec] = &[
         Some("POOLWATCH_USAGE_MAX_AGE_MINUTES"),
     ),
     key(
+        "observation_max_age_minutes",
+        Kind::Int { min: 0, max: 60 },
+        Some("POOLWATCH_OBSERVATION_MAX_AGE_MINUTES"),
+    ),
+    key(
+        "credentials_page_size",
+        Kind::Int {
+            min: 10,
+            max: 100_000,
+        },
+        Some("POOLWATCH_CREDENTIALS_PAGE_SIZE"),
+    ),
+    key(
         "cold_start_wait_seconds",
         Kind::Int { min: 0, max: 60 },
         Some("POOLWATCH_COLD_START_WAIT_SECONDS"),

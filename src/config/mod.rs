@@ -51,6 +51,10 @@ pub const DEFAULT_CONCURRENCY: usize = 8;
 pub const DEFAULT_TIMEOUT_SECONDS: u64 = 10;
 /// Default max age of an account's usage before a scheduled refresh asks again, in minutes.
 pub const DEFAULT_USAGE_MAX_AGE_MINUTES: u64 = 30;
+/// Default freshness limit of a passive quota observation, in minutes (docs/refresh.md).
+pub const DEFAULT_OBSERVATION_MAX_AGE_MINUTES: u64 = 5;
+/// Default credentials per page of the credential list.
+pub const DEFAULT_CREDENTIALS_PAGE_SIZE: usize = 1000;
 /// Default wait of a menu run with no cached data for the first fetch, in seconds.
 pub const DEFAULT_COLD_START_WAIT_SECONDS: u64 = 3;
 /// Default deadline for a whole fetch, in seconds.
@@ -130,6 +134,11 @@ pub struct Settings {
     pub deadline: Duration,
     /// A scheduled refresh asks an unchanged account's usage again after this.
     pub usage_max_age: Duration,
+    /// A passive quota observation younger than this (and newer than the last
+    /// usage read) is the account's usage: no usage call.
+    pub observation_max_age: Duration,
+    /// Credentials asked per page where the server pages its list.
+    pub credentials_page_size: usize,
     /// How long a menu run with no cached data waits for the first fetch.
     pub cold_start_wait: Duration,
     pub quota: QuotaSettings,
@@ -175,6 +184,8 @@ impl Default for Settings {
             request_timeout: Duration::from_secs(DEFAULT_TIMEOUT_SECONDS),
             deadline: Duration::from_secs(DEFAULT_DEADLINE_SECONDS),
             usage_max_age: Duration::from_secs(DEFAULT_USAGE_MAX_AGE_MINUTES * 60),
+            observation_max_age: Duration::from_secs(DEFAULT_OBSERVATION_MAX_AGE_MINUTES * 60),
+            credentials_page_size: DEFAULT_CREDENTIALS_PAGE_SIZE,
             cold_start_wait: Duration::from_secs(DEFAULT_COLD_START_WAIT_SECONDS),
             quota: QuotaSettings::default(),
             providers: DEFAULT_PROVIDERS.iter().map(|p| p.to_string()).collect(),
@@ -533,6 +544,15 @@ impl Resolved {
                     .int("usage_max_age_minutes")
                     .unwrap_or(DEFAULT_USAGE_MAX_AGE_MINUTES),
             ),
+            observation_max_age: Duration::from_secs(
+                60 * self
+                    .int("observation_max_age_minutes")
+                    .unwrap_or(DEFAULT_OBSERVATION_MAX_AGE_MINUTES),
+            ),
+            credentials_page_size: self
+                .int("credentials_page_size")
+                .and_then(|n| usize::try_from(n).ok())
+                .unwrap_or(DEFAULT_CREDENTIALS_PAGE_SIZE),
             cold_start_wait: secs("cold_start_wait_seconds", DEFAULT_COLD_START_WAIT_SECONDS),
             quota: QuotaSettings {
                 weights,

@@ -62,6 +62,16 @@ pub fn show_with_paths(
         settings,
     );
     main.line(
+        "observation_max_age_minutes",
+        (settings.observation_max_age.as_secs() / 60).to_string(),
+        settings,
+    );
+    main.line(
+        "credentials_page_size",
+        settings.credentials_page_size.to_string(),
+        settings,
+    );
+    main.line(
         "cold_start_wait_seconds",
         settings.cold_start_wait.as_secs().to_string(),
         settings,

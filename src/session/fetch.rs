@@ -330,7 +330,9 @@ impl Session<'_> {
             .map_err(RunError::Fetch)?
             .with_provider_urls(provider_urls_of(self.settings))
             .with_reset_credits_fresh(reset_credits_fresh(previous, now))
-            .with_known_plans(known_plans(previous, now));
+            .with_known_plans(known_plans(previous, now))
+            .with_learned(crate::api::learned_of(previous))
+            .with_page_size(self.settings.credentials_page_size);
         let report = runtime
             .block_on(client.fetch_pool(
                 |e| selection.keeps(e),

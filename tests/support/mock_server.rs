@@ -55,6 +55,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Map, Value};
 
+/// Server shapes after v7.2.140: v8 routes, paging, observations (tests/support/mock_v8.rs).
+#[path = "mock_v8.rs"]
+pub mod v8;
+
 /// The management key of [`MockConfig::default`].
 pub const DEFAULT_MANAGEMENT_KEY: &str = "mock-management-key";
 /// Path of the simulated usage endpoint (appended to the server URL by [`MockServer::usage_url`]).
@@ -347,6 +351,8 @@ pub struct MockConfig {
     pub api_call_missing: bool,
     /// What `GET /v0/management/api-key-usage` answers; None: no such route (404).
     pub api_key_usage: Option<ApiKeyUsageMock>,
+    /// Releases after v7.2.140: v8 routes, paging, observations ([`v8::V8Mock`]).
+    pub v8: v8::V8Mock,
 }
 
 /// One upstream API key as the server counts it (the raw `key` is part of the object key).
@@ -421,6 +427,7 @@ impl Default for MockConfig {
             remote_disabled: false,
             api_call_missing: false,
             api_key_usage: None,
+            v8: v8::V8Mock::default(),
         }
     }
 }
@@ -475,6 +482,8 @@ pub struct MockStats {
     /// Requests carrying `X-Forwarded-For` (CLIProxyAPI trusts it from anyone; clients must
     /// never send it).
     pub forwarded_for_headers: u64,
+    /// Requests per API generation, missing routes, pages ([`v8::V8Stats`]).
+    pub v8: v8::V8Stats,
 }
 
 #[derive(Default)]
@@ -724,6 +733,8 @@ struct Request {
     method: String,
     /// Path without the query string.
     path: String,
+    /// The query string (without `?`).
+    query: String,
     http10: bool,
     /// Header names lower-cased, values trimmed, in arrival order.
     headers: Vec<(String, String)>,
@@ -901,10 +912,15 @@ fn read_request(reader: &mut BufReader<TcpStream>, shared: &Shared) -> Result<Re
         return Err(ReadError::Bad);
     }
     let path = target.split(['?', '#']).next().unwrap_or("").to_string();
+    let query = target
+        .split_once('?')
+        .map(|(_, q)| q.split('#').next().unwrap_or("").to_string())
+        .unwrap_or_default();
     let headers = read_headers(reader, shared)?;
     let mut request = Request {
         method: method.to_string(),
         path,
+        query,
         http10: version == "HTTP/1.0",
         headers,
         body: Vec::new(),
@@ -1069,6 +1085,28 @@ fn route(request: &Request, peer_ip: IpAddr, shared: &Shared) -> Outcome {
     if request.header("x-forwarded-for").is_some() {
         shared.stats().stats.forwarded_for_headers += 1;
     }
+    // v8 hook: map the path onto this server shape's routes (tests/support/mock_v8.rs).
+    let mapped = {
+        let v8 = shared.config().v8.clone();
+        v8::route_path(&v8, &request.path, &mut shared.stats().stats.v8)
+    };
+    let rewritten;
+    let request = match mapped {
+        v8::PathRoute::Serve(path) if path != request.path => {
+            rewritten = Request {
+                method: request.method.clone(),
+                path,
+                query: request.query.clone(),
+                http10: request.http10,
+                headers: request.headers.clone(),
+                body: request.body.clone(),
+            };
+            &rewritten
+        }
+        v8::PathRoute::Missing => return Outcome::Respond(Response::gin_not_found()),
+        v8::PathRoute::Fault(fault) => return Outcome::Respond(v8_fault_response(&fault)),
+        _ => request,
+    };
     let api_call_missing = shared.config().api_call_missing;
     let route = classify(request, api_call_missing);
     match route {
@@ -1096,7 +1134,7 @@ fn route(request: &Request, peer_ip: IpAddr, shared: &Shared) -> Outcome {
     }
     let outcome = match authenticate(request, peer_ip, key, &gate, shared) {
         Err(response) => Outcome::Respond(response),
-        Ok(()) if route == Route::AuthFiles => auth_files(shared),
+        Ok(()) if route == Route::AuthFiles => auth_files(shared, &request.query),
         Ok(()) if route == Route::ApiKeyUsage => api_key_usage(shared),
         Ok(()) => api_call(request, shared),
     };
@@ -1228,7 +1266,28 @@ pub fn go_duration(duration: Duration) -> String {
 // GET /v0/management/auth-files
 // ---------------------------------------------------------------------------------------
 
-fn auth_files(shared: &Shared) -> Outcome {
+/// What a proxy in front of the server answers to `/v8` ([`v8::V8Fault`]).
+fn v8_fault_response(fault: &v8::V8Fault) -> Response {
+    match fault {
+        v8::V8Fault::Html => Response::new(200, "text/html; charset=utf-8", HTML_CHALLENGE),
+        v8::V8Fault::Redirect => {
+            let mut response = Response::new(
+                302,
+                "text/html; charset=utf-8",
+                "<a href=\"/login\">Found</a>.",
+            );
+            response
+                .headers
+                .push(("Location".to_string(), "/login".to_string()));
+            response
+        }
+        v8::V8Fault::Status(code) => {
+            Response::new(*code, "text/html; charset=utf-8", HTML_CHALLENGE)
+        }
+    }
+}
+
+fn auth_files(shared: &Shared, query: &str) -> Outcome {
     let delay = shared.config().auth_files_delay;
     if !shared.sleep(delay) {
         return Outcome::Close;
@@ -1240,9 +1299,15 @@ fn auth_files(shared: &Shared) -> Outcome {
         accounts.sort_by(|a, b| a.name.cmp(&b.name));
         let files: Vec<Value> = accounts
             .into_iter()
-            .map(|account| auth_file_entry(account, config.numeric_auth_index, now))
+            .map(|account| {
+                let mut entry = auth_file_entry(account, config.numeric_auth_index, now);
+                if let Value::Object(map) = &mut entry {
+                    v8::decorate(&config.v8, &account.name, map);
+                }
+                entry
+            })
             .collect();
-        json!({ "files": files })
+        v8::list_body(&config.v8, files, query, &mut shared.stats().stats.v8)
     };
     Outcome::Respond(Response::json(200, &body))
 }
