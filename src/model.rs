@@ -77,6 +77,27 @@ pub struct Usage {
     /// (Claude profile, Antigravity tier), not from an earlier one.
     #[serde(default, skip_serializing)]
     pub plan_checked: bool,
+    /// Where these numbers come from and when: a usage read, or an observation
+    /// of the account's own traffic (issue 18).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<UsageSource>,
+}
+
+/// Where an account's usage numbers come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    /// Observed by the server from the account's real traffic (no call).
+    Observed,
+    /// Read by a usage call.
+    Read,
+}
+
+/// The origin of an account's usage numbers and their time (epoch seconds).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageSource {
+    pub kind: SourceKind,
+    pub at: Epoch,
 }
 
 /// One extra limit of an account, shown next to its main windows.
@@ -191,6 +212,10 @@ pub struct Account {
     /// the account served no requests and its usage is still valid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage_basis: Option<UsageBasis>,
+    /// Why the account's passive quota observation could not be used (a bad
+    /// value; its usage was read instead).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observation_note: Option<String>,
 }
 
 /// An account's request counters as seen at its last usage fetch.

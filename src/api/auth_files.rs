@@ -34,6 +34,8 @@ pub struct AuthFileEntry {
     pub success: u64,
     pub failed: u64,
     pub recent_requests: Vec<HealthBucket>,
+    /// The passive quota observation of the entry (`quota`, `model_quotas`), if any.
+    pub observation: Option<super::observations::Observation>,
 }
 
 impl AuthFileEntry {
@@ -99,6 +101,16 @@ pub fn describe_non_json(body: &str) -> String {
 }
 
 fn parse_entry(item: &Value) -> AuthFileEntry {
+    let mut entry = parse_fields(item);
+    let section = crate::provider::section_id(&crate::provider::normalize(
+        &entry.provider,
+        &entry.kind,
+    ));
+    entry.observation = super::observations::from_entry(&section, item);
+    entry
+}
+
+fn parse_fields(item: &Value) -> AuthFileEntry {
     let name = string_field(item, "name").unwrap_or_default();
     let id = string_field(item, "id").unwrap_or_else(|| name.clone());
     let id_token = item.get("id_token");
@@ -142,6 +154,7 @@ fn parse_entry(item: &Value) -> AuthFileEntry {
             .and_then(Value::as_array)
             .map(|buckets| buckets.iter().map(bucket).collect())
             .unwrap_or_default(),
+        observation: None,
         id,
         name,
     }

@@ -480,7 +480,13 @@ impl Client {
             tokio::select! {
                 next = tasks.join_next() => match next {
                     None => break,
-                    Some(Ok((id, Ok(usage)))) => usages.push((id, Ok(usage))),
+                    Some(Ok((id, Ok(mut usage)))) => {
+                        usage.source = Some(crate::model::UsageSource {
+                            kind: crate::model::SourceKind::Read,
+                            at: now,
+                        });
+                        usages.push((id, Ok(usage)));
+                    }
                     Some(Ok((id, Err(UsageFailure::Account(msg))))) => usages.push((id, Err(msg))),
                     Some(Ok((_, Err(UsageFailure::Fatal(err))))) => {
                         fatal.get_or_insert(err);

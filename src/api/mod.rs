@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod auth_files;
 pub mod client;
 pub mod error;
+pub mod observations;
 pub mod providers;
 pub mod refresh_plan;
 pub mod routes;
@@ -18,7 +19,7 @@ use auth_files::AuthFileEntry;
 use client::FetchReport;
 
 use crate::config;
-use crate::model::{Account, ApiKeyUsage, Epoch, PoolState, UsageBasis};
+use crate::model::{Account, ApiKeyUsage, Epoch, PoolState, SourceKind, UsageBasis, UsageSource};
 
 /// Which auth files to show, and how to name them.
 #[derive(Clone, Debug, Default)]
@@ -161,6 +162,70 @@ pub fn merge_fetch(
         management_api: report.management_api,
         api_notice: report.api_notice,
     }
+}
+
+/// [`merge_fetch`] where the accounts not asked whose fresh observation is
+/// their usage (see [`refresh_plan::observation_is_usage`]) take it, marked
+/// observed at its time; an unusable observation leaves a note on the account.
+pub fn merge_with_observations(
+    previous: Option<&PoolState>,
+    mut report: FetchReport,
+    selection: &Selection,
+    observation_max_age: i64,
+    now: Epoch,
+) -> PoolState {
+    let old: HashMap<&str, &Account> = previous
+        .map(|p| {
+            p.accounts
+                .iter()
+                .flat_map(|a| [(a.id.as_str(), a), (a.name.as_str(), a)])
+                .collect()
+        })
+        .unwrap_or_default();
+    let asked: std::collections::HashSet<String> =
+        report.usages.iter().map(|(id, _)| id.clone()).collect();
+    let mut observed_at: HashMap<String, Epoch> = HashMap::new();
+    let mut notes: HashMap<String, String> = HashMap::new();
+    for entry in &report.entries {
+        let Some(observation) = &entry.observation else {
+            continue;
+        };
+        if let Err(note) = &observation.usage {
+            notes.insert(entry.id.clone(), note.clone());
+        }
+        let before = old
+            .get(entry.id.as_str())
+            .or_else(|| old.get(entry.name.as_str()))
+            .copied();
+        if asked.contains(&entry.id)
+            || !refresh_plan::observation_is_usage(before, entry, observation_max_age, now)
+        {
+            continue;
+        }
+        let Ok(mut usage) = observation.usage.clone() else {
+            continue;
+        };
+        if usage.plan_type.is_none() {
+            // Claude observations carry no plan: keep the one read before.
+            usage.plan_type = before
+                .and_then(|p| p.usage.as_ref())
+                .and_then(|u| u.plan_type.clone());
+        }
+        usage.source = Some(UsageSource {
+            kind: SourceKind::Observed,
+            at: observation.at,
+        });
+        observed_at.insert(entry.id.clone(), observation.at);
+        report.usages.push((entry.id.clone(), Ok(usage)));
+    }
+    let mut state = merge_fetch(previous, report, selection, now);
+    for account in &mut state.accounts {
+        if let Some(at) = observed_at.get(&account.id) {
+            account.usage_fetched_at = Some(*at);
+        }
+        account.observation_note = notes.remove(&account.id);
+    }
+    state
 }
 
 /// The API-key rows after a refresh: the fetched rows the provider filter keeps;

@@ -71,6 +71,8 @@ pub struct Plan {
     pub calls: Vec<Planned>,
     /// Accounts that want usage but keep their values this time.
     pub kept: usize,
+    /// Accounts whose fresh observation is their usage this time (no call).
+    pub observed: usize,
 }
 
 impl Plan {
@@ -81,11 +83,26 @@ impl Plan {
 }
 
 /// Plan the usage calls for `entries` (the selected auth files just read)
-/// given the `previous` state.
+/// given the `previous` state, trusting observations up to the default age.
 pub fn plan(
     previous: Option<&PoolState>,
     entries: &[AuthFileEntry],
     scope: Scope,
+    now: Epoch,
+) -> Plan {
+    let observed = crate::config::DEFAULT_OBSERVATION_MAX_AGE_MINUTES as i64 * 60;
+    plan_with(previous, entries, scope, observed, now)
+}
+
+/// [`plan`] with the freshness limit of observations (`observation_max_age`
+/// seconds; 0 never trusts them). An account whose observation is usable
+/// (see [`crate::api::observations::Observation::usable`]) is not asked: the
+/// observation is its usage ([`Plan::observed`]).
+pub fn plan_with(
+    previous: Option<&PoolState>,
+    entries: &[AuthFileEntry],
+    scope: Scope,
+    observation_max_age: i64,
     now: Epoch,
 ) -> Plan {
     let old: HashMap<&str, &Account> = previous
@@ -98,11 +115,16 @@ pub fn plan(
         .unwrap_or_default();
     let mut asked: Vec<(Option<Epoch>, usize, Planned)> = Vec::new();
     let mut kept = 0;
+    let mut observed = 0;
     for (position, entry) in entries.iter().enumerate().filter(|(_, e)| wants_usage(e)) {
         let previous = old
             .get(entry.id.as_str())
             .or_else(|| old.get(entry.name.as_str()))
             .copied();
+        if scope != Scope::All && observation_is_usage(previous, entry, observation_max_age, now) {
+            observed += 1;
+            continue;
+        }
         let reason = match scope {
             Scope::All => Some(Reason::All),
             Scope::Changed { max_age } => reason(previous, entry, max_age, now),
@@ -124,7 +146,24 @@ pub fn plan(
     Plan {
         calls: asked.into_iter().map(|(_, _, p)| p).collect(),
         kept,
+        observed,
     }
+}
+
+/// True when the entry's observation is usable as its usage now: fresh, and
+/// newer than the numbers the account has (an older observation never
+/// overrides a newer read).
+pub fn observation_is_usage(
+    previous: Option<&Account>,
+    entry: &AuthFileEntry,
+    max_age: i64,
+    now: Epoch,
+) -> bool {
+    let read_at = previous.and_then(|p| p.usage.as_ref().and(p.usage_fetched_at));
+    entry
+        .observation
+        .as_ref()
+        .is_some_and(|o| o.usable(read_at, max_age, now))
 }
 
 /// When the account last got an answer to a usage call (good or bad).

@@ -333,10 +333,11 @@ impl Session<'_> {
             .with_known_plans(known_plans(previous, now))
             .with_learned(crate::api::learned_of(previous))
             .with_page_size(self.settings.credentials_page_size);
+        let observed = self.settings.observation_max_age.as_secs() as i64;
         let report = runtime
             .block_on(client.fetch_pool(
                 |e| selection.keeps(e),
-                |entries| refresh_plan::plan(previous, entries, scope, now).ids(),
+                |entries| refresh_plan::plan_with(previous, entries, scope, observed, now).ids(),
                 now,
             ))
             .map_err(RunError::Fetch)?;
@@ -346,7 +347,8 @@ impl Session<'_> {
                 .await
                 .unwrap_or_else(|_| Err("api-key-usage timed out".to_string()))
         });
-        let mut state = merge_fetch(previous, report, &selection, now);
+        let mut state =
+            crate::api::merge_with_observations(previous, report, &selection, observed, now);
         state.api_keys = merge_api_keys(previous, keys, &selection);
         Ok(state)
     }

@@ -33,7 +33,7 @@ use crate::alerts::{self, Alert};
 use crate::api::client::{Client, FetchOptions};
 use crate::api::error::FetchError;
 use crate::api::refresh_plan::{self, Scope, MANUAL_MAX_AGE};
-use crate::api::{merge_api_keys, merge_fetch, Selection};
+use crate::api::{merge_api_keys, Selection};
 use crate::config::Settings;
 use crate::model::{Epoch, PoolState};
 use crate::quota::pace::{self, HistoryPoint, Pace};
