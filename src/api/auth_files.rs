@@ -102,10 +102,8 @@ pub fn describe_non_json(body: &str) -> String {
 
 fn parse_entry(item: &Value) -> AuthFileEntry {
     let mut entry = parse_fields(item);
-    let section = crate::provider::section_id(&crate::provider::normalize(
-        &entry.provider,
-        &entry.kind,
-    ));
+    let section =
+        crate::provider::section_id(&crate::provider::normalize(&entry.provider, &entry.kind));
     entry.observation = super::observations::from_entry(&section, item);
     entry
 }

@@ -88,7 +88,10 @@ pub fn from_entry(section: &str, item: &Value) -> Option<Observation> {
     };
     let (credits, mut usage) = match main {
         Some((credits, usage)) => (credits, usage),
-        None => (None, Err("model quotas without an account observation".into())),
+        None => (
+            None,
+            Err("model quotas without an account observation".into()),
+        ),
     };
     if let (Ok(usage), Some(models)) = (&mut usage, models) {
         for (model, quota) in models.iter().take(64) {
@@ -190,7 +193,10 @@ fn reset_at(name: &str, value: &str, at: Epoch) -> Result<Epoch, String> {
     }
     let epoch = n as Epoch;
     if epoch <= at {
-        return Err(format!("{name} is before the observation ({})", short(value)));
+        return Err(format!(
+            "{name} is before the observation ({})",
+            short(value)
+        ));
     }
     Ok(epoch)
 }
@@ -230,7 +236,11 @@ fn slot_of(seconds: i64) -> Slot {
 }
 
 /// One Codex window (`prefix` = `x-codex-primary` …); None when absent or not applicable.
-fn codex_window(s: &Signals, prefix: &str, at: Epoch) -> Result<Option<(Slot, QuotaWindow)>, String> {
+fn codex_window(
+    s: &Signals,
+    prefix: &str,
+    at: Epoch,
+) -> Result<Option<(Slot, QuotaWindow)>, String> {
     let used_name = format!("{prefix}-used-percent");
     let Some(used) = s.get(&used_name) else {
         return Ok(None);
@@ -295,7 +305,11 @@ fn codex(s: &Signals, at: Epoch) -> Result<Usage, String> {
         plan_type: s
             .get("x-codex-plan-type")
             .map(|p| p.to_ascii_lowercase())
-            .filter(|p| p.len() <= 32 && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')),
+            .filter(|p| {
+                p.len() <= 32
+                    && p.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            }),
         // Today's numbers: without a weekly window, a monthly one is the long window.
         weekly: weekly.clone().or_else(|| monthly.clone()),
         five_hour,
@@ -330,7 +344,9 @@ fn codex(s: &Signals, at: Epoch) -> Result<Usage, String> {
             five_hour: five,
             weekly: week.or(month),
         };
-        usage.lanes.extend(lanes_of(&name, &limit.five_hour, &limit.weekly));
+        usage
+            .lanes
+            .extend(lanes_of(&name, &limit.five_hour, &limit.weekly));
         usage.additional.push(limit);
     }
     Ok(usage)
@@ -379,7 +395,11 @@ fn model_lanes(model: &str, usage: &Usage) -> Vec<Lane> {
     lanes_of(&short(model), &usage.five_hour, &usage.weekly)
 }
 
-fn lanes_of(name: &str, five_hour: &Option<QuotaWindow>, weekly: &Option<QuotaWindow>) -> Vec<Lane> {
+fn lanes_of(
+    name: &str,
+    five_hour: &Option<QuotaWindow>,
+    weekly: &Option<QuotaWindow>,
+) -> Vec<Lane> {
     [("5h", five_hour), ("week", weekly)]
         .into_iter()
         .filter_map(|(window, value)| {

@@ -19,7 +19,10 @@ fn codex_ok(signals: Value) -> Usage {
 }
 
 fn codex_err(signals: Value) -> String {
-    from_entry("codex", &entry(signals)).unwrap().usage.unwrap_err()
+    from_entry("codex", &entry(signals))
+        .unwrap()
+        .usage
+        .unwrap_err()
 }
 
 #[test]
@@ -35,7 +38,10 @@ fn codex_windows_are_classified_by_length_not_position() {
     }));
     assert_eq!(usage.plan_type.as_deref(), Some("pro"));
     let week = usage.weekly.unwrap();
-    assert_eq!((week.used_percent, week.reset_at), (5.0, Some(AT + 500_000)));
+    assert_eq!(
+        (week.used_percent, week.reset_at),
+        (5.0, Some(AT + 500_000))
+    );
     let five = usage.five_hour.unwrap();
     assert_eq!((five.used_percent, five.reset_at), (42.5, Some(AT + 3600)));
     // A week-only Pro account: the primary position holds the week, no 5h.
@@ -65,21 +71,35 @@ fn codex_named_limits_and_code_review_are_lanes() {
     let lanes: Vec<(&str, &str, f64)> = usage
         .lanes
         .iter()
-        .map(|l| (l.name.as_str(), l.window.as_deref().unwrap(), l.remaining.unwrap()))
+        .map(|l| {
+            (
+                l.name.as_str(),
+                l.window.as_deref().unwrap(),
+                l.remaining.unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         lanes,
-        [("GPT-5.3-Codex-Spark", "week", 9.0), ("Code review", "week", 75.0)]
+        [
+            ("GPT-5.3-Codex-Spark", "week", 9.0),
+            ("Code review", "week", 75.0)
+        ]
     );
     assert_eq!(usage.five_hour.unwrap().used_percent, 40.0);
     assert_eq!(usage.weekly, None, "lanes never feed the main windows");
     let observation = from_entry(
         "codex",
-        &entry(json!({"X-Codex-Primary-Used-Percent": "1", "X-Codex-Primary-Window-Minutes": "300",
-                      "X-Codex-Credits-Balance": "3"})),
+        &entry(
+            json!({"X-Codex-Primary-Used-Percent": "1", "X-Codex-Primary-Window-Minutes": "300",
+                      "X-Codex-Credits-Balance": "3"}),
+        ),
     )
     .unwrap();
-    assert_eq!(observation.credits.as_deref(), Some("x-codex-credits-balance=3"));
+    assert_eq!(
+        observation.credits.as_deref(),
+        Some("x-codex-credits-balance=3")
+    );
 }
 
 #[test]
@@ -139,14 +159,30 @@ fn bad_values_give_a_note_never_a_number() {
         ("X-Codex-Primary-Used-Percent", "140", "outside 0..100"),
         ("X-Codex-Primary-Used-Percent", "NaN", "not a number"),
         ("X-Codex-Primary-Reset-At", "1785903600000", "milliseconds"),
-        ("X-Codex-Primary-Reset-At", "2026-08-05T10:00:00Z", "not a number"),
-        ("X-Codex-Primary-Reset-At", &(AT - 10).to_string(), "before the observation"),
-        ("X-Codex-Primary-Window-Minutes", "five hours", "not a number"),
+        (
+            "X-Codex-Primary-Reset-At",
+            "2026-08-05T10:00:00Z",
+            "not a number",
+        ),
+        (
+            "X-Codex-Primary-Reset-At",
+            &(AT - 10).to_string(),
+            "before the observation",
+        ),
+        (
+            "X-Codex-Primary-Window-Minutes",
+            "five hours",
+            "not a number",
+        ),
         ("X-Codex-Primary-Window-Minutes", "-300", "not a length"),
     ] {
         let note = codex_err(base(key, value));
         assert!(note.contains(says), "{key}={value}: {note}");
-        assert!(note.to_ascii_lowercase().contains(&key.to_ascii_lowercase()), "{note}");
+        assert!(
+            note.to_ascii_lowercase()
+                .contains(&key.to_ascii_lowercase()),
+            "{note}"
+        );
     }
     // 64 headers of noise and nothing else: a note, no usage.
     let noise: Map<String, Value> = (0..64)
@@ -172,10 +208,19 @@ fn usable_only_when_fresh_newer_than_the_read_and_unreset() {
     .unwrap();
     assert!(observation.usable(None, 300, AT + 60));
     assert!(observation.usable(Some(AT - 1), 300, AT + 60));
-    assert!(!observation.usable(Some(AT + 1), 300, AT + 60), "an older observation never overrides a newer read");
+    assert!(
+        !observation.usable(Some(AT + 1), 300, AT + 60),
+        "an older observation never overrides a newer read"
+    );
     assert!(!observation.usable(None, 300, AT + 301), "too old");
-    assert!(!observation.usable(None, 0, AT), "0 never trusts observations");
-    assert!(!observation.usable(None, 3_600, AT + 601), "its window reset since");
+    assert!(
+        !observation.usable(None, 0, AT),
+        "0 never trusts observations"
+    );
+    assert!(
+        !observation.usable(None, 3_600, AT + 601),
+        "its window reset since"
+    );
 }
 
 proptest! {
