@@ -1087,8 +1087,11 @@ fn route(request: &Request, peer_ip: IpAddr, shared: &Shared) -> Outcome {
     }
     // v8 hook: map the path onto this server shape's routes (tests/support/mock_v8.rs).
     let mapped = {
-        let v8 = shared.config().v8.clone();
-        v8::route_path(&v8, &request.path, &mut shared.stats().stats.v8)
+        let (shape, fault) = {
+            let config = shared.config();
+            (config.v8.shape, config.v8.v8_fault.clone())
+        };
+        v8::route_path(shape, fault, &request.path, &mut shared.stats().stats.v8)
     };
     let rewritten;
     let request = match mapped {
@@ -1297,8 +1300,10 @@ fn auth_files(shared: &Shared, query: &str) -> Outcome {
         let config = shared.config();
         let mut accounts: Vec<&MockAccount> = config.accounts.iter().collect();
         accounts.sort_by(|a, b| a.name.cmp(&b.name));
-        let files: Vec<Value> = accounts
-            .into_iter()
+        let total = accounts.len();
+        let page = v8::page_range(&config.v8, query, total, &mut shared.stats().stats.v8);
+        let files: Vec<Value> = accounts[page.start..page.end]
+            .iter()
             .map(|account| {
                 let mut entry = auth_file_entry(account, config.numeric_auth_index, now);
                 if let Value::Object(map) = &mut entry {
@@ -1307,7 +1312,7 @@ fn auth_files(shared: &Shared, query: &str) -> Outcome {
                 entry
             })
             .collect();
-        v8::list_body(&config.v8, files, query, &mut shared.stats().stats.v8)
+        v8::list_body(&config.v8, files, total, &page)
     };
     Outcome::Respond(Response::json(200, &body))
 }

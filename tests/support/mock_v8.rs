@@ -119,13 +119,18 @@ const V0: &str = "/v0/management";
 const V8: &str = "/v8/management";
 
 /// Map a request path onto the v0 handler it reaches on `mock`'s shape.
-pub fn route_path(mock: &V8Mock, path: &str, stats: &mut V8Stats) -> PathRoute {
+pub fn route_path(
+    shape: ServerShape,
+    fault: Option<V8Fault>,
+    path: &str,
+    stats: &mut V8Stats,
+) -> PathRoute {
     if path == V8 || path.starts_with(&format!("{V8}/")) {
         stats.v8_requests += 1;
-        if let Some(fault) = &mock.v8_fault {
-            return PathRoute::Fault(fault.clone());
+        if let Some(fault) = fault {
+            return PathRoute::Fault(fault);
         }
-        if !mock.shape.serves_v8() {
+        if !shape.serves_v8() {
             stats.missing_routes += 1;
             return PathRoute::Missing;
         }
@@ -140,7 +145,7 @@ pub fn route_path(mock: &V8Mock, path: &str, stats: &mut V8Stats) -> PathRoute {
     }
     if path == V0 || path.starts_with(&format!("{V0}/")) {
         stats.v0_requests += 1;
-        if !mock.shape.serves_v0() {
+        if !shape.serves_v0() {
             stats.missing_routes += 1;
             return PathRoute::Missing;
         }
@@ -163,21 +168,39 @@ pub fn page_query(query: &str) -> Option<(usize, usize)> {
     Some((page?, size?))
 }
 
-/// The credential list answer: the whole list, or the asked page on shapes that page.
-pub fn list_body(mock: &V8Mock, files: Vec<Value>, query: &str, stats: &mut V8Stats) -> Value {
-    let paging = page_query(query).filter(|_| mock.shape.pages());
-    let Some((page, size)) = paging else {
-        return json!({ "files": files });
+/// Which entries of a `total`-entry list one request gets.
+pub struct PageRange {
+    pub start: usize,
+    pub end: usize,
+    /// `(page, page_size)` when the answer is a page.
+    pub page: Option<(usize, usize)>,
+}
+
+/// The entries the request's `page`/`page_size` ask for (all on shapes that do not page).
+pub fn page_range(mock: &V8Mock, query: &str, total: usize, stats: &mut V8Stats) -> PageRange {
+    let Some((page, size)) = page_query(query).filter(|_| mock.shape.pages()) else {
+        return PageRange {
+            start: 0,
+            end: total,
+            page: None,
+        };
     };
     stats.page_requests += 1;
-    let total = files.len();
     let start = (page - 1).saturating_mul(size).min(total);
-    let end = start.saturating_add(size).min(total);
-    let slice: Vec<Value> = files[start..end].to_vec();
-    if mock.shape.serves_v8() {
-        json!({ "files": slice, "total": total, "page": page, "page_size": size })
-    } else {
-        json!({ "files": slice })
+    PageRange {
+        start,
+        end: start.saturating_add(size).min(total),
+        page: Some((page, size)),
+    }
+}
+
+/// The credential list answer: `files`, plus `total` on v8 pages.
+pub fn list_body(mock: &V8Mock, files: Vec<Value>, total: usize, range: &PageRange) -> Value {
+    match range.page {
+        Some((page, size)) if mock.shape.serves_v8() => {
+            json!({ "files": files, "total": total, "page": page, "page_size": size })
+        }
+        _ => json!({ "files": files }),
     }
 }
 
