@@ -241,8 +241,11 @@ fn every_provider_has_its_own_section_and_codex_numbers_stay() {
     assert_eq!(stats.reset_credit_calls.values().sum::<u64>(), 2);
 }
 
+/// Issue 18 item 7: reset credits (like plans) are read only when something says
+/// they may have changed (`refresh --all`, a window reset, a limit reached, a
+/// credits signal), else at most once a day.
 #[test]
-fn reset_credits_are_read_at_most_every_30_minutes() {
+fn reset_credits_are_read_only_when_they_may_have_changed() {
     let server = MockServer::start(MockConfig::with_accounts(vec![MockAccount::new(
         "a@example.com",
         "plus",
@@ -271,26 +274,48 @@ fn reset_credits_are_read_at_most_every_30_minutes() {
         first["report"]["accounts"][0]["reset_credits"],
         json!({"available": 0, "expires_at": null})
     );
-    // A fetch that asks usage again (`refresh --all`) does not read the credits...
-    let refresh_all = || {
-        sandbox.age_cache("default", 60);
-        assert_eq!(sandbox.run(&["refresh", "--all"]).code, 0);
+    let edit_account = |change: &dyn Fn(&mut serde_json::Value)| {
+        let mut cache = sandbox.read_cache("default");
+        change(&mut cache["state"]["accounts"][0]);
+        std::fs::write(
+            sandbox.cache_file("default"),
+            serde_json::to_vec(&cache).unwrap(),
+        )
+        .unwrap();
     };
-    refresh_all();
+    // A scheduled refresh that reads usage again (the account is old) does not
+    // read the credits, even 2 hours later …
+    let scheduled = || {
+        sandbox.age_cache("default", 1_000);
+        edit_account(&|a| {
+            let at = a["usage_fetched_at"].as_i64().unwrap();
+            a["usage_fetched_at"] = (at - 7_200).into();
+            let read = a["reset_credits_fetched_at"].as_i64().unwrap();
+            a["reset_credits_fetched_at"] = (read - 7_200).into();
+        });
+        assert_eq!(sandbox.run(&["status", "--json"]).code, 0);
+    };
+    scheduled();
     assert_eq!(counts(), (2, 1));
-    // ...until 30 minutes have passed since they were read.
-    let mut cache = sandbox.read_cache("default");
-    let at = cache["state"]["accounts"][0]["reset_credits_fetched_at"]
-        .as_i64()
-        .expect("read time kept in the cache");
-    cache["state"]["accounts"][0]["reset_credits_fetched_at"] = (at - 1_800).into();
-    std::fs::write(
-        sandbox.cache_file("default"),
-        serde_json::to_vec(&cache).unwrap(),
-    )
-    .unwrap();
-    refresh_all();
+    // … `refresh --all` does …
+    sandbox.age_cache("default", 60);
+    assert_eq!(sandbox.run(&["refresh", "--all"]).code, 0);
     assert_eq!(counts(), (3, 2));
+    // … and so does a day's age.
+    edit_account(&|a| {
+        let read = a["reset_credits_fetched_at"].as_i64().unwrap();
+        a["reset_credits_fetched_at"] = (read - 86_400).into();
+    });
+    scheduled();
+    assert_eq!(counts(), (4, 3));
+    // A window that reset since the credits were read makes them due too.
+    edit_account(&|a| {
+        let read = a["reset_credits_fetched_at"].as_i64().unwrap();
+        // (the refresh below moves the read 2 hours back: this reset is after it)
+        a["usage"]["five_hour"]["reset_at"] = (read - 60).into();
+    });
+    scheduled();
+    assert_eq!(counts(), (5, 4));
 }
 
 #[test]
@@ -456,7 +481,7 @@ fn codex_monthly_and_extra_limits_are_lanes_outside_the_sums() {
 }
 
 #[test]
-fn plans_are_asked_at_most_every_6_hours_and_kept_in_between() {
+fn plans_are_asked_only_when_they_may_have_changed() {
     let agy_quota = json!({"groups": [{"displayName": "G", "buckets": [
         {"bucketId": "g5", "window": "5h", "remainingFraction": 0.5}]}]});
     let server = MockServer::start(MockConfig::with_accounts(vec![
@@ -487,31 +512,36 @@ fn plans_are_asked_at_most_every_6_hours_and_kept_in_between() {
     let first = sandbox.run(&["status", "--json"]).json();
     assert_eq!(plans(&first), expected);
     assert_eq!(plan_calls(), (1, 1, 1));
-    // A later fetch that reads the quota again (`refresh --all`) reuses the plans.
-    let refresh_all = || {
-        sandbox.age_cache("default", 60);
-        assert_eq!(sandbox.run(&["refresh", "--all"]).code, 0);
-        sandbox.run(&["status", "--json", "--offline"]).json()
+    let shift = |key: &str, seconds: i64| {
+        let mut cache = sandbox.read_cache("default");
+        for account in cache["state"]["accounts"].as_array_mut().unwrap() {
+            let at = account[key].as_i64().expect("time cached");
+            account[key] = (at - seconds).into();
+        }
+        std::fs::write(
+            sandbox.cache_file("default"),
+            serde_json::to_vec(&cache).unwrap(),
+        )
+        .unwrap();
     };
-    let second = refresh_all();
+    // A scheduled fetch that reads the quota again (usage 2 hours old) reuses the plans.
+    sandbox.age_cache("default", 1_000);
+    shift("usage_fetched_at", 7_200);
+    shift("plan_checked_at", 7_200);
+    let second = sandbox.run(&["status", "--json"]).json();
     assert_eq!(plans(&second), expected);
     assert_eq!(plan_calls(), (2, 1, 1));
-    // Six hours after the plan calls answered, they are asked again.
-    let mut cache = sandbox.read_cache("default");
-    for account in cache["state"]["accounts"].as_array_mut().unwrap() {
-        let at = account["plan_checked_at"]
-            .as_i64()
-            .expect("plan time cached");
-        account["plan_checked_at"] = (at - 6 * 3600).into();
-    }
-    std::fs::write(
-        sandbox.cache_file("default"),
-        serde_json::to_vec(&cache).unwrap(),
-    )
-    .unwrap();
-    let third = refresh_all();
-    assert_eq!(plans(&third), expected);
+    // `refresh --all` asks them again …
+    sandbox.age_cache("default", 60);
+    assert_eq!(sandbox.run(&["refresh", "--all"]).code, 0);
     assert_eq!(plan_calls(), (3, 2, 2));
+    // … and so does a day's age.
+    sandbox.age_cache("default", 1_000);
+    shift("usage_fetched_at", 7_200);
+    shift("plan_checked_at", 86_400);
+    let third = sandbox.run(&["status", "--json"]).json();
+    assert_eq!(plans(&third), expected);
+    assert_eq!(plan_calls(), (4, 3, 3));
 }
 
 #[test]

@@ -83,6 +83,8 @@ pub struct Client {
     urls: Arc<ProviderUrls>,
     /// Auth file names whose reset credits were read less than 30 minutes ago.
     reset_credits_fresh: Arc<std::collections::HashSet<String>>,
+    /// When each account's reset credits were read (a newer credits signal makes them due).
+    reset_credits_read_at: Arc<std::collections::HashMap<String, Epoch>>,
     /// False: never read reset credits (`test-fetch` makes one usage call only).
     reset_credits: bool,
     /// Plans read by a plan call recently, by auth file name: no new call for those.
@@ -138,6 +140,7 @@ impl Client {
             key: Arc::new(key),
             urls: Arc::new(urls),
             reset_credits_fresh: Arc::default(),
+            reset_credits_read_at: Arc::default(),
             reset_credits: true,
             known_plans: Arc::default(),
             learned: None,
@@ -198,6 +201,15 @@ impl Client {
         self
     }
 
+    /// When each account's reset credits were read, by auth file name.
+    pub fn with_reset_credits_read_at(
+        mut self,
+        read_at: std::collections::HashMap<String, Epoch>,
+    ) -> Self {
+        self.reset_credits_read_at = Arc::new(read_at);
+        self
+    }
+
     /// Reuse these plans (by auth file name) instead of asking the plan call again.
     pub fn with_known_plans(
         mut self,
@@ -225,7 +237,14 @@ impl Client {
 
     /// True when this Codex account's reset credits should be read in this fetch.
     pub fn reset_credits_due(&self, entry: &AuthFileEntry) -> bool {
-        self.reset_credits && !self.reset_credits_fresh.contains(&entry.name)
+        let signal = match (
+            &entry.observation,
+            self.reset_credits_read_at.get(&entry.name),
+        ) {
+            (Some(o), Some(read_at)) => o.credits.is_some() && o.at > *read_at,
+            _ => false,
+        };
+        self.reset_credits && (signal || !self.reset_credits_fresh.contains(&entry.name))
     }
 
     /// A local pool reached over https usually speaks plain http: say so.

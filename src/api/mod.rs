@@ -9,6 +9,7 @@ pub mod observations;
 pub mod providers;
 pub mod refresh_plan;
 pub mod routes;
+pub mod side_calls;
 
 /// The Codex `wham/usage` parser under its former name.
 pub use providers::codex as usage;

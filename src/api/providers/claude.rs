@@ -327,14 +327,21 @@ mod tests {
         });
         let usage = interpret_usage(200, &body.to_string(), NOW).unwrap();
         let five = usage.five_hour.unwrap();
-        assert_eq!((five.used_percent, five.reset_at), (42.5, Some(1_785_906_000)));
+        assert_eq!(
+            (five.used_percent, five.reset_at),
+            (42.5, Some(1_785_906_000))
+        );
         assert_eq!(usage.weekly.unwrap().used_percent, 71.0);
         let lanes: Vec<(&str, f64)> = usage
             .lanes
             .iter()
             .map(|l| (l.name.as_str(), l.remaining.unwrap()))
             .collect();
-        assert_eq!(lanes, [("Opus", 67.0)], "the scoped limit, once; no null lane");
+        assert_eq!(
+            lanes,
+            [("Opus", 67.0)],
+            "the scoped limit, once; no null lane"
+        );
         // Only `limits`: still 5h and week.
         let only = json!({"limits": [{"kind": "weekly_all", "percent": 5}]});
         let usage = interpret_usage(200, &only.to_string(), NOW).unwrap();
@@ -343,7 +350,11 @@ mod tests {
         // An empty or unknown `limits` keeps the old shape working.
         let old = json!({"five_hour": {"utilization": 9}, "limits": []});
         assert_eq!(
-            interpret_usage(200, &old.to_string(), NOW).unwrap().five_hour.unwrap().used_percent,
+            interpret_usage(200, &old.to_string(), NOW)
+                .unwrap()
+                .five_hour
+                .unwrap()
+                .used_percent,
             9.0
         );
     }

@@ -74,7 +74,7 @@ pub async fn read_usage(
                 .await?;
             let mut usage = claude::interpret_usage(status, &body, now).map_err(account)?;
             // The plan is optional: a failed profile call never fails the account.
-            // A plan read recently is reused (see `session::PLAN_EVERY`).
+            // A plan read recently is reused (see `api::side_calls`).
             if let Some(plan) = client.known_plan(entry) {
                 usage.plan_type = plan;
             } else if let Some((status, body)) = side_call(
@@ -101,7 +101,7 @@ pub async fn read_usage(
                 .await?;
             let mut usage = codex::interpret_upstream(status, &body, now).map_err(account)?;
             if client.reset_credits_due(entry) {
-                // One extra call at most every 30 minutes; its failure is not the account's.
+                // Only when it may have changed (api::side_calls); its failure is not the account's.
                 if let Some((status, body)) = side_call(
                     client,
                     &reset_credits::request(entry, &urls.codex_reset_credits),
