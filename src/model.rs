@@ -216,6 +216,10 @@ pub struct Account {
     /// value; its usage was read instead).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observation_note: Option<String>,
+    /// When a scheduled refresh reads this account's usage again for its age
+    /// (spread over the max-age period, see `api::refresh_plan`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage_due_at: Option<Epoch>,
 }
 
 /// An account's request counters as seen at its last usage fetch.

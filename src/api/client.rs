@@ -180,6 +180,13 @@ impl Client {
         self.route_state().clone()
     }
 
+    /// False for servers known to list everything at once (before v7.3, by
+    /// the version learned earlier): no `page` parameter, no second request.
+    fn may_page(&self) -> bool {
+        let version = self.learned.as_ref().and_then(|l| l.version.as_deref());
+        version.is_none_or(routes::pages_from)
+    }
+
     /// What to remember about this server after a list answered with `version`.
     pub fn learned_after(&self, version: Option<&str>) -> Learned {
         let route = self.route();
@@ -289,7 +296,7 @@ impl Client {
             self.options.pool_url,
             api.path(Endpoint::Credentials)
         );
-        if let Some(page) = page {
+        if let Some(page) = page.filter(|_| self.may_page()) {
             url.push_str(&format!("?page={page}&page_size={}", self.page_size));
         }
         self.route_state().list_requests += 1;
@@ -360,7 +367,7 @@ impl Client {
         let mut seen = page.files.len();
         let mut first_id = page.files.first().map(|e| e.id.clone());
         let total = page.total;
-        let mut paged = page.files.len() == self.page_size;
+        let mut paged = self.may_page() && page.files.len() == self.page_size;
         let mut entries: Vec<AuthFileEntry> = page.files.into_iter().filter(|e| keep(e)).collect();
         let mut number = 1;
         while paged && number < MAX_PAGES && total.is_none_or(|t| seen < t) {

@@ -172,9 +172,14 @@ pub fn merge_with_observations(
     previous: Option<&PoolState>,
     mut report: FetchReport,
     selection: &Selection,
-    observation_max_age: i64,
+    policy: MergePolicy,
     now: Epoch,
 ) -> PoolState {
+    let observation_max_age = policy.observation_max_age;
+    let phases: HashMap<String, f64> = refresh_plan::phases(&report.entries)
+        .into_iter()
+        .map(|(name, phase)| (name.to_string(), phase))
+        .collect();
     let old: HashMap<&str, &Account> = previous
         .map(|p| {
             p.accounts
@@ -219,14 +224,47 @@ pub fn merge_with_observations(
         observed_at.insert(entry.id.clone(), observation.at);
         report.usages.push((entry.id.clone(), Ok(usage)));
     }
+    let answered: std::collections::HashSet<String> = report
+        .usages
+        .iter()
+        .filter(|(_, result)| result.is_ok())
+        .map(|(id, _)| id.clone())
+        .collect();
     let mut state = merge_fetch(previous, report, selection, now);
     for account in &mut state.accounts {
         if let Some(at) = observed_at.get(&account.id) {
             account.usage_fetched_at = Some(*at);
         }
         account.observation_note = notes.remove(&account.id);
+        if !answered.contains(&account.id) {
+            // Not read now: its due time stays.
+            account.usage_due_at = old
+                .get(account.id.as_str())
+                .and_then(|a| a.usage_due_at)
+                .filter(|_| account.usage_fetched_at.is_some());
+        }
     }
+    let previous_due: HashMap<String, Epoch> = old
+        .iter()
+        .filter_map(|(_, a)| Some((a.id.clone(), a.usage_due_at?)))
+        .collect();
+    refresh_plan::stamp_due_times(
+        &mut state,
+        &phases,
+        &answered,
+        &previous_due,
+        policy.usage_max_age,
+    );
     state
+}
+
+/// What [`merge_with_observations`] needs from the settings (seconds).
+#[derive(Clone, Copy, Debug)]
+pub struct MergePolicy {
+    /// A fresh observation younger than this is the usage (0: never).
+    pub observation_max_age: i64,
+    /// The scheduled max age of usage (`usage_max_age_minutes`).
+    pub usage_max_age: i64,
 }
 
 /// The API-key rows after a refresh: the fetched rows the provider filter keeps;

@@ -18,6 +18,16 @@
 //! * or whose usage is older than the max age (`usage_max_age_minutes`, 30 min
 //!   for scheduled refreshes, [`MANUAL_MAX_AGE`] for "Refresh now").
 //!
+//! Age-based re-reads are spread (issue 21 item 7): each account has its own
+//! phase in the max-age period (by the rank of a hash of its name among the
+//! pool, so phases are evenly spaced). When its usage is read, its next due
+//! time is its first phase point `phase × max_age + k × max_age` after the
+//! read (stored as `usage_due_at`, see [`due_after`]). Usage therefore never
+//! gets older than the max age, and after a first full read the next due
+//! times are staggered over one period: a refresh every `interval` asks about
+//! `accounts × interval / max_age` accounts for age, never the whole pool at
+//! once (a `refresh --all` does not line them up again either).
+//!
 //! `refresh --all` asks every account. Accounts are asked in the order of their
 //! last answer, oldest first (never answered first), so a deadline that cuts a
 //! big pool short never starves the same tail twice (issue 9 item 9).
@@ -174,6 +184,72 @@ fn last_answer(account: &Account) -> Option<Epoch> {
     }
 }
 
+/// Each account's phase in the max-age period, as a fraction in 0..1: its
+/// rank by a hash of its name among the accounts that want usage.
+pub fn phases(entries: &[AuthFileEntry]) -> HashMap<&str, f64> {
+    let mut named: Vec<(u64, &str)> = entries
+        .iter()
+        .filter(|e| wants_usage(e))
+        .map(|e| (fnv1a(e.name.as_bytes()), e.name.as_str()))
+        .collect();
+    named.sort_unstable();
+    let n = named.len().max(1) as f64;
+    named
+        .into_iter()
+        .enumerate()
+        .map(|(rank, (_, name))| (name, rank as f64 / n))
+        .collect()
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// The first due point `phase × max_age + k × max_age` after `read_at` (in
+/// `(read_at, read_at + max_age]`).
+pub fn due_after(read_at: Epoch, max_age: i64, phase: f64) -> Epoch {
+    if max_age <= 0 {
+        return read_at;
+    }
+    let offset = (phase.clamp(0.0, 1.0) * max_age as f64) as i64;
+    let k = (read_at - offset).div_euclid(max_age) + 1;
+    offset + k * max_age
+}
+
+/// The next due time of an account read at `read_at`: the next point of its
+/// own lattice (`previous_due + k × max_age`) when it had one, so the
+/// spacing between accounts stays; else the first point of its phase.
+pub fn next_due(read_at: Epoch, max_age: i64, phase: f64, previous_due: Option<Epoch>) -> Epoch {
+    match previous_due {
+        Some(due) if max_age > 0 => due + max_age * ((read_at - due).div_euclid(max_age) + 1),
+        _ => due_after(read_at, max_age, phase),
+    }
+}
+
+/// Next due times of the accounts of `state` answered in this refresh
+/// (`fresh`, read or observed), by the phases of the pool's entries and
+/// their previous due times.
+pub fn stamp_due_times(
+    state: &mut PoolState,
+    entries_phases: &HashMap<String, f64>,
+    fresh: &std::collections::HashSet<String>,
+    previous_due: &HashMap<String, Epoch>,
+    max_age: i64,
+) {
+    for account in &mut state.accounts {
+        if !fresh.contains(&account.id) {
+            continue;
+        }
+        if let Some(read_at) = account.usage_fetched_at {
+            let phase = entries_phases.get(&account.name).copied().unwrap_or(0.0);
+            let before = previous_due.get(&account.id).copied();
+            account.usage_due_at = Some(next_due(read_at, max_age, phase, before));
+        }
+    }
+}
+
 fn reason(
     previous: Option<&Account>,
     entry: &AuthFileEntry,
@@ -212,7 +288,8 @@ fn reason(
     if reset_passed {
         return Some(Reason::WindowReset);
     }
-    if now - fetched_at >= max_age || fetched_at > now {
+    let due = previous.usage_due_at.is_some_and(|at| now >= at);
+    if fetched_at > now || now - fetched_at >= max_age || due {
         return Some(Reason::MaxAge);
     }
     None
@@ -410,5 +487,53 @@ mod tests {
             1_200,
         );
         assert_eq!(order.ids(), vec!["cut".to_string(), "failing".to_string()]);
+    }
+
+    /// Issue 21 item 7: no refresh storms. 200 accounts read at once, then a
+    /// scheduled refresh every 2 minutes for 3 hours with no traffic: every
+    /// refresh asks at most its share (200 × 120 / 1800 ≈ 13.3, so 14) and
+    /// no account's usage ever gets older than the max age (+ one interval).
+    #[test]
+    fn age_based_re_reads_are_spread_over_the_period() {
+        let n = 200;
+        let interval = 120;
+        let entries: Vec<AuthFileEntry> = (0..n).map(|i| entry(&format!("user{i}@x"), 1)).collect();
+        // The first full read at 0 staggers the next due times.
+        let phase = phases(&entries);
+        let mut accounts: Vec<Account> = entries
+            .iter()
+            .map(|e| {
+                let mut a = account(&e.id, 0, 1, 10_000_000);
+                a.usage_due_at = Some(due_after(0, 1_800, phase[e.name.as_str()]));
+                a
+            })
+            .collect();
+        let share = (n as i64 * interval + 1_799) as usize / 1_800;
+        let mut worst = 0;
+        let mut oldest = 0;
+        for tick in 1..=90 {
+            let now = tick * interval;
+            let planned = plan(Some(&state(accounts.clone())), &entries, CHANGED, now);
+            worst = worst.max(planned.calls.len());
+            let phase = phases(&entries);
+            for call in &planned.calls {
+                assert_eq!(call.reason, Reason::MaxAge);
+                let a = accounts.iter_mut().find(|a| a.id == call.id).unwrap();
+                let before = a.usage_due_at;
+                *a = account(&a.id, now, 1, 10_000_000);
+                a.usage_due_at = Some(next_due(now, 1_800, phase[a.name.as_str()], before));
+            }
+            oldest = oldest.max(
+                accounts
+                    .iter()
+                    .map(|a| now - a.usage_fetched_at.unwrap())
+                    .max()
+                    .unwrap(),
+            );
+        }
+        assert!(worst <= share, "a refresh asked {worst} > share {share}");
+        assert!(oldest < 1_800, "usage {oldest} s old");
+        // The old rule asked ~all 200 at once every 30 minutes.
+        assert!(worst * 10 < n);
     }
 }

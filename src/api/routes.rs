@@ -139,6 +139,20 @@ pub fn learn(
     }
 }
 
+/// True when a server of this `X-CPA-VERSION` may page its credential list
+/// (v7.3 and later; an unreadable version may).
+pub fn pages_from(version: &str) -> bool {
+    let mut parts = version
+        .trim()
+        .trim_start_matches(['v', 'V'])
+        .split(['.', '-', '+'])
+        .map(|p| p.parse::<u64>().ok());
+    match (parts.next().flatten(), parts.next().flatten()) {
+        (Some(major), Some(minor)) => (major, minor) >= (7, 3),
+        _ => true,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,6 +198,15 @@ mod tests {
             judge(Api::V0, 404, "404 page not found", false),
             ProbeVerdict::Missing
         );
+    }
+
+    #[test]
+    fn paging_from_v7_3() {
+        assert!(!pages_from("7.2.140"));
+        assert!(!pages_from("v6.8.15"));
+        assert!(pages_from("7.3.0"));
+        assert!(pages_from("8.0.23"));
+        assert!(pages_from("dev"));
     }
 
     #[test]

@@ -353,8 +353,16 @@ impl Session<'_> {
                 .await
                 .unwrap_or_else(|_| Err("api-key-usage timed out".to_string()))
         });
-        let mut state =
-            crate::api::merge_with_observations(previous, report, &selection, observed, now);
+        let mut state = crate::api::merge_with_observations(
+            previous,
+            report,
+            &selection,
+            crate::api::MergePolicy {
+                observation_max_age: observed,
+                usage_max_age: self.settings.usage_max_age.as_secs() as i64,
+            },
+            now,
+        );
         state.api_keys = merge_api_keys(previous, keys, &selection);
         Ok(state)
     }
