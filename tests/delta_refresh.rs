@@ -234,7 +234,7 @@ fn age_based_re_reads_of_200_accounts_are_spread_not_a_storm() {
         Some(DEFAULT_MANAGEMENT_KEY),
     );
     sandbox.write_config(&format!(
-        "pool_url = \"{}\"\nusage_url = \"{}\"\ntimeout_seconds = 5\ndeadline_seconds = 60\nconcurrency = 16\n{}",
+        "pool_url = \"{}\"\nusage_url = \"{}\"\ntimeout_seconds = 5\ndeadline_seconds = 60\nconcurrency = 16\nage_reads_per_hour = 0\n{}",
         server.url(),
         server.usage_url(),
         common::provider_urls_for(&server.usage_url())

@@ -100,8 +100,33 @@ pub fn plan(
     scope: Scope,
     now: Epoch,
 ) -> Plan {
-    let observed = crate::config::DEFAULT_OBSERVATION_MAX_AGE_MINUTES as i64 * 60;
-    plan_with(previous, entries, scope, observed, now)
+    let policy = PlanPolicy {
+        observation_max_age: crate::config::DEFAULT_OBSERVATION_MAX_AGE_MINUTES as i64 * 60,
+        age_reads_per_hour: 0,
+    };
+    plan_with(previous, entries, scope, policy, now)
+}
+
+/// What the planner takes from the settings.
+#[derive(Clone, Copy, Debug)]
+pub struct PlanPolicy {
+    /// A fresh observation younger than this (seconds) is the usage; 0: never.
+    pub observation_max_age: i64,
+    /// Re-reads of quiet accounts (max age, a window reset with no traffic)
+    /// per hour at most, spread over the refreshes; 0: no budget.
+    pub age_reads_per_hour: u64,
+}
+
+/// How many quiet re-reads this refresh may make: the budget's points
+/// (`budget` per hour, evenly spaced in absolute time) that passed since the
+/// previous refresh, at most an hour's worth.
+fn quiet_allowance(previous: Option<&PoolState>, budget: u64, now: Epoch) -> usize {
+    if budget == 0 {
+        return usize::MAX;
+    }
+    let since = previous.map_or(now - 3_600, |p| p.fetched_at.max(now - 3_600));
+    let points = |t: Epoch| (t as i128 * budget as i128).div_euclid(3_600);
+    (points(now) - points(since.min(now))).clamp(0, budget as i128) as usize
 }
 
 /// [`plan`] with the freshness limit of observations (`observation_max_age`
@@ -112,9 +137,10 @@ pub fn plan_with(
     previous: Option<&PoolState>,
     entries: &[AuthFileEntry],
     scope: Scope,
-    observation_max_age: i64,
+    policy: PlanPolicy,
     now: Epoch,
 ) -> Plan {
+    let observation_max_age = policy.observation_max_age;
     let old: HashMap<&str, &Account> = previous
         .map(|p| {
             p.accounts
@@ -153,8 +179,26 @@ pub fn plan_with(
     }
     // Oldest answer first; never answered (None) sorts before any time.
     asked.sort_by_key(|(answered, position, _)| (*answered, *position));
+    // Quiet re-reads (nothing says the account changed but its age or a
+    // reset) within the hourly budget, the longest unanswered first.
+    let mut allowance = quiet_allowance(previous, policy.age_reads_per_hour, now);
+    let calls: Vec<Planned> = asked
+        .into_iter()
+        .map(|(_, _, p)| p)
+        .filter(|p| {
+            if !matches!(p.reason, Reason::MaxAge | Reason::WindowReset) {
+                return true;
+            }
+            if allowance == 0 {
+                kept += 1;
+                return false;
+            }
+            allowance -= 1;
+            true
+        })
+        .collect();
     Plan {
-        calls: asked.into_iter().map(|(_, _, p)| p).collect(),
+        calls,
         kept,
         observed,
     }
@@ -535,5 +579,47 @@ mod tests {
         assert!(oldest < 1_800, "usage {oldest} s old");
         // The old rule asked ~all 200 at once every 30 minutes.
         assert!(worst * 10 < n);
+    }
+
+    /// Issue 18 item 7: an idle 1000-account pool costs at most the hourly
+    /// budget of quiet re-reads (100), whatever the max age.
+    #[test]
+    fn quiet_re_reads_stay_within_the_hourly_budget() {
+        let n = 1000;
+        let entries: Vec<AuthFileEntry> = (0..n).map(|i| entry(&format!("idle{i}@x"), 1)).collect();
+        let phase = phases(&entries);
+        let mut accounts: Vec<Account> = entries
+            .iter()
+            .map(|e| {
+                let mut a = account(&e.id, 0, 1, 10_000_000);
+                a.usage_due_at = Some(due_after(0, 1_800, phase[e.name.as_str()]));
+                a
+            })
+            .collect();
+        let policy = PlanPolicy {
+            observation_max_age: 300,
+            age_reads_per_hour: 100,
+        };
+        let mut fetched_at = 0;
+        let mut per_hour = [0usize; 3];
+        for tick in 1..=90 {
+            let now = tick * 120;
+            let mut previous = state(accounts.clone());
+            previous.fetched_at = fetched_at;
+            let planned = plan_with(Some(&previous), &entries, CHANGED, policy, now);
+            per_hour[(now as usize - 1) / 3_600] += planned.calls.len();
+            for call in &planned.calls {
+                let a = accounts.iter_mut().find(|a| a.id == call.id).unwrap();
+                let before = a.usage_due_at;
+                *a = account(&a.id, now, 1, 10_000_000);
+                a.usage_due_at = Some(next_due(now, 1_800, phase[a.name.as_str()], before));
+            }
+            fetched_at = now;
+        }
+        assert!(per_hour.iter().all(|h| *h <= 100), "{per_hour:?}");
+        assert!(
+            per_hour.iter().all(|h| *h >= 90),
+            "the budget is used: {per_hour:?}"
+        );
     }
 }

@@ -61,6 +61,10 @@ pool_url = {pool_url}
 # (0..=60; 0 never trusts observations; docs/refresh.md).
 # observation_max_age_minutes = {observation_max_age}
 
+# Quiet accounts (no traffic) are re-read for their age or a window reset at most this many
+# times an hour in all, spread over the refreshes (0: no budget; docs/refresh.md).
+# age_reads_per_hour = {age_reads}
+
 # Credentials asked per page where the server pages its list (10..=100000).
 # credentials_page_size = {page_size}
 
@@ -138,6 +142,7 @@ pool_url = {pool_url}
         cold_start_wait = super::DEFAULT_COLD_START_WAIT_SECONDS,
         observation_max_age = super::DEFAULT_OBSERVATION_MAX_AGE_MINUTES,
         page_size = super::DEFAULT_CREDENTIALS_PAGE_SIZE,
+        age_reads = super::DEFAULT_AGE_READS_PER_HOUR,
         kill_line = keys::format_float(quota.kill_line),
         stale_limit = quota.stale_limit / 60,
         sort = keys::sort_name(quota.sort),

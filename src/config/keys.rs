@@ -120,6 +120,14 @@ pub(crate) const KEYS: &[KeySpec] = &[
         Some("POOLWATCH_OBSERVATION_MAX_AGE_MINUTES"),
     ),
     key(
+        "age_reads_per_hour",
+        Kind::Int {
+            min: 0,
+            max: 1_000_000,
+        },
+        Some("POOLWATCH_AGE_READS_PER_HOUR"),
+    ),
+    key(
         "credentials_page_size",
         Kind::Int {
             min: 10,

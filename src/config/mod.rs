@@ -53,6 +53,8 @@ pub const DEFAULT_TIMEOUT_SECONDS: u64 = 10;
 pub const DEFAULT_USAGE_MAX_AGE_MINUTES: u64 = 30;
 /// Default freshness limit of a passive quota observation, in minutes (docs/refresh.md).
 pub const DEFAULT_OBSERVATION_MAX_AGE_MINUTES: u64 = 5;
+/// Default budget of quiet re-reads (max age, a window reset without traffic) per hour.
+pub const DEFAULT_AGE_READS_PER_HOUR: u64 = 100;
 /// Default credentials per page of the credential list.
 pub const DEFAULT_CREDENTIALS_PAGE_SIZE: usize = 1000;
 /// Default wait of a menu run with no cached data for the first fetch, in seconds.
@@ -139,6 +141,8 @@ pub struct Settings {
     pub observation_max_age: Duration,
     /// Credentials asked per page where the server pages its list.
     pub credentials_page_size: usize,
+    /// Re-reads of quiet accounts (age, a window reset) per hour at most; 0: no budget.
+    pub age_reads_per_hour: u64,
     /// How long a menu run with no cached data waits for the first fetch.
     pub cold_start_wait: Duration,
     pub quota: QuotaSettings,
@@ -186,6 +190,7 @@ impl Default for Settings {
             usage_max_age: Duration::from_secs(DEFAULT_USAGE_MAX_AGE_MINUTES * 60),
             observation_max_age: Duration::from_secs(DEFAULT_OBSERVATION_MAX_AGE_MINUTES * 60),
             credentials_page_size: DEFAULT_CREDENTIALS_PAGE_SIZE,
+            age_reads_per_hour: DEFAULT_AGE_READS_PER_HOUR,
             cold_start_wait: Duration::from_secs(DEFAULT_COLD_START_WAIT_SECONDS),
             quota: QuotaSettings::default(),
             providers: DEFAULT_PROVIDERS.iter().map(|p| p.to_string()).collect(),
@@ -553,6 +558,9 @@ impl Resolved {
                 .int("credentials_page_size")
                 .and_then(|n| usize::try_from(n).ok())
                 .unwrap_or(DEFAULT_CREDENTIALS_PAGE_SIZE),
+            age_reads_per_hour: self
+                .int("age_reads_per_hour")
+                .unwrap_or(DEFAULT_AGE_READS_PER_HOUR),
             cold_start_wait: secs("cold_start_wait_seconds", DEFAULT_COLD_START_WAIT_SECONDS),
             quota: QuotaSettings {
                 weights,

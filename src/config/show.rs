@@ -67,6 +67,11 @@ pub fn show_with_paths(
         settings,
     );
     main.line(
+        "age_reads_per_hour",
+        settings.age_reads_per_hour.to_string(),
+        settings,
+    );
+    main.line(
         "credentials_page_size",
         settings.credentials_page_size.to_string(),
         settings,

@@ -340,10 +340,14 @@ impl Session<'_> {
             .with_learned(crate::api::learned_of(previous))
             .with_page_size(self.settings.credentials_page_size);
         let observed = self.settings.observation_max_age.as_secs() as i64;
+        let policy = refresh_plan::PlanPolicy {
+            observation_max_age: observed,
+            age_reads_per_hour: self.settings.age_reads_per_hour,
+        };
         let report = runtime
             .block_on(client.fetch_pool(
                 |e| selection.keeps(e),
-                |entries| refresh_plan::plan_with(previous, entries, scope, observed, now).ids(),
+                |entries| refresh_plan::plan_with(previous, entries, scope, policy, now).ids(),
                 now,
             ))
             .map_err(RunError::Fetch)?;
