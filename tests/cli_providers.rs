@@ -83,7 +83,13 @@ fn whole_pool() -> Vec<MockAccount> {
         MockAccount::provider("kimi", "kimi@example.com", 200, &kimi.to_string()),
         MockAccount::provider("kimi", "garbage@example.com", 200, "garbage{"),
         gemini,
-        MockAccount::provider("xai", "grok@example.com", 200, "{}"),
+        // xAI: weekly credits from the billing endpoint (issue 18 item 5).
+        MockAccount::provider(
+            "xai",
+            "grok@example.com",
+            200,
+            r#"{"config":{"currentPeriod":{"type":"BILLING_PERIOD_TYPE_WEEKLY","end":"2099-01-01T00:00:00Z"},"creditUsagePercent":25}}"#,
+        ),
     ]
 }
 
@@ -206,16 +212,21 @@ fn every_provider_has_its_own_section_and_codex_numbers_stay() {
     assert_eq!(gemini["quota"], false);
     assert_eq!(gemini["health"]["recent_failures"], 3);
     assert!(account(report, "gem@example.com")["error"].is_null());
-    assert_eq!(section(report, "xai")["quota"], false);
+    // xAI: read through the billing endpoint only (never a chat request).
+    let xai = section(report, "xai");
+    assert_eq!(f(&xai["weekly"]["remaining"]), 75.0);
+    assert_eq!(server.stats().calls_per_path["/v1/billing"], 1);
+    assert!(!server
+        .stats()
+        .calls_per_path
+        .keys()
+        .any(|p| p.contains("chat")));
 
     if std::env::var_os("POOLWATCH_SHOW_MENU").is_some() {
         println!("{}", sandbox.run_plugin(false).stdout);
     }
     let stats = server.stats();
-    for name in [
-        "gemini-cli-gem@example.com.json",
-        "xai-grok@example.com.json",
-    ] {
+    for name in ["gemini-cli-gem@example.com.json"] {
         let index = accounts
             .iter()
             .find(|a| a.name == name)
@@ -404,7 +415,6 @@ fn the_menu_has_a_section_per_provider() {
         };
         let gem = row("gem@example.com");
         assert!(gem.title.contains("quota not read"), "{}", gem.title);
-        assert_eq!(color(gem), color(row("grok@example.com")));
         assert_ne!(color(gem), color(row("expired@example.com")));
         assert!(row("expired@example.com").title.contains("no usage data"));
     }

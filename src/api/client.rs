@@ -109,8 +109,8 @@ pub struct RouteState {
     pub list_requests: usize,
 }
 
-/// Credentials asked per page by default (a 1,000-entry page is about 2 MB).
-pub const DEFAULT_PAGE_SIZE: usize = 1000;
+/// Credentials asked per page by default (a 5,000-entry page is about 10 MB).
+pub const DEFAULT_PAGE_SIZE: usize = crate::config::DEFAULT_CREDENTIALS_PAGE_SIZE;
 /// The most pages read from one list (a server that ignores `page` stops sooner).
 const MAX_PAGES: usize = 1000;
 

@@ -33,11 +33,12 @@ pool_url = {pool_url}
 # usage_url = "{usage_url}"
 
 # The other providers' endpoints, all asked through the pool's api-call (tests point them at a mock).
-# reset_credits_url = "{reset_credits_url}"   # Codex reset credits, read at most every 30 min
+# reset_credits_url = "{reset_credits_url}"   # Codex reset credits, read when they may have changed
 # claude_usage_url = "{claude_usage_url}"
 # claude_profile_url = "{claude_profile_url}"
 # antigravity_urls = ["{antigravity_url}", ...]   # tried in order; the next on 403/404
 # kimi_usage_url = "{kimi_usage_url}"
+# xai_billing_url = "{xai_billing_url}"   # xAI weekly credits (a read; never a chat request)
 
 # Cache time-to-live in seconds (5..=86400).
 # ttl_seconds = {ttl}
@@ -134,6 +135,7 @@ pool_url = {pool_url}
         claude_profile_url = crate::provider::urls::CLAUDE_PROFILE,
         antigravity_url = crate::provider::urls::ANTIGRAVITY[0],
         kimi_usage_url = crate::provider::urls::KIMI_USAGE,
+        xai_billing_url = crate::provider::urls::XAI_BILLING,
         ttl = super::DEFAULT_TTL_SECONDS,
         concurrency = super::DEFAULT_CONCURRENCY,
         timeout = super::DEFAULT_TIMEOUT_SECONDS,

@@ -82,6 +82,11 @@ pub(crate) const KEYS: &[KeySpec] = &[
         Some("POOLWATCH_KIMI_USAGE_URL"),
     ),
     key(
+        "xai_billing_url",
+        Kind::UsageUrl,
+        Some("POOLWATCH_XAI_BILLING_URL"),
+    ),
+    key(
         "primary_provider",
         Kind::Provider,
         Some("POOLWATCH_PRIMARY_PROVIDER"),

@@ -56,7 +56,7 @@ pub const DEFAULT_OBSERVATION_MAX_AGE_MINUTES: u64 = 5;
 /// Default budget of quiet re-reads (max age, a window reset without traffic) per hour.
 pub const DEFAULT_AGE_READS_PER_HOUR: u64 = 100;
 /// Default credentials per page of the credential list.
-pub const DEFAULT_CREDENTIALS_PAGE_SIZE: usize = 1000;
+pub const DEFAULT_CREDENTIALS_PAGE_SIZE: usize = 5000;
 /// Default wait of a menu run with no cached data for the first fetch, in seconds.
 pub const DEFAULT_COLD_START_WAIT_SECONDS: u64 = 3;
 /// Default deadline for a whole fetch, in seconds.
@@ -126,6 +126,8 @@ pub struct Settings {
     pub antigravity_urls: Vec<String>,
     /// Kimi `coding/v1/usages` URL.
     pub kimi_usage_url: String,
+    /// xAI weekly credits (billing endpoint) URL.
+    pub xai_billing_url: String,
     /// Cache time-to-live.
     pub ttl: Duration,
     /// Usage requests in flight at once.
@@ -183,6 +185,7 @@ impl Default for Settings {
             claude_profile_url: urls::CLAUDE_PROFILE.to_string(),
             antigravity_urls: urls::ANTIGRAVITY.iter().map(|u| u.to_string()).collect(),
             kimi_usage_url: urls::KIMI_USAGE.to_string(),
+            xai_billing_url: urls::XAI_BILLING.to_string(),
             ttl: Duration::from_secs(DEFAULT_TTL_SECONDS),
             concurrency: DEFAULT_CONCURRENCY,
             request_timeout: Duration::from_secs(DEFAULT_TIMEOUT_SECONDS),
@@ -537,6 +540,9 @@ impl Resolved {
             kimi_usage_url: self
                 .text("kimi_usage_url")
                 .unwrap_or(defaults.kimi_usage_url),
+            xai_billing_url: self
+                .text("xai_billing_url")
+                .unwrap_or(defaults.xai_billing_url),
             ttl: secs("ttl_seconds", DEFAULT_TTL_SECONDS),
             concurrency: self
                 .int("concurrency")

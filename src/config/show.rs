@@ -39,6 +39,7 @@ pub fn show_with_paths(
         ("claude_usage_url", &settings.claude_usage_url),
         ("claude_profile_url", &settings.claude_profile_url),
         ("kimi_usage_url", &settings.kimi_usage_url),
+        ("xai_billing_url", &settings.xai_billing_url),
     ] {
         main.line(key, toml_string(url), settings);
     }

@@ -377,6 +377,7 @@ pub fn provider_urls_of(settings: &Settings) -> crate::api::providers::ProviderU
         claude_profile: settings.claude_profile_url.clone(),
         antigravity: settings.antigravity_urls.clone(),
         kimi_usage: settings.kimi_usage_url.clone(),
+        xai_billing: settings.xai_billing_url.clone(),
     }
 }
 /// The account selection configured in `settings`.

@@ -630,11 +630,13 @@ impl MockServer {
     pub fn provider_url_config(&self) -> String {
         let [denied, agy] = self.antigravity_urls();
         format!(
-            "reset_credits_url = \"{}\"\nclaude_usage_url = \"{}\"\nclaude_profile_url = \"{}\"\nantigravity_urls = [\"{denied}\", \"{agy}\"]\nkimi_usage_url = \"{}\"\n",
+            "reset_credits_url = \"{}\"\nclaude_usage_url = \"{}\"\nclaude_profile_url = \"{}\"\nantigravity_urls = [\"{denied}\", \"{agy}\"]\nkimi_usage_url = \"{}\"\nxai_billing_url = \"{}{}?format=credits\"\n",
             self.reset_credits_url(),
             self.claude_usage_url(),
             self.claude_profile_url(),
-            self.kimi_usage_url()
+            self.kimi_usage_url(),
+            self.url(),
+            v8::XAI_BILLING_PATH
         )
     }
 
@@ -1830,6 +1832,7 @@ enum ProviderRoute {
     AntigravityQuota,
     AntigravityTier,
     KimiUsage,
+    XaiBilling,
 }
 
 fn provider_route(path: &str) -> Option<(ProviderRoute, &'static str, &'static str)> {
@@ -1838,6 +1841,7 @@ fn provider_route(path: &str) -> Option<(ProviderRoute, &'static str, &'static s
         CLAUDE_USAGE_PATH => (ProviderRoute::ClaudeUsage, "claude", "GET"),
         CLAUDE_PROFILE_PATH => (ProviderRoute::ClaudeProfile, "claude", "GET"),
         KIMI_USAGE_PATH => (ProviderRoute::KimiUsage, "kimi", "GET"),
+        v8::XAI_BILLING_PATH => (ProviderRoute::XaiBilling, "xai", "GET"),
         p if p.starts_with(ANTIGRAVITY_DENIED_BASE) => {
             (ProviderRoute::AntigravityDenied, "antigravity", "POST")
         }
@@ -1911,7 +1915,9 @@ fn provider_response(shared: &Shared, call: &ApiCall, target: Option<&Target>) -
             }
             raw_behaviour(shared, target)
         }
-        ProviderRoute::ClaudeUsage | ProviderRoute::KimiUsage => raw_behaviour(shared, target),
+        ProviderRoute::ClaudeUsage | ProviderRoute::KimiUsage | ProviderRoute::XaiBilling => {
+            raw_behaviour(shared, target)
+        }
     }
 }
 

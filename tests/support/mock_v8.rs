@@ -115,6 +115,10 @@ pub enum PathRoute {
     Other,
 }
 
+/// Path of the simulated xAI billing endpoint (weekly credits; the account's `Raw`
+/// behaviour answers it).
+pub const XAI_BILLING_PATH: &str = "/v1/billing";
+
 const V0: &str = "/v0/management";
 const V8: &str = "/v8/management";
 

@@ -326,7 +326,7 @@ pub(super) fn reset_time(obj: &Map<String, Value>, now: Epoch) -> Option<Epoch> 
 }
 
 /// An absolute time: epoch seconds, epoch milliseconds (> 1e11) or RFC 3339.
-pub(super) fn epoch_value(value: &Value) -> Option<Epoch> {
+pub(crate) fn epoch_value(value: &Value) -> Option<Epoch> {
     if let Some(raw) = number(value) {
         let seconds = if raw > MILLIS_THRESHOLD {
             raw / 1000.0

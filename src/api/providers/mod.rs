@@ -10,6 +10,7 @@ pub mod codex;
 pub mod codex_extras;
 pub mod kimi;
 pub mod reset_credits;
+pub mod xai;
 
 use serde_json::{Map, Value};
 
@@ -30,6 +31,8 @@ pub struct ProviderUrls {
     /// Antigravity base URLs, tried in order (the next on 403/404).
     pub antigravity: Vec<String>,
     pub kimi_usage: String,
+    /// xAI weekly credits (billing endpoint).
+    pub xai_billing: String,
 }
 
 impl Default for ProviderUrls {
@@ -44,6 +47,7 @@ impl Default for ProviderUrls {
                 .map(|s| s.to_string())
                 .collect(),
             kimi_usage: kimi::USAGE_URL.to_string(),
+            xai_billing: xai::BILLING_URL.to_string(),
         }
     }
 }
@@ -53,8 +57,8 @@ pub fn section_of(entry: &AuthFileEntry) -> String {
     provider::section_id(&provider::normalize(&entry.provider, &entry.kind))
 }
 
-/// True when poolwatch reads this auth file's provider (xAI and unknown
-/// providers are listed with their health only).
+/// True when poolwatch reads this auth file's provider (unknown providers
+/// are listed with their health only).
 pub fn readable(entry: &AuthFileEntry) -> bool {
     provider::descriptor(&section_of(entry)).is_some_and(|d| d.readable)
 }
@@ -89,6 +93,12 @@ pub async fn read_usage(
             Ok(usage)
         }
         "antigravity" => antigravity::read(client, entry, &urls.antigravity, now).await,
+        "xai" => {
+            let (status, body) = client
+                .api_call(&xai::billing_request(entry, &urls.xai_billing))
+                .await?;
+            xai::interpret_billing(status, &body, now).map_err(account)
+        }
         "kimi" => {
             let (status, body) = client
                 .api_call(&kimi::usage_request(entry, &urls.kimi_usage))
