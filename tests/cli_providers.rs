@@ -61,8 +61,17 @@ fn whole_pool() -> Vec<MockAccount> {
             {"id": "r2", "status": "available", "expires_at": "2099-02-01T00:00:00Z"}]})
         .to_string(),
     );
-    let mut gemini = MockAccount::provider("gemini-cli", "gem@example.com", 200, "{}");
+    // A provider poolwatch does not read: listed with its health only.
+    let mut gemini = MockAccount::provider("qwen", "gem@example.com", 200, "{}");
     gemini.recent_requests = vec![(3, 1); 20];
+    // Gemini CLI: per-model daily buckets from retrieveUserQuota (issue 18 item 5).
+    let mut gcli = MockAccount::provider(
+        "gemini-cli",
+        "gcli@example.com",
+        200,
+        r#"{"buckets":[{"modelId":"gemini-2.5-pro","tokenType":"REQUESTS","remainingFraction":0.4,"resetTime":"2099-01-01T00:00:00Z"}]}"#,
+    );
+    gcli.project_id = Some("proj-gcli".into());
     vec![
         reset,
         MockAccount::new("b@example.com", "pro").with_behaviour(UsageBehaviour::ok(25.0, 10.0)),
@@ -83,6 +92,7 @@ fn whole_pool() -> Vec<MockAccount> {
         MockAccount::provider("kimi", "kimi@example.com", 200, &kimi.to_string()),
         MockAccount::provider("kimi", "garbage@example.com", 200, "garbage{"),
         gemini,
+        gcli,
         // xAI: weekly credits from the billing endpoint (issue 18 item 5).
         MockAccount::provider(
             "xai",
@@ -208,7 +218,7 @@ fn every_provider_has_its_own_section_and_codex_numbers_stay() {
         .contains("not JSON"));
 
     // Other providers: listed with health only, never asked.
-    let gemini = section(report, "gemini-cli");
+    let gemini = section(report, "qwen");
     assert_eq!(gemini["quota"], false);
     assert_eq!(gemini["health"]["recent_failures"], 3);
     assert!(account(report, "gem@example.com")["error"].is_null());
@@ -226,7 +236,14 @@ fn every_provider_has_its_own_section_and_codex_numbers_stay() {
         println!("{}", sandbox.run_plugin(false).stdout);
     }
     let stats = server.stats();
-    for name in ["gemini-cli-gem@example.com.json"] {
+    let gcli = account(report, "gcli@example.com");
+    assert_eq!(gcli["lanes"][0]["name"], "gemini-2.5-pro");
+    assert_eq!(f(&gcli["lanes"][0]["remaining"]), 40.0);
+    assert_eq!(
+        server.stats().calls_per_path["/v1internal:retrieveUserQuota"],
+        1
+    );
+    for name in ["qwen-gem@example.com.json"] {
         let index = accounts
             .iter()
             .find(|a| a.name == name)
@@ -384,7 +401,7 @@ fn the_menu_has_a_section_per_provider() {
             "Claude · 5 accounts · 100% = one pro account",
             "Antigravity · 3 accounts · 100% = one g1-pro-tier account",
             "Kimi · 2 accounts · 100% = one account",
-            "gemini-cli · 1 account · quota not read: health only",
+            "qwen · 1 account · quota not read: health only",
         ] {
             assert!(top.contains(&header), "missing {header:?}:\n{}", run.stdout);
         }
@@ -440,7 +457,7 @@ fn the_terminal_table_has_a_section_per_provider() {
     assert!(at("\nClaude\n") < at("1650% / 2200%"));
     assert!(at("1650% / 2200%") < at("max@example.com"));
     assert!(at("max@example.com") < at("\nAntigravity\n"));
-    assert!(at("\nKimi\n") < at("gemini-cli · Accounts 1/1 available · health only"));
+    assert!(at("\nKimi\n") < at("qwen · Accounts 1/1 available · health only"));
 }
 
 #[test]

@@ -39,6 +39,7 @@ pool_url = {pool_url}
 # antigravity_urls = ["{antigravity_url}", ...]   # tried in order; the next on 403/404
 # kimi_usage_url = "{kimi_usage_url}"
 # xai_billing_url = "{xai_billing_url}"   # xAI weekly credits (a read; never a chat request)
+# gemini_cli_quota_url = "{gemini_cli_quota_url}"   # Gemini CLI per-model daily quota
 
 # Cache time-to-live in seconds (5..=86400).
 # ttl_seconds = {ttl}
@@ -136,6 +137,7 @@ pool_url = {pool_url}
         antigravity_url = crate::provider::urls::ANTIGRAVITY[0],
         kimi_usage_url = crate::provider::urls::KIMI_USAGE,
         xai_billing_url = crate::provider::urls::XAI_BILLING,
+        gemini_cli_quota_url = crate::provider::urls::GEMINI_CLI_QUOTA,
         ttl = super::DEFAULT_TTL_SECONDS,
         concurrency = super::DEFAULT_CONCURRENCY,
         timeout = super::DEFAULT_TIMEOUT_SECONDS,

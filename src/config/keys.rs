@@ -87,6 +87,11 @@ pub(crate) const KEYS: &[KeySpec] = &[
         Some("POOLWATCH_XAI_BILLING_URL"),
     ),
     key(
+        "gemini_cli_quota_url",
+        Kind::UsageUrl,
+        Some("POOLWATCH_GEMINI_CLI_QUOTA_URL"),
+    ),
+    key(
         "primary_provider",
         Kind::Provider,
         Some("POOLWATCH_PRIMARY_PROVIDER"),

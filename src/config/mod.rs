@@ -128,6 +128,8 @@ pub struct Settings {
     pub kimi_usage_url: String,
     /// xAI weekly credits (billing endpoint) URL.
     pub xai_billing_url: String,
+    /// Gemini CLI `retrieveUserQuota` URL.
+    pub gemini_cli_quota_url: String,
     /// Cache time-to-live.
     pub ttl: Duration,
     /// Usage requests in flight at once.
@@ -186,6 +188,7 @@ impl Default for Settings {
             antigravity_urls: urls::ANTIGRAVITY.iter().map(|u| u.to_string()).collect(),
             kimi_usage_url: urls::KIMI_USAGE.to_string(),
             xai_billing_url: urls::XAI_BILLING.to_string(),
+            gemini_cli_quota_url: urls::GEMINI_CLI_QUOTA.to_string(),
             ttl: Duration::from_secs(DEFAULT_TTL_SECONDS),
             concurrency: DEFAULT_CONCURRENCY,
             request_timeout: Duration::from_secs(DEFAULT_TIMEOUT_SECONDS),
@@ -543,6 +546,9 @@ impl Resolved {
             xai_billing_url: self
                 .text("xai_billing_url")
                 .unwrap_or(defaults.xai_billing_url),
+            gemini_cli_quota_url: self
+                .text("gemini_cli_quota_url")
+                .unwrap_or(defaults.gemini_cli_quota_url),
             ttl: secs("ttl_seconds", DEFAULT_TTL_SECONDS),
             concurrency: self
                 .int("concurrency")

@@ -40,6 +40,7 @@ pub fn show_with_paths(
         ("claude_profile_url", &settings.claude_profile_url),
         ("kimi_usage_url", &settings.kimi_usage_url),
         ("xai_billing_url", &settings.xai_billing_url),
+        ("gemini_cli_quota_url", &settings.gemini_cli_quota_url),
     ] {
         main.line(key, toml_string(url), settings);
     }

@@ -378,6 +378,7 @@ pub fn provider_urls_of(settings: &Settings) -> crate::api::providers::ProviderU
         antigravity: settings.antigravity_urls.clone(),
         kimi_usage: settings.kimi_usage_url.clone(),
         xai_billing: settings.xai_billing_url.clone(),
+        gemini_cli_quota: settings.gemini_cli_quota_url.clone(),
     }
 }
 /// The account selection configured in `settings`.

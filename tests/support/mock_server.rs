@@ -630,13 +630,15 @@ impl MockServer {
     pub fn provider_url_config(&self) -> String {
         let [denied, agy] = self.antigravity_urls();
         format!(
-            "reset_credits_url = \"{}\"\nclaude_usage_url = \"{}\"\nclaude_profile_url = \"{}\"\nantigravity_urls = [\"{denied}\", \"{agy}\"]\nkimi_usage_url = \"{}\"\nxai_billing_url = \"{}{}?format=credits\"\n",
+            "reset_credits_url = \"{}\"\nclaude_usage_url = \"{}\"\nclaude_profile_url = \"{}\"\nantigravity_urls = [\"{denied}\", \"{agy}\"]\nkimi_usage_url = \"{}\"\nxai_billing_url = \"{}{}?format=credits\"\ngemini_cli_quota_url = \"{}{}\"\n",
             self.reset_credits_url(),
             self.claude_usage_url(),
             self.claude_profile_url(),
             self.kimi_usage_url(),
             self.url(),
-            v8::XAI_BILLING_PATH
+            v8::XAI_BILLING_PATH,
+            self.url(),
+            v8::GEMINI_CLI_QUOTA_PATH
         )
     }
 
@@ -1833,6 +1835,7 @@ enum ProviderRoute {
     AntigravityTier,
     KimiUsage,
     XaiBilling,
+    GeminiCliQuota,
 }
 
 fn provider_route(path: &str) -> Option<(ProviderRoute, &'static str, &'static str)> {
@@ -1842,6 +1845,7 @@ fn provider_route(path: &str) -> Option<(ProviderRoute, &'static str, &'static s
         CLAUDE_PROFILE_PATH => (ProviderRoute::ClaudeProfile, "claude", "GET"),
         KIMI_USAGE_PATH => (ProviderRoute::KimiUsage, "kimi", "GET"),
         v8::XAI_BILLING_PATH => (ProviderRoute::XaiBilling, "xai", "GET"),
+        v8::GEMINI_CLI_QUOTA_PATH => (ProviderRoute::GeminiCliQuota, "gemini-cli", "POST"),
         p if p.starts_with(ANTIGRAVITY_DENIED_BASE) => {
             (ProviderRoute::AntigravityDenied, "antigravity", "POST")
         }
@@ -1915,7 +1919,10 @@ fn provider_response(shared: &Shared, call: &ApiCall, target: Option<&Target>) -
             }
             raw_behaviour(shared, target)
         }
-        ProviderRoute::ClaudeUsage | ProviderRoute::KimiUsage | ProviderRoute::XaiBilling => {
+        ProviderRoute::ClaudeUsage
+        | ProviderRoute::KimiUsage
+        | ProviderRoute::XaiBilling
+        | ProviderRoute::GeminiCliQuota => {
             raw_behaviour(shared, target)
         }
     }

@@ -118,6 +118,8 @@ pub enum PathRoute {
 /// Path of the simulated xAI billing endpoint (weekly credits; the account's `Raw`
 /// behaviour answers it).
 pub const XAI_BILLING_PATH: &str = "/v1/billing";
+/// Path of the simulated Gemini CLI quota endpoint (POST; the account's `Raw` behaviour).
+pub const GEMINI_CLI_QUOTA_PATH: &str = "/v1internal:retrieveUserQuota";
 
 const V0: &str = "/v0/management";
 const V8: &str = "/v8/management";

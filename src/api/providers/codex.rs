@@ -43,7 +43,7 @@ const MAX_EPOCH: i64 = 253_402_300_799;
 /// Characters of a body kept in an error message.
 pub(super) const SNIPPET_CHARS: usize = 80;
 /// Characters of an upstream error message kept in an error message.
-pub(super) const MESSAGE_CHARS: usize = 120;
+pub(crate) const MESSAGE_CHARS: usize = 120;
 
 /// Why an upstream answer could not be turned into usage.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -555,7 +555,7 @@ pub(super) fn contains_html_tag(text: &str) -> bool {
 
 /// At most `max` characters of `text`: control and line-separator characters
 /// dropped, whitespace runs collapsed to one space, trimmed.
-pub(super) fn snippet(text: &str, max: usize) -> String {
+pub(crate) fn snippet(text: &str, max: usize) -> String {
     let mut out = String::new();
     let mut count = 0;
     let mut pending_space = false;

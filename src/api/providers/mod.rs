@@ -8,6 +8,7 @@ pub mod antigravity;
 pub mod claude;
 pub mod codex;
 pub mod codex_extras;
+pub mod gemini_cli;
 pub mod kimi;
 pub mod reset_credits;
 pub mod xai;
@@ -33,6 +34,8 @@ pub struct ProviderUrls {
     pub kimi_usage: String,
     /// xAI weekly credits (billing endpoint).
     pub xai_billing: String,
+    /// Gemini CLI quota buckets.
+    pub gemini_cli_quota: String,
 }
 
 impl Default for ProviderUrls {
@@ -48,6 +51,7 @@ impl Default for ProviderUrls {
                 .collect(),
             kimi_usage: kimi::USAGE_URL.to_string(),
             xai_billing: xai::BILLING_URL.to_string(),
+            gemini_cli_quota: gemini_cli::QUOTA_URL.to_string(),
         }
     }
 }
@@ -98,6 +102,16 @@ pub async fn read_usage(
                 .api_call(&xai::billing_request(entry, &urls.xai_billing))
                 .await?;
             xai::interpret_billing(status, &body, now).map_err(account)
+        }
+        "gemini-cli" => {
+            let request = gemini_cli::quota_request(entry, &urls.gemini_cli_quota).ok_or_else(|| {
+                UsageFailure::Account(
+                    "no project_id in the auth file: Gemini CLI quota needs it (re-login in CLIProxyAPI)"
+                        .to_string(),
+                )
+            })?;
+            let (status, body) = client.api_call(&request).await?;
+            gemini_cli::interpret_quota(status, &body, now).map_err(account)
         }
         "kimi" => {
             let (status, body) = client
