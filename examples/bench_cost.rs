@@ -19,7 +19,7 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -149,12 +149,8 @@ impl Sandbox {
     }
 }
 
-fn cache_dir_env_supported(bin: &PathBuf) -> bool {
-    bin.exists()
-}
-
 /// First refresh, then one simulated hour; returns (first, hour, worst refresh).
-fn run(bin: &PathBuf, accounts: usize, busy: bool, before: bool) -> (Kinds, Kinds, u64) {
+fn run(bin: &Path, accounts: usize, busy: bool, before: bool) -> (Kinds, Kinds, u64) {
     let pool: Vec<MockAccount> = (0..accounts)
         .map(|i| MockAccount::new(&format!("b{i:05}@example.com"), "plus"))
         .collect();
@@ -174,7 +170,7 @@ fn run(bin: &PathBuf, accounts: usize, busy: bool, before: bool) -> (Kinds, Kind
     std::fs::write(dir.path().join("config.toml"), config).unwrap();
     let sandbox = Sandbox {
         dir,
-        bin: bin.clone(),
+        bin: bin.to_path_buf(),
         env: Vec::new(),
     };
     let names: Vec<String> = server
@@ -226,7 +222,7 @@ fn main() {
             _ => {}
         }
     }
-    if !cache_dir_env_supported(&bin) {
+    if !bin.exists() {
         eprintln!("no poolwatch binary at {}", bin.display());
         std::process::exit(2);
     }

@@ -245,8 +245,8 @@ pub fn merge_with_observations(
         }
     }
     let previous_due: HashMap<String, Epoch> = old
-        .iter()
-        .filter_map(|(_, a)| Some((a.id.clone(), a.usage_due_at?)))
+        .values()
+        .filter_map(|a| Some((a.id.clone(), a.usage_due_at?)))
         .collect();
     refresh_plan::stamp_due_times(
         &mut state,

@@ -1416,6 +1416,13 @@ fn status_flags(a: &AccountView, now: Epoch) -> String {
     flags
 }
 
+/// True when the account's numbers were observed from its traffic (no usage call).
+fn observed(account: &crate::quota::AccountView) -> bool {
+    account
+        .source
+        .is_some_and(|s| s.kind == crate::model::SourceKind::Observed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1518,11 +1525,4 @@ mod tests {
         );
         assert_eq!(MenuLine::separator().to_output(), "---");
     }
-}
-
-/// True when the account's numbers were observed from its traffic (no usage call).
-fn observed(account: &crate::quota::AccountView) -> bool {
-    account
-        .source
-        .is_some_and(|s| s.kind == crate::model::SourceKind::Observed)
 }
