@@ -18,10 +18,10 @@ use tokio::time::Instant;
 use super::api_keys::parse_api_key_usage;
 use super::auth_files::{describe_non_json, parse_auth_files_page, AuthFileEntry};
 use super::error::{classify_auth, FetchError};
-pub use super::providers::codex::{usage_request, CODEX_USER_AGENT};
-use super::providers::ProviderUrls;
+use super::provider_urls::ProviderUrls;
 use super::routes::{self, Api, Endpoint, Learned, ProbeVerdict};
 use crate::model::{ApiKeyUsage, Epoch, Usage};
+use crate::provider;
 use crate::secrets::Secret;
 
 /// Pause before the single retry of a transport error or 5xx.
@@ -566,7 +566,10 @@ impl Client {
 /// Accounts whose quota is worth asking for: enabled OAuth (non API-key)
 /// auths of a provider poolwatch reads.
 pub fn wants_usage(entry: &AuthFileEntry) -> bool {
-    !entry.disabled && !entry.is_api_key() && super::providers::readable(entry)
+    let section = provider::section_id(&provider::normalize(&entry.provider, &entry.kind));
+    !entry.disabled
+        && !entry.is_api_key()
+        && provider::descriptor(&section).is_some_and(|d| d.readable)
 }
 
 /// Unpack the api-call envelope `{"status_code", "header", "body"}`.
@@ -719,6 +722,7 @@ mod tests {
 
     #[test]
     fn usage_request_carries_token_placeholder_and_account_id() {
+        use crate::api::providers::codex::usage_request;
         let entry = AuthFileEntry {
             auth_index: "abc".into(),
             chatgpt_account_id: Some("acc-9".into()),

@@ -22,39 +22,7 @@ use super::client::{Client, UsageFailure};
 use crate::model::{Epoch, Usage};
 use crate::provider;
 
-/// Every upstream URL poolwatch asks through api-call (all configurable).
-#[derive(Clone, Debug, PartialEq)]
-pub struct ProviderUrls {
-    pub codex_usage: String,
-    pub codex_reset_credits: String,
-    pub claude_usage: String,
-    pub claude_profile: String,
-    /// Antigravity base URLs, tried in order (the next on 403/404).
-    pub antigravity: Vec<String>,
-    pub kimi_usage: String,
-    /// xAI weekly credits (billing endpoint).
-    pub xai_billing: String,
-    /// Gemini CLI quota buckets.
-    pub gemini_cli_quota: String,
-}
-
-impl Default for ProviderUrls {
-    fn default() -> Self {
-        ProviderUrls {
-            codex_usage: crate::config::DEFAULT_USAGE_URL.to_string(),
-            codex_reset_credits: reset_credits::URL.to_string(),
-            claude_usage: claude::USAGE_URL.to_string(),
-            claude_profile: claude::PROFILE_URL.to_string(),
-            antigravity: antigravity::BASE_URLS
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-            kimi_usage: kimi::USAGE_URL.to_string(),
-            xai_billing: xai::BILLING_URL.to_string(),
-            gemini_cli_quota: gemini_cli::QUOTA_URL.to_string(),
-        }
-    }
-}
+pub use super::provider_urls::ProviderUrls;
 
 /// The section id of an auth file (`codex`, `claude`, ...).
 pub fn section_of(entry: &AuthFileEntry) -> String {
