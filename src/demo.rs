@@ -412,6 +412,7 @@ pub fn pool(selection: &Selection, now: Epoch) -> PoolState {
         deadline_hit: false,
         cut_by_deadline: Vec::new(),
         auth_files_seen: Some(seen),
+        ..FetchReport::default()
     };
     let mut state = merge_fetch(None, report, selection, now);
     let keys = parse_api_key_usage(&api_key_usage_json(now)).map(Some);

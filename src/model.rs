@@ -94,6 +94,10 @@ pub struct Usage {
     /// (a 5h limit answer keeps the week); they age like stale values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kept: Option<KeptWindows>,
+    /// Where these numbers come from and when: a usage read, or an observation
+    /// of the account's own traffic (issue 18).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<UsageSource>,
 }
 
 /// Windows of an earlier answer kept by a limit answer (docs/quota-model.md).
@@ -106,6 +110,23 @@ pub struct KeptWindows {
     pub five_hour: bool,
     #[serde(default)]
     pub weekly: bool,
+}
+
+/// Where an account's usage numbers come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    /// Observed by the server from the account's real traffic (no call).
+    Observed,
+    /// Read by a usage call.
+    Read,
+}
+
+/// The origin of an account's usage numbers and their time (epoch seconds).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageSource {
+    pub kind: SourceKind,
+    pub at: Epoch,
 }
 
 /// One extra limit of an account, shown next to its main windows.
@@ -220,6 +241,14 @@ pub struct Account {
     /// the account served no requests and its usage is still valid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage_basis: Option<UsageBasis>,
+    /// Why the account's passive quota observation could not be used (a bad
+    /// value; its usage was read instead).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observation_note: Option<String>,
+    /// When a scheduled refresh reads this account's usage again for its age
+    /// (spread over the max-age period, see `api::refresh_plan`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage_due_at: Option<Epoch>,
 }
 
 /// An account's request counters as seen at its last usage fetch.
@@ -268,6 +297,14 @@ pub struct PoolState {
     /// `providers`, `hidden` or `labels` make the next run fetch again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selection: Option<String>,
+    /// The Management API generation the server answered on (`v0`/`v8`) with
+    /// `server_version`; None: not known (the next refresh probes v8 once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub management_api: Option<String>,
+    /// Said when the v8 probe got an odd answer (HTML, a redirect, a 5xx) and
+    /// the refresh fell back to v0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_notice: Option<String>,
 }
 
 /// Usage of one upstream API key from `GET /v0/management/api-key-usage`.

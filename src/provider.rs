@@ -97,6 +97,27 @@ pub const KIMI: Descriptor = Descriptor {
     readable: true,
 };
 
+/// xAI / Grok CLI accounts: weekly credits from the billing endpoint (a read;
+/// never the billable chat fallback). The answer carries no plan: each weighs 1.
+pub const XAI: Descriptor = Descriptor {
+    id: "xai",
+    name: "xAI",
+    unit: Unit::Percent,
+    base_plan: "unknown",
+    weights: Weights::Table(&[]),
+    readable: true,
+};
+
+/// Gemini CLI accounts: per-model daily quota buckets (lanes only; no 5h/week).
+pub const GEMINI_CLI: Descriptor = Descriptor {
+    id: "gemini-cli",
+    name: "Gemini CLI",
+    unit: Unit::Percent,
+    base_plan: "unknown",
+    weights: Weights::Table(&[]),
+    readable: true,
+};
+
 /// Default upstream URLs (each one is a setting; see `config show`).
 pub mod urls {
     pub const CODEX_RESET_CREDITS: &str =
@@ -110,10 +131,15 @@ pub mod urls {
         "https://cloudcode-pa.googleapis.com",
     ];
     pub const KIMI_USAGE: &str = "https://api.kimi.com/coding/v1/usages";
+    /// xAI weekly credits (Management Center `XAI_BILLING_WEEKLY_URL`).
+    pub const XAI_BILLING: &str = "https://cli-chat-proxy.grok.com/v1/billing?format=credits";
+    /// Gemini CLI quota (Management Center `GEMINI_CLI_QUOTA_URL`).
+    pub const GEMINI_CLI_QUOTA: &str =
+        "https://cloudcode-pa.googleapis.com/v1internal:retrieveUserQuota";
 }
 
 /// The providers whose quota poolwatch reads, in section order.
-pub const READABLE: [&Descriptor; 4] = [&CODEX, &CLAUDE, &ANTIGRAVITY, &KIMI];
+pub const READABLE: [&Descriptor; 6] = [&CODEX, &CLAUDE, &ANTIGRAVITY, &KIMI, &XAI, &GEMINI_CLI];
 
 /// `(provider ?? type)` lower-cased, `_` as `-` (SPEC.md §7).
 pub fn normalize(provider: &str, kind: &str) -> String {
@@ -131,6 +157,8 @@ pub fn section_id(provider: &str) -> String {
     let provider = normalize(provider, "");
     if provider.is_empty() || provider == CODEX.id || provider.contains("openai") {
         CODEX.id.to_string()
+    } else if provider == "x-ai" || provider == "grok" {
+        XAI.id.to_string()
     } else {
         provider
     }
@@ -212,8 +240,10 @@ mod tests {
         assert_eq!(section_id("azure-openai"), "codex");
         assert_eq!(section_id("claude"), "claude");
         assert_eq!(section_id("Gemini_CLI"), "gemini-cli");
-        assert!(descriptor("gemini-cli").is_none());
-        assert_eq!(display_name("gemini-cli"), "gemini-cli");
+        assert!(descriptor("qwen").is_none());
+        assert_eq!(display_name("qwen"), "qwen");
+        assert_eq!(display_name("gemini-cli"), "Gemini CLI");
+        assert_eq!(section_id("grok"), "xai");
         assert_eq!(display_name("antigravity"), "Antigravity");
     }
 

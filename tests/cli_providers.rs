@@ -61,8 +61,17 @@ fn whole_pool() -> Vec<MockAccount> {
             {"id": "r2", "status": "available", "expires_at": "2099-02-01T00:00:00Z"}]})
         .to_string(),
     );
-    let mut gemini = MockAccount::provider("gemini-cli", "gem@example.com", 200, "{}");
+    // A provider poolwatch does not read: listed with its health only.
+    let mut gemini = MockAccount::provider("qwen", "gem@example.com", 200, "{}");
     gemini.recent_requests = vec![(3, 1); 20];
+    // Gemini CLI: per-model daily buckets from retrieveUserQuota (issue 18 item 5).
+    let mut gcli = MockAccount::provider(
+        "gemini-cli",
+        "gcli@example.com",
+        200,
+        r#"{"buckets":[{"modelId":"gemini-2.5-pro","tokenType":"REQUESTS","remainingFraction":0.4,"resetTime":"2099-01-01T00:00:00Z"}]}"#,
+    );
+    gcli.project_id = Some("proj-gcli".into());
     vec![
         reset,
         MockAccount::new("b@example.com", "pro").with_behaviour(UsageBehaviour::ok(25.0, 10.0)),
@@ -83,7 +92,14 @@ fn whole_pool() -> Vec<MockAccount> {
         MockAccount::provider("kimi", "kimi@example.com", 200, &kimi.to_string()),
         MockAccount::provider("kimi", "garbage@example.com", 200, "garbage{"),
         gemini,
-        MockAccount::provider("xai", "grok@example.com", 200, "{}"),
+        gcli,
+        // xAI: weekly credits from the billing endpoint (issue 18 item 5).
+        MockAccount::provider(
+            "xai",
+            "grok@example.com",
+            200,
+            r#"{"config":{"currentPeriod":{"type":"BILLING_PERIOD_TYPE_WEEKLY","end":"2099-01-01T00:00:00Z"},"creditUsagePercent":25}}"#,
+        ),
     ]
 }
 
@@ -202,30 +218,40 @@ fn every_provider_has_its_own_section_and_codex_numbers_stay() {
         .contains("not JSON"));
 
     // Other providers: listed with health only, never asked.
-    let gemini = section(report, "gemini-cli");
+    let gemini = section(report, "qwen");
     assert_eq!(gemini["quota"], false);
     assert_eq!(gemini["health"]["recent_failures"], 3);
     assert!(account(report, "gem@example.com")["error"].is_null());
-    assert_eq!(section(report, "xai")["quota"], false);
+    // xAI: read through the billing endpoint only (never a chat request).
+    let xai = section(report, "xai");
+    assert_eq!(f(&xai["weekly"]["remaining"]), 75.0);
+    assert_eq!(server.stats().calls_per_path["/v1/billing"], 1);
+    assert!(!server
+        .stats()
+        .calls_per_path
+        .keys()
+        .any(|p| p.contains("chat")));
 
     if std::env::var_os("POOLWATCH_SHOW_MENU").is_some() {
         println!("{}", sandbox.run_plugin(false).stdout);
     }
     let stats = server.stats();
-    for name in [
-        "gemini-cli-gem@example.com.json",
-        "xai-grok@example.com.json",
-    ] {
-        let index = accounts
-            .iter()
-            .find(|a| a.name == name)
-            .unwrap()
-            .auth_index(false);
-        assert!(
-            !stats.calls_per_auth_index.contains_key(&index),
-            "{name} was asked"
-        );
-    }
+    let gcli = account(report, "gcli@example.com");
+    assert_eq!(gcli["lanes"][0]["name"], "gemini-2.5-pro");
+    assert_eq!(f(&gcli["lanes"][0]["remaining"]), 40.0);
+    assert_eq!(
+        server.stats().calls_per_path["/v1internal:retrieveUserQuota"],
+        1
+    );
+    let unread = accounts
+        .iter()
+        .find(|a| a.name == "qwen-gem@example.com.json")
+        .unwrap()
+        .auth_index(false);
+    assert!(
+        !stats.calls_per_auth_index.contains_key(&unread),
+        "a provider poolwatch does not read was asked"
+    );
     assert_eq!(stats.wrong_url_calls, 0, "{stats:?}");
     assert_eq!(stats.consume_calls, 0);
     assert_eq!(
@@ -241,8 +267,11 @@ fn every_provider_has_its_own_section_and_codex_numbers_stay() {
     assert_eq!(stats.reset_credit_calls.values().sum::<u64>(), 2);
 }
 
+/// Issue 18 item 7: reset credits (like plans) are read only when something says
+/// they may have changed (`refresh --all`, a window reset, a limit reached, a
+/// credits signal), else at most once a day.
 #[test]
-fn reset_credits_are_read_at_most_every_30_minutes() {
+fn reset_credits_are_read_only_when_they_may_have_changed() {
     let server = MockServer::start(MockConfig::with_accounts(vec![MockAccount::new(
         "a@example.com",
         "plus",
@@ -271,26 +300,48 @@ fn reset_credits_are_read_at_most_every_30_minutes() {
         first["report"]["accounts"][0]["reset_credits"],
         json!({"available": 0, "expires_at": null})
     );
-    // A fetch that asks usage again (`refresh --all`) does not read the credits...
-    let refresh_all = || {
-        sandbox.age_cache("default", 60);
-        assert_eq!(sandbox.run(&["refresh", "--all"]).code, 0);
+    let edit_account = |change: &dyn Fn(&mut serde_json::Value)| {
+        let mut cache = sandbox.read_cache("default");
+        change(&mut cache["state"]["accounts"][0]);
+        std::fs::write(
+            sandbox.cache_file("default"),
+            serde_json::to_vec(&cache).unwrap(),
+        )
+        .unwrap();
     };
-    refresh_all();
+    // A scheduled refresh that reads usage again (the account is old) does not
+    // read the credits, even 2 hours later …
+    let scheduled = || {
+        sandbox.age_cache("default", 1_000);
+        edit_account(&|a| {
+            let at = a["usage_fetched_at"].as_i64().unwrap();
+            a["usage_fetched_at"] = (at - 7_200).into();
+            let read = a["reset_credits_fetched_at"].as_i64().unwrap();
+            a["reset_credits_fetched_at"] = (read - 7_200).into();
+        });
+        assert_eq!(sandbox.run(&["status", "--json"]).code, 0);
+    };
+    scheduled();
     assert_eq!(counts(), (2, 1));
-    // ...until 30 minutes have passed since they were read.
-    let mut cache = sandbox.read_cache("default");
-    let at = cache["state"]["accounts"][0]["reset_credits_fetched_at"]
-        .as_i64()
-        .expect("read time kept in the cache");
-    cache["state"]["accounts"][0]["reset_credits_fetched_at"] = (at - 1_800).into();
-    std::fs::write(
-        sandbox.cache_file("default"),
-        serde_json::to_vec(&cache).unwrap(),
-    )
-    .unwrap();
-    refresh_all();
+    // … `refresh --all` does …
+    sandbox.age_cache("default", 60);
+    assert_eq!(sandbox.run(&["refresh", "--all"]).code, 0);
     assert_eq!(counts(), (3, 2));
+    // … and so does a day's age.
+    edit_account(&|a| {
+        let read = a["reset_credits_fetched_at"].as_i64().unwrap();
+        a["reset_credits_fetched_at"] = (read - 86_400).into();
+    });
+    scheduled();
+    assert_eq!(counts(), (4, 3));
+    // A window that reset since the credits were read makes them due too.
+    edit_account(&|a| {
+        let read = a["reset_credits_fetched_at"].as_i64().unwrap();
+        // (the refresh below moves the read 2 hours back: this reset is after it)
+        a["usage"]["five_hour"]["reset_at"] = (read - 60).into();
+    });
+    scheduled();
+    assert_eq!(counts(), (5, 4));
 }
 
 #[test]
@@ -349,7 +400,7 @@ fn the_menu_has_a_section_per_provider() {
             "Claude · 5 accounts · 100% = one pro account",
             "Antigravity · 3 accounts · 100% = one g1-pro-tier account",
             "Kimi · 2 accounts · 100% = one account",
-            "gemini-cli · 1 account · quota not read: health only",
+            "qwen · 1 account · quota not read: health only",
         ] {
             assert!(top.contains(&header), "missing {header:?}:\n{}", run.stdout);
         }
@@ -380,7 +431,6 @@ fn the_menu_has_a_section_per_provider() {
         };
         let gem = row("gem@example.com");
         assert!(gem.title.contains("quota not read"), "{}", gem.title);
-        assert_eq!(color(gem), color(row("grok@example.com")));
         assert_ne!(color(gem), color(row("expired@example.com")));
         assert!(row("expired@example.com").title.contains("token refused"));
     }
@@ -406,7 +456,7 @@ fn the_terminal_table_has_a_section_per_provider() {
     assert!(at("\nClaude\n") < at("1650% / 2200%"));
     assert!(at("1650% / 2200%") < at("max@example.com"));
     assert!(at("max@example.com") < at("\nAntigravity\n"));
-    assert!(at("\nKimi\n") < at("gemini-cli · Accounts 1/1 available · health only"));
+    assert!(at("\nKimi\n") < at("qwen · Accounts 1/1 available · health only"));
 }
 
 #[test]
@@ -458,7 +508,7 @@ fn codex_monthly_and_extra_limits_are_lanes_outside_the_sums() {
 }
 
 #[test]
-fn plans_are_asked_at_most_every_6_hours_and_kept_in_between() {
+fn plans_are_asked_only_when_they_may_have_changed() {
     let agy_quota = json!({"groups": [{"displayName": "G", "buckets": [
         {"bucketId": "g5", "window": "5h", "remainingFraction": 0.5}]}]});
     let server = MockServer::start(MockConfig::with_accounts(vec![
@@ -489,31 +539,36 @@ fn plans_are_asked_at_most_every_6_hours_and_kept_in_between() {
     let first = sandbox.run(&["status", "--json"]).json();
     assert_eq!(plans(&first), expected);
     assert_eq!(plan_calls(), (1, 1, 1));
-    // A later fetch that reads the quota again (`refresh --all`) reuses the plans.
-    let refresh_all = || {
-        sandbox.age_cache("default", 60);
-        assert_eq!(sandbox.run(&["refresh", "--all"]).code, 0);
-        sandbox.run(&["status", "--json", "--offline"]).json()
+    let shift = |key: &str, seconds: i64| {
+        let mut cache = sandbox.read_cache("default");
+        for account in cache["state"]["accounts"].as_array_mut().unwrap() {
+            let at = account[key].as_i64().expect("time cached");
+            account[key] = (at - seconds).into();
+        }
+        std::fs::write(
+            sandbox.cache_file("default"),
+            serde_json::to_vec(&cache).unwrap(),
+        )
+        .unwrap();
     };
-    let second = refresh_all();
+    // A scheduled fetch that reads the quota again (usage 2 hours old) reuses the plans.
+    sandbox.age_cache("default", 1_000);
+    shift("usage_fetched_at", 7_200);
+    shift("plan_checked_at", 7_200);
+    let second = sandbox.run(&["status", "--json"]).json();
     assert_eq!(plans(&second), expected);
     assert_eq!(plan_calls(), (2, 1, 1));
-    // Six hours after the plan calls answered, they are asked again.
-    let mut cache = sandbox.read_cache("default");
-    for account in cache["state"]["accounts"].as_array_mut().unwrap() {
-        let at = account["plan_checked_at"]
-            .as_i64()
-            .expect("plan time cached");
-        account["plan_checked_at"] = (at - 6 * 3600).into();
-    }
-    std::fs::write(
-        sandbox.cache_file("default"),
-        serde_json::to_vec(&cache).unwrap(),
-    )
-    .unwrap();
-    let third = refresh_all();
-    assert_eq!(plans(&third), expected);
+    // `refresh --all` asks them again …
+    sandbox.age_cache("default", 60);
+    assert_eq!(sandbox.run(&["refresh", "--all"]).code, 0);
     assert_eq!(plan_calls(), (3, 2, 2));
+    // … and so does a day's age.
+    sandbox.age_cache("default", 1_000);
+    shift("usage_fetched_at", 7_200);
+    shift("plan_checked_at", 86_400);
+    let third = sandbox.run(&["status", "--json"]).json();
+    assert_eq!(plans(&third), expected);
+    assert_eq!(plan_calls(), (4, 3, 3));
 }
 
 #[test]

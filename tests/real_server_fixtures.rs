@@ -8,7 +8,8 @@
 use std::path::PathBuf;
 
 use poolwatch::api::auth_files::{parse_auth_files, AuthFileEntry};
-use poolwatch::api::client::{parse_envelope, usage_request, FetchReport};
+use poolwatch::api::client::{parse_envelope, FetchReport};
+use poolwatch::api::providers::codex::usage_request;
 use poolwatch::api::usage::{interpret_upstream, refused_token, UsageError};
 use poolwatch::api::{merge_fetch, Selection};
 use poolwatch::model::{Epoch, Usage};
@@ -68,6 +69,7 @@ fn state_of(
             deadline_hit: false,
             cut_by_deadline: Vec::new(),
             auth_files_seen: Some(seen),
+            ..FetchReport::default()
         },
         &selection,
         now,

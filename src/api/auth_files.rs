@@ -41,6 +41,8 @@ pub struct AuthFileEntry {
     /// client's redactor, which removes it from every server text and then
     /// clears this field.
     pub raw_api_key: Option<Secret>,
+    /// The passive quota observation of the entry (`quota`, `model_quotas`), if any.
+    pub observation: Option<super::observations::Observation>,
 }
 
 impl AuthFileEntry {
@@ -50,20 +52,24 @@ impl AuthFileEntry {
     }
 }
 
-/// Parse the auth-files response body. Errors describe what was wrong in one line.
-///
-/// The list is read entry by entry (a streaming visitor): only one entry's
-/// JSON tree exists at a time, so a 50,000-account list (88 MB) costs its
-/// entries, not a JSON tree eight times its size.
-pub fn parse_auth_files(body: &str) -> Result<Vec<AuthFileEntry>, String> {
+/// One page of the credential list (or the whole list).
+#[derive(Debug, Default)]
+pub struct FilesPage {
+    pub files: Vec<AuthFileEntry>,
+    /// `total` when the server says how many entries the whole list has.
+    pub total: Option<usize>,
+}
+
+/// Parse one answer of the credential list, with its `total` when present.
+pub fn parse_auth_files_page(body: &str) -> Result<FilesPage, String> {
     use serde::de::Deserializer as _;
     let mut de = serde_json::Deserializer::from_str(body);
     let parsed = (&mut de)
         .deserialize_any(ListVisitor)
-        .and_then(|files| de.end().map(|()| files));
+        .and_then(|list| de.end().map(|()| list));
     match parsed {
-        Ok(Some(entries)) => Ok(entries),
-        Ok(None) => Err("the auth-files answer has no \"files\" list".to_string()),
+        Ok((Some(files), total)) => Ok(FilesPage { files, total }),
+        Ok((None, _)) => Err("the auth-files answer has no \"files\" list".to_string()),
         Err(err) if err.to_string() == NOT_A_LIST => {
             Err("the auth-files \"files\" field is not a list".to_string())
         }
@@ -71,13 +77,23 @@ pub fn parse_auth_files(body: &str) -> Result<Vec<AuthFileEntry>, String> {
     }
 }
 
+/// Parse the auth-files response body. Errors describe what was wrong in one line.
+///
+/// The list is read entry by entry (a streaming visitor): only one entry's
+/// JSON tree exists at a time, so a 50,000-account list (88 MB) costs its
+/// entries, not a JSON tree eight times its size.
+pub fn parse_auth_files(body: &str) -> Result<Vec<AuthFileEntry>, String> {
+    parse_auth_files_page(body).map(|page| page.files)
+}
+
 const NOT_A_LIST: &str = "files is not a list";
 
-/// The top-level object: `files` is read by [`FilesSeed`], the rest skipped.
+/// The top-level object: `files` is read by [`FilesSeed`], `total` (paged
+/// answers) kept, the rest skipped.
 struct ListVisitor;
 
 impl<'de> serde::de::Visitor<'de> for ListVisitor {
-    type Value = Option<Vec<AuthFileEntry>>;
+    type Value = (Option<Vec<AuthFileEntry>>, Option<usize>);
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("an object with a files list")
@@ -85,23 +101,29 @@ impl<'de> serde::de::Visitor<'de> for ListVisitor {
 
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut files = None;
+        let mut total = None;
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             if key == "files" && files.is_none() {
                 files = Some(map.next_value_seed(FilesSeed)?);
+            } else if key == "total" && total.is_none() {
+                total = map
+                    .next_value::<Value>()?
+                    .as_u64()
+                    .and_then(|t| usize::try_from(t).ok());
             } else {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
         }
-        Ok(files)
+        Ok((files, total))
     }
 
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-        Ok(None)
+        Ok((None, None))
     }
 
     fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
+        Ok((None, None))
     }
 }
 
@@ -179,6 +201,14 @@ pub fn describe_non_json(body: &str) -> String {
 }
 
 fn parse_entry(item: &Value) -> AuthFileEntry {
+    let mut entry = parse_fields(item);
+    let section =
+        crate::provider::section_id(&crate::provider::normalize(&entry.provider, &entry.kind));
+    entry.observation = super::observations::from_entry(&section, item);
+    entry
+}
+
+fn parse_fields(item: &Value) -> AuthFileEntry {
     let name = string_field(item, "name").unwrap_or_default();
     let id = string_field(item, "id").unwrap_or_else(|| name.clone());
     let id_token = item.get("id_token");
@@ -228,6 +258,7 @@ fn parse_entry(item: &Value) -> AuthFileEntry {
         .flatten()
         .filter(|k| !k.trim().is_empty())
         .map(Secret::new),
+        observation: None,
         id,
         name,
     }

@@ -23,11 +23,12 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::api_keys::parse_api_key_usage;
-use super::auth_files::{describe_non_json, parse_auth_files, AuthFileEntry};
+use super::auth_files::{describe_non_json, parse_auth_files_page, AuthFileEntry};
 use super::error::{classify_auth, FetchError};
-pub use super::providers::codex::{usage_request, CODEX_USER_AGENT};
-use super::providers::ProviderUrls;
+use super::provider_urls::ProviderUrls;
+use super::routes::{self, Api, Endpoint, Learned, ProbeVerdict};
 use crate::model::{ApiKeyUsage, Epoch, Usage};
+use crate::provider;
 use crate::redact::Redactor;
 use crate::secrets::Secret;
 
@@ -53,7 +54,7 @@ pub struct FetchOptions {
 pub type UsageResult = Result<Usage, String>;
 
 /// Everything one fetch learned.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct FetchReport {
     /// The selected accounts, in server order.
     pub entries: Vec<AuthFileEntry>,
@@ -67,6 +68,10 @@ pub struct FetchReport {
     pub cut_by_deadline: Vec<String>,
     /// How many auth files the server listed before `providers`/`hidden` filtered them.
     pub auth_files_seen: Option<usize>,
+    /// The API generation the server answered on (`v0`/`v8`), when learned.
+    pub management_api: Option<String>,
+    /// Said when the v8 probe got an odd answer and the fetch fell back.
+    pub api_notice: Option<String>,
 }
 
 /// Failure of one usage call: either this account's problem or the end of the fetch.
@@ -86,6 +91,8 @@ pub struct Client {
     urls: Arc<ProviderUrls>,
     /// Auth file names whose reset credits were read less than 30 minutes ago.
     reset_credits_fresh: Arc<std::collections::HashSet<String>>,
+    /// When each account's reset credits were read (a newer credits signal makes them due).
+    reset_credits_read_at: Arc<std::collections::HashMap<String, Epoch>>,
     /// False: never read reset credits (`test-fetch` makes one usage call only).
     reset_credits: bool,
     /// Plans read by a plan call recently, by auth file name: no new call for those.
@@ -98,6 +105,12 @@ pub struct Client {
     failure_budget: usize,
     /// What the management answers of this client said about the key.
     answers: Arc<KeyAnswers>,
+    /// What the cache remembers about this server's API (see [`routes`]).
+    learned: Option<Learned>,
+    /// The API in use and what the probe found (set by the credential list).
+    route: Arc<std::sync::Mutex<RouteState>>,
+    /// Credentials per page when the server pages its list.
+    page_size: usize,
 }
 
 /// The key answers of one fetch (shared by the clones of its client).
@@ -115,6 +128,23 @@ struct KeyAnswers {
     first: Mutex<Option<FetchError>>,
 }
 
+/// The API a client speaks after its credential list answered.
+#[derive(Clone, Debug)]
+pub struct RouteState {
+    pub api: Api,
+    /// True when this client asked `/v8` (and found out).
+    pub probed_v8: bool,
+    /// Said when the v8 probe got an odd answer (HTML, a redirect, a 5xx).
+    pub notice: Option<String>,
+    /// Credential list requests made (pages included).
+    pub list_requests: usize,
+}
+
+/// Credentials asked per page by default (a 5,000-entry page is about 10 MB).
+pub const DEFAULT_PAGE_SIZE: usize = crate::config::DEFAULT_CREDENTIALS_PAGE_SIZE;
+/// The most pages read from one list (a server that ignores `page` stops sooner).
+const MAX_PAGES: usize = 1000;
+
 impl Client {
     /// Build a client; fails only when the TLS backend cannot start.
     /// Redirects are never followed: a management request that is redirected
@@ -124,6 +154,7 @@ impl Client {
             .timeout(options.request_timeout)
             .connect_timeout(options.request_timeout.min(Duration::from_secs(5)))
             .user_agent(concat!("poolwatch/", env!("CARGO_PKG_VERSION")))
+            // A redirect is an answer to judge (routes::judge), never followed.
             .redirect(reqwest::redirect::Policy::none())
             .pool_max_idle_per_host(options.concurrency.max(1));
         if is_loopback_url(&options.pool_url) {
@@ -145,10 +176,19 @@ impl Client {
             in_flight: Arc::default(),
             urls: Arc::new(urls),
             reset_credits_fresh: Arc::default(),
+            reset_credits_read_at: Arc::default(),
             reset_credits: true,
             known_plans: Arc::default(),
             failure_budget: usize::MAX,
             answers: Arc::default(),
+            learned: None,
+            route: Arc::new(std::sync::Mutex::new(RouteState {
+                api: Api::V0,
+                probed_v8: false,
+                notice: None,
+                list_requests: 0,
+            })),
+            page_size: DEFAULT_PAGE_SIZE,
         })
     }
 
@@ -207,6 +247,45 @@ impl Client {
         }
     }
 
+    /// Start from what the cache remembers about this server's API.
+    pub fn with_learned(mut self, learned: Option<Learned>) -> Self {
+        if let Some(api) = learned.as_ref().and_then(|l| l.api) {
+            self.route_state().api = api;
+        }
+        self.learned = learned;
+        self
+    }
+
+    /// Ask the credential list in pages of `size` where the server pages.
+    pub fn with_page_size(mut self, size: usize) -> Self {
+        self.page_size = size.max(1);
+        self
+    }
+
+    fn route_state(&self) -> std::sync::MutexGuard<'_, RouteState> {
+        self.route
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The API in use and what the probe found.
+    pub fn route(&self) -> RouteState {
+        self.route_state().clone()
+    }
+
+    /// False for servers known to list everything at once (before v7.3, by
+    /// the version learned earlier): no `page` parameter, no second request.
+    fn may_page(&self) -> bool {
+        let version = self.learned.as_ref().and_then(|l| l.version.as_deref());
+        version.is_none_or(routes::pages_from)
+    }
+
+    /// What to remember about this server after a list answered with `version`.
+    pub fn learned_after(&self, version: Option<&str>) -> Learned {
+        let route = self.route();
+        routes::learn(self.learned.as_ref(), route.api, route.probed_v8, version)
+    }
+
     /// Use these provider URLs (the Codex usage URL stays `options.usage_url`).
     pub fn with_provider_urls(mut self, urls: ProviderUrls) -> Self {
         self.urls = Arc::new(ProviderUrls {
@@ -219,6 +298,15 @@ impl Client {
     /// Skip the reset-credits call for these auth file names (read recently).
     pub fn with_reset_credits_fresh(mut self, names: std::collections::HashSet<String>) -> Self {
         self.reset_credits_fresh = Arc::new(names);
+        self
+    }
+
+    /// When each account's reset credits were read, by auth file name.
+    pub fn with_reset_credits_read_at(
+        mut self,
+        read_at: std::collections::HashMap<String, Epoch>,
+    ) -> Self {
+        self.reset_credits_read_at = Arc::new(read_at);
         self
     }
 
@@ -249,7 +337,14 @@ impl Client {
 
     /// True when this Codex account's reset credits should be read in this fetch.
     pub fn reset_credits_due(&self, entry: &AuthFileEntry) -> bool {
-        self.reset_credits && !self.reset_credits_fresh.contains(&entry.name)
+        let signal = match (
+            &entry.observation,
+            self.reset_credits_read_at.get(&entry.name),
+        ) {
+            (Some(o), Some(read_at)) => o.credits.is_some() && o.at > *read_at,
+            _ => false,
+        };
+        self.reset_credits && (signal || !self.reset_credits_fresh.contains(&entry.name))
     }
 
     /// The redactor of this client (server text passes through it).
@@ -257,8 +352,9 @@ impl Client {
         &self.redactor
     }
 
-    fn endpoint(&self, path: &str) -> String {
-        format!("{}/v0/management/{path}", self.options.pool_url)
+    fn endpoint(&self, endpoint: Endpoint) -> String {
+        let api = self.route_state().api;
+        format!("{}{}", self.options.pool_url, api.path(endpoint))
     }
 
     /// A management `GET` with the key and `Accept: application/json`.
@@ -269,12 +365,23 @@ impl Client {
             .header("Accept", "application/json")
     }
 
-    /// `GET /v0/management/auth-files`, retried once on transport errors and 5xx.
-    /// The raw keys of api_key auths are learned by the redactor and every
-    /// text field of every entry is redacted before it goes anywhere.
-    pub async fn auth_files(&self) -> Result<(Vec<AuthFileEntry>, Option<String>), FetchError> {
-        let url = self.endpoint("auth-files");
-        let outcome = with_one_retry(self.options.request_timeout, || async {
+    /// One credential list request on `api` (page `page`, or the whole list),
+    /// retried once on transport errors and 5xx.
+    async fn list_request(
+        &self,
+        api: Api,
+        page: Option<usize>,
+    ) -> Result<(u16, Option<String>, String), FetchError> {
+        let mut url = format!(
+            "{}{}",
+            self.options.pool_url,
+            api.path(Endpoint::Credentials)
+        );
+        if let Some(page) = page.filter(|_| self.may_page()) {
+            url.push_str(&format!("?page={page}&page_size={}", self.page_size));
+        }
+        self.route_state().list_requests += 1;
+        with_one_retry(self.options.request_timeout, || async {
             let response = self
                 .management_get(&url)
                 .send()
@@ -282,22 +389,115 @@ impl Client {
                 .map_err(|e| self.transport_error(e))?;
             self.read_response(response, BodyKind::List).await
         })
-        .await;
-        let (status, version, body) = outcome?;
+        .await
+    }
+
+    /// The credential list (`GET /v8/management/credentials` or
+    /// `GET /v0/management/auth-files`, see [`routes`]), page by page where the
+    /// server pages, else whole. Sets the API the rest of the fetch uses.
+    pub async fn auth_files(&self) -> Result<(Vec<AuthFileEntry>, Option<String>), FetchError> {
+        self.credentials(&|_| true).await
+    }
+
+    /// [`Client::auth_files`] keeping only the entries `keep` wants (pages are
+    /// filtered as they arrive, so memory follows the selection); the count is
+    /// of every entry the server listed.
+    pub async fn credentials(
+        &self,
+        keep: &dyn Fn(&AuthFileEntry) -> bool,
+    ) -> Result<(Vec<AuthFileEntry>, Option<String>), FetchError> {
+        let (entries, version, _) = self.credentials_counted(keep).await?;
+        Ok((entries, version))
+    }
+
+    /// The list, the server version and how many entries the server listed.
+    pub async fn credentials_counted(
+        &self,
+        keep: &dyn Fn(&AuthFileEntry) -> bool,
+    ) -> Result<(Vec<AuthFileEntry>, Option<String>, usize), FetchError> {
+        let first = routes::first_choice(self.learned.as_ref());
+        let mut api = first;
+        let (status, version, body) = loop {
+            let (status, version, body) = self.list_request(api, Some(1)).await?;
+            if api == Api::V8 {
+                self.route_state().probed_v8 = true;
+            }
+            let html = looks_like_html(&body);
+            let verdict = routes::judge(api, status, &body, html);
+            if verdict == ProbeVerdict::Answer || api != first {
+                break (status, version, body);
+            }
+            if verdict == ProbeVerdict::Odd {
+                let what = if html && (200..300).contains(&status) {
+                    "HTML".to_string()
+                } else {
+                    format!("HTTP {status}")
+                };
+                self.route_state().notice = Some(crate::tr!(
+                    "routes.v8_odd",
+                    answer = what,
+                    fallback = api.other().name()
+                ));
+            }
+            api = api.other();
+        };
+        self.route_state().api = api;
         let checked = check_management_status(status, &body, &self.redactor);
         self.note_answer(&checked);
         checked?;
-        let mut entries = parse_auth_files(&body).map_err(FetchError::BadResponse)?;
+        let page = parse_auth_files_page(&body).map_err(FetchError::BadResponse)?;
         drop(body);
-        for entry in &entries {
+        let mut seen = page.files.len();
+        let mut first_id = page.files.first().map(|e| e.id.clone());
+        let total = page.total;
+        let mut paged = self.may_page() && page.files.len() == self.page_size;
+        let mut entries: Vec<AuthFileEntry> = self.kept_redacted(page.files, keep);
+        let mut number = 1;
+        while paged && number < MAX_PAGES && total.is_none_or(|t| seen < t) {
+            number += 1;
+            if self.stopped() {
+                break;
+            }
+            let (status, _, body) = self.list_request(api, Some(number)).await?;
+            let checked = check_management_status(status, &body, &self.redactor);
+            self.note_answer(&checked);
+            checked?;
+            let page = parse_auth_files_page(&body).map_err(FetchError::BadResponse)?;
+            drop(body);
+            let this_first = page.files.first().map(|e| e.id.clone());
+            // A server that ignores `page` answers the same list again.
+            if page.files.is_empty() || this_first == first_id {
+                break;
+            }
+            paged = page.files.len() == self.page_size;
+            first_id = this_first;
+            seen += page.files.len();
+            entries.extend(self.kept_redacted(page.files, keep));
+        }
+        Ok((entries, version, seen))
+    }
+
+    /// The entries of one list answer that `keep` wants, redacted: the raw
+    /// keys of every api_key auth (kept or not) are learned by the redactor
+    /// first, then every text field of the kept entries is cleaned.
+    fn kept_redacted(
+        &self,
+        files: Vec<AuthFileEntry>,
+        keep: &dyn Fn(&AuthFileEntry) -> bool,
+    ) -> Vec<AuthFileEntry> {
+        for entry in &files {
             if let Some(raw) = &entry.raw_api_key {
                 self.redactor.learn(raw.expose());
             }
         }
-        for entry in &mut entries {
-            redact_entry(entry, &self.redactor);
-        }
-        Ok((entries, version))
+        files
+            .into_iter()
+            .filter(|e| keep(e))
+            .map(|mut entry| {
+                redact_entry(&mut entry, &self.redactor);
+                entry
+            })
+            .collect()
     }
 
     /// `GET /v0/management/api-key-usage` (one call, no retry): `Ok(None)` when
@@ -309,7 +509,7 @@ impl Client {
         if self.stopped() {
             return Err("api-key-usage not asked: the key was refused".to_string());
         }
-        let url = self.endpoint("api-key-usage");
+        let url = self.endpoint(Endpoint::ApiKeyUsage);
         let response = self
             .management_get(&url)
             .send()
@@ -349,7 +549,7 @@ impl Client {
     /// (redacted). Management auth failures and redirects are fatal;
     /// everything else is the account's.
     pub async fn api_call(&self, request: &Value) -> Result<(u16, String), UsageFailure> {
-        let url = self.endpoint("api-call");
+        let url = self.endpoint(Endpoint::ApiCall);
         let outcome = with_one_retry(self.options.request_timeout, || async {
             if self.stopped() {
                 // After the first 401/403 nothing more is sent.
@@ -426,17 +626,18 @@ impl Client {
         deadline: Instant,
     ) -> Result<(FetchReport, Option<FetchError>), FetchError> {
         let seconds = self.options.deadline.as_secs();
-        let listed = tokio::time::timeout_at(deadline, self.auth_files())
+        let listed = tokio::time::timeout_at(deadline, self.credentials_counted(&select))
             .await
             .map_err(|_| FetchError::Deadline { seconds })
             .and_then(|r| r);
-        let (all, server_version) = match listed {
+        let (mut entries, server_version, seen) = match listed {
             Ok(listed) => listed,
             // A ban answered to the list is the ban, whatever came before.
             Err(error) => return Err(self.ban().unwrap_or(error)),
         };
-        let auth_files_seen = Some(all.len());
-        let mut entries: Vec<AuthFileEntry> = all.into_iter().filter(|e| select(e)).collect();
+        let auth_files_seen = Some(seen);
+        let learned = self.learned_after(server_version.as_deref());
+        let api_notice = self.route().notice;
         let order = plan(&entries);
         // A usage call needs no health buckets: leave them out of the copies
         // the calls get (at 50,000 accounts they are ~150 MB per copy).
@@ -490,7 +691,13 @@ impl Client {
             tokio::select! {
                 next = tasks.join_next() => match next {
                     None => break,
-                    Some(Ok((id, Some(Ok(usage))))) => usages.push((id, Ok(usage))),
+                    Some(Ok((id, Some(Ok(mut usage))))) => {
+                        usage.source = Some(crate::model::UsageSource {
+                            kind: crate::model::SourceKind::Read,
+                            at: now,
+                        });
+                        usages.push((id, Ok(usage)));
+                    }
                     // Never sent (an earlier answer stopped the fetch): the account keeps its values.
                     Some(Ok((id, Some(Err(UsageFailure::Account(msg)))))) if msg == NOT_SENT => {
                         not_asked.insert(id);
@@ -553,6 +760,8 @@ impl Client {
             deadline_hit,
             cut_by_deadline,
             auth_files_seen,
+            management_api: learned.api.map(|api| api.name().to_string()),
+            api_notice,
         };
         Ok((report, fatal))
     }
@@ -566,7 +775,10 @@ const NOT_SENT: &str = "not sent: an earlier answer stopped the refresh";
 /// Accounts whose quota is worth asking for: enabled OAuth (non API-key)
 /// auths of a provider poolwatch reads.
 pub fn wants_usage(entry: &AuthFileEntry) -> bool {
-    !entry.disabled && !entry.is_api_key() && super::providers::readable(entry)
+    let section = provider::section_id(&provider::normalize(&entry.provider, &entry.kind));
+    !entry.disabled
+        && !entry.is_api_key()
+        && provider::descriptor(&section).is_some_and(|d| d.readable)
 }
 
 /// Unpack the api-call envelope `{"status_code", "header", "body"}`.
@@ -588,6 +800,12 @@ pub fn parse_envelope(body: &str) -> Result<(u16, String), String> {
         Some(other) => other.to_string(),
     };
     Ok((status as u16, upstream_body))
+}
+
+/// True when a body is an HTML page rather than JSON.
+fn looks_like_html(body: &str) -> bool {
+    let head: String = body.trim_start().chars().take(256).collect();
+    head.starts_with('<') || head.to_ascii_lowercase().contains("<html")
 }
 
 /// Map a Management API status to an error; 2xx passes. Texts quoted from
@@ -874,6 +1092,7 @@ mod tests {
 
     #[test]
     fn usage_request_carries_token_placeholder_and_account_id() {
+        use crate::api::providers::codex::usage_request;
         let entry = AuthFileEntry {
             auth_index: "abc".into(),
             chatgpt_account_id: Some("acc-9".into()),

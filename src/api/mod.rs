@@ -5,8 +5,12 @@ pub mod api_keys;
 pub mod auth_files;
 pub mod client;
 pub mod error;
+pub mod observations;
+pub mod provider_urls;
 pub mod providers;
 pub mod refresh_plan;
+pub mod routes;
+pub mod side_calls;
 
 /// The Codex `wham/usage` parser under its former name.
 pub use providers::codex as usage;
@@ -17,7 +21,7 @@ use auth_files::AuthFileEntry;
 use client::FetchReport;
 
 use crate::config;
-use crate::model::{Account, ApiKeyUsage, Epoch, PoolState, UsageBasis};
+use crate::model::{Account, ApiKeyUsage, Epoch, PoolState, SourceKind, UsageBasis, UsageSource};
 
 /// Which auth files to show, and how to name them.
 #[derive(Clone, Debug, Default)]
@@ -157,7 +161,111 @@ pub fn merge_fetch(
         api_keys: Vec::new(),
         auth_files_seen: report.auth_files_seen,
         selection: Some(selection.stamp()),
+        management_api: report.management_api,
+        api_notice: report.api_notice,
     }
+}
+
+/// [`merge_fetch`] where the accounts not asked whose fresh observation is
+/// their usage (see [`refresh_plan::observation_is_usage`]) take it, marked
+/// observed at its time; an unusable observation leaves a note on the account.
+pub fn merge_with_observations(
+    previous: Option<&PoolState>,
+    mut report: FetchReport,
+    selection: &Selection,
+    policy: MergePolicy,
+    now: Epoch,
+) -> PoolState {
+    let observation_max_age = policy.observation_max_age;
+    let phases: HashMap<String, f64> = refresh_plan::phases(&report.entries)
+        .into_iter()
+        .map(|(name, phase)| (name.to_string(), phase))
+        .collect();
+    let old: HashMap<&str, &Account> = previous
+        .map(|p| {
+            p.accounts
+                .iter()
+                .flat_map(|a| [(a.id.as_str(), a), (a.name.as_str(), a)])
+                .collect()
+        })
+        .unwrap_or_default();
+    let asked: std::collections::HashSet<String> =
+        report.usages.iter().map(|(id, _)| id.clone()).collect();
+    let mut observed_at: HashMap<String, Epoch> = HashMap::new();
+    let mut notes: HashMap<String, String> = HashMap::new();
+    for entry in &report.entries {
+        let Some(observation) = &entry.observation else {
+            continue;
+        };
+        if let Err(note) = &observation.usage {
+            notes.insert(entry.id.clone(), note.clone());
+        }
+        let before = old
+            .get(entry.id.as_str())
+            .or_else(|| old.get(entry.name.as_str()))
+            .copied();
+        if asked.contains(&entry.id)
+            || !refresh_plan::observation_is_usage(before, entry, observation_max_age, now)
+        {
+            continue;
+        }
+        let Ok(mut usage) = observation.usage.clone() else {
+            continue;
+        };
+        if usage.plan_type.is_none() {
+            // Claude observations carry no plan: keep the one read before.
+            usage.plan_type = before
+                .and_then(|p| p.usage.as_ref())
+                .and_then(|u| u.plan_type.clone());
+        }
+        usage.source = Some(UsageSource {
+            kind: SourceKind::Observed,
+            at: observation.at,
+        });
+        observed_at.insert(entry.id.clone(), observation.at);
+        report.usages.push((entry.id.clone(), Ok(usage)));
+    }
+    let answered: std::collections::HashSet<String> = report
+        .usages
+        .iter()
+        .filter(|(_, result)| result.is_ok())
+        .map(|(id, _)| id.clone())
+        .collect();
+    let mut state = merge_fetch(previous, report, selection, now);
+    for account in &mut state.accounts {
+        if let Some(at) = observed_at.get(&account.id) {
+            account.usage_fetched_at = Some(*at);
+        }
+        account.observation_note = notes.remove(&account.id);
+        if !answered.contains(&account.id) {
+            // Not read now: its due time stays.
+            account.usage_due_at = old
+                .get(account.id.as_str())
+                .and_then(|a| a.usage_due_at)
+                .filter(|_| account.usage_fetched_at.is_some());
+        }
+    }
+    let previous_due: HashMap<String, Epoch> = old
+        .values()
+        .filter_map(|a| Some((a.id.clone(), a.usage_due_at?)))
+        .collect();
+    refresh_plan::stamp_due_times(
+        &mut state,
+        &phases,
+        &answered,
+        &previous_due,
+        policy.usage_max_age,
+    );
+    state
+}
+
+/// What [`merge_with_observations`] needs from the settings (seconds).
+#[derive(Clone, Copy, Debug)]
+pub struct MergePolicy {
+    /// A fresh observation younger than this is the usage (0: never).
+    pub observation_max_age: i64,
+    /// The scheduled max age of usage (`usage_max_age_minutes`).
+    pub usage_max_age: i64,
 }
 
 /// The API-key rows after a refresh: the fetched rows the provider filter keeps;
@@ -176,6 +284,19 @@ pub fn merge_api_keys(
         Ok(None) => Vec::new(),
         Err(_) => previous.map(|p| p.api_keys.clone()).unwrap_or_default(),
     }
+}
+
+/// What the cache remembers about the server's API (see [`routes`]).
+pub fn learned_of(previous: Option<&PoolState>) -> Option<routes::Learned> {
+    let state = previous?;
+    Some(routes::Learned {
+        version: state.server_version.clone(),
+        api: match state.management_api.as_deref() {
+            Some("v8") => Some(routes::Api::V8),
+            Some("v0") => Some(routes::Api::V0),
+            _ => None,
+        },
+    })
 }
 
 /// What an account keeps of its usage after a fetch.
@@ -312,6 +433,8 @@ mod tests {
                 deadline_hit: false,
                 cut_by_deadline: Vec::new(),
                 auth_files_seen: Some(3),
+                management_api: None,
+                api_notice: None,
             },
             &selection,
             100,
@@ -329,6 +452,8 @@ mod tests {
                 deadline_hit: true,
                 cut_by_deadline: vec!["c".into()],
                 auth_files_seen: Some(3),
+                management_api: None,
+                api_notice: None,
             },
             &selection,
             200,

@@ -18,6 +18,16 @@
 //! * or whose usage is older than the max age (`usage_max_age_minutes`, 30 min
 //!   for scheduled refreshes, [`MANUAL_MAX_AGE`] for "Refresh now").
 //!
+//! Age-based re-reads are spread (issue 21 item 7): each account has its own
+//! phase in the max-age period (by the rank of a hash of its name among the
+//! pool, so phases are evenly spaced). When its usage is read, its next due
+//! time is its first phase point `phase × max_age + k × max_age` after the
+//! read (stored as `usage_due_at`, see [`due_after`]). Usage therefore never
+//! gets older than the max age, and after a first full read the next due
+//! times are staggered over one period: a refresh every `interval` asks about
+//! `accounts × interval / max_age` accounts for age, never the whole pool at
+//! once (a `refresh --all` does not line them up again either).
+//!
 //! `refresh --all` asks every account. Accounts are asked in the order of their
 //! last answer, oldest first (never answered first), so a deadline that cuts a
 //! big pool short never starves the same tail twice (issue 9 item 9).
@@ -71,6 +81,8 @@ pub struct Plan {
     pub calls: Vec<Planned>,
     /// Accounts that want usage but keep their values this time.
     pub kept: usize,
+    /// Accounts whose fresh observation is their usage this time (no call).
+    pub observed: usize,
 }
 
 impl Plan {
@@ -81,13 +93,54 @@ impl Plan {
 }
 
 /// Plan the usage calls for `entries` (the selected auth files just read)
-/// given the `previous` state.
+/// given the `previous` state, trusting observations up to the default age.
 pub fn plan(
     previous: Option<&PoolState>,
     entries: &[AuthFileEntry],
     scope: Scope,
     now: Epoch,
 ) -> Plan {
+    let policy = PlanPolicy {
+        observation_max_age: crate::config::DEFAULT_OBSERVATION_MAX_AGE_MINUTES as i64 * 60,
+        age_reads_per_hour: 0,
+    };
+    plan_with(previous, entries, scope, policy, now)
+}
+
+/// What the planner takes from the settings.
+#[derive(Clone, Copy, Debug)]
+pub struct PlanPolicy {
+    /// A fresh observation younger than this (seconds) is the usage; 0: never.
+    pub observation_max_age: i64,
+    /// Re-reads of quiet accounts (max age, a window reset with no traffic)
+    /// per hour at most, spread over the refreshes; 0: no budget.
+    pub age_reads_per_hour: u64,
+}
+
+/// How many quiet re-reads this refresh may make: the budget's points
+/// (`budget` per hour, evenly spaced in absolute time) that passed since the
+/// previous refresh, at most an hour's worth.
+fn quiet_allowance(previous: Option<&PoolState>, budget: u64, now: Epoch) -> usize {
+    if budget == 0 {
+        return usize::MAX;
+    }
+    let since = previous.map_or(now - 3_600, |p| p.fetched_at.max(now - 3_600));
+    let points = |t: Epoch| (t as i128 * budget as i128).div_euclid(3_600);
+    (points(now) - points(since.min(now))).clamp(0, budget as i128) as usize
+}
+
+/// [`plan`] with the freshness limit of observations (`observation_max_age`
+/// seconds; 0 never trusts them). An account whose observation is usable
+/// (see [`crate::api::observations::Observation::usable`]) is not asked: the
+/// observation is its usage ([`Plan::observed`]).
+pub fn plan_with(
+    previous: Option<&PoolState>,
+    entries: &[AuthFileEntry],
+    scope: Scope,
+    policy: PlanPolicy,
+    now: Epoch,
+) -> Plan {
+    let observation_max_age = policy.observation_max_age;
     let old: HashMap<&str, &Account> = previous
         .map(|p| {
             p.accounts
@@ -98,11 +151,16 @@ pub fn plan(
         .unwrap_or_default();
     let mut asked: Vec<(Option<Epoch>, usize, Planned)> = Vec::new();
     let mut kept = 0;
+    let mut observed = 0;
     for (position, entry) in entries.iter().enumerate().filter(|(_, e)| wants_usage(e)) {
         let previous = old
             .get(entry.id.as_str())
             .or_else(|| old.get(entry.name.as_str()))
             .copied();
+        if scope != Scope::All && observation_is_usage(previous, entry, observation_max_age, now) {
+            observed += 1;
+            continue;
+        }
         let reason = match scope {
             Scope::All => Some(Reason::All),
             Scope::Changed { max_age } => reason(previous, entry, max_age, now),
@@ -121,10 +179,45 @@ pub fn plan(
     }
     // Oldest answer first; never answered (None) sorts before any time.
     asked.sort_by_key(|(answered, position, _)| (*answered, *position));
+    // Quiet re-reads (nothing says the account changed but its age or a
+    // reset) within the hourly budget, the longest unanswered first.
+    let mut allowance = quiet_allowance(previous, policy.age_reads_per_hour, now);
+    let calls: Vec<Planned> = asked
+        .into_iter()
+        .map(|(_, _, p)| p)
+        .filter(|p| {
+            if !matches!(p.reason, Reason::MaxAge | Reason::WindowReset) {
+                return true;
+            }
+            if allowance == 0 {
+                kept += 1;
+                return false;
+            }
+            allowance -= 1;
+            true
+        })
+        .collect();
     Plan {
-        calls: asked.into_iter().map(|(_, _, p)| p).collect(),
+        calls,
         kept,
+        observed,
     }
+}
+
+/// True when the entry's observation is usable as its usage now: fresh, and
+/// newer than the numbers the account has (an older observation never
+/// overrides a newer read).
+pub fn observation_is_usage(
+    previous: Option<&Account>,
+    entry: &AuthFileEntry,
+    max_age: i64,
+    now: Epoch,
+) -> bool {
+    let read_at = previous.and_then(|p| p.usage.as_ref().and(p.usage_fetched_at));
+    entry
+        .observation
+        .as_ref()
+        .is_some_and(|o| o.usable(read_at, max_age, now))
 }
 
 /// When the account last got an answer to a usage call (good or bad).
@@ -132,6 +225,72 @@ fn last_answer(account: &Account) -> Option<Epoch> {
     match (account.usage_checked_at, account.usage_fetched_at) {
         (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),
+    }
+}
+
+/// Each account's phase in the max-age period, as a fraction in 0..1: its
+/// rank by a hash of its name among the accounts that want usage.
+pub fn phases(entries: &[AuthFileEntry]) -> HashMap<&str, f64> {
+    let mut named: Vec<(u64, &str)> = entries
+        .iter()
+        .filter(|e| wants_usage(e))
+        .map(|e| (fnv1a(e.name.as_bytes()), e.name.as_str()))
+        .collect();
+    named.sort_unstable();
+    let n = named.len().max(1) as f64;
+    named
+        .into_iter()
+        .enumerate()
+        .map(|(rank, (_, name))| (name, rank as f64 / n))
+        .collect()
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// The first due point `phase × max_age + k × max_age` after `read_at` (in
+/// `(read_at, read_at + max_age]`).
+pub fn due_after(read_at: Epoch, max_age: i64, phase: f64) -> Epoch {
+    if max_age <= 0 {
+        return read_at;
+    }
+    let offset = (phase.clamp(0.0, 1.0) * max_age as f64) as i64;
+    let k = (read_at - offset).div_euclid(max_age) + 1;
+    offset + k * max_age
+}
+
+/// The next due time of an account read at `read_at`: the next point of its
+/// own lattice (`previous_due + k × max_age`) when it had one, so the
+/// spacing between accounts stays; else the first point of its phase.
+pub fn next_due(read_at: Epoch, max_age: i64, phase: f64, previous_due: Option<Epoch>) -> Epoch {
+    match previous_due {
+        Some(due) if max_age > 0 => due + max_age * ((read_at - due).div_euclid(max_age) + 1),
+        _ => due_after(read_at, max_age, phase),
+    }
+}
+
+/// Next due times of the accounts of `state` answered in this refresh
+/// (`fresh`, read or observed), by the phases of the pool's entries and
+/// their previous due times.
+pub fn stamp_due_times(
+    state: &mut PoolState,
+    entries_phases: &HashMap<String, f64>,
+    fresh: &std::collections::HashSet<String>,
+    previous_due: &HashMap<String, Epoch>,
+    max_age: i64,
+) {
+    for account in &mut state.accounts {
+        if !fresh.contains(&account.id) {
+            continue;
+        }
+        if let Some(read_at) = account.usage_fetched_at {
+            let phase = entries_phases.get(&account.name).copied().unwrap_or(0.0);
+            let before = previous_due.get(&account.id).copied();
+            account.usage_due_at = Some(next_due(read_at, max_age, phase, before));
+        }
     }
 }
 
@@ -173,7 +332,8 @@ fn reason(
     if reset_passed {
         return Some(Reason::WindowReset);
     }
-    if now - fetched_at >= max_age || fetched_at > now {
+    let due = previous.usage_due_at.is_some_and(|at| now >= at);
+    if fetched_at > now || now - fetched_at >= max_age || due {
         return Some(Reason::MaxAge);
     }
     None
@@ -371,5 +531,95 @@ mod tests {
             1_200,
         );
         assert_eq!(order.ids(), vec!["cut".to_string(), "failing".to_string()]);
+    }
+
+    /// Issue 21 item 7: no refresh storms. 200 accounts read at once, then a
+    /// scheduled refresh every 2 minutes for 3 hours with no traffic: every
+    /// refresh asks at most its share (200 × 120 / 1800 ≈ 13.3, so 14) and
+    /// no account's usage ever gets older than the max age (+ one interval).
+    #[test]
+    fn age_based_re_reads_are_spread_over_the_period() {
+        let n = 200;
+        let interval = 120;
+        let entries: Vec<AuthFileEntry> = (0..n).map(|i| entry(&format!("user{i}@x"), 1)).collect();
+        // The first full read at 0 staggers the next due times.
+        let phase = phases(&entries);
+        let mut accounts: Vec<Account> = entries
+            .iter()
+            .map(|e| {
+                let mut a = account(&e.id, 0, 1, 10_000_000);
+                a.usage_due_at = Some(due_after(0, 1_800, phase[e.name.as_str()]));
+                a
+            })
+            .collect();
+        let share = (n as i64 * interval + 1_799) as usize / 1_800;
+        let mut worst = 0;
+        let mut oldest = 0;
+        for tick in 1..=90 {
+            let now = tick * interval;
+            let planned = plan(Some(&state(accounts.clone())), &entries, CHANGED, now);
+            worst = worst.max(planned.calls.len());
+            let phase = phases(&entries);
+            for call in &planned.calls {
+                assert_eq!(call.reason, Reason::MaxAge);
+                let a = accounts.iter_mut().find(|a| a.id == call.id).unwrap();
+                let before = a.usage_due_at;
+                *a = account(&a.id, now, 1, 10_000_000);
+                a.usage_due_at = Some(next_due(now, 1_800, phase[a.name.as_str()], before));
+            }
+            oldest = oldest.max(
+                accounts
+                    .iter()
+                    .map(|a| now - a.usage_fetched_at.unwrap())
+                    .max()
+                    .unwrap(),
+            );
+        }
+        assert!(worst <= share, "a refresh asked {worst} > share {share}");
+        assert!(oldest < 1_800, "usage {oldest} s old");
+        // The old rule asked ~all 200 at once every 30 minutes.
+        assert!(worst * 10 < n);
+    }
+
+    /// Issue 18 item 7: an idle 1000-account pool costs at most the hourly
+    /// budget of quiet re-reads (100), whatever the max age.
+    #[test]
+    fn quiet_re_reads_stay_within_the_hourly_budget() {
+        let n = 1000;
+        let entries: Vec<AuthFileEntry> = (0..n).map(|i| entry(&format!("idle{i}@x"), 1)).collect();
+        let phase = phases(&entries);
+        let mut accounts: Vec<Account> = entries
+            .iter()
+            .map(|e| {
+                let mut a = account(&e.id, 0, 1, 10_000_000);
+                a.usage_due_at = Some(due_after(0, 1_800, phase[e.name.as_str()]));
+                a
+            })
+            .collect();
+        let policy = PlanPolicy {
+            observation_max_age: 300,
+            age_reads_per_hour: 100,
+        };
+        let mut fetched_at = 0;
+        let mut per_hour = [0usize; 3];
+        for tick in 1..=90 {
+            let now = tick * 120;
+            let mut previous = state(accounts.clone());
+            previous.fetched_at = fetched_at;
+            let planned = plan_with(Some(&previous), &entries, CHANGED, policy, now);
+            per_hour[(now as usize - 1) / 3_600] += planned.calls.len();
+            for call in &planned.calls {
+                let a = accounts.iter_mut().find(|a| a.id == call.id).unwrap();
+                let before = a.usage_due_at;
+                *a = account(&a.id, now, 1, 10_000_000);
+                a.usage_due_at = Some(next_due(now, 1_800, phase[a.name.as_str()], before));
+            }
+            fetched_at = now;
+        }
+        assert!(per_hour.iter().all(|h| *h <= 100), "{per_hour:?}");
+        assert!(
+            per_hour.iter().all(|h| *h >= 90),
+            "the budget is used: {per_hour:?}"
+        );
     }
 }

@@ -285,6 +285,9 @@ pub fn finish_view(
     {
         outcome.notices.push(note);
     }
+    if let Some(note) = outcome.state.as_ref().and_then(notes::api_notice) {
+        outcome.notices.push(note);
+    }
     let now = (globals.clock)();
     let report = outcome
         .report

@@ -25,6 +25,11 @@ pub fn empty_selection(state: &PoolState, settings: &Settings) -> Option<String>
     ))
 }
 
+/// The v8 probe's notice (an HTML page, a redirect or a 5xx sent the refresh to v0).
+pub fn api_notice(state: &PoolState) -> Option<String> {
+    state.api_notice.clone()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -33,11 +33,13 @@ pool_url = {pool_url}
 # usage_url = "{usage_url}"
 
 # The other providers' endpoints, all asked through the pool's api-call (tests point them at a mock).
-# reset_credits_url = "{reset_credits_url}"   # Codex reset credits, read at most every 30 min
+# reset_credits_url = "{reset_credits_url}"   # Codex reset credits, read when they may have changed
 # claude_usage_url = "{claude_usage_url}"
 # claude_profile_url = "{claude_profile_url}"
 # antigravity_urls = ["{antigravity_url}", ...]   # tried in order; the next on 403/404
 # kimi_usage_url = "{kimi_usage_url}"
+# xai_billing_url = "{xai_billing_url}"   # xAI weekly credits (a read; never a chat request)
+# gemini_cli_quota_url = "{gemini_cli_quota_url}"   # Gemini CLI per-model daily quota
 
 # Cache time-to-live in seconds (5..=86400).
 # ttl_seconds = {ttl}
@@ -55,6 +57,18 @@ pool_url = {pool_url}
 # it failed or is new, or its usage is older than this many minutes (1..=1440). Every call costs
 # the server a bcrypt check and ChatGPT an upstream request (docs/refresh.md).
 # usage_max_age_minutes = {usage_max_age}
+
+# Newer servers record each account's quota from its real traffic ("observations"). One younger
+# than this many minutes and newer than the last usage read IS the account's usage: no usage call
+# (0..=60; 0 never trusts observations; docs/refresh.md).
+# observation_max_age_minutes = {observation_max_age}
+
+# Quiet accounts (no traffic) are re-read for their age or a window reset at most this many
+# times an hour in all, spread over the refreshes (0: no budget; docs/refresh.md).
+# age_reads_per_hour = {age_reads}
+
+# Credentials asked per page where the server pages its list (10..=100000).
+# credentials_page_size = {page_size}
 
 # How long a menu run with no data yet waits for the first fetch before showing "Loading" (0..=60).
 # cold_start_wait_seconds = {cold_start_wait}
@@ -138,12 +152,17 @@ pool_url = {pool_url}
         claude_profile_url = crate::provider::urls::CLAUDE_PROFILE,
         antigravity_url = crate::provider::urls::ANTIGRAVITY[0],
         kimi_usage_url = crate::provider::urls::KIMI_USAGE,
+        xai_billing_url = crate::provider::urls::XAI_BILLING,
+        gemini_cli_quota_url = crate::provider::urls::GEMINI_CLI_QUOTA,
         ttl = super::DEFAULT_TTL_SECONDS,
         concurrency = super::DEFAULT_CONCURRENCY,
         timeout = super::DEFAULT_TIMEOUT_SECONDS,
         deadline = super::DEFAULT_DEADLINE_SECONDS,
         usage_max_age = super::DEFAULT_USAGE_MAX_AGE_MINUTES,
         cold_start_wait = super::DEFAULT_COLD_START_WAIT_SECONDS,
+        observation_max_age = super::DEFAULT_OBSERVATION_MAX_AGE_MINUTES,
+        page_size = super::DEFAULT_CREDENTIALS_PAGE_SIZE,
+        age_reads = super::DEFAULT_AGE_READS_PER_HOUR,
         kill_line = keys::format_float(quota.kill_line),
         stale_limit = quota.stale_limit / 60,
         sort = keys::sort_name(quota.sort),

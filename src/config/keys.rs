@@ -103,6 +103,16 @@ pub(crate) const KEYS: &[KeySpec] = &[
         Some("POOLWATCH_KIMI_USAGE_URL"),
     ),
     key(
+        "xai_billing_url",
+        Kind::UsageUrl,
+        Some("POOLWATCH_XAI_BILLING_URL"),
+    ),
+    key(
+        "gemini_cli_quota_url",
+        Kind::UsageUrl,
+        Some("POOLWATCH_GEMINI_CLI_QUOTA_URL"),
+    ),
+    key(
         "primary_provider",
         Kind::Provider,
         Some("POOLWATCH_PRIMARY_PROVIDER"),
@@ -135,6 +145,27 @@ pub(crate) const KEYS: &[KeySpec] = &[
         "usage_max_age_minutes",
         Kind::Int { min: 1, max: 1_440 },
         Some("POOLWATCH_USAGE_MAX_AGE_MINUTES"),
+    ),
+    key(
+        "observation_max_age_minutes",
+        Kind::Int { min: 0, max: 60 },
+        Some("POOLWATCH_OBSERVATION_MAX_AGE_MINUTES"),
+    ),
+    key(
+        "age_reads_per_hour",
+        Kind::Int {
+            min: 0,
+            max: 1_000_000,
+        },
+        Some("POOLWATCH_AGE_READS_PER_HOUR"),
+    ),
+    key(
+        "credentials_page_size",
+        Kind::Int {
+            min: 10,
+            max: 100_000,
+        },
+        Some("POOLWATCH_CREDENTIALS_PAGE_SIZE"),
     ),
     key(
         "cold_start_wait_seconds",

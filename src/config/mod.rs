@@ -55,6 +55,12 @@ pub const DEFAULT_CONCURRENCY: usize = 8;
 pub const DEFAULT_TIMEOUT_SECONDS: u64 = 10;
 /// Default max age of an account's usage before a scheduled refresh asks again, in minutes.
 pub const DEFAULT_USAGE_MAX_AGE_MINUTES: u64 = 30;
+/// Default freshness limit of a passive quota observation, in minutes (docs/refresh.md).
+pub const DEFAULT_OBSERVATION_MAX_AGE_MINUTES: u64 = 5;
+/// Default budget of quiet re-reads (max age, a window reset without traffic) per hour.
+pub const DEFAULT_AGE_READS_PER_HOUR: u64 = 100;
+/// Default credentials per page of the credential list.
+pub const DEFAULT_CREDENTIALS_PAGE_SIZE: usize = 5000;
 /// Default wait of a menu run with no cached data for the first fetch, in seconds.
 pub const DEFAULT_COLD_START_WAIT_SECONDS: u64 = 3;
 /// Default deadline for a whole fetch, in seconds.
@@ -124,6 +130,10 @@ pub struct Settings {
     pub antigravity_urls: Vec<String>,
     /// Kimi `coding/v1/usages` URL.
     pub kimi_usage_url: String,
+    /// xAI weekly credits (billing endpoint) URL.
+    pub xai_billing_url: String,
+    /// Gemini CLI `retrieveUserQuota` URL.
+    pub gemini_cli_quota_url: String,
     /// Cache time-to-live.
     pub ttl: Duration,
     /// Usage requests in flight at once.
@@ -134,6 +144,13 @@ pub struct Settings {
     pub deadline: Duration,
     /// A scheduled refresh asks an unchanged account's usage again after this.
     pub usage_max_age: Duration,
+    /// A passive quota observation younger than this (and newer than the last
+    /// usage read) is the account's usage: no usage call.
+    pub observation_max_age: Duration,
+    /// Credentials asked per page where the server pages its list.
+    pub credentials_page_size: usize,
+    /// Re-reads of quiet accounts (age, a window reset) per hour at most; 0: no budget.
+    pub age_reads_per_hour: u64,
     /// How long a menu run with no cached data waits for the first fetch.
     pub cold_start_wait: Duration,
     pub quota: QuotaSettings,
@@ -184,11 +201,16 @@ impl Default for Settings {
             claude_profile_url: urls::CLAUDE_PROFILE.to_string(),
             antigravity_urls: urls::ANTIGRAVITY.iter().map(|u| u.to_string()).collect(),
             kimi_usage_url: urls::KIMI_USAGE.to_string(),
+            xai_billing_url: urls::XAI_BILLING.to_string(),
+            gemini_cli_quota_url: urls::GEMINI_CLI_QUOTA.to_string(),
             ttl: Duration::from_secs(DEFAULT_TTL_SECONDS),
             concurrency: DEFAULT_CONCURRENCY,
             request_timeout: Duration::from_secs(DEFAULT_TIMEOUT_SECONDS),
             deadline: Duration::from_secs(DEFAULT_DEADLINE_SECONDS),
             usage_max_age: Duration::from_secs(DEFAULT_USAGE_MAX_AGE_MINUTES * 60),
+            observation_max_age: Duration::from_secs(DEFAULT_OBSERVATION_MAX_AGE_MINUTES * 60),
+            credentials_page_size: DEFAULT_CREDENTIALS_PAGE_SIZE,
+            age_reads_per_hour: DEFAULT_AGE_READS_PER_HOUR,
             cold_start_wait: Duration::from_secs(DEFAULT_COLD_START_WAIT_SECONDS),
             quota: QuotaSettings::default(),
             providers: DEFAULT_PROVIDERS.iter().map(|p| p.to_string()).collect(),
@@ -555,6 +577,12 @@ impl Resolved {
             kimi_usage_url: self
                 .text("kimi_usage_url")
                 .unwrap_or(defaults.kimi_usage_url),
+            xai_billing_url: self
+                .text("xai_billing_url")
+                .unwrap_or(defaults.xai_billing_url),
+            gemini_cli_quota_url: self
+                .text("gemini_cli_quota_url")
+                .unwrap_or(defaults.gemini_cli_quota_url),
             ttl: secs("ttl_seconds", DEFAULT_TTL_SECONDS),
             concurrency: self
                 .int("concurrency")
@@ -567,6 +595,18 @@ impl Resolved {
                     .int("usage_max_age_minutes")
                     .unwrap_or(DEFAULT_USAGE_MAX_AGE_MINUTES),
             ),
+            observation_max_age: Duration::from_secs(
+                60 * self
+                    .int("observation_max_age_minutes")
+                    .unwrap_or(DEFAULT_OBSERVATION_MAX_AGE_MINUTES),
+            ),
+            credentials_page_size: self
+                .int("credentials_page_size")
+                .and_then(|n| usize::try_from(n).ok())
+                .unwrap_or(DEFAULT_CREDENTIALS_PAGE_SIZE),
+            age_reads_per_hour: self
+                .int("age_reads_per_hour")
+                .unwrap_or(DEFAULT_AGE_READS_PER_HOUR),
             cold_start_wait: secs("cold_start_wait_seconds", DEFAULT_COLD_START_WAIT_SECONDS),
             quota: QuotaSettings {
                 weights,

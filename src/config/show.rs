@@ -39,6 +39,8 @@ pub fn show_with_paths(
         ("claude_usage_url", &settings.claude_usage_url),
         ("claude_profile_url", &settings.claude_profile_url),
         ("kimi_usage_url", &settings.kimi_usage_url),
+        ("xai_billing_url", &settings.xai_billing_url),
+        ("gemini_cli_quota_url", &settings.gemini_cli_quota_url),
     ] {
         main.line(key, toml_string(url), settings);
     }
@@ -59,6 +61,21 @@ pub fn show_with_paths(
     main.line(
         "usage_max_age_minutes",
         (settings.usage_max_age.as_secs() / 60).to_string(),
+        settings,
+    );
+    main.line(
+        "observation_max_age_minutes",
+        (settings.observation_max_age.as_secs() / 60).to_string(),
+        settings,
+    );
+    main.line(
+        "age_reads_per_hour",
+        settings.age_reads_per_hour.to_string(),
+        settings,
+    );
+    main.line(
+        "credentials_page_size",
+        settings.credentials_page_size.to_string(),
         settings,
     );
     main.line(

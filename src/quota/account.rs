@@ -311,6 +311,15 @@ pub fn account_view(account: &Account, settings: &QuotaSettings, now: Epoch) -> 
         next_retry_after: account.next_retry_after,
         last_refresh: account.last_refresh,
         usage_fetched_at: account.usage_fetched_at,
+        source: account.usage.as_ref().and_then(|u| u.source).or_else(|| {
+            account
+                .usage_fetched_at
+                .map(|at| crate::model::UsageSource {
+                    kind: crate::model::SourceKind::Read,
+                    at,
+                })
+        }),
+        observation_note: account.observation_note.clone(),
         recent_failures: recent_failures(&health),
         health,
         ..AccountView::default()

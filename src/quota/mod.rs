@@ -322,6 +322,12 @@ pub struct AccountView {
     pub next_retry_after: Option<Epoch>,
     pub last_refresh: Option<Epoch>,
     pub usage_fetched_at: Option<Epoch>,
+    /// Where the numbers come from (observed from traffic or read) and when.
+    #[serde(default)]
+    pub source: Option<crate::model::UsageSource>,
+    /// Why the account's passive observation was not used (a bad value).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observation_note: Option<String>,
     /// Failed requests in the last 3 buckets (30 minutes).
     pub recent_failures: u64,
     pub health: Vec<HealthBucket>,

@@ -1164,10 +1164,20 @@ impl Menu<'_> {
                 _ if a.token_refused => tr!("account.token_refused"),
                 Some(at) if a.expired => tr!("menu.usage_fetched_expired", ago = ago(now - at)),
                 Some(at) if a.stale => tr!("menu.usage_fetched_stale", ago = ago(now - at)),
+                Some(at) if observed(a) => tr!("menu.usage_observed", ago = ago(now - at)),
                 Some(at) => tr!("menu.usage_fetched", ago = ago(now - at)),
                 None => tr!("menu.usage_never"),
             },
         ));
+        if let Some(note) = &a.observation_note {
+            lines.push(self.untrusted(MenuLine::item(
+                1,
+                tr!(
+                    "menu.observation_note",
+                    text = menu_text(note, MESSAGE_CHARS)
+                ),
+            )));
+        }
         lines.push(MenuLine::item(
             1,
             tr!("menu.account_failures", n = a.recent_failures),
@@ -1723,6 +1733,13 @@ fn status_flags(a: &AccountView, now: Epoch) -> String {
         flags.push_str(&tr!("flag.unavailable"));
     }
     flags
+}
+
+/// True when the account's numbers were observed from its traffic (no usage call).
+fn observed(account: &crate::quota::AccountView) -> bool {
+    account
+        .source
+        .is_some_and(|s| s.kind == crate::model::SourceKind::Observed)
 }
 
 #[cfg(test)]

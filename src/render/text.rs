@@ -512,6 +512,26 @@ fn accounts(out: &mut String, report: &PoolReport, p: &Painter, width: usize) {
             let prefix = format!("  {} ", tr!("status.error_prefix"));
             wrapped(out, &text, width, &prefix, "    ", p, Some(Style::Red));
         }
+        if let Some(source) = account
+            .source
+            .filter(|s| s.kind == crate::model::SourceKind::Observed && !account.stale)
+        {
+            let text = format!(
+                "  {}",
+                tr!("status.observed", ago = ago(report.now - source.at))
+            );
+            let _ = writeln!(out, "{}", p.paint(&text, Style::Dim));
+        }
+        if let Some(note) = &account.observation_note {
+            let text = format!(
+                "  {}",
+                tr!(
+                    "status.observation_note",
+                    text = terminal_text(note, MESSAGE_CHARS)
+                )
+            );
+            let _ = writeln!(out, "{}", p.paint(&text, Style::Dim));
+        }
         if account.token_refused {
             let text = format!("  {}", tr!("account.token_refused"));
             let _ = writeln!(out, "{}", p.paint(&text, Style::Red));

@@ -1,6 +1,7 @@
 //! Fetching: single flight under the lock, the key guard around one fetch, and what is stored after it.
 
 use super::*;
+use crate::api::side_calls;
 
 impl Session<'_> {
     /// Serve, wait for, or perform a fetch according to `trigger`.
@@ -478,16 +479,32 @@ impl Session<'_> {
         let client = match Client::new(options, key) {
             Ok(client) => client
                 .with_provider_urls(provider_urls_of(self.settings))
-                .with_reset_credits_fresh(reset_credits_fresh(previous, now))
-                .with_known_plans(known_plans(previous, now))
+                .with_reset_credits_fresh(side_calls::reset_credits_fresh(
+                    previous,
+                    self.refresh_all,
+                    now,
+                ))
+                .with_reset_credits_read_at(side_calls::reset_credits_read_at(previous))
+                .with_known_plans(side_calls::known_plans(previous, self.refresh_all, now))
+                .with_learned(crate::api::learned_of(previous))
+                .with_page_size(self.settings.credentials_page_size)
                 .with_failure_budget(budget),
             Err(e) => return Fetched::failed(RunError::Fetch(e)),
+        };
+        let observed = self.settings.observation_max_age.as_secs() as i64;
+        let policy = refresh_plan::PlanPolicy {
+            observation_max_age: observed,
+            age_reads_per_hour: self.settings.age_reads_per_hour,
+        };
+        let merge_policy = crate::api::MergePolicy {
+            observation_max_age: observed,
+            usage_max_age: self.settings.usage_max_age.as_secs() as i64,
         };
         let deadline =
             runtime.block_on(async { tokio::time::Instant::now() }) + self.settings.deadline;
         let answered = runtime.block_on(client.fetch_pool_keeping(
             |e| selection.keeps(e),
-            |entries| refresh_plan::plan(previous, entries, scope, now).ids(),
+            |entries| refresh_plan::plan_with(previous, entries, scope, policy, now).ids(),
             now,
             deadline,
         ));
@@ -509,7 +526,13 @@ impl Session<'_> {
                         .await
                         .unwrap_or_else(|_| Err("api-key-usage timed out".to_string()))
                 });
-                let mut state = merge_fetch(previous, report, &selection, now);
+                let mut state = crate::api::merge_with_observations(
+                    previous,
+                    report,
+                    &selection,
+                    merge_policy,
+                    now,
+                );
                 // "Last updated" counts from the end of the fetch, not its start (issue 17.10).
                 state.fetched_at = (self.clock)().max(now);
                 state.api_keys = merge_api_keys(previous, keys, &selection);
@@ -518,7 +541,13 @@ impl Session<'_> {
             Ok((report, Some(fatal))) => {
                 if !report.usages.is_empty() {
                     // The answers that arrived before the refusal are kept.
-                    let mut state = merge_fetch(previous, report, &selection, now);
+                    let mut state = crate::api::merge_with_observations(
+                        previous,
+                        report,
+                        &selection,
+                        merge_policy,
+                        now,
+                    );
                     state.fetched_at = (self.clock)().max(now);
                     if let Some(previous) = previous {
                         state.api_keys.clone_from(&previous.api_keys);
@@ -562,46 +591,22 @@ impl Fetched {
     }
 }
 
-/// Reset credits are read at most every 30 minutes per account.
-pub const RESET_CREDITS_EVERY: Epoch = 30 * 60;
-/// Auth file names whose reset credits were read less than 30 minutes ago.
+/// Reset credits are read at most this often per account unless something
+/// says they changed (the policy lives in [`crate::api::side_calls`]).
+pub const RESET_CREDITS_EVERY: Epoch = crate::api::side_calls::SIDE_CALL_EVERY;
+/// Auth file names whose reset credits need no read (see [`crate::api::side_calls`]).
 pub fn reset_credits_fresh(
     previous: Option<&PoolState>,
     now: Epoch,
 ) -> std::collections::HashSet<String> {
-    previous
-        .map(|p| {
-            p.accounts
-                .iter()
-                .filter(|a| {
-                    a.reset_credits_fetched_at
-                        .is_some_and(|at| (0..RESET_CREDITS_EVERY).contains(&(now - at)))
-                })
-                .map(|a| a.name.clone())
-                .collect()
-        })
-        .unwrap_or_default()
+    crate::api::side_calls::reset_credits_fresh(previous, false, now)
 }
-/// A plan call (Claude profile, Antigravity tier) is made at most every 6 hours per account.
-pub const PLAN_EVERY: Epoch = 6 * 3600;
-/// Plans read by a plan call less than [`PLAN_EVERY`] ago, by auth file name.
+/// A plan call is made at most this often per account unless something says it changed.
+pub const PLAN_EVERY: Epoch = crate::api::side_calls::SIDE_CALL_EVERY;
+/// Plans to reuse instead of a plan call (see [`crate::api::side_calls`]).
 pub fn known_plans(
     previous: Option<&PoolState>,
     now: Epoch,
 ) -> std::collections::HashMap<String, Option<String>> {
-    previous
-        .map(|p| {
-            p.accounts
-                .iter()
-                .filter(|a| {
-                    a.plan_checked_at
-                        .is_some_and(|at| (0..PLAN_EVERY).contains(&(now - at)))
-                })
-                .map(|a| {
-                    let plan = a.usage.as_ref().and_then(|u| u.plan_type.clone());
-                    (a.name.clone(), plan)
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+    crate::api::side_calls::known_plans(previous, false, now)
 }

@@ -33,7 +33,7 @@ use crate::alerts::{self, Alert};
 use crate::api::client::{Client, FetchOptions};
 use crate::api::error::FetchError;
 use crate::api::refresh_plan::{self, Scope, MANUAL_MAX_AGE};
-use crate::api::{merge_api_keys, merge_fetch, Selection};
+use crate::api::{merge_api_keys, Selection};
 use crate::config::Settings;
 use crate::model::{Epoch, PoolState};
 use crate::quota::pace::{self, HistoryPoint, Pace};
@@ -438,6 +438,8 @@ pub fn provider_urls_of(settings: &Settings) -> crate::api::providers::ProviderU
         claude_profile: settings.claude_profile_url.clone(),
         antigravity: settings.antigravity_urls.clone(),
         kimi_usage: settings.kimi_usage_url.clone(),
+        xai_billing: settings.xai_billing_url.clone(),
+        gemini_cli_quota: settings.gemini_cli_quota_url.clone(),
     }
 }
 /// The account selection configured in `settings`.

@@ -87,6 +87,10 @@ pub struct SnapshotAccount {
     /// Scoped, per-model, extra and monthly limits (v2); never in the pool sums.
     #[serde(default)]
     pub lanes: Vec<Lane>,
+    /// Where the numbers come from: `{"kind": "observed"|"read", "at": epoch}`
+    /// (schema 3 `accounts[].source`, issue 18).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<crate::model::UsageSource>,
 }
 
 /// The whole snapshot file.
@@ -172,6 +176,7 @@ pub fn build(report: Option<&PoolReport>, meta: &SnapshotMeta, now: Epoch) -> Sn
                 r.accounts
                     .iter()
                     .map(|a| SnapshotAccount {
+                        source: a.source,
                         provider: a.provider.clone(),
                         lanes: account_lanes(a),
                         label: a.label.clone(),

@@ -73,7 +73,7 @@ pub fn provider_urls_for(usage_url: &str) -> String {
         return String::new();
     };
     format!(
-        "reset_credits_url = \"{origin}/backend-api/wham/rate-limit-reset-credits\"\nclaude_usage_url = \"{origin}/api/oauth/usage\"\nclaude_profile_url = \"{origin}/api/oauth/profile\"\nantigravity_urls = [\"{origin}/agy-denied\", \"{origin}/agy\"]\nkimi_usage_url = \"{origin}/coding/v1/usages\"\n"
+        "reset_credits_url = \"{origin}/backend-api/wham/rate-limit-reset-credits\"\nclaude_usage_url = \"{origin}/api/oauth/usage\"\nclaude_profile_url = \"{origin}/api/oauth/profile\"\nantigravity_urls = [\"{origin}/agy-denied\", \"{origin}/agy\"]\nkimi_usage_url = \"{origin}/coding/v1/usages\"\nxai_billing_url = \"{origin}/v1/billing?format=credits\"\ngemini_cli_quota_url = \"{origin}/v1internal:retrieveUserQuota\"\n"
     )
 }
 

@@ -55,6 +55,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Map, Value};
 
+/// Server shapes after v7.2.140: v8 routes, paging, observations (tests/support/mock_v8.rs).
+#[path = "mock_v8.rs"]
+pub mod v8;
+
 /// The management key of [`MockConfig::default`].
 pub const DEFAULT_MANAGEMENT_KEY: &str = "mock-management-key";
 /// Path of the simulated usage endpoint (appended to the server URL by [`MockServer::usage_url`]).
@@ -349,6 +353,8 @@ pub struct MockConfig {
     pub api_key_usage: Option<ApiKeyUsageMock>,
     /// Misbehaviour before the middleware (`mock_guard`: key rotation, a 401 proxy, delays).
     pub chaos: Vec<super::mock_guard::Chaos>,
+    /// Releases after v7.2.140: v8 routes, paging, observations ([`v8::V8Mock`]).
+    pub v8: v8::V8Mock,
 }
 
 /// One upstream API key as the server counts it (the raw `key` is part of the object key).
@@ -424,6 +430,7 @@ impl Default for MockConfig {
             api_call_missing: false,
             api_key_usage: None,
             chaos: Vec::new(),
+            v8: v8::V8Mock::default(),
         }
     }
 }
@@ -478,6 +485,8 @@ pub struct MockStats {
     /// Requests carrying `X-Forwarded-For` (CLIProxyAPI trusts it from anyone; clients must
     /// never send it).
     pub forwarded_for_headers: u64,
+    /// Requests per API generation, missing routes, pages ([`v8::V8Stats`]).
+    pub v8: v8::V8Stats,
 }
 
 #[derive(Default)]
@@ -624,11 +633,15 @@ impl MockServer {
     pub fn provider_url_config(&self) -> String {
         let [denied, agy] = self.antigravity_urls();
         format!(
-            "reset_credits_url = \"{}\"\nclaude_usage_url = \"{}\"\nclaude_profile_url = \"{}\"\nantigravity_urls = [\"{denied}\", \"{agy}\"]\nkimi_usage_url = \"{}\"\n",
+            "reset_credits_url = \"{}\"\nclaude_usage_url = \"{}\"\nclaude_profile_url = \"{}\"\nantigravity_urls = [\"{denied}\", \"{agy}\"]\nkimi_usage_url = \"{}\"\nxai_billing_url = \"{}{}?format=credits\"\ngemini_cli_quota_url = \"{}{}\"\n",
             self.reset_credits_url(),
             self.claude_usage_url(),
             self.claude_profile_url(),
-            self.kimi_usage_url()
+            self.kimi_usage_url(),
+            self.url(),
+            v8::XAI_BILLING_PATH,
+            self.url(),
+            v8::GEMINI_CLI_QUOTA_PATH
         )
     }
 
@@ -727,6 +740,8 @@ struct Request {
     method: String,
     /// Path without the query string.
     path: String,
+    /// The query string (without `?`).
+    query: String,
     http10: bool,
     /// Header names lower-cased, values trimmed, in arrival order.
     headers: Vec<(String, String)>,
@@ -904,10 +919,15 @@ fn read_request(reader: &mut BufReader<TcpStream>, shared: &Shared) -> Result<Re
         return Err(ReadError::Bad);
     }
     let path = target.split(['?', '#']).next().unwrap_or("").to_string();
+    let query = target
+        .split_once('?')
+        .map(|(_, q)| q.split('#').next().unwrap_or("").to_string())
+        .unwrap_or_default();
     let headers = read_headers(reader, shared)?;
     let mut request = Request {
         method: method.to_string(),
         path,
+        query,
         http10: version == "HTTP/1.0",
         headers,
         body: Vec::new(),
@@ -1072,6 +1092,31 @@ fn route(request: &Request, peer_ip: IpAddr, shared: &Shared) -> Outcome {
     if request.header("x-forwarded-for").is_some() {
         shared.stats().stats.forwarded_for_headers += 1;
     }
+    // v8 hook: map the path onto this server shape's routes (tests/support/mock_v8.rs).
+    let mapped = {
+        let (shape, fault) = {
+            let config = shared.config();
+            (config.v8.shape, config.v8.v8_fault.clone())
+        };
+        v8::route_path(shape, fault, &request.path, &mut shared.stats().stats.v8)
+    };
+    let rewritten;
+    let request = match mapped {
+        v8::PathRoute::Serve(path) if path != request.path => {
+            rewritten = Request {
+                method: request.method.clone(),
+                path,
+                query: request.query.clone(),
+                http10: request.http10,
+                headers: request.headers.clone(),
+                body: request.body.clone(),
+            };
+            &rewritten
+        }
+        v8::PathRoute::Missing => return Outcome::Respond(Response::gin_not_found()),
+        v8::PathRoute::Fault(fault) => return Outcome::Respond(v8_fault_response(&fault)),
+        _ => request,
+    };
     let api_call_missing = shared.config().api_call_missing;
     let route = classify(request, api_call_missing);
     match route {
@@ -1110,7 +1155,7 @@ fn route(request: &Request, peer_ip: IpAddr, shared: &Shared) -> Outcome {
     }
     let outcome = match authenticate(request, peer_ip, key, &gate, shared) {
         Err(response) => Outcome::Respond(response),
-        Ok(()) if route == Route::AuthFiles => auth_files(shared),
+        Ok(()) if route == Route::AuthFiles => auth_files(shared, &request.query),
         Ok(()) if route == Route::ApiKeyUsage => api_key_usage(shared),
         Ok(()) => api_call(request, shared),
     };
@@ -1242,7 +1287,28 @@ pub fn go_duration(duration: Duration) -> String {
 // GET /v0/management/auth-files
 // ---------------------------------------------------------------------------------------
 
-fn auth_files(shared: &Shared) -> Outcome {
+/// What a proxy in front of the server answers to `/v8` ([`v8::V8Fault`]).
+fn v8_fault_response(fault: &v8::V8Fault) -> Response {
+    match fault {
+        v8::V8Fault::Html => Response::new(200, "text/html; charset=utf-8", HTML_CHALLENGE),
+        v8::V8Fault::Redirect => {
+            let mut response = Response::new(
+                302,
+                "text/html; charset=utf-8",
+                "<a href=\"/login\">Found</a>.",
+            );
+            response
+                .headers
+                .push(("Location".to_string(), "/login".to_string()));
+            response
+        }
+        v8::V8Fault::Status(code) => {
+            Response::new(*code, "text/html; charset=utf-8", HTML_CHALLENGE)
+        }
+    }
+}
+
+fn auth_files(shared: &Shared, query: &str) -> Outcome {
     let delay = shared.config().auth_files_delay;
     if !shared.sleep(delay) {
         return Outcome::Close;
@@ -1252,11 +1318,19 @@ fn auth_files(shared: &Shared) -> Outcome {
         let config = shared.config();
         let mut accounts: Vec<&MockAccount> = config.accounts.iter().collect();
         accounts.sort_by(|a, b| a.name.cmp(&b.name));
-        let files: Vec<Value> = accounts
-            .into_iter()
-            .map(|account| auth_file_entry(account, config.numeric_auth_index, now))
+        let total = accounts.len();
+        let page = v8::page_range(&config.v8, query, total, &mut shared.stats().stats.v8);
+        let files: Vec<Value> = accounts[page.start..page.end]
+            .iter()
+            .map(|account| {
+                let mut entry = auth_file_entry(account, config.numeric_auth_index, now);
+                if let Value::Object(map) = &mut entry {
+                    v8::decorate(&config.v8, &account.name, map);
+                }
+                entry
+            })
             .collect();
-        json!({ "files": files })
+        v8::list_body(&config.v8, files, total, &page)
     };
     Outcome::Respond(Response::json(200, &body))
 }
@@ -1774,6 +1848,8 @@ enum ProviderRoute {
     AntigravityQuota,
     AntigravityTier,
     KimiUsage,
+    XaiBilling,
+    GeminiCliQuota,
 }
 
 fn provider_route(path: &str) -> Option<(ProviderRoute, &'static str, &'static str)> {
@@ -1782,6 +1858,8 @@ fn provider_route(path: &str) -> Option<(ProviderRoute, &'static str, &'static s
         CLAUDE_USAGE_PATH => (ProviderRoute::ClaudeUsage, "claude", "GET"),
         CLAUDE_PROFILE_PATH => (ProviderRoute::ClaudeProfile, "claude", "GET"),
         KIMI_USAGE_PATH => (ProviderRoute::KimiUsage, "kimi", "GET"),
+        v8::XAI_BILLING_PATH => (ProviderRoute::XaiBilling, "xai", "GET"),
+        v8::GEMINI_CLI_QUOTA_PATH => (ProviderRoute::GeminiCliQuota, "gemini-cli", "POST"),
         p if p.starts_with(ANTIGRAVITY_DENIED_BASE) => {
             (ProviderRoute::AntigravityDenied, "antigravity", "POST")
         }
@@ -1855,7 +1933,12 @@ fn provider_response(shared: &Shared, call: &ApiCall, target: Option<&Target>) -
             }
             raw_behaviour(shared, target)
         }
-        ProviderRoute::ClaudeUsage | ProviderRoute::KimiUsage => raw_behaviour(shared, target),
+        ProviderRoute::ClaudeUsage
+        | ProviderRoute::KimiUsage
+        | ProviderRoute::XaiBilling
+        | ProviderRoute::GeminiCliQuota => {
+            raw_behaviour(shared, target)
+        }
     }
 }
 

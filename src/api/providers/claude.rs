@@ -63,7 +63,15 @@ pub fn interpret_usage(status: u16, body: &str, _now: Epoch) -> Result<Usage, Us
         weekly: window("seven_day", WEEK),
         ..Usage::default()
     };
-    for (key, name) in LANES {
+    // The newer shape: `limits[]` replaces `five_hour`/`seven_day` when present.
+    let limits = newer_limits(&root);
+    let scoped = !limits.scoped.is_empty();
+    if limits.any {
+        usage.five_hour = limits.session;
+        usage.weekly = limits.weekly_all;
+        usage.lanes.extend(limits.scoped);
+    }
+    for (key, name) in LANES.iter().filter(|_| !scoped) {
         if let Some(w) = window(key, WEEK) {
             usage.lanes.push(Lane {
                 name: name.to_string(),
@@ -83,6 +91,61 @@ pub fn interpret_usage(status: u16, body: &str, _now: Epoch) -> Result<Usage, Us
         return Err(UsageError::NoWindows);
     }
     Ok(usage)
+}
+
+/// What the newer `limits[]` shape says.
+#[derive(Default)]
+struct Limits {
+    /// True when at least one limit of a known kind was there.
+    any: bool,
+    session: Option<QuotaWindow>,
+    weekly_all: Option<QuotaWindow>,
+    /// `weekly_scoped` limits as weekly lanes named by `scope.model.display_name`.
+    scoped: Vec<Lane>,
+}
+
+/// `limits: [{kind: session|weekly_all|weekly_scoped, percent: USED, resets_at: ISO,
+/// scope: {model: {display_name}}}]`; other kinds and limits without a percent are skipped.
+fn newer_limits(root: &Map<String, Value>) -> Limits {
+    let mut limits = Limits::default();
+    let Some(items) = field(root, "limits").and_then(Value::as_array) else {
+        return limits;
+    };
+    for item in items.iter().filter_map(Value::as_object).take(64) {
+        let kind = field(item, "kind").and_then(Value::as_str).unwrap_or("");
+        let Some(used) = field(item, "percent").and_then(number) else {
+            continue;
+        };
+        let reset_at = field(item, "resets_at").and_then(super::codex::epoch_value);
+        let window = |seconds: i64| QuotaWindow {
+            used_percent: used.clamp(0.0, 100.0),
+            window_seconds: Some(seconds),
+            reset_at,
+        };
+        match kind {
+            "session" => limits.session = Some(window(FIVE_HOURS)),
+            "weekly_all" => limits.weekly_all = Some(window(WEEK)),
+            "weekly_scoped" => {
+                let name = field(item, "scope")
+                    .and_then(|s| s.get("model"))
+                    .and_then(|m| m.get("display_name"))
+                    .and_then(Value::as_str)
+                    .map(|n| n.chars().take(40).collect::<String>())
+                    .filter(|n| !n.trim().is_empty())
+                    .unwrap_or_else(|| "Scoped".to_string());
+                let w = window(WEEK);
+                limits.scoped.push(Lane {
+                    name,
+                    window: Some("week".to_string()),
+                    remaining: Some(w.remaining_percent()),
+                    reset_at,
+                });
+            }
+            _ => continue,
+        }
+        limits.any = true;
+    }
+    limits
 }
 
 /// `{utilization: percent USED, resets_at: ISO 8601}`.
@@ -244,5 +307,55 @@ mod tests {
         assert_eq!(interpret_profile(403, pro), None);
         assert_eq!(interpret_profile(200, "nope"), None);
         assert_eq!(interpret_profile(200, "{}"), None);
+    }
+
+    #[test]
+    fn the_newer_limits_shape_replaces_the_old_windows() {
+        let body = json!({
+            "five_hour": {"utilization": 1, "resets_at": null},
+            "seven_day": {"utilization": 2, "resets_at": null},
+            "seven_day_opus": {"utilization": 80, "resets_at": null},
+            "limits": [
+                {"kind": "session", "group": "session", "percent": 42.5,
+                 "resets_at": "2026-08-05T05:00:00+00:00", "scope": null, "is_active": true},
+                {"kind": "weekly_all", "percent": 71, "resets_at": "2026-08-10T00:00:00Z"},
+                {"kind": "weekly_scoped", "percent": 33, "resets_at": "2026-08-10T00:00:00Z",
+                 "scope": {"model": {"id": null, "display_name": "Opus"}}},
+                {"kind": "weekly_scoped", "percent": null, "scope": {"model": {"display_name": "Fable"}}},
+                {"kind": "inactive_pool", "percent": 100}
+            ]
+        });
+        let usage = interpret_usage(200, &body.to_string(), NOW).unwrap();
+        let five = usage.five_hour.unwrap();
+        assert_eq!(
+            (five.used_percent, five.reset_at),
+            (42.5, Some(1_785_906_000))
+        );
+        assert_eq!(usage.weekly.unwrap().used_percent, 71.0);
+        let lanes: Vec<(&str, f64)> = usage
+            .lanes
+            .iter()
+            .map(|l| (l.name.as_str(), l.remaining.unwrap()))
+            .collect();
+        assert_eq!(
+            lanes,
+            [("Opus", 67.0)],
+            "the scoped limit, once; no null lane"
+        );
+        // Only `limits`: still 5h and week.
+        let only = json!({"limits": [{"kind": "weekly_all", "percent": 5}]});
+        let usage = interpret_usage(200, &only.to_string(), NOW).unwrap();
+        assert_eq!(usage.weekly.unwrap().used_percent, 5.0);
+        assert_eq!(usage.five_hour, None);
+        // An empty or unknown `limits` keeps the old shape working.
+        let old = json!({"five_hour": {"utilization": 9}, "limits": []});
+        assert_eq!(
+            interpret_usage(200, &old.to_string(), NOW)
+                .unwrap()
+                .five_hour
+                .unwrap()
+                .used_percent,
+            9.0
+        );
     }
 }

@@ -43,7 +43,7 @@ const MAX_EPOCH: i64 = 253_402_300_799;
 /// Characters of a body kept in an error message.
 pub(super) const SNIPPET_CHARS: usize = 80;
 /// Characters of an upstream error message kept in an error message.
-pub(super) const MESSAGE_CHARS: usize = 120;
+pub(crate) const MESSAGE_CHARS: usize = 120;
 
 /// Why an upstream answer could not be turned into usage.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -326,7 +326,7 @@ pub(super) fn reset_time(obj: &Map<String, Value>, now: Epoch) -> Option<Epoch> 
 }
 
 /// An absolute time: epoch seconds, epoch milliseconds (> 1e11) or RFC 3339.
-pub(super) fn epoch_value(value: &Value) -> Option<Epoch> {
+pub(crate) fn epoch_value(value: &Value) -> Option<Epoch> {
     if let Some(raw) = number(value) {
         let seconds = if raw > MILLIS_THRESHOLD {
             raw / 1000.0
@@ -556,7 +556,7 @@ pub(super) fn contains_html_tag(text: &str) -> bool {
 
 /// At most `max` characters of `text`: control and line-separator characters
 /// dropped, whitespace runs collapsed to one space, trimmed.
-pub(super) fn snippet(text: &str, max: usize) -> String {
+pub(crate) fn snippet(text: &str, max: usize) -> String {
     let mut out = String::new();
     let mut count = 0;
     let mut pending_space = false;

@@ -8,8 +8,10 @@ pub mod antigravity;
 pub mod claude;
 pub mod codex;
 pub mod codex_extras;
+pub mod gemini_cli;
 pub mod kimi;
 pub mod reset_credits;
+pub mod xai;
 
 use serde_json::{Map, Value};
 
@@ -20,41 +22,15 @@ use super::client::{Client, UsageFailure};
 use crate::model::{Epoch, Usage};
 use crate::provider;
 
-/// Every upstream URL poolwatch asks through api-call (all configurable).
-#[derive(Clone, Debug, PartialEq)]
-pub struct ProviderUrls {
-    pub codex_usage: String,
-    pub codex_reset_credits: String,
-    pub claude_usage: String,
-    pub claude_profile: String,
-    /// Antigravity base URLs, tried in order (the next on 403/404).
-    pub antigravity: Vec<String>,
-    pub kimi_usage: String,
-}
-
-impl Default for ProviderUrls {
-    fn default() -> Self {
-        ProviderUrls {
-            codex_usage: crate::config::DEFAULT_USAGE_URL.to_string(),
-            codex_reset_credits: reset_credits::URL.to_string(),
-            claude_usage: claude::USAGE_URL.to_string(),
-            claude_profile: claude::PROFILE_URL.to_string(),
-            antigravity: antigravity::BASE_URLS
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-            kimi_usage: kimi::USAGE_URL.to_string(),
-        }
-    }
-}
+pub use super::provider_urls::ProviderUrls;
 
 /// The section id of an auth file (`codex`, `claude`, ...).
 pub fn section_of(entry: &AuthFileEntry) -> String {
     provider::section_id(&provider::normalize(&entry.provider, &entry.kind))
 }
 
-/// True when poolwatch reads this auth file's provider (xAI and unknown
-/// providers are listed with their health only).
+/// True when poolwatch reads this auth file's provider (unknown providers
+/// are listed with their health only).
 pub fn readable(entry: &AuthFileEntry) -> bool {
     provider::descriptor(&section_of(entry)).is_some_and(|d| d.readable)
 }
@@ -74,7 +50,7 @@ pub async fn read_usage(
                 .await?;
             let mut usage = claude::interpret_usage(status, &body, now).map_err(account)?;
             // The plan is optional: a failed profile call never fails the account.
-            // A plan read recently is reused (see `session::PLAN_EVERY`).
+            // A plan read recently is reused (see `api::side_calls`).
             if let Some(plan) = client.known_plan(entry) {
                 usage.plan_type = plan;
             } else if let Some((status, body)) = side_call(
@@ -89,6 +65,22 @@ pub async fn read_usage(
             Ok(usage)
         }
         "antigravity" => antigravity::read(client, entry, &urls.antigravity, now).await,
+        "xai" => {
+            let (status, body) = client
+                .api_call(&xai::billing_request(entry, &urls.xai_billing))
+                .await?;
+            xai::interpret_billing(status, &body, now).map_err(account)
+        }
+        "gemini-cli" => {
+            let request = gemini_cli::quota_request(entry, &urls.gemini_cli_quota).ok_or_else(|| {
+                UsageFailure::Account(
+                    "no project_id in the auth file: Gemini CLI quota needs it (re-login in CLIProxyAPI)"
+                        .to_string(),
+                )
+            })?;
+            let (status, body) = client.api_call(&request).await?;
+            gemini_cli::interpret_quota(status, &body, now).map_err(account)
+        }
         "kimi" => {
             let (status, body) = client
                 .api_call(&kimi::usage_request(entry, &urls.kimi_usage))
@@ -101,7 +93,7 @@ pub async fn read_usage(
                 .await?;
             let mut usage = codex::interpret_upstream(status, &body, now).map_err(account)?;
             if client.reset_credits_due(entry) {
-                // One extra call at most every 30 minutes; its failure is not the account's.
+                // Only when it may have changed (api::side_calls); its failure is not the account's.
                 if let Some((status, body)) = side_call(
                     client,
                     &reset_credits::request(entry, &urls.codex_reset_credits),
