@@ -105,6 +105,7 @@ fn menu_context(now: Epoch) -> MenuContext {
         pace: None,
         now,
         ban_until: None,
+        over_time: None,
     }
 }
 

@@ -604,6 +604,7 @@ fn the_cut_menu_form_of_a_big_mixed_pool_prints_the_same_menu() {
         pace: None,
         now: NOW,
         ban_until: None,
+        over_time: None,
     };
     for dialect in [Dialect::SwiftBar, Dialect::Xbar] {
         let whole = render_menu(Some(&full), &ctx, dialect);

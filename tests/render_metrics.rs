@@ -106,6 +106,7 @@ fn demo_one_line_presets_agree_with_the_menu_helpers() {
         pace: None,
         now: NOW,
         ban_until: None,
+        over_time: None,
     };
     let short = render_oneline(expand_preset("short"), Some(&report), &ctx).expect("short");
     assert_eq!(

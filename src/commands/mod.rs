@@ -192,6 +192,7 @@ pub fn obtain_scoped(
     if globals.demo {
         let state = demo::pool(&session::selection_of(settings), now);
         let report = session::report_of_state(&state, settings, now);
+        let (pace, over_time) = session::over_time(&demo::history(&report, now), &report, now);
         return View {
             outcome: Outcome {
                 notices: notes::empty_selection(&state, settings)
@@ -202,7 +203,8 @@ pub fn obtain_scoped(
                 error: None,
                 fetched: false,
                 report: None,
-                pace: Some(demo::pace(&report, now)),
+                pace,
+                over_time: Some(over_time),
                 fired_alerts: Vec::new(),
                 cache: None,
                 ban_until: None,
@@ -229,6 +231,7 @@ pub fn obtain_scoped(
                 fetched: false,
                 report: None,
                 pace: None,
+                over_time: None,
                 fired_alerts: Vec::new(),
                 cache: None,
                 ban_until: None,
@@ -387,6 +390,8 @@ pub fn build_snapshot(
         pace: outcome.pace.clone(),
         ban_until: outcome.ban_until,
         language: i18n::current().code().to_string(),
+        pause_until: None,
+        over_time: outcome.over_time.clone(),
     };
     snapshot::build(report, &meta, now)
 }
@@ -458,5 +463,6 @@ pub fn menu_context(globals: &Globals, settings: &Settings, view: &View) -> Menu
         pace: view.outcome.pace.clone(),
         now: view.now,
         ban_until: view.outcome.ban_until,
+        over_time: view.outcome.over_time.clone(),
     }
 }

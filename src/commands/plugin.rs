@@ -122,6 +122,7 @@ fn form_menu(
             fetched: false,
             report: None,
             pace: hit.pace,
+            over_time: hit.over_time,
             fired_alerts: Vec::new(),
             cache: None,
             ban_until: hit.ban_until,
@@ -206,6 +207,7 @@ fn fallback_menu(globals: &Globals, dialect: Dialect, error: String) -> String {
         pace: None,
         now: (globals.clock)(),
         ban_until: None,
+        over_time: None,
     };
     render_menu(None, &ctx, dialect)
 }

@@ -136,3 +136,115 @@ impl SectionHistory {
             .collect()
     }
 }
+
+/// What the outputs show of the history (menu, status, widget): the
+/// primary section's recent series cut to what a chart draws, its waste
+/// totals, the pace and the accounts to use first. Small (a few hundred
+/// numbers), so the menu form can carry it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Glance {
+    pub provider: String,
+    /// `(at, remaining, capacity)` of the last 24 h, at most [`CHART_DAY_POINTS`].
+    pub five_hour: Vec<(Epoch, f64, f64)>,
+    /// The last 7 days, at most [`CHART_WEEK_POINTS`].
+    pub weekly: Vec<(Epoch, f64, f64)>,
+    /// The weekly window over the last 24 h (for the menu's day chart).
+    #[serde(default)]
+    pub weekly_day: Vec<(Epoch, f64, f64)>,
+    pub waste: waste::Waste,
+    /// Closed cycles of the last 7 days.
+    #[serde(default)]
+    pub cycles_7d: usize,
+}
+
+/// Points a day chart draws (one per 15 minutes).
+pub const CHART_DAY_POINTS: usize = 96;
+/// Points a week chart draws (one per hour).
+pub const CHART_WEEK_POINTS: usize = 168;
+
+/// `series` (oldest first) reduced to at most `buckets` points over
+/// `(now - span, now]`: the last point of each equal slice.
+pub fn thin(series: &[(Epoch, f64, f64)], span: Epoch, buckets: usize, now: Epoch) -> Vec<(Epoch, f64, f64)> {
+    let start = now - span;
+    let slice = (span / buckets.max(1) as Epoch).max(1);
+    let mut out: Vec<(Epoch, f64, f64)> = Vec::new();
+    let mut last_slot = None;
+    for &point in series.iter().filter(|p| p.0 > start && p.0 <= now) {
+        let slot = (point.0 - start - 1) / slice;
+        if last_slot == Some(slot) {
+            if let Some(last) = out.last_mut() {
+                *last = point;
+            }
+        } else {
+            out.push(point);
+            last_slot = Some(slot);
+        }
+    }
+    let excess = out.len().saturating_sub(buckets);
+    out.drain(..excess);
+    // Charts draw tenths: shorter files, and numbers any JSON reader reads back exactly.
+    let tenth = |v: f64| (v * 10.0).round() / 10.0;
+    out.iter_mut().for_each(|p| {
+        p.1 = tenth(p.1);
+        p.2 = tenth(p.2);
+    });
+    out
+}
+
+impl Glance {
+    /// The glance of `provider`'s section at `now` (None without any point).
+    pub fn of(history: &History, provider: &str, now: Epoch) -> Option<Glance> {
+        let section = history.section(provider)?;
+        if section.points.is_empty() && section.cycles.is_empty() && section.cycle_hours.is_empty() {
+            return None;
+        }
+        let day = now - 86_400;
+        let week = now - 7 * 86_400;
+        Some(Glance {
+            provider: provider.to_string(),
+            five_hour: thin(&section.series(Window::FiveHour, day), 86_400, CHART_DAY_POINTS, now),
+            weekly: thin(&section.series(Window::Weekly, week), 7 * 86_400, CHART_WEEK_POINTS, now),
+            weekly_day: thin(&section.series(Window::Weekly, day), 86_400, CHART_DAY_POINTS, now),
+            waste: waste::totals(section, now),
+            cycles_7d: section.cycles.iter().filter(|c| c.ended_at > week).count()
+                + section
+                    .cycle_hours
+                    .iter()
+                    .filter(|h| h.hour >= week)
+                    .map(|h| h.cycles as usize)
+                    .sum::<usize>(),
+        })
+    }
+
+    /// The series of `window` the menu's day chart draws.
+    pub fn day(&self, window: Window) -> &[(Epoch, f64, f64)] {
+        match window {
+            Window::FiveHour => &self.five_hour,
+            Window::Weekly => &self.weekly_day,
+        }
+    }
+}
+
+/// `(at, remaining)` of the series of `window` in `history`'s section `provider` since `since`.
+pub fn remaining_series(history: &History, provider: &str, window: Window, since: Epoch) -> Vec<(Epoch, f64)> {
+    history
+        .section(provider)
+        .map(|s| s.series(window, since).into_iter().map(|(at, r, _)| (at, r)).collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thin_keeps_the_last_point_per_slice_and_the_bound() {
+        let series: Vec<(Epoch, f64, f64)> = (0..1440).map(|m| (m * 60 + 60, m as f64, 1.0)).collect();
+        let now = 86_400;
+        let out = thin(&series, 86_400, 96, now);
+        assert_eq!(out.len(), 96);
+        assert_eq!(out.last().unwrap().0, now);
+        assert!(out.windows(2).all(|w| w[0].0 < w[1].0));
+        assert!(thin(&series[..3], 86_400, 96, now).len() == 3);
+    }
+}

@@ -10,6 +10,7 @@ use crate::model::{Epoch, HealthBucket, Lane, ResetCredits};
 use crate::provider::Unit;
 
 mod account;
+pub mod expiring;
 mod forecast;
 mod health;
 mod keys;
@@ -31,7 +32,7 @@ pub use health::{
 };
 pub use keys::{attach_api_keys, default_key_label, key_views, ApiKeyView, KeyDisplay};
 pub use plan::{normalize_plan, plan_weight, MAX_WEIGHT, MIN_WEIGHT};
-pub use report::{compute, pool_window};
+pub use report::{compute, counts_in_pool, pool_window};
 pub use sections::{choose_primary, section_order, total_reset_credits};
 pub use sort::sort_accounts;
 

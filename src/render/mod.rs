@@ -59,8 +59,23 @@ pub struct MenuContext {
     pub now: Epoch,
     /// The server's IP ban ends then (None: no ban running); counted down from `now`.
     pub ban_until: Option<Epoch>,
+    /// History glance, use-first accounts and the day charts (None: not known here).
+    pub over_time: Option<OverTime>,
 }
 
+/// What the outputs show of the pool over time (issue 19): the history
+/// glance of the primary section, the accounts to use first, and the
+/// menu's precomputed day charts.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct OverTime {
+    pub glance: Option<crate::history::Glance>,
+    #[serde(default)]
+    pub expiring: Vec<crate::quota::expiring::Expiring>,
+    #[serde(default)]
+    pub chart: Option<chart::MenuChart>,
+}
+
+pub mod chart;
 pub mod duration;
 mod duration_zh;
 pub mod json;

@@ -286,6 +286,7 @@ mod tests {
             pace: None,
             now: NOW,
             ban_until: None,
+            over_time: None,
         }
     }
 

@@ -153,6 +153,14 @@ impl Session<'_> {
             error.is_none(),
             now,
         );
+        // The history file, under the same lock (issue 19).
+        self.record_history(
+            &mut cache,
+            report.as_ref(),
+            error.is_none(),
+            finished,
+            &mut notices,
+        );
         let saved = match cache::save(&self.paths.data, &cache) {
             Ok(()) => menu_form::identity(&self.paths.data),
             Err(e) => {
@@ -269,19 +277,9 @@ impl Session<'_> {
         cache: &mut CacheFile,
         report: Option<&PoolReport>,
         auth_failed: bool,
-        succeeded: bool,
+        _succeeded: bool,
         now: Epoch,
     ) -> Vec<Alert> {
-        if let (true, Some(r)) = (succeeded, report) {
-            pace::record(
-                &mut cache.history,
-                HistoryPoint {
-                    at: now,
-                    five_hour: r.five_hour.remaining,
-                    weekly: r.weekly.remaining,
-                },
-            );
-        }
         let (state, fired) = alerts::evaluate(
             &cache.alerts.state,
             report,

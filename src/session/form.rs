@@ -16,6 +16,7 @@ pub struct FormHit {
     pub omitted: usize,
     pub updated_at: Option<Epoch>,
     pub pace: Option<Pace>,
+    pub over_time: Option<crate::render::OverTime>,
     pub now: Epoch,
 }
 
@@ -71,7 +72,7 @@ impl Session<'_> {
         // The small fields only: no state, history or alert log (a menu run
         // neither shows nor decides on them).
         let mut head = CacheFile {
-            history: Vec::new(),
+            legacy_history: Vec::new(),
             alerts: Default::default(),
             ..cache.clone()
         };
@@ -90,6 +91,7 @@ impl Session<'_> {
             head,
             updated_at: outcome.state.as_ref().map(|s| s.fetched_at),
             pace: outcome.pace.clone(),
+            over_time: outcome.over_time.clone(),
             report,
             omitted,
         };
@@ -127,6 +129,7 @@ impl Session<'_> {
             omitted: form.omitted,
             updated_at: form.updated_at,
             pace: form.pace,
+            over_time: form.over_time,
             now,
         })
     }

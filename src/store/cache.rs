@@ -14,7 +14,6 @@ use super::atomic::write_private;
 use super::attempts::KeyGuard;
 use crate::alerts::AlertLog;
 use crate::model::{Epoch, PoolState};
-use crate::quota::pace::HistoryPoint;
 
 /// Bumped when the format changes incompatibly; other versions are rebuilt.
 pub const CACHE_VERSION: u32 = 1;
@@ -34,6 +33,14 @@ pub struct AuthLatch {
     /// different key lifts the latch. None in caches of older versions.
     #[serde(default)]
     pub key: Option<String>,
+}
+
+/// Pool balances after one fetch, as earlier versions kept them in the cache.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LegacyPoint {
+    pub at: Epoch,
+    pub five_hour: f64,
+    pub weekly: f64,
 }
 
 /// The error of the last fetch attempt.
@@ -64,9 +71,10 @@ pub struct CacheFile {
     pub last_error: Option<LastError>,
     #[serde(default)]
     pub auth_latch: Option<AuthLatch>,
-    /// Pool balances after recent successful fetches (for pace and run-out ETA).
-    #[serde(default)]
-    pub history: Vec<HistoryPoint>,
+    /// The 4-hour pool history of earlier versions: read once and moved into
+    /// `history.json` (store::history), never written again.
+    #[serde(default, rename = "history", skip_serializing)]
+    pub legacy_history: Vec<LegacyPoint>,
     /// Alert state and the recently fired alerts.
     #[serde(default)]
     pub alerts: AlertLog,

@@ -29,7 +29,7 @@ use crate::quota::pace::Pace;
 use crate::quota::PoolReport;
 
 /// Bumped when the form changes; other versions are ignored (and rewritten).
-pub const FORM_VERSION: u32 = 1;
+pub const FORM_VERSION: u32 = 2;
 
 /// Which `cache.json` a form was made from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,6 +79,10 @@ pub struct MenuForm {
     pub updated_at: Option<Epoch>,
     #[serde(default)]
     pub pace: Option<Pace>,
+    /// History glance, use-first accounts and the day charts, precomputed
+    /// (a cache-hit run never reads history.json).
+    #[serde(default)]
+    pub over_time: Option<crate::render::OverTime>,
     /// The report cut to what the menu shows (`render::menu::menu_report`).
     #[serde(default)]
     pub report: Option<PoolReport>,
@@ -127,6 +131,7 @@ mod tests {
             head: CacheFile::new("http://p"),
             updated_at: Some(5),
             pace: None,
+            over_time: None,
             report: None,
             omitted: 3,
         };

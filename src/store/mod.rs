@@ -6,6 +6,7 @@ pub mod atomic;
 pub mod attempts;
 pub mod cache;
 pub mod fallback;
+pub mod history;
 pub mod lock;
 pub mod menu_form;
 pub mod snapshot;

@@ -467,5 +467,6 @@ pub fn menu_context(
         pace: None,
         now,
         ban_until: None,
+        over_time: None,
     }
 }
