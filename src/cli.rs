@@ -54,6 +54,9 @@ pub enum Command {
     Alerts(AlertsArgs),
     /// Print pool and account gauges in OpenMetrics text (for node_exporter's textfile collector)
     Metrics(MetricsArgs),
+    /// Show the pool over time: a chart per window for the last 24 h and 7 days, closed
+    /// window cycles with their waste, and used/wasted totals (docs/history.md)
+    History(HistoryArgs),
     /// Print a shell completion script, e.g. `poolwatch completions zsh > ~/.zfunc/_poolwatch`
     Completions {
         /// The shell to generate for
@@ -98,6 +101,51 @@ pub struct MetricsArgs {
     /// Include every profile of the settings file, not just the selected one
     #[arg(long)]
     pub all_profiles: bool,
+}
+
+/// Options of `history`.
+#[derive(Debug, Args, Default)]
+pub struct HistoryArgs {
+    /// Print JSON (`{"sections": [{"provider", "series", "cycles", "waste"}]}`) for scripts
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Print CSV: one row per point (`kind=point`) and per cycle (`kind=cycle`)
+    #[arg(long)]
+    pub csv: bool,
+    /// Only what happened since then: a duration back from now (`24h`, `7d`, `90m`) or epoch seconds
+    #[arg(long, value_name = "WHEN", value_parser = parse_since)]
+    pub since: Option<Since>,
+    /// Only this provider's section (`codex`, `claude`, ...)
+    #[arg(long, value_name = "ID")]
+    pub provider: Option<String>,
+}
+
+/// `--since`: seconds back from now, or an absolute epoch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Since {
+    Ago(i64),
+    At(i64),
+}
+
+fn parse_since(raw: &str) -> Result<Since, String> {
+    let raw = raw.trim();
+    let bad = || format!("`{raw}` is not a time: use e.g. 24h, 7d, 90m or epoch seconds");
+    if let Ok(at) = raw.parse::<i64>() {
+        return if at >= 0 { Ok(Since::At(at)) } else { Err(bad()) };
+    }
+    let (digits, unit) = raw.split_at(raw.len().saturating_sub(1));
+    let n: i64 = digits.parse().map_err(|_| bad())?;
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        _ => return Err(bad()),
+    };
+    (n > 0)
+        .then(|| Since::Ago(n.saturating_mul(seconds)))
+        .ok_or_else(bad)
 }
 
 /// Options of `status`.
@@ -235,6 +283,15 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn since_values() {
+        assert_eq!(parse_since("24h"), Ok(Since::Ago(86_400)));
+        assert_eq!(parse_since("7d"), Ok(Since::Ago(604_800)));
+        assert_eq!(parse_since("1785900000"), Ok(Since::At(1_785_900_000)));
+        assert!(parse_since("0h").is_err());
+        assert!(parse_since("yesterday").is_err());
     }
 
     #[test]

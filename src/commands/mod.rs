@@ -5,6 +5,7 @@ mod background;
 mod config_cmd;
 mod demo_guard;
 mod hide_key;
+mod history;
 mod install_plugin;
 mod notes;
 mod plugin;
@@ -33,15 +34,30 @@ pub fn system_now() -> Epoch {
         .unwrap_or(0)
 }
 
+/// Test hook: `POOLWATCH_TEST_NOW=<epoch seconds>` fixes the clock of a run,
+/// so tests of the real binary can move time (window resets, history spans)
+/// without sleeping. Honoured by debug builds only; release builds ignore it.
+pub const TEST_NOW_ENV: &str = "POOLWATCH_TEST_NOW";
+
+/// The clock of a run: the real one, or the test hook's fixed time.
+fn run_clock(env: &dyn Fn(&str) -> Option<String>) -> Option<Epoch> {
+    if !cfg!(debug_assertions) {
+        return None;
+    }
+    env(TEST_NOW_ENV).and_then(|v| v.trim().parse::<Epoch>().ok())
+}
+
 /// Run the parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
     let env = config::process_env;
+    let fixed = run_clock(&env);
+    let clock = move || fixed.unwrap_or_else(system_now);
     let globals = Globals {
         demo: cli.demo,
         config: cli.config.clone(),
         profile: cli.profile.clone(),
         env: &env,
-        clock: &system_now,
+        clock: &clock,
     };
     match cli.command {
         None => status::run(&globals, &StatusArgs::default()),
@@ -64,6 +80,7 @@ pub fn run(cli: Cli) -> i32 {
         }
         Some(Command::Alerts(args)) => alerts_cmd::run(&globals, &args),
         Some(Command::Metrics(args)) => shell::metrics(&globals, &args),
+        Some(Command::History(args)) => history::run(&globals, &args),
         Some(Command::Completions { shell }) => shell::completions(shell),
         Some(Command::Man) => shell::man(),
     }

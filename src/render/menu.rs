@@ -42,6 +42,8 @@ const PROBLEM_CHARS: usize = 640;
 const PROBLEM_LENGTH: &str = "100";
 /// `length=` cap put on every line that carries untrusted text.
 const UNTRUSTED_LENGTH: &str = "160";
+mod over_time;
+
 /// The monospace font of bar lines (both dialects accept `font` and `size`).
 const MONO_FONT: &str = "Menlo";
 const MONO_SIZE: &str = "12";
@@ -162,6 +164,7 @@ fn menu_lines_omitting(
         }
         lines.extend(menu.pool_lines(&primary));
         lines.extend(menu.reset_credit_lines(report.section(&report.primary_provider)));
+        lines.extend(menu.over_time_lines(report));
         lines.push(MenuLine::separator());
         // A menu form cut each section's rows itself (see `menu_report`).
         let primary_omitted = match report.section(&report.primary_provider) {

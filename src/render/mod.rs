@@ -78,12 +78,14 @@ pub struct OverTime {
 pub mod chart;
 pub mod duration;
 mod duration_zh;
+pub mod history_text;
 pub mod json;
 pub mod keys_text;
 pub mod menu;
 pub mod metrics;
 pub mod multi;
 pub mod oneline;
+pub mod over_time_text;
 pub mod sanitize;
 pub mod text;
 pub mod width;
