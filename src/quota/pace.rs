@@ -233,11 +233,15 @@ mod tests {
         let p = window_pace(50.0, &pool(800.0, 2000.0), &events, 18_000, 0);
         assert!(p.lasts_until_reset);
         assert_eq!(p.stage, Some(Stage::Reserve));
-        // Just past the reset: on pace.
+        // Capacity caps a restore: 800 - 280 = 520 at 1 h, +500 -> 900, then 900/280 h later.
         let p = window_pace(280.0, &pool(800.0, 900.0), &events[..1], 18_000, 0);
-        // 800 - 280 = 520 at 1 h, +500 -> capped at 900, then 900/280 h = 11 571 s later.
         assert_eq!(p.runs_out_at, Some(3600 + 11_571));
+        assert_eq!(p.stage, Some(Stage::Reserve), "3 h to spare of a 5 h window");
+        // Just past the reset: on pace. 800 - 700 = 100 at 1 h, +500 = 600, lasts 3085 s more.
+        let p = window_pace(700.0, &pool(800.0, 2000.0), &events[..1], 18_000, 0);
+        assert_eq!(p.runs_out_at, Some(3600 + 3085));
         assert_eq!(p.stage, Some(Stage::OnPace));
+        assert!(p.lasts_until_reset);
         // Not burning: lasts, reserve, no run-out.
         let p = window_pace(0.0, &pool(800.0, 2000.0), &events, 18_000, 0);
         assert_eq!((p.runs_out_at, p.lasts_until_reset, p.stage), (None, true, Some(Stage::Reserve)));

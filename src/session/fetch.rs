@@ -146,21 +146,21 @@ impl Session<'_> {
         let auth_failed = matches!(&error, Some(RunError::Fetch(f)) if f.is_failed_key_attempt());
         // One report serves the history, the alerts and the outcome.
         let report = self.report_of(&cache, finished);
-        let fired = self.after_attempt(
+        let mut fired = self.after_attempt(
             &mut cache,
             report.as_ref(),
             auth_failed,
             error.is_none(),
             now,
         );
-        // The history file, under the same lock (issue 19).
-        self.record_history(
+        // The history file, under the same lock (issue 19), and its pace alert.
+        fired.extend(self.record_history(
             &mut cache,
             report.as_ref(),
             error.is_none(),
             finished,
             &mut notices,
-        );
+        ));
         let saved = match cache::save(&self.paths.data, &cache) {
             Ok(()) => menu_form::identity(&self.paths.data),
             Err(e) => {

@@ -23,9 +23,9 @@ impl Session<'_> {
         succeeded: bool,
         now: Epoch,
         notices: &mut Vec<String>,
-    ) {
+    ) -> Vec<Alert> {
         let (true, Some(report)) = (succeeded, report) else {
-            return;
+            return Vec::new();
         };
         let path = self.history_path();
         let mut history = history_file::load_or_new(&path, notices);
@@ -38,6 +38,17 @@ impl Session<'_> {
                 error = e
             ));
         }
+        // "Will run out before reset", from the history just recorded.
+        let pace = pace_of(&history, report, now);
+        let (runs_out, fired) = alerts::evaluate_pace(
+            &cache.alerts.state,
+            pace.as_ref(),
+            &self.settings.alerts,
+            now,
+        );
+        cache.alerts.state.runs_out = runs_out;
+        cache.alerts.record(&fired);
+        fired
     }
 
     /// The history as stored (empty when missing; a damaged file is moved aside with a notice).
@@ -72,13 +83,19 @@ fn migrate_legacy(history: &mut History, cache: &mut CacheFile, report: &PoolRep
     }
 }
 
-/// Pace, glance and use-first accounts of `report` with `history` at `now`.
-pub fn over_time(history: &History, report: &PoolReport, now: Epoch) -> (Option<Pace>, OverTime) {
+/// The pace of `report`'s primary section from `history` at `now`.
+fn pace_of(history: &History, report: &PoolReport, now: Epoch) -> Option<Pace> {
     let primary = &report.primary_provider;
     let since = now - crate::quota::pace::WEEKLY_PACE_SECONDS;
     let five = crate::history::remaining_series(history, primary, Window::FiveHour, since);
     let week = crate::history::remaining_series(history, primary, Window::Weekly, since);
-    let pace = crate::quota::pace::pace(report, &five, &week, now);
+    crate::quota::pace::pace(report, &five, &week, now)
+}
+
+/// Pace, glance and use-first accounts of `report` with `history` at `now`.
+pub fn over_time(history: &History, report: &PoolReport, now: Epoch) -> (Option<Pace>, OverTime) {
+    let primary = &report.primary_provider;
+    let pace = pace_of(history, report, now);
     let glance: Option<Glance> = Glance::of(history, primary, now);
     let expiring: Vec<Expiring> = expiring_first(report, now);
     let chart = glance.as_ref().and_then(|g| crate::render::chart::menu_chart(g, now));
