@@ -8,6 +8,7 @@ use super::{obtain, Globals};
 use crate::cli::{Cli, MetricsArgs};
 use crate::exit_codes;
 use crate::render::metrics::{openmetrics, PoolMetrics};
+use crate::render::metrics_history::{history_families, insert_before_eof, HistoryMetrics};
 use crate::session::{Freshness, Trigger};
 
 /// `poolwatch metrics`: OpenMetrics text of the selected (or every) profile.
@@ -48,7 +49,16 @@ pub fn metrics(globals: &Globals, args: &MetricsArgs) -> i32 {
             auth_failed: matches!(view.outcome.freshness, Freshness::AuthLatched { .. }),
         })
         .collect();
-    print!("{}", openmetrics(&pools, now));
+    let history: Vec<HistoryMetrics> = views
+        .iter()
+        .map(|(profile, view)| HistoryMetrics {
+            profile,
+            over_time: view.outcome.over_time.as_ref(),
+            pace: view.outcome.pace.as_ref(),
+        })
+        .collect();
+    let text = openmetrics(&pools, now);
+    print!("{}", insert_before_eof(text, &history_families(&history)));
     views
         .iter()
         .map(|(_, v)| v.outcome.exit_code())

@@ -83,6 +83,7 @@ pub mod json;
 pub mod keys_text;
 pub mod menu;
 pub mod metrics;
+pub mod metrics_history;
 pub mod multi;
 pub mod oneline;
 pub mod over_time_text;
