@@ -31,7 +31,7 @@ pub struct AlertSettings {
     /// Alert when a low pool balance recovers above its threshold.
     pub capacity_restored: bool,
     /// Alert when, at the current pace, a pool window runs out before it resets (issue 19).
-    #[serde(default = "default_true")]
+    #[serde(default)]
     pub runs_out_before_reset: bool,
     /// Deliver alerts as macOS notifications (they are always logged).
     pub notify: bool,
@@ -46,7 +46,7 @@ impl Default for AlertSettings {
             account_error: false,
             auth_failure: true,
             capacity_restored: false,
-            runs_out_before_reset: true,
+            runs_out_before_reset: false,
             notify: true,
         }
     }
@@ -99,10 +99,6 @@ pub struct AlertState {
     /// Pool windows that run out before their reset at the current pace (`five_hour`, `weekly`).
     #[serde(default)]
     pub runs_out: BTreeSet<String>,
-}
-
-fn default_true() -> bool {
-    true
 }
 
 /// The "will run out before reset" condition (issue 19.3), edge-triggered
@@ -681,7 +677,10 @@ mod tests {
     #[test]
     fn runs_out_before_reset_fires_once_per_crossing() {
         use crate::quota::pace::{Pace, Stage, WindowPace};
-        let settings = AlertSettings::default();
+        let settings = AlertSettings {
+            runs_out_before_reset: true,
+            ..AlertSettings::default()
+        };
         let pace = |stage| Pace {
             five_hour: Some(WindowPace {
                 stage: Some(stage),

@@ -43,6 +43,13 @@ pub struct LegacyPoint {
     pub weekly: f64,
 }
 
+/// The old history, or nothing when it is null or not a list of points
+/// (never a reason to rebuild the cache).
+fn legacy_points<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<LegacyPoint>, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    Ok(serde_json::from_value(value).unwrap_or_default())
+}
+
 /// The error of the last fetch attempt.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LastError {
@@ -73,7 +80,12 @@ pub struct CacheFile {
     pub auth_latch: Option<AuthLatch>,
     /// The 4-hour pool history of earlier versions: read once and moved into
     /// `history.json` (store::history), never written again.
-    #[serde(default, rename = "history", skip_serializing)]
+    #[serde(
+        default,
+        rename = "history",
+        skip_serializing,
+        deserialize_with = "legacy_points"
+    )]
     pub legacy_history: Vec<LegacyPoint>,
     /// Alert state and the recently fired alerts.
     #[serde(default)]
