@@ -115,8 +115,16 @@ pub fn evaluate_pace(
     let mut set = BTreeSet::new();
     let mut fired = Vec::new();
     let windows = [
-        ("five_hour", crate::tr!("window.5h"), pace.and_then(|p| p.five_hour.as_ref())),
-        ("weekly", crate::tr!("window.week"), pace.and_then(|p| p.weekly.as_ref())),
+        (
+            "five_hour",
+            crate::tr!("window.5h"),
+            pace.and_then(|p| p.five_hour.as_ref()),
+        ),
+        (
+            "weekly",
+            crate::tr!("window.week"),
+            pace.and_then(|p| p.weekly.as_ref()),
+        ),
     ];
     for (key, name, window) in windows {
         let Some(window) = window else {
@@ -694,24 +702,37 @@ mod tests {
         let (set, fired) = evaluate_pace(&state, Some(&pace(Stage::Deficit)), &settings, 5);
         assert_eq!(kinds(&fired), [AlertKind::RunsOutBeforeReset]);
         assert!(fired[0].body.contains("1h"), "{}", fired[0].body);
-        let state = AlertState { runs_out: set, ..state };
+        let state = AlertState {
+            runs_out: set,
+            ..state
+        };
         let (set, fired) = evaluate_pace(&state, Some(&pace(Stage::Deficit)), &settings, 6);
         assert!(fired.is_empty(), "still true: no second alert");
-        let state = AlertState { runs_out: set, ..state };
+        let state = AlertState {
+            runs_out: set,
+            ..state
+        };
         // No pace this time: the state is kept, nothing fires.
         let (set, fired) = evaluate_pace(&state, None, &settings, 7);
         assert!(fired.is_empty() && set.contains("five_hour"));
-        let state = AlertState { runs_out: set, ..state };
+        let state = AlertState {
+            runs_out: set,
+            ..state
+        };
         let (set, _) = evaluate_pace(&state, Some(&pace(Stage::OnPace)), &settings, 8);
         assert!(set.is_empty(), "re-armed");
-        let state = AlertState { runs_out: set, ..state };
+        let state = AlertState {
+            runs_out: set,
+            ..state
+        };
         let (_, fired) = evaluate_pace(&state, Some(&pace(Stage::Deficit)), &settings, 9);
         assert_eq!(fired.len(), 1);
         let off = AlertSettings {
             runs_out_before_reset: false,
             ..settings
         };
-        let (set, fired) = evaluate_pace(&AlertState::default(), Some(&pace(Stage::Deficit)), &off, 9);
+        let (set, fired) =
+            evaluate_pace(&AlertState::default(), Some(&pace(Stage::Deficit)), &off, 9);
         assert!(fired.is_empty() && !set.is_empty());
     }
 

@@ -131,7 +131,11 @@ fn parse_since(raw: &str) -> Result<Since, String> {
     let raw = raw.trim();
     let bad = || format!("`{raw}` is not a time: use e.g. 24h, 7d, 90m or epoch seconds");
     if let Ok(at) = raw.parse::<i64>() {
-        return if at >= 0 { Ok(Since::At(at)) } else { Err(bad()) };
+        return if at >= 0 {
+            Ok(Since::At(at))
+        } else {
+            Err(bad())
+        };
     }
     let (digits, unit) = raw.split_at(raw.len().saturating_sub(1));
     let n: i64 = digits.parse().map_err(|_| bad())?;

@@ -13,8 +13,8 @@ use crate::api::client::{wants_usage, FetchReport};
 use crate::api::providers::{antigravity, claude, kimi, section_of};
 use crate::api::usage::interpret_upstream;
 use crate::api::{merge_api_keys, merge_fetch, Selection};
-use crate::model::{Epoch, PoolState};
 use crate::history::History;
+use crate::model::{Epoch, PoolState};
 use crate::quota::PoolReport;
 
 const FIVE_HOURS: i64 = 18_000;
@@ -486,7 +486,8 @@ pub fn history(report: &PoolReport, now: Epoch) -> History {
             0.15 * week.capacity + 10.0 * (168.0 - hours)
         };
         let pair = |value: f64, w: &crate::quota::PoolWindow| {
-            w.is_known().then_some((value.clamp(0.0, w.capacity), w.capacity))
+            w.is_known()
+                .then_some((value.clamp(0.0, w.capacity), w.capacity))
         };
         record(
             &mut section.points,

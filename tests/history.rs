@@ -34,7 +34,11 @@ fn pool() -> (MockServer, Sandbox) {
         MockAccount::new("bob@example.com", "pro").with_behaviour(usage(90.0, 3600, 50.0)),
     ];
     let server = MockServer::start(MockConfig::with_accounts(accounts));
-    let sandbox = Sandbox::new(&server.url(), &server.usage_url(), Some(DEFAULT_MANAGEMENT_KEY));
+    let sandbox = Sandbox::new(
+        &server.url(),
+        &server.usage_url(),
+        Some(DEFAULT_MANAGEMENT_KEY),
+    );
     (server, sandbox)
 }
 
@@ -88,37 +92,77 @@ fn a_window_reset_between_refreshes_closes_a_cycle_with_its_waste() {
     let cycles = section["cycles"].as_array().unwrap();
     assert_eq!(cycles.len(), 1, "only Alice's window reset: {cycles:?}");
     let cycle = &cycles[0];
-    assert_eq!(cycle["account"], "codex-alice@example.com-plus.json", "a stable key, never auth_index");
+    assert_eq!(
+        cycle["account"], "codex-alice@example.com-plus.json",
+        "a stable key, never auth_index"
+    );
     assert_eq!(cycle["window"], "five_hour");
     assert_eq!(cycle["used_percent"].as_f64(), Some(60.0));
-    assert_eq!(cycle["wasted"].as_f64(), Some(40.0), "a Plus that reset at 60% used wasted 40%");
+    assert_eq!(
+        cycle["wasted"].as_f64(),
+        Some(40.0),
+        "a Plus that reset at 60% used wasted 40%"
+    );
     let ended = cycle["ended_at"].as_i64().unwrap();
-    assert!((ended - (t1 - 7200 + 3600)).abs() <= 5, "ended at the old reset: {ended}");
-    assert_eq!(section["waste"]["five_hour"]["wasted_24h"].as_f64(), Some(40.0));
-    assert_eq!(section["waste"]["five_hour"]["used_24h"].as_f64(), Some(60.0));
+    assert!(
+        (ended - (t1 - 7200 + 3600)).abs() <= 5,
+        "ended at the old reset: {ended}"
+    );
+    assert_eq!(
+        section["waste"]["five_hour"]["wasted_24h"].as_f64(),
+        Some(40.0)
+    );
+    assert_eq!(
+        section["waste"]["five_hour"]["used_24h"].as_f64(),
+        Some(60.0)
+    );
 
     // The terminal view and CSV say the same.
     let text = at(&sandbox, t1, &["history"]).stdout;
     assert!(text.contains("alice@example.com"), "{text}");
     assert!(text.contains("Closed window cycles: 1"), "{text}");
     let csv = at(&sandbox, t1, &["history", "--csv", "--provider", "codex"]).stdout;
-    assert!(csv.lines().any(|l| l.starts_with("cycle,codex,five_hour,") && l.ends_with(",60,60,40,1")), "{csv}");
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("cycle,codex,five_hour,") && l.ends_with(",60,60,40,1")),
+        "{csv}"
+    );
     assert_eq!(csv.lines().filter(|l| l.starts_with("point,")).count(), 4);
     let none = at(&sandbox, t1, &["history", "--json", "--provider", "claude"]).json();
     assert_eq!(none["sections"].as_array().unwrap().len(), 0);
     let since = at(&sandbox, t1, &["history", "--json", "--since", "1h"]).json();
-    assert_eq!(since["sections"][0]["series"]["five_hour"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        since["sections"][0]["series"]["five_hour"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 
     // status --json and the widget snapshot carry waste, pace fields and use-first.
     let status = at(&sandbox, t1, &["status", "--json"]).json();
-    assert_eq!(status["waste"]["five_hour"]["wasted_24h"].as_f64(), Some(40.0));
-    assert!(status["expiring_first"].as_array().is_some_and(|e| !e.is_empty()), "{status}");
+    assert_eq!(
+        status["waste"]["five_hour"]["wasted_24h"].as_f64(),
+        Some(40.0)
+    );
+    assert!(
+        status["expiring_first"]
+            .as_array()
+            .is_some_and(|e| !e.is_empty()),
+        "{status}"
+    );
     let snapshot: serde_json::Value =
         serde_json::from_slice(&std::fs::read(sandbox.snapshot_path()).unwrap()).unwrap();
     assert_eq!(snapshot["schema_version"], 3);
     assert_eq!(snapshot["history"]["provider"], "codex");
-    assert_eq!(snapshot["history"]["five_hour"].as_array().unwrap().len(), 2);
-    assert_eq!(snapshot["waste"]["five_hour"]["wasted_24h"].as_f64(), Some(40.0));
+    assert_eq!(
+        snapshot["history"]["five_hour"].as_array().unwrap().len(),
+        2
+    );
+    assert_eq!(
+        snapshot["waste"]["five_hour"]["wasted_24h"].as_f64(),
+        Some(40.0)
+    );
     assert!(snapshot["accounts"][0]["source"].is_null());
 }
 
@@ -159,7 +203,11 @@ fn a_damaged_history_is_set_aside_with_a_notice_and_never_blocks_the_menu() {
     std::fs::write(&path, br#"{"history_version": 99, "sections": {}}"#).unwrap();
     let menu = at(&sandbox, t0 + 240, &["plugin"]);
     assert_eq!(menu.code, 0);
-    assert!(menu.stdout.lines().next().is_some_and(|l| l.contains('%')), "{}", menu.stdout);
+    assert!(
+        menu.stdout.lines().next().is_some_and(|l| l.contains('%')),
+        "{}",
+        menu.stdout
+    );
 }
 
 #[test]
@@ -176,9 +224,15 @@ fn a_cache_hit_menu_never_reads_the_history_file_and_still_draws_the_charts() {
     std::fs::write(&path, b"not json").unwrap();
     let hit = sandbox.run_env(&["plugin"], &env);
     assert_eq!(hit.code, 0);
-    assert!(path.exists() && !path.with_extension("corrupt.json").exists(), "history.json was read");
+    assert!(
+        path.exists() && !path.with_extension("corrupt.json").exists(),
+        "history.json was read"
+    );
     let lines = common::parse_plugin_output(&hit.stdout);
-    let charts: Vec<_> = lines.iter().filter(|l| l.param("image").is_some()).collect();
+    let charts: Vec<_> = lines
+        .iter()
+        .filter(|l| l.param("image").is_some())
+        .collect();
     assert_eq!(charts.len(), 2, "a day chart per window:\n{}", hit.stdout);
     for chart in charts {
         assert_eq!(chart.param("width"), Some("168"));
@@ -189,14 +243,25 @@ fn a_cache_hit_menu_never_reads_the_history_file_and_still_draws_the_charts() {
             .unwrap();
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
     }
-    assert!(hit.stdout.contains("Wasted last 7 days: 5h 40%"), "{}", hit.stdout);
+    assert!(
+        hit.stdout.contains("Wasted last 7 days: 5h 40%"),
+        "{}",
+        hit.stdout
+    );
     assert!(hit.stdout.contains("Use first"), "{}", hit.stdout);
     // xbar gets sparklines and no parameter it does not know.
-    let xbar = sandbox.run_env(&["plugin", "--dialect", "xbar"], &[("POOLWATCH_TEST_NOW", now.as_str())]);
+    let xbar = sandbox.run_env(
+        &["plugin", "--dialect", "xbar"],
+        &[("POOLWATCH_TEST_NOW", now.as_str())],
+    );
     let lines = common::parse_plugin_output(&xbar.stdout);
-    assert!(lines.iter().all(|l| l.param("image").is_none() && l.param("width").is_none()));
+    assert!(lines
+        .iter()
+        .all(|l| l.param("image").is_none() && l.param("width").is_none()));
     assert!(
-        xbar.stdout.lines().any(|l| l.starts_with("5h ") && l.contains('▂') && l.contains("low 11%")),
+        xbar.stdout
+            .lines()
+            .any(|l| l.starts_with("5h ") && l.contains('▂') && l.contains("low 11%")),
         "{}",
         xbar.stdout
     );

@@ -348,7 +348,10 @@ fn schema_3_carries_history_pace_waste_and_use_first() {
     assert!(!history.five_hour.is_empty() && history.five_hour.len() <= 96);
     assert!(!history.weekly.is_empty() && history.weekly.len() <= 168);
     assert!(history.five_hour.windows(2).all(|w| w[0].0 < w[1].0));
-    assert!(history.weekly.iter().all(|p| p.0 > NOW - 7 * 86_400 && p.0 <= NOW));
+    assert!(history
+        .weekly
+        .iter()
+        .all(|p| p.0 > NOW - 7 * 86_400 && p.0 <= NOW));
     let pace = demo.pool.as_ref().unwrap().pace.as_ref().unwrap();
     let five = pace.five_hour.as_ref().unwrap();
     assert!((five.burn_per_hour - 240.0).abs() < 1.0, "{five:?}");

@@ -196,10 +196,8 @@ pub fn downsample(cycles: &mut Vec<Cycle>, hours: &mut Vec<CycleHour>, now: Epoc
     cycles.retain(|c| c.ended_at >= oldest);
     let split = cycles.partition_point(|c| c.ended_at < cutoff);
     if split > 0 {
-        let mut sums: BTreeMap<(Epoch, Window), CycleHour> = hours
-            .drain(..)
-            .map(|h| ((h.hour, h.window), h))
-            .collect();
+        let mut sums: BTreeMap<(Epoch, Window), CycleHour> =
+            hours.drain(..).map(|h| ((h.hour, h.window), h)).collect();
         for c in cycles.drain(..split) {
             let hour = c.ended_at.div_euclid(BUCKET) * BUCKET;
             let sum = sums.entry((hour, c.window)).or_insert(CycleHour {
@@ -229,7 +227,12 @@ mod tests {
     use crate::quota::Level;
     use proptest::prelude::*;
 
-    pub(crate) fn view(name: &str, weight: f64, five: Option<(f64, Epoch)>, at: Epoch) -> AccountView {
+    pub(crate) fn view(
+        name: &str,
+        weight: f64,
+        five: Option<(f64, Epoch)>,
+        at: Epoch,
+    ) -> AccountView {
         AccountView {
             id: name.into(),
             name: name.into(),
@@ -260,12 +263,19 @@ mod tests {
         let closed = observe(&mut last, &[&a], 1100);
         assert_eq!(closed.len(), 1);
         let c = &closed[0];
-        assert_eq!((c.account.as_str(), c.window, c.ended_at), ("a", Window::FiveHour, 1000));
+        assert_eq!(
+            (c.account.as_str(), c.window, c.ended_at),
+            ("a", Window::FiveHour, 1000)
+        );
         assert_eq!((c.used_percent, c.used, c.wasted), (60.0, 60.0, 40.0));
         // A Pro (weight 20) at 90% used wastes 200.
         let mut last = BTreeMap::new();
         observe(&mut last, &[&view("p", 20.0, Some((10.0, 1000)), 0)], 0);
-        let closed = observe(&mut last, &[&view("p", 20.0, Some((100.0, 20_000)), 1500)], 1500);
+        let closed = observe(
+            &mut last,
+            &[&view("p", 20.0, Some((100.0, 20_000)), 1500)],
+            1500,
+        );
         assert_eq!(closed[0].wasted, 200.0);
     }
 
@@ -274,7 +284,12 @@ mod tests {
         let mut last = BTreeMap::new();
         observe(&mut last, &[&view("a", 1.0, Some((50.0, 1000)), 0)], 0);
         // Reset moved by a few seconds: same cycle, even after its time.
-        assert!(observe(&mut last, &[&view("a", 1.0, Some((50.0, 1030)), 1001)], 1001).is_empty());
+        assert!(observe(
+            &mut last,
+            &[&view("a", 1.0, Some((50.0, 1030)), 1001)],
+            1001
+        )
+        .is_empty());
         // Unknown values record nothing and keep the last observation.
         assert!(observe(&mut last, &[&view("a", 1.0, None, 1100)], 1100).is_empty());
         let mut killed = view("a", 1.0, Some((100.0, 30_000)), 1200);
@@ -310,12 +325,19 @@ mod tests {
             wasted,
         };
         let now = 10 * 86_400;
-        let mut cycles = vec![cycle(3600 * 100 + 5, 10.0), cycle(3600 * 100 + 50, 5.0), cycle(now - 60, 1.0)];
+        let mut cycles = vec![
+            cycle(3600 * 100 + 5, 10.0),
+            cycle(3600 * 100 + 50, 5.0),
+            cycle(now - 60, 1.0),
+        ];
         let mut hours = Vec::new();
         downsample(&mut cycles, &mut hours, now);
         assert_eq!(cycles.len(), 1);
         assert_eq!(hours.len(), 1);
-        assert_eq!((hours[0].hour, hours[0].cycles, hours[0].wasted), (360_000, 2, 15.0));
+        assert_eq!(
+            (hours[0].hour, hours[0].cycles, hours[0].wasted),
+            (360_000, 2, 15.0)
+        );
     }
 
     proptest! {

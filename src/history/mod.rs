@@ -11,6 +11,7 @@
 
 pub mod cycles;
 pub mod series;
+pub mod synthetic;
 pub mod waste;
 
 use std::collections::BTreeMap;
@@ -164,7 +165,12 @@ pub const CHART_WEEK_POINTS: usize = 168;
 
 /// `series` (oldest first) reduced to at most `buckets` points over
 /// `(now - span, now]`: the last point of each equal slice.
-pub fn thin(series: &[(Epoch, f64, f64)], span: Epoch, buckets: usize, now: Epoch) -> Vec<(Epoch, f64, f64)> {
+pub fn thin(
+    series: &[(Epoch, f64, f64)],
+    span: Epoch,
+    buckets: usize,
+    now: Epoch,
+) -> Vec<(Epoch, f64, f64)> {
     let start = now - span;
     let slice = (span / buckets.max(1) as Epoch).max(1);
     let mut out: Vec<(Epoch, f64, f64)> = Vec::new();
@@ -195,16 +201,32 @@ impl Glance {
     /// The glance of `provider`'s section at `now` (None without any point).
     pub fn of(history: &History, provider: &str, now: Epoch) -> Option<Glance> {
         let section = history.section(provider)?;
-        if section.points.is_empty() && section.cycles.is_empty() && section.cycle_hours.is_empty() {
+        if section.points.is_empty() && section.cycles.is_empty() && section.cycle_hours.is_empty()
+        {
             return None;
         }
         let day = now - 86_400;
         let week = now - 7 * 86_400;
         Some(Glance {
             provider: provider.to_string(),
-            five_hour: thin(&section.series(Window::FiveHour, day), 86_400, CHART_DAY_POINTS, now),
-            weekly: thin(&section.series(Window::Weekly, week), 7 * 86_400, CHART_WEEK_POINTS, now),
-            weekly_day: thin(&section.series(Window::Weekly, day), 86_400, CHART_DAY_POINTS, now),
+            five_hour: thin(
+                &section.series(Window::FiveHour, day),
+                86_400,
+                CHART_DAY_POINTS,
+                now,
+            ),
+            weekly: thin(
+                &section.series(Window::Weekly, week),
+                7 * 86_400,
+                CHART_WEEK_POINTS,
+                now,
+            ),
+            weekly_day: thin(
+                &section.series(Window::Weekly, day),
+                86_400,
+                CHART_DAY_POINTS,
+                now,
+            ),
             waste: waste::totals(section, now),
             cycles_7d: section.cycles.iter().filter(|c| c.ended_at > week).count()
                 + section
@@ -226,10 +248,20 @@ impl Glance {
 }
 
 /// `(at, remaining)` of the series of `window` in `history`'s section `provider` since `since`.
-pub fn remaining_series(history: &History, provider: &str, window: Window, since: Epoch) -> Vec<(Epoch, f64)> {
+pub fn remaining_series(
+    history: &History,
+    provider: &str,
+    window: Window,
+    since: Epoch,
+) -> Vec<(Epoch, f64)> {
     history
         .section(provider)
-        .map(|s| s.series(window, since).into_iter().map(|(at, r, _)| (at, r)).collect())
+        .map(|s| {
+            s.series(window, since)
+                .into_iter()
+                .map(|(at, r, _)| (at, r))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -239,7 +271,8 @@ mod tests {
 
     #[test]
     fn thin_keeps_the_last_point_per_slice_and_the_bound() {
-        let series: Vec<(Epoch, f64, f64)> = (0..1440).map(|m| (m * 60 + 60, m as f64, 1.0)).collect();
+        let series: Vec<(Epoch, f64, f64)> =
+            (0..1440).map(|m| (m * 60 + 60, m as f64, 1.0)).collect();
         let now = 86_400;
         let out = thin(&series, 86_400, 96, now);
         assert_eq!(out.len(), 96);

@@ -174,10 +174,16 @@ mod tests {
             .collect();
         downsample(&mut points, now);
         assert!(points.iter().all(|p| p.at >= now - KEEP));
-        let recent = points.iter().filter(|p| p.at >= now - FULL_RESOLUTION).count();
+        let recent = points
+            .iter()
+            .filter(|p| p.at >= now - FULL_RESOLUTION)
+            .count();
         assert_eq!(recent, 48 * 60, "full resolution for 48 h");
         let old = points.len() - recent;
-        assert!(old <= 33 * 24 * 4, "at most 4 points per old hour, got {old}");
+        assert!(
+            old <= 33 * 24 * 4,
+            "at most 4 points per old hour, got {old}"
+        );
         let again = points.clone();
         downsample(&mut points, now);
         assert_eq!(points, again, "idempotent");

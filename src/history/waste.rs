@@ -106,7 +106,10 @@ mod tests {
             wasted,
         };
         let history = SectionHistory {
-            cycles: vec![cycle(now - 3600, 60.0, 40.0), cycle(now - 30 * 3600, 10.0, 90.0)],
+            cycles: vec![
+                cycle(now - 3600, 60.0, 40.0),
+                cycle(now - 30 * 3600, 10.0, 90.0),
+            ],
             cycle_hours: vec![CycleHour {
                 hour: now - 10 * 86_400,
                 window: Window::FiveHour,

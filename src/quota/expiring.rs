@@ -95,7 +95,12 @@ mod tests {
     use super::*;
     use crate::quota::Level;
 
-    fn account(label: &str, weight: f64, five: Option<(f64, Epoch)>, week: Option<(f64, Epoch)>) -> AccountView {
+    fn account(
+        label: &str,
+        weight: f64,
+        five: Option<(f64, Epoch)>,
+        week: Option<(f64, Epoch)>,
+    ) -> AccountView {
         let window = |(remaining, reset): (f64, Epoch)| AccountWindow {
             remaining,
             effective: remaining,
@@ -134,7 +139,14 @@ mod tests {
         let labels: Vec<&str> = list.iter().map(|e| e.label.as_str()).collect();
         assert_eq!(labels, ["soon", "pro"]);
         assert_eq!(list[0].window, "five_hour");
-        assert_eq!((list[0].remaining, list[0].remaining_units, list[0].resets_at), (60.0, 60.0, 2400));
+        assert_eq!(
+            (
+                list[0].remaining,
+                list[0].remaining_units,
+                list[0].resets_at
+            ),
+            (60.0, 60.0, 2400)
+        );
         assert_eq!(list[1].remaining_units, 2000.0);
         // Killed (effective 0) and disabled accounts are skipped.
         let mut killed = account("killed", 1.0, Some((80.0, 100)), None);

@@ -134,8 +134,8 @@ pub fn window_pace(
     });
     let runs_out_at = runs_out_at.map(|t| (t.min((now + MAX_AHEAD) as f64)) as Epoch);
     let margin_seconds = runs_out_at.zip(reset_at).map(|(out, reset)| out - reset);
-    let lasts_until_reset = margin_seconds.is_none_or(|m| m >= 0)
-        && !(runs_out_at.is_some() && reset_at.is_none());
+    let lasts_until_reset =
+        margin_seconds.is_none_or(|m| m >= 0) && !(runs_out_at.is_some() && reset_at.is_none());
     let stage = reset_at.map(|_| match margin_seconds {
         Some(m) if m < 0 => Stage::Deficit,
         Some(m) if m < length / 4 => Stage::OnPace,
@@ -152,7 +152,10 @@ pub fn window_pace(
 }
 
 /// The restore events of one window over the accounts that count in `report`.
-fn restores(report: &PoolReport, events: fn(&AccountView) -> Vec<RestoreEvent>) -> Vec<RestoreEvent> {
+fn restores(
+    report: &PoolReport,
+    events: fn(&AccountView) -> Vec<RestoreEvent>,
+) -> Vec<RestoreEvent> {
     report
         .accounts_of(&report.primary_provider)
         .filter(|v| counts_in_pool(v))
@@ -170,11 +173,23 @@ pub fn pace(
 ) -> Option<Pace> {
     let five = report.five_hour.known().and_then(|w| {
         let burn = burn_rate(five_hour, PACE_WINDOW_SECONDS, MIN_SPAN_SECONDS, now)?;
-        Some(window_pace(burn, w, &restores(report, five_hour_events), 5 * 3600, now))
+        Some(window_pace(
+            burn,
+            w,
+            &restores(report, five_hour_events),
+            5 * 3600,
+            now,
+        ))
     });
     let week = report.weekly.known().and_then(|w| {
         let burn = burn_rate(weekly, WEEKLY_PACE_SECONDS, WEEKLY_MIN_SPAN_SECONDS, now)?;
-        Some(window_pace(burn, w, &restores(report, weekly_events), 7 * 86_400, now))
+        Some(window_pace(
+            burn,
+            w,
+            &restores(report, weekly_events),
+            7 * 86_400,
+            now,
+        ))
     });
     let pace = Pace {
         five_hour: five,
@@ -203,9 +218,17 @@ mod tests {
         let points = [(0, 1000.0), (600, 900.0), (1200, 950.0), (1800, 800.0)];
         let burn = burn_rate(&points, 3600, 300, 1800).unwrap();
         assert!((burn - 500.0).abs() < 1e-9);
-        assert_eq!(burn_rate(&[(0, 1.0), (200, 0.5)], 3600, 300, 200), None, "too short");
+        assert_eq!(
+            burn_rate(&[(0, 1.0), (200, 0.5)], 3600, 300, 200),
+            None,
+            "too short"
+        );
         let old = [(-10_000, 5000.0), (0, 1000.0), (600, 1000.0)];
-        assert_eq!(burn_rate(&old, 3600, 300, 600), Some(0.0), "the old drop is out of span");
+        assert_eq!(
+            burn_rate(&old, 3600, 300, 600),
+            Some(0.0),
+            "the old drop is out of span"
+        );
         // The weekly span looks back a day.
         let day = [(0, 2000.0), (43_200, 1800.0), (86_400, 1700.0)];
         assert!((burn_rate(&day, 86_400, 10_800, 86_400).unwrap() - 300.0 / 24.0).abs() < 1e-9);
@@ -216,12 +239,21 @@ mod tests {
         // 800 left at 500/h, nothing restores: runs out in 1.6 h, no reset known.
         let p = window_pace(500.0, &pool(800.0, 2000.0), &[], 18_000, 0);
         assert_eq!(p.runs_out_at, Some(5760));
-        assert_eq!((p.reset_at, p.stage, p.lasts_until_reset), (None, None, false));
+        assert_eq!(
+            (p.reset_at, p.stage, p.lasts_until_reset),
+            (None, None, false)
+        );
         // A restore of 5 Plus (500) at 1 h and the last reset at 4 h:
         // 800 - 500 = 300 at 1 h, +500 = 800, lasts 1.6 h more: out at 9360 s < 14 400: deficit.
         let events = [
-            RestoreEvent { at: 3600, units: 5.0 },
-            RestoreEvent { at: 14_400, units: 1.0 },
+            RestoreEvent {
+                at: 3600,
+                units: 5.0,
+            },
+            RestoreEvent {
+                at: 14_400,
+                units: 1.0,
+            },
         ];
         let p = window_pace(500.0, &pool(800.0, 2000.0), &events, 18_000, 0);
         assert_eq!(p.runs_out_at, Some(9360));
@@ -236,7 +268,11 @@ mod tests {
         // Capacity caps a restore: 800 - 280 = 520 at 1 h, +500 -> 900, then 900/280 h later.
         let p = window_pace(280.0, &pool(800.0, 900.0), &events[..1], 18_000, 0);
         assert_eq!(p.runs_out_at, Some(3600 + 11_571));
-        assert_eq!(p.stage, Some(Stage::Reserve), "3 h to spare of a 5 h window");
+        assert_eq!(
+            p.stage,
+            Some(Stage::Reserve),
+            "3 h to spare of a 5 h window"
+        );
         // Just past the reset: on pace. 800 - 700 = 100 at 1 h, +500 = 600, lasts 3085 s more.
         let p = window_pace(700.0, &pool(800.0, 2000.0), &events[..1], 18_000, 0);
         assert_eq!(p.runs_out_at, Some(3600 + 3085));
@@ -244,6 +280,9 @@ mod tests {
         assert!(p.lasts_until_reset);
         // Not burning: lasts, reserve, no run-out.
         let p = window_pace(0.0, &pool(800.0, 2000.0), &events, 18_000, 0);
-        assert_eq!((p.runs_out_at, p.lasts_until_reset, p.stage), (None, true, Some(Stage::Reserve)));
+        assert_eq!(
+            (p.runs_out_at, p.lasts_until_reset, p.stage),
+            (None, true, Some(Stage::Reserve))
+        );
     }
 }

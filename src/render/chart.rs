@@ -42,7 +42,12 @@ pub struct MenuChart {
 /// Fractions of capacity of `series` resampled to `cells` slots over
 /// `(now - span, now]`: each slot holds the last value at or before its end
 /// (None before the first point).
-pub fn resample(series: &[(Epoch, f64, f64)], span: Epoch, cells: usize, now: Epoch) -> Vec<Option<f64>> {
+pub fn resample(
+    series: &[(Epoch, f64, f64)],
+    span: Epoch,
+    cells: usize,
+    now: Epoch,
+) -> Vec<Option<f64>> {
     let start = now - span;
     let mut out = Vec::with_capacity(cells);
     let mut i = 0;
@@ -64,9 +69,7 @@ pub fn sparkline(fractions: &[Option<f64>]) -> String {
     fractions
         .iter()
         .map(|f| match f {
-            Some(f) if f.is_finite() => {
-                LEVELS[((f.clamp(0.0, 1.0) * 7.0).round() as usize).min(7)]
-            }
+            Some(f) if f.is_finite() => LEVELS[((f.clamp(0.0, 1.0) * 7.0).round() as usize).min(7)],
             _ => ' ',
         })
         .collect()
@@ -87,7 +90,13 @@ fn colour(fraction: f64) -> [u8; 3] {
 pub fn png(fractions: &[Option<f64>], width_pt: u32, height_pt: u32) -> Vec<u8> {
     let (w, h) = ((width_pt * 2) as usize, (height_pt * 2) as usize);
     let mut pixels = vec![0u8; w * h * 4];
-    let latest = fractions.iter().rev().flatten().next().copied().unwrap_or(0.0);
+    let latest = fractions
+        .iter()
+        .rev()
+        .flatten()
+        .next()
+        .copied()
+        .unwrap_or(0.0);
     let [r, g, b] = colour(latest);
     let mut put = |x: usize, y: usize, alpha: u8| {
         let i = (y * w + x) * 4;
@@ -182,6 +191,9 @@ mod tests {
         let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
         let reader = decoder.read_info().unwrap();
         let info = reader.info();
-        assert_eq!((info.width, info.height), (CHART_WIDTH_PT * 2, CHART_HEIGHT_PT * 2));
+        assert_eq!(
+            (info.width, info.height),
+            (CHART_WIDTH_PT * 2, CHART_HEIGHT_PT * 2)
+        );
     }
 }

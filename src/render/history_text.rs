@@ -50,7 +50,11 @@ pub struct SeriesDocument {
 }
 
 /// The JSON document of the sections since `since` (None: everything kept).
-pub fn document<'a>(sections: &[SectionView<'a>], since: Option<Epoch>, now: Epoch) -> HistoryDocument<'a> {
+pub fn document<'a>(
+    sections: &[SectionView<'a>],
+    since: Option<Epoch>,
+    now: Epoch,
+) -> HistoryDocument<'a> {
     let from = since.unwrap_or(Epoch::MIN);
     HistoryDocument {
         generated_at: now,
@@ -63,8 +67,18 @@ pub fn document<'a>(sections: &[SectionView<'a>], since: Option<Epoch>, now: Epo
                     five_hour: s.history.series(Window::FiveHour, from),
                     weekly: s.history.series(Window::Weekly, from),
                 },
-                cycles: s.history.cycles.iter().filter(|c| c.ended_at >= from).collect(),
-                cycle_hours: s.history.cycle_hours.iter().filter(|h| h.hour >= from).collect(),
+                cycles: s
+                    .history
+                    .cycles
+                    .iter()
+                    .filter(|c| c.ended_at >= from)
+                    .collect(),
+                cycle_hours: s
+                    .history
+                    .cycle_hours
+                    .iter()
+                    .filter(|h| h.hour >= from)
+                    .collect(),
                 waste: waste::totals(s.history, now),
             })
             .collect(),
@@ -137,7 +151,13 @@ fn window_name(window: Window) -> String {
 }
 
 /// One chart line: name, sparkline, latest and lowest share of capacity.
-fn chart_line(history: &SectionHistory, window: Window, span: Epoch, span_name: &str, now: Epoch) -> Option<String> {
+fn chart_line(
+    history: &SectionHistory,
+    window: Window,
+    span: Epoch,
+    span_name: &str,
+    now: Epoch,
+) -> Option<String> {
     let series = history.series(window, now - span);
     let (_, remaining, capacity) = *series.last()?;
     let cells = resample(&series, span, TERMINAL_CELLS, now);
@@ -160,7 +180,12 @@ fn waste_row(name: &str, w: &WindowWaste) -> String {
         } else {
             "—".to_string()
         };
-        format!("{:>8} {:>8} {:>5}", plus_percent(used), plus_percent(wasted), share)
+        format!(
+            "{:>8} {:>8} {:>5}",
+            plus_percent(used),
+            plus_percent(wasted),
+            share
+        )
     };
     format!(
         "{name:<6} {}  {}  {}",
@@ -197,7 +222,10 @@ pub fn text(sections: &[SectionView], since: Option<Epoch>, now: Epoch) -> Strin
         out.push('\n');
         let mut charts = 0;
         for window in Window::ALL {
-            for (span, name) in [(86_400, tr!("history.span_24h")), (7 * 86_400, tr!("history.span_7d"))] {
+            for (span, name) in [
+                (86_400, tr!("history.span_24h")),
+                (7 * 86_400, tr!("history.span_7d")),
+            ] {
                 if let Some(line) = chart_line(s.history, window, span, &name, now) {
                     out.push_str("  ");
                     out.push_str(&line);
@@ -227,10 +255,19 @@ pub fn text(sections: &[SectionView], since: Option<Epoch>, now: Epoch) -> Strin
         );
         out.push_str(&format!("  {:<6} {head}  {head}  {head}\n", ""));
         for window in Window::ALL {
-            out.push_str(&format!("  {}\n", waste_row(&window_name(window), totals.window(window))));
+            out.push_str(&format!(
+                "  {}\n",
+                waste_row(&window_name(window), totals.window(window))
+            ));
         }
         let from = since.unwrap_or(now - 7 * 86_400);
-        let cycles: Vec<&Cycle> = s.history.cycles.iter().rev().filter(|c| c.ended_at >= from).collect();
+        let cycles: Vec<&Cycle> = s
+            .history
+            .cycles
+            .iter()
+            .rev()
+            .filter(|c| c.ended_at >= from)
+            .collect();
         let summed: u32 = s
             .history
             .cycle_hours
@@ -239,7 +276,10 @@ pub fn text(sections: &[SectionView], since: Option<Epoch>, now: Epoch) -> Strin
             .map(|h| h.cycles)
             .sum();
         out.push('\n');
-        out.push_str(&format!("  {}\n", tr!("history.cycles_title", n = cycles.len() + summed as usize)));
+        out.push_str(&format!(
+            "  {}\n",
+            tr!("history.cycles_title", n = cycles.len() + summed as usize)
+        ));
         if cycles.is_empty() {
             out.push_str(&format!("  {}\n", tr!("history.no_cycles")));
         } else {
@@ -263,7 +303,10 @@ pub fn text(sections: &[SectionView], since: Option<Epoch>, now: Epoch) -> Strin
                 ));
             }
             if cycles.len() > MAX_CYCLE_ROWS {
-                out.push_str(&format!("  {}\n", tr!("history.more_cycles", n = cycles.len() - MAX_CYCLE_ROWS)));
+                out.push_str(&format!(
+                    "  {}\n",
+                    tr!("history.more_cycles", n = cycles.len() - MAX_CYCLE_ROWS)
+                ));
             }
         }
         if summed > 0 {

@@ -20,7 +20,11 @@ pub struct HistoryMetrics<'a> {
 
 fn escape(value: &str) -> String {
     let mut out = String::new();
-    for c in value.chars().filter(|c| !c.is_control() || *c == '\n').take(128) {
+    for c in value
+        .chars()
+        .filter(|c| !c.is_control() || *c == '\n')
+        .take(128)
+    {
         match c {
             '\\' => out.push_str("\\\\"),
             '"' => out.push_str("\\\""),
@@ -110,8 +114,10 @@ pub fn history_families(pools: &[HistoryMetrics]) -> String {
     );
     for pool in pools {
         if let Some(glance) = pool.over_time.and_then(|o| o.glance.as_ref()) {
-            let windows: [(&str, &WindowWaste); 2] =
-                [("five_hour", &glance.waste.five_hour), ("weekly", &glance.waste.weekly)];
+            let windows: [(&str, &WindowWaste); 2] = [
+                ("five_hour", &glance.waste.five_hour),
+                ("weekly", &glance.waste.weekly),
+            ];
             for (window, w) in windows {
                 for (span, u, x) in [
                     ("24h", w.used_24h, w.wasted_24h),
@@ -200,7 +206,9 @@ mod tests {
         ), "{text}");
         assert!(text.contains("poolwatch_window_utilisation_ratio{profile=\"wo\\\"rk\",provider=\"codex\",window=\"five_hour\",span=\"7d\"} 0.75\n"));
         assert!(!text.contains("span=\"24h\"} NaN"));
-        assert!(text.contains("poolwatch_pace_lasts_until_reset{profile=\"wo\\\"rk\",window=\"five_hour\"} 0\n"));
+        assert!(text.contains(
+            "poolwatch_pace_lasts_until_reset{profile=\"wo\\\"rk\",window=\"five_hour\"} 0\n"
+        ));
         assert!(text.ends_with("# EOF\n"));
         assert_eq!(history_families(&[]), "");
     }

@@ -62,7 +62,8 @@ pub fn status_lines(ctx: &MenuContext, now: Epoch) -> Vec<String> {
     }
     if let Some(glance) = &over.glance {
         let w = &glance.waste;
-        if w.five_hour.used_7d + w.five_hour.wasted_7d + w.weekly.used_7d + w.weekly.wasted_7d > 0.0 {
+        if w.five_hour.used_7d + w.five_hour.wasted_7d + w.weekly.used_7d + w.weekly.wasted_7d > 0.0
+        {
             lines.push(tr!(
                 "menu.waste_week",
                 five = plus_percent(w.five_hour.wasted_7d),

@@ -98,7 +98,9 @@ pub fn over_time(history: &History, report: &PoolReport, now: Epoch) -> (Option<
     let pace = pace_of(history, report, now);
     let glance: Option<Glance> = Glance::of(history, primary, now);
     let expiring: Vec<Expiring> = expiring_first(report, now);
-    let chart = glance.as_ref().and_then(|g| crate::render::chart::menu_chart(g, now));
+    let chart = glance
+        .as_ref()
+        .and_then(|g| crate::render::chart::menu_chart(g, now));
     (
         pace,
         OverTime {

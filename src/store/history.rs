@@ -36,7 +36,9 @@ pub enum Loaded {
     Missing,
     Found(Box<History>),
     /// Unreadable or of another format: moved to `moved_to`.
-    Corrupt { moved_to: PathBuf },
+    Corrupt {
+        moved_to: PathBuf,
+    },
 }
 
 /// `history.json` beside the cache file.
@@ -120,7 +122,11 @@ mod tests {
             Loaded::Found(found) => assert_eq!(*found, history),
             other => panic!("{other:?}"),
         }
-        for foreign in [&b"{not json"[..], br#"{"history_version":99,"sections":{}}"#, b"[1,2]"] {
+        for foreign in [
+            &b"{not json"[..],
+            br#"{"history_version":99,"sections":{}}"#,
+            b"[1,2]",
+        ] {
             fs::write(&path, foreign).unwrap();
             let mut notices = Vec::new();
             assert_eq!(load_or_new(&path, &mut notices), History::default());
@@ -128,5 +134,39 @@ mod tests {
             assert!(!path.exists());
             assert!(path.with_extension("corrupt.json").exists());
         }
+    }
+
+    /// The size bound of docs/history.md: 1000 accounts, 35 days, one fetch
+    /// a minute and a 5h cycle per account every 5 hours.
+    #[test]
+    fn size_bound_at_1000_accounts_and_35_days() {
+        let now = 1_785_900_000;
+        let accounts: Vec<(String, String, f64)> = (0..1000)
+            .map(|i| {
+                (
+                    format!("codex-user{i:04}@example.com-plus.json"),
+                    format!("user{i:04}@example.com"),
+                    1.0,
+                )
+            })
+            .collect();
+        let history = crate::history::synthetic::synthetic("codex", &accounts, now);
+        let section = history.section("codex").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.json");
+        save(&path, &history).unwrap();
+        let bytes = fs::metadata(&path).unwrap().len();
+        eprintln!(
+            "1000 accounts, 35 days: {} points, {} cycles, {} hourly sums, {} accounts: {} bytes",
+            section.points.len(),
+            section.cycles.len(),
+            section.cycle_hours.len(),
+            section.last.len(),
+            bytes
+        );
+        assert!(section.points.len() <= 48 * 60 + 1 + 33 * 24 * 4);
+        assert!(section.cycles.len() <= 1000 * (48 / 5 + 1));
+        assert!(section.cycle_hours.len() <= 35 * 24 * 2);
+        assert!(bytes < 4 * 1024 * 1024, "{bytes} bytes");
     }
 }

@@ -249,7 +249,11 @@ impl Sandbox {
                             point[0] = (t - seconds).into();
                         }
                     }
-                    for account in section["last"].as_object_mut().into_iter().flat_map(|m| m.values_mut()) {
+                    for account in section["last"]
+                        .as_object_mut()
+                        .into_iter()
+                        .flat_map(|m| m.values_mut())
+                    {
                         for window in ["five_hour", "weekly"] {
                             if let Some(t) = account[window]["at"].as_i64() {
                                 account[window]["at"] = (t - seconds).into();

@@ -34,10 +34,13 @@ impl Menu<'_> {
                     None => low,
                 };
                 let line = if self.swiftbar() {
-                    MenuLine::item(0, format!("{} · {}  {suffix}", pad(&name, 4), tr!("chart.day")))
-                        .param("image", row.png_base64.as_str())
-                        .param("width", row.width_pt.to_string())
-                        .param("height", row.height_pt.to_string())
+                    MenuLine::item(
+                        0,
+                        format!("{} · {}  {suffix}", pad(&name, 4), tr!("chart.day")),
+                    )
+                    .param("image", row.png_base64.as_str())
+                    .param("width", row.width_pt.to_string())
+                    .param("height", row.height_pt.to_string())
                 } else {
                     self.mono(MenuLine::item(
                         0,
@@ -50,7 +53,10 @@ impl Menu<'_> {
         }
         if let Some(glance) = &over.glance {
             let waste = &glance.waste;
-            if waste.five_hour.used_7d + waste.five_hour.wasted_7d + waste.weekly.used_7d + waste.weekly.wasted_7d
+            if waste.five_hour.used_7d
+                + waste.five_hour.wasted_7d
+                + waste.weekly.used_7d
+                + waste.weekly.wasted_7d
                 > 0.0
             {
                 lines.push(MenuLine::item(
@@ -61,7 +67,10 @@ impl Menu<'_> {
                         week = plus_percent(waste.weekly.wasted_7d)
                     ),
                 ));
-                for (name, w) in [(window_name("5h"), &waste.five_hour), (window_name("Week"), &waste.weekly)] {
+                for (name, w) in [
+                    (window_name("5h"), &waste.five_hour),
+                    (window_name("Week"), &waste.weekly),
+                ] {
                     for (span, used, wasted) in [
                         (tr!("history.span_24h"), w.used_24h, w.wasted_24h),
                         (tr!("history.span_7d"), w.used_7d, w.wasted_7d),
@@ -109,4 +118,3 @@ impl Menu<'_> {
         lines
     }
 }
-
