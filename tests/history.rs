@@ -266,3 +266,46 @@ fn a_cache_hit_menu_never_reads_the_history_file_and_still_draws_the_charts() {
         xbar.stdout
     );
 }
+
+#[test]
+fn a_pace_that_runs_out_before_the_reset_alerts_once() {
+    let five = |used: f64| UsageBehaviour::Ok {
+        primary_used: used,
+        primary_window_s: FIVE_HOURS,
+        primary_reset_after: 4 * 3600,
+        secondary: Some((10.0, WEEK, 259_200)),
+    };
+    let accounts = vec![
+        MockAccount::new("alice@example.com", "plus").with_behaviour(five(0.0)),
+        MockAccount::new("bob@example.com", "pro").with_behaviour(five(0.0)),
+    ];
+    let server = MockServer::start(MockConfig::with_accounts(accounts));
+    let sandbox = Sandbox::new(&server.url(), &server.usage_url(), Some(DEFAULT_MANAGEMENT_KEY));
+    let config = std::fs::read_to_string(sandbox.config_path()).unwrap();
+    sandbox.write_config(&format!("{config}[alerts]\nruns_out_before_reset = true\n"));
+    let t0 = real_now();
+    assert_eq!(at(&sandbox, t0, &["refresh", "--all"]).code, 0);
+    // Bob burns half of a Pro (1000%) in 10 minutes: 6000%/h, 1100% left, the
+    // windows reset in about 4 hours: it runs out long before.
+    server.set_config(|c| c.accounts[1].behaviour = five(50.0));
+    assert_eq!(at(&sandbox, t0 + 600, &["refresh", "--all"]).code, 0);
+    let status = at(&sandbox, t0 + 600, &["status", "--json", "--offline"]).json();
+    let pace = &status["pace"]["five_hour"];
+    assert_eq!(pace["stage"], "deficit", "{pace}");
+    assert_eq!(pace["lasts_until_reset"], false);
+    assert!(pace["margin_seconds"].as_i64().unwrap() < -3 * 3600, "{pace}");
+    let kinds = |now: i64| -> Vec<String> {
+        at(&sandbox, now, &["alerts", "--json"]).json()["recent"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["kind"].as_str().unwrap().to_string())
+            .filter(|k| k == "runs_out_before_reset")
+            .collect()
+    };
+    assert_eq!(kinds(t0 + 600).len(), 1);
+    // Still burning at the next refresh: no second alert.
+    server.set_config(|c| c.accounts[1].behaviour = five(60.0));
+    assert_eq!(at(&sandbox, t0 + 900, &["refresh", "--all"]).code, 0);
+    assert_eq!(kinds(t0 + 900).len(), 1, "edge-triggered");
+}

@@ -20,6 +20,9 @@ use crate::quota::{
 };
 use crate::tr;
 
+// The pool over time (issue 19): charts, waste, use first.
+mod over_time;
+
 /// Width of the pool `5h` / `Week` bars, in cells.
 pub const POOL_BAR_WIDTH: usize = 20;
 /// Width of the per-account 5h bar, in cells.
@@ -42,8 +45,6 @@ const PROBLEM_CHARS: usize = 640;
 const PROBLEM_LENGTH: &str = "100";
 /// `length=` cap put on every line that carries untrusted text.
 const UNTRUSTED_LENGTH: &str = "160";
-mod over_time;
-
 /// The monospace font of bar lines (both dialects accept `font` and `size`).
 const MONO_FONT: &str = "Menlo";
 const MONO_SIZE: &str = "12";
