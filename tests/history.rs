@@ -280,7 +280,11 @@ fn a_pace_that_runs_out_before_the_reset_alerts_once() {
         MockAccount::new("bob@example.com", "pro").with_behaviour(five(0.0)),
     ];
     let server = MockServer::start(MockConfig::with_accounts(accounts));
-    let sandbox = Sandbox::new(&server.url(), &server.usage_url(), Some(DEFAULT_MANAGEMENT_KEY));
+    let sandbox = Sandbox::new(
+        &server.url(),
+        &server.usage_url(),
+        Some(DEFAULT_MANAGEMENT_KEY),
+    );
     let config = std::fs::read_to_string(sandbox.config_path()).unwrap();
     sandbox.write_config(&format!("{config}[alerts]\nruns_out_before_reset = true\n"));
     let t0 = real_now();
@@ -293,7 +297,10 @@ fn a_pace_that_runs_out_before_the_reset_alerts_once() {
     let pace = &status["pace"]["five_hour"];
     assert_eq!(pace["stage"], "deficit", "{pace}");
     assert_eq!(pace["lasts_until_reset"], false);
-    assert!(pace["margin_seconds"].as_i64().unwrap() < -3 * 3600, "{pace}");
+    assert!(
+        pace["margin_seconds"].as_i64().unwrap() < -3 * 3600,
+        "{pace}"
+    );
     let kinds = |now: i64| -> Vec<String> {
         at(&sandbox, now, &["alerts", "--json"]).json()["recent"]
             .as_array()

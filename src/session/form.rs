@@ -91,7 +91,15 @@ impl Session<'_> {
             head,
             updated_at: outcome.state.as_ref().map(|s| s.fetched_at),
             pace: outcome.pace.clone(),
-            over_time: outcome.over_time.clone(),
+            // The menu draws the precomputed charts: the series stay in history.json.
+            over_time: outcome.over_time.clone().map(|mut o| {
+                if let Some(g) = o.glance.as_mut() {
+                    g.five_hour = Vec::new();
+                    g.weekly = Vec::new();
+                    g.weekly_day = Vec::new();
+                }
+                o
+            }),
             report,
             omitted,
         };
