@@ -2,7 +2,8 @@
 //! quota is lost soonest when their window resets. CLIProxyAPI routes by its
 //! own rules, so this is a read-only hint.
 //!
-//! Each counted account's 5h and weekly windows are scored by the quota that
+//! Each counted account of the primary provider section (one unit, so the
+//! scores compare) is scored on its 5h and weekly windows by the quota that
 //! the reset takes away per hour until then: `weight × effective remaining /
 //! hours to reset` (an account with 60% left resetting in 40 minutes beats a
 //! full Pro resetting in three days). Each account appears once, with its most
@@ -63,11 +64,11 @@ fn candidate(
     ))
 }
 
-/// The top [`EXPIRING_LIMIT`] accounts of `report`, most urgent first.
+/// The top [`EXPIRING_LIMIT`] accounts of `report`'s primary section (one
+/// unit, so the scores compare), most urgent first.
 pub fn expiring_first(report: &PoolReport, now: Epoch) -> Vec<Expiring> {
     let mut ranked: Vec<(f64, Expiring)> = report
-        .accounts
-        .iter()
+        .accounts_of(&report.primary_provider)
         .filter(|v| counts_in_pool(v) && !v.stale && !v.expired)
         .filter_map(|v| {
             let five = candidate(v, "five_hour", v.five_hour.as_ref(), now);
