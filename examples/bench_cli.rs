@@ -584,7 +584,10 @@ fn bench_plugin(options: &Options, accounts: usize) -> Result<PluginRow, String>
     }
     // 35 days of synthetic history (issue 19), so the menu carries its charts,
     // waste and use-first lines; the form is made again from it below.
-    write_synthetic_history(&sandbox)?;
+    // (BENCH_NO_HISTORY=1 leaves it out, to measure what the history adds.)
+    if std::env::var_os("BENCH_NO_HISTORY").is_none() {
+        write_synthetic_history(&sandbox)?;
+    }
     let _ = std::fs::remove_file(sandbox.cache_file().with_file_name("menu.json"));
     // The first plugin run writes the menu form; keep its menu for `cat`.
     let menu = plugin_output(&sandbox)?;
