@@ -164,6 +164,19 @@ fn a_window_reset_between_refreshes_closes_a_cycle_with_its_waste() {
         Some(40.0)
     );
     assert!(snapshot["accounts"][0]["source"].is_null());
+
+    // metrics: waste and utilisation per window and span, before `# EOF`.
+    let metrics = at(&sandbox, t1, &["metrics"]).stdout;
+    assert!(
+        metrics.contains(
+            "poolwatch_window_wasted_percent{profile=\"default\",provider=\"codex\",window=\"five_hour\",span=\"24h\"} 40\n"
+        ),
+        "{metrics}"
+    );
+    assert!(metrics.contains(
+        "poolwatch_window_utilisation_ratio{profile=\"default\",provider=\"codex\",window=\"five_hour\",span=\"7d\"} 0.6\n"
+    ));
+    assert!(metrics.ends_with("# EOF\n"));
 }
 
 #[test]
