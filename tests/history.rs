@@ -329,5 +329,9 @@ fn a_pace_that_runs_out_before_the_reset_alerts_once() {
     assert_eq!(at(&sandbox, t0 + 900, &["refresh", "--all"]).code, 0);
     assert_eq!(kinds(t0 + 900).len(), 1, "edge-triggered");
     let now = at(&sandbox, t0 + 900, &["alerts"]);
-    assert!(now.stdout.contains("runs out before its reset"), "{}", now.stdout);
+    assert!(
+        now.stdout.contains("runs out before its reset"),
+        "{}",
+        now.stdout
+    );
 }

@@ -38,7 +38,15 @@ pub fn name_of(window: Window) -> String {
     }
 }
 
-/// The status lines (empty when nothing is known).
+/// `text` padded to `width` display columns with no-break spaces (kept
+/// through wrapping; the caller prints them as spaces).
+fn padded(text: &str, width: usize) -> String {
+    let missing = width.saturating_sub(super::width::display_width(text));
+    format!("{text}{}", "\u{a0}".repeat(missing))
+}
+
+/// The status lines (empty when nothing is known). Alignment uses no-break
+/// spaces: print them as spaces.
 pub fn status_lines(ctx: &MenuContext, now: Epoch) -> Vec<String> {
     let Some(over) = ctx.over_time.as_ref() else {
         return Vec::new();
@@ -47,9 +55,9 @@ pub fn status_lines(ctx: &MenuContext, now: Epoch) -> Vec<String> {
     if let Some(chart) = &over.chart {
         for row in &chart.rows {
             let mut line = format!(
-                "{:<5}{} {}  {}",
-                name_of(row.window),
-                tr!("chart.day"),
+                "{}{}\u{a0}{}\u{a0}\u{a0}{}",
+                padded(&name_of(row.window), 5),
+                tr!("chart.day").replace(' ', "\u{a0}"),
                 row.sparkline,
                 tr!("chart.low", low = format!("{:.0}%", row.low * 100.0))
             );

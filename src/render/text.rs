@@ -123,6 +123,7 @@ pub fn render_status_at(
             // The pool over time (issue 19): day charts, waste, use first.
             for line in super::over_time_text::status_lines(ctx, report.now) {
                 for part in wrap_to_width(&line, width, "", "  ") {
+                    let part = part.replace('\u{a0}', " ");
                     let _ = writeln!(out, "{}", p.paint(&part, Style::Dim));
                 }
             }
