@@ -583,6 +583,13 @@ fn bench_plugin(options: &Options, accounts: usize) -> Result<PluginRow, String>
             prime.code
         ));
     }
+    // 35 days of synthetic history (issue 19), so the menu carries its charts,
+    // waste and use-first lines; the form is made again from it below.
+    // (BENCH_NO_HISTORY=1 leaves it out, to measure what the history adds.)
+    if std::env::var_os("BENCH_NO_HISTORY").is_none() {
+        write_synthetic_history(&sandbox)?;
+    }
+    let _ = std::fs::remove_file(sandbox.cache_file().with_file_name("menu.json"));
     // The first plugin run writes the menu form; keep its menu for `cat`.
     let menu = plugin_output(&sandbox)?;
     let menu_file = sandbox.dir.path().join("menu.txt");
@@ -601,6 +608,12 @@ fn bench_plugin(options: &Options, accounts: usize) -> Result<PluginRow, String>
     )?;
     std::fs::create_dir_all(no_form.cache_file().parent().unwrap()).map_err(|e| e.to_string())?;
     std::fs::write(no_form.cache_file(), &cache).map_err(|e| e.to_string())?;
+    let history = poolwatch::store::history::path_beside(&sandbox.cache_file());
+    std::fs::copy(
+        &history,
+        poolwatch::store::history::path_beside(&no_form.cache_file()),
+    )
+    .map_err(|e| e.to_string())?;
     std::fs::create_dir_all(no_form.cache_file().with_file_name("menu.json"))
         .map_err(|e| e.to_string())?;
 
@@ -726,6 +739,30 @@ fn bench_plugin(options: &Options, accounts: usize) -> Result<PluginRow, String>
 }
 
 /// The menu a plugin run prints in `sandbox`.
+/// A worst-case 35-day history of the cached pool's accounts beside its cache
+/// (`poolwatch::history::synthetic`, the size docs/history.md measures).
+fn write_synthetic_history(sandbox: &Sandbox) -> Result<(), String> {
+    let cache: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(sandbox.cache_file()).map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
+    let accounts: Vec<(String, String, f64)> = cache["state"]["accounts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|a| {
+            let text = |k: &str| a[k].as_str().unwrap_or_default().to_string();
+            (text("name"), text("label"), 1.0)
+        })
+        .collect();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|e| e.to_string())?
+        .as_secs() as i64;
+    let history = poolwatch::history::synthetic::synthetic("codex", &accounts, now);
+    let path = poolwatch::store::history::path_beside(&sandbox.cache_file());
+    poolwatch::store::history::save(&path, &history).map_err(|e| e.to_string())
+}
+
 fn plugin_output(sandbox: &Sandbox) -> Result<Vec<u8>, String> {
     let mut command = Command::new(&sandbox.bin);
     command.arg("plugin");

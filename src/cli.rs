@@ -321,6 +321,9 @@ pub enum Command {
     /// Exit 0 when the pool has at least PCT% of its capacity left in a window, 1 when not,
     /// 69 when the pool cannot be read, 64 on usage errors (for scripts and agents)
     Guard(GuardArgs),
+    /// Show the pool over time: a chart per window for the last 24 h and 7 days, closed
+    /// window cycles with their waste, and used/wasted totals (docs/history.md)
+    History(HistoryArgs),
     /// Print a shell completion script, or write it into a folder with --dir
     Completions(CompletionsArgs),
     /// Print the man page (roff), or write it and one page per subcommand into a folder with --dir
@@ -469,6 +472,55 @@ pub struct ServeArgs {
     pub request_timeout: u64,
 }
 
+/// Options of `history`.
+#[derive(Debug, Args, Default)]
+pub struct HistoryArgs {
+    /// Print JSON (`{"sections": [{"provider", "series", "cycles", "waste"}]}`) for scripts
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Print CSV: one row per point (`kind=point`) and per cycle (`kind=cycle`)
+    #[arg(long)]
+    pub csv: bool,
+    /// Only what happened since then: a duration back from now (`24h`, `7d`, `90m`) or epoch seconds
+    #[arg(long, value_name = "WHEN", value_parser = parse_since)]
+    pub since: Option<Since>,
+    /// Only this provider's section (`codex`, `claude`, ...)
+    #[arg(long, value_name = "ID")]
+    pub provider: Option<String>,
+}
+
+/// `--since`: seconds back from now, or an absolute epoch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Since {
+    Ago(i64),
+    At(i64),
+}
+
+fn parse_since(raw: &str) -> Result<Since, String> {
+    let raw = raw.trim();
+    let bad = || format!("`{raw}` is not a time: use e.g. 24h, 7d, 90m or epoch seconds");
+    if let Ok(at) = raw.parse::<i64>() {
+        return if at >= 0 {
+            Ok(Since::At(at))
+        } else {
+            Err(bad())
+        };
+    }
+    let (digits, unit) = raw.split_at(raw.len().saturating_sub(1));
+    let n: i64 = digits.parse().map_err(|_| bad())?;
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        _ => return Err(bad()),
+    };
+    (n > 0)
+        .then(|| Since::Ago(n.saturating_mul(seconds)))
+        .ok_or_else(bad)
+}
+
 /// Options of `status`.
 #[derive(Debug, Args, Default)]
 pub struct StatusArgs {
@@ -607,6 +659,15 @@ mod tests {
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
         command().debug_assert();
+    }
+
+    #[test]
+    fn since_values() {
+        assert_eq!(parse_since("24h"), Ok(Since::Ago(86_400)));
+        assert_eq!(parse_since("7d"), Ok(Since::Ago(604_800)));
+        assert_eq!(parse_since("1785900000"), Ok(Since::At(1_785_900_000)));
+        assert!(parse_since("0h").is_err());
+        assert!(parse_since("yesterday").is_err());
     }
 
     #[test]

@@ -13,8 +13,8 @@ use crate::api::client::{wants_usage, FetchReport};
 use crate::api::providers::{antigravity, claude, kimi, section_of};
 use crate::api::usage::interpret_upstream;
 use crate::api::{merge_api_keys, merge_fetch, Selection};
+use crate::history::History;
 use crate::model::{Epoch, PoolState};
-use crate::quota::pace::{self, HistoryPoint, Pace};
 use crate::quota::PoolReport;
 
 const FIVE_HOURS: i64 = 18_000;
@@ -460,26 +460,81 @@ fn api_key_usage_json(now: Epoch) -> String {
     .to_string()
 }
 
-/// The demo's pace: an hour of synthetic history (240%/h on the 5h window,
-/// 36%/h on the week) run through the real pace computation.
-pub fn pace(report: &PoolReport, now: Epoch) -> Pace {
-    let history: Vec<HistoryPoint> = (0..=12)
-        .map(|i| {
-            let steps_left = f64::from(12 - i);
-            HistoryPoint {
-                at: now - 3600 + i64::from(i) * 300,
-                five_hour: report.five_hour.remaining + 20.0 * steps_left,
-                weekly: report.weekly.remaining + 3.0 * steps_left,
-            }
-        })
-        .collect();
-    pace::pace(
-        &history,
-        report.five_hour.remaining,
-        report.weekly.remaining,
-        now,
-    )
-    .unwrap_or_default()
+/// The demo's history: a week of synthetic pool balances (the last hour
+/// burns 240%/h on the 5h window, the last day 36%/h on the week) and window
+/// cycles of the counted accounts, so every output shows charts, waste and
+/// pace. Nothing of it is written anywhere.
+pub fn history(report: &PoolReport, now: Epoch) -> History {
+    use crate::history::cycles::Cycle;
+    use crate::history::series::{record, Point};
+    use crate::history::{SectionHistory, Window};
+    let (five, week) = (&report.five_hour, &report.weekly);
+    let mut section = SectionHistory::default();
+    let mut at = now - 7 * 86_400;
+    while at <= now {
+        let hours = (now - at) as f64 / 3600.0;
+        let wave = 1.0 - (std::f64::consts::TAU * ((hours - 1.0).max(0.0) / 5.0)).cos();
+        let five_value = if hours <= 1.0 {
+            five.remaining + 240.0 * hours
+        } else {
+            five.remaining + 240.0 + 0.3 * five.capacity * wave
+        };
+        let week_value = if hours <= 24.0 {
+            week.remaining + 36.0 * hours
+        } else if hours <= 80.0 {
+            week.remaining + 36.0 * 24.0 + 20.0 * (hours - 24.0)
+        } else {
+            0.15 * week.capacity + 10.0 * (168.0 - hours)
+        };
+        let pair = |value: f64, w: &crate::quota::PoolWindow| {
+            w.is_known()
+                .then_some((value.clamp(0.0, w.capacity), w.capacity))
+        };
+        record(
+            &mut section.points,
+            Point {
+                at,
+                five_hour: pair(five_value, five),
+                weekly: pair(week_value, week),
+            },
+        );
+        at += 900;
+    }
+    let counted = report
+        .accounts_of(&report.primary_provider)
+        .filter(|v| crate::quota::counts_in_pool(v))
+        .take(6);
+    for (i, view) in counted.enumerate() {
+        let cycle = |window, ended_at, used_percent: f64| Cycle {
+            account: view.name.clone(),
+            label: view.label.clone(),
+            window,
+            ended_at,
+            used_percent,
+            used: view.weight * used_percent,
+            wasted: view.weight * (100.0 - used_percent),
+        };
+        for k in 1..=33 {
+            let used = 40.0 + ((k * 37 + i as i64 * 53) % 60) as f64;
+            section.cycles.push(cycle(
+                Window::FiveHour,
+                now - k * 18_000 - i as i64 * 1234,
+                used,
+            ));
+        }
+        section.cycles.push(cycle(
+            Window::Weekly,
+            now - 80 * 3600 - i as i64 * 600,
+            70.0 + (i as f64 * 7.0) % 29.0,
+        ));
+    }
+    section.cycles.sort_by_key(|c| c.ended_at);
+    section.bound(now);
+    let mut history = History::default();
+    history
+        .sections
+        .insert(report.primary_provider.clone(), section);
+    history
 }
 
 #[cfg(test)]

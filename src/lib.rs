@@ -4,6 +4,7 @@
 //! * [`model`] — the domain data (accounts, usage windows, pool state)
 //! * [`api`] — the Management API client and the `wham/usage` parser
 //! * [`quota`] — the quota model: pure math from accounts to a pool report
+//! * [`history`] — quota over time: series, cycles, waste (pure)
 //! * [`render`] — SwiftBar/xbar menu, terminal table, JSON
 //! * [`store`] — locked cache, atomic writes, widget snapshot
 //! * [`config`] — settings file, profiles, env overrides
@@ -23,6 +24,7 @@ pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod exit_codes;
+pub mod history;
 pub mod i18n;
 pub mod model;
 pub mod pipe;

@@ -110,7 +110,7 @@ fn mixed_pool_numbers_and_errors() {
     // The snapshot was written next to the cache.
     let snapshot: serde_json::Value =
         serde_json::from_slice(&std::fs::read(sandbox.snapshot_path()).unwrap()).unwrap();
-    assert_eq!(snapshot["schema_version"], 2);
+    assert_eq!(snapshot["schema_version"], 3);
     assert_eq!(
         snapshot["pool"]["five_hour"]["remaining"].as_f64().unwrap(),
         1560.0

@@ -642,6 +642,11 @@ fn crash_storm(
             &sandbox.cache_file("default").with_file_name("guard.json"),
             storm.iterations,
         );
+        // The history file (issue 19) is written the same way.
+        assert_absent_or_complete_json(
+            &sandbox.cache_file("default").with_file_name("history.json"),
+            storm.iterations,
+        );
     }
     storm
 }
@@ -689,12 +694,14 @@ fn sigkill_during_refresh_never_tears_cache_or_snapshot() {
     assert!(count(".snapshot.json.") <= storm.killed, "{stranded:?}");
     assert!(count(".menu.json.") <= storm.killed, "{stranded:?}");
     assert!(count(".guard.json.") <= storm.killed, "{stranded:?}");
+    assert!(count(".history.json.") <= storm.killed, "{stranded:?}");
     assert_eq!(
         stranded.len(),
         count(".cache.json.")
             + count(".snapshot.json.")
             + count(".menu.json.")
             + count(".guard.json.")
+            + count(".history.json.")
     );
     // A minute later (simulated) a normal run works, rewrites both files and
     // sweeps every temp file the killed writers stranded.

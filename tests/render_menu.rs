@@ -174,14 +174,8 @@ fn scenarios() -> Vec<(&'static str, Option<PoolReport>, MenuContext)> {
     let mut demo = ctx(FetchStatus::Fresh);
     demo.demo = true;
     demo.pace = Some(Pace {
-        five_hour: Some(WindowPace {
-            burn_per_hour: 240.0,
-            runs_out_at: Some(NOW + 2 * HOUR + 10 * MIN),
-        }),
-        weekly: Some(WindowPace {
-            burn_per_hour: 0.0,
-            runs_out_at: None,
-        }),
+        five_hour: Some(WindowPace::simple(240.0, Some(NOW + 2 * HOUR + 10 * MIN))),
+        weekly: Some(WindowPace::simple(0.0, None)),
     });
     demo.profile = "work".to_string();
     demo.notices = vec!["cache was corrupt and has been rebuilt".to_string()];

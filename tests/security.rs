@@ -531,7 +531,10 @@ fn benign(i: usize) -> String {
 
 use common::XBAR_PARAMS as XBAR_KEYS;
 /// SwiftBar-only keys poolwatch may use.
-const SWIFTBAR_KEYS: [&str; 6] = [
+const SWIFTBAR_KEYS: [&str; 8] = [
+    // The menu's day charts (issue 19): poolwatch's own PNG and its size in points.
+    "width",
+    "height",
     "sfimage",
     "sfcolor",
     "tooltip",

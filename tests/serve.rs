@@ -162,11 +162,14 @@ fn routes_serve_the_mock_pool_and_share_the_menus_cache() {
     assert_eq!(code, 200);
     assert!(page.contains("a@example.com") && page.contains("name=\"viewport\""));
     assert_eq!(served.get("/healthz", None), (200, "ok\n".to_string()));
+    // The history the server's own refresh recorded (issue 19).
     let (code, body) = served.get("/history.json", None);
-    assert_eq!(
-        (code, body.as_str()),
-        (404, "history not available in this build\n")
-    );
+    assert_eq!(code, 200, "{body}");
+    let history: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let codex = &history["sections"][0];
+    assert_eq!(codex["provider"], "codex", "{history}");
+    let point = &codex["series"]["five_hour"][0];
+    assert_eq!(point[1].as_f64(), Some(150.0), "{history}");
     assert_eq!(served.get("/nope", None).0, 404);
     let (code, _) = raw(
         &served.addr,

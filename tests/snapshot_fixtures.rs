@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use poolwatch::api::Selection;
 use poolwatch::quota::{self, QuotaSettings};
-use poolwatch::store::snapshot::{self, Pace, Snapshot, SnapshotMeta, WindowPace};
+use poolwatch::store::snapshot::{self, Snapshot, SnapshotMeta};
 
 const NOW: i64 = 1_785_900_000;
 
@@ -41,21 +41,20 @@ fn fixtures() -> Vec<(&'static str, Snapshot)> {
         labels: &no_labels,
     };
     quota::attach_api_keys(&mut report, &state.api_keys, keys);
+    // A week of the demo's synthetic history through the real pace, waste and use-first code.
+    let (pace, over_time) =
+        poolwatch::session::over_time(&poolwatch::demo::history(&report, NOW), &report, NOW);
     let meta = SnapshotMeta {
         profile: "default".into(),
         demo: true,
         updated_at: Some(NOW - 60),
         stale: false,
         error: None,
-        pace: Some(Pace {
-            five_hour: Some(WindowPace {
-                burn_per_hour: 240.0,
-                runs_out_at: Some(NOW + 44_000),
-            }),
-            weekly: None,
-        }),
+        pace,
         ban_until: None,
         language: "en".into(),
+        pause_until: None,
+        over_time: Some(over_time),
     };
     let demo = snapshot::build(Some(&report), &meta, NOW);
     // The Chinese interface (issue 12): what poolwatch writes when it runs in zh-Hans.
@@ -92,6 +91,8 @@ fn fixtures() -> Vec<(&'static str, Snapshot)> {
             pace: None,
             ban_until: None,
             language: "en".into(),
+            pause_until: None,
+            over_time: None,
         },
         NOW,
     );
@@ -109,6 +110,8 @@ fn fixtures() -> Vec<(&'static str, Snapshot)> {
                     .into(),
             ),
             pace: None,
+            // The key guard's own pause (3 failed attempts in 30 minutes) ends later than the ban.
+            pause_until: Some(NOW + 1_800),
             ban_until: Some(NOW + 1_799),
             ..meta.clone()
         },
@@ -117,13 +120,27 @@ fn fixtures() -> Vec<(&'static str, Snapshot)> {
     let whole_state = poolwatch::demo::pool(&all_providers(), NOW - 60);
     let mut whole_report = quota::compute(&whole_state.accounts, &settings, NOW);
     quota::attach_api_keys(&mut whole_report, &whole_state.api_keys, keys);
-    let whole_pool = snapshot::build(Some(&whole_report), &meta, NOW);
+    let (whole_pace, whole_over_time) = poolwatch::session::over_time(
+        &poolwatch::demo::history(&whole_report, NOW),
+        &whole_report,
+        NOW,
+    );
+    let whole_pool = snapshot::build(
+        Some(&whole_report),
+        &SnapshotMeta {
+            pace: whole_pace,
+            over_time: Some(whole_over_time),
+            ..meta.clone()
+        },
+        NOW,
+    );
     let empty_report = quota::compute(&[], &settings, NOW);
     let empty = snapshot::build(
         Some(&empty_report),
         &SnapshotMeta {
             demo: false,
             pace: None,
+            over_time: None,
             ..meta
         },
         NOW,
@@ -187,7 +204,17 @@ fn schema_rejects_what_the_widget_could_not_read() {
     let (_, demo) = fixtures().remove(0);
     let good = serde_json::to_value(&demo).unwrap();
     let mut wrong_version = good.clone();
-    wrong_version["schema_version"] = 3.into();
+    wrong_version["schema_version"] = 4.into();
+    let mut v2 = good.clone();
+    v2["schema_version"] = 2.into();
+    let mut no_history = good.clone();
+    no_history.as_object_mut().unwrap().remove("history");
+    let mut bad_stage = good.clone();
+    bad_stage["pool"]["pace"]["five_hour"]["stage"] = "panic".into();
+    let mut negative_waste = good.clone();
+    negative_waste["waste"]["five_hour"]["wasted_7d"] = (-1.0).into();
+    let mut huge = good.clone();
+    huge["pool"]["health"]["success"] = serde_json::json!(1u64 << 60);
     let mut old_version = good.clone();
     old_version["schema_version"] = 1.into();
     let mut no_providers = good.clone();
@@ -203,6 +230,11 @@ fn schema_rejects_what_the_widget_could_not_read() {
     bad_level["pool"]["five_hour"]["level"] = "purple".into();
     for broken in [
         wrong_version,
+        v2,
+        no_history,
+        bad_stage,
+        negative_waste,
+        huge,
         old_version,
         missing_pool,
         bad_level,
@@ -234,7 +266,7 @@ fn whole_pool_fixture_has_a_section_per_provider_and_the_codex_pool_unchanged() 
     let all = fixtures();
     let demo = &all.iter().find(|(n, _)| *n == "demo").unwrap().1;
     let whole = &all.iter().find(|(n, _)| *n == "whole_pool").unwrap().1;
-    assert_eq!(whole.schema_version, 2);
+    assert_eq!(whole.schema_version, 3);
     assert_eq!(whole.primary_provider.as_deref(), Some("codex"));
     // v1 meaning kept: `pool` is the Codex section, identical to the Codex-only demo.
     assert_eq!(whole.pool, demo.pool);
@@ -304,4 +336,67 @@ fn snapshot_paths_are_per_profile() {
         snapshot::path_in(dir, "work"),
         dir.join("snapshot-work.json")
     );
+}
+
+#[test]
+fn schema_3_carries_history_pace_waste_and_use_first() {
+    let all = fixtures();
+    let demo = &all.iter().find(|(n, _)| *n == "demo").unwrap().1;
+    assert_eq!(demo.schema_version, 3);
+    let history = demo.history.as_ref().expect("the demo has history");
+    assert_eq!(history.provider, "codex");
+    assert!(!history.five_hour.is_empty() && history.five_hour.len() <= 96);
+    assert!(!history.weekly.is_empty() && history.weekly.len() <= 168);
+    assert!(history.five_hour.windows(2).all(|w| w[0].0 < w[1].0));
+    assert!(history
+        .weekly
+        .iter()
+        .all(|p| p.0 > NOW - 7 * 86_400 && p.0 <= NOW));
+    let pace = demo.pool.as_ref().unwrap().pace.as_ref().unwrap();
+    let five = pace.five_hour.as_ref().unwrap();
+    assert!((five.burn_per_hour - 240.0).abs() < 1.0, "{five:?}");
+    assert!(five.stage.is_some());
+    let waste = demo.waste.as_ref().unwrap();
+    assert!(waste.five_hour.wasted_7d > 0.0 && waste.five_hour.used_7d > 0.0);
+    assert!(waste.five_hour.wasted_24h <= waste.five_hour.wasted_7d);
+    assert!(!demo.expiring_first.is_empty() && demo.expiring_first.len() <= 5);
+    // Where each account's numbers come from (issue 18): observed or read.
+    assert!(demo.accounts.iter().any(|a| a.source.is_some()));
+    assert!(demo
+        .accounts
+        .iter()
+        .filter_map(|a| a.source.as_ref())
+        .all(|s| s.kind == "observed" || s.kind == "read"));
+    let error = &all.iter().find(|(n, _)| *n == "error").unwrap().1;
+    assert!(error.history.is_none() && error.waste.is_none() && error.expiring_first.is_empty());
+    let banned = &all.iter().find(|(n, _)| *n == "banned").unwrap().1;
+    assert_eq!(banned.pause_until, Some(NOW + 1_800));
+}
+
+#[test]
+fn counters_above_2_pow_53_are_clamped() {
+    let (_, demo) = fixtures().remove(0);
+    let settings = QuotaSettings::default();
+    let mut state = poolwatch::demo::pool(&codex(), NOW - 60);
+    for account in &mut state.accounts {
+        for bucket in &mut account.recent_requests {
+            bucket.success = u64::MAX / 64;
+        }
+    }
+    let report = quota::compute(&state.accounts, &settings, NOW);
+    let meta = SnapshotMeta {
+        profile: "default".into(),
+        language: "en".into(),
+        ..Default::default()
+    };
+    let big = snapshot::build(Some(&report), &meta, NOW);
+    let value = serde_json::to_value(&big).unwrap();
+    let success = value["pool"]["health"]["success"].as_u64().unwrap();
+    assert_eq!(success, snapshot::MAX_SAFE_INTEGER);
+    assert_eq!(
+        value["pool"]["health"]["buckets"][19]["success"].as_u64(),
+        Some(snapshot::MAX_SAFE_INTEGER)
+    );
+    assert_valid(&schema_validator(), &value, "clamped");
+    assert!(demo.pool.is_some());
 }

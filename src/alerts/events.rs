@@ -226,10 +226,7 @@ mod tests {
         let settings = AlertSettings::default();
         let r = report(None, 10_000);
         let burning = |out| Pace {
-            five_hour: Some(WindowPace {
-                burn_per_hour: 50.0,
-                runs_out_at: Some(out),
-            }),
+            five_hour: Some(WindowPace::simple(50.0, Some(out))),
             weekly: None,
         };
         let soon = burning(5_000);

@@ -35,6 +35,9 @@ pub struct AlertSettings {
     pub auth_failure: bool,
     /// Alert when a low pool balance recovers above its threshold.
     pub capacity_restored: bool,
+    /// Alert when, at the current pace, a pool window runs out before it resets (issue 19).
+    #[serde(default)]
+    pub runs_out_before_reset: bool,
     /// Deliver alerts as macOS notifications (they are always logged).
     pub notify: bool,
     /// Announce a reset credit this many days before it expires (issue 20).
@@ -58,6 +61,7 @@ impl Default for AlertSettings {
             account_error: false,
             auth_failure: true,
             capacity_restored: false,
+            runs_out_before_reset: false,
             notify: true,
             credit_expiry_days: DEFAULT_CREDIT_EXPIRY_DAYS,
         }
@@ -170,6 +174,62 @@ pub struct AlertState {
     /// When the last `refresh_failing` event fired (coalescing).
     #[serde(default)]
     pub refresh_failing_at: Option<Epoch>,
+    /// Pool windows that run out before their reset at the current pace (`five_hour`, `weekly`).
+    #[serde(default)]
+    pub runs_out: BTreeSet<String>,
+}
+
+/// The "will run out before reset" condition (issue 19.3), edge-triggered
+/// like the others: it fires once when a window's pace stage becomes
+/// `deficit` and re-arms when it no longer is. Windows without a pace keep
+/// their state. Returns the new set of such windows and the alerts.
+pub fn evaluate_pace(
+    previous: &AlertState,
+    pace: Option<&crate::quota::pace::Pace>,
+    settings: &AlertSettings,
+    now: Epoch,
+) -> (BTreeSet<String>, Vec<Alert>) {
+    use crate::quota::pace::Stage;
+    let mut set = BTreeSet::new();
+    let mut fired = Vec::new();
+    let windows = [
+        (
+            "five_hour",
+            crate::tr!("window.5h"),
+            pace.and_then(|p| p.five_hour.as_ref()),
+        ),
+        (
+            "weekly",
+            crate::tr!("window.week"),
+            pace.and_then(|p| p.weekly.as_ref()),
+        ),
+    ];
+    for (key, name, window) in windows {
+        let Some(window) = window else {
+            if previous.runs_out.contains(key) {
+                set.insert(key.to_string());
+            }
+            continue;
+        };
+        if window.stage != Some(Stage::Deficit) {
+            continue;
+        }
+        set.insert(key.to_string());
+        if settings.runs_out_before_reset && !previous.runs_out.contains(key) {
+            let before = window.margin_seconds.map_or(0, |m| -m);
+            fired.push(Alert {
+                at: now,
+                kind: AlertKind::RunOutBeforeReset,
+                title: crate::tr!("alert.runs_out_title", name = &name),
+                body: crate::tr!(
+                    "alert.runs_out_body",
+                    rate = format!("{:.0}", window.burn_per_hour),
+                    before = crate::render::duration::short(before)
+                ),
+            });
+        }
+    }
+    (set, fired)
 }
 
 /// The alert part of the cache: state plus the recent alerts.
@@ -622,6 +682,60 @@ mod tests {
         assert_eq!(a2[1].body, "upstream HTTP 401");
         let (_, a3) = evaluate(&s2, Some(&second), false, &settings, 3);
         assert!(a3.is_empty());
+    }
+
+    #[test]
+    fn runs_out_before_reset_fires_once_per_crossing() {
+        use crate::quota::pace::{Pace, Stage, WindowPace};
+        let settings = AlertSettings {
+            runs_out_before_reset: true,
+            ..AlertSettings::default()
+        };
+        let pace = |stage| Pace {
+            five_hour: Some(WindowPace {
+                stage: Some(stage),
+                margin_seconds: Some(-3600),
+                lasts_until_reset: stage != Stage::Deficit,
+                ..WindowPace::simple(300.0, Some(1000))
+            }),
+            weekly: None,
+        };
+        let state = AlertState::default();
+        let (set, fired) = evaluate_pace(&state, Some(&pace(Stage::Deficit)), &settings, 5);
+        assert_eq!(kinds(&fired), [AlertKind::RunOutBeforeReset]);
+        assert!(fired[0].body.contains("1h"), "{}", fired[0].body);
+        let state = AlertState {
+            runs_out: set,
+            ..state
+        };
+        let (set, fired) = evaluate_pace(&state, Some(&pace(Stage::Deficit)), &settings, 6);
+        assert!(fired.is_empty(), "still true: no second alert");
+        let state = AlertState {
+            runs_out: set,
+            ..state
+        };
+        // No pace this time: the state is kept, nothing fires.
+        let (set, fired) = evaluate_pace(&state, None, &settings, 7);
+        assert!(fired.is_empty() && set.contains("five_hour"));
+        let state = AlertState {
+            runs_out: set,
+            ..state
+        };
+        let (set, _) = evaluate_pace(&state, Some(&pace(Stage::OnPace)), &settings, 8);
+        assert!(set.is_empty(), "re-armed");
+        let state = AlertState {
+            runs_out: set,
+            ..state
+        };
+        let (_, fired) = evaluate_pace(&state, Some(&pace(Stage::Deficit)), &settings, 9);
+        assert_eq!(fired.len(), 1);
+        let off = AlertSettings {
+            runs_out_before_reset: false,
+            ..settings
+        };
+        let (set, fired) =
+            evaluate_pace(&AlertState::default(), Some(&pace(Stage::Deficit)), &off, 9);
+        assert!(fired.is_empty() && !set.is_empty());
     }
 
     #[test]

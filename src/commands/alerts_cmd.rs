@@ -72,6 +72,9 @@ pub fn run(globals: &Globals, args: &AlertsArgs) -> i32 {
     if state.pool_week_low {
         active.push(crate::tr!("alerts.now_week_low"));
     }
+    if !state.runs_out.is_empty() {
+        active.push(crate::tr!("alerts.now_runs_out"));
+    }
     if !state.killed.is_empty() {
         active.push(match state.killed.len() {
             1 => crate::tr!("alerts.now_killed_one"),

@@ -11,6 +11,7 @@ use super::{headline, obtain, Globals};
 use crate::cli::MetricsArgs;
 use crate::exit_codes;
 use crate::render::metrics::{openmetrics, PoolMetrics};
+use crate::render::metrics_history::{history_families, insert_before_eof, HistoryMetrics};
 use crate::session::{Freshness, Trigger};
 
 /// Run `metrics`; 0 when the exposition was printed.
@@ -52,7 +53,16 @@ pub fn run(globals: &Globals, args: &MetricsArgs) -> i32 {
             banned: view.outcome.ban_until.is_some_and(|until| until > now),
         })
         .collect();
-    print!("{}", openmetrics(&pools, now));
+    let history: Vec<HistoryMetrics> = views
+        .iter()
+        .map(|(profile, view)| HistoryMetrics {
+            profile,
+            over_time: view.outcome.over_time.as_ref(),
+            pace: view.outcome.pace.as_ref(),
+        })
+        .collect();
+    let text = openmetrics(&pools, now);
+    print!("{}", insert_before_eof(text, &history_families(&history)));
     // The problem goes to stderr (cron mails it); the exit says "printed".
     for (profile, view) in &views {
         if let Freshness::Stale { title, message } | Freshness::AuthLatched { title, message } =

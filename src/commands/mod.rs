@@ -7,6 +7,7 @@ mod config_cmd;
 mod demo_guard;
 mod guard;
 mod hide_key;
+mod history;
 mod install_plugin;
 mod man;
 mod metrics;
@@ -38,16 +39,31 @@ pub fn system_now() -> Epoch {
         .unwrap_or(0)
 }
 
+/// Test hook: `POOLWATCH_TEST_NOW=<epoch seconds>` fixes the clock of a run,
+/// so tests of the real binary can move time (window resets, history spans)
+/// without sleeping. Honoured by debug builds only; release builds ignore it.
+pub const TEST_NOW_ENV: &str = "POOLWATCH_TEST_NOW";
+
+/// The clock of a run: the real one, or the test hook's fixed time.
+fn run_clock(env: &dyn Fn(&str) -> Option<String>) -> Option<Epoch> {
+    if !cfg!(debug_assertions) {
+        return None;
+    }
+    env(TEST_NOW_ENV).and_then(|v| v.trim().parse::<Epoch>().ok())
+}
+
 /// Run the parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
     let env = config::process_env;
+    let fixed = run_clock(&env);
+    let clock = move || fixed.unwrap_or_else(system_now);
     let globals = Globals {
         demo: cli.demo,
         privacy: cli.privacy,
         config: cli.config.clone(),
         profile: cli.profile.clone(),
         env: &env,
-        clock: &system_now,
+        clock: &clock,
     };
     match cli.command {
         None => status::run(&globals, &StatusArgs::default()),
@@ -75,6 +91,7 @@ pub fn run(cli: Cli) -> i32 {
         Some(Command::Guard(args)) => guard::run(&globals, &args),
         Some(Command::Completions(args)) => completions::run(&args),
         Some(Command::Man(args)) => man::run(&args),
+        Some(Command::History(args)) => history::run(&globals, &args),
     }
 }
 
@@ -207,6 +224,7 @@ pub fn obtain_scoped(
     if globals.demo {
         let state = demo::pool(&session::selection_of(settings), now);
         let report = session::report_of_state(&state, settings, now);
+        let (pace, over_time) = session::over_time(&demo::history(&report, now), &report, now);
         let report = private(globals, settings, report);
         return View {
             outcome: Outcome {
@@ -218,7 +236,8 @@ pub fn obtain_scoped(
                 error: None,
                 fetched: false,
                 report: None,
-                pace: Some(demo::pace(&report, now)),
+                pace,
+                over_time: Some(over_time),
                 fired_alerts: Vec::new(),
                 cache: None,
                 ban_until: None,
@@ -253,6 +272,7 @@ pub fn obtain_scoped(
                 fetched: false,
                 report: None,
                 pace: None,
+                over_time: None,
                 fired_alerts: Vec::new(),
                 cache: None,
                 ban_until: None,
@@ -507,6 +527,8 @@ pub fn build_snapshot(
         pace: outcome.pace.clone(),
         ban_until: outcome.ban_until,
         language: i18n::current().code().to_string(),
+        pause_until: outcome.pause_until,
+        over_time: outcome.over_time.clone(),
     };
     snapshot::build(report, &meta, now)
 }
@@ -591,6 +613,7 @@ pub fn menu_context(globals: &Globals, settings: &Settings, view: &View) -> Menu
             Freshness::Stale { title, .. } if view.report.is_none() => Some(title.clone()),
             _ => None,
         },
+        over_time: view.outcome.over_time.clone(),
     }
 }
 

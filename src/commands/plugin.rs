@@ -124,6 +124,7 @@ fn form_menu(
             fetched: false,
             report: None,
             pace: hit.pace,
+            over_time: hit.over_time,
             fired_alerts: Vec::new(),
             cache: None,
             ban_until: hit.ban_until,
@@ -298,6 +299,7 @@ fn fallback_context(globals: &Globals, _dialect: Dialect, error: String) -> Menu
         // The broken file is the one to open and fix: keep its identity.
         action_args: problem_action_args(globals),
         problem: None,
+        over_time: None,
     }
 }
 

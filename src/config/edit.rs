@@ -140,6 +140,7 @@ pool_url = {pool_url}
 # account_error = false      # an account starts failing
 # auth_failure = true        # the pool rejects the management key
 # capacity_restored = false  # a low balance recovers above its line
+# runs_out_before_reset = false  # at the current pace a pool window runs out before it resets
 # notify = true              # show notifications (false: only log them)
 
 # A second pool; `poolwatch --profile work`.

@@ -232,6 +232,7 @@ pub(crate) const KEYS: &[KeySpec] = &[
     key("alerts.account_error", Kind::Bool, None),
     key("alerts.auth_failure", Kind::Bool, None),
     key("alerts.capacity_restored", Kind::Bool, None),
+    key("alerts.runs_out_before_reset", Kind::Bool, None),
     key("alerts.notify", Kind::Bool, None),
     // hooks (issue 20): reset-credit expiry reminder, days ahead.
     key(

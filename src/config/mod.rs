@@ -653,6 +653,9 @@ impl Resolved {
                 capacity_restored: self
                     .flag("alerts.capacity_restored")
                     .unwrap_or(defaults.alerts.capacity_restored),
+                runs_out_before_reset: self
+                    .flag("alerts.runs_out_before_reset")
+                    .unwrap_or(defaults.alerts.runs_out_before_reset),
                 notify: self.flag("alerts.notify").unwrap_or(defaults.alerts.notify),
                 credit_expiry_days: self
                     .int("alerts.credit_expiry_days")

@@ -184,6 +184,7 @@ pub fn show_with_paths(
         ("account_error", a.account_error),
         ("auth_failure", a.auth_failure),
         ("capacity_restored", a.capacity_restored),
+        ("runs_out_before_reset", a.runs_out_before_reset),
         ("notify", a.notify),
     ];
     for (key, value) in flags {

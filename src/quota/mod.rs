@@ -10,6 +10,7 @@ use crate::model::{Epoch, HealthBucket, Lane, ResetCredits};
 use crate::provider::Unit;
 
 mod account;
+pub mod expiring;
 mod forecast;
 mod health;
 mod keys;

@@ -27,8 +27,12 @@ struct StatusDocument<'a> {
     pause_until: Option<Epoch>,
     notices: &'a [String],
     report: Option<&'a PoolReport>,
-    /// Burn rate and run-out estimate; null without enough history.
+    /// Burn rate, run-out estimate and whether it lasts until the reset; null without enough history.
     pace: Option<&'a Pace>,
+    /// Used and wasted quota of the primary section over 24 h, 7 d, 30 d; null without history.
+    waste: Option<&'a crate::history::waste::Waste>,
+    /// Accounts whose remaining quota resets soonest (use them first), most urgent first.
+    expiring_first: &'a [crate::quota::expiring::Expiring],
 }
 
 /// The JSON document for a report and its context (pretty-printed).
@@ -69,6 +73,15 @@ pub fn status_json_paused(
         notices: &ctx.notices,
         report,
         pace: ctx.pace.as_ref(),
+        waste: ctx
+            .over_time
+            .as_ref()
+            .and_then(|o| o.glance.as_ref())
+            .map(|g| &g.waste),
+        expiring_first: ctx
+            .over_time
+            .as_ref()
+            .map_or(&[][..], |o| o.expiring.as_slice()),
     };
     serde_json::to_string_pretty(&document).unwrap_or_else(|_| "{}".to_string())
 }

@@ -20,6 +20,9 @@ use crate::quota::{
 };
 use crate::tr;
 
+// The pool over time (issue 19): charts, waste, use first.
+mod over_time;
+
 /// Width of the pool `5h` / `Week` bars, in cells.
 pub const POOL_BAR_WIDTH: usize = 20;
 /// Width of the per-account 5h bar, in cells.
@@ -162,6 +165,7 @@ fn menu_lines_omitting(
         }
         lines.extend(menu.pool_lines(&primary));
         lines.extend(menu.reset_credit_lines(report.section(&report.primary_provider)));
+        lines.extend(menu.over_time_lines(report));
         lines.push(MenuLine::separator());
         // A menu form cut each section's rows itself (see `menu_report`).
         let primary_omitted = match report.section(&report.primary_provider) {

@@ -70,6 +70,8 @@ pub struct MenuContext {
     /// `setup needed`), shown instead of "no data", or after the figures
     /// when there is data to show.
     pub problem: Option<String>,
+    /// History glance, use-first accounts and the day charts (None: not known here).
+    pub over_time: Option<OverTime>,
 }
 
 impl Default for MenuContext {
@@ -90,18 +92,35 @@ impl Default for MenuContext {
             title_format: "share".to_string(),
             action_args: Vec::new(),
             problem: None,
+            over_time: None,
         }
     }
 }
 
+/// What the outputs show of the pool over time (issue 19): the history
+/// glance of the primary section, the accounts to use first, and the
+/// menu's precomputed day charts.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct OverTime {
+    pub glance: Option<crate::history::Glance>,
+    #[serde(default)]
+    pub expiring: Vec<crate::quota::expiring::Expiring>,
+    #[serde(default)]
+    pub chart: Option<chart::MenuChart>,
+}
+
+pub mod chart;
 pub mod duration;
 mod duration_zh;
+pub mod history_text;
 pub mod json;
 pub mod keys_text;
 pub mod menu;
 pub mod metrics;
+pub mod metrics_history;
 pub mod multi;
 pub mod oneline;
+pub mod over_time_text;
 pub mod page;
 pub mod privacy;
 pub mod sanitize;

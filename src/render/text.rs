@@ -120,6 +120,13 @@ pub fn render_status_at(
             let primary = report.primary_part();
             out.push('\n');
             pool(&mut out, &primary, ctx.pace.as_ref(), &p, width, true);
+            // The pool over time (issue 19): day charts, waste, use first.
+            for line in super::over_time_text::status_lines(ctx, report.now) {
+                for part in wrap_to_width(&line, width, "", "  ") {
+                    let part = part.replace('\u{a0}', " ");
+                    let _ = writeln!(out, "{}", p.paint(&part, Style::Dim));
+                }
+            }
             out.push('\n');
             accounts(&mut out, &primary, &p, width);
             for section in report

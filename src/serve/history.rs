@@ -1,8 +1,7 @@
 //! `GET /history.json`: the `poolwatch history --json` document of the profile.
 //!
-//! The history store is built in parallel (issue 19); until it is wired, [`history_json`] has
-//! nothing and the route answers 404 "history not available in this build".
-//! LEAD (merge): make [`history_json`] call the history helper's JSON renderer.
+//! Read from the profile's `history.json` (written by every refresh under the cache lock);
+//! 404 when the profile has no usable cache folder.
 
 use super::response::{self, Resp};
 use super::Request;
@@ -11,8 +10,24 @@ use crate::model::Epoch;
 
 /// The `history --json` document of `settings`' profile at `now`; None while history is absent.
 pub fn history_json(settings: &Settings, now: Epoch) -> Option<String> {
-    let _ = (settings, now);
-    None
+    use crate::render::history_text::{document, SectionView};
+    let dir = crate::session::Session::cache_dir(settings, &crate::config::process_env)?;
+    let paths = crate::store::cache::CachePaths::in_dir(&dir, &settings.profile);
+    let path = crate::store::history::path_beside(&paths.data);
+    let history = match crate::store::history::load(&path) {
+        Ok(crate::store::history::Loaded::Found(history)) => *history,
+        _ => crate::history::History::default(),
+    };
+    let sections: Vec<SectionView> = history
+        .sections
+        .iter()
+        .map(|(id, h)| SectionView {
+            provider: id,
+            name: crate::provider::display_name(id),
+            history: h,
+        })
+        .collect();
+    serde_json::to_string(&document(&sections, None, now)).ok()
 }
 
 pub fn handle(request: &Request) -> Resp {

@@ -188,13 +188,28 @@ impl Session<'_> {
         let auth_failed = matches!(&error, Some(RunError::Fetch(f)) if f.is_failed_key_attempt());
         // One report serves the history, the alerts and the outcome.
         let report = self.report_of(&cache, finished);
-        let fired = self.after_attempt(
+        // The history file, under the same lock (issue 19), and its pace alert.
+        let (mut fired, pace) = self.record_history(
+            &mut cache,
+            report.as_ref(),
+            error.is_none(),
+            finished,
+            &mut notices,
+        );
+        let mut more = self.after_attempt(
             &mut cache,
             report.as_ref(),
             auth_failed,
             error.is_none(),
             now,
+            pace.as_ref(),
         );
+        // "Will run out before reset" already fired as the history's pace
+        // alert (session/history.rs): not a second hook event.
+        if fired.iter().any(|a| a.kind == AlertKind::RunOutBeforeReset) {
+            more.retain(|a| a.kind != AlertKind::RunOutBeforeReset);
+        }
+        fired.extend(more);
         let saved = match self.save_cache(&cache) {
             Ok(()) => menu_form::identity(&self.paths.data),
             Err(e) => {
@@ -393,26 +408,9 @@ impl Session<'_> {
         auth_failed: bool,
         succeeded: bool,
         now: Epoch,
+        pace: Option<&Pace>,
     ) -> Vec<Alert> {
-        if let (true, Some(r)) = (succeeded, report) {
-            pace::record(
-                &mut cache.history,
-                HistoryPoint {
-                    at: now,
-                    five_hour: r.five_hour.remaining,
-                    weekly: r.weekly.remaining,
-                },
-            );
-        }
         // Hook events (issue 20) first: they read the baseline flag `evaluate` sets.
-        let pace = report.and_then(|r| {
-            pace::pace(
-                &cache.history,
-                r.five_hour.remaining,
-                r.weekly.remaining,
-                now,
-            )
-        });
         let failure = cache.last_error.as_ref().map(|e| e.message.clone());
         // A rejected key has its own alert: it is not also a failing refresh.
         let failed = !succeeded && !auth_failed;
@@ -420,7 +418,7 @@ impl Session<'_> {
             cache.alerts.state.clone(),
             &alerts::events::FetchResult {
                 report,
-                pace: pace.as_ref(),
+                pace,
                 failed,
                 error: failure.as_deref().filter(|_| failed),
             },

@@ -18,6 +18,7 @@ pub struct FormHit {
     pub omitted: usize,
     pub updated_at: Option<Epoch>,
     pub pace: Option<Pace>,
+    pub over_time: Option<crate::render::OverTime>,
     pub now: Epoch,
 }
 
@@ -73,7 +74,7 @@ impl Session<'_> {
         // The small fields only: no state, history or alert log (a menu run
         // neither shows nor decides on them).
         let mut head = CacheFile {
-            history: Vec::new(),
+            legacy_history: Vec::new(),
             alerts: Default::default(),
             ..cache.clone()
         };
@@ -93,6 +94,15 @@ impl Session<'_> {
             head,
             updated_at: outcome.state.as_ref().map(|s| s.fetched_at),
             pace: outcome.pace.clone(),
+            // The menu draws the precomputed charts: the series stay in history.json.
+            over_time: outcome.over_time.clone().map(|mut o| {
+                if let Some(g) = o.glance.as_mut() {
+                    g.five_hour = Vec::new();
+                    g.weekly = Vec::new();
+                    g.weekly_day = Vec::new();
+                }
+                o
+            }),
             report,
             omitted,
             rest,
@@ -135,6 +145,7 @@ impl Session<'_> {
             omitted: form.omitted,
             updated_at: form.updated_at,
             pace: form.pace,
+            over_time: form.over_time,
             now,
         })
     }

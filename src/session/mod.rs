@@ -20,23 +20,25 @@
 mod decide;
 mod fetch;
 mod form;
+mod history;
 
 pub use decide::block_message;
 use decide::{freshness_of, source_name, Decision};
 pub use fetch::{known_plans, reset_credits_fresh, PLAN_EVERY, RESET_CREDITS_EVERY};
 pub use form::{form_stamp, FormHit};
+pub use history::over_time;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::alerts::{self, Alert};
+use crate::alerts::{self, Alert, AlertKind};
 use crate::api::client::{Client, FetchOptions};
 use crate::api::error::FetchError;
 use crate::api::refresh_plan::{self, Scope, MANUAL_MAX_AGE};
 use crate::api::{merge_api_keys, Selection};
 use crate::config::Settings;
 use crate::model::{Epoch, PoolState};
-use crate::quota::pace::{self, HistoryPoint, Pace};
+use crate::quota::pace::Pace;
 use crate::quota::{self, PoolReport};
 use crate::render::duration::short;
 use crate::secrets::{self, KeyError, KeySource, Secret};
@@ -154,8 +156,10 @@ pub struct Outcome {
     pub fetched: bool,
     /// The report of `state` at the end of the run (`commands::obtain` moves it into its view).
     pub report: Option<PoolReport>,
-    /// Burn rate and run-out estimate from the cached history.
+    /// Burn rate and run-out estimate from the history.
     pub pace: Option<Pace>,
+    /// History glance, use-first accounts and the menu chart (issue 19).
+    pub over_time: Option<crate::render::OverTime>,
     /// Alerts this run's fetch fired (to be delivered by the caller).
     pub fired_alerts: Vec<Alert>,
     /// The cache after the run, without its state (moved to `state`); None in demo mode.
@@ -342,14 +346,15 @@ impl Session<'_> {
         error: Option<RunError>,
         notices: Vec<String>,
     ) -> Outcome {
-        let pace = report.as_ref().and_then(|r| {
-            pace::pace(
-                &cache.history,
-                r.five_hour.remaining,
-                r.weekly.remaining,
-                now,
-            )
-        });
+        let mut notices = notices;
+        let (pace, over_time) = match report.as_ref() {
+            Some(r) => {
+                let history = self.load_history(&mut notices);
+                let (pace, over_time) = history::over_time(&history, r, now);
+                (pace, Some(over_time))
+            }
+            None => (None, None),
+        };
         let ban_until = cache.key_guard.ban_running(now);
         let pause_until = cache.key_guard.paused(now).map(|(_, until)| until);
         Outcome {
@@ -363,6 +368,7 @@ impl Session<'_> {
             fetched: false,
             report,
             pace,
+            over_time,
             fired_alerts: Vec::new(),
             cache: Some(cache),
         }

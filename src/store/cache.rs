@@ -19,7 +19,6 @@ use super::atomic::write_private;
 use super::attempts::KeyGuard;
 use crate::alerts::AlertLog;
 use crate::model::{Epoch, PoolState};
-use crate::quota::pace::HistoryPoint;
 
 /// Bumped when the format changes incompatibly; other versions are rebuilt.
 pub const CACHE_VERSION: u32 = 1;
@@ -77,6 +76,21 @@ pub fn in_every_language(make: impl Fn() -> (String, String)) -> BTreeMap<String
         .collect()
 }
 
+/// Pool balances after one fetch, as earlier versions kept them in the cache.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LegacyPoint {
+    pub at: Epoch,
+    pub five_hour: f64,
+    pub weekly: f64,
+}
+
+/// The old history, or nothing when it is null or not a list of points
+/// (never a reason to rebuild the cache).
+fn legacy_points<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<LegacyPoint>, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    Ok(serde_json::from_value(value).unwrap_or_default())
+}
+
 /// The error of the last fetch attempt.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LastError {
@@ -122,9 +136,15 @@ pub struct CacheFile {
     pub last_error: Option<LastError>,
     #[serde(default)]
     pub auth_latch: Option<AuthLatch>,
-    /// Pool balances after recent successful fetches (for pace and run-out ETA).
-    #[serde(default)]
-    pub history: Vec<HistoryPoint>,
+    /// The 4-hour pool history of earlier versions: read once and moved into
+    /// `history.json` (store::history), never written again.
+    #[serde(
+        default,
+        rename = "history",
+        skip_serializing,
+        deserialize_with = "legacy_points"
+    )]
+    pub legacy_history: Vec<LegacyPoint>,
     /// Alert state and the recently fired alerts.
     #[serde(default)]
     pub alerts: AlertLog,

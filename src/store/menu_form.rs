@@ -82,6 +82,10 @@ pub struct MenuForm {
     pub updated_at: Option<Epoch>,
     #[serde(default)]
     pub pace: Option<Pace>,
+    /// History glance, use-first accounts and the day charts, precomputed
+    /// (a cache-hit run never reads history.json).
+    #[serde(default)]
+    pub over_time: Option<crate::render::OverTime>,
     /// The report cut to what the menu shows (`render::menu::menu_report`).
     #[serde(default)]
     pub report: Option<PoolReport>,
@@ -134,6 +138,7 @@ mod tests {
             head: CacheFile::new("http://p"),
             updated_at: Some(5),
             pace: None,
+            over_time: None,
             report: None,
             omitted: 3,
             rest: Vec::new(),

@@ -7,6 +7,7 @@ pub mod attempts;
 pub mod cache;
 pub mod fallback;
 pub mod guard;
+pub mod history;
 pub mod hook_failures;
 pub mod lock;
 pub mod menu_form;

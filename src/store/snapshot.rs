@@ -1,9 +1,14 @@
-//! The widget snapshot (`docs/snapshot.schema.json`, schema_version 2).
+//! The widget snapshot (`docs/snapshot.schema.json`, schema_version 3).
 //!
-//! Version 2 keeps every version 1 field with the same meaning (`pool` is the
-//! primary provider's section, in its units) and adds `primary_provider`,
+//! Version 2 kept every version 1 field with the same meaning (`pool` is the
+//! primary provider's section, in its units) and added `primary_provider`,
 //! `providers` (one section per provider) and, per account, `provider` and
-//! `lanes`.
+//! `lanes`. Version 3 keeps every version 2 field and adds `pause_until`,
+//! `history` (the primary section's last 24 h of the 5h window and 7 days of
+//! the week, cut to what a widget draws), the pace's reset fields
+//! (`lasts_until_reset`, `margin_seconds`, `stage`), `waste`,
+//! `expiring_first` and, per account, `source`. Every integer is clamped to
+//! 2^53 − 1 so a JSON reader that uses doubles never loses it.
 //!
 //! A plain CLI must not write into an App Group container, so poolwatch
 //! writes `~/Library/Application Support/poolwatch/widget/snapshot.json` and
@@ -21,9 +26,13 @@ use crate::quota::{
 };
 
 /// Version of the snapshot format; readers reject other major versions.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
+/// The largest integer a double holds exactly; counters above are written as this.
+pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
-pub use crate::quota::pace::{Pace, WindowPace};
+pub use crate::history::waste::{Waste, WindowWaste};
+pub use crate::quota::expiring::Expiring;
+pub use crate::quota::pace::{Pace, Stage, WindowPace};
 
 /// Pool summary of the snapshot.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -87,10 +96,27 @@ pub struct SnapshotAccount {
     /// Scoped, per-model, extra and monthly limits (v2); never in the pool sums.
     #[serde(default)]
     pub lanes: Vec<Lane>,
-    /// Where the numbers come from: `{"kind": "observed"|"read", "at": epoch}`
-    /// (schema 3 `accounts[].source`, issue 18).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source: Option<crate::model::UsageSource>,
+    /// Where the numbers come from (v3; null until poolwatch tells).
+    #[serde(default)]
+    pub source: Option<SnapshotSource>,
+}
+
+/// Where an account's numbers come from (v3).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotSource {
+    /// `observed` (from the pool's traffic) or `read` (a usage call).
+    pub kind: String,
+    pub at: Epoch,
+}
+
+/// The primary section's recent pool balances (v3): `[at, remaining, capacity]`, oldest first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotHistory {
+    pub provider: String,
+    /// The last 24 h, at most 96 points.
+    pub five_hour: Vec<(Epoch, f64, f64)>,
+    /// The last 7 days, at most 168 points.
+    pub weekly: Vec<(Epoch, f64, f64)>,
 }
 
 /// The whole snapshot file.
@@ -121,6 +147,18 @@ pub struct Snapshot {
     /// Upstream API keys with their health (fingerprints only, never a raw key).
     #[serde(default)]
     pub api_keys: Vec<ApiKeyView>,
+    /// The key guard paused attempts until then (v3; null: not paused).
+    #[serde(default)]
+    pub pause_until: Option<Epoch>,
+    /// Recent pool balances of the primary section (v3; null without history).
+    #[serde(default)]
+    pub history: Option<SnapshotHistory>,
+    /// Used and wasted quota per window over 24 h, 7 d, 30 d (v3; null without history).
+    #[serde(default)]
+    pub waste: Option<Waste>,
+    /// Accounts whose remaining quota resets soonest: use them first (v3; at most 5).
+    #[serde(default)]
+    pub expiring_first: Vec<Expiring>,
 }
 
 fn default_language() -> String {
@@ -140,6 +178,10 @@ pub struct SnapshotMeta {
     pub ban_until: Option<Epoch>,
     /// The resolved interface language (`en` or `zh-Hans`; empty means `en`).
     pub language: String,
+    /// The key guard paused attempts until then (None: not paused).
+    pub pause_until: Option<Epoch>,
+    /// History glance and use-first accounts (None: no history known).
+    pub over_time: Option<crate::render::OverTime>,
 }
 
 /// Build the snapshot from a report (None when there has never been data).
@@ -149,7 +191,8 @@ pub fn build(report: Option<&PoolReport>, meta: &SnapshotMeta, now: Epoch) -> Sn
     } else {
         format!("{} · {}", crate::tr!("snapshot.title"), meta.profile)
     };
-    Snapshot {
+    let glance = meta.over_time.as_ref().and_then(|o| o.glance.as_ref());
+    let snapshot = Snapshot {
         schema_version: SCHEMA_VERSION,
         generated_at: now,
         profile: meta.profile.clone(),
@@ -176,7 +219,6 @@ pub fn build(report: Option<&PoolReport>, meta: &SnapshotMeta, now: Epoch) -> Sn
                 r.accounts
                     .iter()
                     .map(|a| SnapshotAccount {
-                        source: a.source,
                         provider: a.provider.clone(),
                         lanes: account_lanes(a),
                         label: a.label.clone(),
@@ -191,6 +233,14 @@ pub fn build(report: Option<&PoolReport>, meta: &SnapshotMeta, now: Epoch) -> Sn
                         stale: a.stale,
                         error: a.error.clone(),
                         recent_failures: a.recent_failures,
+                        source: a.source.map(|s| SnapshotSource {
+                            kind: match s.kind {
+                                crate::model::SourceKind::Observed => "observed",
+                                crate::model::SourceKind::Read => "read",
+                            }
+                            .to_string(),
+                            at: s.at,
+                        }),
                     })
                     .collect()
             })
@@ -201,7 +251,43 @@ pub fn build(report: Option<&PoolReport>, meta: &SnapshotMeta, now: Epoch) -> Sn
             meta.language.clone()
         },
         api_keys: report.map(|r| r.api_keys.clone()).unwrap_or_default(),
+        pause_until: meta.pause_until,
+        history: glance.map(|g| SnapshotHistory {
+            provider: g.provider.clone(),
+            five_hour: g.five_hour.clone(),
+            weekly: g.weekly.clone(),
+        }),
+        waste: glance.map(|g| g.waste.clone()),
+        expiring_first: match (report, &meta.over_time) {
+            (Some(_), Some(o)) => o.expiring.clone(),
+            _ => Vec::new(),
+        },
+    };
+    clamp_counters(snapshot)
+}
+
+/// Every integer above [`MAX_SAFE_INTEGER`] written as it (issue 16.12):
+/// counters of a long-running server can exceed what a double holds, and a
+/// reader that fails on them would blank the widget.
+fn clamp_counters(snapshot: Snapshot) -> Snapshot {
+    fn clamp(value: &mut serde_json::Value) -> bool {
+        match value {
+            serde_json::Value::Number(n) if n.as_u64().is_some_and(|u| u > MAX_SAFE_INTEGER) => {
+                *value = MAX_SAFE_INTEGER.into();
+                true
+            }
+            serde_json::Value::Array(items) => items.iter_mut().fold(false, |c, v| clamp(v) | c),
+            serde_json::Value::Object(map) => map.values_mut().fold(false, |c, v| clamp(v) | c),
+            _ => false,
+        }
     }
+    let Ok(mut value) = serde_json::to_value(&snapshot) else {
+        return snapshot;
+    };
+    if !clamp(&mut value) {
+        return snapshot;
+    }
+    serde_json::from_value(value).unwrap_or(snapshot)
 }
 
 fn snapshot_provider(section: &ProviderSection) -> SnapshotProvider {

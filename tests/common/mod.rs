@@ -237,6 +237,33 @@ impl Sandbox {
                 }
             }
         }
+        // The history file (issue 19) ages with it: its points and the last
+        // observation of each account.
+        let history = path.with_file_name("history.json");
+        if let Ok(bytes) = std::fs::read(&history) {
+            let mut doc: serde_json::Value = serde_json::from_slice(&bytes).expect("history JSON");
+            if let Some(sections) = doc["sections"].as_object_mut() {
+                for section in sections.values_mut() {
+                    for point in section["points"].as_array_mut().into_iter().flatten() {
+                        if let Some(t) = point[0].as_i64() {
+                            point[0] = (t - seconds).into();
+                        }
+                    }
+                    for account in section["last"]
+                        .as_object_mut()
+                        .into_iter()
+                        .flat_map(|m| m.values_mut())
+                    {
+                        for window in ["five_hour", "weekly"] {
+                            if let Some(t) = account[window]["at"].as_i64() {
+                                account[window]["at"] = (t - seconds).into();
+                            }
+                        }
+                    }
+                }
+            }
+            std::fs::write(&history, serde_json::to_vec(&doc).unwrap()).unwrap();
+        }
         // Replaced like poolwatch writes it (temp file + rename: a new inode),
         // so the menu form made from the old file no longer matches it.
         let temp = path.with_extension("aged.tmp");
