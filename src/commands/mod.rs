@@ -225,6 +225,7 @@ pub fn obtain_scoped(
         let state = demo::pool(&session::selection_of(settings), now);
         let report = session::report_of_state(&state, settings, now);
         let (pace, over_time) = session::over_time(&demo::history(&report, now), &report, now);
+        let over_time = private_over_time(globals, settings, Some(over_time));
         let report = private(globals, settings, report);
         return View {
             outcome: Outcome {
@@ -237,7 +238,7 @@ pub fn obtain_scoped(
                 fetched: false,
                 report: None,
                 pace,
-                over_time: Some(over_time),
+                over_time,
                 fired_alerts: Vec::new(),
                 cache: None,
                 ban_until: None,
@@ -313,6 +314,7 @@ pub fn finish_view(
         .report
         .take()
         .map(|report| private(globals, settings, report));
+    outcome.over_time = private_over_time(globals, settings, outcome.over_time.take());
     if settings.alerts.notify && !outcome.fired_alerts.is_empty() {
         alerts::deliver(
             &outcome.fired_alerts,
@@ -356,6 +358,19 @@ pub fn private(globals: &Globals, settings: &Settings, report: PoolReport) -> Po
         crate::render::privacy::mask_report(&report)
     } else {
         report
+    }
+}
+
+/// The pool over time with the use-first labels masked in privacy mode (see [`private`]).
+pub fn private_over_time(
+    globals: &Globals,
+    settings: &Settings,
+    over_time: Option<crate::render::OverTime>,
+) -> Option<crate::render::OverTime> {
+    if globals.privacy || settings.privacy {
+        over_time.map(|o| crate::render::privacy::mask_over_time(&o))
+    } else {
+        over_time
     }
 }
 

@@ -124,7 +124,7 @@ fn form_menu(
             fetched: false,
             report: None,
             pace: hit.pace,
-            over_time: hit.over_time,
+            over_time: super::private_over_time(globals, settings, hit.over_time),
             fired_alerts: Vec::new(),
             cache: None,
             ban_until: hit.ban_until,

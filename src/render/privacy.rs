@@ -72,6 +72,15 @@ pub fn mask_report(report: &PoolReport) -> PoolReport {
     out
 }
 
+/// A copy of the pool-over-time view with the use-first accounts' labels masked.
+pub fn mask_over_time(over_time: &crate::render::OverTime) -> crate::render::OverTime {
+    let mut out = over_time.clone();
+    for entry in &mut out.expiring {
+        entry.label = mask(&entry.label);
+    }
+    out
+}
+
 fn first(text: &str) -> String {
     text.chars().next().map(String::from).unwrap_or_default()
 }
