@@ -604,10 +604,11 @@ fn privacy_mode_masks_emails_everywhere_and_keeps_rows_apart() {
     let first = sandbox.run(&["--demo", "status"]).stdout;
     let again = sandbox.run(&["--demo", "status"]).stdout;
     assert!(!first.contains("alice@studio.dev"), "{first}");
-    // Account rows (the "Use first" line names several accounts on one line).
+    // Account rows start with their label; the "Use first" line (and its
+    // wrapped continuation) names several accounts.
     let masked: Vec<&str> = first
         .lines()
-        .filter(|l| l.contains("…@s…dev·") && !l.starts_with("Use first"))
+        .filter(|l| l.contains("…@s…dev·") && !l.starts_with("Use first") && !l.starts_with(' '))
         .collect();
     assert!(masked.len() >= 10, "{first}");
     let mut labels: Vec<&str> = masked
