@@ -31,7 +31,9 @@ fn usage(five_used: f64, five_reset_after: i64, week_used: f64) -> UsageBehaviou
 fn pool() -> (MockServer, Sandbox) {
     let accounts = vec![
         MockAccount::new("alice@example.com", "plus").with_behaviour(usage(60.0, 3600, 20.0)),
-        MockAccount::new("bob@example.com", "pro").with_behaviour(usage(90.0, 3600, 50.0)),
+        // Bob's 5h window resets after the second refresh (t0 + 2 h): the
+        // mock dates resets by the real clock, the binary runs at t0 + 2 h.
+        MockAccount::new("bob@example.com", "pro").with_behaviour(usage(90.0, 4 * 3600, 50.0)),
     ];
     let server = MockServer::start(MockConfig::with_accounts(accounts));
     let sandbox = Sandbox::new(
@@ -163,7 +165,9 @@ fn a_window_reset_between_refreshes_closes_a_cycle_with_its_waste() {
         snapshot["waste"]["five_hour"]["wasted_24h"].as_f64(),
         Some(40.0)
     );
-    assert!(snapshot["accounts"][0]["source"].is_null());
+    // Read by a usage call at the second refresh (issue 18's source).
+    assert_eq!(snapshot["accounts"][0]["source"]["kind"], "read");
+    assert_eq!(snapshot["accounts"][0]["source"]["at"].as_i64(), Some(t1));
 
     // metrics: waste and utilisation per window and span, before `# EOF`.
     let metrics = at(&sandbox, t1, &["metrics"]).stdout;
@@ -320,7 +324,7 @@ fn a_pace_that_runs_out_before_the_reset_alerts_once() {
             .unwrap()
             .iter()
             .map(|a| a["kind"].as_str().unwrap().to_string())
-            .filter(|k| k == "runs_out_before_reset")
+            .filter(|k| k == "run_out_before_reset")
             .collect()
     };
     assert_eq!(kinds(t0 + 600).len(), 1);

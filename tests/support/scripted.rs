@@ -2,6 +2,9 @@
 //! request is answered by a closure with raw status, headers and body (a 500
 //! quoting the key, a redirect, a huge chunked stream, a key in a header).
 //! std only; one thread per connection; `Connection: close` on every answer.
+//! It plays a server before v8 (v7.2.x): a `/v8/...` request gets gin's
+//! plain `404 page not found` without reaching the script (and is not counted),
+//! so poolwatch's v8 probe falls back to `/v0` as it does on a real v7 server.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -148,6 +151,12 @@ fn serve(stream: TcpStream, script: &Script, requests: &AtomicUsize) {
         .unwrap_or(0);
     let mut body = vec![0; length.min(1 << 20)];
     let _ = reader.read_exact(&mut body);
+    if path.starts_with("/v8/") {
+        let _ = writer.write_all(
+            b"HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 18\r\nConnection: close\r\n\r\n404 page not found",
+        );
+        return;
+    }
     let request = Request {
         method,
         path,
