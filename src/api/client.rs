@@ -418,10 +418,24 @@ impl Client {
         let first = routes::first_choice(self.learned.as_ref());
         let mut api = first;
         let (status, version, body) = loop {
-            let (status, version, body) = self.list_request(api, Some(1)).await?;
+            let answer = self.list_request(api, Some(1)).await;
             if api == Api::V8 {
                 self.route_state().probed_v8 = true;
             }
+            let (status, version, body) = match answer {
+                // A redirect is never followed; on the v8 probe it is an odd
+                // answer like an HTML page: v0 is asked, with a notice.
+                Err(FetchError::Redirect { status, .. }) if api == Api::V8 && api == first => {
+                    self.route_state().notice = Some(crate::tr!(
+                        "routes.v8_odd",
+                        answer = format!("HTTP {status}"),
+                        fallback = api.other().name()
+                    ));
+                    api = api.other();
+                    continue;
+                }
+                other => other?,
+            };
             let html = looks_like_html(&body);
             let verdict = routes::judge(api, status, &body, html);
             if verdict == ProbeVerdict::Answer || api != first {
