@@ -143,6 +143,28 @@ pub struct Lane {
     pub reset_at: Option<Epoch>,
 }
 
+impl Lane {
+    /// A lane per known window (`5h`, `week`) of a named extra limit.
+    pub fn of_windows(
+        name: &str,
+        five_hour: &Option<QuotaWindow>,
+        weekly: &Option<QuotaWindow>,
+    ) -> Vec<Lane> {
+        [("5h", five_hour), ("week", weekly)]
+            .into_iter()
+            .filter_map(|(window, value)| {
+                let value = value.as_ref()?;
+                Some(Lane {
+                    name: name.to_string(),
+                    window: Some(window.to_string()),
+                    remaining: Some(value.remaining_percent()),
+                    reset_at: value.reset_at,
+                })
+            })
+            .collect()
+    }
+}
+
 /// Codex rate-limit reset credits of one account (never consumed by poolwatch).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResetCredits {

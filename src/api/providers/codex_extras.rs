@@ -59,18 +59,7 @@ fn windows_as_lanes(
     five_hour: &Option<QuotaWindow>,
     weekly: &Option<QuotaWindow>,
 ) -> Vec<Lane> {
-    [("5h", five_hour), ("week", weekly)]
-        .into_iter()
-        .filter_map(|(window, value)| {
-            let value = value.as_ref()?;
-            Some(Lane {
-                name: name.to_string(),
-                window: Some(window.to_string()),
-                remaining: Some(value.remaining_percent()),
-                reset_at: value.reset_at,
-            })
-        })
-        .collect()
+    Lane::of_windows(name, five_hour, weekly)
 }
 
 #[cfg(test)]
