@@ -673,3 +673,36 @@ fn the_cut_menu_form_of_a_big_mixed_pool_prints_the_same_menu() {
         );
     }
 }
+
+/// Issue 17.22: after `providers` changed, a run that cannot fetch (here
+/// `--offline`; likewise a blocked or failing fetch) shows only the accounts
+/// the new selection keeps, not the old selection's.
+#[test]
+fn a_changed_provider_filter_applies_to_the_cached_accounts_before_a_fetch() {
+    let server = MockServer::start(MockConfig::with_accounts(whole_pool()));
+    let sandbox = Sandbox::new(
+        &server.url(),
+        &server.usage_url(),
+        Some(DEFAULT_MANAGEMENT_KEY),
+    );
+    // 7: some accounts of the whole pool fail on purpose.
+    assert!([0, 7].contains(&sandbox.run(&["refresh"]).code));
+    let all = sandbox.run(&["status", "--json", "--offline"]).json();
+    let providers = |doc: &Value| -> std::collections::BTreeSet<String> {
+        doc["report"]["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["provider"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    assert!(providers(&all).len() > 2, "{all}");
+    assert_eq!(
+        sandbox.run(&["config", "set", "providers", "claude"]).code,
+        0
+    );
+    let narrowed = sandbox.run(&["status", "--json", "--offline"]);
+    let doc = narrowed.json();
+    assert_eq!(providers(&doc), ["claude".to_string()].into(), "{doc}");
+    assert_eq!(doc["report"]["primary_provider"], "claude");
+}

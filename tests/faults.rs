@@ -716,6 +716,13 @@ fn sigkill_during_refresh_never_tears_cache_or_snapshot() {
     let lines = assert_valid_menu(&run, "after crash loop");
     assert!(lines.iter().any(|l| l.title.contains("alpha@example.com")));
     assert!(sandbox.read_cache("default")["state"]["accounts"].is_array());
+    // The detached refresh of that run may still be renaming its last files
+    // (snapshot, menu form): a live writer's temp file goes away within
+    // moments, a stranded one never does.
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !temp_files(&sandbox).is_empty() && std::time::Instant::now() < until {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     assert_eq!(temp_files(&sandbox), Vec::<std::path::PathBuf>::new());
 }
 

@@ -41,6 +41,13 @@ impl Selection {
             && !config::hidden_matches(&self.hidden, &entry.name, entry.email.as_deref())
     }
 
+    /// True when a stored account still belongs in the pool view (the rule of
+    /// [`Selection::keeps`] applied to what the cache kept of its auth file).
+    pub fn keeps_account(&self, account: &crate::model::Account) -> bool {
+        config::provider_selected(&account.provider, "", &self.providers)
+            && !config::hidden_matches(&self.hidden, &account.name, account.email.as_deref())
+    }
+
     /// True when an API key's provider passes the provider filter (the same rule as accounts).
     pub fn keeps_key(&self, key: &ApiKeyUsage) -> bool {
         config::provider_selected(&key.provider, "", &self.providers)

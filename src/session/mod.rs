@@ -423,7 +423,33 @@ impl Session<'_> {
 
 /// The report of a pool state at `now`: accounts, then the visible API keys
 /// (their buckets join the pool's health timeline).
+///
+/// A state fetched with another `providers`/`hidden` selection (the settings
+/// changed and no fetch could be made since: blocked, offline, failing) shows
+/// only the accounts and keys the current selection keeps.
 pub fn report_of_state(state: &PoolState, settings: &Settings, now: Epoch) -> PoolReport {
+    let selection = selection_of(settings);
+    if state
+        .selection
+        .as_deref()
+        .is_some_and(|old| old != selection.stamp())
+    {
+        let accounts: Vec<_> = state
+            .accounts
+            .iter()
+            .filter(|a| selection.keeps_account(a))
+            .cloned()
+            .collect();
+        let keys: Vec<_> = state
+            .api_keys
+            .iter()
+            .filter(|k| selection.keeps_key(k))
+            .cloned()
+            .collect();
+        let mut report = quota::compute(&accounts, &settings.quota, now);
+        quota::attach_api_keys(&mut report, &keys, key_display(settings));
+        return report;
+    }
     let mut report = quota::compute(&state.accounts, &settings.quota, now);
     quota::attach_api_keys(&mut report, &state.api_keys, key_display(settings));
     report
