@@ -588,23 +588,3 @@ impl Fetched {
         }
     }
 }
-
-/// Reset credits are read at most this often per account unless something
-/// says they changed (the policy lives in [`crate::api::side_calls`]).
-pub const RESET_CREDITS_EVERY: Epoch = crate::api::side_calls::SIDE_CALL_EVERY;
-/// Auth file names whose reset credits need no read (see [`crate::api::side_calls`]).
-pub fn reset_credits_fresh(
-    previous: Option<&PoolState>,
-    now: Epoch,
-) -> std::collections::HashSet<String> {
-    crate::api::side_calls::reset_credits_fresh(previous, false, now)
-}
-/// A plan call is made at most this often per account unless something says it changed.
-pub const PLAN_EVERY: Epoch = crate::api::side_calls::SIDE_CALL_EVERY;
-/// Plans to reuse instead of a plan call (see [`crate::api::side_calls`]).
-pub fn known_plans(
-    previous: Option<&PoolState>,
-    now: Epoch,
-) -> std::collections::HashMap<String, Option<String>> {
-    crate::api::side_calls::known_plans(previous, false, now)
-}

@@ -24,7 +24,6 @@ mod history;
 
 pub use decide::block_message;
 use decide::{freshness_of, source_name, Decision};
-pub use fetch::{known_plans, reset_credits_fresh, PLAN_EVERY, RESET_CREDITS_EVERY};
 pub use form::{form_stamp, FormHit};
 pub use history::over_time;
 
