@@ -609,6 +609,60 @@ impl Client {
             .map_err(UsageFailure::Account)
     }
 
+    /// One `GET …/plugins/<plugin>/quota?auth_index=…` (a management request:
+    /// bcrypt-checked like an api-call, on the API the list answered on): the
+    /// plugin's normalized answer (redacted). A 401/403 is fatal like any
+    /// management answer; a 404 (no such plugin, or a server without plugins)
+    /// and a 502 (the plugin failed) are the account's.
+    pub async fn plugin_quota(
+        &self,
+        plugin: &str,
+        auth_index: &str,
+    ) -> Result<String, UsageFailure> {
+        let api = self.route_state().api;
+        let url = format!("{}{}", self.options.pool_url, api.plugin_quota_path(plugin));
+        let outcome = with_one_retry(self.options.request_timeout, || async {
+            if self.stopped() {
+                return Err(FetchError::BadResponse(NOT_SENT.to_string()));
+            }
+            let response = self
+                .management_get(&url)
+                .query(&[("auth_index", auth_index)])
+                .send()
+                .await
+                .map_err(|e| self.transport_error(e))?;
+            self.read_response(response, BodyKind::ApiCall).await
+        })
+        .await;
+        let (status, _, body) = match outcome {
+            Ok(answer) => answer,
+            Err(err @ FetchError::Redirect { .. }) => return Err(UsageFailure::Fatal(err)),
+            Err(FetchError::Unreachable(detail) | FetchError::Tls(detail)) => {
+                return Err(UsageFailure::Account(detail))
+            }
+            Err(FetchError::BadResponse(text)) if text == NOT_SENT => {
+                return Err(UsageFailure::Account(text))
+            }
+            Err(other) => return Err(UsageFailure::Account(other.to_string())),
+        };
+        let checked = check_management_status(status, &body, &self.redactor);
+        self.note_answer(&checked);
+        match checked {
+            Ok(()) => Ok(body),
+            Err(err @ FetchError::Auth(_)) => Err(UsageFailure::Fatal(err)),
+            Err(FetchError::ManagementDisabled) | Err(FetchError::Http { status: 404, .. }) => Err(
+                UsageFailure::Account(crate::tr!("plugin_quota.not_found", plugin = plugin)),
+            ),
+            Err(FetchError::Http { status, message }) => Err(UsageFailure::Account(crate::tr!(
+                "plugin_quota.failed",
+                plugin = plugin,
+                status = status,
+                message = message
+            ))),
+            Err(other) => Err(UsageFailure::Account(other.to_string())),
+        }
+    }
+
     /// The whole fetch: auth files, then usage for the entries `plan` picks out
     /// of those `select` keeps (ids, in the order to ask them; see
     /// [`super::refresh_plan`]), in a sliding window of `concurrency` calls,
@@ -787,12 +841,13 @@ impl Client {
 const NOT_SENT: &str = "not sent: an earlier answer stopped the refresh";
 
 /// Accounts whose quota is worth asking for: enabled OAuth (non API-key)
-/// auths of a provider poolwatch reads.
+/// auths of a provider poolwatch reads, or one the server has a quota plugin for.
 pub fn wants_usage(entry: &AuthFileEntry) -> bool {
     let section = provider::section_id(&provider::normalize(&entry.provider, &entry.kind));
     !entry.disabled
         && !entry.is_api_key()
-        && provider::descriptor(&section).is_some_and(|d| d.readable)
+        && (provider::descriptor(&section).is_some_and(|d| d.readable)
+            || entry.quota_plugin.is_some())
 }
 
 /// Unpack the api-call envelope `{"status_code", "header", "body"}`.

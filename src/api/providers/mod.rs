@@ -10,6 +10,7 @@ pub mod codex;
 pub mod codex_extras;
 pub mod gemini_cli;
 pub mod kimi;
+pub mod plugin_quota;
 pub mod reset_credits;
 pub mod xai;
 
@@ -43,6 +44,10 @@ pub async fn read_usage(
 ) -> Result<Usage, UsageFailure> {
     let urls = client.provider_urls();
     let account = |e: UsageError| UsageFailure::Account(e.to_string());
+    if let Some(plugin) = entry.quota_plugin.as_deref().filter(|_| !readable(entry)) {
+        // A provider poolwatch has no recipe for, with a quota plugin on the server.
+        return plugin_quota::read(client, entry, plugin, now).await;
+    }
     match section_of(entry).as_str() {
         "claude" => {
             let (status, body) = client
