@@ -170,6 +170,7 @@ pub fn merge_fetch(
         selection: Some(selection.stamp()),
         management_api: report.management_api,
         api_notice: report.api_notice,
+        quiet_reads: Vec::new(),
     }
 }
 
