@@ -44,6 +44,8 @@ struct Kinds {
     credits: u64,
     plans: u64,
     api_key_usage: u64,
+    /// `GET …/plugins/:id/quota` (management requests, not api-calls).
+    plugins: u64,
 }
 
 impl Kinds {
@@ -55,6 +57,7 @@ impl Kinds {
             credits: stats.reset_credit_calls.values().sum(),
             plans: path("/api/oauth/profile") + path("/agy/v1internal:loadCodeAssist"),
             api_key_usage: stats.api_key_usage_requests,
+            plugins: stats.v8.plugin_quota_requests,
         }
     }
 
@@ -63,7 +66,7 @@ impl Kinds {
     }
 
     fn all(&self) -> u64 {
-        self.list + self.api_calls() + self.api_key_usage
+        self.list + self.api_calls() + self.api_key_usage + self.plugins
     }
 
     fn add(&mut self, other: Kinds) {
@@ -72,6 +75,7 @@ impl Kinds {
         self.credits += other.credits;
         self.plans += other.plans;
         self.api_key_usage += other.api_key_usage;
+        self.plugins += other.plugins;
     }
 }
 
@@ -123,6 +127,16 @@ impl Sandbox {
         }
         // The previous refresh was exactly one interval ago.
         cache["state"]["fetched_at"] = (now() - seconds).into();
+        // The quiet re-reads of the last hour move back with it (`[when, how many]`).
+        for read in cache["state"]["quiet_reads"]
+            .as_array_mut()
+            .into_iter()
+            .flatten()
+        {
+            if let Some(t) = read[0].as_i64() {
+                read[0] = (t - seconds).into();
+            }
+        }
         for a in cache["state"]["accounts"]
             .as_array_mut()
             .into_iter()
@@ -227,13 +241,13 @@ fn main() {
         std::process::exit(2);
     }
     println!("Management requests of a {accounts}-account pool on a v7.3 mock, one refresh every {INTERVAL} s ({REFRESHES_PER_HOUR} an hour).\n");
-    println!("| pool | planner | first refresh (list / usage / credits / plans / key usage) | next hour: list | usage | credits | plans | key usage | api-calls/h | worst refresh (api-calls) |");
-    println!("|---|---|---|---:|---:|---:|---:|---:|---:|---:|");
+    println!("| pool | planner | first refresh (list / usage / credits / plans / key usage / plugin quota) | next hour: list | usage | credits | plans | key usage | plugin quota | api-calls/h | worst refresh (api-calls) |");
+    println!("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for busy in [false, true] {
         for before in [true, false] {
             let (first, hour, worst) = run(&bin, accounts, busy, before);
             println!(
-                "| {} | {} | {} / {} / {} / {} / {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} / {} / {} / {} / {} / {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 if busy { "busy" } else { "idle" },
                 if before {
                     "no observations, no budget"
@@ -245,11 +259,13 @@ fn main() {
                 first.credits,
                 first.plans,
                 first.api_key_usage,
+                first.plugins,
                 hour.list,
                 hour.usage,
                 hour.credits,
                 hour.plans,
                 hour.api_key_usage,
+                hour.plugins,
                 hour.api_calls(),
                 worst,
             );

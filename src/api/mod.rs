@@ -6,6 +6,7 @@ pub mod auth_files;
 pub mod client;
 pub mod error;
 pub mod observations;
+pub mod pool_fetch;
 pub mod provider_urls;
 pub mod providers;
 pub mod refresh_plan;

@@ -35,7 +35,7 @@
 use std::collections::HashMap;
 
 use super::auth_files::AuthFileEntry;
-use super::client::wants_usage;
+use super::providers::wants_usage;
 use crate::model::{Account, Epoch, PoolState};
 
 /// The max age of usage for "Refresh now" (`poolwatch refresh`, a menu click).

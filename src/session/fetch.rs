@@ -502,7 +502,8 @@ impl Session<'_> {
             runtime.block_on(async { tokio::time::Instant::now() }) + self.settings.deadline;
         // Quiet re-reads planned now: stored so the hourly budget holds in any rolling hour.
         let quiet = std::cell::Cell::new(0);
-        let answered = runtime.block_on(client.fetch_pool_keeping(
+        let answered = runtime.block_on(crate::api::pool_fetch::fetch_pool_keeping(
+            &client,
             |e| selection.keeps(e),
             |entries| {
                 let plan = refresh_plan::plan_with(previous, entries, scope, policy, now);

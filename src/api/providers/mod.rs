@@ -11,6 +11,7 @@ pub mod codex_extras;
 pub mod gemini_cli;
 pub mod kimi;
 pub mod plugin_quota;
+pub mod rate_limits;
 pub mod reset_credits;
 pub mod xai;
 
@@ -34,6 +35,16 @@ pub fn section_of(entry: &AuthFileEntry) -> String {
 /// are listed with their health only).
 pub fn readable(entry: &AuthFileEntry) -> bool {
     provider::descriptor(&section_of(entry)).is_some_and(|d| d.readable)
+}
+
+/// Accounts whose quota is worth asking for: enabled OAuth (non API-key)
+/// auths of a provider poolwatch reads, or one the server has a quota plugin for.
+pub fn wants_usage(entry: &AuthFileEntry) -> bool {
+    let section = provider::section_id(&provider::normalize(&entry.provider, &entry.kind));
+    !entry.disabled
+        && !entry.is_api_key()
+        && (provider::descriptor(&section).is_some_and(|d| d.readable)
+            || entry.quota_plugin.is_some())
 }
 
 /// Read one account's quota with its provider's recipe.
@@ -140,7 +151,7 @@ pub(crate) fn json_object(body: &str) -> Result<Map<String, Value>, UsageError> 
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(UsageError::NoWindows),
         Err(_) if codex::contains_html_tag(trimmed) => Err(UsageError::Html),
-        Err(_) => Err(UsageError::NotJson(codex::snippet(
+        Err(_) => Err(UsageError::NotJson(rate_limits::snippet(
             trimmed,
             codex::SNIPPET_CHARS,
         ))),
