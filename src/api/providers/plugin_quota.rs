@@ -93,7 +93,8 @@ pub fn interpret(body: &str, now: Epoch) -> Result<Usage, String> {
         return Err(crate::tr!("plugin_quota.empty"));
     }
     Ok(Usage {
-        plan_type: plan,
+        // Lower-cased like every provider's `plan_type`.
+        plan_type: plan.map(|p| p.to_lowercase()),
         lanes,
         ..Usage::default()
     })
@@ -231,7 +232,7 @@ mod tests {
         })
         .to_string();
         let usage = interpret(&body, NOW).unwrap();
-        assert_eq!(usage.plan_type.as_deref(), Some("Pro"));
+        assert_eq!(usage.plan_type.as_deref(), Some("pro"));
         assert!(usage.five_hour.is_none() && usage.weekly.is_none());
         let lanes: Vec<(&str, Option<f64>, Option<Epoch>)> = usage
             .lanes
