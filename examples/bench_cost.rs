@@ -128,8 +128,9 @@ impl Sandbox {
         // The previous refresh was exactly one interval ago.
         cache["state"]["fetched_at"] = (now() - seconds).into();
         // The quiet re-reads of the last hour move back with it (`[when, how many]`).
-        for read in cache["state"]["quiet_reads"]
-            .as_array_mut()
+        for read in cache["state"]
+            .get_mut("quiet_reads")
+            .and_then(serde_json::Value::as_array_mut)
             .into_iter()
             .flatten()
         {
