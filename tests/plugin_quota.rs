@@ -161,10 +161,12 @@ fn hostile_plugin_answers_leave_a_note_and_no_number() {
             status,
             body: json!({"error": "boom"}).to_string(),
         };
-        let (_server, sandbox) = pool(ServerShape::V8, Some(plugin));
+        let (server, sandbox) = pool(ServerShape::V8, Some(plugin));
         let json = sandbox.run(&["status", "--json"]).json();
         let wb = account(&json, WORKBUDDY).to_string();
         assert!(wb.contains(says), "{status}: {wb}");
+        // Never asked twice: a retry would cost the plugin's upstream again.
+        assert_eq!(plugin_requests(&server), 1, "{status}");
     }
 }
 

@@ -612,7 +612,9 @@ impl Client {
     ) -> Result<String, UsageFailure> {
         let api = self.route_state().api;
         let url = format!("{}{}", self.options.pool_url, api.plugin_quota_path(plugin));
-        let outcome = with_one_retry(self.options.request_timeout, || async {
+        // No retry: a 502 is the plugin's upstream failing, and asking again
+        // would cost the server and the upstream another request.
+        let outcome = async {
             if self.stopped() {
                 return Err(FetchError::BadResponse(NOT_SENT.to_string()));
             }
@@ -623,7 +625,7 @@ impl Client {
                 .await
                 .map_err(|e| self.transport_error(e))?;
             self.read_response(response, BodyKind::ApiCall).await
-        })
+        }
         .await;
         let (status, _, body) = match outcome {
             Ok(answer) => answer,
