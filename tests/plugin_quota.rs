@@ -101,6 +101,10 @@ fn an_unknown_provider_with_a_plugin_shows_its_lanes_everywhere() {
 
         // The menu's account submenu lists the lanes.
         let menu = sandbox.run_plugin(true);
+        if std::env::var_os("POOLWATCH_SHOW_MENU").is_some() {
+            println!("{}", menu.stdout);
+            println!("{}", sandbox.run(&["status", "--no-color"]).stdout);
+        }
         assert!(menu.stdout.contains("Daily requests"), "{}", menu.stdout);
         assert!(menu.stdout.contains("Premium"), "{}", menu.stdout);
         // The widget snapshot carries them too.
