@@ -35,8 +35,9 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use poolwatch::api::auth_files::{parse_auth_files, AuthFileEntry};
-use poolwatch::api::client::{parse_envelope, wants_usage};
+use poolwatch::api::client::parse_envelope;
 use poolwatch::api::providers::codex::usage_request;
+use poolwatch::api::providers::wants_usage;
 use poolwatch::api::usage::interpret_upstream;
 use poolwatch::exit_codes;
 use support::{bearer, generated_pool, try_http, MockConfig, MockServer, DEFAULT_MANAGEMENT_KEY};

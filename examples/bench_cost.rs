@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use support::v8::{codex_observation, ServerShape};
+use support::v8::{codex_observation, PluginMock, ServerShape};
 use support::{MockAccount, MockConfig, MockServer, MockStats, DEFAULT_MANAGEMENT_KEY};
 
 const INTERVAL: i64 = 120;
@@ -44,6 +44,8 @@ struct Kinds {
     credits: u64,
     plans: u64,
     api_key_usage: u64,
+    /// `GET …/plugins/:id/quota` (management requests, not api-calls).
+    plugins: u64,
 }
 
 impl Kinds {
@@ -55,6 +57,7 @@ impl Kinds {
             credits: stats.reset_credit_calls.values().sum(),
             plans: path("/api/oauth/profile") + path("/agy/v1internal:loadCodeAssist"),
             api_key_usage: stats.api_key_usage_requests,
+            plugins: stats.v8.plugin_quota_requests,
         }
     }
 
@@ -63,7 +66,7 @@ impl Kinds {
     }
 
     fn all(&self) -> u64 {
-        self.list + self.api_calls() + self.api_key_usage
+        self.list + self.api_calls() + self.api_key_usage + self.plugins
     }
 
     fn add(&mut self, other: Kinds) {
@@ -72,6 +75,7 @@ impl Kinds {
         self.credits += other.credits;
         self.plans += other.plans;
         self.api_key_usage += other.api_key_usage;
+        self.plugins += other.plugins;
     }
 }
 
@@ -123,6 +127,17 @@ impl Sandbox {
         }
         // The previous refresh was exactly one interval ago.
         cache["state"]["fetched_at"] = (now() - seconds).into();
+        // The quiet re-reads of the last hour move back with it (`[when, how many]`).
+        for read in cache["state"]
+            .get_mut("quiet_reads")
+            .and_then(serde_json::Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(t) = read[0].as_i64() {
+                read[0] = (t - seconds).into();
+            }
+        }
         for a in cache["state"]["accounts"]
             .as_array_mut()
             .into_iter()
@@ -150,11 +165,37 @@ impl Sandbox {
 }
 
 /// First refresh, then one simulated hour; returns (first, hour, worst refresh).
-fn run(bin: &Path, accounts: usize, busy: bool, before: bool) -> (Kinds, Kinds, u64) {
-    let pool: Vec<MockAccount> = (0..accounts)
+/// With `plugins` > 0 the mock is a v8 server and that many of the accounts
+/// are of a provider poolwatch has no recipe for, read through a quota plugin.
+fn run(
+    bin: &Path,
+    accounts: usize,
+    busy: bool,
+    before: bool,
+    plugins: usize,
+) -> (Kinds, Kinds, u64) {
+    let codex = accounts - plugins.min(accounts);
+    let mut pool: Vec<MockAccount> = (0..codex)
         .map(|i| MockAccount::new(&format!("b{i:05}@example.com"), "plus"))
         .collect();
-    let server = MockServer::start(MockConfig::shaped(ServerShape::V7_3, pool));
+    pool.extend(
+        (0..accounts - codex)
+            .map(|i| MockAccount::provider("workbuddy", &format!("p{i:05}@example.com"), 500, "")),
+    );
+    let shape = if plugins > 0 {
+        ServerShape::V8
+    } else {
+        ServerShape::V7_3
+    };
+    let mut mock = MockConfig::shaped(shape, pool);
+    let answer = serde_json::json!({"groups": [{"displayName": "Daily", "buckets": [
+        {"remainingFraction": 0.5, "resetTime": "2099-01-01T00:00:00Z"}]}]});
+    for account in mock.accounts.iter().filter(|a| a.provider == "workbuddy") {
+        mock.v8
+            .plugins
+            .insert(account.name.clone(), PluginMock::ok("wb", answer.clone()));
+    }
+    let server = MockServer::start(mock);
     let dir = tempfile::tempdir().expect("temp dir");
     let config = format!(
         "pool_url = \"{}\"\nusage_url = \"{}\"\ntimeout_seconds = 30\ndeadline_seconds = 120\nconcurrency = 16\n{}{}",
@@ -226,15 +267,26 @@ fn main() {
         eprintln!("no poolwatch binary at {}", bin.display());
         std::process::exit(2);
     }
-    println!("Management requests of a {accounts}-account pool on a v7.3 mock, one refresh every {INTERVAL} s ({REFRESHES_PER_HOUR} an hour).\n");
-    println!("| pool | planner | first refresh (list / usage / credits / plans / key usage) | next hour: list | usage | credits | plans | key usage | api-calls/h | worst refresh (api-calls) |");
-    println!("|---|---|---|---:|---:|---:|---:|---:|---:|---:|");
-    for busy in [false, true] {
-        for before in [true, false] {
-            let (first, hour, worst) = run(&bin, accounts, busy, before);
+    println!("Management requests of a {accounts}-account pool on a v7.3 mock (the plugin row: v8), one refresh every {INTERVAL} s ({REFRESHES_PER_HOUR} an hour).\n");
+    println!("| pool | planner | first refresh (list / usage / credits / plans / key usage / plugin quota) | next hour: list | usage | credits | plans | key usage | plugin quota | api-calls/h | worst refresh (api-calls) |");
+    println!("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let cases = [
+        (false, true, 0),
+        (false, false, 0),
+        (true, true, 0),
+        (true, false, 0),
+        (false, false, accounts / 10),
+    ];
+    for (busy, before, plugins) in cases {
+        {
+            let (first, hour, worst) = run(&bin, accounts, busy, before, plugins);
             println!(
-                "| {} | {} | {} / {} / {} / {} / {} | {} | {} | {} | {} | {} | {} | {} |",
-                if busy { "busy" } else { "idle" },
+                "| {} | {} | {} / {} / {} / {} / {} / {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                match (busy, plugins) {
+                    (true, _) => "busy".to_string(),
+                    (false, 0) => "idle".to_string(),
+                    (false, n) => format!("idle, v8, {n} plugin accounts"),
+                },
                 if before {
                     "no observations, no budget"
                 } else {
@@ -245,11 +297,13 @@ fn main() {
                 first.credits,
                 first.plans,
                 first.api_key_usage,
+                first.plugins,
                 hour.list,
                 hour.usage,
                 hour.credits,
                 hour.plans,
                 hour.api_key_usage,
+                hour.plugins,
                 hour.api_calls(),
                 worst,
             );

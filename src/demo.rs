@@ -9,7 +9,8 @@ use serde_json::{json, Value};
 
 use crate::api::api_keys::parse_api_key_usage;
 use crate::api::auth_files::{parse_auth_files, AuthFileEntry};
-use crate::api::client::{wants_usage, FetchReport};
+use crate::api::client::FetchReport;
+use crate::api::providers::wants_usage;
 use crate::api::providers::{antigravity, claude, kimi, section_of};
 use crate::api::usage::interpret_upstream;
 use crate::api::{merge_api_keys, merge_fetch, Selection};

@@ -327,6 +327,11 @@ pub struct PoolState {
     /// the refresh fell back to v0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_notice: Option<String>,
+    /// Quiet re-reads (age, a window reset without traffic) of the last hour:
+    /// `(when, how many)` per refresh, so the hourly budget holds in any
+    /// rolling hour (`crate::api::refresh_plan`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quiet_reads: Vec<(Epoch, u64)>,
 }
 
 /// Usage of one upstream API key from `GET /v0/management/api-key-usage`.

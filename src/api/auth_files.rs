@@ -43,6 +43,9 @@ pub struct AuthFileEntry {
     pub raw_api_key: Option<Secret>,
     /// The passive quota observation of the entry (`quota`, `model_quotas`), if any.
     pub observation: Option<super::observations::Observation>,
+    /// The quota plugin that answers for this credential (`supports_quota`
+    /// with `quota_provider`, v8 servers with plugins), its id checked.
+    pub quota_plugin: Option<String>,
 }
 
 impl AuthFileEntry {
@@ -259,9 +262,26 @@ fn parse_fields(item: &Value) -> AuthFileEntry {
         .filter(|k| !k.trim().is_empty())
         .map(Secret::new),
         observation: None,
+        quota_plugin: bool_field(item, "supports_quota")
+            .then(|| string_field(item, "quota_provider"))
+            .flatten()
+            .and_then(|p| plugin_id(&p)),
         id,
         name,
     }
+}
+
+/// A plugin id fit for a URL path: 1–64 ASCII letters, digits, `.`, `_`, `-`
+/// (upstream's plugin ids are of this kind); anything else is no plugin.
+pub fn plugin_id(raw: &str) -> Option<String> {
+    let id = raw.trim();
+    let fits = (1..=64).contains(&id.len())
+        && id != "."
+        && id != ".."
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    fits.then(|| id.to_string())
 }
 
 /// `project_id` (or `projectId`), else the same inside `metadata` or

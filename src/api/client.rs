@@ -1,10 +1,10 @@
-//! HTTP side of the Management API: auth-files, then one api-call per account.
-//!
-//! Usage calls run in a bounded sliding window (a semaphore, not batches), are
-//! retried once on transport errors and 5xx only, and the whole fetch obeys
-//! one deadline: accounts still pending then are reported as timed out while
-//! the finished ones are kept. A 401/403 from the Management API stops the
-//! fetch at once; it is never retried.
+//! HTTP side of the Management API: the credential list (pages, the v8
+//! probe), api-calls, plugin quota reads and api-key usage, with caps, one
+//! retry (transport errors and 5xx only) and no redirects. It knows no
+//! provider: the recipes in `providers/` call it, and `pool_fetch.rs` runs a
+//! whole fetch (the list, then each account's recipe in a sliding window).
+//! A 401/403 from the Management API stops every later request of this
+//! client; it is never retried.
 //!
 //! The key guard's budget ([`Client::with_failure_budget`]): never more
 //! management requests in flight than the failed key attempts the guard still
@@ -18,8 +18,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::api_keys::parse_api_key_usage;
@@ -28,7 +26,6 @@ use super::error::{classify_auth, FetchError};
 use super::provider_urls::ProviderUrls;
 use super::routes::{self, Api, Endpoint, Learned, ProbeVerdict};
 use crate::model::{ApiKeyUsage, Epoch, Usage};
-use crate::provider;
 use crate::redact::Redactor;
 use crate::secrets::Secret;
 
@@ -553,12 +550,6 @@ impl Client {
         }
     }
 
-    /// The account's quota, read with its provider's recipe (one api-call for
-    /// Codex `wham/usage`, see [`super::providers`]).
-    pub async fn usage(&self, entry: &AuthFileEntry, now: Epoch) -> Result<Usage, UsageFailure> {
-        super::providers::read_usage(self, entry, now).await
-    }
-
     /// One `POST /v0/management/api-call`: the upstream status and body
     /// (redacted). Management auth failures and redirects are fatal;
     /// everything else is the account's.
@@ -609,191 +600,92 @@ impl Client {
             .map_err(UsageFailure::Account)
     }
 
-    /// The whole fetch: auth files, then usage for the entries `plan` picks out
-    /// of those `select` keeps (ids, in the order to ask them; see
-    /// [`super::refresh_plan`]), in a sliding window of `concurrency` calls,
-    /// within the deadline. Any fatal answer fails the whole fetch.
-    pub async fn fetch_pool(
+    /// One `GET …/plugins/<plugin>/quota?auth_index=…` (a management request:
+    /// bcrypt-checked like an api-call, on the API the list answered on): the
+    /// plugin's normalized answer (redacted). A 401/403 is fatal like any
+    /// management answer; a 404 (no such plugin, or a server without plugins)
+    /// and a 502 (the plugin failed) are the account's.
+    pub async fn plugin_quota(
         &self,
-        select: impl Fn(&AuthFileEntry) -> bool,
-        plan: impl FnOnce(&[AuthFileEntry]) -> Vec<String>,
-        now: Epoch,
-    ) -> Result<FetchReport, FetchError> {
-        let deadline = Instant::now() + self.options.deadline;
-        match self.fetch_pool_keeping(select, plan, now, deadline).await? {
-            (_, Some(fatal)) => Err(fatal),
-            (report, None) => Ok(report),
+        plugin: &str,
+        auth_index: &str,
+    ) -> Result<String, UsageFailure> {
+        let api = self.route_state().api;
+        let url = format!("{}{}", self.options.pool_url, api.plugin_quota_path(plugin));
+        // No retry: a 502 is the plugin's upstream failing, and asking again
+        // would cost the server and the upstream another request.
+        let outcome = async {
+            if self.stopped() {
+                return Err(FetchError::BadResponse(NOT_SENT.to_string()));
+            }
+            let response = self
+                .management_get(&url)
+                .query(&[("auth_index", auth_index)])
+                .send()
+                .await
+                .map_err(|e| self.transport_error(e))?;
+            self.read_response(response, BodyKind::ApiCall).await
+        }
+        .await;
+        let (status, _, body) = match outcome {
+            Ok(answer) => answer,
+            Err(err @ FetchError::Redirect { .. }) => return Err(UsageFailure::Fatal(err)),
+            Err(FetchError::Unreachable(detail) | FetchError::Tls(detail)) => {
+                return Err(UsageFailure::Account(detail))
+            }
+            Err(FetchError::BadResponse(text)) if text == NOT_SENT => {
+                return Err(UsageFailure::Account(text))
+            }
+            Err(other) => return Err(UsageFailure::Account(other.to_string())),
+        };
+        let checked = check_management_status(status, &body, &self.redactor);
+        self.note_answer(&checked);
+        match checked {
+            Ok(()) => Ok(body),
+            Err(err @ FetchError::Auth(_)) => Err(UsageFailure::Fatal(err)),
+            Err(FetchError::ManagementDisabled) | Err(FetchError::Http { status: 404, .. }) => Err(
+                UsageFailure::Account(crate::tr!("plugin_quota.not_found", plugin = plugin)),
+            ),
+            Err(FetchError::Http { status, message }) => Err(UsageFailure::Account(crate::tr!(
+                "plugin_quota.failed",
+                plugin = plugin,
+                status = status,
+                message = message
+            ))),
+            Err(other) => Err(UsageFailure::Account(other.to_string())),
         }
     }
 
-    /// [`Client::fetch_pool`] until `deadline`, keeping the answers that
-    /// arrived before a fatal one: `Ok((report, Some(fatal)))` when the key
-    /// was refused (or the server banned this IP, which wins over a 401 before
-    /// it) after the account list, with the usage answers received until then.
-    /// No more than [`Client::with_failure_budget`] requests are in flight,
-    /// and nothing is sent after the first 401/403.
-    pub async fn fetch_pool_keeping(
-        &self,
-        select: impl Fn(&AuthFileEntry) -> bool,
-        plan: impl FnOnce(&[AuthFileEntry]) -> Vec<String>,
-        now: Epoch,
-        deadline: Instant,
-    ) -> Result<(FetchReport, Option<FetchError>), FetchError> {
-        let seconds = self.options.deadline.as_secs();
-        let listed = tokio::time::timeout_at(deadline, self.credentials_counted(&select))
-            .await
-            .map_err(|_| FetchError::Deadline { seconds })
-            .and_then(|r| r);
-        let (mut entries, server_version, seen) = match listed {
-            Ok(listed) => listed,
-            // A ban answered to the list is the ban, whatever came before.
-            Err(error) => return Err(self.ban().unwrap_or(error)),
-        };
-        let auth_files_seen = Some(seen);
-        let learned = self.learned_after(server_version.as_deref());
-        let api_notice = self.route().notice;
-        let order = plan(&entries);
-        // A usage call needs no health buckets: leave them out of the copies
-        // the calls get (at 50,000 accounts they are ~150 MB per copy).
-        let buckets: Vec<_> = entries
-            .iter_mut()
-            .map(|e| std::mem::take(&mut e.recent_requests))
-            .collect();
-        // The semaphore hands out permits in FIFO order, so spawning in plan
-        // order asks in plan order.
-        let by_id: std::collections::HashMap<&str, &AuthFileEntry> = entries
-            .iter()
-            .filter(|e| wants_usage(e))
-            .map(|e| (e.id.as_str(), e))
-            .collect();
-        let asked: Vec<AuthFileEntry> = order
-            .iter()
-            .filter_map(|id| by_id.get(id.as_str()).map(|e| (*e).clone()))
-            .collect();
-        drop(by_id);
-        for (entry, kept) in entries.iter_mut().zip(buckets) {
-            entry.recent_requests = kept;
-        }
+    /// The fetch's deadline (`deadline_seconds`).
+    pub fn deadline(&self) -> Duration {
+        self.options.deadline
+    }
 
-        // Never more requests in flight than failures the guard still allows:
-        // a key rotated now makes every one in flight fail.
-        let in_flight = self.options.concurrency.max(1).min(self.failure_budget);
-        let permits = Arc::new(Semaphore::new(in_flight));
-        let mut tasks = JoinSet::new();
-        for entry in asked.iter() {
-            let client = self.clone();
-            let entry = entry.clone();
-            let permits = Arc::clone(&permits);
-            tasks.spawn(async move {
-                let _permit = permits.acquire_owned().await;
-                if client.stopped() {
-                    return (entry.id, None);
-                }
-                let result = client.usage(&entry, now).await;
-                if matches!(result, Err(UsageFailure::Fatal(_))) {
-                    client.answers.stopped.store(true, Ordering::SeqCst);
-                }
-                (entry.id, Some(result))
-            });
-        }
+    /// Usage reads that may be in flight at once: `concurrency`, never more
+    /// than the failed key attempts the guard still allows.
+    pub fn in_flight_limit(&self) -> usize {
+        self.options.concurrency.max(1).min(self.failure_budget)
+    }
 
-        let mut usages = Vec::with_capacity(entries.len());
-        let mut fatal = None;
-        let mut deadline_hit = false;
-        let mut not_asked = std::collections::HashSet::new();
-        loop {
-            tokio::select! {
-                next = tasks.join_next() => match next {
-                    None => break,
-                    Some(Ok((id, Some(Ok(mut usage))))) => {
-                        usage.source = Some(crate::model::UsageSource {
-                            kind: crate::model::SourceKind::Read,
-                            at: now,
-                        });
-                        usages.push((id, Ok(usage)));
-                    }
-                    // Never sent (an earlier answer stopped the fetch): the account keeps its values.
-                    Some(Ok((id, Some(Err(UsageFailure::Account(msg)))))) if msg == NOT_SENT => {
-                        not_asked.insert(id);
-                    }
-                    Some(Ok((id, Some(Err(UsageFailure::Account(msg)))))) => usages.push((id, Err(msg))),
-                    Some(Ok((id, Some(Err(UsageFailure::Fatal(err)))))) => {
-                        fatal.get_or_insert(err);
-                        not_asked.insert(id);
-                    }
-                    Some(Ok((id, None))) => {
-                        not_asked.insert(id);
-                    }
-                    Some(Err(join_error)) => {
-                        // A task panicked or was cancelled: treat as an account failure we cannot attribute.
-                        let _ = join_error;
-                    }
-                },
-                _ = tokio::time::sleep_until(deadline) => {
-                    deadline_hit = true;
-                    tasks.abort_all();
-                    break;
-                }
-            }
-        }
-        let fatal = fatal.map(|task_error| {
-            let first = self
-                .answers
-                .first
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .clone();
-            let mut err = self.ban().or(first).unwrap_or(task_error);
-            // Old servers' 404 page has no version header: the list's had one.
-            if let FetchError::ServerTooOld { version } = &mut err {
-                if version.is_none() {
-                    version.clone_from(&server_version);
-                }
-            }
-            err
-        });
-        let mut cut_by_deadline = Vec::new();
-        if deadline_hit {
-            let answered: std::collections::HashSet<String> =
-                usages.iter().map(|(id, _)| id.clone()).collect();
-            for entry in asked
-                .iter()
-                .filter(|e| !answered.contains(&e.id) && !not_asked.contains(&e.id))
-            {
-                cut_by_deadline.push(entry.id.clone());
-                usages.push((
-                    entry.id.clone(),
-                    Err(crate::tr!("usage.no_answer", seconds = seconds)),
-                ));
-            }
-        }
-        let report = FetchReport {
-            entries,
-            usages,
-            server_version,
-            deadline_hit,
-            cut_by_deadline,
-            auth_files_seen,
-            management_api: learned.api.map(|api| api.name().to_string()),
-            api_notice,
-        };
-        Ok((report, fatal))
+    /// Send nothing more with this client (a fatal answer arrived).
+    pub fn stop(&self) {
+        self.answers.stopped.store(true, Ordering::SeqCst);
+    }
+
+    /// The first 401/403 answer of this client, if any.
+    pub fn first_refusal(&self) -> Option<FetchError> {
+        self.answers
+            .first
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 }
 
 /// The error of an api-call not sent because an earlier answer stopped the
 /// fetch (an optional side call then just has no answer; a quota call keeps
 /// the account's last values).
-const NOT_SENT: &str = "not sent: an earlier answer stopped the refresh";
-
-/// Accounts whose quota is worth asking for: enabled OAuth (non API-key)
-/// auths of a provider poolwatch reads.
-pub fn wants_usage(entry: &AuthFileEntry) -> bool {
-    let section = provider::section_id(&provider::normalize(&entry.provider, &entry.kind));
-    !entry.disabled
-        && !entry.is_api_key()
-        && provider::descriptor(&section).is_some_and(|d| d.readable)
-}
+pub(crate) const NOT_SENT: &str = "not sent: an earlier answer stopped the refresh";
 
 /// Unpack the api-call envelope `{"status_code", "header", "body"}`.
 pub fn parse_envelope(body: &str) -> Result<(u16, String), String> {
@@ -1105,26 +997,6 @@ mod tests {
     }
 
     #[test]
-    fn usage_request_carries_token_placeholder_and_account_id() {
-        use crate::api::providers::codex::usage_request;
-        let entry = AuthFileEntry {
-            auth_index: "abc".into(),
-            chatgpt_account_id: Some("acc-9".into()),
-            ..Default::default()
-        };
-        let req = usage_request(&entry, "http://127.0.0.1:1/u");
-        assert_eq!(req["auth_index"], "abc");
-        assert_eq!(req["url"], "http://127.0.0.1:1/u");
-        assert_eq!(req["header"]["Authorization"], "Bearer $TOKEN$");
-        assert_eq!(req["header"]["Chatgpt-Account-Id"], "acc-9");
-        assert!(req["header"]
-            .as_object()
-            .unwrap()
-            .values()
-            .all(Value::is_string));
-    }
-
-    #[test]
     fn management_status_mapping() {
         assert!(matches!(
             check_management_status(404, "", &Redactor::default()),
@@ -1157,5 +1029,40 @@ mod tests {
         assert!(is_loopback_url("http://[::1]:8317"));
         assert!(!is_loopback_url("https://pool.example.com"));
         assert!(!is_loopback_url("http://10.0.0.2:8317"));
+    }
+
+    /// Layering (issue 18 item 3): the client is HTTP only and never calls a
+    /// provider; providers call the client. Fails when the edge comes back.
+    #[test]
+    fn the_client_never_imports_a_provider() {
+        let source = include_str!("client.rs");
+        let code: String = source
+            .split("#[cfg(test)]")
+            .next()
+            .unwrap_or(source)
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for edge in [
+            "providers::",
+            "providers::{",
+            "crate::provider::",
+            "use crate::provider;",
+        ] {
+            assert!(!code.contains(edge), "client.rs uses `{edge}`");
+        }
+        // Nor do the Codex parsers import each other both ways.
+        let extras: String = include_str!("providers/codex_extras.rs")
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(
+            !extras.contains("codex::"),
+            "codex_extras.rs imports codex.rs"
+        );
+        let shared = include_str!("providers/rate_limits.rs");
+        assert!(!shared.contains("codex::") && !shared.contains("codex_extras::"));
     }
 }

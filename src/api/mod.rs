@@ -6,6 +6,7 @@ pub mod auth_files;
 pub mod client;
 pub mod error;
 pub mod observations;
+pub mod pool_fetch;
 pub mod provider_urls;
 pub mod providers;
 pub mod refresh_plan;
@@ -170,6 +171,7 @@ pub fn merge_fetch(
         selection: Some(selection.stamp()),
         management_api: report.management_api,
         api_notice: report.api_notice,
+        quiet_reads: Vec::new(),
     }
 }
 

@@ -35,7 +35,7 @@
 use std::collections::HashMap;
 
 use super::auth_files::AuthFileEntry;
-use super::client::wants_usage;
+use super::providers::wants_usage;
 use crate::model::{Account, Epoch, PoolState};
 
 /// The max age of usage for "Refresh now" (`poolwatch refresh`, a menu click).
@@ -83,6 +83,9 @@ pub struct Plan {
     pub kept: usize,
     /// Accounts whose fresh observation is their usage this time (no call).
     pub observed: usize,
+    /// Of [`Plan::calls`], the quiet re-reads (age, a window reset) that count
+    /// against the hourly budget (record them with [`record_quiet_reads`]).
+    pub quiet: usize,
 }
 
 impl Plan {
@@ -117,16 +120,58 @@ pub struct PlanPolicy {
     pub age_reads_per_hour: u64,
 }
 
+/// The rolling window of the quiet re-read budget.
+const HOUR: Epoch = 3_600;
+
 /// How many quiet re-reads this refresh may make: the budget's points
 /// (`budget` per hour, evenly spaced in absolute time) that passed since the
-/// previous refresh, at most an hour's worth.
+/// previous refresh (this spreads them over the refreshes), and never more
+/// than what the last rolling hour left of the budget (the quiet reads stored
+/// with the previous state, [`record_quiet_reads`]). The points alone are not
+/// enough: a refresh carries the points since the one before it into the hour
+/// that starts after it, and a refresh after a long pause gets an hour's worth
+/// at once; with run times drifting (SwiftBar every 60–120 s, runs taking
+/// seconds) that made 103 in an hour, and up to twice the budget after a
+/// sleep.
 fn quiet_allowance(previous: Option<&PoolState>, budget: u64, now: Epoch) -> usize {
     if budget == 0 {
         return usize::MAX;
     }
-    let since = previous.map_or(now - 3_600, |p| p.fetched_at.max(now - 3_600));
-    let points = |t: Epoch| (t as i128 * budget as i128).div_euclid(3_600);
-    (points(now) - points(since.min(now))).clamp(0, budget as i128) as usize
+    let since = previous.map_or(now - HOUR, |p| p.fetched_at.max(now - HOUR));
+    let points = |t: Epoch| (t as i128 * budget as i128).div_euclid(HOUR as i128);
+    let spread = (points(now) - points(since.min(now))).clamp(0, budget as i128) as u64;
+    let spent: u64 = previous
+        .map(|p| {
+            p.quiet_reads
+                .iter()
+                .filter(|(at, _)| *at > now - HOUR && *at <= now)
+                .map(|(_, n)| *n)
+                .sum()
+        })
+        .unwrap_or(0);
+    spread.min(budget.saturating_sub(spent)) as usize
+}
+
+/// The quiet reads to store with the new state: the previous ones of the last
+/// hour and `made` at `now` (a clock that went back keeps nothing newer than now).
+pub fn record_quiet_reads(
+    previous: Option<&PoolState>,
+    made: usize,
+    now: Epoch,
+) -> Vec<(Epoch, u64)> {
+    let mut kept: Vec<(Epoch, u64)> = previous
+        .map(|p| {
+            p.quiet_reads
+                .iter()
+                .copied()
+                .filter(|(at, n)| *at > now - HOUR && *at <= now && *n > 0)
+                .collect()
+        })
+        .unwrap_or_default();
+    if made > 0 {
+        kept.push((now, made as u64));
+    }
+    kept
 }
 
 /// [`plan`] with the freshness limit of observations (`observation_max_age`
@@ -182,6 +227,7 @@ pub fn plan_with(
     // Quiet re-reads (nothing says the account changed but its age or a
     // reset) within the hourly budget, the longest unanswered first.
     let mut allowance = quiet_allowance(previous, policy.age_reads_per_hour, now);
+    let mut quiet = 0;
     let calls: Vec<Planned> = asked
         .into_iter()
         .map(|(_, _, p)| p)
@@ -194,6 +240,7 @@ pub fn plan_with(
                 return false;
             }
             allowance -= 1;
+            quiet += 1;
             true
         })
         .collect();
@@ -201,6 +248,7 @@ pub fn plan_with(
         calls,
         kept,
         observed,
+        quiet,
     }
 }
 
@@ -621,5 +669,81 @@ mod tests {
             per_hour.iter().all(|h| *h >= 90),
             "the budget is used: {per_hour:?}"
         );
+    }
+
+    /// Issue 18 item 7: real schedules drift (SwiftBar every 60–120 s, runs
+    /// taking seconds, a laptop asleep for two hours): the quiet re-reads of
+    /// ANY rolling hour stay within the budget, and the budget is still used.
+    /// (Without the stored quiet reads the same schedule made 195 in an hour.)
+    #[test]
+    fn quiet_re_reads_stay_within_the_budget_in_any_rolling_hour() {
+        let n = 1000;
+        let entries: Vec<AuthFileEntry> = (0..n).map(|i| entry(&format!("idle{i}@x"), 1)).collect();
+        let phase = phases(&entries);
+        let mut accounts: Vec<Account> = entries
+            .iter()
+            .map(|e| {
+                let mut a = account(&e.id, 0, 1, 10_000_000);
+                a.usage_due_at = Some(due_after(0, 1_800, phase[e.name.as_str()]));
+                a
+            })
+            .collect();
+        let policy = PlanPolicy {
+            observation_max_age: 300,
+            age_reads_per_hour: 100,
+        };
+        let gaps = [60, 97, 120, 83, 111, 64, 119];
+        let durations = [0, 3, 7, 1, 5];
+        let mut previous_state: Option<PoolState> = None;
+        let mut runs: Vec<(Epoch, usize)> = Vec::new();
+        let mut now: Epoch = 1_000;
+        for tick in 0..400 {
+            now += gaps[tick % gaps.len()];
+            if tick == 150 {
+                now += 2 * 3_600; // asleep
+            }
+            let mut previous = state(accounts.clone());
+            if let Some(p) = &previous_state {
+                previous.fetched_at = p.fetched_at;
+                previous.quiet_reads.clone_from(&p.quiet_reads);
+            } else {
+                previous.fetched_at = now - 120;
+            }
+            let planned = plan_with(Some(&previous), &entries, CHANGED, policy, now);
+            assert_eq!(planned.quiet, planned.calls.len(), "only quiet reads here");
+            runs.push((now, planned.quiet));
+            for call in &planned.calls {
+                let a = accounts.iter_mut().find(|a| a.id == call.id).unwrap();
+                let before = a.usage_due_at;
+                *a = account(&a.id, now, 1, 10_000_000);
+                a.usage_due_at = Some(next_due(now, 1_800, phase[a.name.as_str()], before));
+            }
+            let mut next = state(Vec::new());
+            // The stored time is the end of the run, a few seconds after its start.
+            next.fetched_at = now + durations[tick % durations.len()];
+            next.quiet_reads = record_quiet_reads(Some(&previous), planned.quiet, now);
+            previous_state = Some(next);
+        }
+        let mut worst = 0;
+        for (end, _) in &runs {
+            let in_hour: usize = runs
+                .iter()
+                .filter(|(t, _)| *t > end - 3_600 && *t <= *end)
+                .map(|(_, q)| q)
+                .sum();
+            worst = worst.max(in_hour);
+        }
+        assert!(worst <= 100, "a rolling hour made {worst} quiet reads");
+        // And the budget is used: the hour before the pause made about 100.
+        let before_pause = runs[149].0;
+        let used: usize = runs
+            .iter()
+            .filter(|(t, _)| *t > before_pause - 3_600 && *t <= before_pause)
+            .map(|(_, q)| q)
+            .sum();
+        assert!(used >= 95, "only {used} in the hour before the pause");
+        // The ledger stays small: one entry per refresh of the last hour.
+        let ledger = &previous_state.unwrap().quiet_reads;
+        assert!(ledger.len() <= 61, "{}", ledger.len());
     }
 }

@@ -56,6 +56,17 @@ impl Api {
         }
     }
 
+    /// `GET …/plugins/<plugin>/quota` on this API (upstream registers it under
+    /// both `/v0/management` and `/v8/management`); `plugin` must be a checked
+    /// plugin id ([`crate::api::auth_files::plugin_id`]).
+    pub fn plugin_quota_path(self, plugin: &str) -> String {
+        let base = match self {
+            Api::V0 => "/v0/management",
+            Api::V8 => "/v8/management",
+        };
+        format!("{base}/plugins/{plugin}/quota")
+    }
+
     /// The other generation.
     pub fn other(self) -> Api {
         match self {

@@ -8,10 +8,14 @@
 //! The key is loaded once. A wrong key costs one failed attempt: the account
 //! list is the first request and a 401/403 there ends the run; a 401/403 on
 //! a usage call (the management key refused) ends it too, never retried on
-//! the next account.
+//! the next account. Every request, the list and each usage call, goes
+//! through the key guard like a refresh's (`Session::guarded`): a tentative
+//! failure is stored before it is sent, nothing is sent during a pause or a
+//! ban or with a rejected key, and each answer is recorded.
 
 use super::Globals;
-use crate::api::client::{wants_usage, Client, FetchOptions, UsageFailure};
+use crate::api::client::{Client, FetchOptions, UsageFailure};
+use crate::api::providers::wants_usage;
 use crate::exit_codes;
 use crate::render::sanitize::terminal_text;
 use crate::secrets::{self, KeySource, Secret};
@@ -158,6 +162,14 @@ pub fn run(globals: &Globals) -> i32 {
         );
     }
     let now = (globals.clock)();
+    let Some(session) = super::session_for(globals, &settings) else {
+        return fail(&tr!("cache.no_usable_folder"), exit_codes::FAILURE);
+    };
+    let guarded = Guarded {
+        session: &session,
+        key: &guard_key,
+        source,
+    };
     let groups = by_provider(&candidates, settings.quota.primary_provider.as_deref());
     let mut result = exit_codes::OK;
     for (index, (section, entries)) in groups.iter().enumerate() {
@@ -165,6 +177,7 @@ pub fn run(globals: &Globals) -> i32 {
         match usage_step(
             &runtime,
             &client,
+            &guarded,
             &selection,
             entries,
             now,
@@ -233,6 +246,34 @@ fn by_provider<'a, T: std::ops::Deref<Target = &'a crate::api::auth_files::AuthF
     groups
 }
 
+/// The key guard every usage call of `test-fetch` goes through.
+struct Guarded<'a> {
+    session: &'a crate::session::Session<'a>,
+    key: &'a Secret,
+    source: KeySource,
+}
+
+impl Guarded<'_> {
+    /// One usage read under the guard: refused (nothing sent) when the guard
+    /// blocks it; a refused key is recorded as a failed attempt, any other
+    /// answer as an accepted key.
+    fn usage(
+        &self,
+        runtime: &tokio::runtime::Runtime,
+        client: &Client,
+        entry: &crate::api::auth_files::AuthFileEntry,
+        now: crate::model::Epoch,
+    ) -> Result<Result<crate::model::Usage, String>, RunError> {
+        self.session.guarded(self.key, self.source, || {
+            match runtime.block_on(crate::api::providers::read_usage(client, entry, now)) {
+                Ok(usage) => Ok(Ok(usage)),
+                Err(UsageFailure::Account(message)) => Ok(Err(message)),
+                Err(UsageFailure::Fatal(error)) => Err(error),
+            }
+        })
+    }
+}
+
 enum Step {
     Answered,
     Fatal(String, i32),
@@ -244,6 +285,7 @@ enum Step {
 fn usage_step(
     runtime: &tokio::runtime::Runtime,
     client: &Client,
+    guarded: &Guarded<'_>,
     selection: &crate::api::Selection,
     candidates: &[&crate::api::auth_files::AuthFileEntry],
     now: crate::model::Epoch,
@@ -252,8 +294,8 @@ fn usage_step(
     let mut failures = Vec::new();
     for entry in candidates.iter().take(MAX_USAGE_TRIES) {
         let label = terminal_text(&selection.label_for(entry), 60);
-        match runtime.block_on(client.usage(entry, now)) {
-            Ok(usage) => {
+        match guarded.usage(runtime, client, entry, now) {
+            Ok(Ok(usage)) => {
                 let pct = |w: &Option<crate::model::QuotaWindow>| {
                     w.as_ref()
                         .map(|w| tr!("tf.pct_left", pct = format!("{:.0}", w.remaining_percent())))
@@ -280,11 +322,16 @@ fn usage_step(
             }
             // The management key was refused (or management is off): one
             // attempt is enough, never try it again on another account.
-            Err(UsageFailure::Fatal(e)) => {
+            Err(RunError::Fetch(e)) => {
                 let code = exit_codes::for_fetch_error(&e);
                 return Step::Fatal(tr!("tf.usage_error", label = &label, error = e), code);
             }
-            Err(UsageFailure::Account(msg)) => {
+            // The guard let nothing be sent (a pause, a ban, a rejected key).
+            Err(other) => {
+                let code = other.exit_code();
+                return Step::Fatal(tr!("tf.usage_error", label = &label, error = other), code);
+            }
+            Ok(Err(msg)) => {
                 println!(
                     "! {}",
                     tr!(

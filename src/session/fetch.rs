@@ -500,12 +500,20 @@ impl Session<'_> {
         };
         let deadline =
             runtime.block_on(async { tokio::time::Instant::now() }) + self.settings.deadline;
-        let answered = runtime.block_on(client.fetch_pool_keeping(
+        // Quiet re-reads planned now: stored so the hourly budget holds in any rolling hour.
+        let quiet = std::cell::Cell::new(0);
+        let answered = runtime.block_on(crate::api::pool_fetch::fetch_pool_keeping(
+            &client,
             |e| selection.keeps(e),
-            |entries| refresh_plan::plan_with(previous, entries, scope, policy, now).ids(),
+            |entries| {
+                let plan = refresh_plan::plan_with(previous, entries, scope, policy, now);
+                quiet.set(plan.quiet);
+                plan.ids()
+            },
             now,
             deadline,
         ));
+        let quiet_reads = refresh_plan::record_quiet_reads(previous, quiet.get(), now);
         let mut fetched = Fetched {
             state: None,
             error: None,
@@ -533,6 +541,7 @@ impl Session<'_> {
                 );
                 // "Last updated" counts from the end of the fetch, not its start (issue 17.10).
                 state.fetched_at = (self.clock)().max(now);
+                state.quiet_reads = quiet_reads;
                 state.api_keys = merge_api_keys(previous, keys, &selection);
                 fetched.state = Some(state);
             }
@@ -547,6 +556,7 @@ impl Session<'_> {
                         now,
                     );
                     state.fetched_at = (self.clock)().max(now);
+                    state.quiet_reads = quiet_reads;
                     if let Some(previous) = previous {
                         state.api_keys.clone_from(&previous.api_keys);
                     }

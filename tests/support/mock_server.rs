@@ -1046,6 +1046,8 @@ enum Route {
     AuthFiles,
     ApiCall,
     ApiKeyUsage,
+    /// `GET …/plugins/:id/quota` (v8 shapes, tests/support/mock_v8.rs).
+    PluginQuota,
     UnknownManagement,
     Other,
 }
@@ -1057,6 +1059,7 @@ fn classify(request: &Request, api_call_missing: bool) -> Route {
         ("GET", "/v0/management/auth-files") => Route::AuthFiles,
         ("POST", "/v0/management/api-call") if !api_call_missing => Route::ApiCall,
         ("GET", "/v0/management/api-key-usage") => Route::ApiKeyUsage,
+        ("GET", path) if v8::plugin_of(path).is_some() => Route::PluginQuota,
         _ if in_management => Route::UnknownManagement,
         _ => Route::Other,
     }
@@ -1123,6 +1126,7 @@ fn route(request: &Request, peer_ip: IpAddr, shared: &Shared) -> Outcome {
         Route::AuthFiles => shared.stats().stats.auth_files_requests += 1,
         Route::ApiCall => shared.stats().stats.api_call_requests += 1,
         Route::ApiKeyUsage => shared.stats().stats.api_key_usage_requests += 1,
+        Route::PluginQuota => shared.stats().stats.v8.plugin_quota_requests += 1,
         Route::UnknownManagement | Route::Other => {}
     }
     if route == Route::Other {
@@ -1157,6 +1161,17 @@ fn route(request: &Request, peer_ip: IpAddr, shared: &Shared) -> Outcome {
         Err(response) => Outcome::Respond(response),
         Ok(()) if route == Route::AuthFiles => auth_files(shared, &request.query),
         Ok(()) if route == Route::ApiKeyUsage => api_key_usage(shared),
+        Ok(()) if route == Route::PluginQuota => {
+            let config = shared.config();
+            let (status, body) = v8::plugin_quota(
+                &config.v8,
+                &config.accounts,
+                config.numeric_auth_index,
+                &request.path,
+                &request.query,
+            );
+            Outcome::Respond(Response::new(status, JSON_TYPE, body))
+        }
         Ok(()) => api_call(request, shared),
     };
     match outcome {

@@ -88,6 +88,30 @@ pub struct V8Mock {
     pub model_quotas: BTreeMap<String, Value>,
     /// Answered to every `/v8` request, before the key check.
     pub v8_fault: Option<V8Fault>,
+    /// Quota plugins by auth file name (v8 shapes): the entry says
+    /// `supports_quota` + `quota_provider`, `GET …/plugins/:id/quota` answers.
+    pub plugins: BTreeMap<String, PluginMock>,
+}
+
+/// A quota plugin answering for one account (upstream `GET /plugins/:id/quota`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PluginMock {
+    /// The plugin id (`quota_provider` of the entry, `:id` of the route).
+    pub id: String,
+    /// Status and body of the quota answer.
+    pub status: u16,
+    pub body: String,
+}
+
+impl PluginMock {
+    /// A plugin answering 200 with `body` (the normalized snapshot).
+    pub fn ok(id: &str, body: Value) -> Self {
+        PluginMock {
+            id: id.to_string(),
+            status: 200,
+            body: body.to_string(),
+        }
+    }
 }
 
 /// What the mock saw of the two API generations.
@@ -101,6 +125,8 @@ pub struct V8Stats {
     pub missing_routes: u64,
     /// Credential list requests that asked for a page.
     pub page_requests: u64,
+    /// `GET …/plugins/:id/quota` requests (any outcome).
+    pub plugin_quota_requests: u64,
 }
 
 /// How the mock treats one request path.
@@ -151,7 +177,8 @@ pub fn route_path(
     }
     if path == V0 || path.starts_with(&format!("{V0}/")) {
         stats.v0_requests += 1;
-        if !shape.serves_v0() {
+        // Quota plugins came with v8 (servers before answer gin's 404).
+        if !shape.serves_v0() || (plugin_of(path).is_some() && !shape.serves_v8()) {
             stats.missing_routes += 1;
             return PathRoute::Missing;
         }
@@ -210,8 +237,55 @@ pub fn list_body(mock: &V8Mock, files: Vec<Value>, total: usize, range: &PageRan
     }
 }
 
-/// Add the observation fields of `name` to its entry (shapes that observe).
+/// The plugin id of a `/v0/management/plugins/:id/quota` path.
+pub fn plugin_of(path: &str) -> Option<&str> {
+    path.strip_prefix("/v0/management/plugins/")?
+        .strip_suffix("/quota")
+        .filter(|id| !id.is_empty() && !id.contains('/'))
+}
+
+/// The quota plugin's answer to `GET …/plugins/:id/quota?auth_index=…` (after
+/// the key check), like upstream: no `auth_index` 400, unknown one 404 `auth
+/// not found`, a plugin that does not answer for it 404.
+pub fn plugin_quota(
+    mock: &V8Mock,
+    accounts: &[super::MockAccount],
+    numeric_index: bool,
+    path: &str,
+    query: &str,
+) -> (u16, String) {
+    let id = plugin_of(path).unwrap_or_default();
+    let index = query
+        .split('&')
+        .find_map(|pair| match pair.split_once('=') {
+            Some(("auth_index" | "authIndex", v)) => Some(v.to_string()),
+            _ => None,
+        });
+    let Some(index) = index.filter(|i| !i.is_empty()) else {
+        return (400, json!({"error": "auth_index is required"}).to_string());
+    };
+    let Some(account) = accounts
+        .iter()
+        .find(|a| super::auth_index_for(&a.name, numeric_index) == index)
+    else {
+        return (404, json!({"error": "auth not found"}).to_string());
+    };
+    match mock.plugins.get(&account.name).filter(|p| p.id == id) {
+        Some(plugin) => (plugin.status, plugin.body.clone()),
+        None => (
+            404,
+            json!({"error": "quota provider not found for plugin"}).to_string(),
+        ),
+    }
+}
+
+/// Add the observation fields of `name` to its entry (shapes that observe),
+/// and the quota plugin fields (v8 shapes).
 pub fn decorate(mock: &V8Mock, name: &str, entry: &mut Map<String, Value>) {
+    if let Some(plugin) = mock.plugins.get(name).filter(|_| mock.shape.serves_v8()) {
+        entry.insert("supports_quota".into(), true.into());
+        entry.insert("quota_provider".into(), plugin.id.clone().into());
+    }
     if !mock.shape.observes() {
         return;
     }

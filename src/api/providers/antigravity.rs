@@ -8,7 +8,8 @@
 
 use serde_json::{json, Map, Value};
 
-use super::codex::{epoch_value, field, number, plan_string, snippet, MESSAGE_CHARS};
+use super::codex::MESSAGE_CHARS;
+use super::rate_limits::{epoch_value, field, number, plan_string, snippet};
 use super::{json_object, non_success, UsageError};
 use crate::api::auth_files::AuthFileEntry;
 use crate::api::client::{Client, UsageFailure};

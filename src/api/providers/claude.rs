@@ -7,7 +7,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::codex::{boolean, field, number, plan_string};
+use super::rate_limits::{boolean, epoch_value, field, number, plan_string};
 use super::{json_object, non_success, UsageError};
 use crate::api::auth_files::AuthFileEntry;
 use crate::model::{Epoch, Lane, QuotaWindow, Usage};
@@ -116,7 +116,7 @@ fn newer_limits(root: &Map<String, Value>) -> Limits {
         let Some(used) = field(item, "percent").and_then(number) else {
             continue;
         };
-        let reset_at = field(item, "resets_at").and_then(super::codex::epoch_value);
+        let reset_at = field(item, "resets_at").and_then(epoch_value);
         let window = |seconds: i64| QuotaWindow {
             used_percent: used.clamp(0.0, 100.0),
             window_seconds: Some(seconds),
@@ -154,7 +154,7 @@ fn claude_window(window: &Map<String, Value>, seconds: i64) -> Option<QuotaWindo
     Some(QuotaWindow {
         used_percent: used.clamp(0.0, 100.0),
         window_seconds: Some(seconds),
-        reset_at: field(window, "resets_at").and_then(super::codex::epoch_value),
+        reset_at: field(window, "resets_at").and_then(epoch_value),
     })
 }
 

@@ -10,7 +10,8 @@
 
 use serde_json::{json, Value};
 
-use super::codex::{epoch_value, field, number, snippet, MESSAGE_CHARS};
+use super::codex::MESSAGE_CHARS;
+use super::rate_limits::{epoch_value, field, number, snippet};
 use super::{json_object, non_success, UsageError};
 use crate::api::auth_files::AuthFileEntry;
 use crate::model::{Epoch, Lane, Usage};

@@ -6,7 +6,8 @@
 
 use serde_json::{json, Map, Value};
 
-use super::codex::{field, number, reset_time, snippet, DAY_SECONDS, MESSAGE_CHARS};
+use super::codex::MESSAGE_CHARS;
+use super::rate_limits::{epoch_value, field, number, reset_time, snippet, DAY_SECONDS};
 use super::{json_object, non_success, UsageError};
 use crate::api::auth_files::AuthFileEntry;
 use crate::model::{Epoch, Lane, QuotaWindow, Usage};
@@ -87,7 +88,7 @@ fn amount_window(
         ["reset_time", "resetTime"]
             .iter()
             .find_map(|k| obj.get(*k))
-            .and_then(super::codex::epoch_value)
+            .and_then(epoch_value)
     });
     Some(QuotaWindow {
         used_percent: (used / limit * 100.0).clamp(0.0, 100.0),

@@ -10,6 +10,8 @@ pub mod codex;
 pub mod codex_extras;
 pub mod gemini_cli;
 pub mod kimi;
+pub mod plugin_quota;
+pub mod rate_limits;
 pub mod reset_credits;
 pub mod xai;
 
@@ -35,6 +37,16 @@ pub fn readable(entry: &AuthFileEntry) -> bool {
     provider::descriptor(&section_of(entry)).is_some_and(|d| d.readable)
 }
 
+/// Accounts whose quota is worth asking for: enabled OAuth (non API-key)
+/// auths of a provider poolwatch reads, or one the server has a quota plugin for.
+pub fn wants_usage(entry: &AuthFileEntry) -> bool {
+    let section = provider::section_id(&provider::normalize(&entry.provider, &entry.kind));
+    !entry.disabled
+        && !entry.is_api_key()
+        && (provider::descriptor(&section).is_some_and(|d| d.readable)
+            || entry.quota_plugin.is_some())
+}
+
 /// Read one account's quota with its provider's recipe.
 pub async fn read_usage(
     client: &Client,
@@ -43,6 +55,10 @@ pub async fn read_usage(
 ) -> Result<Usage, UsageFailure> {
     let urls = client.provider_urls();
     let account = |e: UsageError| UsageFailure::Account(e.to_string());
+    if let Some(plugin) = entry.quota_plugin.as_deref().filter(|_| !readable(entry)) {
+        // A provider poolwatch has no recipe for, with a quota plugin on the server.
+        return plugin_quota::read(client, entry, plugin, now).await;
+    }
     match section_of(entry).as_str() {
         "claude" => {
             let (status, body) = client
@@ -135,7 +151,7 @@ pub(crate) fn json_object(body: &str) -> Result<Map<String, Value>, UsageError> 
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(UsageError::NoWindows),
         Err(_) if codex::contains_html_tag(trimmed) => Err(UsageError::Html),
-        Err(_) => Err(UsageError::NotJson(codex::snippet(
+        Err(_) => Err(UsageError::NotJson(rate_limits::snippet(
             trimmed,
             codex::SNIPPET_CHARS,
         ))),

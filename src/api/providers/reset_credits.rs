@@ -6,8 +6,9 @@ use serde_json::{json, Value};
 
 use std::collections::HashMap;
 
-use super::codex::{epoch_value, field, number, plan_string, CODEX_USER_AGENT};
+use super::codex::CODEX_USER_AGENT;
 use super::json_object;
+use super::rate_limits::{epoch_value, field, number, plan_string};
 use crate::api::auth_files::AuthFileEntry;
 use crate::model::{Account, Epoch, ResetCredits};
 

@@ -15,7 +15,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::codex::{epoch_value, field, number};
+use super::rate_limits::{epoch_value, field, number};
 use super::{json_object, non_success, UsageError};
 use crate::api::auth_files::AuthFileEntry;
 use crate::model::{Epoch, QuotaWindow, Usage};
