@@ -1255,7 +1255,7 @@ impl Menu<'_> {
             failures
         });
         // The only parameter is the fingerprint poolwatch computed (8 hex digits).
-        if crate::api::api_keys::is_fingerprint(&key.fingerprint) {
+        if crate::model::is_fingerprint(&key.fingerprint) {
             let hide = MenuLine::item(1, tr!("keys.hide"));
             let args = ["config", "hide-key", key.fingerprint.as_str()];
             if let Some(line) = self.action(hide, &args) {
