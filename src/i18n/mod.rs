@@ -144,6 +144,15 @@ fn opencc_s2twp(text: &str) -> String {
     }
 }
 
+/// The catalogue text of a key computed at run time (the `--help` walk of
+/// `cli`, the `status --format` placeholders) in the current language, without
+/// placeholders filled; `None` when the key is missing. Literal keys use
+/// [`tr!`](crate::tr), which the catalogue test checks.
+pub fn text(key: &str) -> Option<String> {
+    let lang = current();
+    crate::_rust_i18n_try_translate(lang.catalogue_code(), key).map(|t| script(t.into_owned()))
+}
+
 /// A message of the catalogue in the current thread's language, as a `String`.
 /// `tr!("menu.refresh_now")`, `tr!("failures.many", n = 3)` (`%{n}` in the text).
 #[macro_export]

@@ -24,40 +24,35 @@ const RESTORE_SEPARATOR: &str = " · ";
 /// Visible characters kept from the profile name.
 const PROFILE_CHARS: usize = 40;
 
-/// Placeholders as (name, description), for `--help` and the docs.
-pub const PLACEHOLDERS: &[(&str, &str)] = &[
-    ("5h", "pool 5h remaining, Plus-base percent (\"263%\")"),
-    ("5h_cap", "pool 5h capacity, Plus-base percent"),
-    (
-        "5h_pct",
-        "pool 5h remaining as a share of capacity (\"19%\")",
-    ),
-    ("week", "pool weekly remaining, Plus-base percent"),
-    ("week_cap", "pool weekly capacity, Plus-base percent"),
-    ("week_pct", "pool weekly remaining as a share of capacity"),
-    ("available", "accounts available now"),
-    ("total", "accounts in the pool"),
-    ("killed", "accounts below the weekly kill line"),
-    ("cooling", "accounts cooling down"),
-    ("erroring", "accounts whose last usage fetch failed"),
-    ("failures", "failed requests in the last 30 minutes"),
-    (
-        "restore",
-        "next 5h restore (\"+263% in 38m\"), empty when none",
-    ),
-    ("restore_week", "next weekly restore, empty when none"),
-    (
-        "restore_sep",
-        "\" · \" when there is a 5h restore, else empty",
-    ),
-    ("updated", "age of the data (\"3m ago\")"),
-    ("state", "fresh, stale, refreshing or auth"),
-    ("profile", "profile name"),
-    (
-        "level",
-        "red, yellow or green: the worse of the two windows",
-    ),
+/// The placeholders, for `--help` and the docs; what each means is the
+/// catalogue text `help.placeholder.<name>` ([`placeholder_meaning`]), in the
+/// run's language.
+pub const PLACEHOLDERS: &[&str] = &[
+    "5h",
+    "5h_cap",
+    "5h_pct",
+    "week",
+    "week_cap",
+    "week_pct",
+    "available",
+    "total",
+    "killed",
+    "cooling",
+    "erroring",
+    "failures",
+    "restore",
+    "restore_week",
+    "restore_sep",
+    "updated",
+    "state",
+    "profile",
+    "level",
 ];
+
+/// What a placeholder shows, in the current language.
+pub fn placeholder_meaning(name: &str) -> String {
+    crate::i18n::text(&format!("help.placeholder.{name}")).unwrap_or_default()
+}
 
 /// Expands the preset names `short` and `long`; any other template is returned as is.
 pub fn expand_preset(template: &str) -> &str {
@@ -151,7 +146,7 @@ fn parse(template: &str) -> Result<Vec<Piece<'_>>, String> {
 }
 
 fn is_known(name: &str) -> bool {
-    PLACEHOLDERS.iter().any(|(known, _)| *known == name)
+    PLACEHOLDERS.contains(&name)
 }
 
 fn unknown_placeholder(name: &str) -> String {
@@ -165,7 +160,7 @@ fn unknown_placeholder(name: &str) -> String {
 fn known_list() -> String {
     let names: Vec<String> = PLACEHOLDERS
         .iter()
-        .map(|(name, _)| format!("{{{name}}}"))
+        .map(|name| format!("{{{name}}}"))
         .collect();
     format!(
         "Known placeholders: {}; presets: short, long",
@@ -490,7 +485,7 @@ mod tests {
     fn unknown_placeholder_is_an_error_listing_the_known_ones() {
         let err = render_oneline("5h {nope}", Some(&report()), &fresh()).unwrap_err();
         assert!(err.contains("unknown placeholder {nope}"), "{err}");
-        for (name, _) in PLACEHOLDERS {
+        for name in PLACEHOLDERS {
             assert!(err.contains(&format!("{{{name}}}")), "{err} lacks {name}");
         }
         // Checked even when there is nothing to show.
@@ -538,8 +533,8 @@ mod tests {
 
     #[test]
     fn every_placeholder_renders_with_and_without_data() {
-        for (name, description) in PLACEHOLDERS {
-            assert!(!description.is_empty());
+        for name in PLACEHOLDERS {
+            assert!(!placeholder_meaning(name).is_empty(), "{name}");
             let template = format!("{{{name}}}");
             for r in [Some(report()), None] {
                 let line = render_oneline(&template, r.as_ref(), &fresh())
