@@ -24,34 +24,53 @@ const RESTORE_SEPARATOR: &str = " · ";
 /// Visible characters kept from the profile name.
 const PROFILE_CHARS: usize = 40;
 
-/// The placeholders, for `--help` and the docs; what each means is the
-/// catalogue text `help.placeholder.<name>` ([`placeholder_meaning`]), in the
-/// run's language.
-pub const PLACEHOLDERS: &[&str] = &[
-    "5h",
-    "5h_cap",
-    "5h_pct",
-    "week",
-    "week_cap",
-    "week_pct",
-    "available",
-    "total",
-    "killed",
-    "cooling",
-    "erroring",
-    "failures",
-    "restore",
-    "restore_week",
-    "restore_sep",
-    "updated",
-    "state",
-    "profile",
-    "level",
+/// Placeholders as (name, description), for `--help` and the docs.
+pub const PLACEHOLDERS: &[(&str, &str)] = &[
+    ("5h", "pool 5h remaining, Plus-base percent (\"263%\")"),
+    ("5h_cap", "pool 5h capacity, Plus-base percent"),
+    (
+        "5h_pct",
+        "pool 5h remaining as a share of capacity (\"19%\")",
+    ),
+    ("week", "pool weekly remaining, Plus-base percent"),
+    ("week_cap", "pool weekly capacity, Plus-base percent"),
+    ("week_pct", "pool weekly remaining as a share of capacity"),
+    (
+        "available",
+        "accounts in the available state (usable now, above the kill line)",
+    ),
+    ("total", "accounts in the pool"),
+    ("killed", "accounts below the weekly kill line"),
+    ("cooling", "accounts cooling down"),
+    ("erroring", "accounts whose last usage fetch failed"),
+    ("failures", "failed requests in the last 30 minutes"),
+    (
+        "restore",
+        "next 5h restore (\"+263% in 38m\"), empty when none",
+    ),
+    ("restore_week", "next weekly restore, empty when none"),
+    (
+        "restore_sep",
+        "\" · \" when there is a 5h restore, else empty",
+    ),
+    ("updated", "age of the data (\"3m ago\")"),
+    ("state", "fresh, stale, refreshing or auth"),
+    ("profile", "profile name"),
+    (
+        "level",
+        "red, yellow or green: the worse of the two windows",
+    ),
 ];
 
-/// What a placeholder shows, in the current language.
-pub fn placeholder_meaning(name: &str) -> String {
-    crate::i18n::text(&format!("help.placeholder.{name}")).unwrap_or_default()
+/// What a placeholder shows in the current language: `english` (from
+/// [`PLACEHOLDERS`]) in an English run, else the catalogue text
+/// `help.placeholder.<name>` (whose `en` column the `cli` tests keep equal to
+/// `english`).
+pub fn placeholder_meaning(name: &str, english: &str) -> String {
+    if crate::i18n::current() == crate::i18n::Lang::En {
+        return english.to_string();
+    }
+    crate::i18n::text(&format!("help.placeholder.{name}")).unwrap_or_else(|| english.to_string())
 }
 
 /// Expands the preset names `short` and `long`; any other template is returned as is.
@@ -146,7 +165,7 @@ fn parse(template: &str) -> Result<Vec<Piece<'_>>, String> {
 }
 
 fn is_known(name: &str) -> bool {
-    PLACEHOLDERS.contains(&name)
+    PLACEHOLDERS.iter().any(|(known, _)| *known == name)
 }
 
 fn unknown_placeholder(name: &str) -> String {
@@ -160,7 +179,7 @@ fn unknown_placeholder(name: &str) -> String {
 fn known_list() -> String {
     let names: Vec<String> = PLACEHOLDERS
         .iter()
-        .map(|name| format!("{{{name}}}"))
+        .map(|(name, _)| format!("{{{name}}}"))
         .collect();
     format!(
         "Known placeholders: {}; presets: short, long",
@@ -485,7 +504,7 @@ mod tests {
     fn unknown_placeholder_is_an_error_listing_the_known_ones() {
         let err = render_oneline("5h {nope}", Some(&report()), &fresh()).unwrap_err();
         assert!(err.contains("unknown placeholder {nope}"), "{err}");
-        for name in PLACEHOLDERS {
+        for (name, _) in PLACEHOLDERS {
             assert!(err.contains(&format!("{{{name}}}")), "{err} lacks {name}");
         }
         // Checked even when there is nothing to show.
@@ -533,8 +552,8 @@ mod tests {
 
     #[test]
     fn every_placeholder_renders_with_and_without_data() {
-        for name in PLACEHOLDERS {
-            assert!(!placeholder_meaning(name).is_empty(), "{name}");
+        for (name, description) in PLACEHOLDERS {
+            assert!(!description.is_empty());
             let template = format!("{{{name}}}");
             for r in [Some(report()), None] {
                 let line = render_oneline(&template, r.as_ref(), &fresh())
