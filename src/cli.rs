@@ -5,15 +5,12 @@ use std::path::PathBuf;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
+mod localize;
+
 /// Watch a CLIProxyAPI ChatGPT/Codex account pool: quota left, broken
 /// accounts, and when capacity comes back.
 #[derive(Debug, Parser)]
 #[command(name = "poolwatch", version, about, long_about = None)]
-#[command(
-    after_help = "Start with `poolwatch --demo status` to see a built-in demo pool.\n\
-Then: `poolwatch config init --pool-url http://127.0.0.1:8317`, `poolwatch config set-key`, \
-`poolwatch test-fetch`."
-)]
 pub struct Cli {
     /// Show the built-in demo pool instead of a server (no network, nothing written) [env: POOLWATCH_DEMO]
     #[arg(long, global = true, env = "POOLWATCH_DEMO", hide_env = true,
@@ -56,10 +53,7 @@ impl Cli {
                     return Err(error);
                 }
                 crate::i18n::set(lang);
-                let error = localized(command())
-                    .try_get_matches()
-                    .err()
-                    .unwrap_or(error);
+                let error = localized().try_get_matches().err().unwrap_or(error);
                 Err(localized_error(error))
             }
         }
@@ -76,55 +70,11 @@ fn help_language() -> crate::i18n::Lang {
     crate::i18n::resolve(setting, &env, None)
 }
 
-/// `cmd` with the about texts, the global options and the headings in the
-/// current language (the `help.*` keys of the catalogue).
-fn localized(cmd: clap::Command) -> clap::Command {
-    // clap takes headings as `&'static str`; this runs once, on the help or
-    // error path of a process that exits right after.
-    let global: &'static str = Box::leak(crate::tr!("help.global_options").into_boxed_str());
-    let options: &'static str = Box::leak(crate::tr!("help.options").into_boxed_str());
-    let mut cmd = cmd.about(crate::tr!("help.about"));
-    for (id, text) in [
-        ("demo", crate::tr!("help.arg.demo")),
-        ("config", crate::tr!("help.arg.config")),
-        ("privacy", crate::tr!("help.arg.privacy")),
-        ("profile", crate::tr!("help.arg.profile")),
-    ] {
-        cmd = cmd.mut_arg(id, |arg| arg.help(text).help_heading(global));
-    }
-    let names: Vec<String> = cmd
-        .get_subcommands()
-        .map(|s| s.get_name().to_string())
-        .collect();
-    for name in names {
-        let about = match name.as_str() {
-            "status" => crate::tr!("help.status"),
-            "plugin" => crate::tr!("help.plugin"),
-            "refresh" => crate::tr!("help.refresh"),
-            "test-fetch" => crate::tr!("help.test-fetch"),
-            "snapshot" => crate::tr!("help.snapshot"),
-            "config" => crate::tr!("help.config"),
-            "install-plugin" => crate::tr!("help.install-plugin"),
-            "alerts" => crate::tr!("help.alerts"),
-            "metrics" => crate::tr!("help.metrics"),
-            "completions" => crate::tr!("help.completions"),
-            "man" => crate::tr!("help.man"),
-            _ => continue,
-        };
-        cmd = cmd.mut_subcommand(&name, |sub| {
-            let ids: Vec<String> = sub
-                .get_arguments()
-                .filter(|a| !a.is_global_set() && a.get_help_heading().is_none())
-                .map(|a| a.get_id().to_string())
-                .collect();
-            let mut sub = sub.about(about);
-            for id in ids {
-                sub = sub.mut_arg(id, |arg| arg.help_heading(options));
-            }
-            sub
-        });
-    }
-    cmd
+/// The full command definition in the current language: every text of the
+/// derive tree, the notes and examples, and clap's own strings
+/// (`localize`). Only for a run in another language than English.
+fn localized() -> clap::Command {
+    localize::builtins(complete(localize::derive_texts(Cli::command())))
 }
 
 /// A parse error said in the current language first, clap's own text after
@@ -150,32 +100,41 @@ fn localized_error(error: clap::Error) -> clap::Error {
     )
 }
 
-/// The full command definition: the derive plus an Examples section per
-/// subcommand and the `status --format` placeholder list (from
+/// The full command definition: the derive plus the notes, an Examples
+/// section per subcommand and the `status --format` placeholder list (from
 /// `render::oneline::PLACEHOLDERS`, so it never drifts). `--help`, the man
 /// page and the completions all come from it.
 pub fn command() -> clap::Command {
-    let mut placeholders = String::from(
-        "Print one line from a template for tmux/starship: `short`, `long`, or text with \
-{placeholders}; `{{` and `}}` are literal braces.\n\nPlaceholders:",
+    complete(Cli::command())
+}
+
+/// `cmd` (the derive tree, maybe translated) with the texts built here, in
+/// the current language: the notes, the examples, the `--format` list.
+fn complete(cmd: clap::Command) -> clap::Command {
+    use crate::render::oneline;
+    let mut placeholders = format!(
+        "{}\n\n{}",
+        crate::tr!("help.format.intro"),
+        crate::tr!("help.format.placeholders")
     );
-    for (name, meaning) in crate::render::oneline::PLACEHOLDERS {
+    for (name, english) in oneline::PLACEHOLDERS {
+        let meaning = oneline::placeholder_meaning(name, english);
         let name = format!("{{{name}}}");
         placeholders.push_str(&format!("\n  {name:<15} {meaning}"));
     }
     placeholders.push_str(&format!(
-        "\n\nPresets:\n  short = {}\n  long  = {}",
-        crate::render::oneline::SHORT_PRESET,
-        crate::render::oneline::LONG_PRESET
+        "\n\n{}\n  short = {}\n  long  = {}",
+        crate::tr!("help.format.presets"),
+        oneline::SHORT_PRESET,
+        oneline::LONG_PRESET
     ));
-    let mut cmd = Cli::command();
+    let mut cmd = cmd.after_help(crate::tr!("help.after.poolwatch"));
     for (name, examples) in EXAMPLES {
         cmd = cmd.mut_subcommand(name, |sub| {
-            let examples = examples_text(examples);
+            let examples = examples_text(name, examples);
             // A longer note (`refresh --retry-key`) keeps the examples after it.
-            let long = sub
-                .get_after_long_help()
-                .map(|notes| format!("{notes}\n\n{examples}"));
+            let long = (*name == "refresh")
+                .then(|| format!("{}\n\n{examples}", crate::tr!("help.after_long.refresh")));
             let sub = sub.after_help(examples);
             match long {
                 Some(long) => sub.after_long_help(long),
@@ -189,19 +148,39 @@ pub fn command() -> clap::Command {
     .mut_subcommand("config", |config| {
         let mut config = config;
         for (name, examples) in CONFIG_EXAMPLES {
-            config = config.mut_subcommand(name, |sub| sub.after_help(examples_text(examples)));
+            let path = format!("config.{name}");
+            config =
+                config.mut_subcommand(name, |sub| sub.after_help(examples_text(&path, examples)));
         }
         config
     })
 }
 
-fn examples_text(examples: &[&str]) -> String {
-    let mut out = String::from("Examples:");
-    for line in examples {
+/// The Examples section of the subcommand at `path`: the command lines as
+/// they are, a `# comment` after one in the current language
+/// (`help.example.<path>.<line>`; English runs keep the text here).
+fn examples_text(path: &str, examples: &[&str]) -> String {
+    let mut out = crate::tr!("help.examples");
+    for (n, line) in examples.iter().enumerate() {
         out.push_str("\n  ");
-        out.push_str(line);
+        match example_comment(line) {
+            Some((command, comment)) if crate::i18n::current() != crate::i18n::Lang::En => {
+                let key = format!("help.example.{path}.{n}");
+                let comment = crate::i18n::text(&key).unwrap_or_else(|| comment.to_string());
+                out.push_str(command);
+                out.push_str(&comment);
+            }
+            _ => out.push_str(line),
+        }
     }
     out
+}
+
+/// An example line split after its `# ` (the command with its padding, the
+/// comment), when it has a comment.
+fn example_comment(line: &str) -> Option<(&str, &str)> {
+    let at = line.find("  # ")? + 4;
+    Some((&line[..at], &line[at..]))
 }
 
 /// Examples shown under each subcommand's `--help` (and in the man page).
@@ -332,10 +311,6 @@ pub enum Command {
 
 /// Options of `completions`.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  \
-poolwatch completions zsh --dir ~/.zfunc          # writes ~/.zfunc/_poolwatch\n  \
-poolwatch completions bash > ~/.local/share/bash-completion/completions/poolwatch\n  \
-poolwatch completions fish --dir ~/.config/fish/completions")]
 pub struct CompletionsArgs {
     /// The shell to generate for
     #[arg(value_enum)]
@@ -348,9 +323,6 @@ pub struct CompletionsArgs {
 
 /// Options of `man`.
 #[derive(Debug, Args, Default)]
-#[command(after_help = "Examples:\n  \
-poolwatch man | man -l -                            # read it now\n  \
-poolwatch man --dir ~/.local/share/man/man1        # poolwatch.1 and poolwatch-status.1, ...")]
 pub struct ManArgs {
     /// Write poolwatch.1 and one page per subcommand into this folder
     /// (created when missing), and print their paths
@@ -360,13 +332,6 @@ pub struct ManArgs {
 
 /// Options of `refresh`.
 #[derive(Debug, Args, Default)]
-#[command(
-    after_long_help = "--retry-key: after a 401 poolwatch never sends the same key again on its own \
-(CLIProxyAPI bans an IP for 30 minutes after 5 failed attempts); a new key (`poolwatch config set-key`, \
-POOLWATCH_MANAGEMENT_KEY) is tried at once. Use --retry-key when the pool's key was changed back \
-instead. It also asks during a running IP ban (such a request does not count on the server). Never \
-more than 3 failed attempts in 30 minutes are made, whatever the flags."
-)]
 pub struct RefreshArgs {
     /// Send the management key once more although the pool rejected it (see below)
     #[arg(long)]
@@ -659,6 +624,58 @@ mod tests {
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
         command().debug_assert();
+    }
+
+    /// Every text `--help` shows in a Chinese run, with its catalogue key and
+    /// English source: the derive tree's (walked by `localize::texts`), the
+    /// examples' comments, the `--format` placeholders.
+    fn help_texts() -> Vec<(String, String)> {
+        let mut all: Vec<(String, String)> = localize::texts(&Cli::command())
+            .into_iter()
+            .map(|t| (t.key, t.english))
+            .collect();
+        let examples = EXAMPLES.iter().map(|(n, e)| (n.to_string(), *e));
+        let config = CONFIG_EXAMPLES
+            .iter()
+            .map(|(n, e)| (format!("config.{n}"), *e));
+        for (path, lines) in examples.chain(config) {
+            for (n, line) in lines.iter().enumerate() {
+                if let Some((_, comment)) = example_comment(line) {
+                    all.push((format!("help.example.{path}.{n}"), comment.to_string()));
+                }
+            }
+        }
+        for (name, english) in crate::render::oneline::PLACEHOLDERS {
+            all.push((format!("help.placeholder.{name}"), english.to_string()));
+        }
+        all
+    }
+
+    /// Adding an option (or a subcommand, an example comment, a placeholder)
+    /// without its catalogue entry fails here; so does changing the English
+    /// text without the catalogue (whose `en` column is the English source
+    /// text, so the translation next to it is looked at again). The failure
+    /// prints the entries to paste into `locales/poolwatch.toml`.
+    #[test]
+    fn every_help_text_has_its_key_in_both_languages() {
+        let has_cjk = |t: &str| t.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+        let mut wrong = String::new();
+        let all = help_texts();
+        assert!(all.len() > 80, "{}", all.len());
+        for (key, english) in all {
+            let en = crate::_rust_i18n_try_translate("en", &key);
+            let zh = crate::_rust_i18n_try_translate("zh-Hans", &key);
+            if en.as_deref() != Some(english.as_str()) || !zh.as_deref().is_some_and(has_cjk) {
+                wrong.push_str(&format!(
+                    "[{key:?}]\nen = {english:?}\nzh-Hans = {:?}\n",
+                    zh.as_deref().unwrap_or("")
+                ));
+            }
+        }
+        assert!(
+            wrong.is_empty(),
+            "--help texts missing or stale in the catalogue:\n{wrong}"
+        );
     }
 
     #[test]

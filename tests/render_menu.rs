@@ -158,6 +158,8 @@ fn report() -> PoolReport {
             weight: 1.0,
             accounts: 4,
             available: 2,
+            counted: 2,
+            counts: Default::default(),
         }],
         primary_provider: "codex".into(),
         sections: Vec::new(),

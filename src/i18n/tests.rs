@@ -239,3 +239,88 @@ fn traditional_chinese_is_the_simplified_catalogue_converted() {
     // English is never converted.
     assert_eq!(to_traditional("abc 小时"), "abc 小時");
 }
+
+/// Simplified → Traditional (Taiwan) at run time, as `build.rs` does it at
+/// build time (the same function: `hant::hant_template`).
+fn to_traditional(text: &str) -> String {
+    super::hant::hant_template(text)
+}
+
+/// The build step cannot drift: the generated zh-Hant table holds exactly
+/// the catalogue's keys, each the runtime conversion of its zh-Hans text.
+#[test]
+fn the_generated_zh_hant_table_is_the_runtime_conversion_of_every_key() {
+    let catalogue = catalogue();
+    let table = super::zh_hant::MESSAGES;
+    assert_eq!(table.len(), catalogue.len());
+    assert!(table.windows(2).all(|w| w[0].0 < w[1].0), "sorted by key");
+    for (key, langs) in &catalogue {
+        let want = to_traditional(&langs["zh-Hans"]);
+        assert_eq!(hant_template(key), Some(want.as_str()), "{key}");
+    }
+    // The included file is what the shared function writes today.
+    let source: toml::Table = CATALOGUE.parse().unwrap();
+    assert_eq!(
+        include_str!(concat!(env!("OUT_DIR"), "/zh_hant.rs")),
+        super::hant::table_source(&source)
+    );
+    let pieces: Vec<&str> = super::zh_hant::FRAGMENTS.iter().map(|(h, _)| *h).collect();
+    assert_eq!(pieces, super::hant::FRAGMENTS);
+    for (hans, hant) in super::zh_hant::FRAGMENTS {
+        assert_eq!(*hant, to_traditional(hans), "{hans}");
+    }
+}
+
+/// Durations are built from pieces at run time: swapping the pieces gives
+/// what converting the whole text would.
+#[test]
+fn durations_in_traditional_chinese_match_a_whole_conversion() {
+    for seconds in [
+        1,
+        45,
+        60,
+        61,
+        3599,
+        3600,
+        3720,
+        86_399,
+        86_400,
+        90_000,
+        2 * 86_400 + 3 * 3600,
+        40 * 86_400,
+    ] {
+        let hans = with(Lang::ZhHans, || crate::render::duration::short(seconds));
+        let hant = with(Lang::ZhHant, || crate::render::duration::short(seconds));
+        assert_eq!(hant, to_traditional(&hans), "{seconds}");
+    }
+    assert_eq!(
+        with(Lang::ZhHant, || crate::render::duration::short(38 * 60)),
+        "38分鐘"
+    );
+}
+
+/// Values are put into a zh-Hant message as they are: user data such as a
+/// label written in Simplified characters is never rewritten, nor are text
+/// already localized or placeholders inside a value.
+#[test]
+fn zh_hant_messages_never_convert_their_values() {
+    let title = with(Lang::ZhHant, || {
+        crate::tr!("alert.killed_title", label = "测试账号")
+    });
+    assert!(title.contains("测试账号"), "{title}");
+    assert_ne!(
+        title,
+        with(Lang::ZhHans, || crate::tr!(
+            "alert.killed_title",
+            label = "测试账号"
+        ))
+    );
+    let same = with(Lang::ZhHant, || {
+        crate::tr!("menu.same_login", label = "%{label} 设置")
+    });
+    assert!(same.contains("%{label} 设置"), "{same}");
+    assert!(
+        !same.contains("同一个"),
+        "the template is Traditional: {same}"
+    );
+}

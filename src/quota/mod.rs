@@ -401,7 +401,19 @@ pub struct PlanGroup {
     pub plan: String,
     pub weight: f64,
     pub accounts: usize,
+    /// Deprecated (JSON readers written before `counted`): the same number as
+    /// [`PlanGroup::counted`]. It never meant the pool's "available" state
+    /// (`counts.available`); read `counted` or `counts.available` instead.
     pub available: usize,
+    /// Accounts whose quota counts in the pool's sums (enabled, usable now,
+    /// not a second file of a counted login); week-killed ones included, as
+    /// in the window sums.
+    #[serde(default)]
+    pub counted: usize,
+    /// This plan's accounts by state, the same partition as the pool's
+    /// `counts`: summed over the plans, each state gives the pool's figure.
+    #[serde(default)]
+    pub counts: PoolCounts,
 }
 
 impl PoolReport {

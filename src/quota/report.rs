@@ -253,13 +253,11 @@ fn quota_read(view: &AccountView) -> bool {
 /// Account counts: every account in exactly one state ([`count_state`]),
 /// so `available + killed + cooling + erroring + no_data + disabled +
 /// duplicates == total`; `stale` (kept values shown) is extra information.
-fn counts(views: &[AccountView]) -> PoolCounts {
-    let mut c = PoolCounts {
-        total: views.len(),
-        stale: views.iter().filter(|v| v.stale).count(),
-        ..PoolCounts::default()
-    };
+fn counts<'a>(views: impl IntoIterator<Item = &'a AccountView>) -> PoolCounts {
+    let mut c = PoolCounts::default();
     for view in views {
+        c.total += 1;
+        c.stale += usize::from(view.stale);
         match count_state(view) {
             CountState::Disabled => c.disabled += 1,
             CountState::Duplicate => c.duplicates += 1,
@@ -275,20 +273,24 @@ fn counts(views: &[AccountView]) -> PoolCounts {
 
 /// Accounts grouped by normalised plan, heaviest plan first, then by name.
 fn plan_groups(views: &[AccountView]) -> Vec<PlanGroup> {
-    let mut groups: BTreeMap<&str, PlanGroup> = BTreeMap::new();
+    let mut by_plan: BTreeMap<&str, Vec<&AccountView>> = BTreeMap::new();
     for view in views {
-        let group = groups
-            .entry(view.plan.as_str())
-            .or_insert_with(|| PlanGroup {
-                plan: view.plan.clone(),
-                weight: view.weight,
-                accounts: 0,
-                available: 0,
-            });
-        group.accounts += 1;
-        group.available += usize::from(counts_in_pool(view));
+        by_plan.entry(view.plan.as_str()).or_default().push(view);
     }
-    let mut groups: Vec<PlanGroup> = groups.into_values().collect();
+    let mut groups: Vec<PlanGroup> = by_plan
+        .into_values()
+        .map(|views| {
+            let counted = views.iter().filter(|v| counts_in_pool(v)).count();
+            PlanGroup {
+                plan: views[0].plan.clone(),
+                weight: views[0].weight,
+                accounts: views.len(),
+                available: counted,
+                counted,
+                counts: counts(views.iter().copied()),
+            }
+        })
+        .collect();
     groups.sort_by(|a, b| {
         b.weight
             .total_cmp(&a.weight)
@@ -483,7 +485,8 @@ mod tests {
             .filter(|v| v.id != "a1")
             .all(|v| v.duplicate_of.is_none()));
         let plus = report.plans.iter().find(|p| p.plan == "plus").unwrap();
-        assert_eq!((plus.accounts, plus.available), (2, 1));
+        assert_eq!((plus.accounts, plus.available, plus.counted), (2, 1, 1));
+        assert_eq!((plus.counts.available, plus.counts.duplicates), (1, 1));
     }
 
     #[test]
@@ -726,8 +729,25 @@ mod tests {
                 );
                 let plan_total: usize = report.plans.iter().map(|p| p.accounts).sum();
                 prop_assert_eq!(plan_total, c.total);
-                let plan_available: usize = report.plans.iter().map(|p| p.available).sum();
-                prop_assert_eq!(plan_available, report.accounts.iter().filter(|v| counts_in_pool(v)).count());
+                let plan_counted: usize = report.plans.iter().map(|p| p.counted).sum();
+                prop_assert_eq!(plan_counted, report.accounts.iter().filter(|v| counts_in_pool(v)).count());
+                // Each plan's states partition its accounts, and add up to the pool's.
+                let mut summed = PoolCounts::default();
+                for p in &report.plans {
+                    prop_assert_eq!(p.available, p.counted);
+                    prop_assert_eq!(p.counts.total, p.accounts);
+                    let q = &p.counts;
+                    prop_assert_eq!(q.available + q.killed + q.cooling + q.erroring + q.disabled + q.duplicates + q.no_data(), q.total);
+                    summed.total += q.total;
+                    summed.available += q.available;
+                    summed.killed += q.killed;
+                    summed.cooling += q.cooling;
+                    summed.erroring += q.erroring;
+                    summed.disabled += q.disabled;
+                    summed.stale += q.stale;
+                    summed.duplicates += q.duplicates;
+                }
+                prop_assert_eq!(&summed, c);
                 let any_buckets = accounts.iter().any(|a| !a.recent_requests.is_empty());
                 prop_assert_eq!(report.health.buckets.len(), if any_buckets { 20 } else { 0 });
                 prop_assert!(report.health.recent_failures <= report.health.failed);

@@ -35,7 +35,10 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
     ("week", "pool weekly remaining, Plus-base percent"),
     ("week_cap", "pool weekly capacity, Plus-base percent"),
     ("week_pct", "pool weekly remaining as a share of capacity"),
-    ("available", "accounts available now"),
+    (
+        "available",
+        "accounts in the available state (usable now, above the kill line)",
+    ),
     ("total", "accounts in the pool"),
     ("killed", "accounts below the weekly kill line"),
     ("cooling", "accounts cooling down"),
@@ -58,6 +61,17 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
         "red, yellow or green: the worse of the two windows",
     ),
 ];
+
+/// What a placeholder shows in the current language: `english` (from
+/// [`PLACEHOLDERS`]) in an English run, else the catalogue text
+/// `help.placeholder.<name>` (whose `en` column the `cli` tests keep equal to
+/// `english`).
+pub fn placeholder_meaning(name: &str, english: &str) -> String {
+    if crate::i18n::current() == crate::i18n::Lang::En {
+        return english.to_string();
+    }
+    crate::i18n::text(&format!("help.placeholder.{name}")).unwrap_or_else(|| english.to_string())
+}
 
 /// Expands the preset names `short` and `long`; any other template is returned as is.
 pub fn expand_preset(template: &str) -> &str {
