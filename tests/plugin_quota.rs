@@ -107,6 +107,47 @@ fn an_unknown_provider_with_a_plugin_shows_its_lanes_everywhere() {
         }
         assert!(menu.stdout.contains("Daily requests"), "{}", menu.stdout);
         assert!(menu.stdout.contains("Premium"), "{}", menu.stdout);
+        // Read, not "health only": the section says where its quota comes from
+        // and the account row shows its tightest lane, not "quota not read".
+        let out = &menu.stdout;
+        assert!(!out.contains("quota not read"), "{out}");
+        assert!(
+            out.contains("workbuddy · 1 account · quota per account, from the server's plugin"),
+            "{out}"
+        );
+        let row = out
+            .lines()
+            .find(|l| l.contains("wb@example.com") && !l.starts_with("--"))
+            .unwrap_or_else(|| panic!("{out}"));
+        assert!(row.contains("Daily requests 25%"), "{row}");
+        assert!(
+            !row.contains("#8E8E93"),
+            "a read account is not greyed out: {row}"
+        );
+        let submenu: Vec<&str> = out
+            .lines()
+            .skip_while(|l| !l.contains("wb@example.com"))
+            .skip(1)
+            .take_while(|l| l.starts_with("--"))
+            .collect();
+        assert!(
+            !submenu.iter().any(|l| l.contains("no data")),
+            "no 5h/Week lines of poolwatch's own: {submenu:?}"
+        );
+        let status = sandbox.run(&["status", "--no-color"]);
+        assert!(
+            status.stdout.contains(
+                "workbuddy · Accounts 1/1 available · quota per account, from the server's plugin"
+            ),
+            "{}",
+            status.stdout
+        );
+        assert!(
+            status.stdout.contains("  Daily requests 25% left"),
+            "{}",
+            status.stdout
+        );
+        assert!(!status.stdout.contains("health only"), "{}", status.stdout);
         // The widget snapshot carries them too.
         let snapshot: Value =
             serde_json::from_slice(&std::fs::read(sandbox.snapshot_path()).unwrap()).unwrap();

@@ -180,7 +180,12 @@ fn menu_lines_omitting(
         {
             let part = report.section_report(&section.provider);
             lines.push(MenuLine::separator());
-            lines.push(menu.section_header(section));
+            lines.push(
+                menu.section_header_with(
+                    section,
+                    section_has_plugin_lanes(report, &section.provider),
+                ),
+            );
             if section.quota {
                 lines.extend(menu.pool_lines_with(&part, None, false));
                 lines.extend(menu.reset_credit_lines(Some(section)));
@@ -886,11 +891,18 @@ impl Menu<'_> {
 
     /// The heading of one provider's section: name, accounts and what 100% means.
     fn section_header(&self, section: &ProviderSection) -> MenuLine {
+        self.section_header_with(section, false)
+    }
+
+    /// [`Self::section_header`]; `plugin`: the section's quota came from the
+    /// server's quota plugin, per account (lanes, never summed).
+    fn section_header_with(&self, section: &ProviderSection, plugin: bool) -> MenuLine {
         let accounts = match section.counts.total {
             1 => tr!("refresh.one_account"),
             n => tr!("refresh.n_accounts", n = n),
         };
         let note = match (section.quota, section.unit) {
+            (false, _) if plugin => tr!("section.plugin_quota"),
             (false, _) => tr!("section.health_only"),
             (true, Unit::PlusPercent) => tr!("section.unit_plus"),
             (true, Unit::Percent) => match crate::provider::descriptor(&section.provider) {
@@ -1054,7 +1066,11 @@ impl Menu<'_> {
         let label = non_empty(menu_cell(&a.label, LABEL_WIDTH), &tr!("menu.no_label"));
         let plan = non_empty(menu_cell(&plan_word(&a.plan), PLAN_WIDTH), "?");
         let quota = match (&a.five_hour, &a.weekly) {
-            (None, None) if health_only(a) => tr!("menu.quota_not_read"),
+            (None, None) if health_only(a) => match lowest_lane(a) {
+                // A provider read through the server's quota plugin: its tightest lane.
+                Some(lane) => lane_glance(lane),
+                None => tr!("menu.quota_not_read"),
+            },
             (None, None) if a.token_refused => tr!("account.token_refused"),
             (None, None) if a.expired => tr!("menu.values_too_old"),
             // Not "no usage data error": the failure says it.
@@ -1117,8 +1133,11 @@ impl Menu<'_> {
                 tr!("menu.email", email = menu_text(email, 60)),
             )));
         }
-        lines.push(MenuLine::item(1, account_window_detail(a, "5h", now)));
-        lines.push(MenuLine::item(1, account_window_detail(a, "Week", now)));
+        // A plugin-read account has lanes, never a 5h or Week window of poolwatch's own.
+        if !(health_only(a) && lowest_lane(a).is_some()) {
+            lines.push(MenuLine::item(1, account_window_detail(a, "5h", now)));
+            lines.push(MenuLine::item(1, account_window_detail(a, "Week", now)));
+        }
         if let Some(monthly) = &a.monthly {
             lines.push(MenuLine::item(
                 1,
@@ -1626,7 +1645,10 @@ fn account_tone(a: &AccountView) -> Tone {
     );
     match level {
         Some(level) => Tone::of(level),
-        None if health_only(a) && a.error.is_none() => Tone::Grey,
+        None if health_only(a) && a.error.is_none() => match lowest_lane(a) {
+            Some(lane) => Tone::of(crate::quota::level(lane.remaining.unwrap_or(0.0) / 100.0)),
+            None => Tone::Grey,
+        },
         None => Tone::Red,
     }
 }
@@ -1634,6 +1656,36 @@ fn account_tone(a: &AccountView) -> Tone {
 /// An account of a provider whose quota poolwatch does not read (listed with its health).
 fn health_only(a: &AccountView) -> bool {
     !a.provider.is_empty() && crate::provider::descriptor(&a.provider).is_none()
+}
+
+/// The lane with the least quota left (a provider without a recipe of its own
+/// whose quota the server's plugin gave as lanes, docs/providers.md).
+pub(crate) fn lowest_lane(a: &AccountView) -> Option<&Lane> {
+    a.lanes
+        .iter()
+        .filter(|l| l.remaining.is_some())
+        .min_by(|x, y| {
+            x.remaining
+                .partial_cmp(&y.remaining)
+                .unwrap_or(std::cmp::Ordering::Equal)
+        })
+}
+
+/// `Daily requests 25%`: a lane in an account row.
+fn lane_glance(lane: &Lane) -> String {
+    let name = non_empty(menu_cell(&lane.name, 20), &tr!("lane.limit"));
+    format!(
+        "{name} {}",
+        lane.remaining.map(percent_whole).unwrap_or_default()
+    )
+}
+
+/// True when some account of `provider` had its quota read through a plugin.
+pub(crate) fn section_has_plugin_lanes(report: &PoolReport, provider: &str) -> bool {
+    report
+        .accounts
+        .iter()
+        .any(|a| a.provider == provider && health_only(a) && lowest_lane(a).is_some())
 }
 
 /// The 5h or Week line of an account's submenu: a window restored at its
@@ -1682,7 +1734,7 @@ fn window_detail(name: &str, window: Option<&AccountWindow>, killed: bool, now: 
 }
 
 /// `Opus (week) 20% left · resets in 2d` (the lane name is server text).
-fn lane_detail(lane: &Lane, now: Epoch) -> String {
+pub(crate) fn lane_detail(lane: &Lane, now: Epoch) -> String {
     let name = non_empty(menu_text(&lane.name, 40), &tr!("lane.limit"));
     // `Claude · 5h` already names its window: no `(5h)` after it.
     let window = lane

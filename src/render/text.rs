@@ -140,11 +140,20 @@ pub fn render_status_at(
                     let _ = writeln!(out, "\n{}", p.paint(&name, Style::Bold));
                     pool(&mut out, &part, None, &p, width, false);
                 } else {
-                    let title = tr!(
-                        "status.health_only",
-                        name = name,
-                        counts = counts_text(&part)
-                    );
+                    let title = if super::menu::section_has_plugin_lanes(report, &section.provider)
+                    {
+                        tr!(
+                            "status.plugin_quota",
+                            name = name,
+                            counts = counts_text(&part)
+                        )
+                    } else {
+                        tr!(
+                            "status.health_only",
+                            name = name,
+                            counts = counts_text(&part)
+                        )
+                    };
                     let _ = writeln!(out, "\n{}", p.paint(&title, Style::Bold));
                 }
                 out.push('\n');
@@ -518,6 +527,15 @@ fn accounts(out: &mut String, report: &PoolReport, p: &Painter, width: usize) {
             let text = terminal_text(&super::menu::detail_text(error), MESSAGE_CHARS);
             let prefix = format!("  {} ", tr!("status.error_prefix"));
             wrapped(out, &text, width, &prefix, "    ", p, Some(Style::Red));
+        }
+        // No 5h or Week of its own (a provider read through the server's quota
+        // plugin): its lanes, one line each.
+        if account.five_hour.is_none() && account.weekly.is_none() {
+            for lane in &account.lanes {
+                let text =
+                    terminal_text(&super::menu::lane_detail(lane, report.now), MESSAGE_CHARS);
+                let _ = writeln!(out, "  {text}");
+            }
         }
         if let Some(source) = account
             .source
