@@ -184,15 +184,16 @@ public struct PlanRowViewModel: Equatable, Sendable {
     public let name: String
     /// `20x`
     public let weightText: String
-    /// `1/1` (available/accounts)
+    /// `3/7`: accounts in the available state / all accounts of the plan (the
+    /// pool's partition); older snapshots without it show the counted ones.
     public let accountsText: String
-    /// Plus-base capacity of the available accounts of this plan: `2000%`.
+    /// Plus-base capacity of the accounts this plan counts in the sums: `2000%`.
     public let capacityText: String
 
     public init(_ plan: Plan) {
         name = Format.planName(plan.plan)
         weightText = Format.weight(plan.weight)
-        accountsText = "\(plan.available)/\(plan.accounts)"
+        accountsText = "\(plan.ready ?? plan.available)/\(plan.accounts)"
         capacityText = Format.compact(plan.weight * Double(plan.available) * 100) + "%"
     }
 

@@ -384,21 +384,39 @@ public struct Plan: Codable, Equatable, Sendable {
     public var plan: String
     public var weight: Double
     public var accounts: Int
+    /// Accounts of this plan counted in the pool's sums (`counted`; older
+    /// snapshots call it `available`). Week-killed accounts are counted.
     public var available: Int
+    /// The plan's accounts in the available state (its part of the pool's
+    /// partition, `counts.available`); nil in snapshots before it existed.
+    public var ready: Int?
 
-    enum CodingKeys: String, CodingKey { case plan, weight, accounts, available }
+    enum CodingKeys: String, CodingKey { case plan, weight, accounts, available, counted, counts }
 
-    public init(plan: String, weight: Double, accounts: Int, available: Int) {
+    public init(plan: String, weight: Double, accounts: Int, available: Int, ready: Int? = nil) {
         self.plan = plan
         self.weight = weight
         self.accounts = accounts
         self.available = available
+        self.ready = ready
     }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
+        let counted = c.contains(.counted) ? c.count(.counted) : c.count(.available)
         self.init(plan: c.string(.plan) ?? "", weight: c.number(.weight) ?? 1,
-                  accounts: c.count(.accounts), available: c.count(.available))
+                  accounts: c.count(.accounts), available: counted,
+                  ready: c.lenient(Counts.self, forKey: .counts)?.available)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(plan, forKey: .plan)
+        try c.encode(weight, forKey: .weight)
+        try c.encode(accounts, forKey: .accounts)
+        try c.encode(available, forKey: .available)
+        try c.encode(available, forKey: .counted)
+        if let ready { try c.encode(Counts(available: ready), forKey: .counts) }
     }
 }
 

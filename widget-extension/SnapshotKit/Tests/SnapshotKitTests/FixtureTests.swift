@@ -130,6 +130,11 @@ final class FixtureTests: XCTestCase {
                 XCTAssertEqual(pool.plans.reduce(0) { $0 + $1.accounts }, c.total, "\(name): plan rows cover all accounts")
                 // A plan row's `available` counts the accounts summed into the pool (killed ones too).
                 XCTAssertEqual(pool.plans.reduce(0) { $0 + $1.available }, accounts.filter(\.available).count, "\(name): plan availability")
+                // Each plan's part of the partition (snapshots that carry it: the Rust-written ones):
+                // the ready counts of the plan rows add up to the pool's.
+                if pool.plans.allSatisfy({ $0.ready != nil }) {
+                    XCTAssertEqual(pool.plans.reduce(0) { $0 + ($1.ready ?? 0) }, c.available, "\(name): plan ready counts partition")
+                }
                 let model = PoolViewModel(snapshot: snapshot, now: snapshot.generatedAt)
                 XCTAssertEqual(model.readyText, "\(c.available)/\(c.total) ready")
                 XCTAssertEqual(model.plans.count, pool.plans.count)
@@ -162,6 +167,14 @@ final class FixtureTests: XCTestCase {
                 XCTAssertEqual(row.label, account.label)
             }
             XCTAssertEqual(model.plans.first?.name, "Pro", "heaviest plan first")
+            // The plus row says how many of its accounts are ready (3 of 7: one week-killed,
+            // one cooling, one erroring, one disabled), while its capacity counts the 6 summed.
+            // A snapshot without the per-plan partition (this package's older hand-made one) shows
+            // the counted ones.
+            let plus = try XCTUnwrap(model.plans.first { $0.name == "Plus" })
+            let hasPartition = pool.plans.contains { $0.ready != nil }
+            XCTAssertEqual(plus.accountsText, hasPartition ? "3/7" : "6/7")
+            XCTAssertEqual(plus.capacityText, "600%")
             XCTAssertEqual(model.health?.states.count, 20)
             XCTAssertEqual(model.health?.failuresText, Format.failures(pool.health.recentFailures))
             // The ring text is the documented format.
