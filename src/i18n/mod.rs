@@ -21,6 +21,7 @@
 
 use std::cell::Cell;
 
+pub mod catalogue;
 mod detect;
 
 pub use detect::{choose, first_apple_language, from_locale_env, resolve};
@@ -146,22 +147,26 @@ fn opencc_s2twp(text: &str) -> String {
 
 /// A message of the catalogue in the current thread's language, as a `String`.
 /// `tr!("menu.refresh_now")`, `tr!("failures.many", n = 3)` (`%{n}` in the text).
+/// The text comes from the static table of [`catalogue`] (no run-time map).
 #[macro_export]
 macro_rules! tr {
     ($key:literal) => {
         $crate::i18n::script(
-            rust_i18n::t!($key, locale = $crate::i18n::current().catalogue_code()).into_owned(),
+            $crate::i18n::catalogue::text($crate::i18n::current(), $key).to_string(),
         )
     };
     ($key:literal, $($name:ident = $value:expr),+ $(,)?) => {
         if $crate::i18n::current() == $crate::i18n::Lang::ZhHant {
             $crate::i18n::interpolate_hant(
-                &rust_i18n::t!($key, locale = "zh-Hans"),
+                $crate::i18n::catalogue::text($crate::i18n::Lang::ZhHant, $key),
                 &[$((stringify!($name), ($value).to_string())),+],
             )
         } else {
-            rust_i18n::t!($key, locale = $crate::i18n::current().code(), $($name = $value),+)
-                .into_owned()
+            $crate::i18n::catalogue::interpolate(
+                $crate::i18n::catalogue::text($crate::i18n::current(), $key),
+                &[$(stringify!($name)),+],
+                &[$(format!("{}", $value)),+],
+            )
         }
     };
 }
