@@ -134,7 +134,7 @@ impl Session<'_> {
         let mut report = form.report;
         if let Some(report) = report.as_mut() {
             // Re-dated: every clock-dependent state is decided at this run's clock.
-            crate::quota::redate(report, &form.rest, &self.settings.quota, now);
+            crate::quota::redate(report, form.rest, &self.settings.quota, now);
         }
         Some(FormHit {
             due,
