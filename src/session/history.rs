@@ -92,15 +92,24 @@ fn pace_of(history: &History, report: &PoolReport, now: Epoch) -> Option<Pace> {
     crate::quota::pace::pace(report, &five, &week, now)
 }
 
-/// Pace, glance and use-first accounts of `report` with `history` at `now`.
-pub fn over_time(history: &History, report: &PoolReport, now: Epoch) -> (Option<Pace>, OverTime) {
+/// Pace, glance and use-first accounts of `report` with `history` at `now`,
+/// and the menu's day charts in the settings' `menu_chart` form.
+pub fn over_time(
+    history: &History,
+    report: &PoolReport,
+    now: Epoch,
+    settings: &Settings,
+) -> (Option<Pace>, OverTime) {
     let primary = &report.primary_provider;
     let pace = pace_of(history, report, now);
     let glance: Option<Glance> = Glance::of(history, primary, now);
     let expiring: Vec<Expiring> = expiring_first(report, now);
     let chart = glance
         .as_ref()
-        .and_then(|g| crate::render::chart::menu_chart(g, now));
+        .and_then(|g| {
+            let form = crate::render::chart::ChartForm::of_setting(&settings.menu_chart);
+            crate::render::chart::menu_chart(g, now, form)
+        });
     (
         pace,
         OverTime {

@@ -349,7 +349,7 @@ impl Session<'_> {
         let (pace, over_time) = match report.as_ref() {
             Some(r) => {
                 let history = self.load_history(&mut notices);
-                let (pace, over_time) = history::over_time(&history, r, now);
+                let (pace, over_time) = history::over_time(&history, r, now, self.settings);
                 (pace, Some(over_time))
             }
             None => (None, None),
