@@ -317,7 +317,7 @@ pub fn finish_view(
     outcome.over_time = private_over_time(globals, settings, outcome.over_time.take());
     if settings.alerts.notify && !outcome.fired_alerts.is_empty() {
         alerts::deliver(
-            &outcome.fired_alerts,
+            &alerts::notified(&outcome.fired_alerts, &settings.alerts),
             swiftbar_plugin_name(globals).as_deref(),
         );
     }

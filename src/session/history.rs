@@ -23,9 +23,9 @@ impl Session<'_> {
         succeeded: bool,
         now: Epoch,
         notices: &mut Vec<String>,
-    ) -> (Vec<Alert>, Option<Pace>) {
+    ) -> Vec<Alert> {
         let (true, Some(report)) = (succeeded, report) else {
-            return (Vec::new(), None);
+            return Vec::new();
         };
         let path = self.history_path();
         let mut history = history_file::load_or_new(&path, notices);
@@ -38,17 +38,14 @@ impl Session<'_> {
                 error = e
             ));
         }
-        // "Will run out before reset", from the history just recorded.
+        // "Will run out before reset", from the history just recorded: the
+        // one evaluation of the condition (hooks get it; the alert log and
+        // notifications when `[alerts] runs_out_before_reset` is on).
         let pace = pace_of(&history, report, now);
-        let (runs_out, fired) = alerts::evaluate_pace(
-            &cache.alerts.state,
-            pace.as_ref(),
-            &self.settings.alerts,
-            now,
-        );
+        let (runs_out, fired) = alerts::evaluate_pace(&cache.alerts.state, pace.as_ref(), now);
         cache.alerts.state.runs_out = runs_out;
-        cache.alerts.record(&fired);
-        (fired, pace)
+        cache.alerts.record(&alerts::notified(&fired, &self.settings.alerts));
+        fired
     }
 
     /// The history as stored (empty when missing; a damaged file is moved aside with a notice).

@@ -30,7 +30,7 @@ pub use history::over_time;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::alerts::{self, Alert, AlertKind};
+use crate::alerts::{self, Alert};
 use crate::api::client::{Client, FetchOptions};
 use crate::api::error::FetchError;
 use crate::api::refresh_plan::{self, Scope, MANUAL_MAX_AGE};
