@@ -99,7 +99,10 @@ fn menu_twice(sandbox: &Sandbox, now: i64, dialect: &str, env: &[(&str, &str)]) 
         "the second run read history.json: not a cache hit"
     );
     std::fs::write(history_path(sandbox), history).unwrap();
-    assert_eq!(first.stdout, hit.stdout, "the hit shows what the full path showed");
+    assert_eq!(
+        first.stdout, hit.stdout,
+        "the hit shows what the full path showed"
+    );
     hit.stdout
 }
 
@@ -149,10 +152,17 @@ fn every_menu_chart_form_in_both_dialects_from_a_cache_hit() {
     sandbox.write_config(&format!("menu_chart = \"text\"\n{config}"));
     let menu = menu_twice(&sandbox, t1, "swiftbar", &[]);
     assert_text_lines(&chart_lines(&menu), &menu);
-    assert_ne!(stamp(&sandbox), auto_stamp, "a changed setting invalidates the form");
+    assert_ne!(
+        stamp(&sandbox),
+        auto_stamp,
+        "a changed setting invalidates the form"
+    );
     let form = std::fs::read_to_string(form_path(&sandbox)).unwrap();
     assert!(!form.contains("iVBOR"), "the text form stores no PNG");
-    assert!(menu.contains("Wasted last 7 days") || menu.contains("Use first"), "{menu}");
+    assert!(
+        menu.contains("Wasted last 7 days") || menu.contains("Use first"),
+        "{menu}"
+    );
 
     // image: the PNG in xbar too, without SwiftBar's size parameters.
     sandbox.write_config(&format!("menu_chart = \"image\"\n{config}"));
@@ -191,7 +201,9 @@ fn the_setting_is_shown_templated_and_checked() {
     let (_server, sandbox, config, t1) = charted_pool();
     let show = at(&sandbox, t1, &["config", "show"], &[]);
     assert!(
-        show.stdout.lines().any(|l| l.contains("menu_chart") && l.contains("\"auto\"")),
+        show.stdout
+            .lines()
+            .any(|l| l.contains("menu_chart") && l.contains("\"auto\"")),
         "{}",
         show.stdout
     );
@@ -199,7 +211,11 @@ fn the_setting_is_shown_templated_and_checked() {
     let bad = at(&sandbox, t1, &["config", "show"], &[]);
     assert_ne!(bad.code, 0);
     assert!(bad.stderr.contains("menu_chart"), "{}", bad.stderr);
-    assert!(bad.stderr.contains("auto, image, text, off"), "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("auto, image, text, off"),
+        "{}",
+        bad.stderr
+    );
     let set = at(&sandbox, t1, &["config", "set", "menu_chart", "Off"], &[]);
     assert_eq!(set.code, 0, "{}", set.stderr);
     let text = std::fs::read_to_string(sandbox.config_path()).unwrap();

@@ -145,7 +145,9 @@ fn one_run_out_condition_fires_once_while_it_holds_and_again_after_it_cleared() 
     assert_eq!(pool.logged(600), 1, "notified once");
     let state = at(&pool.sandbox, pool.t0 + 600, &["alerts"]);
     assert!(
-        state.stdout.contains("at the current pace the pool runs out"),
+        state
+            .stdout
+            .contains("at the current pace the pool runs out"),
         "{}",
         state.stdout
     );
@@ -163,7 +165,9 @@ fn one_run_out_condition_fires_once_while_it_holds_and_again_after_it_cleared() 
     assert_eq!(pool.hook_events().len(), 1, "clearing fires nothing");
     let state = at(&pool.sandbox, pool.t0 + 4600, &["alerts"]);
     assert!(
-        !state.stdout.contains("at the current pace the pool runs out"),
+        !state
+            .stdout
+            .contains("at the current pace the pool runs out"),
         "no longer a current condition:\n{}",
         state.stdout
     );

@@ -32,7 +32,10 @@ mod tests {
 
     #[test]
     fn the_static_table_answers_like_rust_i18n_for_every_key() {
-        assert!(CATALOGUE.windows(2).all(|w| w[0].0 < w[1].0), "sorted, unique");
+        assert!(
+            CATALOGUE.windows(2).all(|w| w[0].0 < w[1].0),
+            "sorted, unique"
+        );
         for (key, _, _) in CATALOGUE.iter() {
             for lang in Lang::CATALOGUE {
                 let expected = crate::_rust_i18n_try_translate(lang.code(), key).unwrap();

@@ -198,7 +198,11 @@ mod tests {
         for s in samples {
             for max in [0, 1, 5, 10, 11, 12, 40] {
                 assert_eq!(menu_text(s, max), slow_menu(s, max), "{s:?} {max}");
-                assert_eq!(terminal_text(s, max), truncate(&clean(s), max), "{s:?} {max}");
+                assert_eq!(
+                    terminal_text(s, max),
+                    truncate(&clean(s), max),
+                    "{s:?} {max}"
+                );
             }
         }
     }

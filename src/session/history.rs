@@ -44,7 +44,9 @@ impl Session<'_> {
         let pace = pace_of(&history, report, now);
         let (runs_out, fired) = alerts::evaluate_pace(&cache.alerts.state, pace.as_ref(), now);
         cache.alerts.state.runs_out = runs_out;
-        cache.alerts.record(&alerts::notified(&fired, &self.settings.alerts));
+        cache
+            .alerts
+            .record(&alerts::notified(&fired, &self.settings.alerts));
         fired
     }
 
@@ -101,12 +103,10 @@ pub fn over_time(
     let pace = pace_of(history, report, now);
     let glance: Option<Glance> = Glance::of(history, primary, now);
     let expiring: Vec<Expiring> = expiring_first(report, now);
-    let chart = glance
-        .as_ref()
-        .and_then(|g| {
-            let form = crate::render::chart::ChartForm::of_setting(&settings.menu_chart);
-            crate::render::chart::menu_chart(g, now, form)
-        });
+    let chart = glance.as_ref().and_then(|g| {
+        let form = crate::render::chart::ChartForm::of_setting(&settings.menu_chart);
+        crate::render::chart::menu_chart(g, now, form)
+    });
     (
         pace,
         OverTime {
