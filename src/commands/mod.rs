@@ -224,8 +224,12 @@ pub fn obtain_scoped(
     if globals.demo {
         let state = demo::pool(&session::selection_of(settings), now);
         let report = session::report_of_state(&state, settings, now);
-        let (pace, over_time) =
-            session::over_time(&demo::history(&report, now), &report, now, settings);
+        let (pace, over_time) = session::over_time_charted(
+            &demo::history(&report, now),
+            &report,
+            now,
+            crate::render::chart::ChartForm::of_setting(&settings.menu_chart),
+        );
         let over_time = private_over_time(globals, settings, Some(over_time));
         let report = private(globals, settings, report);
         return View {

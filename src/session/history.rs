@@ -5,6 +5,7 @@
 use super::*;
 use crate::history::{Glance, History, Window};
 use crate::quota::expiring::{expiring_first, Expiring};
+use crate::render::chart::ChartForm;
 use crate::render::OverTime;
 use crate::store::history as history_file;
 
@@ -92,21 +93,26 @@ fn pace_of(history: &History, report: &PoolReport, now: Epoch) -> Option<Pace> {
 }
 
 /// Pace, glance and use-first accounts of `report` with `history` at `now`,
-/// and the menu's day charts in the settings' `menu_chart` form.
-pub fn over_time(
+/// with the menu's day charts in the default (`auto`) form.
+pub fn over_time(history: &History, report: &PoolReport, now: Epoch) -> (Option<Pace>, OverTime) {
+    over_time_charted(history, report, now, ChartForm::Auto)
+}
+
+/// [`over_time`] with the day charts in `form` (the `menu_chart` setting:
+/// `ChartForm::of_setting`).
+pub fn over_time_charted(
     history: &History,
     report: &PoolReport,
     now: Epoch,
-    settings: &Settings,
+    form: ChartForm,
 ) -> (Option<Pace>, OverTime) {
     let primary = &report.primary_provider;
     let pace = pace_of(history, report, now);
     let glance: Option<Glance> = Glance::of(history, primary, now);
     let expiring: Vec<Expiring> = expiring_first(report, now);
-    let chart = glance.as_ref().and_then(|g| {
-        let form = crate::render::chart::ChartForm::of_setting(&settings.menu_chart);
-        crate::render::chart::menu_chart(g, now, form)
-    });
+    let chart = glance
+        .as_ref()
+        .and_then(|g| crate::render::chart::menu_chart(g, now, form));
     (
         pace,
         OverTime {
