@@ -1,8 +1,9 @@
 //! Issue 19.3 / 20: "will run out before reset" is one condition with one
 //! source of truth (the pace that knows the reset, `status --json`'s
-//! `pace.*.lasts_until_reset`), edge-triggered across runs: a hook and the
-//! alert log (what notifications deliver: `alerts::notified`) get it once
-//! while it holds, again after it cleared and came back. Real binary against
+//! `pace.*.lasts_until_reset`), edge-triggered across runs: a hook, the
+//! notification (`POOLWATCH_TEST_NOTIFY_LOG` records what a run delivers) and
+//! the alert log get it once while it holds, again after it cleared and came
+//! back. Real binary against
 //! the mock; time moves through `POOLWATCH_TEST_NOW` (debug builds).
 
 mod common;
@@ -30,9 +31,22 @@ fn five(used: f64) -> UsageBehaviour {
     }
 }
 
+/// Runs at `now`; every notification the run delivers is appended to
+/// `notifications.log` in the sandbox (`POOLWATCH_TEST_NOTIFY_LOG`, debug builds).
 fn at(sandbox: &Sandbox, now: i64, args: &[&str]) -> common::Run {
     let now = now.to_string();
-    sandbox.run_env(args, &[("POOLWATCH_TEST_NOW", now.as_str())])
+    let log = notification_log(sandbox);
+    sandbox.run_env(
+        args,
+        &[
+            ("POOLWATCH_TEST_NOW", now.as_str()),
+            ("POOLWATCH_TEST_NOTIFY_LOG", log.to_str().unwrap()),
+        ],
+    )
+}
+
+fn notification_log(sandbox: &Sandbox) -> std::path::PathBuf {
+    sandbox.dir.path().join("notifications.log")
 }
 
 struct Pool {
@@ -100,6 +114,15 @@ impl Pool {
             .collect()
     }
 
+    /// `run_out_before_reset` notifications delivered so far.
+    fn notified(&self) -> usize {
+        std::fs::read_to_string(notification_log(&self.sandbox))
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.starts_with("run_out_before_reset\t"))
+            .count()
+    }
+
     /// `run_out_before_reset` entries of the alert log (`poolwatch alerts --json`).
     fn logged(&self, after: i64) -> usize {
         at(&self.sandbox, self.t0 + after, &["alerts", "--json"]).json()["recent"]
@@ -142,7 +165,8 @@ fn one_run_out_condition_fires_once_while_it_holds_and_again_after_it_cleared() 
         "{}",
         events[0]
     );
-    assert_eq!(pool.logged(600), 1, "notified once");
+    assert_eq!(pool.notified(), 1, "notified once");
+    assert_eq!(pool.logged(600), 1, "logged once");
     let state = at(&pool.sandbox, pool.t0 + 600, &["alerts"]);
     assert!(
         state
@@ -157,6 +181,7 @@ fn one_run_out_condition_fires_once_while_it_holds_and_again_after_it_cleared() 
     pool.refresh(3000, 60.0);
     assert!(!pool.lasts(3000));
     assert_eq!(pool.hook_events().len(), 1, "edge-triggered across runs");
+    assert_eq!(pool.notified(), 1);
     assert_eq!(pool.logged(3000), 1);
 
     // An hour without use: it lasts until the reset now, the condition clears.
@@ -176,9 +201,11 @@ fn one_run_out_condition_fires_once_while_it_holds_and_again_after_it_cleared() 
     pool.refresh(4900, 80.0);
     assert!(!pool.lasts(4900));
     assert_eq!(pool.hook_events().len(), 2, "re-armed after it cleared");
+    assert_eq!(pool.notified(), 2);
     assert_eq!(pool.logged(4900), 2);
     pool.refresh(5200, 85.0);
     assert_eq!(pool.hook_events().len(), 2);
+    assert_eq!(pool.notified(), 2);
     assert_eq!(pool.logged(5200), 2);
 }
 
@@ -188,7 +215,8 @@ fn with_the_alert_off_hooks_still_get_the_event_and_nothing_is_notified() {
     pool.refresh(600, 50.0);
     assert!(!pool.lasts(600));
     assert_eq!(pool.hook_events().len(), 1, "hooks choose their events");
-    assert_eq!(pool.logged(600), 0, "not notified, not in the alert log");
+    assert_eq!(pool.notified(), 0, "not notified");
+    assert_eq!(pool.logged(600), 0, "not in the alert log");
     pool.refresh(900, 60.0);
     assert_eq!(pool.hook_events().len(), 1);
 }
