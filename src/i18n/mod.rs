@@ -151,13 +151,11 @@ fn opencc_s2twp(text: &str) -> String {
 #[macro_export]
 macro_rules! tr {
     ($key:literal) => {
-        $crate::i18n::script(
-            $crate::i18n::catalogue::text($crate::i18n::current(), $key).to_string(),
-        )
+        $crate::i18n::catalogue::text($crate::i18n::current(), $key).to_string()
     };
     ($key:literal, $($name:ident = $value:expr),+ $(,)?) => {
         if $crate::i18n::current() == $crate::i18n::Lang::ZhHant {
-            $crate::i18n::interpolate_hant(
+            $crate::i18n::catalogue::interpolate_hant(
                 $crate::i18n::catalogue::text($crate::i18n::Lang::ZhHant, $key),
                 &[$((stringify!($name), ($value).to_string())),+],
             )
