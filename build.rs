@@ -1,9 +1,12 @@
-//! Build step: the Traditional Chinese (zh-Hant) catalogue, converted from
-//! the zh-Hans column of `locales/poolwatch.toml` (OpenCC `s2twp` plus
-//! poolwatch's overrides, `src/i18n/hant.rs`) and written as a sorted table
-//! to `$OUT_DIR/zh_hant.rs`, which `src/i18n` includes: a zh-Hant run looks
-//! its texts up instead of building the converter. `src/i18n/tests.rs`
-//! converts again at run time and compares, so the table cannot drift.
+//! Build step: compiles the message catalogue (`locales/poolwatch.toml`)
+//! into a sorted static table, `$OUT_DIR/catalogue.rs`, that
+//! `src/i18n/catalogue.rs` includes: a lookup is a binary search, nothing is
+//! built at run time (rust-i18n's backend filled a hash map with every
+//! message on first use: a seventh of a cache-hit menu run, issue 19). The
+//! zh-Hant column is the zh-Hans text converted here with OpenCC `s2twp` plus
+//! poolwatch's overrides (`src/i18n/hant.rs`), so a zh-Hant run never builds
+//! a converter. `src/i18n/tests.rs` converts again at run time and compares,
+//! so the table cannot drift.
 
 #[path = "src/i18n/hant.rs"]
 mod hant;
@@ -16,8 +19,8 @@ fn main() {
     let catalogue: toml::Table = text.parse().expect("the catalogue is TOML");
     let dir = std::env::var("OUT_DIR").expect("OUT_DIR");
     std::fs::write(
-        std::path::Path::new(&dir).join("zh_hant.rs"),
+        std::path::Path::new(&dir).join("catalogue.rs"),
         hant::table_source(&catalogue),
     )
-    .expect("write zh_hant.rs");
+    .expect("write catalogue.rs");
 }

@@ -62,12 +62,14 @@ struct Options {
     concurrency: usize,
     delta_sizes: Vec<usize>,
     callgrind: bool,
+    /// Keep the plugin sandboxes and print how to run the binary in them (profiling).
+    keep_sandbox: bool,
 }
 
 const USAGE: &str = "usage: bench_cli [--bin PATH] [--plugin-runs N] [--warmup-runs N] \
 [--refresh-runs N] [--baseline-runs N] [--latency-ms MS] [--concurrency C] \
 [--plugin-sizes 10,1000,5000] [--refresh-sizes 200,1000] [--delta-sizes 300,1000] \
-[--no-callgrind] [--quick]";
+[--no-callgrind] [--keep-sandbox] [--quick]";
 
 fn default_bin() -> PathBuf {
     // target/release/examples/bench_cli -> target/release/poolwatch
@@ -78,8 +80,10 @@ fn default_bin() -> PathBuf {
 }
 
 fn parse_list(flag: &str, value: &str) -> Result<Vec<usize>, String> {
+    // An empty list skips that part (`--refresh-sizes ''`).
     value
         .split(',')
+        .filter(|part| !part.trim().is_empty())
         .map(|part| {
             part.trim()
                 .parse::<usize>()
@@ -105,6 +109,7 @@ fn parse_options(args: impl Iterator<Item = String>) -> Result<Options, String> 
             .stdout(Stdio::null())
             .status()
             .is_ok_and(|s| s.success()),
+        keep_sandbox: false,
     };
     let mut args = args.peekable();
     while let Some(flag) = args.next() {
@@ -121,6 +126,10 @@ fn parse_options(args: impl Iterator<Item = String>) -> Result<Options, String> 
         }
         if flag == "--no-callgrind" {
             options.callgrind = false;
+            continue;
+        }
+        if flag == "--keep-sandbox" {
+            options.keep_sandbox = true;
             continue;
         }
         let value = args
@@ -722,6 +731,23 @@ fn bench_plugin(options: &Options, accounts: usize) -> Result<PluginRow, String>
     } else {
         Vec::new()
     };
+    if options.keep_sandbox {
+        // For a profiler: `env -i $(cat DIR/env) valgrind --tool=callgrind BIN plugin`.
+        let mut command = Command::new("env");
+        sandbox.environment(&mut command);
+        let env: Vec<String> = command
+            .get_envs()
+            .filter_map(|(k, v)| Some(format!("{}={}", k.to_str()?, v?.to_str()?)))
+            .collect();
+        let dir = sandbox.dir.keep();
+        std::fs::write(dir.join("env"), env.join("\n") + "\n").map_err(|e| e.to_string())?;
+        eprintln!(
+            "kept the {accounts}-account sandbox: {} (env -i $(cat {}/env) {} plugin)",
+            dir.display(),
+            dir.display(),
+            options.bin.display()
+        );
+    }
     Ok(PluginRow {
         accounts,
         cache_bytes: cache.len(),

@@ -1,9 +1,9 @@
 //! The conditions hooks care about beyond the pool's alert lines (issue 20), evaluated after
-//! [`super::evaluate`] on the same fetch. Pure: the previous state, the report, the pace and
+//! [`super::evaluate`] on the same fetch. Pure: the previous state, the report and
 //! `now` in; the new state and the events out, each once per occurrence.
 //!
-//! * `run_out_before_reset` — at the burn rate of the last hour a window reaches zero before
-//!   its next grouped restore (the history helper's condition of the same name).
+//! (`run_out_before_reset` is the pace condition of [`super::evaluate_pace`], evaluated once
+//! where the history is recorded: one source of truth for hooks, notifications and status.)
 //! * `reset_credit_available` — an account has more Codex reset credits than before.
 //! * `reset_credit_expiring` — an account's soonest credit expires within
 //!   `credit_expiry_days` (once per expiry time).
@@ -11,7 +11,6 @@
 
 use super::{Alert, AlertKind, AlertSettings, AlertState};
 use crate::model::Epoch;
-use crate::quota::pace::Pace;
 use crate::quota::PoolReport;
 
 /// At most one `refresh_failing` event in this many seconds.
@@ -20,7 +19,6 @@ pub const REFRESH_FAILING_EVERY: Epoch = 600;
 /// What one fetch ended with, as far as these conditions care.
 pub struct FetchResult<'a> {
     pub report: Option<&'a PoolReport>,
-    pub pace: Option<&'a Pace>,
     /// The fetch failed (any reason); `error` says why (already free of secrets).
     pub failed: bool,
     pub error: Option<&'a str>,
@@ -61,39 +59,6 @@ pub fn evaluate_more(
     let Some(report) = fetch.report.filter(|_| !fetch.failed) else {
         return (state, fired);
     };
-
-    // Run out before the restore.
-    let paces = fetch
-        .pace
-        .map(|p| [("5h", p.five_hour.as_ref()), ("week", p.weekly.as_ref())]);
-    let windows = [("5h", &report.five_hour), ("week", &report.weekly)];
-    for (name, window) in windows {
-        let pace = paces
-            .as_ref()
-            .and_then(|p| p.iter().find(|(n, _)| *n == name))
-            .and_then(|(_, p)| *p);
-        let running_out = match (pace.and_then(|p| p.runs_out_at), &window.forecast) {
-            (Some(out), Some(restore)) => window.is_known() && out < restore.at,
-            _ => false,
-        };
-        let was = state.running_out.contains(name);
-        if running_out && !was {
-            let out = pace.and_then(|p| p.runs_out_at).unwrap_or(now);
-            let restore = window.forecast.as_ref().map_or(now, |f| f.at);
-            fire(
-                AlertKind::RunOutBeforeReset,
-                crate::tr!("event.run_out_title", window = name),
-                crate::tr!(
-                    "event.run_out_body",
-                    out = crate::render::duration::short(out - now),
-                    restore = crate::render::duration::short(restore - now)
-                ),
-            );
-            state.running_out.insert(name.to_string());
-        } else if !running_out && was {
-            state.running_out.remove(name);
-        }
-    }
 
     // Reset credits, per account.
     let mut credits = std::collections::BTreeMap::new();
@@ -144,7 +109,6 @@ fn previous_count(state: &AlertState, id: &str) -> u32 {
 mod tests {
     use super::*;
     use crate::model::ResetCredits;
-    use crate::quota::pace::WindowPace;
     use crate::quota::{AccountView, Forecast, Level, PoolWindow};
 
     fn report(credits: Option<ResetCredits>, restore_at: Epoch) -> PoolReport {
@@ -178,10 +142,9 @@ mod tests {
         }
     }
 
-    fn ok<'a>(report: &'a PoolReport, pace: Option<&'a Pace>) -> FetchResult<'a> {
+    fn ok(report: &PoolReport) -> FetchResult<'_> {
         FetchResult {
             report: Some(report),
-            pace,
             failed: false,
             error: None,
         }
@@ -203,7 +166,6 @@ mod tests {
         let settings = AlertSettings::default();
         let failed = FetchResult {
             report: None,
-            pace: None,
             failed: true,
             error: Some("pool unreachable"),
         };
@@ -216,30 +178,9 @@ mod tests {
         assert_eq!(kinds(&a), ["refresh_failing"]);
         // A success re-arms it at once.
         let r = report(None, 10_000);
-        let (s, _) = evaluate_more(s, &ok(&r, None), &settings, 1700);
+        let (s, _) = evaluate_more(s, &ok(&r), &settings, 1700);
         let (_, a) = evaluate_more(s, &failed, &settings, 1701);
         assert_eq!(kinds(&a), ["refresh_failing"]);
-    }
-
-    #[test]
-    fn run_out_before_reset_fires_once_while_it_holds() {
-        let settings = AlertSettings::default();
-        let r = report(None, 10_000);
-        let burning = |out| Pace {
-            five_hour: Some(WindowPace::simple(50.0, Some(out))),
-            weekly: None,
-        };
-        let soon = burning(5_000);
-        let (s, a) = evaluate_more(initialized(), &ok(&r, Some(&soon)), &settings, 1000);
-        assert_eq!(kinds(&a), ["run_out_before_reset"]);
-        let (s, a) = evaluate_more(s, &ok(&r, Some(&soon)), &settings, 1100);
-        assert!(a.is_empty());
-        // Runs out after the restore: clears, and fires again when it comes back.
-        let late = burning(20_000);
-        let (s, a) = evaluate_more(s, &ok(&r, Some(&late)), &settings, 1200);
-        assert!(a.is_empty() && s.running_out.is_empty());
-        let (_, a) = evaluate_more(s, &ok(&r, Some(&soon)), &settings, 1300);
-        assert_eq!(kinds(&a), ["run_out_before_reset"]);
     }
 
     #[test]
@@ -254,24 +195,24 @@ mod tests {
         };
         // First sight (not initialized): the baseline, except a near expiry.
         let r = report(credit(1, 10 * day), 0);
-        let (mut s, a) = evaluate_more(AlertState::default(), &ok(&r, None), &settings, 0);
+        let (mut s, a) = evaluate_more(AlertState::default(), &ok(&r), &settings, 0);
         assert!(a.is_empty());
         s.initialized = true;
         // One more credit: announced.
         let r = report(credit(2, 10 * day), 0);
-        let (s, a) = evaluate_more(s, &ok(&r, None), &settings, day);
+        let (s, a) = evaluate_more(s, &ok(&r), &settings, day);
         assert_eq!(kinds(&a), ["reset_credit_available"]);
         // 3 days before the expiry: announced once.
-        let (s, a) = evaluate_more(s, &ok(&r, None), &settings, 7 * day);
+        let (s, a) = evaluate_more(s, &ok(&r), &settings, 7 * day);
         assert_eq!(kinds(&a), ["reset_credit_expiring"]);
-        let (s, a) = evaluate_more(s, &ok(&r, None), &settings, 8 * day);
+        let (s, a) = evaluate_more(s, &ok(&r), &settings, 8 * day);
         assert!(a.is_empty());
         // Used up: forgotten; a new credit is news again.
         let r0 = report(None, 0);
-        let (s, _) = evaluate_more(s, &ok(&r0, None), &settings, 9 * day);
+        let (s, _) = evaluate_more(s, &ok(&r0), &settings, 9 * day);
         assert!(s.credits.is_empty() && s.credit_expiry_warned.is_empty());
         let r = report(credit(1, 30 * day), 0);
-        let (_, a) = evaluate_more(s, &ok(&r, None), &settings, 9 * day + 1);
+        let (_, a) = evaluate_more(s, &ok(&r), &settings, 9 * day + 1);
         assert_eq!(kinds(&a), ["reset_credit_available"]);
     }
 }

@@ -105,8 +105,8 @@ impl AlertKind {
         }
     }
 
-    /// True for the events of `events.rs`: delivered to `[[hooks]]` only (not notified, not
-    /// in the alert log).
+    /// True for the hook events (issue 20): delivered to `[[hooks]]`, not notified and not in
+    /// the alert log, except "runs out before reset" when its alert is on (see [`notified`]).
     pub fn is_hook_event(self) -> bool {
         matches!(
             self,
@@ -162,9 +162,6 @@ pub struct AlertState {
     /// (the primary provider's are `pool_5h_low` / `pool_week_low`).
     #[serde(default)]
     pub section_lows: BTreeSet<String>,
-    /// Windows (`5h`, `week`) announced as running out before their restore (`events.rs`).
-    #[serde(default)]
-    pub running_out: BTreeSet<String>,
     /// Reset credits available per account id at the last evaluation.
     #[serde(default)]
     pub credits: std::collections::BTreeMap<String, u32>,
@@ -179,17 +176,22 @@ pub struct AlertState {
     pub runs_out: BTreeSet<String>,
 }
 
-/// The "will run out before reset" condition (issue 19.3), edge-triggered
-/// like the others: it fires once when a window's pace stage becomes
-/// `deficit` and re-arms when it no longer is. Windows without a pace keep
-/// their state. Returns the new set of such windows and the alerts.
+/// The one "will run out before reset" condition (issue 19.3; the hook event
+/// `run_out_before_reset`, issue 20). A pool window runs out before its reset
+/// when its pace says it does not last until the reset (`lasts_until_reset`
+/// false: the burn rate over the window's span of the history, restores
+/// counted, reaches zero before every account's window has reset), exactly
+/// what `status --json` shows as `pace.*.lasts_until_reset`. Edge-triggered
+/// across runs: it fires once when a window starts running out and re-arms
+/// when it no longer does; a window without a pace (too little history, a
+/// failed fetch) keeps its state. Returns the new set of such windows and the
+/// alerts (one per window that started running out), for hooks always; the
+/// caller logs and notifies them when `[alerts] runs_out_before_reset` is on.
 pub fn evaluate_pace(
     previous: &AlertState,
     pace: Option<&crate::quota::pace::Pace>,
-    settings: &AlertSettings,
     now: Epoch,
 ) -> (BTreeSet<String>, Vec<Alert>) {
-    use crate::quota::pace::Stage;
     let mut set = BTreeSet::new();
     let mut fired = Vec::new();
     let windows = [
@@ -211,25 +213,48 @@ pub fn evaluate_pace(
             }
             continue;
         };
-        if window.stage != Some(Stage::Deficit) {
+        if window.lasts_until_reset {
             continue;
         }
         set.insert(key.to_string());
-        if settings.runs_out_before_reset && !previous.runs_out.contains(key) {
-            let before = window.margin_seconds.map_or(0, |m| -m);
-            fired.push(Alert {
-                at: now,
-                kind: AlertKind::RunOutBeforeReset,
-                title: crate::tr!("alert.runs_out_title", name = &name),
-                body: crate::tr!(
-                    "alert.runs_out_body",
-                    rate = format!("{:.0}", window.burn_per_hour),
-                    before = crate::render::duration::short(before)
-                ),
-            });
+        if previous.runs_out.contains(key) {
+            continue;
         }
+        let body = match window.margin_seconds {
+            Some(margin) => crate::tr!(
+                "alert.runs_out_body",
+                rate = format!("{:.0}", window.burn_per_hour),
+                before = crate::render::duration::short(-margin)
+            ),
+            // Burning with no reset within the window's length.
+            None => crate::tr!(
+                "alert.runs_out_body_no_reset",
+                rate = format!("{:.0}", window.burn_per_hour),
+                out = crate::render::duration::short(window.runs_out_at.unwrap_or(now) - now)
+            ),
+        };
+        fired.push(Alert {
+            at: now,
+            kind: AlertKind::RunOutBeforeReset,
+            title: crate::tr!("alert.runs_out_title", name = &name),
+            body,
+        });
     }
     (set, fired)
+}
+
+/// The alerts of `fired` that become notifications and enter the alert log:
+/// the alert lines, and "runs out before reset" when `[alerts]
+/// runs_out_before_reset` is on; the other hook events go to hooks only.
+pub fn notified(fired: &[Alert], settings: &AlertSettings) -> Vec<Alert> {
+    fired
+        .iter()
+        .filter(|a| match a.kind {
+            AlertKind::RunOutBeforeReset => settings.runs_out_before_reset,
+            kind => !kind.is_hook_event(),
+        })
+        .cloned()
+        .collect()
 }
 
 /// The alert part of the cache: state plus the recent alerts.
@@ -701,41 +726,53 @@ mod tests {
             weekly: None,
         };
         let state = AlertState::default();
-        let (set, fired) = evaluate_pace(&state, Some(&pace(Stage::Deficit)), &settings, 5);
+        let (set, fired) = evaluate_pace(&state, Some(&pace(Stage::Deficit)), 5);
         assert_eq!(kinds(&fired), [AlertKind::RunOutBeforeReset]);
         assert!(fired[0].body.contains("1h"), "{}", fired[0].body);
         let state = AlertState {
             runs_out: set,
             ..state
         };
-        let (set, fired) = evaluate_pace(&state, Some(&pace(Stage::Deficit)), &settings, 6);
+        let (set, fired) = evaluate_pace(&state, Some(&pace(Stage::Deficit)), 6);
         assert!(fired.is_empty(), "still true: no second alert");
         let state = AlertState {
             runs_out: set,
             ..state
         };
         // No pace this time: the state is kept, nothing fires.
-        let (set, fired) = evaluate_pace(&state, None, &settings, 7);
+        let (set, fired) = evaluate_pace(&state, None, 7);
         assert!(fired.is_empty() && set.contains("five_hour"));
         let state = AlertState {
             runs_out: set,
             ..state
         };
-        let (set, _) = evaluate_pace(&state, Some(&pace(Stage::OnPace)), &settings, 8);
+        let (set, _) = evaluate_pace(&state, Some(&pace(Stage::OnPace)), 8);
         assert!(set.is_empty(), "re-armed");
         let state = AlertState {
             runs_out: set,
             ..state
         };
-        let (_, fired) = evaluate_pace(&state, Some(&pace(Stage::Deficit)), &settings, 9);
+        let (_, fired) = evaluate_pace(&state, Some(&pace(Stage::Deficit)), 9);
         assert_eq!(fired.len(), 1);
+        // Off: the hook event still fires (hooks choose their events); it is
+        // neither notified nor logged. On: it is.
         let off = AlertSettings {
             runs_out_before_reset: false,
-            ..settings
+            ..settings.clone()
         };
-        let (set, fired) =
-            evaluate_pace(&AlertState::default(), Some(&pace(Stage::Deficit)), &off, 9);
-        assert!(fired.is_empty() && !set.is_empty());
+        let (set, fired) = evaluate_pace(&AlertState::default(), Some(&pace(Stage::Deficit)), 9);
+        assert_eq!(fired.len(), 1);
+        assert!(!set.is_empty());
+        assert!(notified(&fired, &off).is_empty());
+        assert_eq!(notified(&fired, &settings), fired);
+        // Runs out with no reset within the window: lasts_until_reset is false too.
+        let no_reset = Pace {
+            five_hour: Some(WindowPace::simple(300.0, Some(3600 + 10))),
+            weekly: None,
+        };
+        let (_, fired) = evaluate_pace(&AlertState::default(), Some(&no_reset), 10);
+        assert_eq!(fired.len(), 1);
+        assert!(fired[0].body.contains("1h"), "{}", fired[0].body);
     }
 
     #[test]

@@ -224,7 +224,12 @@ pub fn obtain_scoped(
     if globals.demo {
         let state = demo::pool(&session::selection_of(settings), now);
         let report = session::report_of_state(&state, settings, now);
-        let (pace, over_time) = session::over_time(&demo::history(&report, now), &report, now);
+        let (pace, over_time) = session::over_time_charted(
+            &demo::history(&report, now),
+            &report,
+            now,
+            crate::render::chart::ChartForm::of_setting(&settings.menu_chart),
+        );
         let over_time = private_over_time(globals, settings, Some(over_time));
         let report = private(globals, settings, report);
         return View {
@@ -316,10 +321,9 @@ pub fn finish_view(
         .map(|report| private(globals, settings, report));
     outcome.over_time = private_over_time(globals, settings, outcome.over_time.take());
     if settings.alerts.notify && !outcome.fired_alerts.is_empty() {
-        alerts::deliver(
-            &outcome.fired_alerts,
-            swiftbar_plugin_name(globals).as_deref(),
-        );
+        let notified = alerts::notified(&outcome.fired_alerts, &settings.alerts);
+        test_notification_log(globals, &notified);
+        alerts::deliver(&notified, swiftbar_plugin_name(globals).as_deref());
     }
     if !settings.hooks.is_empty() && !outcome.fired_alerts.is_empty() && !globals.demo {
         deliver_hooks(globals, settings, &outcome.fired_alerts, now);
@@ -333,6 +337,32 @@ pub fn finish_view(
         outcome,
         report,
         now,
+    }
+}
+
+/// Test hook: `POOLWATCH_TEST_NOTIFY_LOG=<file>` appends a line `kind<TAB>title`
+/// per notification a run delivers, so tests of the real binary see them on
+/// any platform (notifications are macOS-only). Debug builds only.
+pub const TEST_NOTIFY_LOG_ENV: &str = "POOLWATCH_TEST_NOTIFY_LOG";
+
+fn test_notification_log(globals: &Globals, notified: &[alerts::Alert]) {
+    if !cfg!(debug_assertions) || notified.is_empty() {
+        return;
+    }
+    let Some(path) = (globals.env)(TEST_NOTIFY_LOG_ENV).filter(|p| !p.is_empty()) else {
+        return;
+    };
+    let lines: String = notified
+        .iter()
+        .map(|a| format!("{}\t{}\n", a.kind.event_name(), a.title))
+        .collect();
+    use std::io::Write as _;
+    if let Ok(mut file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        let _ = file.write_all(lines.as_bytes());
     }
 }
 

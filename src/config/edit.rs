@@ -107,6 +107,10 @@ pool_url = {pool_url}
 # "5h" = "5h 64%", "week" = "W 58%", "compact" = "64·58". The absolute figures stay in the dropdown.
 # title_format = "share"
 
+# The menu's day charts (env POOLWATCH_MENU_CHART): "auto" = a small image under SwiftBar and a text
+# sparkline in xbar, "image" = the image everywhere, "text" = the sparkline (no images), "off" = no chart.
+# menu_chart = "auto"
+
 # Privacy mode for screenshots and shared screens (env POOLWATCH_PRIVACY, flag --privacy): emails and
 # labels are masked everywhere ("a…@s…dev"), the same way for one account so rows stay apart.
 # privacy = false

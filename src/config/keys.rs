@@ -39,6 +39,23 @@ pub(crate) enum Kind {
     FilePath,
     /// The menu-bar title's form (`share`, `5h`, `week`, `compact`): see [`TITLE_FORMATS`].
     TitleFormat,
+    /// The menu's day charts: `auto`, `image`, `text` or `off` (see [`MENU_CHARTS`]).
+    MenuChart,
+}
+
+/// The forms of the menu's day charts (`menu_chart`, issue 19): `auto` = a PNG
+/// under SwiftBar and a text sparkline in xbar, `image` = the PNG everywhere,
+/// `text` = the sparkline everywhere (no images), `off` = no chart.
+pub const MENU_CHARTS: [&str; 4] = ["auto", "image", "text", "off"];
+
+/// A `menu_chart` value, lower-cased; anything else is refused.
+pub fn parse_menu_chart(text: &str) -> Result<&'static str, String> {
+    let lower = text.trim().to_ascii_lowercase();
+    MENU_CHARTS
+        .iter()
+        .find(|f| **f == lower)
+        .copied()
+        .ok_or_else(|| crate::tr!("val.not_menu_chart", values = MENU_CHARTS.join(", ")))
 }
 
 /// The forms of the menu-bar title (`title_format`): `share` = `5h 64% · W 58%`,
@@ -198,6 +215,7 @@ pub(crate) const KEYS: &[KeySpec] = &[
         Kind::TitleFormat,
         Some("POOLWATCH_TITLE_FORMAT"),
     ),
+    key("menu_chart", Kind::MenuChart, Some("POOLWATCH_MENU_CHART")),
     key("privacy", Kind::Bool, Some("POOLWATCH_PRIVACY")),
     key("weights.plus", Kind::Weight, None),
     key("weights.prolite", Kind::Weight, None),
@@ -355,6 +373,7 @@ pub(crate) fn from_toml(kind: Kind, value: &toml::Value) -> Result<Value, String
             | Kind::Language
             | Kind::Path
             | Kind::TitleFormat
+            | Kind::MenuChart
             | Kind::FilePath,
             toml::Value::String(text),
         ) => return from_str(kind, text),
@@ -366,6 +385,7 @@ pub(crate) fn from_toml(kind: Kind, value: &toml::Value) -> Result<Value, String
             | Kind::Language
             | Kind::Path
             | Kind::TitleFormat
+            | Kind::MenuChart
             | Kind::FilePath,
             _,
         ) => return Err(crate::tr!("val.not_string")),
@@ -423,6 +443,7 @@ pub(crate) fn from_str(kind: Kind, raw: &str) -> Result<Value, String> {
         Kind::Fingerprints => Value::List(fingerprints(list_from_str(text)?)?),
         Kind::Language => Value::Str(parse_language(text)?.to_string()),
         Kind::TitleFormat => Value::Str(parse_title_format(text)?.to_string()),
+        Kind::MenuChart => Value::Str(parse_menu_chart(text)?.to_string()),
         Kind::FilePath if text.is_empty() => return Err(crate::tr!("val.empty")),
         Kind::FilePath if !(text.starts_with('/') || text.starts_with("~/")) => {
             return Err(crate::tr!("val.not_absolute"))

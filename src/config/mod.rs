@@ -170,6 +170,8 @@ pub struct Settings {
     pub language: String,
     /// The menu-bar title's form (`title_format`: `share`, `5h`, `week`, `compact`).
     pub title_format: String,
+    /// The menu's day charts (`menu_chart`: `auto`, `image`, `text`, `off`).
+    pub menu_chart: String,
     /// Privacy mode (`privacy`, `--privacy`): emails and labels masked everywhere.
     pub privacy: bool,
     /// Cache directory override (POOLWATCH_CACHE_DIR).
@@ -221,6 +223,7 @@ impl Default for Settings {
             key_labels: BTreeMap::new(),
             language: "auto".to_string(),
             title_format: "share".to_string(),
+            menu_chart: "auto".to_string(),
             privacy: false,
             cache_dir: None,
             key_file: None,
@@ -633,6 +636,7 @@ impl Resolved {
             hidden_keys: self.list("hidden_keys").unwrap_or_default(),
             language: self.text("language").unwrap_or(defaults.language),
             title_format: self.text("title_format").unwrap_or(defaults.title_format),
+            menu_chart: self.text("menu_chart").unwrap_or(defaults.menu_chart),
             privacy: self.flag("privacy").unwrap_or(defaults.privacy),
             alerts: AlertSettings {
                 pool_5h_below: self

@@ -113,6 +113,7 @@ pub fn show_with_paths(
         toml_string(&settings.title_format),
         settings,
     );
+    main.line("menu_chart", toml_string(&settings.menu_chart), settings);
     main.line("privacy", settings.privacy.to_string(), settings);
     let default_location = "(default location)";
     let cache_dir = settings

@@ -85,7 +85,7 @@ impl ClockRow {
     }
 
     /// The row as a view (no names, health or lanes: it is not listed).
-    pub fn view(&self) -> AccountView {
+    pub fn into_view(self) -> AccountView {
         let flag = |c: char| self.flags.contains(c);
         let window = |w: Option<(f64, Option<Epoch>)>| {
             w.map(|(remaining, reset_at)| AccountWindow {
@@ -96,8 +96,8 @@ impl ClockRow {
             })
         };
         AccountView {
-            provider: self.provider.clone(),
-            plan: self.plan.clone(),
+            provider: self.provider,
+            plan: self.plan,
             weight: self.weight,
             five_hour: window(self.five_hour),
             weekly: window(self.weekly),
@@ -106,7 +106,7 @@ impl ClockRow {
             five_hour_unconfirmed: flag('F'),
             weekly_unconfirmed: flag('K'),
             next_retry_after: self.next_retry_after,
-            status: self.status.clone().unwrap_or_else(|| "active".into()),
+            status: self.status.unwrap_or_else(|| "active".into()),
             disabled: flag('d'),
             unavailable: flag('u'),
             token_refused: flag('t'),
@@ -142,23 +142,45 @@ pub fn left_out(full: &PoolReport, cut: &PoolReport) -> Vec<ClockRow> {
 /// out) to `now`: rows, counts, pool windows and forecasts as
 /// [`super::compute`] gives them at `now`. Health, plans' names and reset
 /// credits are kept as stored.
-pub fn redate(report: &mut PoolReport, rest: &[ClockRow], settings: &QuotaSettings, now: Epoch) {
+pub fn redate(report: &mut PoolReport, rest: Vec<ClockRow>, settings: &QuotaSettings, now: Epoch) {
     report.now = now;
     for view in &mut report.accounts {
         settle(view, settings.kill_line, now);
     }
-    let mut others: Vec<AccountView> = rest.iter().map(ClockRow::view).collect();
+    let mut others: Vec<AccountView> = rest.into_iter().map(ClockRow::into_view).collect();
     for view in &mut others {
         settle(view, settings.kill_line, now);
     }
-    let single = report.sections.len() <= 1;
     let primary = report.primary_provider.clone();
+    if report.sections.len() <= 1 {
+        // One section (the usual pool): every account counts, no copies.
+        let listed = report.accounts.len();
+        let mut members = std::mem::take(&mut report.accounts);
+        members.append(&mut others);
+        let (five_hour, weekly, counts, plans) = section_figures(&members, now);
+        members.truncate(listed);
+        report.accounts = members;
+        for section in &mut report.sections {
+            section.five_hour = five_hour.clone();
+            section.weekly = weekly.clone();
+            section.counts = counts.clone();
+            section.plans = plans.clone();
+        }
+        if report.sections.iter().any(|s| s.provider != primary) {
+            return;
+        }
+        report.five_hour = five_hour;
+        report.weekly = weekly;
+        report.counts = counts;
+        report.plans = plans;
+        return;
+    }
     for section in &mut report.sections {
         let members: Vec<AccountView> = report
             .accounts
             .iter()
             .chain(&others)
-            .filter(|v| single || in_section(v, &section.provider))
+            .filter(|v| in_section(v, &section.provider))
             .cloned()
             .collect();
         let (five_hour, weekly, counts, plans) = section_figures(&members, now);
@@ -172,13 +194,6 @@ pub fn redate(report: &mut PoolReport, rest: &[ClockRow], settings: &QuotaSettin
         report.weekly = top.weekly.clone();
         report.counts = top.counts.clone();
         report.plans = top.plans.clone();
-    } else if report.sections.is_empty() {
-        let members: Vec<AccountView> = report.accounts.iter().chain(&others).cloned().collect();
-        let (five_hour, weekly, counts, plans) = section_figures(&members, now);
-        report.five_hour = five_hour;
-        report.weekly = weekly;
-        report.counts = counts;
-        report.plans = plans;
     }
 }
 
@@ -242,7 +257,7 @@ mod tests {
         // account's values age out (30 min), the 5h windows reset (3000 s).
         for later in [0, 601, 1_201, 1_900, 3_001] {
             let mut redated = cut.clone();
-            redate(&mut redated, &rest, &settings, NOW + later);
+            redate(&mut redated, rest.clone(), &settings, NOW + later);
             let expected = compute(&accounts, &settings, NOW + later);
             assert_eq!(redated.counts, expected.counts, "at +{later}");
             assert_eq!(redated.five_hour, expected.five_hour, "at +{later}");

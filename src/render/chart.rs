@@ -37,6 +37,46 @@ pub struct ChartRow {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct MenuChart {
     pub rows: Vec<ChartRow>,
+    /// The form the settings chose (`menu_chart`); baked in with the chart.
+    #[serde(default)]
+    pub form: ChartForm,
+}
+
+/// How the menu draws its day charts (`menu_chart`, docs/swiftbar.md).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChartForm {
+    /// A PNG under SwiftBar, a text sparkline in xbar.
+    #[default]
+    Auto,
+    /// The PNG in both (xbar draws `image=` too, without a size).
+    Image,
+    /// The text sparkline in both: no images.
+    Text,
+    /// No chart.
+    Off,
+}
+
+impl ChartForm {
+    /// The form of a `menu_chart` setting (an unknown value is `auto`; the
+    /// settings refuse one before it gets here).
+    pub fn of_setting(value: &str) -> ChartForm {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "image" => ChartForm::Image,
+            "text" => ChartForm::Text,
+            "off" => ChartForm::Off,
+            _ => ChartForm::Auto,
+        }
+    }
+
+    /// True when a menu of `swiftbar` (else xbar) shows the image.
+    pub fn shows_image(self, swiftbar: bool) -> bool {
+        match self {
+            ChartForm::Auto => swiftbar,
+            ChartForm::Image => true,
+            ChartForm::Text | ChartForm::Off => false,
+        }
+    }
 }
 
 /// Fractions of capacity of `series` resampled to `cells` slots over
@@ -134,9 +174,13 @@ pub fn png(fractions: &[Option<f64>], width_pt: u32, height_pt: u32) -> Vec<u8> 
     bytes
 }
 
-/// The menu's day charts of a glance (None when no window has points).
-pub fn menu_chart(glance: &Glance, now: Epoch) -> Option<MenuChart> {
+/// The menu's day charts of a glance in `form` (None when no window has
+/// points, or the form is `off`). The `text` form encodes no image.
+pub fn menu_chart(glance: &Glance, now: Epoch, form: ChartForm) -> Option<MenuChart> {
     use base64::Engine as _;
+    if form == ChartForm::Off {
+        return None;
+    }
     let rows: Vec<ChartRow> = Window::ALL
         .into_iter()
         .filter_map(|window| {
@@ -148,10 +192,17 @@ pub fn menu_chart(glance: &Glance, now: Epoch) -> Option<MenuChart> {
             let known: Vec<f64> = fine.iter().flatten().copied().collect();
             let latest = *known.last()?;
             let low = known.iter().copied().fold(1.0, f64::min);
-            let image = png(&fine, CHART_WIDTH_PT, CHART_HEIGHT_PT);
+            let png_base64 = match form {
+                ChartForm::Text => String::new(),
+                _ => base64::engine::general_purpose::STANDARD.encode(png(
+                    &fine,
+                    CHART_WIDTH_PT,
+                    CHART_HEIGHT_PT,
+                )),
+            };
             Some(ChartRow {
                 window,
-                png_base64: base64::engine::general_purpose::STANDARD.encode(image),
+                png_base64,
                 width_pt: CHART_WIDTH_PT,
                 height_pt: CHART_HEIGHT_PT,
                 sparkline: sparkline(&resample(series, 86_400, SPARK_CELLS, now)),
@@ -160,7 +211,7 @@ pub fn menu_chart(glance: &Glance, now: Epoch) -> Option<MenuChart> {
             })
         })
         .collect();
-    (!rows.is_empty()).then_some(MenuChart { rows })
+    (!rows.is_empty()).then_some(MenuChart { rows, form })
 }
 
 #[cfg(test)]

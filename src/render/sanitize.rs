@@ -19,6 +19,10 @@ const ELLIPSIS: char = '…';
 /// `max_chars` visible characters (ending in `…`); finally doubles backslashes,
 /// because SwiftBar and xbar both unescape `\n`, `\t` and `\\` in titles.
 pub fn menu_text(s: &str, max_chars: usize) -> String {
+    if is_plain(s, max_chars) && !s.starts_with('-') && !s.contains(['|', '\\']) {
+        // Nothing below would change it (a menu renders ~100 such labels per run).
+        return s.to_string();
+    }
     let cleaned: String = clean(s)
         .chars()
         .map(|c| if c == '|' { PIPE_REPLACEMENT } else { c })
@@ -30,7 +34,20 @@ pub fn menu_text(s: &str, max_chars: usize) -> String {
 /// Makes untrusted text safe for one cell of the terminal table: strips ANSI
 /// escapes, controls, invisible characters and newlines, then truncates.
 pub fn terminal_text(s: &str, max_chars: usize) -> String {
+    if is_plain(s, max_chars) {
+        return s.to_string();
+    }
     truncate(&clean(s), max_chars)
+}
+
+/// Printable ASCII within `max_chars`, single spaces only, none at either
+/// end: text that [`clean`] and [`truncate`] leave as it is.
+fn is_plain(s: &str, max_chars: usize) -> bool {
+    s.len() <= max_chars
+        && s.bytes().all(|b| (0x20..0x7F).contains(&b))
+        && !s.starts_with(' ')
+        && !s.ends_with(' ')
+        && !s.contains("  ")
 }
 
 /// Shared cleaning: escapes and controls out, whitespace collapsed and trimmed.
@@ -151,6 +168,44 @@ fn truncate(s: &str, max_chars: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fast path for plain text answers what the full pipeline answers.
+    #[test]
+    fn the_plain_text_shortcut_changes_nothing() {
+        let slow_menu = |s: &str, max: usize| {
+            let cleaned: String = clean(s)
+                .chars()
+                .map(|c| if c == '|' { PIPE_REPLACEMENT } else { c })
+                .collect();
+            truncate(&neutralise_leading_dashes(&cleaned), max).replace('\\', "\\\\")
+        };
+        let samples = [
+            "alice@example.com",
+            "",
+            " lead",
+            "trail ",
+            "two  spaces",
+            "-dash",
+            "a|b",
+            "back\\slash",
+            "tab\there",
+            "esc\u{1b}[31mred",
+            "exactly ten",
+            "é accent",
+            "\u{7f}del",
+            "a-b c",
+        ];
+        for s in samples {
+            for max in [0, 1, 5, 10, 11, 12, 40] {
+                assert_eq!(menu_text(s, max), slow_menu(s, max), "{s:?} {max}");
+                assert_eq!(
+                    terminal_text(s, max),
+                    truncate(&clean(s), max),
+                    "{s:?} {max}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn plain_text_is_unchanged() {

@@ -189,26 +189,20 @@ impl Session<'_> {
         // One report serves the history, the alerts and the outcome.
         let report = self.report_of(&cache, finished);
         // The history file, under the same lock (issue 19), and its pace alert.
-        let (mut fired, pace) = self.record_history(
+        let mut fired = self.record_history(
             &mut cache,
             report.as_ref(),
             error.is_none(),
             finished,
             &mut notices,
         );
-        let mut more = self.after_attempt(
+        let more = self.after_attempt(
             &mut cache,
             report.as_ref(),
             auth_failed,
             error.is_none(),
             now,
-            pace.as_ref(),
         );
-        // "Will run out before reset" already fired as the history's pace
-        // alert (session/history.rs): not a second hook event.
-        if fired.iter().any(|a| a.kind == AlertKind::RunOutBeforeReset) {
-            more.retain(|a| a.kind != AlertKind::RunOutBeforeReset);
-        }
         fired.extend(more);
         let saved = match self.save_cache(&cache) {
             Ok(()) => menu_form::identity(&self.paths.data),
@@ -408,7 +402,6 @@ impl Session<'_> {
         auth_failed: bool,
         succeeded: bool,
         now: Epoch,
-        pace: Option<&Pace>,
     ) -> Vec<Alert> {
         // Hook events (issue 20) first: they read the baseline flag `evaluate` sets.
         let failure = cache.last_error.as_ref().map(|e| e.message.clone());
@@ -418,7 +411,6 @@ impl Session<'_> {
             cache.alerts.state.clone(),
             &alerts::events::FetchResult {
                 report,
-                pace,
                 failed,
                 error: failure.as_deref().filter(|_| failed),
             },

@@ -28,14 +28,16 @@ pub fn form_stamp(settings: &Settings) -> String {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     format!(
-        "{}|{}|{}|{:?}|{}|{:?}|{:?}",
+        "{}|{}|{}|{:?}|{}|{:?}|{:?}|{}",
         menu_form::FORM_VERSION,
         settings.profile,
         settings.pool_url,
         settings.quota,
         selection_of(settings).stamp(),
         settings.hidden_keys,
-        settings.key_labels
+        settings.key_labels,
+        // The charts are baked in the settings' form (issue 19: images off).
+        crate::render::chart::ChartForm::of_setting(&settings.menu_chart) as u8
     )
     .hash(&mut hasher);
     format!("{:016x}", hasher.finish())
@@ -134,7 +136,7 @@ impl Session<'_> {
         let mut report = form.report;
         if let Some(report) = report.as_mut() {
             // Re-dated: every clock-dependent state is decided at this run's clock.
-            crate::quota::redate(report, &form.rest, &self.settings.quota, now);
+            crate::quota::redate(report, form.rest, &self.settings.quota, now);
         }
         Some(FormHit {
             due,

@@ -5,6 +5,7 @@
 use super::*;
 use crate::history::{Glance, History, Window};
 use crate::quota::expiring::{expiring_first, Expiring};
+use crate::render::chart::ChartForm;
 use crate::render::OverTime;
 use crate::store::history as history_file;
 
@@ -23,9 +24,9 @@ impl Session<'_> {
         succeeded: bool,
         now: Epoch,
         notices: &mut Vec<String>,
-    ) -> (Vec<Alert>, Option<Pace>) {
+    ) -> Vec<Alert> {
         let (true, Some(report)) = (succeeded, report) else {
-            return (Vec::new(), None);
+            return Vec::new();
         };
         let path = self.history_path();
         let mut history = history_file::load_or_new(&path, notices);
@@ -38,17 +39,16 @@ impl Session<'_> {
                 error = e
             ));
         }
-        // "Will run out before reset", from the history just recorded.
+        // "Will run out before reset", from the history just recorded: the
+        // one evaluation of the condition (hooks get it; the alert log and
+        // notifications when `[alerts] runs_out_before_reset` is on).
         let pace = pace_of(&history, report, now);
-        let (runs_out, fired) = alerts::evaluate_pace(
-            &cache.alerts.state,
-            pace.as_ref(),
-            &self.settings.alerts,
-            now,
-        );
+        let (runs_out, fired) = alerts::evaluate_pace(&cache.alerts.state, pace.as_ref(), now);
         cache.alerts.state.runs_out = runs_out;
-        cache.alerts.record(&fired);
-        (fired, pace)
+        cache
+            .alerts
+            .record(&alerts::notified(&fired, &self.settings.alerts));
+        fired
     }
 
     /// The history as stored (empty when missing; a damaged file is moved aside with a notice).
@@ -92,15 +92,27 @@ fn pace_of(history: &History, report: &PoolReport, now: Epoch) -> Option<Pace> {
     crate::quota::pace::pace(report, &five, &week, now)
 }
 
-/// Pace, glance and use-first accounts of `report` with `history` at `now`.
+/// Pace, glance and use-first accounts of `report` with `history` at `now`,
+/// with the menu's day charts in the default (`auto`) form.
 pub fn over_time(history: &History, report: &PoolReport, now: Epoch) -> (Option<Pace>, OverTime) {
+    over_time_charted(history, report, now, ChartForm::Auto)
+}
+
+/// [`over_time`] with the day charts in `form` (the `menu_chart` setting:
+/// `ChartForm::of_setting`).
+pub fn over_time_charted(
+    history: &History,
+    report: &PoolReport,
+    now: Epoch,
+    form: ChartForm,
+) -> (Option<Pace>, OverTime) {
     let primary = &report.primary_provider;
     let pace = pace_of(history, report, now);
     let glance: Option<Glance> = Glance::of(history, primary, now);
     let expiring: Vec<Expiring> = expiring_first(report, now);
     let chart = glance
         .as_ref()
-        .and_then(|g| crate::render::chart::menu_chart(g, now));
+        .and_then(|g| crate::render::chart::menu_chart(g, now, form));
     (
         pace,
         OverTime {

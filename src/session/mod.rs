@@ -25,12 +25,12 @@ mod history;
 pub use decide::block_message;
 use decide::{freshness_of, source_name, Decision};
 pub use form::{form_stamp, FormHit};
-pub use history::over_time;
+pub use history::{over_time, over_time_charted};
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::alerts::{self, Alert, AlertKind};
+use crate::alerts::{self, Alert};
 use crate::api::client::{Client, FetchOptions};
 use crate::api::error::FetchError;
 use crate::api::refresh_plan::{self, Scope, MANUAL_MAX_AGE};
@@ -349,7 +349,12 @@ impl Session<'_> {
         let (pace, over_time) = match report.as_ref() {
             Some(r) => {
                 let history = self.load_history(&mut notices);
-                let (pace, over_time) = history::over_time(&history, r, now);
+                let (pace, over_time) = history::over_time_charted(
+                    &history,
+                    r,
+                    now,
+                    crate::render::chart::ChartForm::of_setting(&self.settings.menu_chart),
+                );
                 (pace, Some(over_time))
             }
             None => (None, None),

@@ -77,8 +77,8 @@ pub fn notification_command(alert: &Alert, swiftbar_plugin: Option<&str>) -> Vec
 /// Show the alerts as notifications (macOS); best effort, never blocks.
 #[cfg(target_os = "macos")]
 pub fn deliver(alerts: &[Alert], swiftbar_plugin: Option<&str>) {
-    // Hook events (a failing refresh every 10 minutes, credits, pace) are for hooks only.
-    for alert in alerts.iter().filter(|a| !a.kind.is_hook_event()) {
+    // The caller passes `alerts::notified` (hook events stay with the hooks).
+    for alert in alerts {
         let argv = notification_command(alert, swiftbar_plugin);
         let _ = std::process::Command::new(&argv[0])
             .args(&argv[1..])

@@ -33,7 +33,8 @@ impl Menu<'_> {
                     Some(s) => format!("{low} · {s}"),
                     None => low,
                 };
-                let line = if self.swiftbar() {
+                let image = chart.form.shows_image(self.swiftbar()) && !row.png_base64.is_empty();
+                let line = if image && self.swiftbar() {
                     MenuLine::item(
                         0,
                         format!("{} · {}  {suffix}", pad(&name, 4), tr!("chart.day")),
@@ -41,6 +42,14 @@ impl Menu<'_> {
                     .param("image", row.png_base64.as_str())
                     .param("width", row.width_pt.to_string())
                     .param("height", row.height_pt.to_string())
+                } else if image {
+                    // xbar knows `image=` but not `width=`/`height=` (an
+                    // unknown parameter makes it reject the whole output).
+                    MenuLine::item(
+                        0,
+                        format!("{} · {}  {suffix}", pad(&name, 4), tr!("chart.day")),
+                    )
+                    .param("image", row.png_base64.as_str())
                 } else {
                     self.mono(MenuLine::item(
                         0,
