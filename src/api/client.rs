@@ -571,18 +571,7 @@ impl Client {
             self.read_response(response, BodyKind::ApiCall).await
         })
         .await;
-        let (status, version, body) = match outcome {
-            Ok(answer) => answer,
-            Err(err @ FetchError::Redirect { .. }) => return Err(UsageFailure::Fatal(err)),
-            Err(FetchError::Unreachable(detail) | FetchError::Tls(detail)) => {
-                return Err(UsageFailure::Account(detail))
-            }
-            // Not sent: an earlier answer stopped the fetch (see `fetch_pool_keeping`).
-            Err(FetchError::BadResponse(text)) if text == NOT_SENT => {
-                return Err(UsageFailure::Account(text))
-            }
-            Err(other) => return Err(UsageFailure::Account(other.to_string())),
-        };
+        let (status, version, body) = outcome.map_err(per_account)?;
         let checked = check_management_status(status, &body, &self.redactor);
         self.note_answer(&checked);
         if let Err(err) = checked {
@@ -627,17 +616,7 @@ impl Client {
             self.read_response(response, BodyKind::ApiCall).await
         }
         .await;
-        let (status, _, body) = match outcome {
-            Ok(answer) => answer,
-            Err(err @ FetchError::Redirect { .. }) => return Err(UsageFailure::Fatal(err)),
-            Err(FetchError::Unreachable(detail) | FetchError::Tls(detail)) => {
-                return Err(UsageFailure::Account(detail))
-            }
-            Err(FetchError::BadResponse(text)) if text == NOT_SENT => {
-                return Err(UsageFailure::Account(text))
-            }
-            Err(other) => return Err(UsageFailure::Account(other.to_string())),
-        };
+        let (status, _, body) = outcome.map_err(per_account)?;
         let checked = check_management_status(status, &body, &self.redactor);
         self.note_answer(&checked);
         match checked {
@@ -979,6 +958,19 @@ pub fn is_loopback_url(url: &str) -> bool {
             .parse::<std::net::IpAddr>()
             .map(|ip| ip.is_loopback())
             .unwrap_or(false)
+}
+
+/// A per-account request that got no answer: a redirect ends the fetch (it
+/// is never followed); a transport failure, or a request never sent because
+/// an earlier answer stopped the fetch (see `fetch_pool_keeping`), is the
+/// account's own note.
+fn per_account(err: FetchError) -> UsageFailure {
+    match err {
+        err @ FetchError::Redirect { .. } => UsageFailure::Fatal(err),
+        FetchError::Unreachable(detail) | FetchError::Tls(detail) => UsageFailure::Account(detail),
+        FetchError::BadResponse(text) if text == NOT_SENT => UsageFailure::Account(text),
+        other => UsageFailure::Account(other.to_string()),
+    }
 }
 
 #[cfg(test)]
