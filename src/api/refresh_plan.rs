@@ -581,6 +581,34 @@ mod tests {
         assert_eq!(order.ids(), vec!["cut".to_string(), "failing".to_string()]);
     }
 
+    /// `n` quiet accounts named `<prefix><i>@x`, all read at 0, each due again
+    /// at its own phase of the 30-minute max age.
+    fn read_at_zero(prefix: &str, n: usize) -> (Vec<AuthFileEntry>, Vec<Account>) {
+        let entries: Vec<AuthFileEntry> = (0..n)
+            .map(|i| entry(&format!("{prefix}{i}@x"), 1))
+            .collect();
+        let phase = phases(&entries);
+        let accounts = entries
+            .iter()
+            .map(|e| {
+                let mut a = account(&e.id, 0, 1, 10_000_000);
+                a.usage_due_at = Some(due_after(0, 1_800, phase[e.name.as_str()]));
+                a
+            })
+            .collect();
+        (entries, accounts)
+    }
+
+    /// The answers to `calls` at `now`: each account read, due again at its phase.
+    fn answer(accounts: &mut [Account], calls: &[Planned], phase: &HashMap<&str, f64>, now: Epoch) {
+        for call in calls {
+            let a = accounts.iter_mut().find(|a| a.id == call.id).unwrap();
+            let before = a.usage_due_at;
+            *a = account(&a.id, now, 1, 10_000_000);
+            a.usage_due_at = Some(next_due(now, 1_800, phase[a.name.as_str()], before));
+        }
+    }
+
     /// Issue 21 item 7: no refresh storms. 200 accounts read at once, then a
     /// scheduled refresh every 2 minutes for 3 hours with no traffic: every
     /// refresh asks at most its share (200 × 120 / 1800 ≈ 13.3, so 14) and
@@ -589,17 +617,9 @@ mod tests {
     fn age_based_re_reads_are_spread_over_the_period() {
         let n = 200;
         let interval = 120;
-        let entries: Vec<AuthFileEntry> = (0..n).map(|i| entry(&format!("user{i}@x"), 1)).collect();
         // The first full read at 0 staggers the next due times.
+        let (entries, mut accounts) = read_at_zero("user", n);
         let phase = phases(&entries);
-        let mut accounts: Vec<Account> = entries
-            .iter()
-            .map(|e| {
-                let mut a = account(&e.id, 0, 1, 10_000_000);
-                a.usage_due_at = Some(due_after(0, 1_800, phase[e.name.as_str()]));
-                a
-            })
-            .collect();
         let share = (n as i64 * interval + 1_799) as usize / 1_800;
         let mut worst = 0;
         let mut oldest = 0;
@@ -607,14 +627,8 @@ mod tests {
             let now = tick * interval;
             let planned = plan(Some(&state(accounts.clone())), &entries, CHANGED, now);
             worst = worst.max(planned.calls.len());
-            let phase = phases(&entries);
-            for call in &planned.calls {
-                assert_eq!(call.reason, Reason::MaxAge);
-                let a = accounts.iter_mut().find(|a| a.id == call.id).unwrap();
-                let before = a.usage_due_at;
-                *a = account(&a.id, now, 1, 10_000_000);
-                a.usage_due_at = Some(next_due(now, 1_800, phase[a.name.as_str()], before));
-            }
+            assert!(planned.calls.iter().all(|c| c.reason == Reason::MaxAge));
+            answer(&mut accounts, &planned.calls, &phase, now);
             oldest = oldest.max(
                 accounts
                     .iter()
@@ -634,16 +648,8 @@ mod tests {
     #[test]
     fn quiet_re_reads_stay_within_the_hourly_budget() {
         let n = 1000;
-        let entries: Vec<AuthFileEntry> = (0..n).map(|i| entry(&format!("idle{i}@x"), 1)).collect();
+        let (entries, mut accounts) = read_at_zero("idle", n);
         let phase = phases(&entries);
-        let mut accounts: Vec<Account> = entries
-            .iter()
-            .map(|e| {
-                let mut a = account(&e.id, 0, 1, 10_000_000);
-                a.usage_due_at = Some(due_after(0, 1_800, phase[e.name.as_str()]));
-                a
-            })
-            .collect();
         let policy = PlanPolicy {
             observation_max_age: 300,
             age_reads_per_hour: 100,
@@ -656,12 +662,7 @@ mod tests {
             previous.fetched_at = fetched_at;
             let planned = plan_with(Some(&previous), &entries, CHANGED, policy, now);
             per_hour[(now as usize - 1) / 3_600] += planned.calls.len();
-            for call in &planned.calls {
-                let a = accounts.iter_mut().find(|a| a.id == call.id).unwrap();
-                let before = a.usage_due_at;
-                *a = account(&a.id, now, 1, 10_000_000);
-                a.usage_due_at = Some(next_due(now, 1_800, phase[a.name.as_str()], before));
-            }
+            answer(&mut accounts, &planned.calls, &phase, now);
             fetched_at = now;
         }
         assert!(per_hour.iter().all(|h| *h <= 100), "{per_hour:?}");
@@ -678,16 +679,8 @@ mod tests {
     #[test]
     fn quiet_re_reads_stay_within_the_budget_in_any_rolling_hour() {
         let n = 1000;
-        let entries: Vec<AuthFileEntry> = (0..n).map(|i| entry(&format!("idle{i}@x"), 1)).collect();
+        let (entries, mut accounts) = read_at_zero("idle", n);
         let phase = phases(&entries);
-        let mut accounts: Vec<Account> = entries
-            .iter()
-            .map(|e| {
-                let mut a = account(&e.id, 0, 1, 10_000_000);
-                a.usage_due_at = Some(due_after(0, 1_800, phase[e.name.as_str()]));
-                a
-            })
-            .collect();
         let policy = PlanPolicy {
             observation_max_age: 300,
             age_reads_per_hour: 100,
@@ -712,12 +705,7 @@ mod tests {
             let planned = plan_with(Some(&previous), &entries, CHANGED, policy, now);
             assert_eq!(planned.quiet, planned.calls.len(), "only quiet reads here");
             runs.push((now, planned.quiet));
-            for call in &planned.calls {
-                let a = accounts.iter_mut().find(|a| a.id == call.id).unwrap();
-                let before = a.usage_due_at;
-                *a = account(&a.id, now, 1, 10_000_000);
-                a.usage_due_at = Some(next_due(now, 1_800, phase[a.name.as_str()], before));
-            }
+            answer(&mut accounts, &planned.calls, &phase, now);
             let mut next = state(Vec::new());
             // The stored time is the end of the run, a few seconds after its start.
             next.fetched_at = now + durations[tick % durations.len()];
