@@ -138,26 +138,7 @@ impl Sandbox {
                 read[0] = (t - seconds).into();
             }
         }
-        for a in cache["state"]["accounts"]
-            .as_array_mut()
-            .into_iter()
-            .flatten()
-        {
-            for key in [
-                "usage_fetched_at",
-                "usage_checked_at",
-                "reset_credits_fetched_at",
-                "plan_checked_at",
-                "usage_due_at",
-            ] {
-                if let Some(t) = a[key].as_i64() {
-                    a[key] = (t - seconds).into();
-                }
-            }
-            if let Some(t) = a["usage"]["source"]["at"].as_i64() {
-                a["usage"]["source"]["at"] = (t - seconds).into();
-            }
-        }
+        support::move_account_times_back(&mut cache, seconds);
         let temp = path.with_extension("bench.tmp");
         std::fs::write(&temp, serde_json::to_vec(&cache).unwrap()).unwrap();
         std::fs::rename(&temp, &path).unwrap();

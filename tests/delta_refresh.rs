@@ -197,22 +197,11 @@ fn pass_time(sandbox: &Sandbox, seconds: i64) {
     let path = sandbox.cache_file("default");
     let mut cache: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    for a in cache["state"]["accounts"].as_array_mut().unwrap() {
-        for key in [
-            "usage_fetched_at",
-            "usage_checked_at",
-            "reset_credits_fetched_at",
-            "plan_checked_at",
-            "usage_due_at",
-        ] {
-            if let Some(t) = a[key].as_i64() {
-                a[key] = (t - seconds).into();
-            }
-        }
-        if let Some(t) = a["usage"]["source"]["at"].as_i64() {
-            a["usage"]["source"]["at"] = (t - seconds).into();
-        }
-    }
+    assert!(
+        cache["state"]["accounts"].is_array(),
+        "a cache with accounts"
+    );
+    support::move_account_times_back(&mut cache, seconds);
     let temp = path.with_extension("aged.tmp");
     std::fs::write(&temp, serde_json::to_vec(&cache).unwrap()).unwrap();
     std::fs::rename(&temp, &path).unwrap();

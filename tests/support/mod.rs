@@ -16,6 +16,32 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
+/// Every stored answer time of every account in a parsed `cache.json` moved
+/// `seconds` into the past (usage, reset credits, plan, the next due time and
+/// the usage's source): simulated time for the refresh-cost tests and bench.
+pub fn move_account_times_back(cache: &mut serde_json::Value, seconds: i64) {
+    for a in cache["state"]["accounts"]
+        .as_array_mut()
+        .into_iter()
+        .flatten()
+    {
+        for key in [
+            "usage_fetched_at",
+            "usage_checked_at",
+            "reset_credits_fetched_at",
+            "plan_checked_at",
+            "usage_due_at",
+        ] {
+            if let Some(t) = a[key].as_i64() {
+                a[key] = (t - seconds).into();
+            }
+        }
+        if let Some(t) = a["usage"]["source"]["at"].as_i64() {
+            a["usage"]["source"]["at"] = (t - seconds).into();
+        }
+    }
+}
+
 /// Timeout used by [`http`] for connect, read and write.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 
