@@ -4,19 +4,13 @@
 mod common;
 mod support;
 
+use common::real_now as now;
 use std::time::{Duration, Instant};
 
 use common::Sandbox;
 use support::{Fault, MockAccount, MockConfig, MockServer, UsageBehaviour, DEFAULT_MANAGEMENT_KEY};
 
 const RAW_API_KEY: &str = "sk-live-NEVER-SHOW-THIS-0123456789";
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
 
 /// A pool whose numbers are computed by hand in `mixed_pool_numbers_and_errors`.
 fn mixed_pool() -> Vec<MockAccount> {

@@ -5,6 +5,7 @@
 mod common;
 mod support;
 
+use common::real_now as now;
 use std::time::{Duration, Instant};
 
 use common::{assert_valid_menu, provider_urls_for, Run, Sandbox, COLD_START};
@@ -20,13 +21,6 @@ fn pool(n: usize) -> Vec<MockAccount> {
                 .with_behaviour(UsageBehaviour::ok(10.0 + i as f64, 20.0))
         })
         .collect()
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
 }
 
 /// A sandbox on `server` with the key `key` and these extra settings lines.

@@ -4,6 +4,7 @@
 mod common;
 mod support;
 
+use common::real_now as now;
 use common::{assert_valid_menu, Run, Sandbox};
 use support::{MockAccount, MockConfig, MockServer, UsageBehaviour, DEFAULT_MANAGEMENT_KEY};
 
@@ -12,13 +13,6 @@ fn pool() -> Vec<MockAccount> {
         MockAccount::new("a@example.com", "plus").with_behaviour(UsageBehaviour::ok(40.0, 50.0)),
         MockAccount::new("b@example.com", "pro").with_behaviour(UsageBehaviour::ok(25.0, 10.0)),
     ]
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
 }
 
 /// The menu's Refresh now item runs `poolwatch refresh`; a click on the menu

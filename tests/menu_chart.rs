@@ -6,18 +6,11 @@
 mod common;
 mod support;
 
+use common::real_now;
 use common::{PluginLine, Sandbox};
 use support::{MockAccount, MockConfig, MockServer, UsageBehaviour, DEFAULT_MANAGEMENT_KEY};
 
-const FIVE_HOURS: i64 = 18_000;
-const WEEK: i64 = 604_800;
-
-fn real_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
+use support::{FIVE_HOURS_S as FIVE_HOURS, WEEK_S as WEEK};
 
 fn usage(five_used: f64) -> UsageBehaviour {
     UsageBehaviour::Ok {

@@ -6,18 +6,11 @@
 mod common;
 mod support;
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use common::real_now as now;
 
 use common::Sandbox;
 use support::v8::{claude_observation, codex_observation, observation, ServerShape};
 use support::{MockAccount, MockConfig, MockServer, UsageBehaviour, DEFAULT_MANAGEMENT_KEY};
-
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
 
 fn pool(shape: ServerShape, n: usize) -> (MockServer, Sandbox) {
     let accounts = (0..n)

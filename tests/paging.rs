@@ -5,18 +5,11 @@
 mod common;
 mod support;
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use common::real_now as now;
 
 use common::Sandbox;
 use support::v8::{codex_observation, ServerShape};
 use support::{MockAccount, MockConfig, MockServer, DEFAULT_MANAGEMENT_KEY};
-
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
 
 /// `n` accounts, each with a fresh observation (so no usage call is needed).
 fn observed_pool(shape: ServerShape, n: usize) -> (MockServer, Sandbox) {

@@ -4,19 +4,12 @@
 mod common;
 mod support;
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use common::real_now as now;
 
 use common::{assert_valid_menu, Sandbox};
 use support::{
     rfc3339_utc, MockAccount, MockConfig, MockServer, UsageBehaviour, DEFAULT_MANAGEMENT_KEY,
 };
-
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
 
 fn sandbox_for(server: &MockServer, extra: &str) -> Sandbox {
     let sandbox = Sandbox::new(

@@ -497,3 +497,11 @@ pub fn menu_context(
         ..Default::default()
     }
 }
+
+/// The wall clock in epoch seconds (what the binary reads when no test clock is set).
+pub fn real_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
