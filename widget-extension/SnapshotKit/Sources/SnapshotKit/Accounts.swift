@@ -124,17 +124,12 @@ public struct AccountWindow: Codable, Equatable, Sendable {
 
 /// Where an account's numbers come from (`accounts[].source`).
 public struct AccountSource: Codable, Equatable, Sendable {
-    public enum Kind: String, Codable, Sendable {
+    public enum Kind: String, Codable, Sendable, UnknownDefaulting {
         /// Seen in the quota headers of proxied traffic.
         case observed
         /// Read by a usage call.
         case read
         case unknown
-
-        public init(from decoder: Decoder) throws {
-            let raw = try decoder.singleValueContainer().decode(String.self)
-            self = Kind(rawValue: raw.lowercased()) ?? .unknown
-        }
     }
 
     public var kind: Kind

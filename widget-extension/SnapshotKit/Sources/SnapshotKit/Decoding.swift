@@ -9,6 +9,19 @@ import Foundation
 //   (`count`, `number`): a counter that overflowed on the writer's side must not blank the widget;
 // - dates are integer epoch seconds (a float is accepted too), clamped to ±2^53 seconds.
 
+/// A string enum of the snapshot that decodes any value it does not know (in any letter case) as its
+/// `unknown` case instead of failing: a newer writer's word must not blank the widget.
+public protocol UnknownDefaulting: RawRepresentable, Decodable where RawValue == String {
+    static var unknown: Self { get }
+}
+
+extension UnknownDefaulting {
+    public init(from decoder: Decoder) throws {
+        let raw = try decoder.singleValueContainer().decode(String.self)
+        self = Self(rawValue: raw.lowercased()) ?? Self.unknown
+    }
+}
+
 /// Bounds of the numbers the widget keeps. The Rust writer clamps counters to 2^53 - 1 too, so the two
 /// sides agree on the largest value that is still exact in a JSON double.
 public enum NumberBounds {

@@ -3,18 +3,13 @@ import Foundation
 // Provider sections of the snapshot (`providers[]`): one per provider in the pool, the primary included.
 
 /// Unit of a provider section's numbers.
-public enum QuotaUnit: String, Codable, Sendable, CaseIterable {
+public enum QuotaUnit: String, Codable, Sendable, CaseIterable, UnknownDefaulting {
     /// Plus-base percent (100 = one full ChatGPT Plus account): Codex.
     case plusPercent = "plus_percent"
     /// Plain percent.
     case percent
     /// A unit this reader does not know: drawn like `percent`, without the ratio.
     case unknown
-
-    public init(from decoder: Decoder) throws {
-        let raw = try decoder.singleValueContainer().decode(String.self)
-        self = QuotaUnit(rawValue: raw.lowercased()) ?? .unknown
-    }
 }
 
 /// One provider's pool section (`providers[]`).

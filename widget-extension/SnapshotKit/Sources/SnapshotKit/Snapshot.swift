@@ -10,17 +10,12 @@ import Foundation
 // `generated_at` and, when `pool` is present, its `weekly` window are required.
 
 /// Colour bucket of a quota window, by remaining fraction: red < 20 %, yellow < 70 %, green otherwise.
-public enum Level: String, Codable, Sendable, CaseIterable {
+public enum Level: String, Codable, Sendable, CaseIterable, UnknownDefaulting {
     case red
     case yellow
     case green
     /// Any value this reader does not know (rendered grey, recomputed from the fraction by the view models).
     case unknown
-
-    public init(from decoder: Decoder) throws {
-        let raw = try decoder.singleValueContainer().decode(String.self)
-        self = Level(rawValue: raw.lowercased()) ?? .unknown
-    }
 
     /// The level for a remaining fraction (0...1). NaN is treated as 0.
     public static func forFraction(_ fraction: Double) -> Level {
@@ -448,17 +443,12 @@ public struct Pace: Codable, Equatable, Sendable {
 }
 
 /// CodexBar-style pace stage of a window: using it up exactly by the reset, faster, or slower.
-public enum PaceStage: String, Codable, Sendable, CaseIterable {
+public enum PaceStage: String, Codable, Sendable, CaseIterable, UnknownDefaulting {
     case onPace = "on_pace"
     case deficit
     case reserve
     /// A stage this reader does not know (drawn without a stage word).
     case unknown
-
-    public init(from decoder: Decoder) throws {
-        let raw = try decoder.singleValueContainer().decode(String.self)
-        self = PaceStage(rawValue: raw.lowercased()) ?? .unknown
-    }
 }
 
 public struct PaceWindow: Codable, Equatable, Sendable {
