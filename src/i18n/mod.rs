@@ -51,14 +51,6 @@ impl Lang {
         }
     }
 
-    /// The catalogue column a language reads (zh-Hant reads zh-Hans, then converts).
-    pub fn catalogue_code(self) -> &'static str {
-        match self {
-            Lang::ZhHant => "zh-Hans",
-            other => other.code(),
-        }
-    }
-
     /// Every language, in catalogue order.
     pub const ALL: [Lang; 3] = [Lang::En, Lang::ZhHans, Lang::ZhHant];
 
@@ -112,17 +104,6 @@ pub fn script(text: String) -> String {
     catalogue::FRAGMENTS
         .iter()
         .fold(text, |out, (hans, hant)| out.replace(hans, hant))
-}
-
-/// The zh-Hant template of `key` (the column `build.rs` converted).
-pub fn hant_template(key: &str) -> Option<&'static str> {
-    catalogue::lookup(Lang::ZhHant, key)
-}
-
-/// A catalogue message in Traditional Chinese without placeholders (the key
-/// itself when it is missing, which the catalogue test does not let ship).
-pub fn hant_message(key: &str) -> String {
-    hant_template(key).unwrap_or(key).to_string()
 }
 
 /// The catalogue text of a key computed at run time (the `--help` walk of
