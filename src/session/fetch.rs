@@ -506,6 +506,20 @@ impl Session<'_> {
             deadline,
         ));
         let quiet_reads = refresh_plan::record_quiet_reads(previous, quiet.get(), now);
+        // The answers merged into the previous state; "Last updated" counts
+        // from the end of the fetch, not its start (issue 17.10).
+        let merged = |report| {
+            let mut state = crate::api::merge_with_observations(
+                previous,
+                report,
+                &selection,
+                merge_policy,
+                now,
+            );
+            state.fetched_at = (self.clock)().max(now);
+            state.quiet_reads = quiet_reads;
+            state
+        };
         let mut fetched = Fetched {
             state: None,
             error: None,
@@ -524,31 +538,14 @@ impl Session<'_> {
                         .await
                         .unwrap_or_else(|_| Err("api-key-usage timed out".to_string()))
                 });
-                let mut state = crate::api::merge_with_observations(
-                    previous,
-                    report,
-                    &selection,
-                    merge_policy,
-                    now,
-                );
-                // "Last updated" counts from the end of the fetch, not its start (issue 17.10).
-                state.fetched_at = (self.clock)().max(now);
-                state.quiet_reads = quiet_reads;
+                let mut state = merged(report);
                 state.api_keys = merge_api_keys(previous, keys, &selection);
                 fetched.state = Some(state);
             }
             Ok((report, Some(fatal))) => {
                 if !report.usages.is_empty() {
                     // The answers that arrived before the refusal are kept.
-                    let mut state = crate::api::merge_with_observations(
-                        previous,
-                        report,
-                        &selection,
-                        merge_policy,
-                        now,
-                    );
-                    state.fetched_at = (self.clock)().max(now);
-                    state.quiet_reads = quiet_reads;
+                    let mut state = merged(report);
                     if let Some(previous) = previous {
                         state.api_keys.clone_from(&previous.api_keys);
                     }
