@@ -67,6 +67,10 @@ fn fetch_cache_bytes(size: usize) -> Result<Vec<u8>, String> {
         env: &env,
         clock: &system_now,
         refresh_all: false,
+        menu_style: poolwatch::render::menu::rows::MenuStyle {
+            dialect: poolwatch::render::Dialect::SwiftBar,
+            privacy: false,
+        },
     };
     let outcome = session.obtain(Trigger::Explicit);
     if let Some(error) = outcome.error {

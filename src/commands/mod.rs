@@ -425,6 +425,12 @@ pub fn session_in<'a>(
         env: globals.env,
         clock: globals.clock,
         refresh_all,
+        // A background refresh runs with the menu's environment, so its
+        // form's rows match the menu that asked for it.
+        menu_style: crate::render::menu::rows::MenuStyle {
+            dialect: crate::render::Dialect::detect((globals.env)("SWIFTBAR").as_deref()),
+            privacy: globals.privacy || settings.privacy,
+        },
     }
 }
 

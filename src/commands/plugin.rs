@@ -9,7 +9,7 @@ use crate::cli::{DialectArg, PluginArgs};
 use crate::config::Settings;
 use crate::model::PoolState;
 use crate::quota::SortOrder;
-use crate::render::menu::{render_menu, render_menu_omitting};
+use crate::render::menu::{render_menu, render_menu_omitting, render_menu_with_rows};
 use crate::render::multi::{render_multi, PoolMenu};
 use crate::render::{Dialect, FetchStatus, MenuContext};
 use crate::session::{Outcome, Trigger};
@@ -26,8 +26,7 @@ pub fn run(globals: &Globals, args: &PluginArgs) -> i32 {
     let dialect = match args.dialect {
         DialectArg::Swiftbar => Dialect::SwiftBar,
         DialectArg::Xbar => Dialect::Xbar,
-        DialectArg::Auto if (globals.env)("SWIFTBAR").as_deref() == Some("1") => Dialect::SwiftBar,
-        DialectArg::Auto => Dialect::Xbar,
+        DialectArg::Auto => Dialect::detect((globals.env)("SWIFTBAR").as_deref()),
     };
     let output = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         // `--demo plugin --all-profiles` shows every profile as `--demo metrics
@@ -67,7 +66,7 @@ fn menu_output(globals: &Globals, dialect: Dialect) -> String {
     if let Some(menu) = form_menu(globals, &settings, trigger, dialect) {
         return menu;
     }
-    let view = obtain_detached(globals, &settings, trigger);
+    let view = obtain_detached(globals, &settings, trigger, dialect);
     let ctx = menu_context(globals, &settings, &view);
     let menu = render_menu(view.report.as_ref(), &ctx, dialect);
     // The process ends right after printing: skip freeing a large pool
@@ -93,7 +92,8 @@ fn form_menu(
     if !notices.is_empty() {
         return None;
     }
-    let session = super::session_in(globals, settings, paths, false);
+    let mut session = super::session_in(globals, settings, paths, false);
+    session.menu_style.dialect = dialect;
     let mut hit = session.serve_form(trigger)?;
     if hit.report.as_ref().is_some_and(|r| r.accounts.is_empty()) {
         // An empty pool says why (`notes::empty_selection`): the full path, cheap here.
@@ -140,14 +140,24 @@ fn form_menu(
         .filter(|_| globals.privacy || settings.privacy)
         .map(crate::render::privacy::mask_report);
     let report = masked.as_ref().or(view.report.as_ref());
-    let menu = render_menu_omitting(report, &ctx, dialect, hit.omitted);
+    let menu = match (report, &hit.rows) {
+        (Some(report), Some(rows)) => {
+            render_menu_with_rows(report, &ctx, dialect, hit.omitted, rows)
+        }
+        _ => render_menu_omitting(report, &ctx, dialect, hit.omitted),
+    };
     std::mem::forget(view);
     Some(menu)
 }
 
 /// The full path of a menu run: the cache as found, and a detached refresh
 /// when it is due (see `background`).
-fn obtain_detached(globals: &Globals, settings: &Settings, trigger: Trigger) -> View {
+fn obtain_detached(
+    globals: &Globals,
+    settings: &Settings,
+    trigger: Trigger,
+    dialect: Dialect,
+) -> View {
     if globals.demo {
         return obtain(globals, settings, trigger);
     }
@@ -155,7 +165,8 @@ fn obtain_detached(globals: &Globals, settings: &Settings, trigger: Trigger) -> 
     let Some(paths) = usable_cache(globals, settings, &mut notices) else {
         return obtain(globals, settings, trigger);
     };
-    let session = super::session_in(globals, settings, paths, false);
+    let mut session = super::session_in(globals, settings, paths, false);
+    session.menu_style.dialect = dialect;
     let outcome = session.obtain_detached(trigger, &|| super::background::spawn(globals));
     finish_view(globals, settings, outcome, notices)
 }
@@ -172,7 +183,7 @@ fn multi_output(globals: &Globals, dialect: Dialect, names: &[String]) -> String
                 scope.spawn(move || {
                     let scoped = globals.with_profile(name);
                     let settings = scoped.settings().map_err(|e| e.to_string())?;
-                    let view = obtain_detached(&scoped, &settings, trigger);
+                    let view = obtain_detached(&scoped, &settings, trigger, dialect);
                     let ctx = menu_context(&scoped, &settings, &view);
                     Ok((view, ctx))
                 })

@@ -389,6 +389,31 @@ pub fn settle(view: &mut AccountView, kill_line: f64, now: Epoch) {
     );
 }
 
+/// The first moment after `now` at which [`settle`] could decide `view`
+/// otherwise: a window's reset, the end of its kept values, the end of a
+/// retry wait. Every state `settle` gives holds from `now` until then (None:
+/// for good). A pre-rendered menu row is valid until this moment.
+pub fn next_change(view: &AccountView, now: Epoch) -> Option<Epoch> {
+    let windows = [
+        (view.five_hour.as_ref(), view.five_hour_until),
+        (view.weekly.as_ref(), view.weekly_until),
+    ];
+    let window_times = windows
+        .into_iter()
+        .filter_map(|(window, until)| window.map(|w| (w.reset_at, until)))
+        .flat_map(|(reset_at, until)| {
+            // `window_at`: a reset counts from its second on, kept values
+            // until theirs (dropped the second after).
+            [
+                reset_at.filter(|at| *at > now),
+                until.filter(|u| *u >= now).map(|u| u.saturating_add(1)),
+            ]
+        });
+    // `cooling_at`: cooling while the retry time is ahead.
+    let retry = view.next_retry_after.filter(|at| *at > now);
+    window_times.chain([retry]).flatten().min()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -677,5 +702,62 @@ mod tests {
         account.token_refused = true;
         let view = account_view(&account, &settings, NOW);
         assert!(view.lanes.is_empty() && view.monthly.is_none());
+    }
+
+    #[test]
+    fn settled_states_hold_until_the_next_change() {
+        let window = |remaining: f64, reset_at: Option<Epoch>| {
+            Some(AccountWindow {
+                remaining,
+                effective: remaining,
+                reset_at,
+                level: Level::Green,
+            })
+        };
+        // Every combination of the times `settle` looks at, before and after NOW.
+        let times = [None, Some(NOW - 50), Some(NOW), Some(NOW + 30), Some(NOW + 90)];
+        let mut checked = 0;
+        for five in times {
+            for week in times {
+                for until in times {
+                    for retry in times {
+                        let view = AccountView {
+                            status: "error".into(),
+                            unavailable: true,
+                            five_hour: window(40.0, five),
+                            weekly: window(3.0, week),
+                            five_hour_until: until,
+                            next_retry_after: retry,
+                            ..AccountView::default()
+                        };
+                        // A form stores views settled at their fetch and
+                        // settles them again at each run's clock.
+                        let mut at_now = view.clone();
+                        settle(&mut at_now, 5.0, NOW);
+                        let settled = |at: Epoch| {
+                            let mut v = at_now.clone();
+                            settle(&mut v, 5.0, at);
+                            v
+                        };
+                        let next = next_change(&at_now, NOW);
+                        let end = next.unwrap_or(NOW + 200);
+                        assert!(end > NOW);
+                        for t in NOW..end.min(NOW + 200) {
+                            assert_eq!(settled(t), at_now, "{view:?} at +{}", t - NOW);
+                        }
+                        if let Some(next) = next {
+                            // A real change point: something differs there
+                            // or later (never an early, needless expiry).
+                            assert!(
+                                (next..next + 200).any(|t| settled(t) != at_now),
+                                "{view:?}: nothing changes from {next}"
+                            );
+                        }
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, 625);
     }
 }

@@ -23,7 +23,7 @@ mod sort;
 
 pub use account::{
     account_view, current_windows, has_quota_data, is_available, is_cooling, is_disabled,
-    is_erroring, is_recovering, is_week_killed, settle,
+    is_erroring, is_recovering, is_week_killed, next_change, settle,
 };
 pub use forecast::{
     five_hour_events, forecast, weekly_events, RestoreEvent, FIRST_GAP_SECONDS, GROUP_SECONDS,
@@ -482,6 +482,10 @@ pub struct ProviderSection {
     /// Accounts of this section a menu form left out (`render::menu::menu_report`).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub omitted: usize,
+    /// A menu form's cut found quota lanes from the server's plugin among
+    /// the section's accounts, listed or not (`render::menu::menu_report`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub plugin_lanes: bool,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -491,9 +495,18 @@ fn is_zero(n: &usize) -> bool {
 impl PoolReport {
     /// The accounts of one section, in report order.
     pub fn accounts_of<'a>(&'a self, provider: &'a str) -> impl Iterator<Item = &'a AccountView> {
-        self.accounts.iter().filter(move |a| {
-            a.provider == provider || (a.provider.is_empty() && provider == default_primary())
-        })
+        self.account_indexes_of(provider).map(|i| &self.accounts[i])
+    }
+
+    /// The indexes in `accounts` of [`PoolReport::accounts_of`] `provider`.
+    pub fn account_indexes_of<'a>(&'a self, provider: &'a str) -> impl Iterator<Item = usize> + 'a {
+        self.accounts
+            .iter()
+            .enumerate()
+            .filter(move |(_, a)| {
+                a.provider == provider || (a.provider.is_empty() && provider == default_primary())
+            })
+            .map(|(i, _)| i)
     }
 
     /// The section of `provider`, if present.

@@ -90,6 +90,7 @@ fn section(
         plans,
         reset_credits: total_reset_credits(views),
         omitted: 0,
+        plugin_lanes: false,
     }
 }
 

@@ -22,6 +22,10 @@ use crate::tr;
 
 // The pool over time (issue 19): charts, waste, use first.
 mod over_time;
+// Account rows pre-rendered with the menu form (the cache-hit fast path).
+pub mod rows;
+
+use rows::{RowClock, RowTexts};
 
 /// Width of the pool `5h` / `Week` bars, in cells.
 pub const POOL_BAR_WIDTH: usize = 20;
@@ -128,8 +132,31 @@ pub fn render_menu_omitting(
     dialect: Dialect,
     omitted: usize,
 ) -> String {
+    render_lines(menu_lines_omitting(report, ctx, dialect, omitted, None))
+}
+
+/// [`render_menu_omitting`] with every account's lines given, already
+/// rendered ([`rows::texts`]): the cache-hit menu. `report`'s accounts only
+/// place the rows (and are counted); their lines come from `rows`.
+pub fn render_menu_with_rows(
+    report: &PoolReport,
+    ctx: &MenuContext,
+    dialect: Dialect,
+    omitted: usize,
+    rows: &RowTexts,
+) -> String {
+    render_lines(menu_lines_omitting(
+        Some(report),
+        ctx,
+        dialect,
+        omitted,
+        Some(rows),
+    ))
+}
+
+fn render_lines(lines: Vec<MenuLine>) -> String {
     let mut out = String::new();
-    for line in menu_lines_omitting(report, ctx, dialect, omitted) {
+    for line in lines {
         out.push_str(&line.to_output());
         out.push('\n');
     }
@@ -142,7 +169,7 @@ pub fn menu_lines(
     ctx: &MenuContext,
     dialect: Dialect,
 ) -> Vec<MenuLine> {
-    menu_lines_omitting(report, ctx, dialect, 0)
+    menu_lines_omitting(report, ctx, dialect, 0, None)
 }
 
 fn menu_lines_omitting(
@@ -150,8 +177,9 @@ fn menu_lines_omitting(
     ctx: &MenuContext,
     dialect: Dialect,
     omitted: usize,
+    rows: Option<&RowTexts>,
 ) -> Vec<MenuLine> {
-    let menu = Menu { ctx, dialect };
+    let menu = Menu { ctx, dialect, rows };
     let mut lines = vec![menu.title_line(report), MenuLine::separator()];
     lines.extend(menu.status_lines(report));
     if let Some(report) = report {
@@ -172,7 +200,11 @@ fn menu_lines_omitting(
             Some(section) if several => section.omitted,
             _ => omitted,
         };
-        lines.extend(menu.account_lines_omitting(&primary, primary_omitted));
+        lines.extend(menu.account_lines_omitting(
+            &primary,
+            primary_omitted,
+            &report.primary_provider,
+        ));
         for section in report
             .sections
             .iter()
@@ -193,7 +225,7 @@ fn menu_lines_omitting(
                 lines.push(MenuLine::item(0, counts_text(&part)));
                 lines.extend(menu.health_lines(&part, false));
             }
-            lines.extend(menu.account_lines_omitting(&part, section.omitted));
+            lines.extend(menu.account_lines_omitting(&part, section.omitted, &section.provider));
         }
         if !report.api_keys.is_empty() {
             lines.push(MenuLine::separator());
@@ -661,6 +693,8 @@ fn management_url(pool_url: &str) -> Option<String> {
 struct Menu<'a> {
     ctx: &'a MenuContext,
     dialect: Dialect,
+    /// Every account's lines, already rendered (the cache-hit menu).
+    rows: Option<&'a RowTexts>,
 }
 
 impl Menu<'_> {
@@ -925,7 +959,7 @@ impl Menu<'_> {
             0,
             tr!(
                 "credits.line",
-                credits = credits_text(credits, self.ctx.now)
+                credits = credits_text(credits, &RowClock::at(self.ctx.now))
             ),
         )]
     }
@@ -1021,28 +1055,41 @@ impl Menu<'_> {
 
     // ----- accounts -----
 
-    fn account_lines_omitting(&self, report: &PoolReport, omitted: usize) -> Vec<MenuLine> {
+    /// The account rows of one part of the menu (`section`: its provider):
+    /// the first [`MENU_DETAILED_ACCOUNTS`] with their submenus, then the
+    /// worst of the rest as one-line rows under "more accounts".
+    fn account_lines_omitting(
+        &self,
+        report: &PoolReport,
+        omitted: usize,
+        section: &str,
+    ) -> Vec<MenuLine> {
         if report.accounts.is_empty() {
             return vec![MenuLine::item(0, tr!("menu.no_accounts"))];
         }
-        let mut lines = Vec::new();
-        let (shown, rest) = report
-            .accounts
-            .split_at(report.accounts.len().min(MENU_DETAILED_ACCOUNTS));
-        let labels = seat_labels(&report.accounts);
-        for (account, label) in shown.iter().zip(&labels) {
-            if *label == account.label {
-                lines.push(self.account_row(account));
-            } else {
-                // Two seats of one login: the row names its workspace.
-                let named = AccountView {
-                    label: label.clone(),
-                    ..account.clone()
-                };
-                lines.push(self.account_row(&named));
+        let given = self
+            .rows
+            .and_then(|rows| rows.part(section))
+            .filter(|texts| texts.len() == report.accounts.len());
+        let detailed = report.accounts.len().min(MENU_DETAILED_ACCOUNTS);
+        let labels = match given {
+            Some(_) => Vec::new(),
+            None => seat_labels(&report.accounts),
+        };
+        let clock = RowClock::at(report.now);
+        let block = |i: usize, lines: &mut Vec<MenuLine>| match given {
+            Some(texts) => lines.push(MenuLine::item(0, texts[i].as_str())),
+            None => {
+                let account = &report.accounts[i];
+                let label = labels.get(i).filter(|_| i < detailed);
+                lines.extend(self.account_block(account, label, &clock));
             }
-            lines.extend(self.account_details(account, report.now));
+        };
+        let mut lines = Vec::new();
+        for i in 0..detailed {
+            block(i, &mut lines);
         }
+        let rest = &report.accounts[detailed..];
         if !rest.is_empty() {
             // Big pools: the worst of the rest as one-line rows in a submenu
             // keeps the menu quick to open (and to print); `status` lists all.
@@ -1050,15 +1097,41 @@ impl Menu<'_> {
             lines.push(MenuLine::item(0, tr!("menu.more_accounts", n = total)));
             let listed = worst_rows(rest);
             for &i in &listed {
-                let mut row = self.account_row(&rest[i]);
-                row.depth = 1;
-                lines.push(row);
+                block(detailed + i, &mut lines);
             }
             let unlisted = total - listed.len();
             if unlisted > 0 {
                 lines.push(MenuLine::item(1, tr!("menu.unlisted", n = unlisted)));
             }
         }
+        lines
+    }
+
+    /// One account's lines. `seat`: its label among the detailed rows (a
+    /// second seat of one login names its workspace) — then its row and its
+    /// submenu; None: a one-line row under "more accounts".
+    fn account_block(
+        &self,
+        account: &AccountView,
+        seat: Option<&String>,
+        clock: &RowClock,
+    ) -> Vec<MenuLine> {
+        let Some(label) = seat else {
+            let mut row = self.account_row(account);
+            row.depth = 1;
+            return vec![row];
+        };
+        let row = if *label == account.label {
+            self.account_row(account)
+        } else {
+            let named = AccountView {
+                label: label.clone(),
+                ..account.clone()
+            };
+            self.account_row(&named)
+        };
+        let mut lines = vec![row];
+        lines.extend(self.account_details(account, clock));
         lines
     }
 
@@ -1112,7 +1185,7 @@ impl Menu<'_> {
         self.untrusted(line)
     }
 
-    fn account_details(&self, a: &AccountView, now: Epoch) -> Vec<MenuLine> {
+    fn account_details(&self, a: &AccountView, clock: &RowClock) -> Vec<MenuLine> {
         let mut lines = Vec::new();
         let plan = non_empty(menu_text(&plan_word(&a.plan), 24), "?");
         lines.push(self.untrusted(MenuLine::item(
@@ -1135,29 +1208,29 @@ impl Menu<'_> {
         }
         // A plugin-read account has lanes, never a 5h or Week window of poolwatch's own.
         if !(health_only(a) && lowest_lane(a).is_some()) {
-            lines.push(MenuLine::item(1, account_window_detail(a, "5h", now)));
-            lines.push(MenuLine::item(1, account_window_detail(a, "Week", now)));
+            lines.push(MenuLine::item(1, account_window_detail(a, "5h", clock)));
+            lines.push(MenuLine::item(1, account_window_detail(a, "Week", clock)));
         }
         if let Some(monthly) = &a.monthly {
             lines.push(MenuLine::item(
                 1,
-                window_detail("Month", Some(monthly), false, now),
+                window_detail("Month", Some(monthly), false, clock),
             ));
         }
         for lane in &a.lanes {
-            lines.push(self.untrusted(MenuLine::item(1, lane_detail(lane, now))));
+            lines.push(self.untrusted(MenuLine::item(1, lane_detail(lane, clock))));
         }
         // "Reset credits none" on every account says nothing: only real credits.
         if let Some(credits) = a.reset_credits.as_ref().filter(|c| c.available > 0) {
             lines.push(MenuLine::item(
                 1,
-                tr!("credits.line", credits = credits_text(credits, now)),
+                tr!("credits.line", credits = credits_text(credits, clock)),
             ));
         }
         let status = non_empty(menu_text(&status_word(&a.status), 24), "—");
         lines.push(self.untrusted(MenuLine::item(
             1,
-            tr!("menu.status", status = status, flags = status_flags(a, now)),
+            tr!("menu.status", status = status, flags = status_flags(a, clock)),
         )));
         if !a.status_message.trim().is_empty() {
             lines.push(self.untrusted(MenuLine::item(
@@ -1172,7 +1245,7 @@ impl Menu<'_> {
         if let Some(at) = a.last_refresh {
             lines.push(MenuLine::item(
                 1,
-                tr!("menu.token_refreshed", ago = ago(now - at)),
+                tr!("menu.token_refreshed", ago = clock.since(at)),
             ));
         }
         if let Some(counted) = &a.duplicate_of {
@@ -1185,10 +1258,10 @@ impl Menu<'_> {
             1,
             match a.usage_fetched_at {
                 _ if a.token_refused => tr!("account.token_refused"),
-                Some(at) if a.expired => tr!("menu.usage_fetched_expired", ago = ago(now - at)),
-                Some(at) if a.stale => tr!("menu.usage_fetched_stale", ago = ago(now - at)),
-                Some(at) if observed(a) => tr!("menu.usage_observed", ago = ago(now - at)),
-                Some(at) => tr!("menu.usage_fetched", ago = ago(now - at)),
+                Some(at) if a.expired => tr!("menu.usage_fetched_expired", ago = clock.since(at)),
+                Some(at) if a.stale => tr!("menu.usage_fetched_stale", ago = clock.since(at)),
+                Some(at) if observed(a) => tr!("menu.usage_observed", ago = clock.since(at)),
+                Some(at) => tr!("menu.usage_fetched", ago = clock.since(at)),
                 None => tr!("menu.usage_never"),
             },
         ));
@@ -1534,6 +1607,7 @@ fn menu_report_by_section(report: &PoolReport) -> (PoolReport, usize) {
         cut.accounts.extend(accounts);
         cut.sections.push(ProviderSection {
             omitted,
+            plugin_lanes: section_has_plugin_lanes(report, &section.provider),
             ..section.clone()
         });
         total += omitted;
@@ -1682,16 +1756,20 @@ fn lane_glance(lane: &Lane) -> String {
 
 /// True when some account of `provider` had its quota read through a plugin.
 pub(crate) fn section_has_plugin_lanes(report: &PoolReport, provider: &str) -> bool {
+    // A cut report (menu form) says so for the accounts it left out.
     report
-        .accounts
-        .iter()
-        .any(|a| a.provider == provider && health_only(a) && lowest_lane(a).is_some())
+        .section(provider)
+        .is_some_and(|s| s.plugin_lanes)
+        || report
+            .accounts
+            .iter()
+            .any(|a| a.provider == provider && health_only(a) && lowest_lane(a).is_some())
 }
 
 /// The 5h or Week line of an account's submenu: a window restored at its
 /// reset says it is not yet confirmed; an account with a weekly window only
 /// (a Pro account) says it has no 5h window rather than "no data".
-fn account_window_detail(a: &AccountView, name: &str, now: Epoch) -> String {
+fn account_window_detail(a: &AccountView, name: &str, clock: &RowClock) -> String {
     let (window, unconfirmed) = match name {
         "5h" => (a.five_hour.as_ref(), a.five_hour_unconfirmed),
         _ => (a.weekly.as_ref(), a.weekly_unconfirmed),
@@ -1702,14 +1780,19 @@ fn account_window_detail(a: &AccountView, name: &str, now: Epoch) -> String {
     if window.is_none() && name == "Week" && a.monthly.is_some() && !a.expired {
         return tr!("window.no_week_monthly");
     }
-    let mut text = window_detail(name, window, a.killed, now);
+    let mut text = window_detail(name, window, a.killed, clock);
     if unconfirmed && window.is_some() {
         text.push_str(&tr!("window.unconfirmed"));
     }
     text
 }
 
-fn window_detail(name: &str, window: Option<&AccountWindow>, killed: bool, now: Epoch) -> String {
+fn window_detail(
+    name: &str,
+    window: Option<&AccountWindow>,
+    killed: bool,
+    clock: &RowClock,
+) -> String {
     let shown = window_name(name);
     let Some(w) = window else {
         return tr!("window.detail_no_data", name = shown);
@@ -1720,7 +1803,7 @@ fn window_detail(name: &str, window: Option<&AccountWindow>, killed: bool, now: 
         _ => String::new(),
     };
     let reset = match w.reset_at {
-        Some(at) if at > now => tr!("window.resets_in", d = short(at - now)),
+        Some(at) if clock.ahead(at) => tr!("window.resets_in", d = clock.until(at)),
         Some(_) => tr!("window.reset_due"),
         None => String::new(),
     };
@@ -1734,7 +1817,7 @@ fn window_detail(name: &str, window: Option<&AccountWindow>, killed: bool, now: 
 }
 
 /// `Opus (week) 20% left · resets in 2d` (the lane name is server text).
-pub(crate) fn lane_detail(lane: &Lane, now: Epoch) -> String {
+pub(crate) fn lane_detail(lane: &Lane, clock: &RowClock) -> String {
     let name = non_empty(menu_text(&lane.name, 40), &tr!("lane.limit"));
     // `Claude · 5h` already names its window: no `(5h)` after it.
     let window = lane
@@ -1753,22 +1836,22 @@ pub(crate) fn lane_detail(lane: &Lane, now: Epoch) -> String {
         |r| tr!("lane.left", pct = percent_whole(r)),
     );
     let reset = match lane.reset_at {
-        Some(at) if at > now => tr!("window.resets_in", d = short(at - now)),
+        Some(at) if clock.ahead(at) => tr!("window.resets_in", d = clock.until(at)),
         _ => String::new(),
     };
     format!("{name}{window} {left}{reset}")
 }
 
 /// `2 · soonest expires in 4d` (or `none`).
-fn credits_text(credits: &ResetCredits, now: Epoch) -> String {
+fn credits_text(credits: &ResetCredits, clock: &RowClock) -> String {
     match (credits.available, credits.expires_at) {
         (0, _) => tr!("tf.none"),
-        (n, Some(at)) if at > now => tr!("credits.soonest", n = n, d = short(at - now)),
+        (n, Some(at)) if clock.ahead(at) => tr!("credits.soonest", n = n, d = clock.until(at)),
         (n, _) => n.to_string(),
     }
 }
 
-fn status_flags(a: &AccountView, now: Epoch) -> String {
+fn status_flags(a: &AccountView, clock: &RowClock) -> String {
     let mut flags = String::new();
     // Not again when the status already says so (`disabled · disabled`).
     if a.disabled && !a.status.trim().eq_ignore_ascii_case("disabled") {
@@ -1776,7 +1859,9 @@ fn status_flags(a: &AccountView, now: Epoch) -> String {
     }
     if a.cooling {
         match a.next_retry_after {
-            Some(at) if at > now => flags.push_str(&tr!("flag.cooling_retry", d = short(at - now))),
+            Some(at) if clock.ahead(at) => {
+                flags.push_str(&tr!("flag.cooling_retry", d = clock.until(at)))
+            }
             _ => flags.push_str(&tr!("flag.cooling")),
         }
     }

@@ -729,6 +729,7 @@ mod tests {
             plans: Vec::new(),
             reset_credits: None,
             omitted: 0,
+            plugin_lanes: false,
         };
         let claude = crate::quota::ProviderSection {
             provider: "claude".into(),
@@ -1221,6 +1222,7 @@ poolwatch_ip_banned{profile=\"work\"} 0
             plans: Vec::new(),
             reset_credits: None,
             omitted: 0,
+            plugin_lanes: false,
         };
         report.sections = vec![
             section(format!("{long}a")),

@@ -19,6 +19,17 @@ pub enum Dialect {
     Xbar,
 }
 
+impl Dialect {
+    /// The host a plugin run finds itself in: SwiftBar sets `SWIFTBAR=1`.
+    pub fn detect(swiftbar: Option<&str>) -> Dialect {
+        if swiftbar == Some("1") {
+            Dialect::SwiftBar
+        } else {
+            Dialect::Xbar
+        }
+    }
+}
+
 /// How fresh the data behind a menu is.
 #[derive(Clone, Debug, PartialEq)]
 pub enum FetchStatus {

@@ -56,13 +56,7 @@ pub fn mask_emails(text: &str) -> String {
 pub fn mask_report(report: &PoolReport) -> PoolReport {
     let mut out = report.clone();
     for a in &mut out.accounts {
-        a.label = mask(&a.label);
-        a.name = mask(&a.name);
-        a.id = mask(&a.id);
-        a.email = a.email.as_deref().map(mask);
-        a.duplicate_of = a.duplicate_of.as_deref().map(mask);
-        a.status_message = mask_emails(&a.status_message);
-        a.error = a.error.as_deref().map(mask_emails);
+        mask_account(a);
     }
     for key in &mut out.api_keys {
         if !key.label.trim().is_empty() && key.label != key.fingerprint {
@@ -70,6 +64,17 @@ pub fn mask_report(report: &PoolReport) -> PoolReport {
         }
     }
     out
+}
+
+/// `a` with its label, email and file name masked (and emails inside its messages).
+pub fn mask_account(a: &mut crate::quota::AccountView) {
+    a.label = mask(&a.label);
+    a.name = mask(&a.name);
+    a.id = mask(&a.id);
+    a.email = a.email.as_deref().map(mask);
+    a.duplicate_of = a.duplicate_of.as_deref().map(mask);
+    a.status_message = mask_emails(&a.status_message);
+    a.error = a.error.as_deref().map(mask_emails);
 }
 
 /// A copy of the pool-over-time view with the use-first accounts' labels masked.

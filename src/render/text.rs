@@ -533,7 +533,7 @@ fn accounts(out: &mut String, report: &PoolReport, p: &Painter, width: usize) {
         if account.five_hour.is_none() && account.weekly.is_none() {
             for lane in &account.lanes {
                 let text =
-                    terminal_text(&super::menu::lane_detail(lane, report.now), MESSAGE_CHARS);
+                    terminal_text(&super::menu::lane_detail(lane, &super::menu::rows::RowClock::at(report.now)), MESSAGE_CHARS);
                 let _ = writeln!(out, "  {text}");
             }
         }

@@ -1,6 +1,8 @@
 //! The menu form: the cache-hit path of a menu run (docs/refresh.md).
 
 use super::*;
+use crate::render::menu::rows::{self, RowTexts};
+use crate::store::menu_form::ListedAccount;
 
 /// What a cache-hit menu run shows, read from the menu form.
 #[derive(Clone, Debug)]
@@ -12,8 +14,12 @@ pub struct FormHit {
     /// The key guard pauses attempts until then.
     pub pause_until: Option<Epoch>,
     pub freshness: Freshness,
-    /// The report cut to the menu's accounts, dated `now`.
+    /// The report cut to the menu's accounts, dated `now`. With `rows`, its
+    /// accounts only carry what the counts and sums need.
     pub report: Option<PoolReport>,
+    /// Every account row's text at `now`, from the rows pre-rendered in this
+    /// run's style (None: render them from `report`).
+    pub rows: Option<RowTexts>,
     /// Accounts of the pool not in `report`.
     pub omitted: usize,
     pub updated_at: Option<Epoch>,
@@ -81,13 +87,30 @@ impl Session<'_> {
             ..cache.clone()
         };
         head.state = None;
-        let (report, omitted, rest) = match &outcome.report {
+        let (report, omitted, rest, listed, rows) = match &outcome.report {
             Some(r) => {
-                let (cut, omitted) = crate::render::menu::menu_report(r);
+                let (mut cut, omitted) = crate::render::menu::menu_report(r);
                 let rest = crate::quota::left_out(r, &cut);
-                (Some(cut), omitted, rest)
+                let style = self.menu_style;
+                // The rows as this run's menu would show them (masked in privacy mode).
+                let shown = if style.privacy {
+                    crate::render::privacy::mask_report(&cut)
+                } else {
+                    cut.clone()
+                };
+                let rows = rows::templates(&shown, style.dialect, style.key());
+                let Ok(listed) = cut
+                    .accounts
+                    .iter()
+                    .map(ListedAccount::of)
+                    .collect::<serde_json::Result<Vec<_>>>()
+                else {
+                    return;
+                };
+                cut.accounts = Vec::new();
+                (Some(cut), omitted, rest, listed, Some(rows))
             }
-            None => (None, 0, Vec::new()),
+            None => (None, 0, Vec::new(), Vec::new(), None),
         };
         let form = MenuForm {
             form_version: menu_form::FORM_VERSION,
@@ -106,6 +129,8 @@ impl Session<'_> {
                 o
             }),
             report,
+            listed,
+            rows,
             omitted,
             rest,
         };
@@ -134,9 +159,42 @@ impl Session<'_> {
         self.attach_guard(&mut head);
         let due = self.decision(&head, trigger, now, &stamp, &key) == Decision::Fetch;
         let mut report = form.report;
+        let mut rows = None;
         if let Some(report) = report.as_mut() {
+            let style = self.menu_style;
+            let key = style.key();
+            let templates = form
+                .rows
+                .as_ref()
+                .filter(|t| t.style == key && now >= t.at);
+            // With templates in this run's style, the listed accounts' few
+            // values are enough; else their whole views, to render them.
+            report.accounts = match templates {
+                Some(_) => form
+                    .listed
+                    .iter()
+                    .map(|a| a.clock.clone().into_view())
+                    .collect(),
+                None => form
+                    .listed
+                    .iter()
+                    .map(ListedAccount::view)
+                    .collect::<Option<_>>()?,
+            };
             // Re-dated: every clock-dependent state is decided at this run's clock.
             crate::quota::redate(report, form.rest, &self.settings.quota, now);
+            if let Some(templates) = templates {
+                let kill_line = self.settings.quota.kill_line;
+                let texts = rows::texts(templates, &key, style.dialect, now, |i| {
+                    let mut view = form.listed.get(i)?.view()?;
+                    crate::quota::settle(&mut view, kill_line, now);
+                    if style.privacy {
+                        crate::render::privacy::mask_account(&mut view);
+                    }
+                    Some(view)
+                });
+                rows = Some(texts?);
+            }
         }
         Some(FormHit {
             due,
@@ -144,6 +202,7 @@ impl Session<'_> {
             pause_until: head.key_guard.paused(now).map(|(_, until)| until),
             freshness: freshness_of(&head, &stamp, now),
             report,
+            rows,
             omitted: form.omitted,
             updated_at: form.updated_at,
             pace: form.pace,

@@ -199,6 +199,9 @@ pub struct Session<'a> {
     pub clock: &'a dyn Fn() -> Epoch,
     /// Ask every account's usage (`refresh --all`) instead of only what changed.
     pub refresh_all: bool,
+    /// The menu's dialect and privacy mode: a menu form's rows are
+    /// pre-rendered in it, and a cache hit uses them only in the same one.
+    pub menu_style: crate::render::menu::rows::MenuStyle,
 }
 
 /// The key of a run and where it came from (loaded at most once per run).

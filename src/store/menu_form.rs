@@ -29,10 +29,12 @@ use super::atomic::write_private;
 use super::cache::CacheFile;
 use crate::model::Epoch;
 use crate::quota::pace::Pace;
-use crate::quota::{ClockRow, PoolReport};
+use crate::quota::{AccountView, ClockRow, PoolReport};
+use crate::render::menu::rows::RowTemplates;
+use serde_json::value::RawValue;
 
 /// Bumped when the form changes; other versions are ignored (and rewritten).
-pub const FORM_VERSION: u32 = 2;
+pub const FORM_VERSION: u32 = 3;
 
 /// Which `cache.json` a form was made from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,9 +88,16 @@ pub struct MenuForm {
     /// (a cache-hit run never reads history.json).
     #[serde(default)]
     pub over_time: Option<crate::render::OverTime>,
-    /// The report cut to what the menu shows (`render::menu::menu_report`).
+    /// The report cut to what the menu shows (`render::menu::menu_report`),
+    /// without its accounts: they are in `listed`.
     #[serde(default)]
     pub report: Option<PoolReport>,
+    /// The accounts the menu lists, in the report's order.
+    #[serde(default)]
+    pub listed: Vec<ListedAccount>,
+    /// Their lines, pre-rendered in the style of the run that wrote the form.
+    #[serde(default)]
+    pub rows: Option<RowTemplates>,
     /// Accounts of the pool the cut report leaves out.
     #[serde(default)]
     pub omitted: usize,
@@ -96,6 +105,38 @@ pub struct MenuForm {
     /// again at each run's clock (`quota::redate`): a few dozen bytes each.
     #[serde(default)]
     pub rest: Vec<ClockRow>,
+}
+
+/// One account the menu lists.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ListedAccount {
+    /// What its states and its part of the sums depend on.
+    #[serde(rename = "c")]
+    pub clock: ClockRow,
+    /// Its whole view (JSON), parsed only when its row is rendered again.
+    #[serde(rename = "v")]
+    pub view: Box<RawValue>,
+}
+
+impl PartialEq for ListedAccount {
+    fn eq(&self, other: &Self) -> bool {
+        self.clock == other.clock && self.view.get() == other.view.get()
+    }
+}
+
+impl ListedAccount {
+    /// The listed account of `view`.
+    pub fn of(view: &AccountView) -> serde_json::Result<ListedAccount> {
+        Ok(ListedAccount {
+            clock: ClockRow::of(view),
+            view: serde_json::value::to_raw_value(view)?,
+        })
+    }
+
+    /// Its whole view (None when the stored JSON is not one).
+    pub fn view(&self) -> Option<AccountView> {
+        serde_json::from_str(self.view.get()).ok()
+    }
 }
 
 /// `menu.json` beside the cache file.
@@ -140,6 +181,8 @@ mod tests {
             pace: None,
             over_time: None,
             report: None,
+            listed: vec![ListedAccount::of(&AccountView::default()).unwrap()],
+            rows: None,
             omitted: 3,
             rest: Vec::new(),
         };
