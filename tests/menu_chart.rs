@@ -100,8 +100,7 @@ fn menu_twice(sandbox: &Sandbox, now: i64, dialect: &str, env: &[(&str, &str)]) 
 }
 
 fn stamp(sandbox: &Sandbox) -> String {
-    let form: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(form_path(sandbox)).unwrap()).unwrap();
+    let form = common::menu_form_document(&std::fs::read(form_path(sandbox)).unwrap());
     form["stamp"].as_str().unwrap().to_string()
 }
 

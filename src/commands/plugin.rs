@@ -268,9 +268,9 @@ fn last_data(
 ) -> Option<(crate::quota::PoolReport, Option<crate::model::Epoch>, usize)> {
     let form_path = crate::store::menu_form::path_beside(&paths.data);
     if let Some(form) = crate::store::menu_form::load(&form_path) {
-        if let Some(mut report) = form.report {
+        if let Some(mut report) = form.stored_report() {
             report.now = now;
-            return Some((report, form.updated_at, form.omitted));
+            return Some((report, form.form.updated_at, form.form.omitted));
         }
     }
     let bytes = std::fs::read(&paths.data).ok()?;

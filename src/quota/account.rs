@@ -715,7 +715,13 @@ mod tests {
             })
         };
         // Every combination of the times `settle` looks at, before and after NOW.
-        let times = [None, Some(NOW - 50), Some(NOW), Some(NOW + 30), Some(NOW + 90)];
+        let times = [
+            None,
+            Some(NOW - 50),
+            Some(NOW),
+            Some(NOW + 30),
+            Some(NOW + 90),
+        ];
         let mut checked = 0;
         for five in times {
             for week in times {

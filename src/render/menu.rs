@@ -1230,7 +1230,11 @@ impl Menu<'_> {
         let status = non_empty(menu_text(&status_word(&a.status), 24), "—");
         lines.push(self.untrusted(MenuLine::item(
             1,
-            tr!("menu.status", status = status, flags = status_flags(a, clock)),
+            tr!(
+                "menu.status",
+                status = status,
+                flags = status_flags(a, clock)
+            ),
         )));
         if !a.status_message.trim().is_empty() {
             lines.push(self.untrusted(MenuLine::item(
@@ -1757,9 +1761,7 @@ fn lane_glance(lane: &Lane) -> String {
 /// True when some account of `provider` had its quota read through a plugin.
 pub(crate) fn section_has_plugin_lanes(report: &PoolReport, provider: &str) -> bool {
     // A cut report (menu form) says so for the accounts it left out.
-    report
-        .section(provider)
-        .is_some_and(|s| s.plugin_lanes)
+    report.section(provider).is_some_and(|s| s.plugin_lanes)
         || report
             .accounts
             .iter()

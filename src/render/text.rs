@@ -532,8 +532,10 @@ fn accounts(out: &mut String, report: &PoolReport, p: &Painter, width: usize) {
         // plugin): its lanes, one line each.
         if account.five_hour.is_none() && account.weekly.is_none() {
             for lane in &account.lanes {
-                let text =
-                    terminal_text(&super::menu::lane_detail(lane, &super::menu::rows::RowClock::at(report.now)), MESSAGE_CHARS);
+                let text = terminal_text(
+                    &super::menu::lane_detail(lane, &super::menu::rows::RowClock::at(report.now)),
+                    MESSAGE_CHARS,
+                );
                 let _ = writeln!(out, "  {text}");
             }
         }

@@ -31,7 +31,6 @@ use crate::model::Epoch;
 use crate::quota::pace::Pace;
 use crate::quota::{AccountView, ClockRow, PoolReport};
 use crate::render::menu::rows::RowTemplates;
-use serde_json::value::RawValue;
 
 /// Bumped when the form changes; other versions are ignored (and rewritten).
 pub const FORM_VERSION: u32 = 3;
@@ -89,53 +88,149 @@ pub struct MenuForm {
     #[serde(default)]
     pub over_time: Option<crate::render::OverTime>,
     /// The report cut to what the menu shows (`render::menu::menu_report`),
-    /// without its accounts: they are in `listed`.
+    /// without its accounts: their views follow the document, one per line.
     #[serde(default)]
     pub report: Option<PoolReport>,
-    /// The accounts the menu lists, in the report's order.
+    /// Where each listed account's view is in the lines after the document
+    /// (start and end, from the first line's start); set by [`save`].
     #[serde(default)]
-    pub listed: Vec<ListedAccount>,
+    pub views: Vec<(usize, usize)>,
     /// Their lines, pre-rendered in the style of the run that wrote the form.
     #[serde(default)]
     pub rows: Option<RowTemplates>,
     /// Accounts of the pool the cut report leaves out.
     #[serde(default)]
     pub omitted: usize,
-    /// Those accounts' values and times, so the counts and sums are decided
-    /// again at each run's clock (`quota::redate`): a few dozen bytes each.
+    /// Every account's values and times, the listed ones first (in the
+    /// report's order), so states, counts and sums are decided again at each
+    /// run's clock (`quota::redate`): a few dozen bytes each.
     #[serde(default)]
-    pub rest: Vec<ClockRow>,
+    pub clocks: ClockTable,
 }
 
-/// One account the menu lists.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ListedAccount {
-    /// What its states and its part of the sums depend on.
-    #[serde(rename = "c")]
-    pub clock: ClockRow,
-    /// Its whole view (JSON), parsed only when its row is rendered again.
-    #[serde(rename = "v")]
-    pub view: Box<RawValue>,
+/// Clock rows as the form stores them: the names they repeat once, and one
+/// short array per row (a cache hit parses a thousand of them).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ClockTable {
+    /// Providers, plans and statuses.
+    names: Vec<String>,
+    /// Provider, plan, weight, 5h remaining and reset, week remaining and
+    /// reset, 5h and week kept-until, retry, status, flags (see [`ClockRow`]).
+    rows: Vec<PackedClock>,
 }
 
-impl PartialEq for ListedAccount {
-    fn eq(&self, other: &Self) -> bool {
-        self.clock == other.clock && self.view.get() == other.view.get()
+type PackedClock = (
+    u32,
+    u32,
+    f64,
+    Option<f64>,
+    Option<Epoch>,
+    Option<f64>,
+    Option<Epoch>,
+    Option<Epoch>,
+    Option<Epoch>,
+    Option<Epoch>,
+    Option<u32>,
+    String,
+);
+
+impl ClockTable {
+    /// The table of `rows`.
+    pub fn pack(rows: &[ClockRow]) -> ClockTable {
+        let mut names: Vec<String> = Vec::new();
+        let mut index = std::collections::HashMap::<String, u32>::new();
+        let mut name = |text: &str| -> u32 {
+            if let Some(&i) = index.get(text) {
+                return i;
+            }
+            let i = names.len() as u32;
+            names.push(text.to_string());
+            index.insert(text.to_string(), i);
+            i
+        };
+        let rows = rows
+            .iter()
+            .map(|r| {
+                (
+                    name(&r.provider),
+                    name(&r.plan),
+                    r.weight,
+                    r.five_hour.map(|w| w.0),
+                    r.five_hour.and_then(|w| w.1),
+                    r.weekly.map(|w| w.0),
+                    r.weekly.and_then(|w| w.1),
+                    r.five_hour_until,
+                    r.weekly_until,
+                    r.next_retry_after,
+                    r.status.as_deref().map(&mut name),
+                    r.flags.clone(),
+                )
+            })
+            .collect();
+        ClockTable { names, rows }
+    }
+
+    /// How many rows it holds.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// True when it holds no row.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The rows (None when a name index is out of the table).
+    pub fn unpack(self) -> Option<Vec<ClockRow>> {
+        let names = self.names;
+        let name = |i: u32| names.get(i as usize).cloned();
+        self.rows
+            .into_iter()
+            .map(|(p, n, w, fr, fa, kr, ka, fu, ku, r, s, x)| {
+                Some(ClockRow {
+                    provider: name(p)?,
+                    plan: name(n)?,
+                    weight: w,
+                    five_hour: fr.map(|rem| (rem, fa)),
+                    weekly: kr.map(|rem| (rem, ka)),
+                    five_hour_until: fu,
+                    weekly_until: ku,
+                    next_retry_after: r,
+                    status: match s {
+                        Some(i) => Some(name(i)?),
+                        None => None,
+                    },
+                    flags: x,
+                })
+            })
+            .collect()
     }
 }
 
-impl ListedAccount {
-    /// The listed account of `view`.
-    pub fn of(view: &AccountView) -> serde_json::Result<ListedAccount> {
-        Ok(ListedAccount {
-            clock: ClockRow::of(view),
-            view: serde_json::value::to_raw_value(view)?,
-        })
+/// A form as read: the document, and the views after it.
+pub struct LoadedForm {
+    pub form: MenuForm,
+    bytes: Vec<u8>,
+    /// Where the views start in `bytes`.
+    tail: usize,
+}
+
+impl LoadedForm {
+    /// The cut report as stored, its listed accounts' views back in (None
+    /// without a report or when a view cannot be read).
+    pub fn stored_report(&self) -> Option<PoolReport> {
+        let mut report = self.form.report.clone()?;
+        report.accounts = (0..self.form.views.len())
+            .map(|i| self.view(i))
+            .collect::<Option<_>>()?;
+        Some(report)
     }
 
-    /// Its whole view (None when the stored JSON is not one).
-    pub fn view(&self) -> Option<AccountView> {
-        serde_json::from_str(self.view.get()).ok()
+    /// The view of listed account `i` (None when it is not stored or not a view).
+    pub fn view(&self, i: usize) -> Option<AccountView> {
+        let &(start, end) = self.form.views.get(i)?;
+        let tail = self.bytes.get(self.tail..)?;
+        serde_json::from_slice(tail.get(start..end)?).ok()
     }
 }
 
@@ -145,16 +240,31 @@ pub fn path_beside(cache_path: &Path) -> PathBuf {
 }
 
 /// The form at `path`, when present, readable and of this version.
-pub fn load(path: &Path) -> Option<MenuForm> {
+pub fn load(path: &Path) -> Option<LoadedForm> {
     let bytes = super::safe_file::read_capped(path, super::safe_file::SMALL_MAX_BYTES).ok()?;
-    serde_json::from_slice::<MenuForm>(&bytes)
-        .ok()
-        .filter(|f| f.form_version == FORM_VERSION)
+    // The document, then the views: one line each (JSON has no raw newline).
+    let mut stream = serde_json::Deserializer::from_slice(&bytes).into_iter::<MenuForm>();
+    let form = stream.next()?.ok()?;
+    let tail = stream.byte_offset() + 1;
+    if form.form_version != FORM_VERSION {
+        return None;
+    }
+    Some(LoadedForm { form, bytes, tail })
 }
 
-/// Write the form atomically (0600).
-pub fn save(path: &Path, form: &MenuForm) -> io::Result<()> {
-    let bytes = serde_json::to_vec(form).map_err(io::Error::other)?;
+/// Write the form and the views of its listed accounts atomically (0600).
+pub fn save(path: &Path, mut form: MenuForm, views: &[AccountView]) -> io::Result<()> {
+    let mut tail = Vec::new();
+    form.views = Vec::with_capacity(views.len());
+    for view in views {
+        let start = tail.len();
+        serde_json::to_writer(&mut tail, view).map_err(io::Error::other)?;
+        form.views.push((start, tail.len()));
+        tail.push(b'\n');
+    }
+    let mut bytes = serde_json::to_vec(&form).map_err(io::Error::other)?;
+    bytes.push(b'\n');
+    bytes.extend_from_slice(&tail);
     write_private(path, &bytes)
 }
 
@@ -172,6 +282,22 @@ mod tests {
         write_private(&cache, b"{\"a\":2}").unwrap();
         let second = identity(&cache).unwrap();
         assert_ne!(first, second, "same size, new file");
+        let clock = ClockRow {
+            provider: "codex".into(),
+            plan: "plus".into(),
+            weight: 1.0,
+            five_hour: Some((37.5, Some(900))),
+            weekly: Some((80.0, None)),
+            next_retry_after: Some(700),
+            status: Some("error".into()),
+            flags: "uK".into(),
+            ..ClockRow::default()
+        };
+        let other_plan = ClockRow {
+            plan: "pro".into(),
+            ..ClockRow::default()
+        };
+        let clocks = vec![clock.clone(), other_plan, clock];
         let form = MenuForm {
             form_version: FORM_VERSION,
             stamp: "s".into(),
@@ -181,18 +307,41 @@ mod tests {
             pace: None,
             over_time: None,
             report: None,
-            listed: vec![ListedAccount::of(&AccountView::default()).unwrap()],
+            views: Vec::new(),
             rows: None,
             omitted: 3,
-            rest: Vec::new(),
+            clocks: ClockTable::pack(&clocks),
         };
+        assert_eq!(form.clocks.names.len(), 5, "{:?}", form.clocks.names);
+        let views = [
+            AccountView {
+                label: "a\nb \u{1}".into(),
+                ..AccountView::default()
+            },
+            AccountView {
+                id: "second".into(),
+                ..AccountView::default()
+            },
+        ];
         let path = path_beside(&cache);
         assert_eq!(path, dir.path().join("menu.json"));
-        save(&path, &form).unwrap();
-        assert_eq!(load(&path), Some(form.clone()));
+        save(&path, form.clone(), &views).unwrap();
+        let loaded = load(&path).unwrap();
+        assert_eq!(loaded.form.views.len(), 2);
+        assert_eq!(loaded.form.clocks.clone().unpack().unwrap(), clocks);
+        assert_eq!(loaded.view(0).as_ref(), Some(&views[0]));
+        assert_eq!(loaded.view(1).as_ref(), Some(&views[1]));
+        assert_eq!(loaded.view(2), None);
+        assert_eq!(
+            MenuForm {
+                views: Vec::new(),
+                ..loaded.form
+            },
+            form
+        );
         let mut other = serde_json::to_value(&form).unwrap();
         other["form_version"] = 99.into();
         fs::write(&path, serde_json::to_vec(&other).unwrap()).unwrap();
-        assert_eq!(load(&path), None);
+        assert!(load(&path).is_none());
     }
 }

@@ -505,3 +505,14 @@ pub fn real_now() -> i64 {
         .unwrap()
         .as_secs() as i64
 }
+
+/// The JSON document of a menu form (`menu.json`): the first value; the
+/// listed accounts' views follow it, one per line.
+#[allow(dead_code)]
+pub fn menu_form_document(bytes: &[u8]) -> serde_json::Value {
+    serde_json::Deserializer::from_slice(bytes)
+        .into_iter::<serde_json::Value>()
+        .next()
+        .expect("a menu form starts with a JSON document")
+        .expect("the menu form's document is JSON")
+}

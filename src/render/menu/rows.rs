@@ -320,13 +320,21 @@ mod tests {
         assert!(!clock.ahead(900));
         assert!(clock.ahead(5_000));
         assert_eq!(clock.next(), Some(1_600));
-        let text = format!("resets in {} · fetched {}", clock.until(1_600), clock.since(880));
+        let text = format!(
+            "resets in {} · fetched {}",
+            clock.until(1_600),
+            clock.since(880)
+        );
         assert!(text.contains(HOLE), "{text:?}");
         assert_eq!(fill(&text, 1_000), "resets in 10m · fetched 2m ago");
         assert_eq!(fill(&text, 1_300), "resets in 5m · fetched 7m ago");
         let now = RowClock::at(1_300);
         assert_eq!(
-            format!("resets in {} · fetched {}", now.until(1_600), now.since(880)),
+            format!(
+                "resets in {} · fetched {}",
+                now.until(1_600),
+                now.since(880)
+            ),
             fill(&text, 1_300)
         );
     }
