@@ -147,16 +147,18 @@ pub fn redate(report: &mut PoolReport, rest: Vec<ClockRow>, settings: &QuotaSett
     for view in &mut report.accounts {
         settle(view, settings.kill_line, now);
     }
-    let mut others: Vec<AccountView> = rest.into_iter().map(ClockRow::into_view).collect();
-    for view in &mut others {
-        settle(view, settings.kill_line, now);
-    }
     let primary = report.primary_provider.clone();
     if report.sections.len() <= 1 {
-        // One section (the usual pool): every account counts, no copies.
+        // One section (the usual pool): every account counts, no copies
+        // (the clock rows become views in place after the listed ones).
         let listed = report.accounts.len();
         let mut members = std::mem::take(&mut report.accounts);
-        members.append(&mut others);
+        members.reserve_exact(rest.len());
+        members.extend(rest.into_iter().map(|row| {
+            let mut view = row.into_view();
+            settle(&mut view, settings.kill_line, now);
+            view
+        }));
         let (five_hour, weekly, counts, plans) = section_figures(&members, now);
         members.truncate(listed);
         report.accounts = members;
@@ -174,6 +176,10 @@ pub fn redate(report: &mut PoolReport, rest: Vec<ClockRow>, settings: &QuotaSett
         report.counts = counts;
         report.plans = plans;
         return;
+    }
+    let mut others: Vec<AccountView> = rest.into_iter().map(ClockRow::into_view).collect();
+    for view in &mut others {
+        settle(view, settings.kill_line, now);
     }
     for section in &mut report.sections {
         let members: Vec<AccountView> = report

@@ -344,4 +344,30 @@ mod tests {
         let text = format!("a{HOLE}x12{HOLE_END}b{HOLE}u99c{HOLE}");
         assert_eq!(fill(&text, 0), "ax12bu99c");
     }
+
+    #[test]
+    fn a_name_cannot_forge_a_hole() {
+        let forged = format!("{HOLE}u99{HOLE_END}x{HOLE}s1{HOLE_END}");
+        let account = AccountView {
+            label: forged.clone(),
+            email: Some(forged.clone()),
+            plan: forged.clone(),
+            status: forged.clone(),
+            status_message: forged.clone(),
+            error: Some(forged.clone()),
+            usage_fetched_at: Some(900),
+            ..AccountView::default()
+        };
+        let report = PoolReport {
+            now: 1_000,
+            accounts: vec![account.clone()],
+            ..PoolReport::default()
+        };
+        let templates = templates(&report, Dialect::SwiftBar, "k".into());
+        let template = &templates.parts[0].1[0];
+        // Only the hole poolwatch wrote (the age of the usage fetch).
+        assert_eq!(template.text.matches(HOLE).count(), 1, "{:?}", template.text);
+        let later = block_text(&account, template.seat.as_ref(), Dialect::SwiftBar, &RowClock::at(5_000));
+        assert_eq!(fill(&template.text, 5_000), later);
+    }
 }
