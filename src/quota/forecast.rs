@@ -74,13 +74,18 @@ pub fn forecast(
     capacity: f64,
     now: Epoch,
 ) -> Option<Forecast> {
+    let counted = |event: &&RestoreEvent| event.at > now && event.units > MIN_EVENT_UNITS;
+    let earliest = events.iter().filter(counted).map(|event| event.at).min()?;
+    // Only the events up to the group's end matter: sorted (stably, by time,
+    // so the sums add in the same order) without the rest of the pool.
+    let horizon = earliest.saturating_add(GROUP_SECONDS.max(FIRST_SPAN_SECONDS));
     let mut future: Vec<RestoreEvent> = events
         .iter()
+        .filter(counted)
+        .filter(|event| event.at <= horizon)
         .copied()
-        .filter(|event| event.at > now && event.units > MIN_EVENT_UNITS)
         .collect();
     future.sort_by_key(|event| event.at);
-    let earliest = future.first()?.at;
     let group_end = earliest.saturating_add(GROUP_SECONDS);
     let group = future.iter().take_while(|event| event.at <= group_end);
     let (units, at) = group.fold((0.0, earliest), |(units, at), event| {
@@ -251,5 +256,61 @@ mod tests {
         v.weekly = Some(window(10.0, 10.0, None));
         assert!(five_hour_events(&v).is_empty());
         assert!(weekly_events(&v).is_empty());
+    }
+
+    /// `forecast` as it was first written: every counted event sorted.
+    fn forecast_sorting_all(
+        events: &[RestoreEvent],
+        remaining: f64,
+        capacity: f64,
+        now: Epoch,
+    ) -> Option<Forecast> {
+        let mut future: Vec<RestoreEvent> = events
+            .iter()
+            .copied()
+            .filter(|e| e.at > now && e.units > MIN_EVENT_UNITS)
+            .collect();
+        future.sort_by_key(|e| e.at);
+        let earliest = future.first()?.at;
+        let group = future
+            .iter()
+            .take_while(|e| e.at <= earliest.saturating_add(GROUP_SECONDS));
+        let (units, at) = group.fold((0.0, earliest), |(u, at), e| (u + e.units, at.max(e.at)));
+        let first_span = || {
+            future
+                .iter()
+                .take_while(|e| e.at <= earliest.saturating_add(FIRST_SPAN_SECONDS))
+        };
+        let first_units: f64 = first_span().map(|e| e.units).sum();
+        let first_at = first_span().map(|e| e.at).max().unwrap_or(earliest);
+        let first = (at - first_at >= FIRST_GAP_SECONDS && first_units < units * 0.95).then_some(
+            FirstRestore {
+                restored: first_units * 100.0,
+                at: first_at,
+            },
+        );
+        Some(Forecast {
+            restored: units * 100.0,
+            target: capacity.min(remaining + units * 100.0),
+            at,
+            first,
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn sorting_only_the_group_gives_the_same_forecast(
+            raw in proptest::collection::vec((-3_000i64..20_000, 0.0..3.0f64), 0..120),
+            remaining in 0.0..5_000.0f64,
+        ) {
+            let events: Vec<RestoreEvent> = raw
+                .iter()
+                .map(|&(at, units)| event(NOW + at, units))
+                .collect();
+            proptest::prop_assert_eq!(
+                forecast(&events, remaining, 6_000.0, NOW),
+                forecast_sorting_all(&events, remaining, 6_000.0, NOW)
+            );
+        }
     }
 }

@@ -358,16 +358,23 @@ mod tests {
             usage_fetched_at: Some(900),
             ..AccountView::default()
         };
-        let report = PoolReport {
-            now: 1_000,
-            accounts: vec![account.clone()],
-            ..PoolReport::default()
-        };
+        let mut report = crate::quota::compute(&[], &Default::default(), 1_000);
+        report.accounts = vec![account.clone()];
         let templates = templates(&report, Dialect::SwiftBar, "k".into());
         let template = &templates.parts[0].1[0];
         // Only the hole poolwatch wrote (the age of the usage fetch).
-        assert_eq!(template.text.matches(HOLE).count(), 1, "{:?}", template.text);
-        let later = block_text(&account, template.seat.as_ref(), Dialect::SwiftBar, &RowClock::at(5_000));
+        assert_eq!(
+            template.text.matches(HOLE).count(),
+            1,
+            "{:?}",
+            template.text
+        );
+        let later = block_text(
+            &account,
+            template.seat.as_ref(),
+            Dialect::SwiftBar,
+            &RowClock::at(5_000),
+        );
         assert_eq!(fill(&template.text, 5_000), later);
     }
 }
