@@ -174,3 +174,57 @@ fn an_aged_cache_is_not_served_from_the_old_form() {
         run.stdout
     );
 }
+
+/// The form's document and the bytes of its tail.
+fn form_parts(sandbox: &Sandbox) -> (serde_json::Value, Vec<u8>, usize) {
+    let bytes = std::fs::read(form_path(sandbox)).unwrap();
+    let doc = common::menu_form_document(&bytes);
+    let start = bytes.iter().position(|&b| b == b'\n').unwrap() + 1;
+    (doc, bytes, start)
+}
+
+#[test]
+fn a_hit_fills_in_the_pre_rendered_rows_and_reads_a_view_only_when_a_row_expired() {
+    let (server, sandbox) = pool(150);
+    let swiftbar = [("SWIFTBAR", "1")];
+    assert_eq!(sandbox.run_env(&["plugin"], &swiftbar).code, 0);
+    let (doc, mut bytes, start) = form_parts(&sandbox);
+    let rows = &doc["tail"]["rows"];
+    assert_eq!(rows["style"], "en|swiftbar|false", "{rows}");
+    let at = rows["at"].as_i64().unwrap();
+    // Blank every listed account's view in place: a run that needs one fails.
+    let views = doc["tail"]["views"].as_array().unwrap();
+    assert_eq!(views.len(), 100);
+    for span in views {
+        let (a, b) = (span[0].as_u64().unwrap(), span[1].as_u64().unwrap());
+        bytes[start + a as usize..start + b as usize].fill(b' ');
+    }
+    std::fs::write(form_path(&sandbox), &bytes).unwrap();
+    server.reset_stats();
+    let clock = |t: i64| [("SWIFTBAR", "1"), ("POOLWATCH_TEST_NOW", &*t.to_string().leak())];
+
+    // A second later every row still holds: filled in, no view read, the
+    // form left as it is (a full run would rewrite a form it cannot read).
+    let hit = sandbox.run_env(&["plugin"], &clock(at + 1));
+    assert!(hit.stdout.matches("@example.com").count() >= 100, "{}", hit.stdout);
+    assert_eq!(std::fs::read(form_path(&sandbox)).unwrap(), bytes);
+
+    // Half an hour later some listed windows have reset: those rows are
+    // rendered again from their views, which are gone, so the run takes the
+    // full path (the same menu) and writes a whole form.
+    let later = sandbox.run_env(&["plugin"], &clock(at + 1_800));
+    assert!(later.stdout.matches("@example.com").count() >= 100, "{}", later.stdout);
+    let (doc, _, _) = form_parts(&sandbox);
+    assert_ne!(std::fs::read(form_path(&sandbox)).unwrap(), bytes, "rewritten");
+    assert_eq!(doc["tail"]["views"].as_array().unwrap().len(), 100);
+    // The rewritten form serves that clock from its rows, as the full path does.
+    let (hit, full) = same_second(
+        || sandbox.run_env(&["plugin"], &clock(at + 1_800)),
+        || {
+            std::fs::remove_file(form_path(&sandbox)).unwrap();
+            sandbox.run_env(&["plugin"], &clock(at + 1_800))
+        },
+    );
+    assert_eq!(hit.stdout, full.stdout);
+    assert_eq!(server.stats().total_requests, 0, "nothing was fetched");
+}

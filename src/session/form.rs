@@ -62,7 +62,9 @@ impl Session<'_> {
         if let Some(seen) = seen {
             let current = menu_form::load(&self.form_path());
             let stamp = form_stamp(self.settings);
-            if !current.is_some_and(|f| f.form.cache == seen && f.form.stamp == stamp) {
+            if !current
+                .is_some_and(|f| f.form.cache == seen && f.form.stamp == stamp && f.is_whole())
+            {
                 self.write_form(&outcome, seen);
             }
         }
@@ -123,12 +125,10 @@ impl Session<'_> {
                 o
             }),
             report,
-            views: Vec::new(),
-            rows,
             omitted,
-            clocks: menu_form::ClockTable::pack(&clocks),
+            tail: Default::default(),
         };
-        let _ = menu_form::save(&self.form_path(), form, &views);
+        let _ = menu_form::save(&self.form_path(), form, &views, &clocks, rows);
     }
 
     /// A cache-hit menu from the form alone, when the form matches the cache
@@ -139,7 +139,6 @@ impl Session<'_> {
             return None;
         }
         let mut loaded = menu_form::load(&self.form_path())?;
-        let clocks = std::mem::take(&mut loaded.form.clocks);
         let mut report = loaded.form.report.take();
         let form = &loaded.form;
         if form.stamp != form_stamp(self.settings)
@@ -159,20 +158,20 @@ impl Session<'_> {
         if let Some(report) = report.as_mut() {
             let style = self.menu_style;
             let key = style.key();
-            let templates = form.rows.as_ref().filter(|t| t.style == key && now >= t.at);
+            let templates = loaded.rows().filter(|t| t.style == key && now >= t.at);
             // With templates in this run's style, the listed accounts' few
             // values are enough; else their whole views, to render them.
-            let mut rest = clocks.unpack()?;
-            let listed: Vec<ClockRow> = rest.drain(..form.views.len().min(rest.len())).collect();
+            let mut rest = loaded.clocks()?;
+            let listed: Vec<ClockRow> = rest.drain(..loaded.listed().min(rest.len())).collect();
             report.accounts = match templates {
                 Some(_) => listed.into_iter().map(ClockRow::into_view).collect(),
-                None => (0..form.views.len())
+                None => (0..loaded.listed())
                     .map(|i| loaded.view(i))
                     .collect::<Option<_>>()?,
             };
             // Re-dated: every clock-dependent state is decided at this run's clock.
             crate::quota::redate(report, rest, &self.settings.quota, now);
-            if let Some(templates) = templates {
+            if let Some(templates) = &templates {
                 let kill_line = self.settings.quota.kill_line;
                 let texts = rows::texts(templates, &key, style.dialect, now, |i| {
                     let mut view = loaded.view(i)?;

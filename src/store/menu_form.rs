@@ -33,7 +33,7 @@ use crate::quota::{AccountView, ClockRow, PoolReport};
 use crate::render::menu::rows::RowTemplates;
 
 /// Bumped when the form changes; other versions are ignored (and rewritten).
-pub const FORM_VERSION: u32 = 3;
+pub const FORM_VERSION: u32 = 4;
 
 /// Which `cache.json` a form was made from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,7 +67,10 @@ pub fn identity(path: &Path) -> Option<FileIdentity> {
     })
 }
 
-/// What a cache-hit menu run reads.
+/// What a cache-hit menu run reads: this document, then (after a newline)
+/// the parts it points into, which are not JSON-parsed: the listed accounts'
+/// views (one JSON line each, parsed only for a row rendered again), the
+/// pre-rendered rows' text, and the clock rows (one short line each).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MenuForm {
     pub form_version: u32,
@@ -88,149 +91,190 @@ pub struct MenuForm {
     #[serde(default)]
     pub over_time: Option<crate::render::OverTime>,
     /// The report cut to what the menu shows (`render::menu::menu_report`),
-    /// without its accounts: their views follow the document, one per line.
+    /// without its accounts (their views are in the tail).
     #[serde(default)]
     pub report: Option<PoolReport>,
-    /// Where each listed account's view is in the lines after the document
-    /// (start and end, from the first line's start); set by [`save`].
-    #[serde(default)]
-    pub views: Vec<(usize, usize)>,
-    /// Their lines, pre-rendered in the style of the run that wrote the form.
-    #[serde(default)]
-    pub rows: Option<RowTemplates>,
     /// Accounts of the pool the cut report leaves out.
     #[serde(default)]
     pub omitted: usize,
-    /// Every account's values and times, the listed ones first (in the
-    /// report's order), so states, counts and sums are decided again at each
-    /// run's clock (`quota::redate`): a few dozen bytes each.
+    /// Where the parts are in the tail; set by [`save`].
     #[serde(default)]
-    pub clocks: ClockTable,
+    pub tail: Tail,
 }
 
-/// Clock rows as the form stores them: the names they repeat once, and one
-/// short array per row (a cache hit parses a thousand of them).
+/// Where [`MenuForm`]'s parts are in the bytes after the document (start
+/// and end of each, counted from the tail's first byte).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct ClockTable {
-    /// Providers, plans and statuses.
+pub struct Tail {
+    /// Each listed account's view, in the report's order.
+    #[serde(default)]
+    views: Vec<(usize, usize)>,
+    /// Every account's clock row, the listed ones first: one line each.
+    #[serde(default)]
+    clocks: (usize, usize),
+    /// The names the clock rows number (providers, plans, statuses).
+    #[serde(default)]
     names: Vec<String>,
-    /// Provider, plan, weight, 5h remaining and reset, week remaining and
-    /// reset, 5h and week kept-until, retry, status, flags (see [`ClockRow`]).
-    rows: Vec<PackedClock>,
+    /// The listed accounts' pre-rendered rows, without their text ...
+    #[serde(default)]
+    rows: Option<RowTemplates>,
+    /// ... which is in the tail, row after row.
+    #[serde(default)]
+    row_texts: Vec<(usize, usize)>,
 }
 
-type PackedClock = (
-    u32,
-    u32,
-    f64,
-    Option<f64>,
-    Option<Epoch>,
-    Option<f64>,
-    Option<Epoch>,
-    Option<Epoch>,
-    Option<Epoch>,
-    Option<Epoch>,
-    Option<u32>,
-    String,
-);
+/// The clock rows as lines of the tail: `provider plan weight 5h-remaining
+/// 5h-reset week-remaining week-reset 5h-until week-until retry status
+/// flags`, names as numbers into `names`, `-` for none. Floats are written
+/// in Rust's shortest round-trip form, so a row reads back exactly.
+fn write_clocks(rows: &[ClockRow], names: &mut Vec<String>, out: &mut Vec<u8>) {
+    use std::fmt::Write;
+    let mut index = std::collections::HashMap::<String, usize>::new();
+    let mut number = |text: &str| -> usize {
+        if let Some(&i) = index.get(text) {
+            return i;
+        }
+        names.push(text.to_string());
+        index.insert(text.to_string(), names.len() - 1);
+        names.len() - 1
+    };
+    let mut line = String::new();
+    for r in rows {
+        line.clear();
+        let opt = |v: Option<String>| v.unwrap_or_else(|| "-".into());
+        let _ = write!(
+            line,
+            "{} {} {} {} {} {} {} {} {} {} {} {}",
+            number(&r.provider),
+            number(&r.plan),
+            r.weight,
+            opt(r.five_hour.map(|w| w.0.to_string())),
+            opt(r.five_hour.and_then(|w| w.1).map(|t| t.to_string())),
+            opt(r.weekly.map(|w| w.0.to_string())),
+            opt(r.weekly.and_then(|w| w.1).map(|t| t.to_string())),
+            opt(r.five_hour_until.map(|t| t.to_string())),
+            opt(r.weekly_until.map(|t| t.to_string())),
+            opt(r.next_retry_after.map(|t| t.to_string())),
+            opt(r.status.as_deref().map(|s| number(s).to_string())),
+            if r.flags.is_empty() {
+                "-"
+            } else {
+                r.flags.as_str()
+            },
+        );
+        out.extend_from_slice(line.as_bytes());
+        out.push(b'\n');
+    }
+}
 
-impl ClockTable {
-    /// The table of `rows`.
-    pub fn pack(rows: &[ClockRow]) -> ClockTable {
-        let mut names: Vec<String> = Vec::new();
-        let mut index = std::collections::HashMap::<String, u32>::new();
-        let mut name = |text: &str| -> u32 {
-            if let Some(&i) = index.get(text) {
-                return i;
+/// The clock rows of [`write_clocks`]' lines (None when a line is not one).
+fn read_clocks(text: &str, names: &[String]) -> Option<Vec<ClockRow>> {
+    fn opt<T: std::str::FromStr>(field: &str) -> Option<Option<T>> {
+        match field {
+            "-" => Some(None),
+            _ => field.parse().ok().map(Some),
+        }
+    }
+    let name = |field: &str| names.get(field.parse::<usize>().ok()?).cloned();
+    text.lines()
+        .map(|line| {
+            let mut f = line.split(' ');
+            let mut next = || f.next();
+            let provider = name(next()?)?;
+            let plan = name(next()?)?;
+            let weight = next()?.parse().ok()?;
+            let five_remaining: Option<f64> = opt(next()?)?;
+            let five_reset = opt(next()?)?;
+            let week_remaining: Option<f64> = opt(next()?)?;
+            let week_reset = opt(next()?)?;
+            let five_hour_until = opt(next()?)?;
+            let weekly_until = opt(next()?)?;
+            let next_retry_after = opt(next()?)?;
+            let status = match next()? {
+                "-" => None,
+                i => Some(name(i)?),
+            };
+            let flags = match next()? {
+                "-" => String::new(),
+                x => x.to_string(),
+            };
+            if next().is_some() {
+                return None;
             }
-            let i = names.len() as u32;
-            names.push(text.to_string());
-            index.insert(text.to_string(), i);
-            i
-        };
-        let rows = rows
-            .iter()
-            .map(|r| {
-                (
-                    name(&r.provider),
-                    name(&r.plan),
-                    r.weight,
-                    r.five_hour.map(|w| w.0),
-                    r.five_hour.and_then(|w| w.1),
-                    r.weekly.map(|w| w.0),
-                    r.weekly.and_then(|w| w.1),
-                    r.five_hour_until,
-                    r.weekly_until,
-                    r.next_retry_after,
-                    r.status.as_deref().map(&mut name),
-                    r.flags.clone(),
-                )
+            Some(ClockRow {
+                provider,
+                plan,
+                weight,
+                five_hour: five_remaining.map(|r| (r, five_reset)),
+                weekly: week_remaining.map(|r| (r, week_reset)),
+                five_hour_until,
+                weekly_until,
+                next_retry_after,
+                status,
+                flags,
             })
-            .collect();
-        ClockTable { names, rows }
-    }
-
-    /// How many rows it holds.
-    pub fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    /// True when it holds no row.
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
-    /// The rows (None when a name index is out of the table).
-    pub fn unpack(self) -> Option<Vec<ClockRow>> {
-        let names = self.names;
-        let name = |i: u32| names.get(i as usize).cloned();
-        self.rows
-            .into_iter()
-            .map(|(p, n, w, fr, fa, kr, ka, fu, ku, r, s, x)| {
-                Some(ClockRow {
-                    provider: name(p)?,
-                    plan: name(n)?,
-                    weight: w,
-                    five_hour: fr.map(|rem| (rem, fa)),
-                    weekly: kr.map(|rem| (rem, ka)),
-                    five_hour_until: fu,
-                    weekly_until: ku,
-                    next_retry_after: r,
-                    status: match s {
-                        Some(i) => Some(name(i)?),
-                        None => None,
-                    },
-                    flags: x,
-                })
-            })
-            .collect()
-    }
+        })
+        .collect()
 }
 
-/// A form as read: the document, and the views after it.
+/// A form as read: the document, and the tail it points into.
 pub struct LoadedForm {
     pub form: MenuForm,
     bytes: Vec<u8>,
-    /// Where the views start in `bytes`.
-    tail: usize,
+    /// Where the tail starts in `bytes`.
+    start: usize,
 }
 
 impl LoadedForm {
-    /// The cut report as stored, its listed accounts' views back in (None
-    /// without a report or when a view cannot be read).
-    pub fn stored_report(&self) -> Option<PoolReport> {
-        let mut report = self.form.report.clone()?;
-        report.accounts = (0..self.form.views.len())
-            .map(|i| self.view(i))
-            .collect::<Option<_>>()?;
-        Some(report)
+    fn part(&self, (start, end): (usize, usize)) -> Option<&[u8]> {
+        self.bytes.get(self.start..)?.get(start..end)
+    }
+
+    /// How many accounts the menu lists.
+    pub fn listed(&self) -> usize {
+        self.form.tail.views.len()
     }
 
     /// The view of listed account `i` (None when it is not stored or not a view).
     pub fn view(&self, i: usize) -> Option<AccountView> {
-        let &(start, end) = self.form.views.get(i)?;
-        let tail = self.bytes.get(self.tail..)?;
-        serde_json::from_slice(tail.get(start..end)?).ok()
+        serde_json::from_slice(self.part(*self.form.tail.views.get(i)?)?).ok()
+    }
+
+    /// Every account's clock row, the listed ones first (None when unreadable).
+    pub fn clocks(&self) -> Option<Vec<ClockRow>> {
+        let text = std::str::from_utf8(self.part(self.form.tail.clocks)?).ok()?;
+        read_clocks(text, &self.form.tail.names)
+    }
+
+    /// The pre-rendered rows with their text (None without any or when unreadable).
+    pub fn rows(&self) -> Option<RowTemplates> {
+        let mut rows = self.form.tail.rows.clone()?;
+        let mut spans = self.form.tail.row_texts.iter();
+        for (_, part) in &mut rows.parts {
+            for row in part {
+                let text = self.part(*spans.next()?)?;
+                row.text = std::str::from_utf8(text).ok()?.to_string();
+            }
+        }
+        Some(rows)
+    }
+
+    /// Every part of the tail reads back: a form that fails this is
+    /// rewritten by the next full run (a hit only reads what it needs).
+    pub fn is_whole(&self) -> bool {
+        self.clocks().is_some()
+            && (self.form.tail.rows.is_none() || self.rows().is_some())
+            && (0..self.listed()).all(|i| self.view(i).is_some())
+    }
+
+    /// The cut report as stored, its listed accounts' views back in (None
+    /// without a report or when a view cannot be read).
+    pub fn stored_report(&self) -> Option<PoolReport> {
+        let mut report = self.form.report.clone()?;
+        report.accounts = (0..self.listed())
+            .map(|i| self.view(i))
+            .collect::<Option<_>>()?;
+        Some(report)
     }
 }
 
@@ -242,26 +286,48 @@ pub fn path_beside(cache_path: &Path) -> PathBuf {
 /// The form at `path`, when present, readable and of this version.
 pub fn load(path: &Path) -> Option<LoadedForm> {
     let bytes = super::safe_file::read_capped(path, super::safe_file::SMALL_MAX_BYTES).ok()?;
-    // The document, then the views: one line each (JSON has no raw newline).
     let mut stream = serde_json::Deserializer::from_slice(&bytes).into_iter::<MenuForm>();
     let form = stream.next()?.ok()?;
-    let tail = stream.byte_offset() + 1;
-    if form.form_version != FORM_VERSION {
+    // The document ends with a newline; the tail follows it.
+    let start = stream.byte_offset() + 1;
+    if form.form_version != FORM_VERSION || start > bytes.len() {
         return None;
     }
-    Some(LoadedForm { form, bytes, tail })
+    Some(LoadedForm { form, bytes, start })
 }
 
-/// Write the form and the views of its listed accounts atomically (0600).
-pub fn save(path: &Path, mut form: MenuForm, views: &[AccountView]) -> io::Result<()> {
+/// Write the form atomically (0600): the document, then the listed accounts'
+/// `views`, the text of their pre-rendered `rows` and every account's
+/// `clocks` (the listed ones first).
+pub fn save(
+    path: &Path,
+    mut form: MenuForm,
+    views: &[AccountView],
+    clocks: &[ClockRow],
+    rows: Option<RowTemplates>,
+) -> io::Result<()> {
     let mut tail = Vec::new();
-    form.views = Vec::with_capacity(views.len());
+    let mut parts = Tail::default();
     for view in views {
         let start = tail.len();
         serde_json::to_writer(&mut tail, view).map_err(io::Error::other)?;
-        form.views.push((start, tail.len()));
+        parts.views.push((start, tail.len()));
         tail.push(b'\n');
     }
+    parts.rows = rows.map(|mut rows| {
+        for (_, part) in &mut rows.parts {
+            for row in part {
+                let start = tail.len();
+                tail.extend_from_slice(std::mem::take(&mut row.text).as_bytes());
+                parts.row_texts.push((start, tail.len()));
+            }
+        }
+        rows
+    });
+    let start = tail.len();
+    write_clocks(clocks, &mut parts.names, &mut tail);
+    parts.clocks = (start, tail.len());
+    form.tail = parts;
     let mut bytes = serde_json::to_vec(&form).map_err(io::Error::other)?;
     bytes.push(b'\n');
     bytes.extend_from_slice(&tail);
@@ -307,12 +373,9 @@ mod tests {
             pace: None,
             over_time: None,
             report: None,
-            views: Vec::new(),
-            rows: None,
             omitted: 3,
-            clocks: ClockTable::pack(&clocks),
+            tail: Tail::default(),
         };
-        assert_eq!(form.clocks.names.len(), 5, "{:?}", form.clocks.names);
         let views = [
             AccountView {
                 label: "a\nb \u{1}".into(),
@@ -323,18 +386,37 @@ mod tests {
                 ..AccountView::default()
             },
         ];
+        let row = |text: &str, index| crate::render::menu::rows::RowTemplate {
+            text: text.into(),
+            until: Some(9),
+            index,
+            seat: None,
+        };
+        let rows = RowTemplates {
+            at: 4,
+            style: "en|swiftbar|false".into(),
+            parts: vec![
+                ("codex".into(), vec![row("● a\n--b \u{1}u9\u{2}", 0)]),
+                ("claude".into(), vec![row("● c | x=\"y z\"", 1)]),
+            ],
+        };
         let path = path_beside(&cache);
         assert_eq!(path, dir.path().join("menu.json"));
-        save(&path, form.clone(), &views).unwrap();
+        save(&path, form.clone(), &views, &clocks, Some(rows.clone())).unwrap();
         let loaded = load(&path).unwrap();
-        assert_eq!(loaded.form.views.len(), 2);
-        assert_eq!(loaded.form.clocks.clone().unpack().unwrap(), clocks);
+        assert_eq!(loaded.listed(), 2);
+        assert_eq!(loaded.clocks().unwrap(), clocks);
+        assert_eq!(
+            loaded.form.tail.names,
+            ["codex", "plus", "error", "", "pro"]
+        );
+        assert_eq!(loaded.rows(), Some(rows));
         assert_eq!(loaded.view(0).as_ref(), Some(&views[0]));
         assert_eq!(loaded.view(1).as_ref(), Some(&views[1]));
         assert_eq!(loaded.view(2), None);
         assert_eq!(
             MenuForm {
-                views: Vec::new(),
+                tail: Tail::default(),
                 ..loaded.form
             },
             form
@@ -343,5 +425,38 @@ mod tests {
         other["form_version"] = 99.into();
         fs::write(&path, serde_json::to_vec(&other).unwrap()).unwrap();
         assert!(load(&path).is_none());
+    }
+
+    #[test]
+    fn clock_lines_read_back_exactly_or_not_at_all() {
+        let row = ClockRow {
+            provider: "codex".into(),
+            plan: "team".into(),
+            weight: 0.1 + 0.2,
+            five_hour: Some((100.0 / 3.0, Some(-5))),
+            weekly: Some((1e-300, None)),
+            five_hour_until: Some(i64::MAX),
+            weekly_until: Some(i64::MIN),
+            next_retry_after: None,
+            status: None,
+            flags: "dutesxcFK".into(),
+        };
+        let mut names = Vec::new();
+        let mut out = Vec::new();
+        write_clocks(std::slice::from_ref(&row), &mut names, &mut out);
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(read_clocks(&text, &names), Some(vec![row]));
+        for bad in [
+            "",
+            "0 1 1",
+            "0 1 x - - - - - - - - -",
+            "9 1 1 - - - - - - - - -",
+        ] {
+            let bad = format!("{bad}\n");
+            let read = read_clocks(&bad, &names);
+            assert!(read.is_none() || bad.trim().is_empty(), "{bad:?}: {read:?}");
+        }
+        let extra = text.replace('\n', " 7\n");
+        assert_eq!(read_clocks(&extra, &names), None);
     }
 }

@@ -135,7 +135,7 @@ pub fn fill(template: &str, now: Epoch) -> String {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RowTemplate {
     /// Its lines as printed (joined by newlines), with holes.
-    #[serde(rename = "t")]
+    #[serde(rename = "t", default, skip_serializing_if = "String::is_empty")]
     pub text: String,
     /// The text holds while the clock is before this (None: for good).
     #[serde(rename = "u", default, skip_serializing_if = "Option::is_none")]
