@@ -201,21 +201,38 @@ fn a_hit_fills_in_the_pre_rendered_rows_and_reads_a_view_only_when_a_row_expired
     }
     std::fs::write(form_path(&sandbox), &bytes).unwrap();
     server.reset_stats();
-    let clock = |t: i64| [("SWIFTBAR", "1"), ("POOLWATCH_TEST_NOW", &*t.to_string().leak())];
+    let clock = |t: i64| {
+        [
+            ("SWIFTBAR", "1"),
+            ("POOLWATCH_TEST_NOW", &*t.to_string().leak()),
+        ]
+    };
 
     // A second later every row still holds: filled in, no view read, the
     // form left as it is (a full run would rewrite a form it cannot read).
     let hit = sandbox.run_env(&["plugin"], &clock(at + 1));
-    assert!(hit.stdout.matches("@example.com").count() >= 100, "{}", hit.stdout);
+    assert!(
+        hit.stdout.matches("@example.com").count() >= 100,
+        "{}",
+        hit.stdout
+    );
     assert_eq!(std::fs::read(form_path(&sandbox)).unwrap(), bytes);
 
     // Half an hour later some listed windows have reset: those rows are
     // rendered again from their views, which are gone, so the run takes the
     // full path (the same menu) and writes a whole form.
     let later = sandbox.run_env(&["plugin"], &clock(at + 1_800));
-    assert!(later.stdout.matches("@example.com").count() >= 100, "{}", later.stdout);
+    assert!(
+        later.stdout.matches("@example.com").count() >= 100,
+        "{}",
+        later.stdout
+    );
     let (doc, _, _) = form_parts(&sandbox);
-    assert_ne!(std::fs::read(form_path(&sandbox)).unwrap(), bytes, "rewritten");
+    assert_ne!(
+        std::fs::read(form_path(&sandbox)).unwrap(),
+        bytes,
+        "rewritten"
+    );
     assert_eq!(doc["tail"]["views"].as_array().unwrap().len(), 100);
     // The rewritten form serves that clock from its rows, as the full path does.
     let (hit, full) = same_second(

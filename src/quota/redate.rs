@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::account::settle;
-use super::report::section_figures;
+use super::report::Figures;
 use super::{AccountView, AccountWindow, Level, PoolReport, QuotaSettings};
 use crate::model::Epoch;
 
@@ -142,26 +142,52 @@ pub fn left_out(full: &PoolReport, cut: &PoolReport) -> Vec<ClockRow> {
 /// out) to `now`: rows, counts, pool windows and forecasts as
 /// [`super::compute`] gives them at `now`. Health, plans' names and reset
 /// credits are kept as stored.
-pub fn redate(report: &mut PoolReport, rest: Vec<ClockRow>, settings: &QuotaSettings, now: Epoch) {
+pub fn redate(
+    report: &mut PoolReport,
+    rest: impl IntoIterator<Item = ClockRow>,
+    settings: &QuotaSettings,
+    now: Epoch,
+) {
     report.now = now;
     for view in &mut report.accounts {
         settle(view, settings.kill_line, now);
     }
-    let primary = report.primary_provider.clone();
-    if report.sections.len() <= 1 {
-        // One section (the usual pool): every account counts, no copies
-        // (the clock rows become views in place after the listed ones).
-        let listed = report.accounts.len();
-        let mut members = std::mem::take(&mut report.accounts);
-        members.reserve_exact(rest.len());
-        members.extend(rest.into_iter().map(|row| {
+    // One sum per section (a one-section pool: every account in it), added
+    // up in the report's order: the listed accounts, then the others, each
+    // of which is a view only while it is counted (a thousand of them never
+    // sit in memory together).
+    let single = report.sections.len() <= 1;
+    let mut sums: Vec<Figures> = (0..report.sections.len().max(1))
+        .map(|_| Figures::default())
+        .collect();
+    {
+        let sections = &report.sections;
+        let mut add = |view: &AccountView| {
+            if single {
+                sums[0].add(view);
+                return;
+            }
+            for (sum, section) in sums.iter_mut().zip(sections) {
+                if in_section(view, &section.provider) {
+                    sum.add(view);
+                }
+            }
+        };
+        for view in &report.accounts {
+            add(view);
+        }
+        for row in rest {
             let mut view = row.into_view();
             settle(&mut view, settings.kill_line, now);
-            view
-        }));
-        let (five_hour, weekly, counts, plans) = section_figures(&members, now);
-        members.truncate(listed);
-        report.accounts = members;
+            add(&view);
+        }
+    }
+    let mut figures = sums.into_iter().map(|sum| sum.finish(now));
+    let primary = report.primary_provider.clone();
+    if single {
+        let Some((five_hour, weekly, counts, plans)) = figures.next() else {
+            return;
+        };
         for section in &mut report.sections {
             section.five_hour = five_hour.clone();
             section.weekly = weekly.clone();
@@ -177,19 +203,7 @@ pub fn redate(report: &mut PoolReport, rest: Vec<ClockRow>, settings: &QuotaSett
         report.plans = plans;
         return;
     }
-    let mut others: Vec<AccountView> = rest.into_iter().map(ClockRow::into_view).collect();
-    for view in &mut others {
-        settle(view, settings.kill_line, now);
-    }
-    for section in &mut report.sections {
-        let members: Vec<AccountView> = report
-            .accounts
-            .iter()
-            .chain(&others)
-            .filter(|v| in_section(v, &section.provider))
-            .cloned()
-            .collect();
-        let (five_hour, weekly, counts, plans) = section_figures(&members, now);
+    for (section, (five_hour, weekly, counts, plans)) in report.sections.iter_mut().zip(figures) {
         section.five_hour = five_hour;
         section.weekly = weekly;
         section.counts = counts;

@@ -100,37 +100,123 @@ pub(super) fn section_figures(
     views: &[AccountView],
     now: Epoch,
 ) -> (PoolWindow, PoolWindow, PoolCounts, Vec<PlanGroup>) {
-    (
-        pool_window(views, |v| v.five_hour.as_ref(), five_hour_events, now),
-        pool_window(views, |v| v.weekly.as_ref(), weekly_events, now),
-        counts(views),
-        plan_groups(views),
-    )
+    let mut figures = Figures::default();
+    for view in views {
+        figures.add(view);
+    }
+    figures.finish(now)
 }
 
-/// One pool window in Plus-base percent over the available accounts.
-///
-/// Remaining sums `weight * effective`; capacity sums `weight * 100` of the
-/// available accounts that have the window (week-killed ones included).
+/// [`section_figures`] added up one account at a time, in the section's
+/// order (so a run can re-date a thousand stored accounts without holding
+/// them all: `quota::redate`).
+#[derive(Default)]
+pub(super) struct Figures {
+    five_hour: WindowSum,
+    weekly: WindowSum,
+    counts: PoolCounts,
+    /// By normalised plan: the first account's weight, accounts, counted, counts.
+    plans: BTreeMap<String, (f64, usize, usize, PoolCounts)>,
+}
+
+/// A pool window's sums and restore events.
+#[derive(Default)]
+struct WindowSum {
+    remaining: f64,
+    capacity: f64,
+    events: Vec<RestoreEvent>,
+}
+
+impl WindowSum {
+    fn add(
+        &mut self,
+        view: &AccountView,
+        window: Option<&AccountWindow>,
+        events: Vec<RestoreEvent>,
+    ) {
+        if let Some(w) = window {
+            self.remaining += view.weight * w.effective;
+            self.capacity += view.weight * 100.0;
+        }
+        self.events.extend(events);
+    }
+
+    fn finish(self, now: Epoch) -> PoolWindow {
+        PoolWindow {
+            remaining: self.remaining,
+            capacity: self.capacity,
+            forecast: forecast(&self.events, self.remaining, self.capacity, now),
+            level: pool_level(self.remaining, self.capacity),
+        }
+    }
+}
+
+impl Figures {
+    /// Count `view` (settled) in.
+    pub(super) fn add(&mut self, view: &AccountView) {
+        let counted = counts_in_pool(view);
+        if counted {
+            self.five_hour
+                .add(view, view.five_hour.as_ref(), five_hour_events(view));
+            self.weekly
+                .add(view, view.weekly.as_ref(), weekly_events(view));
+        }
+        add_count(&mut self.counts, view);
+        let plan = match self.plans.get_mut(view.plan.as_str()) {
+            Some(plan) => plan,
+            None => self.plans.entry(view.plan.clone()).or_insert((
+                view.weight,
+                0,
+                0,
+                PoolCounts::default(),
+            )),
+        };
+        plan.1 += 1;
+        plan.2 += usize::from(counted);
+        add_count(&mut plan.3, view);
+    }
+
+    /// The pool windows at `now`, the counts and the plans (heaviest first, then by name).
+    pub(super) fn finish(self, now: Epoch) -> (PoolWindow, PoolWindow, PoolCounts, Vec<PlanGroup>) {
+        let mut plans: Vec<PlanGroup> = self
+            .plans
+            .into_iter()
+            .map(|(plan, (weight, accounts, counted, counts))| PlanGroup {
+                plan,
+                weight,
+                accounts,
+                available: counted,
+                counted,
+                counts,
+            })
+            .collect();
+        plans.sort_by(|a, b| {
+            b.weight
+                .total_cmp(&a.weight)
+                .then_with(|| a.plan.cmp(&b.plan))
+        });
+        (
+            self.five_hour.finish(now),
+            self.weekly.finish(now),
+            self.counts,
+            plans,
+        )
+    }
+}
+
+/// One pool window of `views`: the weighted sums of the accounts that count
+/// and the forecast of their restore events.
 pub fn pool_window(
     views: &[AccountView],
     window: fn(&AccountView) -> Option<&AccountWindow>,
     events: fn(&AccountView) -> Vec<RestoreEvent>,
     now: Epoch,
 ) -> PoolWindow {
-    let available = || views.iter().filter(|v| counts_in_pool(v));
-    let (remaining, capacity) = available()
-        .filter_map(|v| window(v).map(|w| (v.weight, w)))
-        .fold((0.0, 0.0), |(remaining, capacity), (weight, w)| {
-            (remaining + weight * w.effective, capacity + weight * 100.0)
-        });
-    let all_events: Vec<RestoreEvent> = available().flat_map(events).collect();
-    PoolWindow {
-        remaining,
-        capacity,
-        forecast: forecast(&all_events, remaining, capacity, now),
-        level: pool_level(remaining, capacity),
+    let mut sum = WindowSum::default();
+    for view in views.iter().filter(|v| counts_in_pool(v)) {
+        sum.add(view, window(view), events(view));
     }
+    sum.finish(now)
 }
 
 /// True when the account's quota counts in the pool: available, and not a
@@ -254,50 +340,19 @@ fn quota_read(view: &AccountView) -> bool {
 /// Account counts: every account in exactly one state ([`count_state`]),
 /// so `available + killed + cooling + erroring + no_data + disabled +
 /// duplicates == total`; `stale` (kept values shown) is extra information.
-fn counts<'a>(views: impl IntoIterator<Item = &'a AccountView>) -> PoolCounts {
-    let mut c = PoolCounts::default();
-    for view in views {
-        c.total += 1;
-        c.stale += usize::from(view.stale);
-        match count_state(view) {
-            CountState::Disabled => c.disabled += 1,
-            CountState::Duplicate => c.duplicates += 1,
-            CountState::Erroring => c.erroring += 1,
-            CountState::Cooling => c.cooling += 1,
-            CountState::WeekKilled => c.killed += 1,
-            CountState::NoData => {}
-            CountState::Available => c.available += 1,
-        }
+/// Count `view`'s state in `c`.
+fn add_count(c: &mut PoolCounts, view: &AccountView) {
+    c.total += 1;
+    c.stale += usize::from(view.stale);
+    match count_state(view) {
+        CountState::Disabled => c.disabled += 1,
+        CountState::Duplicate => c.duplicates += 1,
+        CountState::Erroring => c.erroring += 1,
+        CountState::Cooling => c.cooling += 1,
+        CountState::WeekKilled => c.killed += 1,
+        CountState::NoData => {}
+        CountState::Available => c.available += 1,
     }
-    c
-}
-
-/// Accounts grouped by normalised plan, heaviest plan first, then by name.
-fn plan_groups(views: &[AccountView]) -> Vec<PlanGroup> {
-    let mut by_plan: BTreeMap<&str, Vec<&AccountView>> = BTreeMap::new();
-    for view in views {
-        by_plan.entry(view.plan.as_str()).or_default().push(view);
-    }
-    let mut groups: Vec<PlanGroup> = by_plan
-        .into_values()
-        .map(|views| {
-            let counted = views.iter().filter(|v| counts_in_pool(v)).count();
-            PlanGroup {
-                plan: views[0].plan.clone(),
-                weight: views[0].weight,
-                accounts: views.len(),
-                available: counted,
-                counted,
-                counts: counts(views.iter().copied()),
-            }
-        })
-        .collect();
-    groups.sort_by(|a, b| {
-        b.weight
-            .total_cmp(&a.weight)
-            .then_with(|| a.plan.cmp(&b.plan))
-    });
-    groups
 }
 
 #[cfg(test)]

@@ -161,16 +161,30 @@ impl Session<'_> {
             let templates = loaded.rows().filter(|t| t.style == key && now >= t.at);
             // With templates in this run's style, the listed accounts' few
             // values are enough; else their whole views, to render them.
-            let mut rest = loaded.clocks()?;
-            let listed: Vec<ClockRow> = rest.drain(..loaded.listed().min(rest.len())).collect();
+            let mut lines = loaded.clock_lines()?;
+            let listed: Vec<ClockRow> = lines
+                .by_ref()
+                .take(loaded.listed())
+                .collect::<Option<_>>()
+                .filter(|rows: &Vec<ClockRow>| rows.len() == loaded.listed())?;
             report.accounts = match templates {
                 Some(_) => listed.into_iter().map(ClockRow::into_view).collect(),
                 None => (0..loaded.listed())
                     .map(|i| loaded.view(i))
                     .collect::<Option<_>>()?,
             };
-            // Re-dated: every clock-dependent state is decided at this run's clock.
+            // Re-dated: every clock-dependent state is decided at this run's
+            // clock; the other accounts are read as they are counted.
+            let (mut read, mut whole) = (loaded.listed(), true);
+            let rest = lines.map_while(|row| {
+                read += 1;
+                whole &= row.is_some();
+                row
+            });
             crate::quota::redate(report, rest, &self.settings.quota, now);
+            if !whole || read != loaded.clock_rows() {
+                return None;
+            }
             if let Some(templates) = &templates {
                 let kill_line = self.settings.quota.kill_line;
                 let texts = rows::texts(templates, &key, style.dialect, now, |i| {

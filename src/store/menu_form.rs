@@ -112,6 +112,9 @@ pub struct Tail {
     /// Every account's clock row, the listed ones first: one line each.
     #[serde(default)]
     clocks: (usize, usize),
+    /// How many clock rows there are.
+    #[serde(default)]
+    clock_rows: usize,
     /// The names the clock rows number (providers, plans, statuses).
     #[serde(default)]
     names: Vec<String>,
@@ -167,8 +170,8 @@ fn write_clocks(rows: &[ClockRow], names: &mut Vec<String>, out: &mut Vec<u8>) {
     }
 }
 
-/// The clock rows of [`write_clocks`]' lines (None when a line is not one).
-fn read_clocks(text: &str, names: &[String]) -> Option<Vec<ClockRow>> {
+/// The clock row of one of [`write_clocks`]' lines.
+fn read_clock(line: &str, names: &[String]) -> Option<ClockRow> {
     fn opt<T: std::str::FromStr>(field: &str) -> Option<Option<T>> {
         match field {
             "-" => Some(None),
@@ -176,45 +179,41 @@ fn read_clocks(text: &str, names: &[String]) -> Option<Vec<ClockRow>> {
         }
     }
     let name = |field: &str| names.get(field.parse::<usize>().ok()?).cloned();
-    text.lines()
-        .map(|line| {
-            let mut f = line.split(' ');
-            let mut next = || f.next();
-            let provider = name(next()?)?;
-            let plan = name(next()?)?;
-            let weight = next()?.parse().ok()?;
-            let five_remaining: Option<f64> = opt(next()?)?;
-            let five_reset = opt(next()?)?;
-            let week_remaining: Option<f64> = opt(next()?)?;
-            let week_reset = opt(next()?)?;
-            let five_hour_until = opt(next()?)?;
-            let weekly_until = opt(next()?)?;
-            let next_retry_after = opt(next()?)?;
-            let status = match next()? {
-                "-" => None,
-                i => Some(name(i)?),
-            };
-            let flags = match next()? {
-                "-" => String::new(),
-                x => x.to_string(),
-            };
-            if next().is_some() {
-                return None;
-            }
-            Some(ClockRow {
-                provider,
-                plan,
-                weight,
-                five_hour: five_remaining.map(|r| (r, five_reset)),
-                weekly: week_remaining.map(|r| (r, week_reset)),
-                five_hour_until,
-                weekly_until,
-                next_retry_after,
-                status,
-                flags,
-            })
-        })
-        .collect()
+    let mut fields = line.split(' ');
+    let mut next = || fields.next();
+    let provider = name(next()?)?;
+    let plan = name(next()?)?;
+    let weight = next()?.parse().ok()?;
+    let five_remaining: Option<f64> = opt(next()?)?;
+    let five_reset = opt(next()?)?;
+    let week_remaining: Option<f64> = opt(next()?)?;
+    let week_reset = opt(next()?)?;
+    let five_hour_until = opt(next()?)?;
+    let weekly_until = opt(next()?)?;
+    let next_retry_after = opt(next()?)?;
+    let status = match next()? {
+        "-" => None,
+        i => Some(name(i)?),
+    };
+    let flags = match next()? {
+        "-" => String::new(),
+        x => x.to_string(),
+    };
+    if next().is_some() {
+        return None;
+    }
+    Some(ClockRow {
+        provider,
+        plan,
+        weight,
+        five_hour: five_remaining.map(|r| (r, five_reset)),
+        weekly: week_remaining.map(|r| (r, week_reset)),
+        five_hour_until,
+        weekly_until,
+        next_retry_after,
+        status,
+        flags,
+    })
 }
 
 /// A form as read: the document, and the tail it points into.
@@ -242,8 +241,21 @@ impl LoadedForm {
 
     /// Every account's clock row, the listed ones first (None when unreadable).
     pub fn clocks(&self) -> Option<Vec<ClockRow>> {
+        let rows: Vec<ClockRow> = self.clock_lines()?.collect::<Option<_>>()?;
+        (rows.len() == self.form.tail.clock_rows).then_some(rows)
+    }
+
+    /// How many clock rows the form holds.
+    pub fn clock_rows(&self) -> usize {
+        self.form.tail.clock_rows
+    }
+
+    /// Every account's clock row, read one line at a time (an item is None
+    /// where a line does not read back; see [`LoadedForm::clock_rows`]).
+    pub fn clock_lines(&self) -> Option<impl Iterator<Item = Option<ClockRow>> + '_> {
         let text = std::str::from_utf8(self.part(self.form.tail.clocks)?).ok()?;
-        read_clocks(text, &self.form.tail.names)
+        let names = &self.form.tail.names;
+        Some(text.lines().map(move |line| read_clock(line, names)))
     }
 
     /// The pre-rendered rows with their text (None without any or when unreadable).
@@ -327,6 +339,7 @@ pub fn save(
     let start = tail.len();
     write_clocks(clocks, &mut parts.names, &mut tail);
     parts.clocks = (start, tail.len());
+    parts.clock_rows = clocks.len();
     form.tail = parts;
     let mut bytes = serde_json::to_vec(&form).map_err(io::Error::other)?;
     bytes.push(b'\n');
@@ -425,6 +438,11 @@ mod tests {
         other["form_version"] = 99.into();
         fs::write(&path, serde_json::to_vec(&other).unwrap()).unwrap();
         assert!(load(&path).is_none());
+    }
+
+    /// The clock rows of [`write_clocks`]' lines (None when a line is not one).
+    fn read_clocks(text: &str, names: &[String]) -> Option<Vec<ClockRow>> {
+        text.lines().map(|line| read_clock(line, names)).collect()
     }
 
     #[test]
