@@ -45,6 +45,10 @@ impl Cli {
     /// (`POOLWATCH_LANGUAGE`, `LC_ALL`/`LC_MESSAGES`/`LANG`); the language is
     /// only looked up on those paths, so a normal run costs nothing more.
     pub fn try_parse_args() -> Result<Cli, clap::Error> {
+        let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+        if let Some(cli) = Cli::menu_run(&args, &crate::config::process_env) {
+            return Ok(cli);
+        }
         // The help texts built at run time (`complete`) only matter when help
         // or an error is printed: a run that parses does without them (a
         // fifth of a cache-hit menu run's start-up).
@@ -63,6 +67,39 @@ impl Cli {
                 Err(localized_error(error))
             }
         }
+    }
+}
+
+impl Cli {
+    /// The command line SwiftBar's wrapper runs every minute (`poolwatch
+    /// plugin`, `poolwatch plugin --profile NAME`), read without building
+    /// clap's command tree: that tree is a good part of a cache-hit menu
+    /// run's start-up. Any other line, or a variable clap reads
+    /// (`POOLWATCH_DEMO`, `POOLWATCH_ALL_PROFILES`), is left to clap;
+    /// `tests::the_menu_run_line_reads_as_clap_reads_it` keeps them equal.
+    fn menu_run(args: &[std::ffi::OsString], env: &dyn Fn(&str) -> Option<String>) -> Option<Cli> {
+        if env("POOLWATCH_DEMO").is_some() || env("POOLWATCH_ALL_PROFILES").is_some() {
+            return None;
+        }
+        let words: Vec<&str> = args
+            .iter()
+            .skip(1)
+            .map(|a| a.to_str())
+            .collect::<Option<_>>()?;
+        let profile = match words.as_slice() {
+            ["plugin"] => None,
+            ["plugin", "--profile", name] if !name.is_empty() && !name.starts_with('-') => {
+                Some(name.to_string())
+            }
+            _ => return None,
+        };
+        Some(Cli {
+            demo: false,
+            config: None,
+            privacy: false,
+            profile,
+            command: Some(Command::Plugin(PluginArgs::default())),
+        })
     }
 }
 
@@ -624,6 +661,46 @@ fn parse_interval(raw: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_menu_run_line_reads_as_clap_reads_it() {
+        let none = |_: &str| None;
+        let line = |words: &[&str]| -> Vec<std::ffi::OsString> {
+            std::iter::once("poolwatch")
+                .chain(words.iter().copied())
+                .map(Into::into)
+                .collect()
+        };
+        for words in [
+            &["plugin"][..],
+            &["plugin", "--profile", "work"],
+            &["plugin", "--profile", "a b"],
+        ] {
+            let fast = Cli::menu_run(&line(words), &none).expect("the fast path reads it");
+            let clap = Cli::try_parse_from(line(words)).unwrap();
+            assert_eq!(format!("{fast:?}"), format!("{clap:?}"), "{words:?}");
+        }
+        // Everything else is clap's.
+        for words in [
+            &["plugin", "--dialect", "xbar"][..],
+            &["plugin", "--profile", "-x"],
+            &["plugin", "--profile"],
+            &["plugin", "--profile="],
+            &["--demo", "plugin"],
+            &["plugin", "--privacy"],
+            &["status"],
+            &[],
+        ] {
+            assert!(Cli::menu_run(&line(words), &none).is_none(), "{words:?}");
+        }
+        for variable in ["POOLWATCH_DEMO", "POOLWATCH_ALL_PROFILES"] {
+            let set = |name: &str| (name == variable).then(|| "1".to_string());
+            assert!(
+                Cli::menu_run(&line(&["plugin"]), &set).is_none(),
+                "{variable}"
+            );
+        }
+    }
     use clap::CommandFactory;
 
     #[test]

@@ -56,12 +56,16 @@ fn a_cache_hit_prints_the_full_menu_from_the_small_form() {
     assert_eq!(first.code, 0);
     let form = std::fs::read(form_path(&sandbox)).expect("the fetch wrote menu.json");
     let cache = std::fs::read(sandbox.cache_file("default")).unwrap();
-    // What a hit parses: the document (the listed accounts' views follow it,
-    // read only for a row whose pre-rendered text expired).
-    let document = form.iter().position(|&b| b == b'\n').unwrap();
+    // What a hit reads: the header announces it (the listed accounts' views
+    // follow, read only for a row whose pre-rendered text expired).
+    let header = form.iter().position(|&b| b == b'\n').unwrap();
+    let hot: usize = std::str::from_utf8(&form[..header])
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(
-        document * 3 < cache.len(),
-        "form document {document} bytes vs cache {} bytes",
+        hot * 3 < cache.len(),
+        "form {hot} bytes read vs cache {} bytes",
         cache.len()
     );
     assert!(form.len() < cache.len(), "{} bytes", form.len());
@@ -175,12 +179,17 @@ fn an_aged_cache_is_not_served_from_the_old_form() {
     );
 }
 
-/// The form's document and the bytes of its tail.
+/// The form's document, its bytes and where the listed accounts' views
+/// start (after the header line and the `hot` bytes it announces).
 fn form_parts(sandbox: &Sandbox) -> (serde_json::Value, Vec<u8>, usize) {
     let bytes = std::fs::read(form_path(sandbox)).unwrap();
     let doc = common::menu_form_document(&bytes);
-    let start = bytes.iter().position(|&b| b == b'\n').unwrap() + 1;
-    (doc, bytes, start)
+    let header = bytes.iter().position(|&b| b == b'\n').unwrap() + 1;
+    let hot: usize = std::str::from_utf8(&bytes[..header - 1])
+        .unwrap()
+        .parse()
+        .unwrap();
+    (doc, bytes, header + hot)
 }
 
 #[test]

@@ -20,7 +20,7 @@
 //! path, which writes a new form.
 
 use std::fs;
-use std::io;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -33,7 +33,7 @@ use crate::quota::{AccountView, ClockRow, PoolReport};
 use crate::render::menu::rows::RowTemplates;
 
 /// Bumped when the form changes; other versions are ignored (and rewritten).
-pub const FORM_VERSION: u32 = 4;
+pub const FORM_VERSION: u32 = 5;
 
 /// Which `cache.json` a form was made from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,10 +67,11 @@ pub fn identity(path: &Path) -> Option<FileIdentity> {
     })
 }
 
-/// What a cache-hit menu run reads: this document, then (after a newline)
-/// the parts it points into, which are not JSON-parsed: the listed accounts'
-/// views (one JSON line each, parsed only for a row rendered again), the
-/// pre-rendered rows' text, and the clock rows (one short line each).
+/// What a cache-hit menu run reads. The file is a header line (how many
+/// bytes follow that a run always reads), this document, then the parts it
+/// points into, which are not JSON-parsed: the pre-rendered rows' text and
+/// the clock rows (one short line each); and last, read only when a row is
+/// rendered again, the listed accounts' views (one JSON line each).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MenuForm {
     pub form_version: u32,
@@ -102,8 +103,9 @@ pub struct MenuForm {
     pub tail: Tail,
 }
 
-/// Where [`MenuForm`]'s parts are in the bytes after the document (start
-/// and end of each, counted from the tail's first byte).
+/// Where [`MenuForm`]'s parts are (start and end of each): the rows and the
+/// clock rows counted from the byte after the document, the views from the
+/// first byte after those.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Tail {
     /// Each listed account's view, in the report's order.
@@ -216,17 +218,32 @@ fn read_clock(line: &str, names: &[String]) -> Option<ClockRow> {
     })
 }
 
-/// A form as read: the document, and the tail it points into.
+/// A form as read: the document and the parts a run always reads; the
+/// views when first asked for.
 pub struct LoadedForm {
     pub form: MenuForm,
     bytes: Vec<u8>,
-    /// Where the tail starts in `bytes`.
+    /// Where the rows and clock rows start in `bytes`.
     start: usize,
+    /// The file, at the start of the views.
+    file: fs::File,
+    views: std::cell::OnceCell<Option<Vec<u8>>>,
 }
 
 impl LoadedForm {
     fn part(&self, (start, end): (usize, usize)) -> Option<&[u8]> {
         self.bytes.get(self.start..)?.get(start..end)
+    }
+
+    fn views(&self) -> Option<&[u8]> {
+        self.views
+            .get_or_init(|| {
+                let mut bytes = Vec::new();
+                let limit = super::safe_file::SMALL_MAX_BYTES;
+                (&self.file).take(limit).read_to_end(&mut bytes).ok()?;
+                Some(bytes)
+            })
+            .as_deref()
     }
 
     /// How many accounts the menu lists.
@@ -236,7 +253,8 @@ impl LoadedForm {
 
     /// The view of listed account `i` (None when it is not stored or not a view).
     pub fn view(&self, i: usize) -> Option<AccountView> {
-        serde_json::from_slice(self.part(*self.form.tail.views.get(i)?)?).ok()
+        let (start, end) = *self.form.tail.views.get(i)?;
+        serde_json::from_slice(self.views()?.get(start..end)?).ok()
     }
 
     /// Every account's clock row, the listed ones first (None when unreadable).
@@ -295,22 +313,47 @@ pub fn path_beside(cache_path: &Path) -> PathBuf {
     cache_path.with_file_name("menu.json")
 }
 
-/// The form at `path`, when present, readable and of this version.
+/// The header line: how many bytes of document, rows and clock rows follow
+/// it, in a fixed width.
+const HEADER_BYTES: usize = 21;
+
+/// The form at `path`, when present, readable and of this version. Reads
+/// the header, the document and the parts a run always needs; the views
+/// stay on disk until [`LoadedForm::view`] asks for one.
 pub fn load(path: &Path) -> Option<LoadedForm> {
-    let bytes = super::safe_file::read_capped(path, super::safe_file::SMALL_MAX_BYTES).ok()?;
+    let mut file = super::safe_file::open_regular(path).ok()?;
+    let len = file.metadata().ok()?.len();
+    if len > super::safe_file::SMALL_MAX_BYTES {
+        return None;
+    }
+    let mut header = [0u8; HEADER_BYTES];
+    file.read_exact(&mut header).ok()?;
+    let hot: u64 = std::str::from_utf8(&header[..HEADER_BYTES - 1])
+        .ok()?
+        .parse()
+        .ok()
+        .filter(|hot| *hot <= len - HEADER_BYTES as u64 && header[HEADER_BYTES - 1] == b'\n')?;
+    let mut bytes = vec![0; hot as usize];
+    file.read_exact(&mut bytes).ok()?;
     let mut stream = serde_json::Deserializer::from_slice(&bytes).into_iter::<MenuForm>();
     let form = stream.next()?.ok()?;
-    // The document ends with a newline; the tail follows it.
+    // The document ends with a newline; the rows and clock rows follow it.
     let start = stream.byte_offset() + 1;
     if form.form_version != FORM_VERSION || start > bytes.len() {
         return None;
     }
-    Some(LoadedForm { form, bytes, start })
+    Some(LoadedForm {
+        form,
+        bytes,
+        start,
+        file,
+        views: std::cell::OnceCell::new(),
+    })
 }
 
-/// Write the form atomically (0600): the document, then the listed accounts'
-/// `views`, the text of their pre-rendered `rows` and every account's
-/// `clocks` (the listed ones first).
+/// Write the form atomically (0600): the header, the document, the text of
+/// the listed accounts' pre-rendered `rows`, every account's `clocks` (the
+/// listed ones first), then the listed accounts' `views`.
 pub fn save(
     path: &Path,
     mut form: MenuForm,
@@ -320,12 +363,6 @@ pub fn save(
 ) -> io::Result<()> {
     let mut tail = Vec::new();
     let mut parts = Tail::default();
-    for view in views {
-        let start = tail.len();
-        serde_json::to_writer(&mut tail, view).map_err(io::Error::other)?;
-        parts.views.push((start, tail.len()));
-        tail.push(b'\n');
-    }
     parts.rows = rows.map(|mut rows| {
         for (_, part) in &mut rows.parts {
             for row in part {
@@ -340,10 +377,21 @@ pub fn save(
     write_clocks(clocks, &mut parts.names, &mut tail);
     parts.clocks = (start, tail.len());
     parts.clock_rows = clocks.len();
+    let mut cold = Vec::new();
+    for view in views {
+        let start = cold.len();
+        serde_json::to_writer(&mut cold, view).map_err(io::Error::other)?;
+        parts.views.push((start, cold.len()));
+        cold.push(b'\n');
+    }
     form.tail = parts;
-    let mut bytes = serde_json::to_vec(&form).map_err(io::Error::other)?;
+    let document = serde_json::to_vec(&form).map_err(io::Error::other)?;
+    let hot = document.len() + 1 + tail.len();
+    let mut bytes = format!("{hot:0width$}\n", width = HEADER_BYTES - 1).into_bytes();
+    bytes.extend_from_slice(&document);
     bytes.push(b'\n');
     bytes.extend_from_slice(&tail);
+    bytes.extend_from_slice(&cold);
     write_private(path, &bytes)
 }
 

@@ -506,11 +506,16 @@ pub fn real_now() -> i64 {
         .as_secs() as i64
 }
 
-/// The JSON document of a menu form (`menu.json`): the first value; the
-/// listed accounts' views follow it, one per line.
+/// The JSON document of a menu form (`menu.json`): after the header line,
+/// the first value; the parts it points into follow it.
 #[allow(dead_code)]
 pub fn menu_form_document(bytes: &[u8]) -> serde_json::Value {
-    serde_json::Deserializer::from_slice(bytes)
+    let header = bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .expect("a header line")
+        + 1;
+    serde_json::Deserializer::from_slice(&bytes[header..])
         .into_iter::<serde_json::Value>()
         .next()
         .expect("a menu form starts with a JSON document")
