@@ -86,6 +86,16 @@ impl ClockRow {
 
     /// The row as a view (no names, health or lanes: it is not listed).
     pub fn into_view(self) -> AccountView {
+        let mut view = AccountView::default();
+        self.write_into(&mut view);
+        view
+    }
+
+    /// Write the row into `view`, a view of a clock row before (its text
+    /// buffers are reused): every field [`ClockRow::into_view`] sets; the
+    /// rest of what the view says comes from [`settle`], which decides it
+    /// again from these.
+    pub fn write_into(&self, view: &mut AccountView) {
         let flag = |c: char| self.flags.contains(c);
         let window = |w: Option<(f64, Option<Epoch>)>| {
             w.map(|(remaining, reset_at)| AccountWindow {
@@ -95,27 +105,28 @@ impl ClockRow {
                 level: Level::Red,
             })
         };
-        AccountView {
-            provider: self.provider,
-            plan: self.plan,
-            weight: self.weight,
-            five_hour: window(self.five_hour),
-            weekly: window(self.weekly),
-            five_hour_until: self.five_hour_until,
-            weekly_until: self.weekly_until,
-            five_hour_unconfirmed: flag('F'),
-            weekly_unconfirmed: flag('K'),
-            next_retry_after: self.next_retry_after,
-            status: self.status.unwrap_or_else(|| "active".into()),
-            disabled: flag('d'),
-            unavailable: flag('u'),
-            token_refused: flag('t'),
-            error: flag('e').then(String::new),
-            stale: flag('s'),
-            expired: flag('x'),
-            duplicate_of: flag('c').then(String::new),
-            ..AccountView::default()
-        }
+        let set = |field: &mut String, text: &str| {
+            field.clear();
+            field.push_str(text);
+        };
+        set(&mut view.provider, &self.provider);
+        set(&mut view.plan, &self.plan);
+        set(&mut view.status, self.status.as_deref().unwrap_or("active"));
+        view.weight = self.weight;
+        view.five_hour = window(self.five_hour);
+        view.weekly = window(self.weekly);
+        view.five_hour_until = self.five_hour_until;
+        view.weekly_until = self.weekly_until;
+        view.five_hour_unconfirmed = flag('F');
+        view.weekly_unconfirmed = flag('K');
+        view.next_retry_after = self.next_retry_after;
+        view.disabled = flag('d');
+        view.unavailable = flag('u');
+        view.token_refused = flag('t');
+        view.error = flag('e').then(String::new);
+        view.stale = flag('s');
+        view.expired = flag('x');
+        view.duplicate_of = flag('c').then(String::new);
     }
 }
 
@@ -148,6 +159,22 @@ pub fn redate(
     settings: &QuotaSettings,
     now: Epoch,
 ) {
+    redate_each(report, settings, now, |add| {
+        for row in rest {
+            add(&row);
+        }
+    });
+}
+
+/// [`redate`] with the clock rows of the accounts `report` leaves out given
+/// one at a time to the function `others` receives (a run reading them from
+/// a file reuses one row and one view for all of them).
+pub fn redate_each(
+    report: &mut PoolReport,
+    settings: &QuotaSettings,
+    now: Epoch,
+    others: impl FnOnce(&mut dyn FnMut(&ClockRow)),
+) {
     report.now = now;
     for view in &mut report.accounts {
         settle(view, settings.kill_line, now);
@@ -176,11 +203,12 @@ pub fn redate(
         for view in &report.accounts {
             add(view);
         }
-        for row in rest {
-            let mut view = row.into_view();
+        let mut view = AccountView::default();
+        others(&mut |row: &ClockRow| {
+            row.write_into(&mut view);
             settle(&mut view, settings.kill_line, now);
             add(&view);
-        }
+        });
     }
     let mut figures = sums.into_iter().map(|sum| sum.finish(now));
     let primary = report.primary_provider.clone();
@@ -299,5 +327,24 @@ mod tests {
         let json = serde_json::to_string(&row).unwrap();
         assert!(json.len() < 120, "{json}");
         assert_eq!(serde_json::from_str::<ClockRow>(&json).unwrap(), row);
+    }
+
+    #[test]
+    fn a_reused_view_settles_like_a_fresh_one() {
+        let settings = QuotaSettings::default();
+        let full = compute(&pool(), &settings, NOW);
+        let rows: Vec<ClockRow> = full.accounts.iter().map(ClockRow::of).collect();
+        for a in &rows {
+            for b in &rows {
+                let mut view = AccountView::default();
+                a.write_into(&mut view);
+                settle(&mut view, settings.kill_line, NOW + 2_000);
+                b.write_into(&mut view);
+                settle(&mut view, settings.kill_line, NOW + 4_000);
+                let mut fresh = b.clone().into_view();
+                settle(&mut fresh, settings.kill_line, NOW + 4_000);
+                assert_eq!(view, fresh);
+            }
+        }
     }
 }

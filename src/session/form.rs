@@ -161,9 +161,8 @@ impl Session<'_> {
             let templates = loaded.rows().filter(|t| t.style == key && now >= t.at);
             // With templates in this run's style, the listed accounts' few
             // values are enough; else their whole views, to render them.
-            let mut lines = loaded.clock_lines()?;
-            let listed: Vec<ClockRow> = lines
-                .by_ref()
+            let listed: Vec<ClockRow> = loaded
+                .clock_lines()?
                 .take(loaded.listed())
                 .collect::<Option<_>>()
                 .filter(|rows: &Vec<ClockRow>| rows.len() == loaded.listed())?;
@@ -175,14 +174,11 @@ impl Session<'_> {
             };
             // Re-dated: every clock-dependent state is decided at this run's
             // clock; the other accounts are read as they are counted.
-            let (mut read, mut whole) = (loaded.listed(), true);
-            let rest = lines.map_while(|row| {
-                read += 1;
-                whole &= row.is_some();
-                row
+            let mut whole = false;
+            crate::quota::redate_each(report, &self.settings.quota, now, |add| {
+                whole = loaded.visit_clocks(loaded.listed(), add);
             });
-            crate::quota::redate(report, rest, &self.settings.quota, now);
-            if !whole || read != loaded.clock_rows() {
+            if !whole {
                 return None;
             }
             if let Some(templates) = &templates {

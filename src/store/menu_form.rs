@@ -174,48 +174,55 @@ fn write_clocks(rows: &[ClockRow], names: &mut Vec<String>, out: &mut Vec<u8>) {
 
 /// The clock row of one of [`write_clocks`]' lines.
 fn read_clock(line: &str, names: &[String]) -> Option<ClockRow> {
+    let mut row = ClockRow::default();
+    read_clock_into(line, names, &mut row)?;
+    Some(row)
+}
+
+/// [`read_clock`] into `row`, reusing its text buffers.
+fn read_clock_into(line: &str, names: &[String], row: &mut ClockRow) -> Option<()> {
     fn opt<T: std::str::FromStr>(field: &str) -> Option<Option<T>> {
         match field {
             "-" => Some(None),
             _ => field.parse().ok().map(Some),
         }
     }
-    let name = |field: &str| names.get(field.parse::<usize>().ok()?).cloned();
-    let mut fields = line.split(' ');
-    let mut next = || fields.next();
-    let provider = name(next()?)?;
-    let plan = name(next()?)?;
-    let weight = next()?.parse().ok()?;
+    fn set(field: &mut String, text: &str) {
+        field.clear();
+        field.push_str(text);
+    }
+    let name = |field: &str| names.get(field.parse::<usize>().ok()?).map(String::as_str);
+    let mut rest = line;
+    let mut next = || -> Option<&str> {
+        if rest.is_empty() {
+            return None;
+        }
+        let end = rest.bytes().position(|b| b == b' ').unwrap_or(rest.len());
+        let field = &rest[..end];
+        rest = rest.get(end + 1..).unwrap_or("");
+        Some(field)
+    };
+    set(&mut row.provider, name(next()?)?);
+    set(&mut row.plan, name(next()?)?);
+    row.weight = next()?.parse().ok()?;
     let five_remaining: Option<f64> = opt(next()?)?;
     let five_reset = opt(next()?)?;
     let week_remaining: Option<f64> = opt(next()?)?;
     let week_reset = opt(next()?)?;
-    let five_hour_until = opt(next()?)?;
-    let weekly_until = opt(next()?)?;
-    let next_retry_after = opt(next()?)?;
-    let status = match next()? {
-        "-" => None,
-        i => Some(name(i)?),
-    };
-    let flags = match next()? {
-        "-" => String::new(),
-        x => x.to_string(),
-    };
-    if next().is_some() {
-        return None;
+    row.five_hour = five_remaining.map(|r| (r, five_reset));
+    row.weekly = week_remaining.map(|r| (r, week_reset));
+    row.five_hour_until = opt(next()?)?;
+    row.weekly_until = opt(next()?)?;
+    row.next_retry_after = opt(next()?)?;
+    match next()? {
+        "-" => row.status = None,
+        i => set(row.status.get_or_insert_with(String::new), name(i)?),
     }
-    Some(ClockRow {
-        provider,
-        plan,
-        weight,
-        five_hour: five_remaining.map(|r| (r, five_reset)),
-        weekly: week_remaining.map(|r| (r, week_reset)),
-        five_hour_until,
-        weekly_until,
-        next_retry_after,
-        status,
-        flags,
-    })
+    match next()? {
+        "-" => row.flags.clear(),
+        x => set(&mut row.flags, x),
+    }
+    next().is_none().then_some(())
 }
 
 /// A form as read: the document and the parts a run always reads; the
@@ -271,9 +278,36 @@ impl LoadedForm {
     /// Every account's clock row, read one line at a time (an item is None
     /// where a line does not read back; see [`LoadedForm::clock_rows`]).
     pub fn clock_lines(&self) -> Option<impl Iterator<Item = Option<ClockRow>> + '_> {
-        let text = std::str::from_utf8(self.part(self.form.tail.clocks)?).ok()?;
         let names = &self.form.tail.names;
-        Some(text.lines().map(move |line| read_clock(line, names)))
+        Some(
+            self.clock_text()?
+                .lines()
+                .map(move |line| read_clock(line, names)),
+        )
+    }
+
+    /// Give `visit` the clock rows from the `skip`th on, one at a time in one
+    /// reused row. True when every line read back and there were as many as
+    /// the form says (else `visit` may have seen only some).
+    pub fn visit_clocks(&self, skip: usize, visit: &mut dyn FnMut(&ClockRow)) -> bool {
+        let Some(text) = self.clock_text() else {
+            return false;
+        };
+        let names = &self.form.tail.names;
+        let mut row = ClockRow::default();
+        let mut read = skip;
+        for line in text.lines().skip(skip) {
+            if read_clock_into(line, names, &mut row).is_none() {
+                return false;
+            }
+            visit(&row);
+            read += 1;
+        }
+        read == self.form.tail.clock_rows
+    }
+
+    fn clock_text(&self) -> Option<&str> {
+        std::str::from_utf8(self.part(self.form.tail.clocks)?).ok()
     }
 
     /// The pre-rendered rows with their text (None without any or when unreadable).
@@ -522,6 +556,15 @@ mod tests {
             let read = read_clocks(&bad, &names);
             assert!(read.is_none() || bad.trim().is_empty(), "{bad:?}: {read:?}");
         }
+        // A row read into a row that held another reads the same.
+        let mut reused = ClockRow {
+            status: Some("x".into()),
+            flags: "dd".into(),
+            five_hour: Some((1.0, Some(1))),
+            ..ClockRow::default()
+        };
+        read_clock_into(text.trim_end(), &names, &mut reused).unwrap();
+        assert_eq!(Some(reused), read_clock(text.trim_end(), &names));
         let extra = text.replace('\n', " 7\n");
         assert_eq!(read_clocks(&extra, &names), None);
     }
