@@ -12,17 +12,27 @@ use super::Lang;
 
 include!(concat!(env!("OUT_DIR"), "/catalogue.rs"));
 
+/// The text at a range of the table.
+fn at((start, end): (u32, u32)) -> &'static str {
+    &TEXT[start as usize..end as usize]
+}
+
+/// Every message: (key, en, zh-Hans, zh-Hant), sorted by key.
+pub fn entries() -> impl Iterator<Item = [&'static str; 4]> {
+    CATALOGUE.iter().map(|row| row.map(at))
+}
+
 /// The message `key` in `lang`, or None when the catalogue has no such key.
 pub fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
-    let at = CATALOGUE
-        .binary_search_by(|(k, _, _, _)| (*k).cmp(key))
+    let found = CATALOGUE
+        .binary_search_by(|row| at(row[0]).cmp(key))
         .ok()?;
-    let (_, en, hans, hant) = CATALOGUE[at];
-    Some(match lang {
+    let [_, en, hans, hant] = CATALOGUE[found];
+    Some(at(match lang {
         Lang::En => en,
         Lang::ZhHans => hans,
         Lang::ZhHant => hant,
-    })
+    }))
 }
 
 /// The message `key` in `lang`; the key itself when it is missing (as
@@ -43,11 +53,9 @@ mod tests {
 
     #[test]
     fn the_static_table_answers_like_rust_i18n_for_every_key() {
-        assert!(
-            CATALOGUE.windows(2).all(|w| w[0].0 < w[1].0),
-            "sorted, unique"
-        );
-        for (key, _, _, _) in CATALOGUE.iter() {
+        let keys: Vec<&str> = entries().map(|[key, ..]| key).collect();
+        assert!(keys.windows(2).all(|w| w[0] < w[1]), "sorted, unique");
+        for key in keys {
             for lang in Lang::CATALOGUE {
                 let expected = crate::_rust_i18n_try_translate(lang.code(), key).unwrap();
                 assert_eq!(text(lang, key), expected, "{key} in {}", lang.code());
