@@ -24,9 +24,7 @@ pub fn entries() -> impl Iterator<Item = [&'static str; 4]> {
 
 /// The message `key` in `lang`, or None when the catalogue has no such key.
 pub fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
-    let found = CATALOGUE
-        .binary_search_by(|row| at(row[0]).cmp(key))
-        .ok()?;
+    let found = CATALOGUE.binary_search_by(|row| at(row[0]).cmp(key)).ok()?;
     let [_, en, hans, hant] = CATALOGUE[found];
     Some(at(match lang {
         Lang::En => en,

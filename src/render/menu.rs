@@ -92,10 +92,19 @@ impl MenuLine {
 
     /// The line as the plugin host reads it (without the trailing newline).
     pub fn to_output(&self) -> String {
-        let mut out = "--".repeat(self.depth);
+        let mut out = String::with_capacity(self.output_len());
+        self.write_output(&mut out);
+        out
+    }
+
+    /// [`MenuLine::to_output`] appended to `out`.
+    fn write_output(&self, out: &mut String) {
+        for _ in 0..self.depth {
+            out.push_str("--");
+        }
         if self.separator {
             out.push_str("---");
-            return out;
+            return;
         }
         out.push_str(&self.title);
         if !self.params.is_empty() {
@@ -113,7 +122,12 @@ impl MenuLine {
                 }
             }
         }
-        out
+    }
+
+    /// An upper bound of the output's length, newline included.
+    fn output_len(&self) -> usize {
+        let params: usize = self.params.iter().map(|(k, v)| k.len() + v.len() + 4).sum();
+        2 * self.depth + 4 + self.title.len() + 2 + params
     }
 }
 
@@ -155,9 +169,10 @@ pub fn render_menu_with_rows(
 }
 
 fn render_lines(lines: Vec<MenuLine>) -> String {
-    let mut out = String::new();
-    for line in lines {
-        out.push_str(&line.to_output());
+    // Sized once: a cache-hit menu is ~40 KiB, printed right after.
+    let mut out = String::with_capacity(lines.iter().map(MenuLine::output_len).sum());
+    for line in &lines {
+        line.write_output(&mut out);
         out.push('\n');
     }
     out

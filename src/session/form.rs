@@ -158,7 +158,9 @@ impl Session<'_> {
         if let Some(report) = report.as_mut() {
             let style = self.menu_style;
             let key = style.key();
-            let templates = loaded.rows().filter(|t| t.style == key && now >= t.at);
+            let templates = loaded
+                .row_templates()
+                .filter(|t| t.style == key && now >= t.at);
             // With templates in this run's style, the listed accounts' few
             // values are enough; else their whole views, to render them.
             let listed: Vec<ClockRow> = loaded
@@ -181,9 +183,10 @@ impl Session<'_> {
             if !whole {
                 return None;
             }
-            if let Some(templates) = &templates {
+            if let Some(templates) = templates {
                 let kill_line = self.settings.quota.kill_line;
-                let texts = rows::texts(templates, &key, style.dialect, now, |i| {
+                let text = |_: &rows::RowTemplate, n: usize| loaded.row_text(n);
+                let texts = rows::texts_of(templates, text, &key, style.dialect, now, |i| {
                     let mut view = loaded.view(i)?;
                     crate::quota::settle(&mut view, kill_line, now);
                     if style.privacy {

@@ -310,6 +310,16 @@ impl LoadedForm {
         std::str::from_utf8(self.part(self.form.tail.clocks)?).ok()
     }
 
+    /// The pre-rendered rows without their text (see [`LoadedForm::row_text`]).
+    pub fn row_templates(&self) -> Option<&RowTemplates> {
+        self.form.tail.rows.as_ref()
+    }
+
+    /// The text of the `n`th pre-rendered row (counted through every part).
+    pub fn row_text(&self, n: usize) -> Option<&str> {
+        std::str::from_utf8(self.part(*self.form.tail.row_texts.get(n)?)?).ok()
+    }
+
     /// The pre-rendered rows with their text (None without any or when unreadable).
     pub fn rows(&self) -> Option<RowTemplates> {
         let mut rows = self.form.tail.rows.clone()?;

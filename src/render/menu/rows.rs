@@ -287,18 +287,40 @@ pub fn texts(
     style: &str,
     dialect: Dialect,
     now: Epoch,
+    account: impl FnMut(usize) -> Option<AccountView>,
+) -> Option<RowTexts> {
+    texts_of(
+        templates,
+        |row, _| Some(&row.text),
+        style,
+        dialect,
+        now,
+        account,
+    )
+}
+
+/// [`texts`] of templates whose text is kept apart: `text(row, n)` gives
+/// the `n`th row's (counted through every part, in order).
+pub fn texts_of<'t>(
+    templates: &'t RowTemplates,
+    text: impl Fn(&'t RowTemplate, usize) -> Option<&'t str>,
+    style: &str,
+    dialect: Dialect,
+    now: Epoch,
     mut account: impl FnMut(usize) -> Option<AccountView>,
 ) -> Option<RowTexts> {
     if templates.style != style || now < templates.at {
         return None;
     }
     let mut parts = Vec::with_capacity(templates.parts.len());
+    let mut n = 0;
     for (provider, rows) in &templates.parts {
         let mut texts = Vec::with_capacity(rows.len());
         for row in rows {
             let holds = row.until.is_none_or(|until| now < until);
+            n += 1;
             texts.push(if holds {
-                fill(&row.text, now)
+                fill(text(row, n - 1)?, now)
             } else {
                 let view = account(row.index)?;
                 block_text(&view, row.seat.as_ref(), dialect, &RowClock::at(now))
