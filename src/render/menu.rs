@@ -1084,8 +1084,7 @@ impl Menu<'_> {
         }
         let given = self
             .rows
-            .and_then(|rows| rows.part(section))
-            .filter(|texts| texts.len() == report.accounts.len());
+            .filter(|rows| rows.len_of(section) == Some(report.accounts.len()));
         let detailed = report.accounts.len().min(MENU_DETAILED_ACCOUNTS);
         let labels = match given {
             Some(_) => Vec::new(),
@@ -1093,7 +1092,7 @@ impl Menu<'_> {
         };
         let clock = RowClock::at(report.now);
         let block = |i: usize, lines: &mut Vec<MenuLine>| match given {
-            Some(texts) => lines.push(MenuLine::item(0, texts[i].as_str())),
+            Some(rows) => lines.push(MenuLine::item(0, rows.take(section, i))),
             None => {
                 let account = &report.accounts[i];
                 let label = labels.get(i).filter(|_| i < detailed);

@@ -14,7 +14,7 @@
 //! removes from every text the server or the settings bring (`menu_text`),
 //! so no label can forge one.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use serde::{Deserialize, Serialize};
 
@@ -161,19 +161,33 @@ pub struct RowTemplates {
     pub parts: Vec<(String, Vec<RowTemplate>)>,
 }
 
-/// Every account's lines of one run, ready to print.
+/// Every account's lines of one run, ready to print. Each text is moved
+/// into the menu once ([`RowTexts::take`]), not copied.
 #[derive(Clone, Debug, Default)]
 pub struct RowTexts {
-    parts: Vec<(String, Vec<String>)>,
+    parts: Vec<(String, Vec<RefCell<String>>)>,
 }
 
 impl RowTexts {
-    /// The rows of the part of `provider`, in order.
-    pub fn part(&self, provider: &str) -> Option<&[String]> {
+    /// The rows of the part of `provider`.
+    fn part(&self, provider: &str) -> Option<&[RefCell<String>]> {
         self.parts
             .iter()
             .find(|(p, _)| p == provider)
             .map(|(_, rows)| rows.as_slice())
+    }
+
+    /// How many rows the part of `provider` has.
+    pub fn len_of(&self, provider: &str) -> Option<usize> {
+        self.part(provider).map(<[_]>::len)
+    }
+
+    /// Row `i` of the part of `provider`, taken out (empty when taken before).
+    pub fn take(&self, provider: &str, i: usize) -> String {
+        self.part(provider)
+            .and_then(|rows| rows.get(i))
+            .map(RefCell::take)
+            .unwrap_or_default()
     }
 }
 
@@ -319,12 +333,12 @@ pub fn texts_of<'t>(
         for row in rows {
             let holds = row.until.is_none_or(|until| now < until);
             n += 1;
-            texts.push(if holds {
+            texts.push(RefCell::new(if holds {
                 fill(text(row, n - 1)?, now)
             } else {
                 let view = account(row.index)?;
                 block_text(&view, row.seat.as_ref(), dialect, &RowClock::at(now))
-            });
+            }));
         }
         parts.push((provider.clone(), texts));
     }
