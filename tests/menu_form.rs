@@ -79,6 +79,10 @@ fn a_cache_hit_prints_the_full_menu_from_the_small_form() {
         assert_eq!(mode & 0o777, 0o600);
     }
     let doc = common::menu_form_document(&form);
+    common::menu_form_is_whole(&form).unwrap();
+    for cut in [1, form.len() / 2, form.len() - 30] {
+        assert!(common::menu_form_is_whole(&form[..cut]).is_err(), "{cut}");
+    }
     assert_eq!(doc["omitted"], 300 - 60 - 40, "{}", doc["omitted"]);
     assert!(
         doc["head"]["state"].is_null(),

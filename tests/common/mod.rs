@@ -521,3 +521,44 @@ pub fn menu_form_document(bytes: &[u8]) -> serde_json::Value {
         .expect("a menu form starts with a JSON document")
         .expect("the menu form's document is JSON")
 }
+
+/// Whether `bytes` is a whole menu form: the header's length of document,
+/// rows and clock rows is there, the document is JSON, and the listed
+/// accounts' views end where the file ends.
+#[allow(dead_code)]
+pub fn menu_form_is_whole(bytes: &[u8]) -> Result<(), String> {
+    let header = bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .ok_or("no header line")?;
+    let hot: usize = std::str::from_utf8(&bytes[..header])
+        .map_err(|e| e.to_string())?
+        .parse()
+        .map_err(|e| format!("header: {e}"))?;
+    let cold = header + 1 + hot;
+    if cold > bytes.len() {
+        return Err(format!(
+            "{} bytes, the header says {cold} at least",
+            bytes.len()
+        ));
+    }
+    let document: serde_json::Value =
+        serde_json::Deserializer::from_slice(&bytes[header + 1..cold])
+            .into_iter()
+            .next()
+            .ok_or("no document")?
+            .map_err(|e| format!("document: {e}"))?;
+    let views = document["tail"]["views"].as_array().ok_or("no views")?;
+    let end = views
+        .last()
+        .and_then(|span| span[1].as_u64())
+        .map_or(0, |end| end as usize + 1);
+    if cold + end != bytes.len() {
+        return Err(format!(
+            "{} bytes, the form says {}",
+            bytes.len(),
+            cold + end
+        ));
+    }
+    Ok(())
+}
