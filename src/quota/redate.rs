@@ -7,40 +7,29 @@
 //! kept as [`ClockRow`]s: the few values and times their states and their
 //! part of the sums depend on.
 
-use serde::{Deserialize, Serialize};
-
 use super::account::settle;
 use super::report::Figures;
 use super::{AccountView, AccountWindow, Level, PoolReport, QuotaSettings};
 use crate::model::Epoch;
 
-/// What one account left out of a cut report contributes, with its times.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+/// What one account left out of a cut report contributes, with its times
+/// (the menu form stores one as a short line: `store::menu_form`).
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClockRow {
-    #[serde(rename = "p")]
     pub provider: String,
-    #[serde(rename = "n")]
     pub plan: String,
-    #[serde(rename = "w")]
     pub weight: f64,
     /// 5h: remaining percent and reset.
-    #[serde(rename = "f", default, skip_serializing_if = "Option::is_none")]
     pub five_hour: Option<(f64, Option<Epoch>)>,
-    #[serde(rename = "k", default, skip_serializing_if = "Option::is_none")]
     pub weekly: Option<(f64, Option<Epoch>)>,
-    #[serde(rename = "fu", default, skip_serializing_if = "Option::is_none")]
     pub five_hour_until: Option<Epoch>,
-    #[serde(rename = "ku", default, skip_serializing_if = "Option::is_none")]
     pub weekly_until: Option<Epoch>,
     /// Next retry (cooling until).
-    #[serde(rename = "r", default, skip_serializing_if = "Option::is_none")]
     pub next_retry_after: Option<Epoch>,
     /// Server status, when not `active`.
-    #[serde(rename = "s", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Flags: d disabled, u unavailable, t token refused, e usage error,
     /// s stale, x expired, c duplicate, F/K restored windows.
-    #[serde(rename = "x", default, skip_serializing_if = "String::is_empty")]
     pub flags: String,
 }
 
@@ -317,16 +306,6 @@ mod tests {
                 assert_eq!(row, &same, "at +{later}");
             }
         }
-    }
-
-    #[test]
-    fn clock_rows_are_small() {
-        let settings = QuotaSettings::default();
-        let full = compute(&pool(), &settings, NOW);
-        let row = ClockRow::of(&full.accounts[0]);
-        let json = serde_json::to_string(&row).unwrap();
-        assert!(json.len() < 120, "{json}");
-        assert_eq!(serde_json::from_str::<ClockRow>(&json).unwrap(), row);
     }
 
     #[test]

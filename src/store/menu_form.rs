@@ -377,8 +377,11 @@ pub fn load(path: &Path) -> Option<LoadedForm> {
         .parse()
         .ok()
         .filter(|hot| *hot <= len - HEADER_BYTES as u64 && header[HEADER_BYTES - 1] == b'\n')?;
-    let mut bytes = vec![0; hot as usize];
-    file.read_exact(&mut bytes).ok()?;
+    let mut bytes = Vec::with_capacity(hot as usize);
+    (&mut file).take(hot).read_to_end(&mut bytes).ok()?;
+    if bytes.len() as u64 != hot {
+        return None;
+    }
     let mut stream = serde_json::Deserializer::from_slice(&bytes).into_iter::<MenuForm>();
     let form = stream.next()?.ok()?;
     // The document ends with a newline; the rows and clock rows follow it.
