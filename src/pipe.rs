@@ -33,3 +33,32 @@ pub fn restore_default_sigpipe() {
 /// No SIGPIPE outside unix: nothing to do.
 #[cfg(not(unix))]
 pub fn restore_default_sigpipe() {}
+
+/// Make sure descriptors 0, 1 and 2 are open, on `/dev/null` where they
+/// were not, as Rust's runtime does before its `main` (poolwatch starts from
+/// the C `main`: see `main.rs`). Else the first file poolwatch opens would
+/// get number 1 and a `println!` would write into it.
+#[cfg(unix)]
+pub fn ensure_standard_fds() {
+    extern "C" {
+        fn fcntl(fd: i32, cmd: i32, ...) -> i32;
+        fn open(path: *const std::ffi::c_char, flags: i32, ...) -> i32;
+    }
+    /// `F_GETFD` and `O_RDWR` are 1 and 2 on Linux, macOS and the BSDs.
+    const F_GETFD: i32 = 1;
+    const O_RDWR: i32 = 2;
+    for fd in 0..3 {
+        // SAFETY: `fcntl(F_GETFD)` only asks whether `fd` is open; `open`
+        // gets a NUL-terminated path and opens the lowest free number, which
+        // is `fd` (the lower ones are open). Nothing else runs yet.
+        unsafe {
+            if fcntl(fd, F_GETFD) == -1 {
+                open(c"/dev/null".as_ptr(), O_RDWR);
+            }
+        }
+    }
+}
+
+/// Nothing to make sure of outside unix.
+#[cfg(not(unix))]
+pub fn ensure_standard_fds() {}
