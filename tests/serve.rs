@@ -356,3 +356,40 @@ fn all_profiles_are_served_side_by_side() {
     );
     assert_eq!(served.terminate().0, 0);
 }
+
+/// poolwatch starts from the C `main` (docs/performance.md), so it must put
+/// `/dev/null` on a closed standard descriptor itself, as Rust's runtime
+/// did: else the listening socket or a file it opens would become its
+/// standard input or output. Started with 0 and 1 closed, a running `serve`
+/// has both on `/dev/null`.
+#[cfg(target_os = "linux")]
+#[test]
+fn closed_standard_descriptors_are_opened_on_dev_null() {
+    let sandbox = Sandbox::new("http://127.0.0.1:9", "http://127.0.0.1:9", None);
+    let mut command = sandbox.command(&["--demo", "serve", "--listen", "127.0.0.1:0"]);
+    command.stderr(Stdio::piped());
+    // SAFETY: only `close` runs in the child, between fork and exec.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut command, || {
+            extern "C" {
+                fn close(fd: i32) -> i32;
+            }
+            close(0);
+            close(1);
+            Ok(())
+        });
+    }
+    let mut child = command.spawn().expect("start serve");
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr
+        .read_line(&mut first)
+        .expect("serve says where it listens");
+    assert!(first.contains("http://"), "{first}");
+    let fd = |n: u32| std::fs::read_link(format!("/proc/{}/fd/{n}", child.id()));
+    let (stdin, stdout) = (fd(0), fd(1));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(stdin.unwrap(), std::path::Path::new("/dev/null"));
+    assert_eq!(stdout.unwrap(), std::path::Path::new("/dev/null"));
+}
