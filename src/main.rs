@@ -10,11 +10,13 @@
 //! (`pipe::ensure_standard_fds`), a panic still exits 101 after its message,
 //! and output is flushed by `process::exit`. A stack overflow now ends in a
 //! plain SIGSEGV instead of that message.
-#![no_main]
+// (The test harness brings its own `main`.)
+#![cfg_attr(not(test), no_main)]
 
 use poolwatch::cli::Cli;
 
 /// The process entry, called by the C runtime.
+#[cfg(not(test))]
 #[no_mangle]
 pub extern "C" fn main(_argc: i32, _argv: *const *const u8) -> i32 {
     poolwatch::pipe::ensure_standard_fds();
@@ -26,6 +28,7 @@ pub extern "C" fn main(_argc: i32, _argv: *const *const u8) -> i32 {
 }
 
 /// Parse the command line and run it; the exit code.
+#[cfg_attr(test, allow(dead_code))]
 fn run() -> i32 {
     let cli = match Cli::try_parse_args() {
         Ok(cli) => cli,
