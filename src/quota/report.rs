@@ -204,21 +204,6 @@ impl Figures {
     }
 }
 
-/// One pool window of `views`: the weighted sums of the accounts that count
-/// and the forecast of their restore events.
-pub fn pool_window(
-    views: &[AccountView],
-    window: fn(&AccountView) -> Option<&AccountWindow>,
-    events: fn(&AccountView) -> Vec<RestoreEvent>,
-    now: Epoch,
-) -> PoolWindow {
-    let mut sum = WindowSum::default();
-    for view in views.iter().filter(|v| counts_in_pool(v)) {
-        sum.add(view, window(view), events(view));
-    }
-    sum.finish(now)
-}
-
 /// True when the account's quota counts in the pool: available, and not a
 /// duplicate of a login already counted.
 pub fn counts_in_pool(view: &AccountView) -> bool {

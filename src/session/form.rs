@@ -95,12 +95,13 @@ impl Session<'_> {
                 let rest = crate::quota::left_out(r, &cut);
                 let style = self.menu_style;
                 // The rows as this run's menu would show them (masked in privacy mode).
-                let shown = if style.privacy {
-                    crate::render::privacy::mask_report(&cut)
-                } else {
-                    cut.clone()
+                let rows = match style.privacy {
+                    true => {
+                        let masked = crate::render::privacy::mask_report(&cut);
+                        rows::templates(&masked, style.dialect, style.key())
+                    }
+                    false => rows::templates(&cut, style.dialect, style.key()),
                 };
-                let rows = rows::templates(&shown, style.dialect, style.key());
                 let mut clocks: Vec<ClockRow> = cut.accounts.iter().map(ClockRow::of).collect();
                 clocks.extend(rest);
                 let views = std::mem::take(&mut cut.accounts);
@@ -163,13 +164,13 @@ impl Session<'_> {
                 .filter(|t| t.style == key && now >= t.at);
             // With templates in this run's style, the listed accounts' few
             // values are enough; else their whole views, to render them.
-            let listed: Vec<ClockRow> = loaded
-                .clock_lines()?
-                .take(loaded.listed())
-                .collect::<Option<_>>()
-                .filter(|rows: &Vec<ClockRow>| rows.len() == loaded.listed())?;
             report.accounts = match templates {
-                Some(_) => listed.into_iter().map(ClockRow::into_view).collect(),
+                Some(_) => loaded
+                    .clock_lines()?
+                    .take(loaded.listed())
+                    .map(|row| row.map(ClockRow::into_view))
+                    .collect::<Option<Vec<_>>>()
+                    .filter(|views| views.len() == loaded.listed())?,
                 None => (0..loaded.listed())
                     .map(|i| loaded.view(i))
                     .collect::<Option<_>>()?,
