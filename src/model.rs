@@ -122,6 +122,24 @@ pub enum SourceKind {
     Read,
 }
 
+#[cfg(test)]
+impl Usage {
+    /// Each lane as (name, window, remaining percent): what the parsers'
+    /// tests compare (every lane there has a window and a remaining).
+    pub(crate) fn lane_summary(&self) -> Vec<(&str, &str, f64)> {
+        self.lanes
+            .iter()
+            .map(|l| {
+                (
+                    l.name.as_str(),
+                    l.window.as_deref().unwrap(),
+                    l.remaining.unwrap(),
+                )
+            })
+            .collect()
+    }
+}
+
 /// The origin of an account's usage numbers and their time (epoch seconds).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UsageSource {

@@ -68,17 +68,7 @@ fn codex_named_limits_and_code_review_are_lanes() {
         "X-Codex-Credits-Has-Credits": "true",
         "X-Codex-Credits-Balance": "12",
     }));
-    let lanes: Vec<(&str, &str, f64)> = usage
-        .lanes
-        .iter()
-        .map(|l| {
-            (
-                l.name.as_str(),
-                l.window.as_deref().unwrap(),
-                l.remaining.unwrap(),
-            )
-        })
-        .collect();
+    let lanes = usage.lane_summary();
     assert_eq!(
         lanes,
         [

@@ -901,17 +901,7 @@ mod tests {
         let usage = parse_usage(&body.to_string(), EXTRAS_NOW).unwrap();
         assert_eq!(usage.five_hour.as_ref().unwrap().used_percent, 40.0);
         assert_eq!(usage.weekly, None);
-        let lanes: Vec<(&str, &str, f64)> = usage
-            .lanes
-            .iter()
-            .map(|l| {
-                (
-                    l.name.as_str(),
-                    l.window.as_deref().unwrap(),
-                    l.remaining.unwrap(),
-                )
-            })
-            .collect();
+        let lanes = usage.lane_summary();
         assert_eq!(
             lanes,
             [
