@@ -474,7 +474,7 @@ pub fn history(report: &PoolReport, now: Epoch) -> History {
     let mut at = now - 7 * 86_400;
     while at <= now {
         let hours = (now - at) as f64 / 3600.0;
-        let wave = 1.0 - (std::f64::consts::TAU * ((hours - 1.0).max(0.0) / 5.0)).cos();
+        let wave = 1.0 - libm::cos(std::f64::consts::TAU * ((hours - 1.0).max(0.0) / 5.0));
         let five_value = if hours <= 1.0 {
             five.remaining + 240.0 * hours
         } else {

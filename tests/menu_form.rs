@@ -258,3 +258,55 @@ fn a_hit_fills_in_the_pre_rendered_rows_and_reads_a_view_only_when_a_row_expired
     assert_eq!(hit.stdout, full.stdout);
     assert_eq!(server.stats().total_requests, 0, "nothing was fetched");
 }
+
+/// The binary links no shared library it does not need: every one is opened,
+/// mapped and relocated on each menu run before `main` (docs/performance.md,
+/// "Binary records…"). libm was loaded for one cosine of the demo pool.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_binary_does_not_load_libm() {
+    let binary = std::fs::read(env!("CARGO_BIN_EXE_poolwatch")).unwrap();
+    let names = |name: &[u8]| binary.windows(name.len()).any(|w| w == name);
+    // The test can fail: the C library is a needed library whose name is there.
+    assert!(names(b"libc.so.6"));
+    assert!(!names(b"libm.so.6"), "poolwatch links libm again");
+}
+
+/// A clock record that does not read back (here: a name number past the
+/// form's names) is never skipped or guessed: the hit takes the full path,
+/// which prints the same menu and writes a whole form again.
+#[test]
+fn a_clock_record_that_does_not_read_back_sends_the_hit_down_the_full_path() {
+    let (server, sandbox) = pool(150);
+    assert_eq!(sandbox.run(&["plugin"]).code, 0);
+    let mut bytes = std::fs::read(form_path(&sandbox)).unwrap();
+    let header = bytes.iter().position(|&b| b == b'\n').unwrap() + 1;
+    let mut stream =
+        serde_json::Deserializer::from_slice(&bytes[header..]).into_iter::<serde_json::Value>();
+    let doc = stream.next().unwrap().unwrap();
+    // The parts start after the document and its newline.
+    let tail = header + stream.byte_offset() + 1;
+    let clocks = &doc["tail"]["clocks"];
+    let (a, b) = (clocks[0].as_u64().unwrap(), clocks[1].as_u64().unwrap());
+    assert_eq!(doc["tail"]["clock_rows"], 150);
+    assert_eq!((b - a) % 150, 0, "fixed-size records");
+    let last = tail + b as usize - ((b - a) / 150) as usize;
+    let names = doc["tail"]["names"].as_array().unwrap().len();
+    assert!(names < 0xFFFE);
+    bytes[last..last + 2].copy_from_slice(&0xFFFEu16.to_le_bytes());
+    std::fs::write(form_path(&sandbox), &bytes).unwrap();
+    server.reset_stats();
+    // One clock for both runs (a second after the form's, when a whole
+    // form is served as it is: see the test above).
+    let at = doc["tail"]["rows"]["at"].as_i64().unwrap() + 1;
+    let clock = [("POOLWATCH_TEST_NOW", &*at.to_string().leak())];
+    let hit = sandbox.run_env(&["plugin"], &clock);
+    assert_eq!(hit.code, 0);
+    let rewritten = std::fs::read(form_path(&sandbox)).unwrap();
+    assert_ne!(rewritten, bytes, "the form was written again");
+    common::menu_form_is_whole(&rewritten).unwrap();
+    std::fs::remove_file(form_path(&sandbox)).unwrap();
+    let full = sandbox.run_env(&["plugin"], &clock);
+    assert_eq!(hit.stdout, full.stdout, "the full path's menu");
+    assert_eq!(server.stats().total_requests, 0, "nothing was fetched");
+}

@@ -31,19 +31,6 @@ fn account<'a>(doc: &'a serde_json::Value, label: &str) -> &'a serde_json::Value
         .unwrap_or_else(|| panic!("no {label}"))
 }
 
-/// Replaces every `from` by `to` (same length) in the file at `path`, in
-/// place and keeping its modification time: the file keeps its identity.
-fn rewrite_in_place(path: &std::path::Path, from: &str, to: &str) -> usize {
-    assert_eq!(from.len(), to.len());
-    let modified = std::fs::metadata(path).unwrap().modified().unwrap();
-    let text = std::fs::read_to_string(path).unwrap();
-    let found = text.matches(from).count();
-    let file = std::fs::OpenOptions::new().write(true).open(path).unwrap();
-    std::io::Write::write_all(&mut &file, text.replace(from, to).as_bytes()).unwrap();
-    file.set_modified(modified).unwrap();
-    found
-}
-
 /// The line starting with `Accounts` of a text.
 fn counts_line(text: &str) -> String {
     text.lines()
@@ -77,14 +64,19 @@ fn a_menu_form_hit_after_the_retry_time_shows_recovering_and_the_counts_agree() 
     assert!(first.stdout.contains("cooling"), "{}", first.stdout);
     let form = sandbox.cache_file("default").with_file_name("menu.json");
     assert!(form.exists());
-    // The retry time passes: both stored copies say it passed a minute ago
-    // (the cache keeps its identity, so the next menu run uses the form).
-    let past = (now() - 60).to_string();
-    assert!(rewrite_in_place(&sandbox.cache_file("default"), &retry.to_string(), &past) > 0);
-    assert!(rewrite_in_place(&form, &retry.to_string(), &past) > 0);
+    // The retry time passes: the runs' clock is a minute past it (within the
+    // TTL, and the cache is untouched, so the next menu run uses the form).
+    let later = (retry + 60).to_string();
+    let clock = ("POOLWATCH_TEST_NOW", later.as_str());
+    let form_before = std::fs::read(&form).unwrap();
     server.reset_stats();
 
-    let menu = sandbox.run_env(&["plugin"], &[("SWIFTBAR", "1")]);
+    let menu = sandbox.run_env(&["plugin"], &[("SWIFTBAR", "1"), clock]);
+    assert_eq!(
+        std::fs::read(&form).unwrap(),
+        form_before,
+        "served from the form as it was"
+    );
     assert_eq!(server.stats().total_requests, 0, "a cache hit");
     let lines = assert_valid_menu(&menu, "form hit");
     let row = lines
@@ -93,7 +85,7 @@ fn a_menu_form_hit_after_the_retry_time_shows_recovering_and_the_counts_agree() 
         .expect("row");
     assert!(row.title.contains("recovering"), "{}", row.title);
     assert!(!row.title.contains("cooling"), "{}", row.title);
-    let offline = sandbox.run(&["status", "--offline"]);
+    let offline = sandbox.run_env(&["status", "--offline"], &[clock]);
     assert_eq!(offline.code, 0, "{}", offline.stderr);
     assert_eq!(counts_line(&menu.stdout), counts_line(&offline.stdout));
     assert_eq!(counts_line(&menu.stdout), "Accounts 2/2 available");

@@ -24,43 +24,48 @@ pub struct RestoreEvent {
 ///
 /// The 5h reset restores `(100 - raw 5h remaining) * weight / 100` (nothing when
 /// week-killed); a killed account's weekly reset releases its raw 5h remaining.
-pub fn five_hour_events(view: &AccountView) -> Vec<RestoreEvent> {
+pub fn five_hour_events(view: &AccountView) -> Events {
     let Some(five) = view.five_hour.as_ref() else {
-        return Vec::new();
+        return events([None, None]);
     };
-    let mut events = Vec::new();
-    if let Some(at) = five.reset_at {
-        let units = if view.killed {
+    let reset = five.reset_at.map(|at| RestoreEvent {
+        at,
+        units: if view.killed {
             0.0
         } else {
             (100.0 - five.remaining) * view.weight / 100.0
-        };
-        events.push(RestoreEvent { at, units });
-    }
-    if view.killed {
-        if let Some(at) = view.weekly.as_ref().and_then(|w| w.reset_at) {
-            events.push(RestoreEvent {
-                at,
-                units: five.remaining * view.weight / 100.0,
-            });
-        }
-    }
-    events
+        },
+    });
+    let released = view
+        .weekly
+        .as_ref()
+        .and_then(|w| w.reset_at)
+        .filter(|_| view.killed)
+        .map(|at| RestoreEvent {
+            at,
+            units: five.remaining * view.weight / 100.0,
+        });
+    events([reset, released])
 }
 
 /// Restore events of an available account on the pool's weekly window:
 /// `(100 - effective weekly remaining) * weight / 100` at the weekly reset.
-pub fn weekly_events(view: &AccountView) -> Vec<RestoreEvent> {
-    view.weekly
-        .as_ref()
-        .and_then(|weekly| {
-            Some(RestoreEvent {
-                at: weekly.reset_at?,
-                units: (100.0 - weekly.effective) * view.weight / 100.0,
-            })
+pub fn weekly_events(view: &AccountView) -> Events {
+    let reset = view.weekly.as_ref().and_then(|weekly| {
+        Some(RestoreEvent {
+            at: weekly.reset_at?,
+            units: (100.0 - weekly.effective) * view.weight / 100.0,
         })
-        .into_iter()
-        .collect()
+    });
+    events([reset, None])
+}
+
+/// One account's restore events on a window (at most two; no allocation,
+/// since a run adds up a thousand accounts' events).
+pub type Events = std::iter::Flatten<std::array::IntoIter<Option<RestoreEvent>, 2>>;
+
+fn events(events: [Option<RestoreEvent>; 2]) -> Events {
+    events.into_iter().flatten()
 }
 
 /// The next grouped restore of a pool window, or None when nothing restores.
@@ -228,9 +233,15 @@ mod tests {
         v.five_hour = Some(window(60.0, 60.0, Some(NOW + 100)));
         v.weekly = Some(window(50.0, 50.0, Some(NOW + 9000)));
         // (100 - 60) * 20 / 100 = 8 units
-        assert_eq!(five_hour_events(&v), vec![event(NOW + 100, 8.0)]);
+        assert_eq!(
+            five_hour_events(&v).collect::<Vec<_>>(),
+            vec![event(NOW + 100, 8.0)]
+        );
         // (100 - 50) * 20 / 100 = 10 units
-        assert_eq!(weekly_events(&v), vec![event(NOW + 9000, 10.0)]);
+        assert_eq!(
+            weekly_events(&v).collect::<Vec<_>>(),
+            vec![event(NOW + 9000, 10.0)]
+        );
     }
 
     #[test]
@@ -239,13 +250,17 @@ mod tests {
         v.five_hour = Some(window(70.0, 0.0, Some(NOW + 100)));
         v.weekly = Some(window(2.0, 0.0, Some(NOW + 9000)));
         // 5h reset restores nothing; weekly reset releases 70 * 10 / 100 = 7 units.
+        let five_hour: Vec<_> = five_hour_events(&v).collect();
         assert_eq!(
-            five_hour_events(&v),
+            five_hour,
             vec![event(NOW + 100, 0.0), event(NOW + 9000, 7.0)]
         );
         // weekly: (100 - effective 0) * 10 / 100 = 10 units.
-        assert_eq!(weekly_events(&v), vec![event(NOW + 9000, 10.0)]);
-        let f = forecast(&five_hour_events(&v), 0.0, 1000.0, NOW).expect("forecast");
+        assert_eq!(
+            weekly_events(&v).collect::<Vec<_>>(),
+            vec![event(NOW + 9000, 10.0)]
+        );
+        let f = forecast(&five_hour, 0.0, 1000.0, NOW).expect("forecast");
         assert_eq!((f.at, f.restored), (NOW + 9000, 700.0));
     }
 
@@ -254,8 +269,8 @@ mod tests {
         let mut v = view(1.0, false);
         v.five_hour = Some(window(10.0, 10.0, None));
         v.weekly = Some(window(10.0, 10.0, None));
-        assert!(five_hour_events(&v).is_empty());
-        assert!(weekly_events(&v).is_empty());
+        assert_eq!(five_hour_events(&v).count(), 0);
+        assert_eq!(weekly_events(&v).count(), 0);
     }
 
     /// `forecast` as it was first written: every counted event sorted.

@@ -34,6 +34,8 @@ pub use health::{
 };
 pub use keys::{attach_api_keys, default_key_label, key_views, ApiKeyView, KeyDisplay};
 pub use plan::{normalize_plan, plan_weight, MAX_WEIGHT, MIN_WEIGHT};
+#[cfg(test)]
+pub(crate) use redate::flag_bits;
 pub use redate::{left_out, redate, redate_each, ClockRow};
 pub use report::{compute, count_state, counts_in_pool, CountState};
 pub use sections::{choose_primary, section_order, total_reset_credits};

@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::forecast::{five_hour_events, weekly_events, RestoreEvent, MIN_EVENT_UNITS};
+use super::forecast::{five_hour_events, weekly_events, Events, RestoreEvent, MIN_EVENT_UNITS};
 use super::report::counts_in_pool;
 use super::{AccountView, PoolReport, PoolWindow};
 use crate::model::Epoch;
@@ -152,10 +152,7 @@ pub fn window_pace(
 }
 
 /// The restore events of one window over the accounts that count in `report`.
-fn restores(
-    report: &PoolReport,
-    events: fn(&AccountView) -> Vec<RestoreEvent>,
-) -> Vec<RestoreEvent> {
+fn restores(report: &PoolReport, events: fn(&AccountView) -> Events) -> Vec<RestoreEvent> {
     report
         .accounts_of(&report.primary_provider)
         .filter(|v| counts_in_pool(v))

@@ -13,7 +13,7 @@ use super::{AccountView, AccountWindow, Level, PoolReport, QuotaSettings};
 use crate::model::Epoch;
 
 /// What one account left out of a cut report contributes, with its times
-/// (the menu form stores one as a short line: `store::menu_form`).
+/// (the menu form stores one as a fixed-size record: `store::menu_form`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClockRow {
     pub provider: String,
@@ -28,12 +28,25 @@ pub struct ClockRow {
     pub next_retry_after: Option<Epoch>,
     /// Server status, when not `active`.
     pub status: Option<String>,
-    /// Flags: d disabled, u unavailable, t token refused, e usage error,
-    /// s stale, x expired, c duplicate, F/K restored windows.
-    pub flags: String,
+    /// Flags, one bit each in the order of [`FLAGS`].
+    pub flags: u16,
 }
 
-const FLAGS: [char; 8] = ['d', 'u', 't', 'e', 's', 'x', 'c', 'F'];
+/// The flags' letters, bit 0 first: d disabled, u unavailable, t token
+/// refused, e usage error, s stale, x expired, c duplicate, F/K restored
+/// 5h/weekly windows.
+pub const FLAGS: [char; 9] = ['d', 'u', 't', 'e', 's', 'x', 'c', 'F', 'K'];
+
+/// The bits of the flags named by `letters` (letters not in [`FLAGS`] are
+/// ignored).
+#[cfg(test)]
+pub(crate) fn flag_bits(letters: &str) -> u16 {
+    FLAGS
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| letters.contains(**c))
+        .fold(0, |bits, (i, _)| bits | 1 << i)
+}
 
 impl ClockRow {
     /// The clock row of a view.
@@ -48,16 +61,13 @@ impl ClockRow {
             view.expired,
             view.duplicate_of.is_some(),
             view.five_hour_unconfirmed,
+            view.weekly_unconfirmed,
         ];
-        let mut flags: String = FLAGS
+        let flags = set
             .iter()
-            .zip(set)
-            .filter(|(_, on)| *on)
-            .map(|(c, _)| *c)
-            .collect();
-        if view.weekly_unconfirmed {
-            flags.push('K');
-        }
+            .enumerate()
+            .filter(|(_, on)| **on)
+            .fold(0, |bits, (i, _)| bits | 1 << i);
         ClockRow {
             provider: view.provider.clone(),
             plan: view.plan.clone(),
@@ -85,7 +95,12 @@ impl ClockRow {
     /// rest of what the view says comes from [`settle`], which decides it
     /// again from these.
     pub fn write_into(&self, view: &mut AccountView) {
-        let flag = |c: char| self.flags.contains(c);
+        let flag = |c: char| {
+            FLAGS
+                .iter()
+                .position(|f| *f == c)
+                .is_some_and(|i| self.flags & 1 << i != 0)
+        };
         let window = |w: Option<(f64, Option<Epoch>)>| {
             w.map(|(remaining, reset_at)| AccountWindow {
                 remaining,
@@ -94,9 +109,12 @@ impl ClockRow {
                 level: Level::Red,
             })
         };
+        // A thousand rows in a run mostly repeat the row before's texts.
         let set = |field: &mut String, text: &str| {
-            field.clear();
-            field.push_str(text);
+            if field != text {
+                field.clear();
+                field.push_str(text);
+            }
         };
         set(&mut view.provider, &self.provider);
         set(&mut view.plan, &self.plan);

@@ -132,7 +132,7 @@ impl WindowSum {
         &mut self,
         view: &AccountView,
         window: Option<&AccountWindow>,
-        events: Vec<RestoreEvent>,
+        events: impl IntoIterator<Item = RestoreEvent>,
     ) {
         if let Some(w) = window {
             self.remaining += view.weight * w.effective;

@@ -17,23 +17,44 @@ pub fn short(seconds: i64) -> String {
     if crate::i18n::is_zh() {
         return crate::i18n::script(super::duration_zh::short(seconds));
     }
+    let mut out = String::with_capacity(8);
+    write_short_en(&mut out, seconds);
+    out
+}
+
+/// [`short`] appended to `out` (the menu's pre-rendered rows fill in
+/// hundreds of these per run: in English without an allocation).
+pub fn write_short(out: &mut String, seconds: i64) {
+    if seconds <= 0 || crate::i18n::is_zh() {
+        out.push_str(&short(seconds));
+    } else {
+        write_short_en(out, seconds);
+    }
+}
+
+/// A positive duration in English, appended to `out`.
+fn write_short_en(out: &mut String, seconds: i64) {
+    let mut number = itoa::Buffer::new();
     if seconds < MINUTE {
-        return format!("{seconds}s");
+        out.push_str(number.format(seconds));
+        out.push('s');
+        return;
     }
     let units = [(DAY, 'd'), (HOUR, 'h'), (MINUTE, 'm')];
-    let Some(first) = units.iter().position(|(size, _)| seconds >= *size) else {
-        return "now".to_string();
-    };
+    let first = units
+        .iter()
+        .position(|(size, _)| seconds >= *size)
+        .unwrap_or(units.len() - 1);
     let (size, name) = units[first];
-    let major = seconds / size;
-    let mut out = format!("{major}{name}");
+    out.push_str(number.format(seconds / size));
+    out.push(name);
     if let Some(&(minor_size, minor_name)) = units.get(first + 1) {
         let minor = (seconds % size) / minor_size;
         if minor > 0 {
-            out.push_str(&format!("{minor}{minor_name}"));
+            out.push_str(number.format(minor));
+            out.push(minor_name);
         }
     }
-    out
 }
 
 /// `3m ago`, or `just now` for ages of zero or less (clock skew).
@@ -42,6 +63,46 @@ pub fn ago(seconds: i64) -> String {
         crate::tr!("dur.just_now")
     } else {
         crate::tr!("dur.ago", d = short(seconds))
+    }
+}
+
+/// [`ago`] for many ages in one run: the catalogue is read once.
+pub struct Ages {
+    just_now: String,
+    /// The text before and after the duration (None: the message is not
+    /// one duration in a text, and each age is [`ago`]).
+    around: Option<(&'static str, &'static str)>,
+}
+
+impl Ages {
+    /// The current language's texts.
+    pub fn new() -> Ages {
+        let template = crate::i18n::catalogue::text(crate::i18n::current(), "dur.ago");
+        Ages {
+            just_now: crate::tr!("dur.just_now"),
+            around: template
+                .split_once("%{d}")
+                .filter(|(_, after)| !after.contains("%{d}")),
+        }
+    }
+
+    /// [`ago`]`(seconds)` appended to `out`.
+    pub fn write(&self, out: &mut String, seconds: i64) {
+        match self.around {
+            _ if seconds <= 0 => out.push_str(&self.just_now),
+            Some((before, after)) => {
+                out.push_str(before);
+                write_short(out, seconds);
+                out.push_str(after);
+            }
+            None => out.push_str(&ago(seconds)),
+        }
+    }
+}
+
+impl Default for Ages {
+    fn default() -> Self {
+        Ages::new()
     }
 }
 
@@ -121,5 +182,37 @@ mod tests {
         assert_eq!(ago(0), "just now");
         assert_eq!(ago(-3), "just now");
         assert_eq!(ago(180), "3m ago");
+    }
+
+    #[test]
+    fn written_durations_and_ages_are_the_returned_ones() {
+        for lang in crate::i18n::Lang::ALL {
+            crate::i18n::with(lang, || {
+                let ages = Ages::new();
+                for seconds in [
+                    i64::MIN,
+                    -5,
+                    0,
+                    1,
+                    59,
+                    60,
+                    61,
+                    3_599,
+                    3_600,
+                    3_660,
+                    86_399,
+                    86_400,
+                    90_000,
+                    i64::MAX,
+                ] {
+                    let mut out = String::from("x");
+                    write_short(&mut out, seconds);
+                    assert_eq!(out, format!("x{}", short(seconds)), "{lang:?} {seconds}");
+                    let mut out = String::from("y");
+                    ages.write(&mut out, seconds);
+                    assert_eq!(out, format!("y{}", ago(seconds)), "{lang:?} {seconds}");
+                }
+            });
+        }
     }
 }

@@ -166,7 +166,7 @@ impl Session<'_> {
             // values are enough; else their whole views, to render them.
             report.accounts = match templates {
                 Some(_) => loaded
-                    .clock_lines()?
+                    .each_clock()?
                     .take(loaded.listed())
                     .map(|row| row.map(ClockRow::into_view))
                     .collect::<Option<Vec<_>>>()

@@ -10,8 +10,10 @@
 //! few values and times its state depends on (`quota::ClockRow`). The run
 //! decides every clock-dependent state again at its own clock
 //! (`quota::redate`: cooling, kept values ageing out, windows past their
-//! reset, the counts and sums) before it renders. It is JSON (a few dozen KiB at any pool size)
-//! so it stays inspectable.
+//! reset, the counts and sums) before it renders. Its document is JSON, so
+//! it stays inspectable (`tail -c +22 menu.json | head -1`); the clock rows
+//! after it are binary records (`clock_records`), since a hit reads a
+//! thousand of them.
 //!
 //! The form is only used while it provably belongs to the current cache: it
 //! records the identity of the `cache.json` it was made from (size, mtime,
@@ -32,8 +34,10 @@ use crate::quota::pace::Pace;
 use crate::quota::{AccountView, ClockRow, PoolReport};
 use crate::render::menu::rows::RowTemplates;
 
+mod clock_records;
+
 /// Bumped when the form changes; other versions are ignored (and rewritten).
-pub const FORM_VERSION: u32 = 5;
+pub const FORM_VERSION: u32 = 6;
 
 /// Which `cache.json` a form was made from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,7 +74,7 @@ pub fn identity(path: &Path) -> Option<FileIdentity> {
 /// What a cache-hit menu run reads. The file is a header line (how many
 /// bytes follow that a run always reads), this document, then the parts it
 /// points into, which are not JSON-parsed: the pre-rendered rows' text and
-/// the clock rows (one short line each); and last, read only when a row is
+/// the clock rows (a fixed-size record each: `clock_records`); and last, read only when a row is
 /// rendered again, the listed accounts' views (one JSON line each).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MenuForm {
@@ -111,13 +115,13 @@ pub struct Tail {
     /// Each listed account's view, in the report's order.
     #[serde(default)]
     views: Vec<(usize, usize)>,
-    /// Every account's clock row, the listed ones first: one line each.
+    /// Every account's clock row, the listed ones first: one record each.
     #[serde(default)]
     clocks: (usize, usize),
     /// How many clock rows there are.
     #[serde(default)]
     clock_rows: usize,
-    /// The names the clock rows number (providers, plans, statuses).
+    /// The texts the clock records number (providers, plans, statuses).
     #[serde(default)]
     names: Vec<String>,
     /// The listed accounts' pre-rendered rows, without their text ...
@@ -126,103 +130,6 @@ pub struct Tail {
     /// ... which is in the tail, row after row.
     #[serde(default)]
     row_texts: Vec<(usize, usize)>,
-}
-
-/// The clock rows as lines of the tail: `provider plan weight 5h-remaining
-/// 5h-reset week-remaining week-reset 5h-until week-until retry status
-/// flags`, names as numbers into `names`, `-` for none. Floats are written
-/// in Rust's shortest round-trip form, so a row reads back exactly.
-fn write_clocks(rows: &[ClockRow], names: &mut Vec<String>, out: &mut Vec<u8>) {
-    use std::fmt::Write;
-    let mut index = std::collections::HashMap::<String, usize>::new();
-    let mut number = |text: &str| -> usize {
-        if let Some(&i) = index.get(text) {
-            return i;
-        }
-        names.push(text.to_string());
-        index.insert(text.to_string(), names.len() - 1);
-        names.len() - 1
-    };
-    let mut line = String::new();
-    for r in rows {
-        line.clear();
-        let opt = |v: Option<String>| v.unwrap_or_else(|| "-".into());
-        let _ = write!(
-            line,
-            "{} {} {} {} {} {} {} {} {} {} {} {}",
-            number(&r.provider),
-            number(&r.plan),
-            r.weight,
-            opt(r.five_hour.map(|w| w.0.to_string())),
-            opt(r.five_hour.and_then(|w| w.1).map(|t| t.to_string())),
-            opt(r.weekly.map(|w| w.0.to_string())),
-            opt(r.weekly.and_then(|w| w.1).map(|t| t.to_string())),
-            opt(r.five_hour_until.map(|t| t.to_string())),
-            opt(r.weekly_until.map(|t| t.to_string())),
-            opt(r.next_retry_after.map(|t| t.to_string())),
-            opt(r.status.as_deref().map(|s| number(s).to_string())),
-            if r.flags.is_empty() {
-                "-"
-            } else {
-                r.flags.as_str()
-            },
-        );
-        out.extend_from_slice(line.as_bytes());
-        out.push(b'\n');
-    }
-}
-
-/// The clock row of one of [`write_clocks`]' lines.
-fn read_clock(line: &str, names: &[String]) -> Option<ClockRow> {
-    let mut row = ClockRow::default();
-    read_clock_into(line, names, &mut row)?;
-    Some(row)
-}
-
-/// [`read_clock`] into `row`, reusing its text buffers.
-fn read_clock_into(line: &str, names: &[String], row: &mut ClockRow) -> Option<()> {
-    fn opt<T: std::str::FromStr>(field: &str) -> Option<Option<T>> {
-        match field {
-            "-" => Some(None),
-            _ => field.parse().ok().map(Some),
-        }
-    }
-    fn set(field: &mut String, text: &str) {
-        field.clear();
-        field.push_str(text);
-    }
-    let name = |field: &str| names.get(field.parse::<usize>().ok()?).map(String::as_str);
-    let mut rest = line;
-    let mut next = || -> Option<&str> {
-        if rest.is_empty() {
-            return None;
-        }
-        let end = rest.bytes().position(|b| b == b' ').unwrap_or(rest.len());
-        let field = &rest[..end];
-        rest = rest.get(end + 1..).unwrap_or("");
-        Some(field)
-    };
-    set(&mut row.provider, name(next()?)?);
-    set(&mut row.plan, name(next()?)?);
-    row.weight = next()?.parse().ok()?;
-    let five_remaining: Option<f64> = opt(next()?)?;
-    let five_reset = opt(next()?)?;
-    let week_remaining: Option<f64> = opt(next()?)?;
-    let week_reset = opt(next()?)?;
-    row.five_hour = five_remaining.map(|r| (r, five_reset));
-    row.weekly = week_remaining.map(|r| (r, week_reset));
-    row.five_hour_until = opt(next()?)?;
-    row.weekly_until = opt(next()?)?;
-    row.next_retry_after = opt(next()?)?;
-    match next()? {
-        "-" => row.status = None,
-        i => set(row.status.get_or_insert_with(String::new), name(i)?),
-    }
-    match next()? {
-        "-" => row.flags.clear(),
-        x => set(&mut row.flags, x),
-    }
-    next().is_none().then_some(())
 }
 
 /// A form as read: the document and the parts a run always reads; the
@@ -266,7 +173,7 @@ impl LoadedForm {
 
     /// Every account's clock row, the listed ones first (None when unreadable).
     pub fn clocks(&self) -> Option<Vec<ClockRow>> {
-        let rows: Vec<ClockRow> = self.clock_lines()?.collect::<Option<_>>()?;
+        let rows: Vec<ClockRow> = self.each_clock()?.collect::<Option<_>>()?;
         (rows.len() == self.form.tail.clock_rows).then_some(rows)
     }
 
@@ -275,39 +182,39 @@ impl LoadedForm {
         self.form.tail.clock_rows
     }
 
-    /// Every account's clock row, read one line at a time (an item is None
-    /// where a line does not read back; see [`LoadedForm::clock_rows`]).
-    pub fn clock_lines(&self) -> Option<impl Iterator<Item = Option<ClockRow>> + '_> {
+    /// Every account's clock row, one at a time (an item is None where a
+    /// record does not read back; see [`LoadedForm::clock_rows`]).
+    pub fn each_clock(&self) -> Option<impl Iterator<Item = Option<ClockRow>> + '_> {
         let names = &self.form.tail.names;
         Some(
-            self.clock_text()?
-                .lines()
-                .map(move |line| read_clock(line, names)),
+            self.clock_records()?
+                .map(move |r| clock_records::read(r, names)),
         )
     }
 
     /// Give `visit` the clock rows from the `skip`th on, one at a time in one
-    /// reused row. True when every line read back and there were as many as
-    /// the form says (else `visit` may have seen only some).
+    /// reused row. True when every record read back and there were as many
+    /// as the form says (else `visit` may have seen only some).
     pub fn visit_clocks(&self, skip: usize, visit: &mut dyn FnMut(&ClockRow)) -> bool {
-        let Some(text) = self.clock_text() else {
+        let Some(records) = self.clock_records() else {
             return false;
         };
+        if records.len() != self.form.tail.clock_rows {
+            return false;
+        }
         let names = &self.form.tail.names;
         let mut row = ClockRow::default();
-        let mut read = skip;
-        for line in text.lines().skip(skip) {
-            if read_clock_into(line, names, &mut row).is_none() {
+        for record in records.skip(skip) {
+            if clock_records::read_into(record, names, &mut row).is_none() {
                 return false;
             }
             visit(&row);
-            read += 1;
         }
-        read == self.form.tail.clock_rows
+        true
     }
 
-    fn clock_text(&self) -> Option<&str> {
-        std::str::from_utf8(self.part(self.form.tail.clocks)?).ok()
+    fn clock_records(&self) -> Option<std::slice::ChunksExact<'_, u8>> {
+        clock_records::records(self.part(self.form.tail.clocks)?)
     }
 
     /// The pre-rendered rows without their text (see [`LoadedForm::row_text`]).
@@ -421,7 +328,8 @@ pub fn save(
         rows
     });
     let start = tail.len();
-    write_clocks(clocks, &mut parts.names, &mut tail);
+    clock_records::write(clocks, &mut parts.names, &mut tail)
+        .ok_or_else(|| io::Error::other("too many distinct plans and statuses for a menu form"))?;
     parts.clocks = (start, tail.len());
     parts.clock_rows = clocks.len();
     let mut cold = Vec::new();
@@ -464,7 +372,7 @@ mod tests {
             weekly: Some((80.0, None)),
             next_retry_after: Some(700),
             status: Some("error".into()),
-            flags: "uK".into(),
+            flags: crate::quota::flag_bits("uK"),
             ..ClockRow::default()
         };
         let other_plan = ClockRow {
@@ -533,52 +441,5 @@ mod tests {
         other["form_version"] = 99.into();
         fs::write(&path, serde_json::to_vec(&other).unwrap()).unwrap();
         assert!(load(&path).is_none());
-    }
-
-    /// The clock rows of [`write_clocks`]' lines (None when a line is not one).
-    fn read_clocks(text: &str, names: &[String]) -> Option<Vec<ClockRow>> {
-        text.lines().map(|line| read_clock(line, names)).collect()
-    }
-
-    #[test]
-    fn clock_lines_read_back_exactly_or_not_at_all() {
-        let row = ClockRow {
-            provider: "codex".into(),
-            plan: "team".into(),
-            weight: 0.1 + 0.2,
-            five_hour: Some((100.0 / 3.0, Some(-5))),
-            weekly: Some((1e-300, None)),
-            five_hour_until: Some(i64::MAX),
-            weekly_until: Some(i64::MIN),
-            next_retry_after: None,
-            status: None,
-            flags: "dutesxcFK".into(),
-        };
-        let mut names = Vec::new();
-        let mut out = Vec::new();
-        write_clocks(std::slice::from_ref(&row), &mut names, &mut out);
-        let text = String::from_utf8(out).unwrap();
-        assert_eq!(read_clocks(&text, &names), Some(vec![row]));
-        for bad in [
-            "",
-            "0 1 1",
-            "0 1 x - - - - - - - - -",
-            "9 1 1 - - - - - - - - -",
-        ] {
-            let bad = format!("{bad}\n");
-            let read = read_clocks(&bad, &names);
-            assert!(read.is_none() || bad.trim().is_empty(), "{bad:?}: {read:?}");
-        }
-        // A row read into a row that held another reads the same.
-        let mut reused = ClockRow {
-            status: Some("x".into()),
-            flags: "dd".into(),
-            five_hour: Some((1.0, Some(1))),
-            ..ClockRow::default()
-        };
-        read_clock_into(text.trim_end(), &names, &mut reused).unwrap();
-        assert_eq!(Some(reused), read_clock(text.trim_end(), &names));
-        let extra = text.replace('\n', " 7\n");
-        assert_eq!(read_clocks(&extra, &names), None);
     }
 }

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::{seat_labels, Menu, MenuLine, MENU_DETAILED_ACCOUNTS};
 use crate::model::Epoch;
 use crate::quota::{AccountView, PoolReport};
-use crate::render::duration::{ago, short};
+use crate::render::duration::{ago, short, write_short, Ages};
 use crate::render::{Dialect, MenuContext};
 
 /// Starts a hole: then its kind, the epoch in decimal and [`HOLE_END`].
@@ -100,35 +100,42 @@ fn hole(kind: char, at: Epoch) -> String {
 /// `template` with every hole written out at `now`.
 pub fn fill(template: &str, now: Epoch) -> String {
     let mut out = String::with_capacity(template.len() + 64);
+    fill_into(&mut out, template, now, &Ages::new());
+    out
+}
+
+/// [`fill`] appended to `out`, with the run's age texts.
+fn fill_into(out: &mut String, template: &str, now: Epoch, ages: &Ages) {
+    let start = out.len();
     let mut rest = template;
-    while let Some(start) = rest.find(HOLE) {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + HOLE.len_utf8()..];
-        let parsed = after.find(HOLE_END).and_then(|end| {
+    while let Some(at) = rest.find(HOLE) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + HOLE.len_utf8()..];
+        let hole = after.find(HOLE_END).and_then(|end| {
             let mut chars = after[..end].chars();
             let kind = chars.next()?;
             let at: Epoch = chars.as_str().parse().ok()?;
-            let text = match kind {
-                UNTIL => short(at.saturating_sub(now)),
-                SINCE => ago(now.saturating_sub(at)),
-                _ => return None,
-            };
-            Some((text, end + HOLE_END.len_utf8()))
+            Some((kind, at, end + HOLE_END.len_utf8()))
         });
-        match parsed {
-            Some((text, used)) => {
-                out.push_str(&text);
-                rest = &after[used..];
+        rest = match hole {
+            Some((UNTIL, at, used)) => {
+                write_short(out, at.saturating_sub(now));
+                &after[used..]
+            }
+            Some((SINCE, at, used)) => {
+                ages.write(out, now.saturating_sub(at));
+                &after[used..]
             }
             // Not a hole poolwatch wrote: dropped like any control character.
-            None => rest = after,
-        }
+            _ => after,
+        };
     }
     out.push_str(rest);
-    if out.contains(HOLE_END) {
-        out.retain(|c| c != HOLE_END);
+    if out[start..].contains(HOLE_END) {
+        let kept: String = out[start..].chars().filter(|c| *c != HOLE_END).collect();
+        out.truncate(start);
+        out.push_str(&kept);
     }
-    out
 }
 
 /// One account's lines, pre-rendered.
@@ -327,6 +334,7 @@ pub fn texts_of<'t>(
         return None;
     }
     let mut parts = Vec::with_capacity(templates.parts.len());
+    let ages = Ages::new();
     let mut n = 0;
     for (provider, rows) in &templates.parts {
         let mut texts = Vec::with_capacity(rows.len());
@@ -334,7 +342,10 @@ pub fn texts_of<'t>(
             let holds = row.until.is_none_or(|until| now < until);
             n += 1;
             texts.push(RefCell::new(if holds {
-                fill(text(row, n - 1)?, now)
+                let template = text(row, n - 1)?;
+                let mut out = String::with_capacity(template.len() + 32);
+                fill_into(&mut out, template, now, &ages);
+                out
             } else {
                 let view = account(row.index)?;
                 block_text(&view, row.seat.as_ref(), dialect, &RowClock::at(now))
