@@ -93,7 +93,9 @@ pub fn write(rows: &[ClockRow], names: &mut Vec<String>, out: &mut Vec<u8>) -> O
 
 /// The records of `part` (None when its length is not a whole number of them).
 pub fn records(part: &[u8]) -> Option<std::slice::ChunksExact<'_, u8>> {
-    (part.len() % RECORD_BYTES == 0).then(|| part.chunks_exact(RECORD_BYTES))
+    part.len()
+        .is_multiple_of(RECORD_BYTES)
+        .then(|| part.chunks_exact(RECORD_BYTES))
 }
 
 /// Read `record` into `row`, reusing its text buffers (None when a name
