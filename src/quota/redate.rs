@@ -37,6 +37,17 @@ pub struct ClockRow {
 /// 5h/weekly windows.
 pub const FLAGS: [char; 9] = ['d', 'u', 't', 'e', 's', 'x', 'c', 'F', 'K'];
 
+// The flags' bit numbers, in the order of `FLAGS`.
+const DISABLED: u16 = 0;
+const UNAVAILABLE: u16 = 1;
+const TOKEN_REFUSED: u16 = 2;
+const USAGE_ERROR: u16 = 3;
+const STALE: u16 = 4;
+const EXPIRED: u16 = 5;
+const DUPLICATE: u16 = 6;
+const FIVE_HOUR_UNCONFIRMED: u16 = 7;
+const WEEKLY_UNCONFIRMED: u16 = 8;
+
 /// The bits of the flags named by `letters` (letters not in [`FLAGS`] are
 /// ignored).
 #[cfg(test)]
@@ -52,22 +63,20 @@ impl ClockRow {
     /// The clock row of a view.
     pub fn of(view: &AccountView) -> ClockRow {
         let window = |w: &Option<AccountWindow>| w.as_ref().map(|w| (w.remaining, w.reset_at));
-        let set = [
-            view.disabled,
-            view.unavailable,
-            view.token_refused,
-            view.error.is_some(),
-            view.stale,
-            view.expired,
-            view.duplicate_of.is_some(),
-            view.five_hour_unconfirmed,
-            view.weekly_unconfirmed,
-        ];
-        let flags = set
-            .iter()
-            .enumerate()
-            .filter(|(_, on)| **on)
-            .fold(0, |bits, (i, _)| bits | 1 << i);
+        let flags = [
+            (DISABLED, view.disabled),
+            (UNAVAILABLE, view.unavailable),
+            (TOKEN_REFUSED, view.token_refused),
+            (USAGE_ERROR, view.error.is_some()),
+            (STALE, view.stale),
+            (EXPIRED, view.expired),
+            (DUPLICATE, view.duplicate_of.is_some()),
+            (FIVE_HOUR_UNCONFIRMED, view.five_hour_unconfirmed),
+            (WEEKLY_UNCONFIRMED, view.weekly_unconfirmed),
+        ]
+        .iter()
+        .filter(|(_, on)| *on)
+        .fold(0, |bits, (bit, _)| bits | 1 << bit);
         ClockRow {
             provider: view.provider.clone(),
             plan: view.plan.clone(),
@@ -95,12 +104,7 @@ impl ClockRow {
     /// rest of what the view says comes from [`settle`], which decides it
     /// again from these.
     pub fn write_into(&self, view: &mut AccountView) {
-        let flag = |c: char| {
-            FLAGS
-                .iter()
-                .position(|f| *f == c)
-                .is_some_and(|i| self.flags & 1 << i != 0)
-        };
+        let flag = |bit: u16| self.flags & 1 << bit != 0;
         let window = |w: Option<(f64, Option<Epoch>)>| {
             w.map(|(remaining, reset_at)| AccountWindow {
                 remaining,
@@ -124,16 +128,16 @@ impl ClockRow {
         view.weekly = window(self.weekly);
         view.five_hour_until = self.five_hour_until;
         view.weekly_until = self.weekly_until;
-        view.five_hour_unconfirmed = flag('F');
-        view.weekly_unconfirmed = flag('K');
+        view.five_hour_unconfirmed = flag(FIVE_HOUR_UNCONFIRMED);
+        view.weekly_unconfirmed = flag(WEEKLY_UNCONFIRMED);
         view.next_retry_after = self.next_retry_after;
-        view.disabled = flag('d');
-        view.unavailable = flag('u');
-        view.token_refused = flag('t');
-        view.error = flag('e').then(String::new);
-        view.stale = flag('s');
-        view.expired = flag('x');
-        view.duplicate_of = flag('c').then(String::new);
+        view.disabled = flag(DISABLED);
+        view.unavailable = flag(UNAVAILABLE);
+        view.token_refused = flag(TOKEN_REFUSED);
+        view.error = flag(USAGE_ERROR).then(String::new);
+        view.stale = flag(STALE);
+        view.expired = flag(EXPIRED);
+        view.duplicate_of = flag(DUPLICATE).then(String::new);
     }
 }
 
@@ -342,6 +346,56 @@ mod tests {
                 settle(&mut fresh, settings.kill_line, NOW + 4_000);
                 assert_eq!(view, fresh);
             }
+        }
+    }
+
+    #[test]
+    fn every_flag_of_a_view_survives_its_clock_row() {
+        type Set = fn(&mut AccountView);
+        let flags: [(char, Set); 9] = [
+            ('d', |v| v.disabled = true),
+            ('u', |v| v.unavailable = true),
+            ('t', |v| v.token_refused = true),
+            ('e', |v| v.error = Some(String::new())),
+            ('s', |v| v.stale = true),
+            ('x', |v| v.expired = true),
+            ('c', |v| v.duplicate_of = Some(String::new())),
+            ('F', |v| v.five_hour_unconfirmed = true),
+            ('K', |v| v.weekly_unconfirmed = true),
+        ];
+        for (letter, set) in flags {
+            let mut view = AccountView::default();
+            set(&mut view);
+            let row = ClockRow::of(&view);
+            assert_eq!(row.flags, flag_bits(&letter.to_string()), "{letter}");
+            let back = row.into_view();
+            let mut expected = AccountView::default();
+            set(&mut expected);
+            assert_eq!(
+                (
+                    back.disabled,
+                    back.unavailable,
+                    back.token_refused,
+                    back.error.is_some(),
+                    back.stale,
+                    back.expired,
+                    back.duplicate_of.is_some(),
+                    back.five_hour_unconfirmed,
+                    back.weekly_unconfirmed,
+                ),
+                (
+                    expected.disabled,
+                    expected.unavailable,
+                    expected.token_refused,
+                    expected.error.is_some(),
+                    expected.stale,
+                    expected.expired,
+                    expected.duplicate_of.is_some(),
+                    expected.five_hour_unconfirmed,
+                    expected.weekly_unconfirmed,
+                ),
+                "{letter}"
+            );
         }
     }
 }

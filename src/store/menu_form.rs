@@ -141,6 +141,8 @@ pub struct LoadedForm {
     start: usize,
     /// The file, at the start of the views.
     file: fs::File,
+    /// Its length when it was opened.
+    len: u64,
     views: std::cell::OnceCell<Option<Vec<u8>>>,
 }
 
@@ -152,9 +154,10 @@ impl LoadedForm {
     fn views(&self) -> Option<&[u8]> {
         self.views
             .get_or_init(|| {
-                let mut bytes = Vec::new();
-                let limit = super::safe_file::SMALL_MAX_BYTES;
-                (&self.file).take(limit).read_to_end(&mut bytes).ok()?;
+                // The rest of the file (its length as opened), in one read.
+                let at = HEADER_BYTES + self.bytes.len();
+                let mut bytes = vec![0; (self.len as usize).checked_sub(at)?];
+                (&self.file).read_exact(&mut bytes).ok()?;
                 Some(bytes)
             })
             .as_deref()
@@ -284,11 +287,9 @@ pub fn load(path: &Path) -> Option<LoadedForm> {
         .parse()
         .ok()
         .filter(|hot| *hot <= len - HEADER_BYTES as u64 && header[HEADER_BYTES - 1] == b'\n')?;
-    let mut bytes = Vec::with_capacity(hot as usize);
-    (&mut file).take(hot).read_to_end(&mut bytes).ok()?;
-    if bytes.len() as u64 != hot {
-        return None;
-    }
+    // One read of the announced length (a shorter file is not a form).
+    let mut bytes = vec![0; hot as usize];
+    file.read_exact(&mut bytes).ok()?;
     let mut stream = serde_json::Deserializer::from_slice(&bytes).into_iter::<MenuForm>();
     let form = stream.next()?.ok()?;
     // The document ends with a newline; the rows and clock rows follow it.
@@ -301,6 +302,7 @@ pub fn load(path: &Path) -> Option<LoadedForm> {
         bytes,
         start,
         file,
+        len,
         views: std::cell::OnceCell::new(),
     })
 }
