@@ -28,16 +28,12 @@ pub struct ClockRow {
     pub next_retry_after: Option<Epoch>,
     /// Server status, when not `active`.
     pub status: Option<String>,
-    /// Flags, one bit each in the order of [`FLAGS`].
+    /// Flags, one bit each (disabled, unavailable, token refused, usage
+    /// error, stale, expired, duplicate, 5h and weekly window unconfirmed).
     pub flags: u16,
 }
 
-/// The flags' letters, bit 0 first: d disabled, u unavailable, t token
-/// refused, e usage error, s stale, x expired, c duplicate, F/K restored
-/// 5h/weekly windows.
-pub const FLAGS: [char; 9] = ['d', 'u', 't', 'e', 's', 'x', 'c', 'F', 'K'];
-
-// The flags' bit numbers, in the order of `FLAGS`.
+// The flags' bit numbers (the letters `flag_bits` knows them by).
 const DISABLED: u16 = 0;
 const UNAVAILABLE: u16 = 1;
 const TOKEN_REFUSED: u16 = 2;
@@ -48,11 +44,12 @@ const DUPLICATE: u16 = 6;
 const FIVE_HOUR_UNCONFIRMED: u16 = 7;
 const WEEKLY_UNCONFIRMED: u16 = 8;
 
-/// The bits of the flags named by `letters` (letters not in [`FLAGS`] are
-/// ignored).
+/// The bits of the flags named by `letters`, bit 0 first: d disabled,
+/// u unavailable, t token refused, e usage error, s stale, x expired,
+/// c duplicate, F/K restored 5h/weekly windows (other letters are ignored).
 #[cfg(test)]
 pub(crate) fn flag_bits(letters: &str) -> u16 {
-    FLAGS
+    ['d', 'u', 't', 'e', 's', 'x', 'c', 'F', 'K']
         .iter()
         .enumerate()
         .filter(|(_, c)| letters.contains(**c))

@@ -13,7 +13,7 @@
 //! | 0–1 | provider (name number) |
 //! | 2–3 | plan (name number) |
 //! | 4–5 | status (name number; `0xFFFF`: active) |
-//! | 6–7 | bits 0–8: the flags (`quota::redate::FLAGS`); 9–15: which of the optional fields below are set |
+//! | 6–7 | bits 0–8: the flags (`quota::ClockRow::flags`); 9–15: which of the optional fields below are set |
 //! | 8–15 | weight (f64) |
 //! | 16–23, 24–31 | 5h and weekly remaining (f64) |
 //! | 32–71 | 5h reset, weekly reset, 5h kept until, weekly kept until, next retry (i64) |
