@@ -360,39 +360,25 @@ mod tests {
             ('F', |v| v.five_hour_unconfirmed = true),
             ('K', |v| v.weekly_unconfirmed = true),
         ];
+        let flags_of = |v: &AccountView| {
+            [
+                v.disabled,
+                v.unavailable,
+                v.token_refused,
+                v.error.is_some(),
+                v.stale,
+                v.expired,
+                v.duplicate_of.is_some(),
+                v.five_hour_unconfirmed,
+                v.weekly_unconfirmed,
+            ]
+        };
         for (letter, set) in flags {
             let mut view = AccountView::default();
             set(&mut view);
             let row = ClockRow::of(&view);
             assert_eq!(row.flags, flag_bits(&letter.to_string()), "{letter}");
-            let back = row.into_view();
-            let mut expected = AccountView::default();
-            set(&mut expected);
-            assert_eq!(
-                (
-                    back.disabled,
-                    back.unavailable,
-                    back.token_refused,
-                    back.error.is_some(),
-                    back.stale,
-                    back.expired,
-                    back.duplicate_of.is_some(),
-                    back.five_hour_unconfirmed,
-                    back.weekly_unconfirmed,
-                ),
-                (
-                    expected.disabled,
-                    expected.unavailable,
-                    expected.token_refused,
-                    expected.error.is_some(),
-                    expected.stale,
-                    expected.expired,
-                    expected.duplicate_of.is_some(),
-                    expected.five_hour_unconfirmed,
-                    expected.weekly_unconfirmed,
-                ),
-                "{letter}"
-            );
+            assert_eq!(flags_of(&row.into_view()), flags_of(&view), "{letter}");
         }
     }
 }
