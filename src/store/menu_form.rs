@@ -202,7 +202,7 @@ impl LoadedForm {
         let Some(records) = self.clock_records() else {
             return false;
         };
-        if records.len() != self.form.tail.clock_rows {
+        if records.len() != self.form.tail.clock_rows || skip > records.len() {
             return false;
         }
         let names = &self.form.tail.names;
@@ -424,6 +424,16 @@ mod tests {
         let loaded = load(&path).unwrap();
         assert_eq!(loaded.listed(), 2);
         assert_eq!(loaded.clocks().unwrap(), clocks);
+        // Visiting from a row on: every later row, none past the end; a
+        // count that disagrees with the records is not a whole visit.
+        let visited = |loaded: &LoadedForm, skip| {
+            let mut rows = Vec::new();
+            let whole = loaded.visit_clocks(skip, &mut |row| rows.push(row.clone()));
+            whole.then_some(rows)
+        };
+        assert_eq!(visited(&loaded, 1).as_deref(), Some(&clocks[1..]));
+        assert_eq!(visited(&loaded, 3), Some(vec![]));
+        assert_eq!(visited(&loaded, 4), None);
         assert_eq!(
             loaded.form.tail.names,
             ["codex", "plus", "error", "", "pro"]
@@ -432,6 +442,10 @@ mod tests {
         assert_eq!(loaded.view(0).as_ref(), Some(&views[0]));
         assert_eq!(loaded.view(1).as_ref(), Some(&views[1]));
         assert_eq!(loaded.view(2), None);
+        let mut miscounted = load(&path).unwrap();
+        miscounted.form.tail.clock_rows = 4;
+        assert_eq!(visited(&miscounted, 0), None);
+        assert_eq!(miscounted.clocks(), None);
         assert_eq!(
             MenuForm {
                 tail: Tail::default(),
