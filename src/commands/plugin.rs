@@ -92,8 +92,7 @@ fn form_menu(
     if !notices.is_empty() {
         return None;
     }
-    let mut session = super::session_in(globals, settings, paths, false);
-    session.menu_style.dialect = dialect;
+    let session = menu_session(globals, settings, paths, dialect);
     let mut hit = session.serve_form(trigger)?;
     if hit.report.as_ref().is_some_and(|r| r.accounts.is_empty()) {
         // An empty pool says why (`notes::empty_selection`): the full path, cheap here.
@@ -150,6 +149,19 @@ fn form_menu(
     Some(menu)
 }
 
+/// The session of a menu run: its rows in the menu's dialect (a
+/// `--dialect` overrides what the environment says).
+fn menu_session<'a>(
+    globals: &'a Globals,
+    settings: &'a Settings,
+    paths: crate::store::cache::CachePaths,
+    dialect: Dialect,
+) -> crate::session::Session<'a> {
+    let mut session = super::session_in(globals, settings, paths, false);
+    session.menu_style.dialect = dialect;
+    session
+}
+
 /// The full path of a menu run: the cache as found, and a detached refresh
 /// when it is due (see `background`).
 fn obtain_detached(
@@ -165,8 +177,7 @@ fn obtain_detached(
     let Some(paths) = usable_cache(globals, settings, &mut notices) else {
         return obtain(globals, settings, trigger);
     };
-    let mut session = super::session_in(globals, settings, paths, false);
-    session.menu_style.dialect = dialect;
+    let session = menu_session(globals, settings, paths, dialect);
     let outcome = session.obtain_detached(trigger, &|| super::background::spawn(globals));
     finish_view(globals, settings, outcome, notices)
 }
