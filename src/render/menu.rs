@@ -150,7 +150,7 @@ pub fn render_menu_omitting(
 }
 
 /// [`render_menu_omitting`] with every account's lines given, already
-/// rendered ([`rows::texts`]): the cache-hit menu. `report`'s accounts only
+/// rendered ([`rows::texts_of`]): the cache-hit menu. `report`'s accounts only
 /// place the rows (and are counted); their lines come from `rows`.
 pub fn render_menu_with_rows(
     report: &PoolReport,

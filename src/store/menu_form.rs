@@ -180,13 +180,9 @@ impl LoadedForm {
         (rows.len() == self.form.tail.clock_rows).then_some(rows)
     }
 
-    /// How many clock rows the form holds.
-    pub fn clock_rows(&self) -> usize {
-        self.form.tail.clock_rows
-    }
-
     /// Every account's clock row, one at a time (an item is None where a
-    /// record does not read back; see [`LoadedForm::clock_rows`]).
+    /// record does not read back; the count is not checked: see
+    /// [`LoadedForm::clocks`]).
     pub fn each_clock(&self) -> Option<impl Iterator<Item = Option<ClockRow>> + '_> {
         let names = &self.form.tail.names;
         Some(

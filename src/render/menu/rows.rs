@@ -6,9 +6,9 @@
 //! (a reset passed, a retry wait ended, kept values aged out) change at known
 //! moments. A [`RowTemplate`] is an account's lines rendered once with every
 //! duration left as a hole (its epoch and kind) and the first such moment
-//! recorded as `until`. Before that moment, [`fill`] at any later clock gives
-//! exactly the text the renderer gives at that clock; from it on, the row is
-//! rendered again from its account ([`texts`]).
+//! recorded as `until`. Before that moment, the holes filled in at any later
+//! clock give exactly the text the renderer gives at that clock; from it on,
+//! the row is rendered again from its account ([`texts_of`]).
 //!
 //! Holes are written with two control characters, which the sanitiser
 //! removes from every text the server or the settings bring (`menu_text`),
@@ -18,7 +18,7 @@ use std::cell::{Cell, RefCell};
 
 use serde::{Deserialize, Serialize};
 
-use super::{seat_labels, Menu, MenuLine, MENU_DETAILED_ACCOUNTS};
+use super::{seat_labels, Menu, MENU_DETAILED_ACCOUNTS};
 use crate::model::Epoch;
 use crate::quota::{AccountView, PoolReport};
 use crate::render::duration::{ago, short, write_short, Ages};
@@ -98,7 +98,8 @@ fn hole(kind: char, at: Epoch) -> String {
 }
 
 /// `template` with every hole written out at `now`.
-pub fn fill(template: &str, now: Epoch) -> String {
+#[cfg(test)]
+fn fill(template: &str, now: Epoch) -> String {
     let mut out = String::with_capacity(template.len() + 64);
     fill_into(&mut out, template, now, &Ages::new());
     out
@@ -252,12 +253,10 @@ fn block_text(
         dialect,
         rows: None,
     };
-    let lines: Vec<String> = menu
-        .account_block(account, seat, clock)
-        .iter()
-        .map(MenuLine::to_output)
-        .collect();
-    lines.join("\n")
+    // Its lines as the menu prints them, without the last newline.
+    let mut text = super::render_lines(menu.account_block(account, seat, clock));
+    text.pop();
+    text
 }
 
 /// The templates of every account row of `report` (a cut report, settled at
@@ -303,7 +302,9 @@ pub fn templates(report: &PoolReport, dialect: Dialect, style: String) -> RowTem
 /// row rendered again from `account(index)` (its account settled at `now`,
 /// masked as the menu shows it). None when the templates cannot serve this
 /// run: made for another style, at a later clock, or an account is missing.
-pub fn texts(
+/// (Templates that hold their text: the tests'; a form keeps it apart.)
+#[cfg(test)]
+pub(crate) fn texts(
     templates: &RowTemplates,
     style: &str,
     dialect: Dialect,
@@ -320,8 +321,12 @@ pub fn texts(
     )
 }
 
-/// [`texts`] of templates whose text is kept apart: `text(row, n)` gives
-/// the `n`th row's (counted through every part, in order).
+/// Every row's text at `now`: a template's filled in while it holds, else
+/// the row rendered again from `account(index)` (its account settled at
+/// `now`, masked as the menu shows it). None when the templates cannot
+/// serve this run: made for another style, at a later clock, or an account
+/// is missing. `text(row, n)` gives the `n`th row's template text (counted
+/// through every part, in order; a form keeps the texts apart).
 pub fn texts_of<'t>(
     templates: &'t RowTemplates,
     text: impl Fn(&'t RowTemplate, usize) -> Option<&'t str>,
